@@ -1,0 +1,99 @@
+//! What every event has in common: a type name, a schema version, a JSON payload, and the
+//! actor that caused it. Aggregates implement [`EventPayload`] for their event enums so that
+//! storage can write and read them without knowing any aggregate.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// Who caused an event. Stored in every event's metadata.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Actor {
+    /// A team member acting with one of their tokens.
+    Member { member_id: Uuid },
+    /// Someone signing up: no token exists yet.
+    Anonymous,
+    /// Stride itself (maintenance, projections).
+    System,
+}
+
+impl Actor {
+    pub fn member_id(&self) -> Option<Uuid> {
+        match self {
+            Actor::Member { member_id } => Some(*member_id),
+            Actor::Anonymous | Actor::System => None,
+        }
+    }
+}
+
+/// An event enum that can be written to and read back from the event store.
+///
+/// `event_type` and `schema_version` are stored in their own columns; the payload is the
+/// variant's fields as JSON. Reading goes through [`EventPayload::decode`], which is where
+/// old schema versions are upcast.
+pub trait EventPayload: Sized {
+    /// The aggregate's stream type, e.g. `team`.
+    const STREAM_TYPE: &'static str;
+    fn event_type(&self) -> &'static str;
+    fn schema_version(&self) -> i32;
+    fn encode(&self) -> Result<serde_json::Value, serde_json::Error>;
+    fn decode(
+        event_type: &str,
+        schema_version: i32,
+        data: serde_json::Value,
+    ) -> Result<Self, DecodeError>;
+}
+
+/// A stored event could not be turned back into a domain event.
+#[derive(Debug, thiserror::Error)]
+pub enum DecodeError {
+    #[error("unknown event type {event_type} (schema version {schema_version})")]
+    Unknown {
+        event_type: String,
+        schema_version: i32,
+    },
+    #[error("malformed {event_type} payload: {source}")]
+    Malformed {
+        event_type: String,
+        source: serde_json::Error,
+    },
+}
+
+/// An event read back from the store, with its place in the log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordedEvent<E> {
+    pub position: i64,
+    pub stream_version: i64,
+    pub recorded_at: chrono::DateTime<chrono::Utc>,
+    pub event: E,
+}
+
+/// Encodes an adjacently tagged serde enum (`{"type": ..., "data": {...}}`) as its payload.
+pub fn encode_tagged<T: Serialize>(value: &T) -> Result<serde_json::Value, serde_json::Error> {
+    let mut tagged = serde_json::to_value(value)?;
+    Ok(tagged
+        .get_mut("data")
+        .map(serde_json::Value::take)
+        .unwrap_or(serde_json::Value::Object(Default::default())))
+}
+
+/// Decodes a payload written by [`encode_tagged`] back into its enum.
+pub fn decode_tagged<T: for<'de> Deserialize<'de>>(
+    event_type: &str,
+    data: serde_json::Value,
+) -> Result<T, DecodeError> {
+    let tagged = serde_json::json!({ "type": event_type, "data": data });
+    serde_json::from_value(tagged).map_err(|source| {
+        if source.to_string().starts_with("unknown variant") {
+            DecodeError::Unknown {
+                event_type: event_type.to_owned(),
+                schema_version: 1,
+            }
+        } else {
+            DecodeError::Malformed {
+                event_type: event_type.to_owned(),
+                source,
+            }
+        }
+    })
+}

@@ -1,0 +1,11 @@
+//! Stride's domain: the aggregates a marketing team works with, the commands they accept, the
+//! events they record and the rules that decide between them.
+//!
+//! Pure Rust: no I/O, no clock reads, no async. Storage and HTTP live in their own crates and
+//! call in here; time arrives as a parameter.
+
+pub mod event;
+pub mod team;
+pub mod text;
+
+pub use event::{Actor, DecodeError, EventPayload, RecordedEvent};

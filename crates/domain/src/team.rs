@@ -1,0 +1,560 @@
+//! The team aggregate: its name and slug, its settings, and who belongs to it with which role.
+//!
+//! Names and e-mail addresses of members are personal data and never enter an event: they
+//! live in an erasable table in storage, referenced here by `member_id`.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::event::{Actor, DecodeError, EventPayload, decode_tagged, encode_tagged};
+use crate::text;
+
+/// Longest team name, in characters.
+pub const NAME_MAX: usize = 100;
+
+/// What a member may do. Ordered from most to least powerful.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Owner,
+    Admin,
+    Member,
+    Viewer,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [Role::Owner, Role::Admin, Role::Member, Role::Viewer];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Owner => "owner",
+            Role::Admin => "admin",
+            Role::Member => "member",
+            Role::Viewer => "viewer",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|role| role.as_str() == raw)
+    }
+
+    /// Creating and editing goals, posts, ideas and metrics.
+    pub fn can_write(self) -> bool {
+        self != Role::Viewer
+    }
+
+    /// Adding, re-roling and removing members; team settings.
+    pub fn can_administer(self) -> bool {
+        matches!(self, Role::Owner | Role::Admin)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BoardSettings {
+    pub public: bool,
+    pub accepting_ideas: bool,
+}
+
+impl Default for BoardSettings {
+    fn default() -> Self {
+        BoardSettings {
+            public: true,
+            accepting_ideas: true,
+        }
+    }
+}
+
+/// The team as its events describe it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Team {
+    pub id: Uuid,
+    pub name: String,
+    pub slug: String,
+    pub require_approval: bool,
+    pub board: BoardSettings,
+    pub members: BTreeMap<Uuid, Role>,
+}
+
+impl Team {
+    pub fn role_of(&self, member_id: Uuid) -> Option<Role> {
+        self.members.get(&member_id).copied()
+    }
+
+    fn owner_count(&self) -> usize {
+        self.members.values().filter(|r| **r == Role::Owner).count()
+    }
+}
+
+/// A change to the team's settings; `None` leaves a setting as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TeamChanges {
+    pub name: Option<String>,
+    pub require_approval: Option<bool>,
+    pub board_public: Option<bool>,
+    pub board_accepting_ideas: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TeamCommand {
+    CreateTeam {
+        team_id: Uuid,
+        name: String,
+        slug: String,
+        owner_id: Uuid,
+    },
+    UpdateTeam(TeamChanges),
+    AddMember {
+        member_id: Uuid,
+        role: Role,
+    },
+    ChangeMemberRole {
+        member_id: Uuid,
+        role: Role,
+    },
+    RemoveMember {
+        member_id: Uuid,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "data")]
+pub enum TeamEvent {
+    TeamCreated {
+        team_id: Uuid,
+        name: String,
+        slug: String,
+    },
+    TeamRenamed {
+        name: String,
+    },
+    TeamSettingsChanged {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        require_approval: Option<bool>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        board_public: Option<bool>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        board_accepting_ideas: Option<bool>,
+    },
+    MemberAdded {
+        member_id: Uuid,
+        role: Role,
+    },
+    MemberRoleChanged {
+        member_id: Uuid,
+        from: Role,
+        to: Role,
+    },
+    MemberRemoved {
+        member_id: Uuid,
+    },
+}
+
+impl EventPayload for TeamEvent {
+    const STREAM_TYPE: &'static str = "team";
+
+    fn event_type(&self) -> &'static str {
+        match self {
+            TeamEvent::TeamCreated { .. } => "TeamCreated",
+            TeamEvent::TeamRenamed { .. } => "TeamRenamed",
+            TeamEvent::TeamSettingsChanged { .. } => "TeamSettingsChanged",
+            TeamEvent::MemberAdded { .. } => "MemberAdded",
+            TeamEvent::MemberRoleChanged { .. } => "MemberRoleChanged",
+            TeamEvent::MemberRemoved { .. } => "MemberRemoved",
+        }
+    }
+
+    fn schema_version(&self) -> i32 {
+        1
+    }
+
+    fn encode(&self) -> Result<serde_json::Value, serde_json::Error> {
+        encode_tagged(self)
+    }
+
+    fn decode(
+        event_type: &str,
+        schema_version: i32,
+        data: serde_json::Value,
+    ) -> Result<Self, DecodeError> {
+        match schema_version {
+            1 => decode_tagged(event_type, data),
+            _ => Err(DecodeError::Unknown {
+                event_type: event_type.to_owned(),
+                schema_version,
+            }),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TeamError {
+    #[error("the team already exists")]
+    AlreadyExists,
+    #[error("no such team")]
+    NotFound,
+    #[error("no such member")]
+    MemberNotFound,
+    #[error("already a member of this team")]
+    AlreadyMember,
+    #[error("{0}")]
+    Forbidden(&'static str),
+    #[error("a team needs at least one owner: make someone else an owner first")]
+    LastOwner,
+    #[error("{field} {message}")]
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
+}
+
+fn invalid(field: &'static str, error: impl ToString) -> TeamError {
+    TeamError::Invalid {
+        field,
+        message: error.to_string(),
+    }
+}
+
+/// Decides which events `command`, issued by `actor`, produces for the team in `state`.
+pub fn decide(
+    state: Option<&Team>,
+    actor: Actor,
+    command: TeamCommand,
+) -> Result<Vec<TeamEvent>, TeamError> {
+    let team = match (state, command) {
+        (
+            None,
+            TeamCommand::CreateTeam {
+                team_id,
+                name,
+                slug,
+                owner_id,
+            },
+        ) => {
+            let name = text::title(&name, NAME_MAX).map_err(|e| invalid("name", e))?;
+            let slug = text::slug(&slug).map_err(|e| invalid("slug", e))?;
+            return Ok(vec![
+                TeamEvent::TeamCreated {
+                    team_id,
+                    name,
+                    slug,
+                },
+                TeamEvent::MemberAdded {
+                    member_id: owner_id,
+                    role: Role::Owner,
+                },
+            ]);
+        }
+        (Some(_), TeamCommand::CreateTeam { .. }) => return Err(TeamError::AlreadyExists),
+        (None, _) => return Err(TeamError::NotFound),
+        (Some(team), command) => (team, command),
+    };
+    let (team, command) = team;
+    let acting_role = actor
+        .member_id()
+        .and_then(|id| team.role_of(id))
+        .ok_or(TeamError::Forbidden("only members of this team may change it"))?;
+    if !acting_role.can_administer() {
+        return Err(TeamError::Forbidden(
+            "only owners and admins may change the team and its members",
+        ));
+    }
+    match command {
+        TeamCommand::CreateTeam { .. } => Err(TeamError::AlreadyExists),
+        TeamCommand::UpdateTeam(changes) => update(team, changes),
+        TeamCommand::AddMember { member_id, role } => {
+            if team.members.contains_key(&member_id) {
+                return Err(TeamError::AlreadyMember);
+            }
+            if role == Role::Owner && acting_role != Role::Owner {
+                return Err(TeamError::Forbidden("only owners may make someone an owner"));
+            }
+            Ok(vec![TeamEvent::MemberAdded { member_id, role }])
+        }
+        TeamCommand::ChangeMemberRole { member_id, role } => {
+            let from = team.role_of(member_id).ok_or(TeamError::MemberNotFound)?;
+            if (from == Role::Owner || role == Role::Owner) && acting_role != Role::Owner {
+                return Err(TeamError::Forbidden(
+                    "only owners may grant or take away the owner role",
+                ));
+            }
+            if from == role {
+                return Ok(vec![]);
+            }
+            if from == Role::Owner && team.owner_count() == 1 {
+                return Err(TeamError::LastOwner);
+            }
+            Ok(vec![TeamEvent::MemberRoleChanged {
+                member_id,
+                from,
+                to: role,
+            }])
+        }
+        TeamCommand::RemoveMember { member_id } => {
+            let role = team.role_of(member_id).ok_or(TeamError::MemberNotFound)?;
+            if role == Role::Owner && acting_role != Role::Owner {
+                return Err(TeamError::Forbidden("only owners may remove an owner"));
+            }
+            if role == Role::Owner && team.owner_count() == 1 {
+                return Err(TeamError::LastOwner);
+            }
+            Ok(vec![TeamEvent::MemberRemoved { member_id }])
+        }
+    }
+}
+
+fn update(team: &Team, changes: TeamChanges) -> Result<Vec<TeamEvent>, TeamError> {
+    let mut events = Vec::new();
+    if let Some(name) = changes.name {
+        let name = text::title(&name, NAME_MAX).map_err(|e| invalid("name", e))?;
+        if name != team.name {
+            events.push(TeamEvent::TeamRenamed { name });
+        }
+    }
+    // Only settings that really change are recorded, so a PATCH that repeats the current
+    // values writes nothing.
+    let differs = |new: Option<bool>, old: bool| new.filter(|n| *n != old);
+    let require_approval = differs(changes.require_approval, team.require_approval);
+    let board_public = differs(changes.board_public, team.board.public);
+    let board_accepting_ideas = differs(changes.board_accepting_ideas, team.board.accepting_ideas);
+    if require_approval.is_some() || board_public.is_some() || board_accepting_ideas.is_some() {
+        events.push(TeamEvent::TeamSettingsChanged {
+            require_approval,
+            board_public,
+            board_accepting_ideas,
+        });
+    }
+    Ok(events)
+}
+
+/// Folds one event into the state.
+pub fn apply(state: Option<Team>, event: &TeamEvent) -> Option<Team> {
+    match (state, event) {
+        (
+            None,
+            TeamEvent::TeamCreated {
+                team_id,
+                name,
+                slug,
+            },
+        ) => Some(Team {
+            id: *team_id,
+            name: name.clone(),
+            slug: slug.clone(),
+            require_approval: false,
+            board: BoardSettings::default(),
+            members: BTreeMap::new(),
+        }),
+        (None, _) => None,
+        (Some(mut team), event) => {
+            match event {
+                TeamEvent::TeamCreated { .. } => {}
+                TeamEvent::TeamRenamed { name } => team.name = name.clone(),
+                TeamEvent::TeamSettingsChanged {
+                    require_approval,
+                    board_public,
+                    board_accepting_ideas,
+                } => {
+                    team.require_approval = require_approval.unwrap_or(team.require_approval);
+                    team.board.public = board_public.unwrap_or(team.board.public);
+                    team.board.accepting_ideas =
+                        board_accepting_ideas.unwrap_or(team.board.accepting_ideas);
+                }
+                TeamEvent::MemberAdded { member_id, role } => {
+                    team.members.insert(*member_id, *role);
+                }
+                TeamEvent::MemberRoleChanged { member_id, to, .. } => {
+                    team.members.insert(*member_id, *to);
+                }
+                TeamEvent::MemberRemoved { member_id } => {
+                    team.members.remove(member_id);
+                }
+            }
+            Some(team)
+        }
+    }
+}
+
+/// Folds a whole stream.
+pub fn replay<'a>(events: impl IntoIterator<Item = &'a TeamEvent>) -> Option<Team> {
+    events.into_iter().fold(None, apply)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TEAM: Uuid = Uuid::from_u128(1);
+    const OWNER: Uuid = Uuid::from_u128(10);
+    const ADMIN: Uuid = Uuid::from_u128(11);
+    const MEMBER: Uuid = Uuid::from_u128(12);
+    const VIEWER: Uuid = Uuid::from_u128(13);
+    const NEWCOMER: Uuid = Uuid::from_u128(14);
+
+    fn by(member_id: Uuid) -> Actor {
+        Actor::Member { member_id }
+    }
+
+    fn created() -> Vec<TeamEvent> {
+        decide(
+            None,
+            Actor::Anonymous,
+            TeamCommand::CreateTeam {
+                team_id: TEAM,
+                name: " Acme Coffee ".into(),
+                slug: "acme-coffee".into(),
+                owner_id: OWNER,
+            },
+        )
+        .unwrap()
+    }
+
+    /// A team with one member of each role.
+    fn full_team() -> Team {
+        let mut events = created();
+        for (member_id, role) in [(ADMIN, Role::Admin), (MEMBER, Role::Member), (VIEWER, Role::Viewer)] {
+            events.push(TeamEvent::MemberAdded { member_id, role });
+        }
+        replay(&events).unwrap()
+    }
+
+    fn when(team: &Team, actor: Uuid, command: TeamCommand) -> Result<Vec<TeamEvent>, TeamError> {
+        decide(Some(team), by(actor), command)
+    }
+
+    #[test]
+    fn creating_a_team_makes_its_first_member_the_owner() {
+        let events = created();
+        assert_eq!(
+            events,
+            vec![
+                TeamEvent::TeamCreated { team_id: TEAM, name: "Acme Coffee".into(), slug: "acme-coffee".into() },
+                TeamEvent::MemberAdded { member_id: OWNER, role: Role::Owner },
+            ]
+        );
+        let team = replay(&events).unwrap();
+        assert_eq!(team.role_of(OWNER), Some(Role::Owner));
+        assert!(team.board.public && team.board.accepting_ideas && !team.require_approval);
+    }
+
+    #[test]
+    fn a_team_is_created_once() {
+        let team = full_team();
+        let again = TeamCommand::CreateTeam { team_id: TEAM, name: "x".into(), slug: "xyz".into(), owner_id: OWNER };
+        assert_eq!(when(&team, OWNER, again), Err(TeamError::AlreadyExists));
+    }
+
+    #[test]
+    fn bad_names_and_slugs_are_rejected_by_field() {
+        let create = |name: &str, slug: &str| {
+            decide(None, Actor::Anonymous, TeamCommand::CreateTeam { team_id: TEAM, name: name.into(), slug: slug.into(), owner_id: OWNER })
+        };
+        assert!(matches!(create("", "acme"), Err(TeamError::Invalid { field: "name", .. })));
+        assert!(matches!(create(&"n".repeat(NAME_MAX + 1), "acme"), Err(TeamError::Invalid { field: "name", .. })));
+        assert!(matches!(create("Acme", "Acme!"), Err(TeamError::Invalid { field: "slug", .. })));
+    }
+
+    #[test]
+    fn commands_on_a_missing_team_are_not_found() {
+        let result = decide(None, by(OWNER), TeamCommand::RemoveMember { member_id: MEMBER });
+        assert_eq!(result, Err(TeamError::NotFound));
+    }
+
+    #[test]
+    fn members_and_viewers_cannot_administer() {
+        let team = full_team();
+        for actor in [MEMBER, VIEWER, NEWCOMER] {
+            let add = TeamCommand::AddMember { member_id: NEWCOMER, role: Role::Viewer };
+            assert!(matches!(when(&team, actor, add), Err(TeamError::Forbidden(_))), "{actor}");
+            let rename = TeamCommand::UpdateTeam(TeamChanges { name: Some("New".into()), ..Default::default() });
+            assert!(matches!(when(&team, actor, rename), Err(TeamError::Forbidden(_))), "{actor}");
+        }
+    }
+
+    #[test]
+    fn admins_manage_members_but_not_owners() {
+        let team = full_team();
+        let add = TeamCommand::AddMember { member_id: NEWCOMER, role: Role::Member };
+        assert_eq!(when(&team, ADMIN, add), Ok(vec![TeamEvent::MemberAdded { member_id: NEWCOMER, role: Role::Member }]));
+        let add_owner = TeamCommand::AddMember { member_id: NEWCOMER, role: Role::Owner };
+        assert!(matches!(when(&team, ADMIN, add_owner), Err(TeamError::Forbidden(_))));
+        let remove_owner = TeamCommand::RemoveMember { member_id: OWNER };
+        assert!(matches!(when(&team, ADMIN, remove_owner), Err(TeamError::Forbidden(_))));
+        let demote_owner = TeamCommand::ChangeMemberRole { member_id: OWNER, role: Role::Viewer };
+        assert!(matches!(when(&team, ADMIN, demote_owner), Err(TeamError::Forbidden(_))));
+        let promote = TeamCommand::ChangeMemberRole { member_id: MEMBER, role: Role::Admin };
+        assert_eq!(
+            when(&team, ADMIN, promote),
+            Ok(vec![TeamEvent::MemberRoleChanged { member_id: MEMBER, from: Role::Member, to: Role::Admin }])
+        );
+    }
+
+    #[test]
+    fn the_last_owner_cannot_leave_or_step_down() {
+        let team = full_team();
+        assert_eq!(when(&team, OWNER, TeamCommand::RemoveMember { member_id: OWNER }), Err(TeamError::LastOwner));
+        let step_down = TeamCommand::ChangeMemberRole { member_id: OWNER, role: Role::Admin };
+        assert_eq!(when(&team, OWNER, step_down.clone()), Err(TeamError::LastOwner));
+
+        let mut two_owners = team.clone();
+        two_owners.members.insert(ADMIN, Role::Owner);
+        assert_eq!(
+            when(&two_owners, OWNER, step_down),
+            Ok(vec![TeamEvent::MemberRoleChanged { member_id: OWNER, from: Role::Owner, to: Role::Admin }])
+        );
+    }
+
+    #[test]
+    fn unknown_members_are_not_found_and_members_are_added_once() {
+        let team = full_team();
+        assert_eq!(when(&team, OWNER, TeamCommand::RemoveMember { member_id: NEWCOMER }), Err(TeamError::MemberNotFound));
+        let add_again = TeamCommand::AddMember { member_id: MEMBER, role: Role::Viewer };
+        assert_eq!(when(&team, OWNER, add_again), Err(TeamError::AlreadyMember));
+    }
+
+    #[test]
+    fn removed_members_lose_their_role() {
+        let team = full_team();
+        let events = when(&team, OWNER, TeamCommand::RemoveMember { member_id: MEMBER }).unwrap();
+        let team = events.iter().fold(Some(team), apply).unwrap();
+        assert_eq!(team.role_of(MEMBER), None);
+    }
+
+    #[test]
+    fn updates_record_only_what_changes() {
+        let team = full_team();
+        let same = TeamChanges { name: Some("Acme Coffee".into()), require_approval: Some(false), board_public: Some(true), board_accepting_ideas: None };
+        assert_eq!(when(&team, OWNER, TeamCommand::UpdateTeam(same)), Ok(vec![]));
+
+        let changes = TeamChanges { name: Some("Acme Roasters".into()), require_approval: Some(true), board_public: Some(true), board_accepting_ideas: Some(false) };
+        let events = when(&team, ADMIN, TeamCommand::UpdateTeam(changes)).unwrap();
+        assert_eq!(
+            events,
+            vec![
+                TeamEvent::TeamRenamed { name: "Acme Roasters".into() },
+                TeamEvent::TeamSettingsChanged { require_approval: Some(true), board_public: None, board_accepting_ideas: Some(false) },
+            ]
+        );
+        let team = events.iter().fold(Some(team), apply).unwrap();
+        assert_eq!((team.name.as_str(), team.require_approval, team.board.public, team.board.accepting_ideas), ("Acme Roasters", true, true, false));
+    }
+
+    #[test]
+    fn events_survive_an_encode_decode_round_trip() {
+        let events = vec![
+            TeamEvent::TeamCreated { team_id: TEAM, name: "Acme".into(), slug: "acme".into() },
+            TeamEvent::TeamSettingsChanged { require_approval: Some(true), board_public: None, board_accepting_ideas: None },
+            TeamEvent::MemberRoleChanged { member_id: MEMBER, from: Role::Member, to: Role::Viewer },
+        ];
+        for event in events {
+            let data = event.encode().unwrap();
+            assert!(data.get("type").is_none(), "the type lives in its own column");
+            let back = TeamEvent::decode(event.event_type(), event.schema_version(), data).unwrap();
+            assert_eq!(back, event);
+        }
+        assert!(matches!(TeamEvent::decode("NoSuchEvent", 1, serde_json::json!({})), Err(DecodeError::Unknown { .. })));
+        assert!(matches!(TeamEvent::decode("TeamRenamed", 9, serde_json::json!({})), Err(DecodeError::Unknown { .. })));
+        assert!(matches!(TeamEvent::decode("TeamRenamed", 1, serde_json::json!({"name": 3})), Err(DecodeError::Malformed { .. })));
+    }
+}

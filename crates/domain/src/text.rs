@@ -1,0 +1,97 @@
+//! Validation of the text people type: names, titles, slugs. Shared by every aggregate so
+//! that limits read the same everywhere.
+
+use thiserror::Error;
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum TextError {
+    #[error("must not be empty")]
+    Empty,
+    #[error("must be at most {max} characters")]
+    TooLong { max: usize },
+    #[error("must not contain control characters")]
+    ControlCharacter,
+    #[error(
+        "must be 3 to 40 lowercase letters, digits or hyphens, starting with a letter or digit"
+    )]
+    BadSlug,
+}
+
+/// Trims and checks a one-line title or name: 1..=max characters, no control characters.
+pub fn title(raw: &str, max: usize) -> Result<String, TextError> {
+    let trimmed = raw.trim();
+    if trimmed.is_empty() {
+        return Err(TextError::Empty);
+    }
+    if trimmed.chars().count() > max {
+        return Err(TextError::TooLong { max });
+    }
+    if trimmed.chars().any(char::is_control) {
+        return Err(TextError::ControlCharacter);
+    }
+    Ok(trimmed.to_owned())
+}
+
+/// Checks a URL slug: `[a-z0-9][a-z0-9-]{2,39}`.
+pub fn slug(raw: &str) -> Result<String, TextError> {
+    let ok_len = (3..=40).contains(&raw.len());
+    let ok_chars = raw
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    let ok_start = raw
+        .bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+    if ok_len && ok_chars && ok_start {
+        Ok(raw.to_owned())
+    } else {
+        Err(TextError::BadSlug)
+    }
+}
+
+/// A deliberately small e-mail check: one `@` with text on both sides and a dot in the domain.
+/// Deliverability is the mail server's business, not ours.
+pub fn email(raw: &str) -> Result<String, &'static str> {
+    let trimmed = raw.trim();
+    let valid = trimmed.len() <= 254
+        && !trimmed.chars().any(|c| c.is_control() || c.is_whitespace())
+        && trimmed
+            .split_once('@')
+            .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.'));
+    if valid {
+        Ok(trimmed.to_owned())
+    } else {
+        Err("must be an e-mail address like ada@example.com")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn titles_are_trimmed_and_bounded() {
+        assert_eq!(title("  Poll time  ", 200), Ok("Poll time".to_owned()));
+        assert_eq!(title("   ", 200), Err(TextError::Empty));
+        assert_eq!(title(&"x".repeat(201), 200), Err(TextError::TooLong { max: 200 }));
+        assert_eq!(title(&"é".repeat(200), 200).map(|t| t.chars().count()), Ok(200));
+        assert_eq!(title("a\u{0007}b", 200), Err(TextError::ControlCharacter));
+    }
+
+    #[test]
+    fn slugs_are_lowercase_words_with_hyphens() {
+        assert!(slug("acme-coffee").is_ok());
+        assert!(slug("42-things").is_ok());
+        for bad in ["ab", "Acme", "-acme", "acme_coffee", "acme coffee", &"a".repeat(41)] {
+            assert_eq!(slug(bad), Err(TextError::BadSlug), "{bad}");
+        }
+    }
+
+    #[test]
+    fn emails_need_a_local_part_and_a_domain() {
+        assert_eq!(email(" ada@example.com "), Ok("ada@example.com".to_owned()));
+        for bad in ["ada", "@example.com", "ada@example", "ada@.com", "a da@example.com"] {
+            assert!(email(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,99 @@
+//! Bearer authentication and the 401 / 403 / 404 rules: no valid token is 401; a valid token
+//! on another team's resource is 404 (never reveal that it exists); a role that may not do
+//! the thing is 403.
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
+use futures_util::future::LocalBoxFuture;
+use stride_domain::Actor;
+use stride_domain::team::Role;
+use stride_storage::Store;
+use uuid::Uuid;
+
+use crate::error::ApiError;
+
+/// A team member, authenticated by one of their tokens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    pub team_id: Uuid,
+    pub member_id: Uuid,
+    pub token_id: Uuid,
+    pub role: Role,
+}
+
+impl Caller {
+    /// The caller, if `team_id` is their team; 404 otherwise.
+    pub fn in_team(&self, team_id: Uuid) -> Result<&Caller, ApiError> {
+        if self.team_id == team_id {
+            Ok(self)
+        } else {
+            Err(ApiError::not_found("team"))
+        }
+    }
+
+    /// 403 unless the caller may create and edit the team's work.
+    pub fn may_write(&self) -> Result<&Caller, ApiError> {
+        if self.role.can_write() {
+            Ok(self)
+        } else {
+            Err(ApiError::forbidden("viewers may read but not change anything"))
+        }
+    }
+
+    /// 403 unless the caller is an owner or admin.
+    pub fn may_administer(&self) -> Result<&Caller, ApiError> {
+        if self.role.can_administer() {
+            Ok(self)
+        } else {
+            Err(ApiError::forbidden("only owners and admins may do this"))
+        }
+    }
+
+    pub fn actor(&self) -> Actor {
+        Actor::Member {
+            member_id: self.member_id,
+        }
+    }
+}
+
+fn bearer(req: &HttpRequest) -> Result<String, ApiError> {
+    let value = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .ok_or_else(|| ApiError::unauthorized("send a token: Authorization: Bearer <token>"))?;
+    let value = value.to_str().unwrap_or_default();
+    let (scheme, token) = value.split_once(' ').unwrap_or((value, ""));
+    if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
+        return Err(ApiError::unauthorized(
+            "the Authorization header must read: Bearer <token>",
+        ));
+    }
+    Ok(token.trim().to_owned())
+}
+
+impl FromRequest for Caller {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let token = bearer(req);
+        let store = req.app_data::<web::Data<Store>>().map(|s| s.get_ref().clone());
+        Box::pin(async move {
+            let token = token?;
+            let store = store.ok_or_else(|| ApiError::internal(anyhow::anyhow!("no store")))?;
+            let owner = store
+                .authenticate(&token)
+                .await?
+                .ok_or_else(|| ApiError::unauthorized("the token is unknown, revoked, or its member left the team"))?;
+            let role = Role::parse(&owner.role)
+                .ok_or_else(|| ApiError::internal(anyhow::anyhow!("unknown role {}", owner.role)))?;
+            Ok(Caller {
+                team_id: owner.team_id,
+                member_id: owner.member_id,
+                token_id: owner.token_id,
+                role,
+            })
+        })
+    }
+}

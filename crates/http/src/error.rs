@@ -1,0 +1,211 @@
+//! One HTTP error type for the whole API, rendered as RFC 9457 problem+json with a stable
+//! machine `code`. Domain and storage errors map into it here, in one place; internal causes
+//! are logged with the request id and never sent to the client.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use stride_domain::team::TeamError;
+use stride_storage::{AppendError, StoreError};
+use utoipa::ToSchema;
+
+/// A problem with one field of the request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct FieldError {
+    /// The field, as a JSON path (`owner.email`) or a parameter name.
+    pub field: String,
+    pub message: String,
+}
+
+/// An RFC 9457 problem document.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Problem {
+    /// A URI naming the kind of problem: `urn:stride:problem:<code>`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// Stable machine-readable code, e.g. `validation_failed`, `not_found`, `version_conflict`.
+    pub code: String,
+    /// Field-level problems, for `validation_failed`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub detail: String,
+    pub errors: Vec<FieldError>,
+    pub retry_after: Option<u64>,
+    /// The cause of a 5xx: logged, never shown.
+    pub cause: Option<anyhow::Error>,
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}: {}", self.status.as_u16(), self.code, self.detail)
+    }
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            code,
+            detail: detail.into(),
+            errors: Vec::new(),
+            retry_after: None,
+            cause: None,
+        }
+    }
+
+    pub fn validation(field: impl Into<String>, message: impl Into<String>) -> ApiError {
+        let field = field.into();
+        let message = message.into();
+        let mut error = ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "validation_failed",
+            format!("{field}: {message}"),
+        );
+        error.errors.push(FieldError { field, message });
+        error
+    }
+
+    pub fn not_found(what: &str) -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("no such {what}"))
+    }
+
+    pub fn unauthorized(detail: &str) -> ApiError {
+        ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", detail)
+    }
+
+    pub fn forbidden(detail: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::FORBIDDEN, "forbidden", detail)
+    }
+
+    pub fn conflict(code: &'static str, detail: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::CONFLICT, code, detail)
+    }
+
+    pub fn unavailable(detail: impl Into<String>) -> ApiError {
+        let mut error = ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", detail);
+        error.retry_after = Some(1);
+        error
+    }
+
+    pub fn internal(cause: anyhow::Error) -> ApiError {
+        let mut error = ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "something went wrong on our side; the request id in X-Request-Id helps us find it",
+        );
+        error.cause = Some(cause);
+        error
+    }
+
+    /// The plain problem for a status that no handler produced (an unknown route, say).
+    pub fn for_status(status: StatusCode) -> ApiError {
+        let code = match status.as_u16() {
+            400 => "bad_request",
+            401 => "unauthorized",
+            403 => "forbidden",
+            404 => "not_found",
+            405 => "method_not_allowed",
+            408 => "request_timeout",
+            413 => "payload_too_large",
+            415 => "unsupported_media_type",
+            429 => "rate_limited",
+            503 => "unavailable",
+            s if s >= 500 => "internal",
+            _ => "bad_request",
+        };
+        let detail = status.canonical_reason().unwrap_or("error").to_lowercase();
+        ApiError::new(status, code, detail)
+    }
+
+    pub fn problem(&self) -> Problem {
+        Problem {
+            kind: format!("urn:stride:problem:{}", self.code),
+            title: self
+                .status
+                .canonical_reason()
+                .unwrap_or("Error")
+                .to_owned(),
+            status: self.status.as_u16(),
+            detail: self.detail.clone(),
+            code: self.code.to_owned(),
+            errors: self.errors.clone(),
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let Some(cause) = &self.cause {
+            tracing::error!(error = ?cause, "request failed");
+        }
+        let mut response = HttpResponse::build(self.status);
+        response.insert_header((
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        ));
+        if let Some(seconds) = self.retry_after {
+            response.insert_header((header::RETRY_AFTER, seconds.to_string()));
+        }
+        let body = serde_json::to_vec(&self.problem()).unwrap_or_default();
+        response.body(body)
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::Unavailable(cause) => {
+                tracing::warn!(error = %cause, "database unavailable");
+                ApiError::unavailable("the database is unavailable; try again shortly")
+            }
+            other => ApiError::internal(other.into()),
+        }
+    }
+}
+
+impl From<AppendError> for ApiError {
+    fn from(error: AppendError) -> Self {
+        match error {
+            AppendError::Conflict { .. } => ApiError::conflict(
+                "version_conflict",
+                "the resource changed while this request was handled; read it again and retry",
+            ),
+            AppendError::Claimed { scope, value } => ApiError {
+                errors: vec![FieldError {
+                    field: scope.clone(),
+                    message: format!("{value:?} is taken"),
+                }],
+                ..ApiError::conflict("already_taken", format!("{scope} {value:?} is taken"))
+            },
+            AppendError::Store(error) => error.into(),
+        }
+    }
+}
+
+impl From<TeamError> for ApiError {
+    fn from(error: TeamError) -> Self {
+        match error {
+            TeamError::AlreadyExists => ApiError::conflict("already_exists", error.to_string()),
+            TeamError::NotFound => ApiError::not_found("team"),
+            TeamError::MemberNotFound => ApiError::not_found("member"),
+            TeamError::AlreadyMember => ApiError::conflict("already_member", error.to_string()),
+            TeamError::Forbidden(why) => ApiError::forbidden(why),
+            TeamError::LastOwner => ApiError::conflict("last_owner", error.to_string()),
+            TeamError::Invalid { field, message } => ApiError::validation(field, message),
+        }
+    }
+}

@@ -1,0 +1,147 @@
+//! `Idempotency-Key` on POST: the first response is kept for 24 hours and replayed to a
+//! repeat with the same key and body, which writes nothing; the same key with another body
+//! is 422. Keys are scoped to the credentials that sent them.
+
+use actix_web::body::{self, BoxBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::http::{Method, StatusCode};
+use actix_web::middleware::Next;
+use actix_web::{Error, HttpMessage, HttpResponse, web};
+use futures_util::StreamExt;
+use sha2::{Digest, Sha256};
+use stride_storage::Store;
+use stride_storage::idempotency::Idempotency;
+
+use crate::error::ApiError;
+
+pub const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
+pub const REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
+
+/// The largest body any route accepts (metric batches): larger ones are refused before we
+/// buffer them.
+const MAX_BODY: usize = 1024 * 1024;
+
+/// Response headers worth replaying.
+const KEPT_HEADERS: [&str; 5] = ["content-type", "etag", "location", "stride-position", "retry-after"];
+
+pub async fn idempotency(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let key = req.headers().get(&IDEMPOTENCY_KEY).cloned();
+    let (Some(key), true) = (key, req.method() == Method::POST) else {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    };
+    let Some(store) = req.app_data::<web::Data<Store>>().cloned() else {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    };
+    let key = match key.to_str().ok().filter(|k| (1..=255).contains(&k.len())) {
+        Some(key) => key.to_owned(),
+        None => {
+            let error = ApiError::validation("Idempotency-Key", "must be 1 to 255 visible ASCII characters");
+            return Ok(req.error_response(error));
+        }
+    };
+    let body = match read_body(&mut req).await {
+        Ok(body) => body,
+        Err(error) => return Ok(req.error_response(error)),
+    };
+    let scope = scope(&req);
+    let mut hasher = Sha256::new();
+    hasher.update(req.method().as_str());
+    hasher.update(b" ");
+    hasher.update(req.uri().to_string());
+    hasher.update(b"\n");
+    hasher.update(&body);
+    let request_hash = hasher.finalize().to_vec();
+
+    let state = match store.idempotency_begin(&scope, &key, &request_hash).await {
+        Ok(state) => state,
+        Err(error) => return Ok(req.error_response(ApiError::from(error))),
+    };
+    match state {
+        Idempotency::Fresh => {
+            req.set_payload(Payload::from(body));
+            let response = next.call(req).await?;
+            finish(&store, &scope, &key, response.map_into_boxed_body()).await
+        }
+        Idempotency::Replay { status, headers, body } => {
+            let mut response = HttpResponse::build(StatusCode::from_u16(status).unwrap_or(StatusCode::OK));
+            for (name, value) in headers {
+                response.insert_header((name, value));
+            }
+            response.insert_header((REPLAYED, HeaderValue::from_static("true")));
+            Ok(req.into_response(response.body(body)))
+        }
+        Idempotency::Mismatch => Ok(req.error_response(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "idempotency_key_reused",
+            "this Idempotency-Key was used with a different request; use a new key",
+        ))),
+        Idempotency::InProgress => {
+            let mut error = ApiError::conflict(
+                "idempotency_in_progress",
+                "a request with this Idempotency-Key is still being handled",
+            );
+            error.retry_after = Some(1);
+            Ok(req.error_response(error))
+        }
+    }
+}
+
+async fn read_body(req: &mut ServiceRequest) -> Result<web::Bytes, ApiError> {
+    let mut payload = req.take_payload();
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_request", e.to_string()))?;
+        if body.len() + chunk.len() > MAX_BODY {
+            return Err(crate::extract::too_large(MAX_BODY));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
+/// Keys belong to the credentials that sent them: one caller can never replay another's.
+fn scope(req: &ServiceRequest) -> String {
+    match req.headers().get(header::AUTHORIZATION) {
+        Some(auth) => {
+            let digest = Sha256::digest(auth.as_bytes());
+            digest.iter().map(|b| format!("{b:02x}")).collect()
+        }
+        None => "anonymous".to_owned(),
+    }
+}
+
+/// Keeps the response for replays, or forgets the key after a server error so that a retry
+/// is handled afresh.
+async fn finish(
+    store: &Store,
+    scope: &str,
+    key: &str,
+    response: ServiceResponse<BoxBody>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    if response.status().is_server_error() {
+        if let Err(error) = store.idempotency_release(scope, key).await {
+            tracing::warn!(error = %error, "could not release an idempotency key");
+        }
+        return Ok(response);
+    }
+    let (request, response) = response.into_parts();
+    let (head, body) = response.into_parts();
+    let bytes = body::to_bytes(body).await.unwrap_or_default();
+    let headers: Vec<(String, String)> = head
+        .headers()
+        .iter()
+        .filter(|(name, _)| KEPT_HEADERS.contains(&name.as_str()))
+        .filter_map(|(name, value)| Some((name.to_string(), value.to_str().ok()?.to_owned())))
+        .collect();
+    if let Err(error) = store
+        .idempotency_complete(scope, key, head.status().as_u16(), &headers, &bytes)
+        .await
+    {
+        tracing::warn!(error = %error, "could not keep a response for Idempotency-Key replays");
+    }
+    Ok(ServiceResponse::new(request, head.set_body(BoxBody::new(bytes))))
+}

@@ -1,0 +1,136 @@
+//! Stride's REST API over actix-web: routes, authentication, problem+json errors,
+//! idempotency, metrics, and the OpenAPI document generated from the registered routes.
+
+use std::net::TcpListener;
+
+use actix_cors::Cors;
+use actix_web::dev::Server;
+use actix_web::http::header;
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpResponse, HttpServer, web};
+use stride_storage::Store;
+use utoipa::openapi::OpenApi;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi as _};
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+pub mod auth;
+pub mod error;
+pub mod extract;
+pub mod idempotency;
+pub mod metrics;
+pub mod middleware;
+pub mod routes;
+pub mod team_service;
+
+use error::ApiError;
+
+/// How the HTTP server behaves.
+#[derive(Debug, Clone, Default)]
+pub struct HttpConfig {
+    /// Origins allowed by CORS; `*` allows any. Empty: no cross-origin access.
+    pub cors_origins: Vec<String>,
+    /// Worker threads; default one per core.
+    pub workers: Option<usize>,
+}
+
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(
+        title = "Stride",
+        description = "The backend for social media teams that run their marketing as a marathon: goals and the steps toward them, a steady publishing pace, and a community board that brings the ideas. Every change is an event; every read is a projection of them.\n\nErrors are RFC 9457 `application/problem+json` with a stable `code`.",
+        license(name = "Apache-2.0")
+    ),
+    modifiers(&BearerAuth),
+    components(schemas(error::Problem, error::FieldError)),
+    tags(
+        (name = "teams", description = "Sign-up, the team and its settings"),
+        (name = "members", description = "Who belongs to the team, with which role"),
+        (name = "tokens", description = "Bearer tokens, shown once"),
+        (name = "operations", description = "Health, readiness and metrics"),
+    )
+)]
+struct BaseDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+    }
+}
+
+/// The OpenAPI document of every registered route.
+pub fn openapi() -> OpenApi {
+    let (_, api) = App::new()
+        .into_utoipa_app()
+        .openapi(BaseDoc::openapi())
+        .configure(routes::configure)
+        .split_for_parts();
+    api
+}
+
+fn cors(origins: &[String]) -> Cors {
+    let mut cors = Cors::default()
+        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_MATCH,
+            idempotency::IDEMPOTENCY_KEY,
+            middleware::MIN_POSITION,
+            middleware::REQUEST_ID,
+            header::HeaderName::from_static("last-event-id"),
+        ])
+        .expose_headers([
+            header::ETAG,
+            header::LOCATION,
+            header::RETRY_AFTER,
+            routes::STRIDE_POSITION,
+            middleware::REQUEST_ID,
+            idempotency::REPLAYED,
+        ])
+        .max_age(3600);
+    for origin in origins {
+        cors = if origin == "*" { cors.allow_any_origin() } else { cors.allowed_origin(origin) };
+    }
+    cors
+}
+
+async fn no_route() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::not_found("route"))
+}
+
+/// Starts serving on `listener`. The server stops gracefully on SIGTERM or Ctrl-C.
+pub fn serve(listener: TcpListener, store: Store, config: HttpConfig) -> anyhow::Result<Server> {
+    let metrics = web::Data::new(metrics::Metrics::new()?);
+    let store = web::Data::new(store);
+    let spec = openapi();
+    let origins = config.cors_origins.clone();
+    let mut server = HttpServer::new(move || {
+        App::new()
+            .app_data(store.clone())
+            .app_data(metrics.clone())
+            .app_data(extract::path_config())
+            .app_data(extract::query_config())
+            .wrap(from_fn(middleware::min_position))
+            .wrap(from_fn(idempotency::idempotency))
+            .wrap(cors(&origins))
+            .wrap(from_fn(middleware::observe))
+            .into_utoipa_app()
+            .configure(routes::configure)
+            .into_app()
+            .route("/docs", web::get().to(|| async {
+                HttpResponse::PermanentRedirect().insert_header((header::LOCATION, "/docs/")).finish()
+            }))
+            .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec.clone()))
+            .default_service(web::to(no_route))
+    })
+    .shutdown_timeout(10);
+    if let Some(workers) = config.workers {
+        server = server.workers(workers);
+    }
+    Ok(server.listen(listener)?.run())
+}

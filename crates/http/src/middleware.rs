@@ -1,0 +1,139 @@
+//! Middleware that every request passes: a request id (taken from `X-Request-Id` when sane,
+//! else made) on the response and on every log line; metrics; a last guard that turns any
+//! error response not yet in problem+json (actix's own plain-text ones) into problem+json;
+//! and read-your-writes waiting for `Stride-Min-Position`.
+
+use std::time::{Duration, Instant};
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{Error, HttpMessage, ResponseError, web};
+use stride_storage::Store;
+use tracing::Instrument;
+
+use crate::error::ApiError;
+use crate::extract::RequestId;
+use crate::metrics::Metrics;
+
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+pub const MIN_POSITION: HeaderName = HeaderName::from_static("stride-min-position");
+
+/// How long a read waits for `Stride-Min-Position` before answering 503.
+const MIN_POSITION_WAIT: Duration = Duration::from_secs(2);
+
+fn request_id(req: &ServiceRequest) -> String {
+    req.headers()
+        .get(&REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| {
+            (1..=64).contains(&v.len())
+                && v.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
+        })
+        .map(str::to_owned)
+        .unwrap_or_else(|| uuid::Uuid::now_v7().to_string())
+}
+
+pub async fn observe(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let started = Instant::now();
+    let id = request_id(&req);
+    req.extensions_mut().insert(RequestId(id.clone()));
+    let metrics = req.app_data::<web::Data<Metrics>>().cloned();
+    let method = req.method().to_string();
+    let span = tracing::info_span!("request", request_id = %id, method = %method, path = %req.path());
+    let response = next.call(req).instrument(span.clone()).await?;
+    let mut response = as_problem(response.map_into_boxed_body());
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert(REQUEST_ID, value);
+    }
+    let status = response.status().as_u16();
+    let route = response
+        .request()
+        .match_pattern()
+        .unwrap_or_else(|| "unmatched".to_owned());
+    let elapsed = started.elapsed();
+    if let Some(metrics) = metrics {
+        metrics.observe(&method, &route, status, elapsed);
+    }
+    span.in_scope(|| {
+        tracing::info!(status, route = %route, elapsed_ms = elapsed.as_secs_f64() * 1000.0, "answered");
+    });
+    Ok(response)
+}
+
+/// Error responses that did not come from [`ApiError`] get its problem+json body.
+fn as_problem(response: ServiceResponse<BoxBody>) -> ServiceResponse<BoxBody> {
+    let status = response.status();
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
+    if status.as_u16() < 400 || is_problem {
+        return response;
+    }
+    let (request, old) = response.into_parts();
+    let mut replacement = ApiError::for_status(status).error_response();
+    for (name, value) in old.headers() {
+        if name == header::ALLOW || name == header::RETRY_AFTER || name == header::WWW_AUTHENTICATE {
+            replacement.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    ServiceResponse::new(request, replacement)
+}
+
+/// Reads carrying `Stride-Min-Position: N` (or `?min_position=N`) wait until the log visible
+/// to readers reaches N, at most two seconds.
+pub async fn min_position(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let wanted = match wanted_position(&req) {
+        Ok(wanted) => wanted,
+        Err(error) => return Ok(req.error_response(error)),
+    };
+    if let (Some(wanted), Some(store)) = (wanted, req.app_data::<web::Data<Store>>().cloned()) {
+        let deadline = Instant::now() + MIN_POSITION_WAIT;
+        let mut pause = Duration::from_millis(2);
+        loop {
+            match store.visible_head().await {
+                Ok(head) if head >= wanted => break,
+                Ok(_) if Instant::now() < deadline => {
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(Duration::from_millis(50));
+                }
+                Ok(_) => {
+                    let mut error = ApiError::new(
+                        actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
+                        "projection_lagging",
+                        format!("position {wanted} is not visible yet; retry shortly"),
+                    );
+                    error.retry_after = Some(1);
+                    return Ok(req.error_response(error));
+                }
+                Err(error) => return Ok(req.error_response(ApiError::from(error))),
+            }
+        }
+    }
+    Ok(next.call(req).await?.map_into_boxed_body())
+}
+
+fn wanted_position(req: &ServiceRequest) -> Result<Option<i64>, ApiError> {
+    let from_header = req.headers().get(&MIN_POSITION).map(|v| v.to_str().unwrap_or("x").to_owned());
+    let from_query = web::Query::<std::collections::HashMap<String, String>>::from_query(req.query_string())
+        .ok()
+        .and_then(|q| q.get("min_position").cloned());
+    match from_header.or(from_query) {
+        None => Ok(None),
+        Some(raw) => raw
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|p| *p >= 0)
+            .map(Some)
+            .ok_or_else(|| ApiError::validation("Stride-Min-Position", "must be a position this API returned in Stride-Position")),
+    }
+}

@@ -1,0 +1,43 @@
+//! The routes, registered through utoipa-actix-web so that the served OpenAPI document is
+//! generated from exactly the handlers that exist.
+
+use actix_web::HttpResponse;
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderName};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+pub mod members;
+pub mod ops;
+pub mod teams;
+pub mod tokens;
+
+pub const STRIDE_POSITION: HeaderName = HeaderName::from_static("stride-position");
+
+pub fn configure(config: &mut ServiceConfig) {
+    config.configure(ops::configure);
+    config.service(
+        utoipa_actix_web::scope("/v1")
+            .configure(teams::configure)
+            .configure(members::configure)
+            .configure(tokens::configure),
+    );
+}
+
+/// A write's response: its status and body, the resource's ETag, and `Stride-Position`.
+pub fn written(
+    status: StatusCode,
+    body: &impl serde::Serialize,
+    version: Option<i64>,
+    position: i64,
+) -> HttpResponse {
+    let mut response = HttpResponse::build(status);
+    if let Some(version) = version {
+        response.insert_header((header::ETAG, etag(version)));
+    }
+    response.insert_header((STRIDE_POSITION, position.to_string()));
+    response.json(body)
+}
+
+pub fn etag(version: i64) -> String {
+    format!("\"{version}\"")
+}

@@ -1,0 +1,48 @@
+//! Operations: liveness, readiness and Prometheus metrics.
+
+use actix_web::{HttpResponse, get, web};
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::error::{ApiError, Problem};
+use crate::extract::Ctx;
+use crate::metrics::Metrics;
+
+pub fn configure(config: &mut ServiceConfig) {
+    config.service(healthz).service(readyz).service(metrics);
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Health {
+    /// `ok` when the process is up, `ready` when it can serve requests.
+    pub status: &'static str,
+}
+
+/// The process is up. Says nothing about the database.
+#[utoipa::path(tag = "operations", responses((status = 200, body = Health)))]
+#[get("/healthz")]
+async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(Health { status: "ok" })
+}
+
+/// The database answers and every migration of this build is applied.
+#[utoipa::path(tag = "operations", responses(
+    (status = 200, body = Health),
+    (status = 503, body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/readyz")]
+async fn readyz(ctx: Ctx) -> Result<HttpResponse, ApiError> {
+    ctx.store.ready().await?;
+    Ok(HttpResponse::Ok().json(Health { status: "ready" }))
+}
+
+/// Prometheus metrics in the text exposition format.
+#[utoipa::path(tag = "operations", responses((status = 200, body = String, content_type = "text/plain")))]
+#[get("/metrics")]
+async fn metrics(ctx: Ctx, metrics: web::Data<Metrics>) -> Result<HttpResponse, ApiError> {
+    let text = metrics.render(&ctx.store).map_err(ApiError::internal)?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(text))
+}

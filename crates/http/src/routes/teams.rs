@@ -1,0 +1,258 @@
+//! Teams: open sign-up, reading a team, changing its name and settings.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use stride_domain::Actor;
+use stride_domain::team::{Role, Team, TeamChanges, TeamCommand, TeamEvent};
+use stride_domain::text;
+use stride_storage::members::MemberRecord;
+use stride_storage::tokens::NewToken;
+use stride_storage::{AppendRequest, ExpectedVersion, SideWrite};
+use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
+
+use super::{etag, written};
+use crate::auth::Caller;
+use crate::error::{ApiError, Problem};
+use crate::extract::{ApiJson, Ctx, if_match};
+use crate::team_service::{self, metadata};
+
+pub fn configure(config: &mut ServiceConfig) {
+    config.service(sign_up).service(get_team).service(update_team);
+}
+
+/// Longest member name, in characters.
+pub const PERSON_NAME_MAX: usize = 100;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignUp {
+    /// The team's display name, 1 to 100 characters.
+    pub name: String,
+    /// URL name of the team's public board: 3 to 40 of `a-z`, `0-9` and `-`.
+    pub slug: String,
+    pub owner: Person,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Person {
+    pub name: String,
+    pub email: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RoleName {
+    Owner,
+    Admin,
+    Member,
+    Viewer,
+}
+
+impl From<RoleName> for Role {
+    fn from(role: RoleName) -> Role {
+        match role {
+            RoleName::Owner => Role::Owner,
+            RoleName::Admin => Role::Admin,
+            RoleName::Member => Role::Member,
+            RoleName::Viewer => Role::Viewer,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Board {
+    /// Whether the community board at `/v1/boards/{slug}` is visible.
+    pub public: bool,
+    pub accepting_ideas: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MemberView {
+    pub id: Uuid,
+    pub name: String,
+    pub email: String,
+    pub role: String,
+    pub joined_at: DateTime<Utc>,
+}
+
+impl From<MemberRecord> for MemberView {
+    fn from(record: MemberRecord) -> MemberView {
+        MemberView {
+            id: record.member_id,
+            name: record.name,
+            email: record.email,
+            role: record.role,
+            joined_at: record.joined_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TeamView {
+    pub id: Uuid,
+    pub name: String,
+    pub slug: String,
+    /// Posts need an owner's or admin's approval before they are scheduled or published.
+    pub require_approval: bool,
+    pub board: Board,
+    pub members: Vec<MemberView>,
+    /// Also sent as the ETag; send it back in If-Match to change the team safely.
+    pub version: i64,
+}
+
+impl TeamView {
+    pub fn new(team: &Team, version: i64, members: Vec<MemberRecord>) -> TeamView {
+        TeamView {
+            id: team.id,
+            name: team.name.clone(),
+            slug: team.slug.clone(),
+            require_approval: team.require_approval,
+            board: Board {
+                public: team.board.public,
+                accepting_ideas: team.board.accepting_ideas,
+            },
+            members: members.into_iter().map(MemberView::from).collect(),
+            version,
+        }
+    }
+}
+
+/// A token, shown once: only its hash is kept.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenView {
+    pub id: Uuid,
+    pub member_id: Uuid,
+    /// Send as `Authorization: Bearer <secret>`. It cannot be shown again.
+    pub secret: String,
+}
+
+impl TokenView {
+    pub fn new(token: NewToken, member_id: Uuid) -> TokenView {
+        TokenView {
+            id: token.token_id,
+            member_id,
+            secret: token.secret,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SignedUp {
+    pub team: TeamView,
+    pub member: MemberView,
+    pub token: TokenView,
+}
+
+/// A person's name and e-mail, validated, with errors named by `prefix.field`.
+pub fn person(prefix: &str, name: &str, email: &str) -> Result<(String, String), ApiError> {
+    let name = text::title(name, PERSON_NAME_MAX)
+        .map_err(|e| ApiError::validation(format!("{prefix}name"), e.to_string()))?;
+    let email = text::email(email).map_err(|e| ApiError::validation(format!("{prefix}email"), e))?;
+    Ok((name, email))
+}
+
+/// Open sign-up: creates a team with its first member as owner and returns that owner's
+/// first token, shown this once.
+#[utoipa::path(tag = "teams", request_body = SignUp, responses(
+    (status = 201, body = SignedUp, headers(("ETag" = String), ("Stride-Position" = i64), ("Location" = String))),
+    (status = 400, body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "the slug is taken", body = Problem, content_type = "application/problem+json"),
+))]
+#[post("/teams")]
+async fn sign_up(ctx: Ctx, body: ApiJson<SignUp>) -> Result<HttpResponse, ApiError> {
+    let body = body.0;
+    let (owner_name, owner_email) = person("owner.", &body.owner.name, &body.owner.email)?;
+    let (team_id, owner_id) = (Uuid::now_v7(), Uuid::now_v7());
+    let command = TeamCommand::CreateTeam { team_id, name: body.name, slug: body.slug, owner_id };
+    let events = stride_domain::team::decide(None, Actor::Anonymous, command)?;
+    let team = stride_domain::team::replay(&events).ok_or_else(|| ApiError::not_found("team"))?;
+    let token = NewToken::generate();
+    let request = AppendRequest::new(team_id, team_id, ExpectedVersion::NoStream, &events, metadata(&ctx, Actor::Anonymous))?
+        .with_side_write(SideWrite::Claim { scope: "slug".into(), value: team.slug.clone() })
+        .with_side_write(SideWrite::Member { member_id: owner_id, name: owner_name, email: owner_email, role: "owner".into() })
+        .with_side_write(SideWrite::Token { token_id: token.token_id, member_id: owner_id, hash: token.hash.clone() });
+    let appended = ctx.store.append(request).await?;
+    let members = ctx.store.members(team_id).await?;
+    let member = members.first().cloned().ok_or_else(|| ApiError::internal(anyhow::anyhow!("owner missing after sign-up")))?;
+    let body = SignedUp {
+        team: TeamView::new(&team, appended.stream_version, members),
+        member: member.into(),
+        token: TokenView::new(token, owner_id),
+    };
+    let mut response = written(StatusCode::CREATED, &body, Some(appended.stream_version), appended.position);
+    if let Ok(location) = format!("/v1/teams/{team_id}").parse() {
+        response.headers_mut().insert(actix_web::http::header::LOCATION, location);
+    }
+    Ok(response)
+}
+
+/// The team with its members and settings. Any member may read it.
+#[utoipa::path(tag = "teams", security(("bearer" = [])), responses(
+    (status = 200, body = TeamView, headers(("ETag" = String))),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/teams/{team_id}")]
+async fn get_team(ctx: Ctx, caller: Caller, path: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+    let team_id = caller.in_team(path.into_inner())?.team_id;
+    let current = team_service::load(&ctx.store, team_id).await?;
+    let members = ctx.store.members(team_id).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((actix_web::http::header::ETAG, etag(current.version)))
+        .json(TeamView::new(&current.team, current.version, members)))
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TeamPatch {
+    pub name: Option<String>,
+    pub require_approval: Option<bool>,
+    pub board: Option<BoardPatch>,
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BoardPatch {
+    pub public: Option<bool>,
+    pub accepting_ideas: Option<bool>,
+}
+
+/// Renames the team or changes its settings (owners and admins). Send `If-Match` with the
+/// ETag you read to be sure nobody changed it meanwhile.
+#[utoipa::path(tag = "teams", security(("bearer" = [])), request_body = TeamPatch,
+    params(("If-Match" = Option<String>, Header, description = "the ETag last read")),
+    responses(
+    (status = 200, body = TeamView, headers(("ETag" = String), ("Stride-Position" = i64))),
+    (status = 400, body = Problem, content_type = "application/problem+json"),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 412, body = Problem, content_type = "application/problem+json"),
+))]
+#[patch("/teams/{team_id}")]
+async fn update_team(
+    ctx: Ctx,
+    caller: Caller,
+    req: HttpRequest,
+    path: web::Path<Uuid>,
+    body: ApiJson<TeamPatch>,
+) -> Result<HttpResponse, ApiError> {
+    let caller = caller.in_team(path.into_inner())?.may_administer()?.clone();
+    let patch = body.0;
+    let board = patch.board.unwrap_or_default();
+    let changes = TeamChanges {
+        name: patch.name,
+        require_approval: patch.require_approval,
+        board_public: board.public,
+        board_accepting_ideas: board.accepting_ideas,
+    };
+    let outcome = team_service::execute(&ctx, caller.actor(), caller.team_id, if_match(&req)?, TeamCommand::UpdateTeam(changes), |_: &[TeamEvent]| Vec::new()).await?;
+    let members = ctx.store.members(caller.team_id).await?;
+    let view = TeamView::new(&outcome.team, outcome.version, members);
+    Ok(written(StatusCode::OK, &view, Some(outcome.version), outcome.position))
+}

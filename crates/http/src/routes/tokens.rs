@@ -1,0 +1,53 @@
+//! Tokens: a member issues more tokens for themselves; a token is revoked by its member or
+//! by an owner or admin.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, delete, post, web};
+use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
+
+use super::teams::TokenView;
+use super::{STRIDE_POSITION, written};
+use crate::auth::Caller;
+use crate::error::{ApiError, Problem};
+use crate::extract::Ctx;
+
+pub fn configure(config: &mut ServiceConfig) {
+    config.service(issue_token).service(revoke_token);
+}
+
+/// Issues a new token for the caller, shown this once. Tokens are not events: they live
+/// only as hashes, outside the event log.
+#[utoipa::path(tag = "tokens", security(("bearer" = [])), responses(
+    (status = 201, body = TokenView, headers(("Stride-Position" = i64))),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+))]
+#[post("/teams/{team_id}/tokens")]
+async fn issue_token(ctx: Ctx, caller: Caller, path: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+    let caller = caller.in_team(path.into_inner())?;
+    let token = ctx.store.issue_token(caller.team_id, caller.member_id).await?;
+    let position = ctx.store.visible_head().await?;
+    Ok(written(StatusCode::CREATED, &TokenView::new(token, caller.member_id), None, position))
+}
+
+/// Revokes a token at once. Members revoke their own; owners and admins any of the team's.
+/// Revoking a revoked token changes nothing.
+#[utoipa::path(tag = "tokens", security(("bearer" = [])), responses(
+    (status = 204, headers(("Stride-Position" = i64))),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+))]
+#[delete("/teams/{team_id}/tokens/{token_id}")]
+async fn revoke_token(ctx: Ctx, caller: Caller, path: web::Path<(Uuid, Uuid)>) -> Result<HttpResponse, ApiError> {
+    let (team_id, token_id) = path.into_inner();
+    let caller = caller.in_team(team_id)?;
+    let token = ctx.store.find_token(team_id, token_id).await?.ok_or_else(|| ApiError::not_found("token"))?;
+    if token.member_id != caller.member_id {
+        caller.may_administer()?;
+    }
+    ctx.store.revoke_token(team_id, token_id).await?;
+    let position = ctx.store.visible_head().await?;
+    Ok(HttpResponse::NoContent().insert_header((STRIDE_POSITION, position.to_string())).finish())
+}

@@ -1,0 +1,271 @@
+//! One transaction that appends the events of one or many commands.
+//!
+//! Each command is checked against its own stream's expected version and stands or falls
+//! alone, while all of them share one commit (one disk flush). Statements are chosen so that
+//! none raises for an ordinary refusal: a raised error would abort the shared transaction.
+//! Commands that claim unique values run alone (see the committer), since a taken claim is
+//! detected by the error it raises.
+
+use std::collections::HashMap;
+
+use futures_util::future::try_join_all;
+use deadpool_postgres::{Client, GenericClient};
+use tokio_postgres::error::SqlState;
+use tokio_postgres::types::ToSql;
+use uuid::Uuid;
+
+use crate::events::{AppendRequest, Appended, SideWrite};
+use crate::{AppendError, StoreError};
+
+const BUMP_STREAM: &str = include_str!("sql/bump_stream.sql");
+const INSERT_EVENTS: &str = include_str!("sql/insert_events.sql");
+const INSERT_CLAIM: &str = "INSERT INTO unique_claims (scope, value, team_id) VALUES ($1, $2, $3)";
+const DUPLICATE_POSITION: &str = "SELECT max(position), max(stream_version) FROM events WHERE team_id = $1 AND event_id = ANY($2)";
+const UPSERT_MEMBER: &str = "INSERT INTO members (team_id, member_id, name, email, role) VALUES ($1, $2, $3, $4, $5) \
+     ON CONFLICT (team_id, member_id) DO UPDATE SET name = excluded.name, email = excluded.email, role = excluded.role, removed_at = NULL";
+const SET_MEMBER_ROLE: &str = "UPDATE members SET role = $3 WHERE team_id = $1 AND member_id = $2";
+const REMOVE_MEMBER: &str = "WITH gone AS (UPDATE members SET removed_at = now() WHERE team_id = $1 AND member_id = $2) \
+     UPDATE tokens SET revoked_at = now() WHERE team_id = $1 AND member_id = $2 AND revoked_at IS NULL";
+const INSERT_TOKEN: &str = "INSERT INTO tokens (team_id, token_id, member_id, hash) VALUES ($1, $2, $3, $4)";
+
+/// The most events one transaction may hold: positions keep 16 bits for the index.
+pub(crate) const MAX_EVENTS_PER_TRANSACTION: usize = 1 << 16;
+
+pub(crate) type Outcome = Result<Appended, AppendError>;
+
+enum Check {
+    Accepted { first_version: i64 },
+    Duplicate,
+    Conflict { actual: Option<i64> },
+}
+
+/// Appends every request in one transaction. An `Err` means the transaction failed as a
+/// whole and nothing was written; otherwise each request has its own outcome.
+pub(crate) async fn commit(
+    client: &mut Client,
+    batch: &[AppendRequest],
+) -> Result<Vec<Outcome>, tokio_postgres::Error> {
+    let tx = client.transaction().await?;
+    if let [request] = batch
+        && request.has_claims()
+    {
+        for write in &request.side_writes {
+            if let SideWrite::Claim { scope, value } = write {
+                match tx.execute(INSERT_CLAIM, &[scope, value, &request.team_id]).await {
+                    Ok(_) => {}
+                    Err(error) if error.code() == Some(&SqlState::UNIQUE_VIOLATION) => {
+                        return Ok(vec![Err(AppendError::Claimed {
+                            scope: scope.clone(),
+                            value: value.clone(),
+                        })]);
+                    }
+                    Err(error) => return Err(error),
+                }
+            }
+        }
+    }
+
+    let checks = check_versions(&tx, batch).await?;
+    let positions = insert_events(&tx, batch, &checks).await?;
+    let mut outcomes = Vec::with_capacity(batch.len());
+    for (request, check) in batch.iter().zip(&checks) {
+        outcomes.push(match check {
+            Check::Conflict { actual } => Err(AppendError::Conflict {
+                stream_id: request.stream_id,
+                expected: request.expected.as_sql(),
+                actual: *actual,
+            }),
+            Check::Accepted { first_version } => {
+                let last = request.events.last().map(|e| e.event_id);
+                let position = last.and_then(|id| positions.get(&id).copied()).unwrap_or(0);
+                Ok(Appended {
+                    stream_version: first_version - 1 + request.events.len() as i64,
+                    position,
+                    duplicate: false,
+                })
+            }
+            Check::Duplicate => {
+                let ids: Vec<Uuid> = request.events.iter().map(|e| e.event_id).collect();
+                let row = tx.query_one(DUPLICATE_POSITION, &[&request.team_id, &ids]).await?;
+                Ok(Appended {
+                    position: row.try_get::<_, Option<i64>>(0)?.unwrap_or(0),
+                    stream_version: row.try_get::<_, Option<i64>>(1)?.unwrap_or(0),
+                    duplicate: true,
+                })
+            }
+        });
+    }
+    tx.commit().await?;
+    Ok(outcomes)
+}
+
+/// Checks and bumps every stream head, pipelined. Heads are locked in (team, stream) order
+/// so that two batches touching the same streams cannot deadlock.
+async fn check_versions(
+    tx: &impl GenericClient,
+    batch: &[AppendRequest],
+) -> Result<Vec<Check>, tokio_postgres::Error> {
+    let statement = tx.prepare_cached(BUMP_STREAM).await?;
+    let mut order: Vec<usize> = (0..batch.len()).collect();
+    order.sort_by_key(|&i| (batch[i].team_id, batch[i].stream_id));
+    let counts: Vec<i64> = batch.iter().map(|r| r.events.len() as i64).collect();
+    let expected: Vec<Option<i64>> = batch.iter().map(|r| r.expected.as_sql()).collect();
+    let first_ids: Vec<Uuid> = batch
+        .iter()
+        .map(|r| r.events.first().map_or_else(Uuid::nil, |e| e.event_id))
+        .collect();
+    let params: Vec<[&(dyn ToSql + Sync); 6]> = order
+        .iter()
+        .map(|&i| {
+            let request = &batch[i];
+            [
+                &request.team_id as &(dyn ToSql + Sync),
+                &request.stream_id,
+                &expected[i],
+                &counts[i],
+                &first_ids[i],
+                &request.stream_type,
+            ]
+        })
+        .collect();
+    let rows = try_join_all(params.iter().map(|p| tx.query_one(&statement, p))).await?;
+    let mut checks: Vec<Option<Check>> = (0..batch.len()).map(|_| None).collect();
+    for (&i, row) in order.iter().zip(rows) {
+        let new_version: Option<i64> = row.try_get("new_version")?;
+        let duplicate: bool = row.try_get("duplicate")?;
+        checks[i] = Some(match (duplicate, new_version) {
+            (true, _) => Check::Duplicate,
+            (false, Some(version)) => Check::Accepted {
+                first_version: version - counts[i] + 1,
+            },
+            (false, None) => Check::Conflict {
+                actual: row.try_get("previous_version")?,
+            },
+        });
+    }
+    Ok(checks.into_iter().map(|c| c.unwrap_or(Check::Conflict { actual: None })).collect())
+}
+
+/// Inserts the events of the accepted commands and their side writes, pipelined; returns
+/// each new event's position.
+async fn insert_events(
+    tx: &impl GenericClient,
+    batch: &[AppendRequest],
+    checks: &[Check],
+) -> Result<HashMap<Uuid, i64>, tokio_postgres::Error> {
+    let mut columns = EventColumns::default();
+    let mut side_writes = Vec::new();
+    for (request, check) in batch.iter().zip(checks) {
+        let Check::Accepted { first_version } = check else { continue };
+        let metadata = serde_json::to_value(&request.metadata).unwrap_or_default();
+        for (offset, event) in request.events.iter().enumerate() {
+            columns.push(request, event, first_version + offset as i64, &metadata);
+        }
+        side_writes.extend(
+            request
+                .side_writes
+                .iter()
+                .filter(|w| !matches!(w, SideWrite::Claim { .. }))
+                .map(|w| (request.team_id, w)),
+        );
+    }
+    if columns.event_id.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let statement = tx.prepare_cached(INSERT_EVENTS).await?;
+    let params: [&(dyn ToSql + Sync); 10] = [
+        &columns.team_id,
+        &columns.idx,
+        &columns.event_id,
+        &columns.stream_id,
+        &columns.stream_type,
+        &columns.stream_version,
+        &columns.event_type,
+        &columns.schema_version,
+        &columns.data,
+        &columns.metadata,
+    ];
+    let insert = tx.query(&statement, &params);
+    let (rows, _) = futures_util::future::try_join(
+        insert,
+        try_join_all(side_writes.iter().map(|(team_id, write)| side_write(tx, *team_id, write))),
+    )
+    .await?;
+    rows.iter()
+        .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
+        .collect()
+}
+
+async fn side_write(
+    tx: &impl GenericClient,
+    team_id: Uuid,
+    write: &SideWrite,
+) -> Result<u64, tokio_postgres::Error> {
+    match write {
+        SideWrite::Claim { .. } => Ok(0),
+        SideWrite::Member {
+            member_id,
+            name,
+            email,
+            role,
+        } => {
+            tx.execute(UPSERT_MEMBER, &[&team_id, member_id, name, email, role])
+                .await
+        }
+        SideWrite::MemberRole { member_id, role } => {
+            tx.execute(SET_MEMBER_ROLE, &[&team_id, member_id, role]).await
+        }
+        SideWrite::MemberRemoved { member_id } => {
+            tx.execute(REMOVE_MEMBER, &[&team_id, member_id]).await
+        }
+        SideWrite::Token {
+            token_id,
+            member_id,
+            hash,
+        } => {
+            tx.execute(INSERT_TOKEN, &[&team_id, token_id, member_id, hash])
+                .await
+        }
+    }
+}
+
+/// Column arrays for one `unnest` insert.
+#[derive(Default)]
+struct EventColumns {
+    team_id: Vec<Uuid>,
+    idx: Vec<i32>,
+    event_id: Vec<Uuid>,
+    stream_id: Vec<Uuid>,
+    stream_type: Vec<String>,
+    stream_version: Vec<i64>,
+    event_type: Vec<String>,
+    schema_version: Vec<i32>,
+    data: Vec<serde_json::Value>,
+    metadata: Vec<serde_json::Value>,
+}
+
+impl EventColumns {
+    fn push(
+        &mut self,
+        request: &AppendRequest,
+        event: &crate::events::NewEvent,
+        stream_version: i64,
+        metadata: &serde_json::Value,
+    ) {
+        self.idx.push(self.event_id.len() as i32);
+        self.team_id.push(request.team_id);
+        self.event_id.push(event.event_id);
+        self.stream_id.push(request.stream_id);
+        self.stream_type.push(request.stream_type.clone());
+        self.stream_version.push(stream_version);
+        self.event_type.push(event.event_type.clone());
+        self.schema_version.push(event.schema_version);
+        self.data.push(event.data.clone());
+        self.metadata.push(metadata.clone());
+    }
+}
+
+/// Maps a failed solo transaction to what its caller should hear.
+pub(crate) fn failed(error: tokio_postgres::Error) -> AppendError {
+    AppendError::Store(StoreError::from(error))
+}

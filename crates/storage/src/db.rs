@@ -1,0 +1,117 @@
+//! The connection pool and the [`Store`] handle the rest of Stride holds.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
+use tokio_postgres::NoTls;
+
+use crate::append::MAX_EVENTS_PER_TRANSACTION;
+use crate::committer::Committer;
+use crate::events::{AppendRequest, Appended};
+use crate::{AppendError, StoreError};
+
+/// How to reach PostgreSQL.
+#[derive(Debug, Clone)]
+pub struct DbConfig {
+    pub url: String,
+    pub pool_size: usize,
+    /// How long a request waits for a free connection before it is answered 503.
+    pub wait_timeout: Duration,
+}
+
+impl DbConfig {
+    pub fn new(url: impl Into<String>) -> DbConfig {
+        DbConfig {
+            url: url.into(),
+            pool_size: 16,
+            wait_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// A handle on the database: cheap to clone, shared by every request.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    pool: Pool,
+    committer: Committer,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").finish_non_exhaustive()
+    }
+}
+
+/// Builds a pool. Connections are opened lazily, so this succeeds while PostgreSQL is down.
+pub fn pool(config: &DbConfig) -> anyhow::Result<Pool> {
+    let mut pg: tokio_postgres::Config = config
+        .url
+        .parse()
+        .context("DATABASE_URL is not a valid PostgreSQL URL")?;
+    pg.connect_timeout(Duration::from_secs(3));
+    if pg.get_application_name().is_none() {
+        pg.application_name("stride");
+    }
+    let manager = Manager::from_config(
+        pg,
+        NoTls,
+        ManagerConfig {
+            recycling_method: RecyclingMethod::Fast,
+        },
+    );
+    Pool::builder(manager)
+        .max_size(config.pool_size)
+        .runtime(Runtime::Tokio1)
+        .wait_timeout(Some(config.wait_timeout))
+        .create_timeout(Some(Duration::from_secs(3)))
+        .recycle_timeout(Some(Duration::from_secs(3)))
+        .build()
+        .context("building the connection pool")
+}
+
+impl Store {
+    /// A store over `pool`; starts the group-commit workers on the current runtime.
+    pub fn new(pool: Pool) -> Store {
+        let committer = Committer::start(pool.clone());
+        Store {
+            inner: Arc::new(Inner { pool, committer }),
+        }
+    }
+
+    pub fn connect(config: &DbConfig) -> anyhow::Result<Store> {
+        Ok(Store::new(pool(config)?))
+    }
+
+    pub fn pool(&self) -> &Pool {
+        &self.inner.pool
+    }
+
+    /// Appends the events of one command: all or none, checked against the expected version.
+    pub async fn append(&self, request: AppendRequest) -> Result<Appended, AppendError> {
+        if request.events.is_empty() || request.events.len() > MAX_EVENTS_PER_TRANSACTION / 2 {
+            return Err(AppendError::Store(StoreError::Internal(anyhow::anyhow!(
+                "an append holds 1 to {} events, not {}",
+                MAX_EVENTS_PER_TRANSACTION / 2,
+                request.events.len()
+            ))));
+        }
+        self.inner.committer.append(request).await
+    }
+
+    /// Whether the database answers and the migrations are applied.
+    pub async fn ready(&self) -> Result<(), StoreError> {
+        let client = self.pool().get().await?;
+        crate::migrate::check_applied(&client).await
+    }
+
+    /// Pool size and free connections, for /metrics.
+    pub fn pool_status(&self) -> deadpool_postgres::Status {
+        self.pool().status()
+    }
+}

@@ -1,0 +1,72 @@
+//! Storage errors, named for what the caller can do about them.
+
+use thiserror::Error;
+
+/// A storage call failed.
+#[derive(Debug, Error)]
+pub enum StoreError {
+    /// PostgreSQL cannot be reached right now: retrying later may work.
+    #[error("the database is unavailable")]
+    Unavailable(#[source] anyhow::Error),
+    /// A stored event could not be decoded: a bug or a missing upcaster.
+    #[error("a stored event could not be decoded")]
+    Decode(#[from] stride_domain::DecodeError),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<tokio_postgres::Error> for StoreError {
+    fn from(error: tokio_postgres::Error) -> Self {
+        // A closed connection or a server that is shutting down or starting up is transient;
+        // anything PostgreSQL answered with a SQLSTATE of another class is ours to fix.
+        let transient = error.is_closed()
+            || error.code().is_some_and(|code| {
+                let class = &code.code()[..2];
+                matches!(class, "08" | "57" | "53")
+            })
+            || (error.code().is_none() && std::error::Error::source(&error).is_some_and(|s| s.is::<std::io::Error>()));
+        if transient {
+            StoreError::Unavailable(error.into())
+        } else {
+            StoreError::Internal(error.into())
+        }
+    }
+}
+
+impl From<deadpool_postgres::PoolError> for StoreError {
+    fn from(error: deadpool_postgres::PoolError) -> Self {
+        match error {
+            deadpool_postgres::PoolError::Backend(error) => error.into(),
+            other => StoreError::Unavailable(other.into()),
+        }
+    }
+}
+
+/// An append was refused, or failed.
+#[derive(Debug, Error)]
+pub enum AppendError {
+    /// The stream is not at the version the command was decided against.
+    #[error("stream {stream_id} is at version {actual:?}, not the expected {expected:?}")]
+    Conflict {
+        stream_id: uuid::Uuid,
+        expected: Option<i64>,
+        actual: Option<i64>,
+    },
+    /// A value that must be unique (such as a team slug) is taken.
+    #[error("{scope} {value:?} is taken")]
+    Claimed { scope: String, value: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<tokio_postgres::Error> for AppendError {
+    fn from(error: tokio_postgres::Error) -> Self {
+        AppendError::Store(error.into())
+    }
+}
+
+impl From<deadpool_postgres::PoolError> for AppendError {
+    fn from(error: deadpool_postgres::PoolError) -> Self {
+        AppendError::Store(error.into())
+    }
+}

@@ -1,0 +1,264 @@
+//! The event store's vocabulary (what an append asks for and what it answers) and its reads.
+//!
+//! Reads of the whole log, or of one team's log, only return events below
+//! `events_visible_below()`: positions are taken when a transaction writes but become
+//! visible when it commits, so without that bound a reader could pass over an event that
+//! commits after a later one and never see it.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use stride_domain::{Actor, EventPayload, RecordedEvent};
+use tokio_postgres::Row;
+use uuid::Uuid;
+
+use crate::{Store, StoreError};
+
+/// What the stream must look like for the append to go ahead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExpectedVersion {
+    /// Append whatever the stream's version: for facts that do not depend on state (a vote,
+    /// a metric). These never conflict.
+    Any,
+    /// The stream must not exist yet.
+    NoStream,
+    /// The stream must be exactly at this version (its number of events).
+    Exactly(i64),
+}
+
+impl ExpectedVersion {
+    pub(crate) fn as_sql(self) -> Option<i64> {
+        match self {
+            ExpectedVersion::Any => None,
+            ExpectedVersion::NoStream => Some(0),
+            ExpectedVersion::Exactly(version) => Some(version),
+        }
+    }
+}
+
+/// Why an event happened: carried in every event's metadata.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Metadata {
+    pub actor: Actor,
+    pub request_id: Option<String>,
+    pub correlation_id: Option<String>,
+    pub causation_id: Option<Uuid>,
+}
+
+impl Metadata {
+    pub fn new(actor: Actor) -> Metadata {
+        Metadata {
+            actor,
+            request_id: None,
+            correlation_id: None,
+            causation_id: None,
+        }
+    }
+}
+
+/// One event to append.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    pub event_id: Uuid,
+    pub event_type: String,
+    pub schema_version: i32,
+    pub data: serde_json::Value,
+}
+
+impl NewEvent {
+    /// Wraps a domain event under a fresh time-ordered id.
+    pub fn from_domain<E: EventPayload>(event: &E) -> Result<NewEvent, StoreError> {
+        Ok(NewEvent {
+            event_id: Uuid::now_v7(),
+            event_type: event.event_type().to_owned(),
+            schema_version: event.schema_version(),
+            data: event.encode().map_err(anyhow::Error::from)?,
+        })
+    }
+}
+
+/// Rows outside the event log written in the same transaction as the events, so that they
+/// commit with them or not at all.
+#[derive(Debug, Clone)]
+pub enum SideWrite {
+    /// A value that must be unique across the whole store; the append fails with
+    /// `AppendError::Claimed` when it is taken.
+    Claim { scope: String, value: String },
+    /// A member's personal data and role, added or replaced.
+    Member {
+        member_id: Uuid,
+        name: String,
+        email: String,
+        role: String,
+    },
+    MemberRole { member_id: Uuid, role: String },
+    /// The member leaves the team: every one of their tokens stops working in this commit.
+    MemberRemoved { member_id: Uuid },
+    Token {
+        token_id: Uuid,
+        member_id: Uuid,
+        hash: Vec<u8>,
+    },
+}
+
+/// All events of one command: appended together or not at all.
+#[derive(Debug, Clone)]
+pub struct AppendRequest {
+    pub team_id: Uuid,
+    pub stream_id: Uuid,
+    pub stream_type: String,
+    pub expected: ExpectedVersion,
+    pub events: Vec<NewEvent>,
+    pub metadata: Metadata,
+    pub side_writes: Vec<SideWrite>,
+}
+
+impl AppendRequest {
+    /// A request for the domain events of one command.
+    pub fn new<E: EventPayload>(
+        team_id: Uuid,
+        stream_id: Uuid,
+        expected: ExpectedVersion,
+        events: &[E],
+        metadata: Metadata,
+    ) -> Result<AppendRequest, StoreError> {
+        Ok(AppendRequest {
+            team_id,
+            stream_id,
+            stream_type: E::STREAM_TYPE.to_owned(),
+            expected,
+            events: events.iter().map(NewEvent::from_domain).collect::<Result<_, _>>()?,
+            metadata,
+            side_writes: Vec::new(),
+        })
+    }
+
+    pub fn with_side_write(mut self, write: SideWrite) -> AppendRequest {
+        self.side_writes.push(write);
+        self
+    }
+
+    pub(crate) fn has_claims(&self) -> bool {
+        self.side_writes
+            .iter()
+            .any(|w| matches!(w, SideWrite::Claim { .. }))
+    }
+}
+
+/// Where an append landed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Appended {
+    /// The stream's version after the append (its ETag).
+    pub stream_version: i64,
+    /// The global position of the last event appended (`Stride-Position`).
+    pub position: i64,
+    /// Whether these events had been stored before (same event ids): nothing was written.
+    pub duplicate: bool,
+}
+
+/// An event as stored, before decoding.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoredEvent {
+    pub position: i64,
+    pub team_id: Uuid,
+    pub event_id: Uuid,
+    pub stream_id: Uuid,
+    pub stream_type: String,
+    pub stream_version: i64,
+    pub event_type: String,
+    pub schema_version: i32,
+    pub data: serde_json::Value,
+    pub metadata: serde_json::Value,
+    pub recorded_at: DateTime<Utc>,
+}
+
+impl StoredEvent {
+    fn from_row(row: &Row) -> Result<StoredEvent, tokio_postgres::Error> {
+        Ok(StoredEvent {
+            position: row.try_get("position")?,
+            team_id: row.try_get("team_id")?,
+            event_id: row.try_get("event_id")?,
+            stream_id: row.try_get("stream_id")?,
+            stream_type: row.try_get("stream_type")?,
+            stream_version: row.try_get("stream_version")?,
+            event_type: row.try_get("event_type")?,
+            schema_version: row.try_get("schema_version")?,
+            data: row.try_get("data")?,
+            metadata: row.try_get("metadata")?,
+            recorded_at: row.try_get("recorded_at")?,
+        })
+    }
+
+    pub fn decode<E: EventPayload>(&self) -> Result<RecordedEvent<E>, StoreError> {
+        Ok(RecordedEvent {
+            position: self.position,
+            stream_version: self.stream_version,
+            recorded_at: self.recorded_at,
+            event: E::decode(&self.event_type, self.schema_version, self.data.clone())?,
+        })
+    }
+}
+
+/// One aggregate's events and its version.
+#[derive(Debug, Clone)]
+pub struct Stream<E> {
+    pub version: i64,
+    pub events: Vec<RecordedEvent<E>>,
+}
+
+const READ_STREAM: &str = include_str!("sql/read_stream.sql");
+const READ_ALL_AFTER: &str = include_str!("sql/read_all_after.sql");
+const READ_TEAM_AFTER: &str = include_str!("sql/read_team_after.sql");
+const VISIBLE_HEAD: &str = "SELECT coalesce(max(position), 0) FROM events WHERE position < events_visible_below()";
+
+impl Store {
+    /// Every event of one stream, in order, decoded.
+    pub async fn read_stream<E: EventPayload>(
+        &self,
+        team_id: Uuid,
+        stream_id: Uuid,
+    ) -> Result<Stream<E>, StoreError> {
+        let client = self.pool().get().await?;
+        let statement = client.prepare_cached(READ_STREAM).await?;
+        let rows = client.query(&statement, &[&team_id, &stream_id]).await?;
+        let mut events = Vec::with_capacity(rows.len());
+        for row in &rows {
+            events.push(StoredEvent::from_row(row)?.decode::<E>()?);
+        }
+        let version = events.last().map_or(0, |e| e.stream_version);
+        Ok(Stream { version, events })
+    }
+
+    /// Events of all teams after `position`, oldest first, never skipping one that commits late.
+    pub async fn read_all_after(
+        &self,
+        position: i64,
+        limit: i64,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        let client = self.pool().get().await?;
+        let statement = client.prepare_cached(READ_ALL_AFTER).await?;
+        let rows = client.query(&statement, &[&position, &limit]).await?;
+        Ok(rows.iter().map(StoredEvent::from_row).collect::<Result<_, _>>()?)
+    }
+
+    /// One team's events after `position`, oldest first, with the same guarantee.
+    pub async fn read_team_after(
+        &self,
+        team_id: Uuid,
+        position: i64,
+        limit: i64,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        let client = self.pool().get().await?;
+        let statement = client.prepare_cached(READ_TEAM_AFTER).await?;
+        let rows = client
+            .query(&statement, &[&team_id, &position, &limit])
+            .await?;
+        Ok(rows.iter().map(StoredEvent::from_row).collect::<Result<_, _>>()?)
+    }
+
+    /// The highest position a reader can see now.
+    pub async fn visible_head(&self) -> Result<i64, StoreError> {
+        let client = self.pool().get().await?;
+        let statement = client.prepare_cached(VISIBLE_HEAD).await?;
+        Ok(client.query_one(&statement, &[]).await?.try_get(0)?)
+    }
+}

@@ -1,0 +1,88 @@
+//! Idempotency-Key records: the first response to a keyed request, replayed for 24 hours to
+//! a repeat with the same body, refused to a repeat with another body.
+
+use crate::{Store, StoreError};
+
+/// What to do with a keyed request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Idempotency {
+    /// First time: handle it, then `complete` or `release` the key.
+    Fresh,
+    /// Seen before with the same body: send this response again.
+    Replay {
+        status: u16,
+        headers: Vec<(String, String)>,
+        body: Vec<u8>,
+    },
+    /// Seen before with another body.
+    Mismatch,
+    /// The first request with this key is still being handled.
+    InProgress,
+}
+
+// A key older than 24 hours is forgotten: taking it over counts as fresh.
+const CLAIM: &str = "INSERT INTO idempotency_keys (scope, key, request_hash) VALUES ($1, $2, $3) \
+     ON CONFLICT (scope, key) DO UPDATE SET request_hash = excluded.request_hash, status = NULL, \
+     headers = NULL, body = NULL, created_at = now() \
+     WHERE idempotency_keys.created_at < now() - interval '24 hours' RETURNING 1";
+const LOOK: &str = "SELECT request_hash, status, headers, body FROM idempotency_keys WHERE scope = $1 AND key = $2";
+const COMPLETE: &str = "UPDATE idempotency_keys SET status = $3, headers = $4, body = $5 WHERE scope = $1 AND key = $2";
+const RELEASE: &str = "DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND status IS NULL";
+
+impl Store {
+    pub async fn idempotency_begin(
+        &self,
+        scope: &str,
+        key: &str,
+        request_hash: &[u8],
+    ) -> Result<Idempotency, StoreError> {
+        let client = self.pool().get().await?;
+        if client.query_opt(CLAIM, &[&scope, &key, &request_hash]).await?.is_some() {
+            return Ok(Idempotency::Fresh);
+        }
+        let Some(row) = client.query_opt(LOOK, &[&scope, &key]).await? else {
+            // Released between our two statements: the caller may simply try again.
+            return Ok(Idempotency::InProgress);
+        };
+        let stored_hash: Vec<u8> = row.try_get(0)?;
+        if stored_hash != request_hash {
+            return Ok(Idempotency::Mismatch);
+        }
+        let Some(status) = row.try_get::<_, Option<i16>>(1)? else {
+            return Ok(Idempotency::InProgress);
+        };
+        let headers: Option<serde_json::Value> = row.try_get(2)?;
+        let headers = headers
+            .and_then(|h| serde_json::from_value::<Vec<(String, String)>>(h).ok())
+            .unwrap_or_default();
+        Ok(Idempotency::Replay {
+            status: u16::try_from(status).unwrap_or(200),
+            headers,
+            body: row.try_get::<_, Option<Vec<u8>>>(3)?.unwrap_or_default(),
+        })
+    }
+
+    pub async fn idempotency_complete(
+        &self,
+        scope: &str,
+        key: &str,
+        status: u16,
+        headers: &[(String, String)],
+        body: &[u8],
+    ) -> Result<(), StoreError> {
+        let client = self.pool().get().await?;
+        let headers = serde_json::to_value(headers).map_err(anyhow::Error::from)?;
+        let status = i16::try_from(status).unwrap_or(500);
+        client
+            .execute(COMPLETE, &[&scope, &key, &status, &headers, &body])
+            .await?;
+        Ok(())
+    }
+
+    /// Forgets a key whose request failed, so that a retry is handled afresh.
+    pub async fn idempotency_release(&self, scope: &str, key: &str) -> Result<(), StoreError> {
+        let client = self.pool().get().await?;
+        client.execute(RELEASE, &[&scope, &key]).await?;
+        Ok(())
+    }
+}

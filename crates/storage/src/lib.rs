@@ -1,0 +1,22 @@
+//! Stride's PostgreSQL side: the event store with its guarantees, the tables that must stay
+//! outside the event log (members' personal data, token hashes, idempotency records), the
+//! migrations, and a private PostgreSQL cluster for machines that run none.
+
+mod append;
+pub mod cluster;
+mod committer;
+pub mod db;
+mod error;
+pub mod events;
+pub mod idempotency;
+pub mod members;
+pub mod migrate;
+pub mod testing;
+pub mod tokens;
+
+pub use db::Store;
+pub use error::{AppendError, StoreError};
+pub use events::{
+    AppendRequest, Appended, ExpectedVersion, Metadata, NewEvent, SideWrite, StoredEvent,
+    Stream,
+};

@@ -1,0 +1,135 @@
+//! Bearer tokens: random, shown once, stored only as SHA-256 hashes, outside the event log.
+
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::{Store, StoreError};
+
+const PREFIX: &str = "stride_";
+
+/// A freshly made token: the secret to show once, and the hash to store.
+pub struct NewToken {
+    pub token_id: Uuid,
+    pub secret: String,
+    pub hash: Vec<u8>,
+}
+
+impl std::fmt::Debug for NewToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewToken")
+            .field("token_id", &self.token_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl NewToken {
+    /// 256 random bits from the operating system's generator.
+    pub fn generate() -> NewToken {
+        let mut bytes = [0u8; 32];
+        rand::rng().fill_bytes(&mut bytes);
+        let secret = format!("{PREFIX}{}", hex(&bytes));
+        NewToken {
+            token_id: Uuid::now_v7(),
+            hash: hash(&secret),
+            secret,
+        }
+    }
+}
+
+pub fn hash(secret: &str) -> Vec<u8> {
+    Sha256::digest(secret.as_bytes()).to_vec()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Who a valid token speaks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenOwner {
+    pub token_id: Uuid,
+    pub team_id: Uuid,
+    pub member_id: Uuid,
+    pub role: String,
+}
+
+/// A token as listed for revocation checks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenRecord {
+    pub member_id: Uuid,
+    pub revoked: bool,
+}
+
+const AUTHENTICATE: &str = "SELECT t.token_id, t.team_id, t.member_id, m.role FROM tokens t \
+     JOIN members m ON m.team_id = t.team_id AND m.member_id = t.member_id \
+     WHERE t.hash = $1 AND t.revoked_at IS NULL AND m.removed_at IS NULL";
+const INSERT: &str = "INSERT INTO tokens (team_id, token_id, member_id, hash) VALUES ($1, $2, $3, $4)";
+const FIND: &str = "SELECT member_id, revoked_at IS NOT NULL FROM tokens WHERE team_id = $1 AND token_id = $2";
+const REVOKE: &str = "UPDATE tokens SET revoked_at = now() WHERE team_id = $1 AND token_id = $2 AND revoked_at IS NULL";
+
+impl Store {
+    /// The member a presented token speaks for, if it is valid: known, not revoked, and its
+    /// member still in the team.
+    pub async fn authenticate(&self, secret: &str) -> Result<Option<TokenOwner>, StoreError> {
+        if !secret.starts_with(PREFIX) {
+            return Ok(None);
+        }
+        let client = self.pool().get().await?;
+        let statement = client.prepare_cached(AUTHENTICATE).await?;
+        let row = client.query_opt(&statement, &[&hash(secret)]).await?;
+        row.map(|row| {
+            Ok(TokenOwner {
+                token_id: row.try_get(0)?,
+                team_id: row.try_get(1)?,
+                member_id: row.try_get(2)?,
+                role: row.try_get(3)?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Issues another token for a member already in the team.
+    pub async fn issue_token(&self, team_id: Uuid, member_id: Uuid) -> Result<NewToken, StoreError> {
+        let token = NewToken::generate();
+        let client = self.pool().get().await?;
+        client
+            .execute(INSERT, &[&team_id, &token.token_id, &member_id, &token.hash])
+            .await?;
+        Ok(token)
+    }
+
+    pub async fn find_token(&self, team_id: Uuid, token_id: Uuid) -> Result<Option<TokenRecord>, StoreError> {
+        let client = self.pool().get().await?;
+        let row = client.query_opt(FIND, &[&team_id, &token_id]).await?;
+        row.map(|row| {
+            Ok(TokenRecord {
+                member_id: row.try_get(0)?,
+                revoked: row.try_get(1)?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Revokes a token; revoking it again changes nothing.
+    pub async fn revoke_token(&self, team_id: Uuid, token_id: Uuid) -> Result<(), StoreError> {
+        let client = self.pool().get().await?;
+        client.execute(REVOKE, &[&team_id, &token_id]).await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_random_and_hash_to_what_is_stored() {
+        let a = NewToken::generate();
+        let b = NewToken::generate();
+        assert_ne!(a.secret, b.secret);
+        assert!(a.secret.starts_with(PREFIX) && a.secret.len() == PREFIX.len() + 64);
+        assert_eq!(hash(&a.secret), a.hash);
+        assert!(!format!("{a:?}").contains(&a.secret), "Debug must not print the secret");
+    }
+}

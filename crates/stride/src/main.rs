@@ -1,0 +1,184 @@
+//! The `stride` binary: `serve` the API, `migrate` a database, print the `openapi` document.
+//! Configuration comes from flags or the environment (`DATABASE_URL`, `STRIDE_*`).
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use secrecy::{ExposeSecret, SecretString};
+use stride_storage::Store;
+use stride_storage::cluster::{self, ClusterError, PrivateCluster};
+use stride_storage::db::DbConfig;
+
+#[derive(Debug, Parser)]
+#[command(name = "stride", version, about = "Stride: the backend for marketing run as a marathon")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the API. Without DATABASE_URL, starts a private PostgreSQL in the data directory.
+    Serve(ServeArgs),
+    /// Apply pending migrations and exit.
+    Migrate(DbArgs),
+    /// Print the OpenAPI document.
+    Openapi,
+}
+
+#[derive(Debug, clap::Args)]
+struct DbArgs {
+    /// PostgreSQL URL. Without it Stride runs its own cluster under --data-dir.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    database_url: Option<String>,
+    /// Where the private PostgreSQL cluster lives.
+    #[arg(long, env = "STRIDE_DATA_DIR", default_value = ".stride")]
+    data_dir: PathBuf,
+    /// Database connections per server process.
+    #[arg(long, env = "STRIDE_DB_POOL_SIZE", default_value_t = 16)]
+    pool_size: usize,
+}
+
+#[derive(Debug, clap::Args)]
+struct ServeArgs {
+    #[command(flatten)]
+    db: DbArgs,
+    /// Address to listen on.
+    #[arg(long, env = "STRIDE_ADDR", default_value = "127.0.0.1:8080")]
+    addr: String,
+    /// Origins allowed to call the API from a browser, comma-separated; `*` for any.
+    #[arg(long, env = "STRIDE_CORS_ORIGINS", value_delimiter = ',', default_value = "")]
+    cors_origins: Vec<String>,
+    /// HTTP worker threads (default: one per core).
+    #[arg(long, env = "STRIDE_WORKERS")]
+    workers: Option<usize>,
+}
+
+fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("STRIDE_LOG")
+        .unwrap_or_else(|_| EnvFilter::new("info,actix_server=warn,refinery_core=warn"));
+    let json = std::env::var("STRIDE_LOG_FORMAT").is_ok_and(|f| f == "json");
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if !matches!(cli.command, Command::Openapi) {
+        init_tracing();
+    }
+    let result = match cli.command {
+        Command::Serve(args) => serve(args).await,
+        Command::Migrate(args) => migrate(args).await,
+        Command::Openapi => print_openapi(),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            // A missing PostgreSQL deserves its one clear paragraph, not a log line.
+            if let Some(cluster_error) = error.downcast_ref::<ClusterError>() {
+                eprintln!("\n{cluster_error}\n");
+            } else {
+                eprintln!("stride: {error:#}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[allow(clippy::print_stdout)]
+fn print_openapi() -> anyhow::Result<()> {
+    let spec = stride_http::openapi().to_pretty_json()?;
+    println!("{spec}");
+    Ok(())
+}
+
+/// The database to use: DATABASE_URL, else a private cluster started now (returned so that
+/// it can be stopped on the way out).
+async fn database(args: &DbArgs) -> anyhow::Result<(SecretString, Option<PrivateCluster>)> {
+    if let Some(url) = &args.database_url {
+        return Ok((SecretString::from(url.clone()), None));
+    }
+    cluster::find_binaries()?;
+    let data_dir = absolute(&args.data_dir.join("pg"))?;
+    tracing::info!(data_dir = %data_dir.display(), "no DATABASE_URL: using a private PostgreSQL cluster");
+    let cluster = PrivateCluster::start(&data_dir).await?;
+    let (client, connection) = tokio_postgres::connect(&cluster.url(), tokio_postgres::NoTls)
+        .await
+        .context("connecting to the private cluster")?;
+    tokio::spawn(connection);
+    let exists = client
+        .query_opt("SELECT 1 FROM pg_database WHERE datname = 'stride'", &[])
+        .await?
+        .is_some();
+    if !exists {
+        client.batch_execute("CREATE DATABASE stride").await?;
+    }
+    let url = format!("postgres://postgres@127.0.0.1:{}/stride", cluster.port());
+    Ok((SecretString::from(url), Some(cluster)))
+}
+
+fn absolute(path: &std::path::Path) -> anyhow::Result<PathBuf> {
+    Ok(if path.is_absolute() { path.to_owned() } else { std::env::current_dir()?.join(path) })
+}
+
+/// Migrates, retrying for a while when the database is still starting.
+async fn connect_and_migrate(store: &Store) -> anyhow::Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        match store.pool().get().await {
+            Ok(mut client) => return stride_storage::migrate::migrate(&mut client).await,
+            Err(error) if Instant::now() < deadline => {
+                tracing::warn!(error = %error, "database not reachable yet; retrying");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+            Err(error) => return Err(error).context("connecting to the database"),
+        }
+    }
+}
+
+async fn migrate(args: DbArgs) -> anyhow::Result<()> {
+    let (url, cluster) = database(&args).await?;
+    let store = Store::connect(&DbConfig { pool_size: 2, ..DbConfig::new(url.expose_secret()) })?;
+    let result = connect_and_migrate(&store).await;
+    if let Some(cluster) = cluster {
+        cluster.stop().await?;
+    }
+    result?;
+    tracing::info!("migrations applied");
+    Ok(())
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let (url, cluster) = database(&args.db).await?;
+    let result = run(&args, &url).await;
+    if let Some(cluster) = cluster {
+        tracing::info!("stopping the private PostgreSQL cluster");
+        cluster.stop().await?;
+    }
+    result
+}
+
+async fn run(args: &ServeArgs, url: &SecretString) -> anyhow::Result<()> {
+    let store = Store::connect(&DbConfig { pool_size: args.db.pool_size, ..DbConfig::new(url.expose_secret()) })?;
+    connect_and_migrate(&store).await?;
+    let listener = TcpListener::bind(&args.addr).with_context(|| format!("listening on {}", args.addr))?;
+    let config = stride_http::HttpConfig {
+        cors_origins: args.cors_origins.iter().filter(|o| !o.is_empty()).cloned().collect(),
+        workers: args.workers,
+    };
+    tracing::info!(addr = %listener.local_addr()?, "Stride is serving; docs at /docs");
+    stride_http::serve(listener, store, config)?.await?;
+    tracing::info!("stopped");
+    Ok(())
+}
