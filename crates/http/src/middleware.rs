@@ -5,6 +5,7 @@
 
 use std::time::{Duration, Instant};
 
+
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
@@ -96,26 +97,18 @@ pub async fn min_position(
         Err(error) => return Ok(req.error_response(error)),
     };
     if let (Some(wanted), Some(store)) = (wanted, req.app_data::<web::Data<Store>>().cloned()) {
-        let deadline = Instant::now() + MIN_POSITION_WAIT;
-        let mut pause = Duration::from_millis(2);
-        loop {
-            match store.visible_head().await {
-                Ok(head) if head >= wanted => break,
-                Ok(_) if Instant::now() < deadline => {
-                    tokio::time::sleep(pause).await;
-                    pause = (pause * 2).min(Duration::from_millis(50));
-                }
-                Ok(_) => {
-                    let mut error = ApiError::new(
-                        actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
-                        "projection_lagging",
-                        format!("position {wanted} is not visible yet; retry shortly"),
-                    );
-                    error.retry_after = Some(1);
-                    return Ok(req.error_response(error));
-                }
-                Err(error) => return Ok(req.error_response(ApiError::from(error))),
+        match store.wait_visible(wanted, MIN_POSITION_WAIT).await {
+            Ok(true) => {}
+            Ok(false) => {
+                let mut error = ApiError::new(
+                    actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
+                    "projection_lagging",
+                    format!("position {wanted} is not visible yet; retry shortly"),
+                );
+                error.retry_after = Some(1);
+                return Ok(req.error_response(error));
             }
+            Err(error) => return Ok(req.error_response(ApiError::from(error))),
         }
     }
     Ok(next.call(req).await?.map_into_boxed_body())

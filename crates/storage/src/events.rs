@@ -255,6 +255,30 @@ impl Store {
         Ok(rows.iter().map(StoredEvent::from_row).collect::<Result<_, _>>()?)
     }
 
+    /// Waits until readers can see `position` (every transaction that could still write
+    /// below it has ended), at most `timeout`. Returns whether it became visible.
+    pub async fn wait_visible(&self, position: i64, timeout: std::time::Duration) -> Result<bool, StoreError> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        let mut pause = std::time::Duration::from_millis(1);
+        loop {
+            if self.visible_bound().await? > position {
+                return Ok(true);
+            }
+            if tokio::time::Instant::now() + pause > deadline {
+                return Ok(false);
+            }
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(std::time::Duration::from_millis(50));
+        }
+    }
+
+    /// Every position below this bound is final: no transaction can still write there.
+    pub async fn visible_bound(&self) -> Result<i64, StoreError> {
+        let client = self.pool().get().await?;
+        let statement = client.prepare_cached("SELECT events_visible_below()").await?;
+        Ok(client.query_one(&statement, &[]).await?.try_get(0)?)
+    }
+
     /// The highest position a reader can see now.
     pub async fn visible_head(&self) -> Result<i64, StoreError> {
         let client = self.pool().get().await?;
