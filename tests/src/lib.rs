@@ -1,1 +1,215 @@
+//! Test harness: a real Stride server on a free port, over its own fresh database, and a
+//! few helpers to speak to it as a frontend would.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use std::net::TcpListener;
+use std::time::Duration;
+
+use reqwest::{Method, RequestBuilder, Response, StatusCode};
+use serde_json::{Value, json};
+use stride_storage::Store;
+use stride_storage::db::DbConfig;
+use stride_storage::testing::TestDatabase;
+use uuid::Uuid;
+
+/// The origin the test server allows through CORS.
+pub const FRONTEND: &str = "https://app.example.com";
+
+pub struct TestApp {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub store: Store,
+    pub db: TestDatabase,
+}
+
+/// A team made by sign-up, with its owner's token.
+#[derive(Debug, Clone)]
+pub struct Team {
+    pub id: Uuid,
+    pub slug: String,
+    pub owner_id: Uuid,
+    pub owner_token: String,
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        let db = TestDatabase::new().await.expect("a test database");
+        Self::spawn_on(db, None).await
+    }
+
+    /// A server whose pool points at `database_url` instead of the test database (to see
+    /// how it behaves when PostgreSQL is away).
+    pub async fn spawn_on(db: TestDatabase, database_url: Option<&str>) -> TestApp {
+        let url = database_url.unwrap_or(db.url()).to_owned();
+        let config = DbConfig {
+            pool_size: 8,
+            wait_timeout: Duration::from_secs(2),
+            ..DbConfig::new(url)
+        };
+        let store = Store::connect(&config).expect("a store");
+        let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
+        let base = format!("http://{}", listener.local_addr().expect("address"));
+        let http_config = stride_http::HttpConfig {
+            cors_origins: vec![FRONTEND.into()],
+            workers: Some(2),
+        };
+        let server = stride_http::serve(listener, store.clone(), http_config).expect("server");
+        tokio::spawn(server);
+        let app = TestApp {
+            base,
+            http: reqwest::Client::new(),
+            store,
+            db,
+        };
+        app.wait_until_up().await;
+        app
+    }
+
+    async fn wait_until_up(&self) {
+        for _ in 0..200 {
+            if let Ok(response) = self.http.get(self.url("/healthz")).send().await
+                && response.status() == StatusCode::OK
+            {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!("the server did not come up");
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub fn request(&self, method: Method, path: &str, token: Option<&str>) -> RequestBuilder {
+        let request = self.http.request(method, self.url(path));
+        match token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        }
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Response {
+        self.request(Method::GET, path, Some(token))
+            .send()
+            .await
+            .expect("GET")
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> Response {
+        self.request(Method::POST, path, Some(token))
+            .json(&body)
+            .send()
+            .await
+            .expect("POST")
+    }
+
+    pub async fn patch(&self, path: &str, token: &str, body: Value) -> Response {
+        self.request(Method::PATCH, path, Some(token))
+            .json(&body)
+            .send()
+            .await
+            .expect("PATCH")
+    }
+
+    pub async fn delete(&self, path: &str, token: &str) -> Response {
+        self.request(Method::DELETE, path, Some(token))
+            .send()
+            .await
+            .expect("DELETE")
+    }
+
+    /// Signs up a team; `slug` also names it.
+    pub async fn sign_up(&self, slug: &str) -> Team {
+        let body = json!({ "name": format!("Team {slug}"), "slug": slug, "owner": { "name": "Olivia", "email": "olivia@example.com" } });
+        let response = self
+            .http
+            .post(self.url("/v1/teams"))
+            .json(&body)
+            .send()
+            .await
+            .expect("sign-up");
+        assert_eq!(response.status(), StatusCode::CREATED);
+        let body: Value = response.json().await.expect("json");
+        Team {
+            id: id(&body["team"]["id"]),
+            slug: slug.to_owned(),
+            owner_id: id(&body["member"]["id"]),
+            owner_token: body["token"]["secret"].as_str().expect("secret").to_owned(),
+        }
+    }
+
+    /// Adds a member with `role`; returns their id and token.
+    pub async fn add_member(&self, team: &Team, role: &str) -> (Uuid, String) {
+        let body = json!({ "name": format!("A {role}"), "email": format!("{role}@example.com"), "role": role });
+        let response = self
+            .post(
+                &format!("/v1/teams/{}/members", team.id),
+                &team.owner_token,
+                body,
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        let body: Value = response.json().await.expect("json");
+        (
+            id(&body["member"]["id"]),
+            body["token"]["secret"].as_str().expect("secret").to_owned(),
+        )
+    }
+
+    /// How many events the team's stream holds, read straight from the database.
+    pub async fn event_count(&self, team: &Team) -> i64 {
+        let client = self.db.connect().await.expect("connect");
+        client
+            .query_one(
+                "SELECT count(*) FROM events WHERE team_id = $1",
+                &[&team.id],
+            )
+            .await
+            .expect("count")
+            .get(0)
+    }
+}
+
+pub fn id(value: &Value) -> Uuid {
+    value
+        .as_str()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("not an id: {value}"))
+}
+
+/// Asserts a problem+json answer with `status` and `code`; returns the problem.
+pub async fn assert_problem(response: Response, status: u16, code: &str) -> Value {
+    let actual = response.status().as_u16();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap_or("").to_owned())
+        .unwrap_or_default();
+    let body = response.text().await.expect("body");
+    assert_eq!(actual, status, "status of {body}");
+    assert!(
+        content_type.starts_with("application/problem+json"),
+        "content type {content_type:?} of {body}"
+    );
+    let problem: Value = serde_json::from_str(&body).expect("problem json");
+    assert_eq!(problem["code"], code, "{problem}");
+    assert_eq!(problem["status"], status, "{problem}");
+    for field in ["type", "title", "detail"] {
+        assert!(problem[field].is_string(), "{field} in {problem}");
+    }
+    problem
+}
+
+/// The field names of a validation problem.
+pub fn fields(problem: &Value) -> Vec<String> {
+    problem["errors"]
+        .as_array()
+        .map(|errors| {
+            errors
+                .iter()
+                .map(|e| e["field"].as_str().unwrap_or("").to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}

@@ -251,10 +251,13 @@ pub fn decide(
         (Some(team), command) => (team, command),
     };
     let (team, command) = team;
-    let acting_role = actor
-        .member_id()
-        .and_then(|id| team.role_of(id))
-        .ok_or(TeamError::Forbidden("only members of this team may change it"))?;
+    let acting_role =
+        actor
+            .member_id()
+            .and_then(|id| team.role_of(id))
+            .ok_or(TeamError::Forbidden(
+                "only members of this team may change it",
+            ))?;
     if !acting_role.can_administer() {
         return Err(TeamError::Forbidden(
             "only owners and admins may change the team and its members",
@@ -268,7 +271,9 @@ pub fn decide(
                 return Err(TeamError::AlreadyMember);
             }
             if role == Role::Owner && acting_role != Role::Owner {
-                return Err(TeamError::Forbidden("only owners may make someone an owner"));
+                return Err(TeamError::Forbidden(
+                    "only owners may make someone an owner",
+                ));
             }
             Ok(vec![TeamEvent::MemberAdded { member_id, role }])
         }
@@ -413,7 +418,11 @@ mod tests {
     /// A team with one member of each role.
     fn full_team() -> Team {
         let mut events = created();
-        for (member_id, role) in [(ADMIN, Role::Admin), (MEMBER, Role::Member), (VIEWER, Role::Viewer)] {
+        for (member_id, role) in [
+            (ADMIN, Role::Admin),
+            (MEMBER, Role::Member),
+            (VIEWER, Role::Viewer),
+        ] {
             events.push(TeamEvent::MemberAdded { member_id, role });
         }
         replay(&events).unwrap()
@@ -429,8 +438,15 @@ mod tests {
         assert_eq!(
             events,
             vec![
-                TeamEvent::TeamCreated { team_id: TEAM, name: "Acme Coffee".into(), slug: "acme-coffee".into() },
-                TeamEvent::MemberAdded { member_id: OWNER, role: Role::Owner },
+                TeamEvent::TeamCreated {
+                    team_id: TEAM,
+                    name: "Acme Coffee".into(),
+                    slug: "acme-coffee".into()
+                },
+                TeamEvent::MemberAdded {
+                    member_id: OWNER,
+                    role: Role::Owner
+                },
             ]
         );
         let team = replay(&events).unwrap();
@@ -441,23 +457,50 @@ mod tests {
     #[test]
     fn a_team_is_created_once() {
         let team = full_team();
-        let again = TeamCommand::CreateTeam { team_id: TEAM, name: "x".into(), slug: "xyz".into(), owner_id: OWNER };
+        let again = TeamCommand::CreateTeam {
+            team_id: TEAM,
+            name: "x".into(),
+            slug: "xyz".into(),
+            owner_id: OWNER,
+        };
         assert_eq!(when(&team, OWNER, again), Err(TeamError::AlreadyExists));
     }
 
     #[test]
     fn bad_names_and_slugs_are_rejected_by_field() {
         let create = |name: &str, slug: &str| {
-            decide(None, Actor::Anonymous, TeamCommand::CreateTeam { team_id: TEAM, name: name.into(), slug: slug.into(), owner_id: OWNER })
+            decide(
+                None,
+                Actor::Anonymous,
+                TeamCommand::CreateTeam {
+                    team_id: TEAM,
+                    name: name.into(),
+                    slug: slug.into(),
+                    owner_id: OWNER,
+                },
+            )
         };
-        assert!(matches!(create("", "acme"), Err(TeamError::Invalid { field: "name", .. })));
-        assert!(matches!(create(&"n".repeat(NAME_MAX + 1), "acme"), Err(TeamError::Invalid { field: "name", .. })));
-        assert!(matches!(create("Acme", "Acme!"), Err(TeamError::Invalid { field: "slug", .. })));
+        assert!(matches!(
+            create("", "acme"),
+            Err(TeamError::Invalid { field: "name", .. })
+        ));
+        assert!(matches!(
+            create(&"n".repeat(NAME_MAX + 1), "acme"),
+            Err(TeamError::Invalid { field: "name", .. })
+        ));
+        assert!(matches!(
+            create("Acme", "Acme!"),
+            Err(TeamError::Invalid { field: "slug", .. })
+        ));
     }
 
     #[test]
     fn commands_on_a_missing_team_are_not_found() {
-        let result = decide(None, by(OWNER), TeamCommand::RemoveMember { member_id: MEMBER });
+        let result = decide(
+            None,
+            by(OWNER),
+            TeamCommand::RemoveMember { member_id: MEMBER },
+        );
         assert_eq!(result, Err(TeamError::NotFound));
     }
 
@@ -465,58 +508,131 @@ mod tests {
     fn members_and_viewers_cannot_administer() {
         let team = full_team();
         for actor in [MEMBER, VIEWER, NEWCOMER] {
-            let add = TeamCommand::AddMember { member_id: NEWCOMER, role: Role::Viewer };
-            assert!(matches!(when(&team, actor, add), Err(TeamError::Forbidden(_))), "{actor}");
-            let rename = TeamCommand::UpdateTeam(TeamChanges { name: Some("New".into()), ..Default::default() });
-            assert!(matches!(when(&team, actor, rename), Err(TeamError::Forbidden(_))), "{actor}");
+            let add = TeamCommand::AddMember {
+                member_id: NEWCOMER,
+                role: Role::Viewer,
+            };
+            assert!(
+                matches!(when(&team, actor, add), Err(TeamError::Forbidden(_))),
+                "{actor}"
+            );
+            let rename = TeamCommand::UpdateTeam(TeamChanges {
+                name: Some("New".into()),
+                ..Default::default()
+            });
+            assert!(
+                matches!(when(&team, actor, rename), Err(TeamError::Forbidden(_))),
+                "{actor}"
+            );
         }
     }
 
     #[test]
     fn admins_manage_members_but_not_owners() {
         let team = full_team();
-        let add = TeamCommand::AddMember { member_id: NEWCOMER, role: Role::Member };
-        assert_eq!(when(&team, ADMIN, add), Ok(vec![TeamEvent::MemberAdded { member_id: NEWCOMER, role: Role::Member }]));
-        let add_owner = TeamCommand::AddMember { member_id: NEWCOMER, role: Role::Owner };
-        assert!(matches!(when(&team, ADMIN, add_owner), Err(TeamError::Forbidden(_))));
+        let add = TeamCommand::AddMember {
+            member_id: NEWCOMER,
+            role: Role::Member,
+        };
+        assert_eq!(
+            when(&team, ADMIN, add),
+            Ok(vec![TeamEvent::MemberAdded {
+                member_id: NEWCOMER,
+                role: Role::Member
+            }])
+        );
+        let add_owner = TeamCommand::AddMember {
+            member_id: NEWCOMER,
+            role: Role::Owner,
+        };
+        assert!(matches!(
+            when(&team, ADMIN, add_owner),
+            Err(TeamError::Forbidden(_))
+        ));
         let remove_owner = TeamCommand::RemoveMember { member_id: OWNER };
-        assert!(matches!(when(&team, ADMIN, remove_owner), Err(TeamError::Forbidden(_))));
-        let demote_owner = TeamCommand::ChangeMemberRole { member_id: OWNER, role: Role::Viewer };
-        assert!(matches!(when(&team, ADMIN, demote_owner), Err(TeamError::Forbidden(_))));
-        let promote = TeamCommand::ChangeMemberRole { member_id: MEMBER, role: Role::Admin };
+        assert!(matches!(
+            when(&team, ADMIN, remove_owner),
+            Err(TeamError::Forbidden(_))
+        ));
+        let demote_owner = TeamCommand::ChangeMemberRole {
+            member_id: OWNER,
+            role: Role::Viewer,
+        };
+        assert!(matches!(
+            when(&team, ADMIN, demote_owner),
+            Err(TeamError::Forbidden(_))
+        ));
+        let promote = TeamCommand::ChangeMemberRole {
+            member_id: MEMBER,
+            role: Role::Admin,
+        };
         assert_eq!(
             when(&team, ADMIN, promote),
-            Ok(vec![TeamEvent::MemberRoleChanged { member_id: MEMBER, from: Role::Member, to: Role::Admin }])
+            Ok(vec![TeamEvent::MemberRoleChanged {
+                member_id: MEMBER,
+                from: Role::Member,
+                to: Role::Admin
+            }])
         );
     }
 
     #[test]
     fn the_last_owner_cannot_leave_or_step_down() {
         let team = full_team();
-        assert_eq!(when(&team, OWNER, TeamCommand::RemoveMember { member_id: OWNER }), Err(TeamError::LastOwner));
-        let step_down = TeamCommand::ChangeMemberRole { member_id: OWNER, role: Role::Admin };
-        assert_eq!(when(&team, OWNER, step_down.clone()), Err(TeamError::LastOwner));
+        assert_eq!(
+            when(&team, OWNER, TeamCommand::RemoveMember { member_id: OWNER }),
+            Err(TeamError::LastOwner)
+        );
+        let step_down = TeamCommand::ChangeMemberRole {
+            member_id: OWNER,
+            role: Role::Admin,
+        };
+        assert_eq!(
+            when(&team, OWNER, step_down.clone()),
+            Err(TeamError::LastOwner)
+        );
 
         let mut two_owners = team.clone();
         two_owners.members.insert(ADMIN, Role::Owner);
         assert_eq!(
             when(&two_owners, OWNER, step_down),
-            Ok(vec![TeamEvent::MemberRoleChanged { member_id: OWNER, from: Role::Owner, to: Role::Admin }])
+            Ok(vec![TeamEvent::MemberRoleChanged {
+                member_id: OWNER,
+                from: Role::Owner,
+                to: Role::Admin
+            }])
         );
     }
 
     #[test]
     fn unknown_members_are_not_found_and_members_are_added_once() {
         let team = full_team();
-        assert_eq!(when(&team, OWNER, TeamCommand::RemoveMember { member_id: NEWCOMER }), Err(TeamError::MemberNotFound));
-        let add_again = TeamCommand::AddMember { member_id: MEMBER, role: Role::Viewer };
+        assert_eq!(
+            when(
+                &team,
+                OWNER,
+                TeamCommand::RemoveMember {
+                    member_id: NEWCOMER
+                }
+            ),
+            Err(TeamError::MemberNotFound)
+        );
+        let add_again = TeamCommand::AddMember {
+            member_id: MEMBER,
+            role: Role::Viewer,
+        };
         assert_eq!(when(&team, OWNER, add_again), Err(TeamError::AlreadyMember));
     }
 
     #[test]
     fn removed_members_lose_their_role() {
         let team = full_team();
-        let events = when(&team, OWNER, TeamCommand::RemoveMember { member_id: MEMBER }).unwrap();
+        let events = when(
+            &team,
+            OWNER,
+            TeamCommand::RemoveMember { member_id: MEMBER },
+        )
+        .unwrap();
         let team = events.iter().fold(Some(team), apply).unwrap();
         assert_eq!(team.role_of(MEMBER), None);
     }
@@ -524,37 +640,88 @@ mod tests {
     #[test]
     fn updates_record_only_what_changes() {
         let team = full_team();
-        let same = TeamChanges { name: Some("Acme Coffee".into()), require_approval: Some(false), board_public: Some(true), board_accepting_ideas: None };
-        assert_eq!(when(&team, OWNER, TeamCommand::UpdateTeam(same)), Ok(vec![]));
+        let same = TeamChanges {
+            name: Some("Acme Coffee".into()),
+            require_approval: Some(false),
+            board_public: Some(true),
+            board_accepting_ideas: None,
+        };
+        assert_eq!(
+            when(&team, OWNER, TeamCommand::UpdateTeam(same)),
+            Ok(vec![])
+        );
 
-        let changes = TeamChanges { name: Some("Acme Roasters".into()), require_approval: Some(true), board_public: Some(true), board_accepting_ideas: Some(false) };
+        let changes = TeamChanges {
+            name: Some("Acme Roasters".into()),
+            require_approval: Some(true),
+            board_public: Some(true),
+            board_accepting_ideas: Some(false),
+        };
         let events = when(&team, ADMIN, TeamCommand::UpdateTeam(changes)).unwrap();
         assert_eq!(
             events,
             vec![
-                TeamEvent::TeamRenamed { name: "Acme Roasters".into() },
-                TeamEvent::TeamSettingsChanged { require_approval: Some(true), board_public: None, board_accepting_ideas: Some(false) },
+                TeamEvent::TeamRenamed {
+                    name: "Acme Roasters".into()
+                },
+                TeamEvent::TeamSettingsChanged {
+                    require_approval: Some(true),
+                    board_public: None,
+                    board_accepting_ideas: Some(false)
+                },
             ]
         );
         let team = events.iter().fold(Some(team), apply).unwrap();
-        assert_eq!((team.name.as_str(), team.require_approval, team.board.public, team.board.accepting_ideas), ("Acme Roasters", true, true, false));
+        assert_eq!(
+            (
+                team.name.as_str(),
+                team.require_approval,
+                team.board.public,
+                team.board.accepting_ideas
+            ),
+            ("Acme Roasters", true, true, false)
+        );
     }
 
     #[test]
     fn events_survive_an_encode_decode_round_trip() {
         let events = vec![
-            TeamEvent::TeamCreated { team_id: TEAM, name: "Acme".into(), slug: "acme".into() },
-            TeamEvent::TeamSettingsChanged { require_approval: Some(true), board_public: None, board_accepting_ideas: None },
-            TeamEvent::MemberRoleChanged { member_id: MEMBER, from: Role::Member, to: Role::Viewer },
+            TeamEvent::TeamCreated {
+                team_id: TEAM,
+                name: "Acme".into(),
+                slug: "acme".into(),
+            },
+            TeamEvent::TeamSettingsChanged {
+                require_approval: Some(true),
+                board_public: None,
+                board_accepting_ideas: None,
+            },
+            TeamEvent::MemberRoleChanged {
+                member_id: MEMBER,
+                from: Role::Member,
+                to: Role::Viewer,
+            },
         ];
         for event in events {
             let data = event.encode().unwrap();
-            assert!(data.get("type").is_none(), "the type lives in its own column");
+            assert!(
+                data.get("type").is_none(),
+                "the type lives in its own column"
+            );
             let back = TeamEvent::decode(event.event_type(), event.schema_version(), data).unwrap();
             assert_eq!(back, event);
         }
-        assert!(matches!(TeamEvent::decode("NoSuchEvent", 1, serde_json::json!({})), Err(DecodeError::Unknown { .. })));
-        assert!(matches!(TeamEvent::decode("TeamRenamed", 9, serde_json::json!({})), Err(DecodeError::Unknown { .. })));
-        assert!(matches!(TeamEvent::decode("TeamRenamed", 1, serde_json::json!({"name": 3})), Err(DecodeError::Malformed { .. })));
+        assert!(matches!(
+            TeamEvent::decode("NoSuchEvent", 1, serde_json::json!({})),
+            Err(DecodeError::Unknown { .. })
+        ));
+        assert!(matches!(
+            TeamEvent::decode("TeamRenamed", 9, serde_json::json!({})),
+            Err(DecodeError::Unknown { .. })
+        ));
+        assert!(matches!(
+            TeamEvent::decode("TeamRenamed", 1, serde_json::json!({"name": 3})),
+            Err(DecodeError::Malformed { .. })
+        ));
     }
 }

@@ -55,9 +55,12 @@ pub fn email(raw: &str) -> Result<String, &'static str> {
     let trimmed = raw.trim();
     let valid = trimmed.len() <= 254
         && !trimmed.chars().any(|c| c.is_control() || c.is_whitespace())
-        && trimmed
-            .split_once('@')
-            .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.'));
+        && trimmed.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+        });
     if valid {
         Ok(trimmed.to_owned())
     } else {
@@ -73,8 +76,14 @@ mod tests {
     fn titles_are_trimmed_and_bounded() {
         assert_eq!(title("  Poll time  ", 200), Ok("Poll time".to_owned()));
         assert_eq!(title("   ", 200), Err(TextError::Empty));
-        assert_eq!(title(&"x".repeat(201), 200), Err(TextError::TooLong { max: 200 }));
-        assert_eq!(title(&"é".repeat(200), 200).map(|t| t.chars().count()), Ok(200));
+        assert_eq!(
+            title(&"x".repeat(201), 200),
+            Err(TextError::TooLong { max: 200 })
+        );
+        assert_eq!(
+            title(&"é".repeat(200), 200).map(|t| t.chars().count()),
+            Ok(200)
+        );
         assert_eq!(title("a\u{0007}b", 200), Err(TextError::ControlCharacter));
     }
 
@@ -82,7 +91,14 @@ mod tests {
     fn slugs_are_lowercase_words_with_hyphens() {
         assert!(slug("acme-coffee").is_ok());
         assert!(slug("42-things").is_ok());
-        for bad in ["ab", "Acme", "-acme", "acme_coffee", "acme coffee", &"a".repeat(41)] {
+        for bad in [
+            "ab",
+            "Acme",
+            "-acme",
+            "acme_coffee",
+            "acme coffee",
+            &"a".repeat(41),
+        ] {
             assert_eq!(slug(bad), Err(TextError::BadSlug), "{bad}");
         }
     }
@@ -90,7 +106,13 @@ mod tests {
     #[test]
     fn emails_need_a_local_part_and_a_domain() {
         assert_eq!(email(" ada@example.com "), Ok("ada@example.com".to_owned()));
-        for bad in ["ada", "@example.com", "ada@example", "ada@.com", "a da@example.com"] {
+        for bad in [
+            "ada",
+            "@example.com",
+            "ada@example",
+            "ada@.com",
+            "a da@example.com",
+        ] {
             assert!(email(bad).is_err(), "{bad}");
         }
     }

@@ -37,7 +37,9 @@ impl Caller {
         if self.role.can_write() {
             Ok(self)
         } else {
-            Err(ApiError::forbidden("viewers may read but not change anything"))
+            Err(ApiError::forbidden(
+                "viewers may read but not change anything",
+            ))
         }
     }
 
@@ -78,16 +80,18 @@ impl FromRequest for Caller {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let token = bearer(req);
-        let store = req.app_data::<web::Data<Store>>().map(|s| s.get_ref().clone());
+        let store = req
+            .app_data::<web::Data<Store>>()
+            .map(|s| s.get_ref().clone());
         Box::pin(async move {
             let token = token?;
             let store = store.ok_or_else(|| ApiError::internal(anyhow::anyhow!("no store")))?;
-            let owner = store
-                .authenticate(&token)
-                .await?
-                .ok_or_else(|| ApiError::unauthorized("the token is unknown, revoked, or its member left the team"))?;
-            let role = Role::parse(&owner.role)
-                .ok_or_else(|| ApiError::internal(anyhow::anyhow!("unknown role {}", owner.role)))?;
+            let owner = store.authenticate(&token).await?.ok_or_else(|| {
+                ApiError::unauthorized("the token is unknown, revoked, or its member left the team")
+            })?;
+            let role = Role::parse(&owner.role).ok_or_else(|| {
+                ApiError::internal(anyhow::anyhow!("unknown role {}", owner.role))
+            })?;
             Ok(Caller {
                 team_id: owner.team_id,
                 member_id: owner.member_id,

@@ -41,7 +41,11 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
             let mut body = web::BytesMut::new();
             while let Some(chunk) = payload.next().await {
                 let chunk = chunk.map_err(|e| {
-                    ApiError::new(StatusCode::BAD_REQUEST, "bad_request", format!("reading the body failed: {e}"))
+                    ApiError::new(
+                        StatusCode::BAD_REQUEST,
+                        "bad_request",
+                        format!("reading the body failed: {e}"),
+                    )
                 })?;
                 if body.len() + chunk.len() > limit {
                     return Err(too_large(limit));
@@ -93,7 +97,10 @@ pub fn too_large(limit: usize) -> ApiError {
 pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     let value = match serde_path_to_error::deserialize(&mut deserializer) {
-        Ok(value) => deserializer.end().map(|()| value).map_err(|e| (".".to_owned(), e)),
+        Ok(value) => deserializer
+            .end()
+            .map(|()| value)
+            .map_err(|e| (".".to_owned(), e)),
         Err(error) => Err((error.path().to_string(), error.into_inner())),
     };
     value.map_err(|(path, inner)| {
@@ -101,7 +108,17 @@ pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
             serde_json::error::Category::Data => {
                 let message = strip_position(&inner.to_string());
                 let field = named_field(&message)
-                    .map(|name| if path == "." { name.to_owned() } else { format!("{path}.{name}") })
+                    .map(|name| {
+                        // serde reports an unknown field at its own path, a missing one at
+                        // its parent's.
+                        if path == "." {
+                            name.to_owned()
+                        } else if path.rsplit('.').next() == Some(name) {
+                            path.clone()
+                        } else {
+                            format!("{path}.{name}")
+                        }
+                    })
                     .unwrap_or_else(|| if path == "." { "body".to_owned() } else { path });
                 let message = if message.starts_with("unknown field") {
                     "is not a known field".to_owned()
@@ -138,15 +155,16 @@ fn strip_position(message: &str) -> String {
 
 /// Problem+json for a path segment that does not parse (a malformed UUID, say).
 pub fn path_config() -> web::PathConfig {
-    web::PathConfig::default().error_handler(|error, _| {
-        ApiError::validation("path", format!("{error}")).into()
-    })
+    web::PathConfig::default()
+        .error_handler(|error, _| ApiError::validation("path", format!("{error}")).into())
 }
 
 pub fn query_config() -> web::QueryConfig {
     web::QueryConfig::default().error_handler(|error, _| {
         let message = strip_position(&error.to_string());
-        let message = message.trim_start_matches("Query deserialize error: ").to_owned();
+        let message = message
+            .trim_start_matches("Query deserialize error: ")
+            .to_owned();
         ApiError::validation("query", message).into()
     })
 }
@@ -183,7 +201,9 @@ impl FromRequest for Ctx {
     type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let store = req.app_data::<web::Data<Store>>().map(|s| s.get_ref().clone());
+        let store = req
+            .app_data::<web::Data<Store>>()
+            .map(|s| s.get_ref().clone());
         let request_id = req
             .extensions()
             .get::<RequestId>()
@@ -219,17 +239,39 @@ mod tests {
 
     fn field_of(body: &str) -> (String, String) {
         let error = parse::<SignUp>(body.as_bytes()).unwrap_err();
-        (error.code.to_owned(), error.errors.first().map(|e| e.field.clone()).unwrap_or_default())
+        (
+            error.code.to_owned(),
+            error
+                .errors
+                .first()
+                .map(|e| e.field.clone())
+                .unwrap_or_default(),
+        )
     }
 
     #[test]
     fn json_errors_name_the_field_by_its_path() {
-        assert_eq!(field_of(r#"{"name": "A", "owner": {"name": "B", "email": "c", "age": 3}}"#), ("validation_failed".into(), "owner.age".into()));
-        assert_eq!(field_of(r#"{"name": "A", "owner": {"name": "B"}}"#), ("validation_failed".into(), "owner.email".into()));
-        assert_eq!(field_of(r#"{"name": 5, "owner": {"name": "B", "email": "c"}}"#), ("validation_failed".into(), "name".into()));
-        assert_eq!(field_of(r#"{"name": "A", "extra": 1}"#), ("validation_failed".into(), "extra".into()));
+        assert_eq!(
+            field_of(r#"{"name": "A", "owner": {"name": "B", "email": "c", "age": 3}}"#),
+            ("validation_failed".into(), "owner.age".into())
+        );
+        assert_eq!(
+            field_of(r#"{"name": "A", "owner": {"name": "B"}}"#),
+            ("validation_failed".into(), "owner.email".into())
+        );
+        assert_eq!(
+            field_of(r#"{"name": 5, "owner": {"name": "B", "email": "c"}}"#),
+            ("validation_failed".into(), "name".into())
+        );
+        assert_eq!(
+            field_of(r#"{"name": "A", "extra": 1}"#),
+            ("validation_failed".into(), "extra".into())
+        );
         assert_eq!(field_of(r#"{"name": "A""#).0, "malformed_json");
         assert_eq!(field_of("").0, "malformed_json");
-        assert_eq!(field_of(r#"{"name": "A", "owner": {"name": "B", "email": "c"}} trailing"#).0, "malformed_json");
+        assert_eq!(
+            field_of(r#"{"name": "A", "owner": {"name": "B", "email": "c"}} trailing"#).0,
+            "malformed_json"
+        );
     }
 }

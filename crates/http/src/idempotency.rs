@@ -23,7 +23,13 @@ pub const REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
 const MAX_BODY: usize = 1024 * 1024;
 
 /// Response headers worth replaying.
-const KEPT_HEADERS: [&str; 5] = ["content-type", "etag", "location", "stride-position", "retry-after"];
+const KEPT_HEADERS: [&str; 5] = [
+    "content-type",
+    "etag",
+    "location",
+    "stride-position",
+    "retry-after",
+];
 
 pub async fn idempotency(
     mut req: ServiceRequest,
@@ -39,7 +45,10 @@ pub async fn idempotency(
     let key = match key.to_str().ok().filter(|k| (1..=255).contains(&k.len())) {
         Some(key) => key.to_owned(),
         None => {
-            let error = ApiError::validation("Idempotency-Key", "must be 1 to 255 visible ASCII characters");
+            let error = ApiError::validation(
+                "Idempotency-Key",
+                "must be 1 to 255 visible ASCII characters",
+            );
             return Ok(req.error_response(error));
         }
     };
@@ -66,8 +75,13 @@ pub async fn idempotency(
             let response = next.call(req).await?;
             finish(&store, &scope, &key, response.map_into_boxed_body()).await
         }
-        Idempotency::Replay { status, headers, body } => {
-            let mut response = HttpResponse::build(StatusCode::from_u16(status).unwrap_or(StatusCode::OK));
+        Idempotency::Replay {
+            status,
+            headers,
+            body,
+        } => {
+            let mut response =
+                HttpResponse::build(StatusCode::from_u16(status).unwrap_or(StatusCode::OK));
             for (name, value) in headers {
                 response.insert_header((name, value));
             }
@@ -94,7 +108,8 @@ async fn read_body(req: &mut ServiceRequest) -> Result<web::Bytes, ApiError> {
     let mut payload = req.take_payload();
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_request", e.to_string()))?;
+        let chunk = chunk
+            .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_request", e.to_string()))?;
         if body.len() + chunk.len() > MAX_BODY {
             return Err(crate::extract::too_large(MAX_BODY));
         }
@@ -143,5 +158,8 @@ async fn finish(
     {
         tracing::warn!(error = %error, "could not keep a response for Idempotency-Key replays");
     }
-    Ok(ServiceResponse::new(request, head.set_body(BoxBody::new(bytes))))
+    Ok(ServiceResponse::new(
+        request,
+        head.set_body(BoxBody::new(bytes)),
+    ))
 }

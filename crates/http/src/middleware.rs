@@ -5,7 +5,6 @@
 
 use std::time::{Duration, Instant};
 
-
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
@@ -30,7 +29,8 @@ fn request_id(req: &ServiceRequest) -> String {
         .and_then(|v| v.to_str().ok())
         .filter(|v| {
             (1..=64).contains(&v.len())
-                && v.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
         })
         .map(str::to_owned)
         .unwrap_or_else(|| uuid::Uuid::now_v7().to_string())
@@ -45,7 +45,8 @@ pub async fn observe(
     req.extensions_mut().insert(RequestId(id.clone()));
     let metrics = req.app_data::<web::Data<Metrics>>().cloned();
     let method = req.method().to_string();
-    let span = tracing::info_span!("request", request_id = %id, method = %method, path = %req.path());
+    let span =
+        tracing::info_span!("request", request_id = %id, method = %method, path = %req.path());
     let response = next.call(req).instrument(span.clone()).await?;
     let mut response = as_problem(response.map_into_boxed_body());
     if let Ok(value) = HeaderValue::from_str(&id) {
@@ -79,8 +80,11 @@ fn as_problem(response: ServiceResponse<BoxBody>) -> ServiceResponse<BoxBody> {
     let (request, old) = response.into_parts();
     let mut replacement = ApiError::for_status(status).error_response();
     for (name, value) in old.headers() {
-        if name == header::ALLOW || name == header::RETRY_AFTER || name == header::WWW_AUTHENTICATE {
-            replacement.headers_mut().insert(name.clone(), value.clone());
+        if name == header::ALLOW || name == header::RETRY_AFTER || name == header::WWW_AUTHENTICATE
+        {
+            replacement
+                .headers_mut()
+                .insert(name.clone(), value.clone());
         }
     }
     ServiceResponse::new(request, replacement)
@@ -115,10 +119,14 @@ pub async fn min_position(
 }
 
 fn wanted_position(req: &ServiceRequest) -> Result<Option<i64>, ApiError> {
-    let from_header = req.headers().get(&MIN_POSITION).map(|v| v.to_str().unwrap_or("x").to_owned());
-    let from_query = web::Query::<std::collections::HashMap<String, String>>::from_query(req.query_string())
-        .ok()
-        .and_then(|q| q.get("min_position").cloned());
+    let from_header = req
+        .headers()
+        .get(&MIN_POSITION)
+        .map(|v| v.to_str().unwrap_or("x").to_owned());
+    let from_query =
+        web::Query::<std::collections::HashMap<String, String>>::from_query(req.query_string())
+            .ok()
+            .and_then(|q| q.get("min_position").cloned());
     match from_header.or(from_query) {
         None => Ok(None),
         Some(raw) => raw
@@ -127,6 +135,11 @@ fn wanted_position(req: &ServiceRequest) -> Result<Option<i64>, ApiError> {
             .ok()
             .filter(|p| *p >= 0)
             .map(Some)
-            .ok_or_else(|| ApiError::validation("Stride-Min-Position", "must be a position this API returned in Stride-Position")),
+            .ok_or_else(|| {
+                ApiError::validation(
+                    "Stride-Min-Position",
+                    "must be a position this API returned in Stride-Position",
+                )
+            }),
     }
 }

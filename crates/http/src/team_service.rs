@@ -24,7 +24,8 @@ pub struct Outcome {
 pub async fn load(store: &Store, team_id: Uuid) -> Result<Outcome, ApiError> {
     let stream = store.read_stream::<TeamEvent>(team_id, team_id).await?;
     let position = stream.events.last().map_or(0, |e| e.position);
-    let team = team::replay(stream.events.iter().map(|e| &e.event)).ok_or_else(|| ApiError::not_found("team"))?;
+    let team = team::replay(stream.events.iter().map(|e| &e.event))
+        .ok_or_else(|| ApiError::not_found("team"))?;
     Ok(Outcome {
         team,
         version: stream.version,
@@ -36,7 +37,9 @@ pub fn precondition_failed(current: i64) -> ApiError {
     ApiError::new(
         StatusCode::PRECONDITION_FAILED,
         "version_conflict",
-        format!("If-Match does not match the current version \"{current}\"; read the resource again"),
+        format!(
+            "If-Match does not match the current version \"{current}\"; read the resource again"
+        ),
     )
 }
 

@@ -8,8 +8,8 @@
 
 use std::collections::HashMap;
 
-use futures_util::future::try_join_all;
 use deadpool_postgres::{Client, GenericClient};
+use futures_util::future::try_join_all;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::ToSql;
 use uuid::Uuid;
@@ -26,7 +26,8 @@ const UPSERT_MEMBER: &str = "INSERT INTO members (team_id, member_id, name, emai
 const SET_MEMBER_ROLE: &str = "UPDATE members SET role = $3 WHERE team_id = $1 AND member_id = $2";
 const REMOVE_MEMBER: &str = "WITH gone AS (UPDATE members SET removed_at = now() WHERE team_id = $1 AND member_id = $2) \
      UPDATE tokens SET revoked_at = now() WHERE team_id = $1 AND member_id = $2 AND revoked_at IS NULL";
-const INSERT_TOKEN: &str = "INSERT INTO tokens (team_id, token_id, member_id, hash) VALUES ($1, $2, $3, $4)";
+const INSERT_TOKEN: &str =
+    "INSERT INTO tokens (team_id, token_id, member_id, hash) VALUES ($1, $2, $3, $4)";
 
 /// The most events one transaction may hold: positions keep 16 bits for the index.
 pub(crate) const MAX_EVENTS_PER_TRANSACTION: usize = 1 << 16;
@@ -51,7 +52,10 @@ pub(crate) async fn commit(
     {
         for write in &request.side_writes {
             if let SideWrite::Claim { scope, value } = write {
-                match tx.execute(INSERT_CLAIM, &[scope, value, &request.team_id]).await {
+                match tx
+                    .execute(INSERT_CLAIM, &[scope, value, &request.team_id])
+                    .await
+                {
                     Ok(_) => {}
                     Err(error) if error.code() == Some(&SqlState::UNIQUE_VIOLATION) => {
                         return Ok(vec![Err(AppendError::Claimed {
@@ -86,7 +90,9 @@ pub(crate) async fn commit(
             }
             Check::Duplicate => {
                 let ids: Vec<Uuid> = request.events.iter().map(|e| e.event_id).collect();
-                let row = tx.query_one(DUPLICATE_POSITION, &[&request.team_id, &ids]).await?;
+                let row = tx
+                    .query_one(DUPLICATE_POSITION, &[&request.team_id, &ids])
+                    .await?;
                 Ok(Appended {
                     position: row.try_get::<_, Option<i64>>(0)?.unwrap_or(0),
                     stream_version: row.try_get::<_, Option<i64>>(1)?.unwrap_or(0),
@@ -143,7 +149,10 @@ async fn check_versions(
             },
         });
     }
-    Ok(checks.into_iter().map(|c| c.unwrap_or(Check::Conflict { actual: None })).collect())
+    Ok(checks
+        .into_iter()
+        .map(|c| c.unwrap_or(Check::Conflict { actual: None }))
+        .collect())
 }
 
 /// Inserts the events of the accepted commands and their side writes, pipelined; returns
@@ -156,7 +165,9 @@ async fn insert_events(
     let mut columns = EventColumns::default();
     let mut side_writes = Vec::new();
     for (request, check) in batch.iter().zip(checks) {
-        let Check::Accepted { first_version } = check else { continue };
+        let Check::Accepted { first_version } = check else {
+            continue;
+        };
         let metadata = serde_json::to_value(&request.metadata).unwrap_or_default();
         for (offset, event) in request.events.iter().enumerate() {
             columns.push(request, event, first_version + offset as i64, &metadata);
@@ -188,7 +199,11 @@ async fn insert_events(
     let insert = tx.query(&statement, &params);
     let (rows, _) = futures_util::future::try_join(
         insert,
-        try_join_all(side_writes.iter().map(|(team_id, write)| side_write(tx, *team_id, write))),
+        try_join_all(
+            side_writes
+                .iter()
+                .map(|(team_id, write)| side_write(tx, *team_id, write)),
+        ),
     )
     .await?;
     rows.iter()
@@ -213,7 +228,8 @@ async fn side_write(
                 .await
         }
         SideWrite::MemberRole { member_id, role } => {
-            tx.execute(SET_MEMBER_ROLE, &[&team_id, member_id, role]).await
+            tx.execute(SET_MEMBER_ROLE, &[&team_id, member_id, role])
+                .await
         }
         SideWrite::MemberRemoved { member_id } => {
             tx.execute(REMOVE_MEMBER, &[&team_id, member_id]).await

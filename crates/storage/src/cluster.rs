@@ -58,7 +58,8 @@ pub enum ClusterError {
     Unreachable { data_dir: PathBuf, blocked: PathBuf },
     #[error(
         "the PostgreSQL data directory {} is in use by a running server (PID {pid}); stop it with \
-         `pg_ctl -D {} stop` or give this Stride another data directory",
+         `pg_ctl -D {} stop`, run as the user that owns the directory, or give this Stride \
+         another data directory",
         data_dir.display(), data_dir.display()
     )]
     InUse { data_dir: PathBuf, pid: i32 },

@@ -93,7 +93,9 @@ async fn run_batch(pool: &Pool, jobs: Vec<Job>) {
                 let outcome = match outcome {
                     // An append without a version check only loses when a concurrent
                     // transaction creates the same stream; once that commits it succeeds.
-                    Err(AppendError::Conflict { .. }) if request.expected == ExpectedVersion::Any => {
+                    Err(AppendError::Conflict { .. })
+                        if request.expected == ExpectedVersion::Any =>
+                    {
                         solo(pool, request).await
                     }
                     other => other,
@@ -102,9 +104,8 @@ async fn run_batch(pool: &Pool, jobs: Vec<Job>) {
             }
         }
         Err(error) if requests.len() == 1 => {
-            for reply in replies {
+            if let Some(reply) = replies.into_iter().next() {
                 let _ = reply.send(Err(error));
-                break;
             }
         }
         Err(error) => {
@@ -120,7 +121,11 @@ async fn run_batch(pool: &Pool, jobs: Vec<Job>) {
 async fn solo(pool: &Pool, request: &AppendRequest) -> Outcome {
     commit(pool, std::slice::from_ref(request))
         .await
-        .and_then(|mut outcomes| outcomes.pop().ok_or_else(|| AppendError::Store(StoreError::Internal(anyhow::anyhow!("no outcome")))))
+        .and_then(|mut outcomes| {
+            outcomes.pop().ok_or_else(|| {
+                AppendError::Store(StoreError::Internal(anyhow::anyhow!("no outcome")))
+            })
+        })
         .unwrap_or_else(Err)
 }
 

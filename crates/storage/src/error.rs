@@ -24,7 +24,8 @@ impl From<tokio_postgres::Error> for StoreError {
                 let class = &code.code()[..2];
                 matches!(class, "08" | "57" | "53")
             })
-            || (error.code().is_none() && std::error::Error::source(&error).is_some_and(|s| s.is::<std::io::Error>()));
+            || (error.code().is_none()
+                && std::error::Error::source(&error).is_some_and(|s| s.is::<std::io::Error>()));
         if transient {
             StoreError::Unavailable(error.into())
         } else {

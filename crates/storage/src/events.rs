@@ -82,7 +82,10 @@ impl NewEvent {
 pub enum SideWrite {
     /// A value that must be unique across the whole store; the append fails with
     /// `AppendError::Claimed` when it is taken.
-    Claim { scope: String, value: String },
+    Claim {
+        scope: String,
+        value: String,
+    },
     /// A member's personal data and role, added or replaced.
     Member {
         member_id: Uuid,
@@ -90,9 +93,14 @@ pub enum SideWrite {
         email: String,
         role: String,
     },
-    MemberRole { member_id: Uuid, role: String },
+    MemberRole {
+        member_id: Uuid,
+        role: String,
+    },
     /// The member leaves the team: every one of their tokens stops working in this commit.
-    MemberRemoved { member_id: Uuid },
+    MemberRemoved {
+        member_id: Uuid,
+    },
     Token {
         token_id: Uuid,
         member_id: Uuid,
@@ -126,7 +134,10 @@ impl AppendRequest {
             stream_id,
             stream_type: E::STREAM_TYPE.to_owned(),
             expected,
-            events: events.iter().map(NewEvent::from_domain).collect::<Result<_, _>>()?,
+            events: events
+                .iter()
+                .map(NewEvent::from_domain)
+                .collect::<Result<_, _>>()?,
             metadata,
             side_writes: Vec::new(),
         })
@@ -208,7 +219,8 @@ pub struct Stream<E> {
 const READ_STREAM: &str = include_str!("sql/read_stream.sql");
 const READ_ALL_AFTER: &str = include_str!("sql/read_all_after.sql");
 const READ_TEAM_AFTER: &str = include_str!("sql/read_team_after.sql");
-const VISIBLE_HEAD: &str = "SELECT coalesce(max(position), 0) FROM events WHERE position < events_visible_below()";
+const VISIBLE_HEAD: &str =
+    "SELECT coalesce(max(position), 0) FROM events WHERE position < events_visible_below()";
 
 impl Store {
     /// Every event of one stream, in order, decoded.
@@ -237,7 +249,10 @@ impl Store {
         let client = self.pool().get().await?;
         let statement = client.prepare_cached(READ_ALL_AFTER).await?;
         let rows = client.query(&statement, &[&position, &limit]).await?;
-        Ok(rows.iter().map(StoredEvent::from_row).collect::<Result<_, _>>()?)
+        Ok(rows
+            .iter()
+            .map(StoredEvent::from_row)
+            .collect::<Result<_, _>>()?)
     }
 
     /// One team's events after `position`, oldest first, with the same guarantee.
@@ -252,12 +267,19 @@ impl Store {
         let rows = client
             .query(&statement, &[&team_id, &position, &limit])
             .await?;
-        Ok(rows.iter().map(StoredEvent::from_row).collect::<Result<_, _>>()?)
+        Ok(rows
+            .iter()
+            .map(StoredEvent::from_row)
+            .collect::<Result<_, _>>()?)
     }
 
     /// Waits until readers can see `position` (every transaction that could still write
     /// below it has ended), at most `timeout`. Returns whether it became visible.
-    pub async fn wait_visible(&self, position: i64, timeout: std::time::Duration) -> Result<bool, StoreError> {
+    pub async fn wait_visible(
+        &self,
+        position: i64,
+        timeout: std::time::Duration,
+    ) -> Result<bool, StoreError> {
         let deadline = tokio::time::Instant::now() + timeout;
         let mut pause = std::time::Duration::from_millis(1);
         loop {
@@ -275,7 +297,9 @@ impl Store {
     /// Every position below this bound is final: no transaction can still write there.
     pub async fn visible_bound(&self) -> Result<i64, StoreError> {
         let client = self.pool().get().await?;
-        let statement = client.prepare_cached("SELECT events_visible_below()").await?;
+        let statement = client
+            .prepare_cached("SELECT events_visible_below()")
+            .await?;
         Ok(client.query_one(&statement, &[]).await?.try_get(0)?)
     }
 

@@ -27,7 +27,8 @@ const CLAIM: &str = "INSERT INTO idempotency_keys (scope, key, request_hash) VAL
      WHERE idempotency_keys.created_at < now() - interval '24 hours' RETURNING 1";
 const LOOK: &str = "SELECT request_hash, status, headers, body FROM idempotency_keys WHERE scope = $1 AND key = $2";
 const COMPLETE: &str = "UPDATE idempotency_keys SET status = $3, headers = $4, body = $5 WHERE scope = $1 AND key = $2";
-const RELEASE: &str = "DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND status IS NULL";
+const RELEASE: &str =
+    "DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND status IS NULL";
 
 impl Store {
     pub async fn idempotency_begin(
@@ -37,7 +38,11 @@ impl Store {
         request_hash: &[u8],
     ) -> Result<Idempotency, StoreError> {
         let client = self.pool().get().await?;
-        if client.query_opt(CLAIM, &[&scope, &key, &request_hash]).await?.is_some() {
+        if client
+            .query_opt(CLAIM, &[&scope, &key, &request_hash])
+            .await?
+            .is_some()
+        {
             return Ok(Idempotency::Fresh);
         }
         let Some(row) = client.query_opt(LOOK, &[&scope, &key]).await? else {

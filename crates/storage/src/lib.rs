@@ -17,6 +17,5 @@ pub mod tokens;
 pub use db::Store;
 pub use error::{AppendError, StoreError};
 pub use events::{
-    AppendRequest, Appended, ExpectedVersion, Metadata, NewEvent, SideWrite, StoredEvent,
-    Stream,
+    AppendRequest, Appended, ExpectedVersion, Metadata, NewEvent, SideWrite, StoredEvent, Stream,
 };

@@ -38,10 +38,16 @@ impl Store {
         Ok(rows.iter().map(record).collect::<Result<_, _>>()?)
     }
 
-    pub async fn member(&self, team_id: Uuid, member_id: Uuid) -> Result<Option<MemberRecord>, StoreError> {
+    pub async fn member(
+        &self,
+        team_id: Uuid,
+        member_id: Uuid,
+    ) -> Result<Option<MemberRecord>, StoreError> {
         let client = self.pool().get().await?;
         let statement = client.prepare_cached(ONE).await?;
-        let row = client.query_opt(&statement, &[&team_id, &member_id]).await?;
+        let row = client
+            .query_opt(&statement, &[&team_id, &member_id])
+            .await?;
         Ok(row.as_ref().map(record).transpose()?)
     }
 }

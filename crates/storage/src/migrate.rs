@@ -63,10 +63,7 @@ pub fn migrations_fingerprint() -> String {
 /// Fails unless the database holds every migration of this build.
 pub async fn check_applied(client: &Client) -> Result<(), StoreError> {
     let row = client
-        .query_opt(
-            "SELECT max(version) FROM refinery_schema_history",
-            &[],
-        )
+        .query_opt("SELECT max(version) FROM refinery_schema_history", &[])
         .await
         .map_err(|error| match error.code() {
             Some(code) if *code == tokio_postgres::error::SqlState::UNDEFINED_TABLE => {

@@ -247,7 +247,10 @@ async fn shared_test_cluster() -> anyhow::Result<u16> {
             ) =>
         {
             let fallback = std::env::temp_dir().join("stride-test-pg");
-            eprintln!("{error}; using {} instead", fallback.display());
+            eprintln!(
+                "{error}\nUsing {} for the test cluster instead.",
+                fallback.display()
+            );
             shared_cluster_in(&fallback).await
         }
         result => result,

@@ -64,8 +64,10 @@ pub struct TokenRecord {
 const AUTHENTICATE: &str = "SELECT t.token_id, t.team_id, t.member_id, m.role FROM tokens t \
      JOIN members m ON m.team_id = t.team_id AND m.member_id = t.member_id \
      WHERE t.hash = $1 AND t.revoked_at IS NULL AND m.removed_at IS NULL";
-const INSERT: &str = "INSERT INTO tokens (team_id, token_id, member_id, hash) VALUES ($1, $2, $3, $4)";
-const FIND: &str = "SELECT member_id, revoked_at IS NOT NULL FROM tokens WHERE team_id = $1 AND token_id = $2";
+const INSERT: &str =
+    "INSERT INTO tokens (team_id, token_id, member_id, hash) VALUES ($1, $2, $3, $4)";
+const FIND: &str =
+    "SELECT member_id, revoked_at IS NOT NULL FROM tokens WHERE team_id = $1 AND token_id = $2";
 const REVOKE: &str = "UPDATE tokens SET revoked_at = now() WHERE team_id = $1 AND token_id = $2 AND revoked_at IS NULL";
 
 impl Store {
@@ -90,16 +92,27 @@ impl Store {
     }
 
     /// Issues another token for a member already in the team.
-    pub async fn issue_token(&self, team_id: Uuid, member_id: Uuid) -> Result<NewToken, StoreError> {
+    pub async fn issue_token(
+        &self,
+        team_id: Uuid,
+        member_id: Uuid,
+    ) -> Result<NewToken, StoreError> {
         let token = NewToken::generate();
         let client = self.pool().get().await?;
         client
-            .execute(INSERT, &[&team_id, &token.token_id, &member_id, &token.hash])
+            .execute(
+                INSERT,
+                &[&team_id, &token.token_id, &member_id, &token.hash],
+            )
             .await?;
         Ok(token)
     }
 
-    pub async fn find_token(&self, team_id: Uuid, token_id: Uuid) -> Result<Option<TokenRecord>, StoreError> {
+    pub async fn find_token(
+        &self,
+        team_id: Uuid,
+        token_id: Uuid,
+    ) -> Result<Option<TokenRecord>, StoreError> {
         let client = self.pool().get().await?;
         let row = client.query_opt(FIND, &[&team_id, &token_id]).await?;
         row.map(|row| {
@@ -130,6 +143,9 @@ mod tests {
         assert_ne!(a.secret, b.secret);
         assert!(a.secret.starts_with(PREFIX) && a.secret.len() == PREFIX.len() + 64);
         assert_eq!(hash(&a.secret), a.hash);
-        assert!(!format!("{a:?}").contains(&a.secret), "Debug must not print the secret");
+        assert!(
+            !format!("{a:?}").contains(&a.secret),
+            "Debug must not print the secret"
+        );
     }
 }

@@ -1,4 +1,5 @@
 //! The event store's guarantees, each proven against a real PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -9,12 +10,18 @@ use serde_json::json;
 use stride_domain::Actor;
 use stride_storage::db::DbConfig;
 use stride_storage::testing::TestDatabase;
-use stride_storage::{AppendError, AppendRequest, ExpectedVersion, Metadata, NewEvent, SideWrite, Store, StoreError};
+use stride_storage::{
+    AppendError, AppendRequest, ExpectedVersion, Metadata, NewEvent, SideWrite, Store, StoreError,
+};
 use uuid::Uuid;
 
 async fn store() -> (TestDatabase, Store) {
     let db = TestDatabase::new().await.expect("a test database");
-    let store = Store::connect(&DbConfig { pool_size: 12, ..DbConfig::new(db.url()) }).expect("a store");
+    let store = Store::connect(&DbConfig {
+        pool_size: 12,
+        ..DbConfig::new(db.url())
+    })
+    .expect("a store");
     (db, store)
 }
 
@@ -27,7 +34,12 @@ fn event(n: u64) -> NewEvent {
     }
 }
 
-fn request(team: Uuid, stream: Uuid, expected: ExpectedVersion, events: Vec<NewEvent>) -> AppendRequest {
+fn request(
+    team: Uuid,
+    stream: Uuid,
+    expected: ExpectedVersion,
+    events: Vec<NewEvent>,
+) -> AppendRequest {
     AppendRequest {
         team_id: team,
         stream_id: stream,
@@ -43,12 +55,24 @@ fn request(team: Uuid, stream: Uuid, expected: ExpectedVersion, events: Vec<NewE
 async fn all_events(store: &Store) -> Vec<stride_storage::StoredEvent> {
     let client = store.pool().get().await.expect("connect");
     let newest: i64 = client
-        .query_one("SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint << 16", &[])
+        .query_one(
+            "SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint << 16",
+            &[],
+        )
         .await
         .expect("snapshot")
         .get(0);
-    assert!(store.wait_visible(newest - 1, Duration::from_secs(10)).await.expect("wait"), "the log became visible");
-    store.read_all_after(0, 1_000_000).await.expect("read the log")
+    assert!(
+        store
+            .wait_visible(newest - 1, Duration::from_secs(10))
+            .await
+            .expect("wait"),
+        "the log became visible"
+    );
+    store
+        .read_all_after(0, 1_000_000)
+        .await
+        .expect("read the log")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -64,8 +88,15 @@ async fn a_reader_following_the_log_never_skips_an_event_that_commits_late() {
         writers.push(tokio::spawn(async move {
             let stream = Uuid::now_v7();
             for n in 0..60 {
-                let expected = if n == 0 { ExpectedVersion::NoStream } else { ExpectedVersion::Exactly(n) };
-                store.append(request(team, stream, expected, vec![event(n as u64)])).await.expect("append");
+                let expected = if n == 0 {
+                    ExpectedVersion::NoStream
+                } else {
+                    ExpectedVersion::Exactly(n)
+                };
+                store
+                    .append(request(team, stream, expected, vec![event(n as u64)]))
+                    .await
+                    .expect("append");
             }
         }));
     }
@@ -121,7 +152,10 @@ async fn a_reader_following_the_log_never_skips_an_event_that_commits_late() {
     assert_eq!(log.len(), 8 * 60 + 2 * 15, "every event is in the log");
     let seen_ids: Vec<Uuid> = seen.iter().map(|e| e.event_id).collect();
     let log_ids: Vec<Uuid> = log.iter().map(|e| e.event_id).collect();
-    assert_eq!(seen_ids, log_ids, "the follower saw the whole log, in order, nothing skipped");
+    assert_eq!(
+        seen_ids, log_ids,
+        "the follower saw the whole log, in order, nothing skipped"
+    );
     assert!(log.windows(2).all(|w| w[0].position < w[1].position));
 }
 
@@ -129,20 +163,59 @@ async fn a_reader_following_the_log_never_skips_an_event_that_commits_late() {
 async fn a_stale_expected_version_is_a_typed_conflict_and_writes_nothing() {
     let (_db, store) = store().await;
     let (team, stream) = (Uuid::now_v7(), Uuid::now_v7());
-    store.append(request(team, stream, ExpectedVersion::NoStream, vec![event(1), event(2)])).await.expect("first");
-    let stale = store.append(request(team, stream, ExpectedVersion::Exactly(1), vec![event(3)])).await;
+    store
+        .append(request(
+            team,
+            stream,
+            ExpectedVersion::NoStream,
+            vec![event(1), event(2)],
+        ))
+        .await
+        .expect("first");
+    let stale = store
+        .append(request(
+            team,
+            stream,
+            ExpectedVersion::Exactly(1),
+            vec![event(3)],
+        ))
+        .await;
     match stale {
-        Err(AppendError::Conflict { expected, actual, .. }) => assert_eq!((expected, actual), (Some(1), Some(2))),
+        Err(AppendError::Conflict {
+            expected, actual, ..
+        }) => assert_eq!((expected, actual), (Some(1), Some(2))),
         other => panic!("expected a conflict, got {other:?}"),
     }
-    let again = store.append(request(team, stream, ExpectedVersion::NoStream, vec![event(4)])).await;
-    assert!(matches!(again, Err(AppendError::Conflict { .. })), "a stream is created once");
+    let again = store
+        .append(request(
+            team,
+            stream,
+            ExpectedVersion::NoStream,
+            vec![event(4)],
+        ))
+        .await;
+    assert!(
+        matches!(again, Err(AppendError::Conflict { .. })),
+        "a stream is created once"
+    );
     assert_eq!(all_events(&store).await.len(), 2, "nothing was written");
 
     // The lost races took no stream version: the next append continues without a hole.
-    let next = store.append(request(team, stream, ExpectedVersion::Exactly(2), vec![event(5)])).await.expect("next");
+    let next = store
+        .append(request(
+            team,
+            stream,
+            ExpectedVersion::Exactly(2),
+            vec![event(5)],
+        ))
+        .await
+        .expect("next");
     assert_eq!(next.stream_version, 3);
-    let versions: Vec<i64> = all_events(&store).await.iter().map(|e| e.stream_version).collect();
+    let versions: Vec<i64> = all_events(&store)
+        .await
+        .iter()
+        .map(|e| e.stream_version)
+        .collect();
     assert_eq!(versions, vec![1, 2, 3]);
 }
 
@@ -150,11 +223,28 @@ async fn a_stale_expected_version_is_a_typed_conflict_and_writes_nothing() {
 async fn of_many_concurrent_appends_at_one_version_exactly_one_wins() {
     let (_db, store) = store().await;
     let (team, stream) = (Uuid::now_v7(), Uuid::now_v7());
-    store.append(request(team, stream, ExpectedVersion::NoStream, vec![event(0)])).await.expect("create");
+    store
+        .append(request(
+            team,
+            stream,
+            ExpectedVersion::NoStream,
+            vec![event(0)],
+        ))
+        .await
+        .expect("create");
     let racers: Vec<_> = (0..20)
         .map(|n| {
             let store = store.clone();
-            tokio::spawn(async move { store.append(request(team, stream, ExpectedVersion::Exactly(1), vec![event(n)])).await })
+            tokio::spawn(async move {
+                store
+                    .append(request(
+                        team,
+                        stream,
+                        ExpectedVersion::Exactly(1),
+                        vec![event(n)],
+                    ))
+                    .await
+            })
         })
         .collect();
     let mut won = 0;
@@ -179,13 +269,24 @@ async fn appends_without_a_version_check_never_conflict() {
     let voters: Vec<_> = (0..100)
         .map(|n| {
             let store = store.clone();
-            tokio::spawn(async move { store.append(request(team, stream, ExpectedVersion::Any, vec![event(n)])).await })
+            tokio::spawn(async move {
+                store
+                    .append(request(team, stream, ExpectedVersion::Any, vec![event(n)]))
+                    .await
+            })
         })
         .collect();
     for voter in voters {
-        voter.await.expect("task").expect("an unversioned append succeeds");
+        voter
+            .await
+            .expect("task")
+            .expect("an unversioned append succeeds");
     }
-    let versions: HashSet<i64> = all_events(&store).await.iter().map(|e| e.stream_version).collect();
+    let versions: HashSet<i64> = all_events(&store)
+        .await
+        .iter()
+        .map(|e| e.stream_version)
+        .collect();
     assert_eq!(versions, (1..=100).collect::<HashSet<i64>>());
 }
 
@@ -194,11 +295,30 @@ async fn the_same_event_id_is_stored_once() {
     let (_db, store) = store().await;
     let (team, stream) = (Uuid::now_v7(), Uuid::now_v7());
     let original = event(1);
-    let first = store.append(request(team, stream, ExpectedVersion::Any, vec![original.clone()])).await.expect("first");
-    let second = store.append(request(team, stream, ExpectedVersion::Any, vec![original.clone()])).await.expect("second");
+    let first = store
+        .append(request(
+            team,
+            stream,
+            ExpectedVersion::Any,
+            vec![original.clone()],
+        ))
+        .await
+        .expect("first");
+    let second = store
+        .append(request(
+            team,
+            stream,
+            ExpectedVersion::Any,
+            vec![original.clone()],
+        ))
+        .await
+        .expect("second");
     assert!(!first.duplicate);
     assert!(second.duplicate, "the repeat is recognized");
-    assert_eq!(second.position, first.position, "and answered with the original position");
+    assert_eq!(
+        second.position, first.position,
+        "and answered with the original position"
+    );
     let log = all_events(&store).await;
     assert_eq!(log.len(), 1);
     assert_eq!(log[0].event_id, original.event_id);
@@ -208,7 +328,15 @@ async fn the_same_event_id_is_stored_once() {
 async fn the_database_refuses_to_update_delete_or_truncate_events() {
     let (db, store) = store().await;
     let team = Uuid::now_v7();
-    store.append(request(team, Uuid::now_v7(), ExpectedVersion::NoStream, vec![event(1)])).await.expect("append");
+    store
+        .append(request(
+            team,
+            Uuid::now_v7(),
+            ExpectedVersion::NoStream,
+            vec![event(1)],
+        ))
+        .await
+        .expect("append");
     let client = db.connect().await.expect("connect");
     for statement in [
         "UPDATE events SET data = '{\"n\": 2}'",
@@ -216,7 +344,10 @@ async fn the_database_refuses_to_update_delete_or_truncate_events() {
         "TRUNCATE events",
     ] {
         let error = client.execute(statement, &[]).await.expect_err(statement);
-        assert!(error.to_string().contains("immutable") || format!("{error:?}").contains("immutable"), "{statement}: {error:?}");
+        assert!(
+            error.to_string().contains("immutable") || format!("{error:?}").contains("immutable"),
+            "{statement}: {error:?}"
+        );
     }
     let log = all_events(&store).await;
     assert_eq!(log.len(), 1);
@@ -228,25 +359,59 @@ async fn a_command_commits_all_of_its_events_and_side_writes_or_none() {
     let (_db, store) = store().await;
     let team = Uuid::now_v7();
     let member = Uuid::now_v7();
-    let member_row = SideWrite::Member { member_id: member, name: "Ada".into(), email: "ada@example.com".into(), role: "owner".into() };
-    let token = |hash: &[u8]| SideWrite::Token { token_id: Uuid::now_v7(), member_id: member, hash: hash.to_vec() };
-    let ok = request(team, Uuid::now_v7(), ExpectedVersion::NoStream, vec![event(1), event(2)])
-        .with_side_write(member_row.clone())
-        .with_side_write(token(b"first"));
+    let member_row = SideWrite::Member {
+        member_id: member,
+        name: "Ada".into(),
+        email: "ada@example.com".into(),
+        role: "owner".into(),
+    };
+    let token = |hash: &[u8]| SideWrite::Token {
+        token_id: Uuid::now_v7(),
+        member_id: member,
+        hash: hash.to_vec(),
+    };
+    let ok = request(
+        team,
+        Uuid::now_v7(),
+        ExpectedVersion::NoStream,
+        vec![event(1), event(2)],
+    )
+    .with_side_write(member_row.clone())
+    .with_side_write(token(b"first"));
     store.append(ok).await.expect("first command");
 
     // Its third write fails (a token hash that exists): its two events must not be stored.
     let stream = Uuid::now_v7();
-    let failing = request(team, stream, ExpectedVersion::NoStream, vec![event(3), event(4)])
-        .with_side_write(member_row)
-        .with_side_write(token(b"first"));
+    let failing = request(
+        team,
+        stream,
+        ExpectedVersion::NoStream,
+        vec![event(3), event(4)],
+    )
+    .with_side_write(member_row)
+    .with_side_write(token(b"first"));
     let result = store.append(failing).await;
-    assert!(matches!(result, Err(AppendError::Store(StoreError::Internal(_)))), "{result:?}");
+    assert!(
+        matches!(result, Err(AppendError::Store(StoreError::Internal(_)))),
+        "{result:?}"
+    );
     let log = all_events(&store).await;
-    assert_eq!(log.len(), 2, "none of the failed command's events were stored");
+    assert_eq!(
+        log.len(),
+        2,
+        "none of the failed command's events were stored"
+    );
     assert!(log.iter().all(|e| e.stream_id != stream));
     // And its stream was not created: the same command without the bad write goes through.
-    store.append(request(team, stream, ExpectedVersion::NoStream, vec![event(3)])).await.expect("retry");
+    store
+        .append(request(
+            team,
+            stream,
+            ExpectedVersion::NoStream,
+            vec![event(3)],
+        ))
+        .await
+        .expect("retry");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -254,17 +419,40 @@ async fn one_failing_command_does_not_fail_the_commands_committed_with_it() {
     let (_db, store) = store().await;
     let team = Uuid::now_v7();
     let member = Uuid::now_v7();
-    let seed = request(team, Uuid::now_v7(), ExpectedVersion::NoStream, vec![event(0)])
-        .with_side_write(SideWrite::Member { member_id: member, name: "Ada".into(), email: "ada@example.com".into(), role: "owner".into() })
-        .with_side_write(SideWrite::Token { token_id: Uuid::now_v7(), member_id: member, hash: b"taken".to_vec() });
+    let seed = request(
+        team,
+        Uuid::now_v7(),
+        ExpectedVersion::NoStream,
+        vec![event(0)],
+    )
+    .with_side_write(SideWrite::Member {
+        member_id: member,
+        name: "Ada".into(),
+        email: "ada@example.com".into(),
+        role: "owner".into(),
+    })
+    .with_side_write(SideWrite::Token {
+        token_id: Uuid::now_v7(),
+        member_id: member,
+        hash: b"taken".to_vec(),
+    });
     store.append(seed).await.expect("seed");
     let tasks: Vec<_> = (0..40)
         .map(|n| {
             let store = store.clone();
             tokio::spawn(async move {
-                let mut r = request(team, Uuid::now_v7(), ExpectedVersion::NoStream, vec![event(n)]);
+                let mut r = request(
+                    team,
+                    Uuid::now_v7(),
+                    ExpectedVersion::NoStream,
+                    vec![event(n)],
+                );
                 if n % 10 == 0 {
-                    r = r.with_side_write(SideWrite::Token { token_id: Uuid::now_v7(), member_id: member, hash: b"taken".to_vec() });
+                    r = r.with_side_write(SideWrite::Token {
+                        token_id: Uuid::now_v7(),
+                        member_id: member,
+                        hash: b"taken".to_vec(),
+                    });
                 }
                 (n, store.append(r).await)
             })
@@ -280,11 +468,29 @@ async fn one_failing_command_does_not_fail_the_commands_committed_with_it() {
 #[tokio::test]
 async fn a_taken_claim_refuses_the_command() {
     let (_db, store) = store().await;
-    let claim = || SideWrite::Claim { scope: "slug".into(), value: "acme".into() };
-    let first = request(Uuid::now_v7(), Uuid::now_v7(), ExpectedVersion::NoStream, vec![event(1)]).with_side_write(claim());
+    let claim = || SideWrite::Claim {
+        scope: "slug".into(),
+        value: "acme".into(),
+    };
+    let first = request(
+        Uuid::now_v7(),
+        Uuid::now_v7(),
+        ExpectedVersion::NoStream,
+        vec![event(1)],
+    )
+    .with_side_write(claim());
     store.append(first).await.expect("first claim");
-    let second = request(Uuid::now_v7(), Uuid::now_v7(), ExpectedVersion::NoStream, vec![event(2)]).with_side_write(claim());
-    assert!(matches!(store.append(second).await, Err(AppendError::Claimed { .. })));
+    let second = request(
+        Uuid::now_v7(),
+        Uuid::now_v7(),
+        ExpectedVersion::NoStream,
+        vec![event(2)],
+    )
+    .with_side_write(claim());
+    assert!(matches!(
+        store.append(second).await,
+        Err(AppendError::Claimed { .. })
+    ));
     assert_eq!(all_events(&store).await.len(), 1);
 }
 
@@ -294,16 +500,43 @@ async fn events_carry_their_type_version_metadata_and_database_time() {
     let (team, stream) = (Uuid::now_v7(), Uuid::now_v7());
     let member_id = Uuid::now_v7();
     let mut r = request(team, stream, ExpectedVersion::NoStream, vec![event(1)]);
-    r.metadata = Metadata { request_id: Some("req-1".into()), correlation_id: Some("corr-1".into()), causation_id: None, actor: Actor::Member { member_id } };
+    r.metadata = Metadata {
+        request_id: Some("req-1".into()),
+        correlation_id: Some("corr-1".into()),
+        causation_id: None,
+        actor: Actor::Member { member_id },
+    };
     let before = chrono::Utc::now() - chrono::Duration::seconds(5);
     let appended = store.append(r).await.expect("append");
-    assert!(store.wait_visible(appended.position, Duration::from_secs(10)).await.expect("wait"));
+    assert!(
+        store
+            .wait_visible(appended.position, Duration::from_secs(10))
+            .await
+            .expect("wait")
+    );
     let log = store.read_team_after(team, 0, 10).await.expect("team log");
     assert_eq!(log.len(), 1);
     let stored = &log[0];
-    assert_eq!((stored.event_type.as_str(), stored.schema_version, stored.position), ("Counted", 1, appended.position));
-    assert_eq!(stored.metadata["actor"], json!({ "kind": "member", "member_id": member_id }));
+    assert_eq!(
+        (
+            stored.event_type.as_str(),
+            stored.schema_version,
+            stored.position
+        ),
+        ("Counted", 1, appended.position)
+    );
+    assert_eq!(
+        stored.metadata["actor"],
+        json!({ "kind": "member", "member_id": member_id })
+    );
     assert_eq!(stored.metadata["request_id"], json!("req-1"));
     assert!(stored.recorded_at > before);
-    assert!(store.read_team_after(Uuid::now_v7(), 0, 10).await.expect("other team").is_empty(), "reads are tenant-scoped");
+    assert!(
+        store
+            .read_team_after(Uuid::now_v7(), 0, 10)
+            .await
+            .expect("other team")
+            .is_empty(),
+        "reads are tenant-scoped"
+    );
 }

@@ -14,7 +14,11 @@ use stride_storage::cluster::{self, ClusterError, PrivateCluster};
 use stride_storage::db::DbConfig;
 
 #[derive(Debug, Parser)]
-#[command(name = "stride", version, about = "Stride: the backend for marketing run as a marathon")]
+#[command(
+    name = "stride",
+    version,
+    about = "Stride: the backend for marketing run as a marathon"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -51,7 +55,12 @@ struct ServeArgs {
     #[arg(long, env = "STRIDE_ADDR", default_value = "127.0.0.1:8080")]
     addr: String,
     /// Origins allowed to call the API from a browser, comma-separated; `*` for any.
-    #[arg(long, env = "STRIDE_CORS_ORIGINS", value_delimiter = ',', default_value = "")]
+    #[arg(
+        long,
+        env = "STRIDE_CORS_ORIGINS",
+        value_delimiter = ',',
+        default_value = ""
+    )]
     cors_origins: Vec<String>,
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "STRIDE_WORKERS")]
@@ -63,7 +72,9 @@ fn init_tracing() {
     let filter = EnvFilter::try_from_env("STRIDE_LOG")
         .unwrap_or_else(|_| EnvFilter::new("info,actix_server=warn,refinery_core=warn"));
     let json = std::env::var("STRIDE_LOG_FORMAT").is_ok_and(|f| f == "json");
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if json {
         builder.json().init();
     } else {
@@ -129,7 +140,11 @@ async fn database(args: &DbArgs) -> anyhow::Result<(SecretString, Option<Private
 }
 
 fn absolute(path: &std::path::Path) -> anyhow::Result<PathBuf> {
-    Ok(if path.is_absolute() { path.to_owned() } else { std::env::current_dir()?.join(path) })
+    Ok(if path.is_absolute() {
+        path.to_owned()
+    } else {
+        std::env::current_dir()?.join(path)
+    })
 }
 
 /// Migrates, retrying for a while when the database is still starting.
@@ -149,7 +164,10 @@ async fn connect_and_migrate(store: &Store) -> anyhow::Result<()> {
 
 async fn migrate(args: DbArgs) -> anyhow::Result<()> {
     let (url, cluster) = database(&args).await?;
-    let store = Store::connect(&DbConfig { pool_size: 2, ..DbConfig::new(url.expose_secret()) })?;
+    let store = Store::connect(&DbConfig {
+        pool_size: 2,
+        ..DbConfig::new(url.expose_secret())
+    })?;
     let result = connect_and_migrate(&store).await;
     if let Some(cluster) = cluster {
         cluster.stop().await?;
@@ -170,11 +188,20 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
 }
 
 async fn run(args: &ServeArgs, url: &SecretString) -> anyhow::Result<()> {
-    let store = Store::connect(&DbConfig { pool_size: args.db.pool_size, ..DbConfig::new(url.expose_secret()) })?;
+    let store = Store::connect(&DbConfig {
+        pool_size: args.db.pool_size,
+        ..DbConfig::new(url.expose_secret())
+    })?;
     connect_and_migrate(&store).await?;
-    let listener = TcpListener::bind(&args.addr).with_context(|| format!("listening on {}", args.addr))?;
+    let listener =
+        TcpListener::bind(&args.addr).with_context(|| format!("listening on {}", args.addr))?;
     let config = stride_http::HttpConfig {
-        cors_origins: args.cors_origins.iter().filter(|o| !o.is_empty()).cloned().collect(),
+        cors_origins: args
+            .cors_origins
+            .iter()
+            .filter(|o| !o.is_empty())
+            .cloned()
+            .collect(),
         workers: args.workers,
     };
     tracing::info!(addr = %listener.local_addr()?, "Stride is serving; docs at /docs");

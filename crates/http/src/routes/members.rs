@@ -18,7 +18,10 @@ use crate::extract::{ApiJson, Ctx, if_match};
 use crate::team_service;
 
 pub fn configure(config: &mut ServiceConfig) {
-    config.service(add_member).service(change_role).service(remove_member);
+    config
+        .service(add_member)
+        .service(change_role)
+        .service(remove_member);
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -51,23 +54,57 @@ pub struct RoleChange {
     (status = 404, body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/teams/{team_id}/members")]
-async fn add_member(ctx: Ctx, caller: Caller, req: HttpRequest, path: web::Path<Uuid>, body: ApiJson<NewMember>) -> Result<HttpResponse, ApiError> {
+async fn add_member(
+    ctx: Ctx,
+    caller: Caller,
+    req: HttpRequest,
+    path: web::Path<Uuid>,
+    body: ApiJson<NewMember>,
+) -> Result<HttpResponse, ApiError> {
     let caller = caller.in_team(path.into_inner())?.may_administer()?.clone();
     let (name, email) = person("", &body.0.name, &body.0.email)?;
     let role = Role::from(body.0.role);
     let member_id = Uuid::now_v7();
     let token = NewToken::generate();
     let command = TeamCommand::AddMember { member_id, role };
-    let outcome = team_service::execute(&ctx, caller.actor(), caller.team_id, if_match(&req)?, command, |_: &[TeamEvent]| {
-        vec![
-            SideWrite::Member { member_id, name: name.clone(), email: email.clone(), role: role.as_str().into() },
-            SideWrite::Token { token_id: token.token_id, member_id, hash: token.hash.clone() },
-        ]
-    })
+    let outcome = team_service::execute(
+        &ctx,
+        caller.actor(),
+        caller.team_id,
+        if_match(&req)?,
+        command,
+        |_: &[TeamEvent]| {
+            vec![
+                SideWrite::Member {
+                    member_id,
+                    name: name.clone(),
+                    email: email.clone(),
+                    role: role.as_str().into(),
+                },
+                SideWrite::Token {
+                    token_id: token.token_id,
+                    member_id,
+                    hash: token.hash.clone(),
+                },
+            ]
+        },
+    )
     .await?;
-    let member = ctx.store.member(caller.team_id, member_id).await?.ok_or_else(|| ApiError::not_found("member"))?;
-    let body = MemberAdded { member: member.into(), token: TokenView::new(token, member_id) };
-    Ok(written(StatusCode::CREATED, &body, Some(outcome.version), outcome.position))
+    let member = ctx
+        .store
+        .member(caller.team_id, member_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("member"))?;
+    let body = MemberAdded {
+        member: member.into(),
+        token: TokenView::new(token, member_id),
+    };
+    Ok(written(
+        StatusCode::CREATED,
+        &body,
+        Some(outcome.version),
+        outcome.position,
+    ))
 }
 
 /// Changes a member's role (owners and admins; only owners grant or take the owner role;
@@ -81,17 +118,42 @@ async fn add_member(ctx: Ctx, caller: Caller, req: HttpRequest, path: web::Path<
     (status = 409, description = "the last owner cannot step down", body = Problem, content_type = "application/problem+json"),
 ))]
 #[patch("/teams/{team_id}/members/{member_id}")]
-async fn change_role(ctx: Ctx, caller: Caller, req: HttpRequest, path: web::Path<(Uuid, Uuid)>, body: ApiJson<RoleChange>) -> Result<HttpResponse, ApiError> {
+async fn change_role(
+    ctx: Ctx,
+    caller: Caller,
+    req: HttpRequest,
+    path: web::Path<(Uuid, Uuid)>,
+    body: ApiJson<RoleChange>,
+) -> Result<HttpResponse, ApiError> {
     let (team_id, member_id) = path.into_inner();
     let caller = caller.in_team(team_id)?.may_administer()?.clone();
     let role = Role::from(body.0.role);
     let command = TeamCommand::ChangeMemberRole { member_id, role };
-    let outcome = team_service::execute(&ctx, caller.actor(), team_id, if_match(&req)?, command, |_: &[TeamEvent]| {
-        vec![SideWrite::MemberRole { member_id, role: role.as_str().into() }]
-    })
+    let outcome = team_service::execute(
+        &ctx,
+        caller.actor(),
+        team_id,
+        if_match(&req)?,
+        command,
+        |_: &[TeamEvent]| {
+            vec![SideWrite::MemberRole {
+                member_id,
+                role: role.as_str().into(),
+            }]
+        },
+    )
     .await?;
-    let member = ctx.store.member(team_id, member_id).await?.ok_or_else(|| ApiError::not_found("member"))?;
-    Ok(written(StatusCode::OK, &MemberView::from(member), Some(outcome.version), outcome.position))
+    let member = ctx
+        .store
+        .member(team_id, member_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("member"))?;
+    Ok(written(
+        StatusCode::OK,
+        &MemberView::from(member),
+        Some(outcome.version),
+        outcome.position,
+    ))
 }
 
 /// Removes a member; every token of theirs stops working in the same commit.
@@ -103,13 +165,23 @@ async fn change_role(ctx: Ctx, caller: Caller, req: HttpRequest, path: web::Path
     (status = 409, description = "the last owner cannot leave", body = Problem, content_type = "application/problem+json"),
 ))]
 #[delete("/teams/{team_id}/members/{member_id}")]
-async fn remove_member(ctx: Ctx, caller: Caller, req: HttpRequest, path: web::Path<(Uuid, Uuid)>) -> Result<HttpResponse, ApiError> {
+async fn remove_member(
+    ctx: Ctx,
+    caller: Caller,
+    req: HttpRequest,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
     let (team_id, member_id) = path.into_inner();
     let caller = caller.in_team(team_id)?.may_administer()?.clone();
     let command = TeamCommand::RemoveMember { member_id };
-    let outcome = team_service::execute(&ctx, caller.actor(), team_id, if_match(&req)?, command, |_: &[TeamEvent]| {
-        vec![SideWrite::MemberRemoved { member_id }]
-    })
+    let outcome = team_service::execute(
+        &ctx,
+        caller.actor(),
+        team_id,
+        if_match(&req)?,
+        command,
+        |_: &[TeamEvent]| vec![SideWrite::MemberRemoved { member_id }],
+    )
     .await?;
     Ok(HttpResponse::NoContent()
         .insert_header((actix_web::http::header::ETAG, super::etag(outcome.version)))

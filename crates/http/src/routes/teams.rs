@@ -21,7 +21,10 @@ use crate::extract::{ApiJson, Ctx, if_match};
 use crate::team_service::{self, metadata};
 
 pub fn configure(config: &mut ServiceConfig) {
-    config.service(sign_up).service(get_team).service(update_team);
+    config
+        .service(sign_up)
+        .service(get_team)
+        .service(update_team);
 }
 
 /// Longest member name, in characters.
@@ -152,7 +155,8 @@ pub struct SignedUp {
 pub fn person(prefix: &str, name: &str, email: &str) -> Result<(String, String), ApiError> {
     let name = text::title(name, PERSON_NAME_MAX)
         .map_err(|e| ApiError::validation(format!("{prefix}name"), e.to_string()))?;
-    let email = text::email(email).map_err(|e| ApiError::validation(format!("{prefix}email"), e))?;
+    let email =
+        text::email(email).map_err(|e| ApiError::validation(format!("{prefix}email"), e))?;
     Ok((name, email))
 }
 
@@ -168,25 +172,58 @@ async fn sign_up(ctx: Ctx, body: ApiJson<SignUp>) -> Result<HttpResponse, ApiErr
     let body = body.0;
     let (owner_name, owner_email) = person("owner.", &body.owner.name, &body.owner.email)?;
     let (team_id, owner_id) = (Uuid::now_v7(), Uuid::now_v7());
-    let command = TeamCommand::CreateTeam { team_id, name: body.name, slug: body.slug, owner_id };
+    let command = TeamCommand::CreateTeam {
+        team_id,
+        name: body.name,
+        slug: body.slug,
+        owner_id,
+    };
     let events = stride_domain::team::decide(None, Actor::Anonymous, command)?;
     let team = stride_domain::team::replay(&events).ok_or_else(|| ApiError::not_found("team"))?;
     let token = NewToken::generate();
-    let request = AppendRequest::new(team_id, team_id, ExpectedVersion::NoStream, &events, metadata(&ctx, Actor::Anonymous))?
-        .with_side_write(SideWrite::Claim { scope: "slug".into(), value: team.slug.clone() })
-        .with_side_write(SideWrite::Member { member_id: owner_id, name: owner_name, email: owner_email, role: "owner".into() })
-        .with_side_write(SideWrite::Token { token_id: token.token_id, member_id: owner_id, hash: token.hash.clone() });
+    let request = AppendRequest::new(
+        team_id,
+        team_id,
+        ExpectedVersion::NoStream,
+        &events,
+        metadata(&ctx, Actor::Anonymous),
+    )?
+    .with_side_write(SideWrite::Claim {
+        scope: "slug".into(),
+        value: team.slug.clone(),
+    })
+    .with_side_write(SideWrite::Member {
+        member_id: owner_id,
+        name: owner_name,
+        email: owner_email,
+        role: "owner".into(),
+    })
+    .with_side_write(SideWrite::Token {
+        token_id: token.token_id,
+        member_id: owner_id,
+        hash: token.hash.clone(),
+    });
     let appended = ctx.store.append(request).await?;
     let members = ctx.store.members(team_id).await?;
-    let member = members.first().cloned().ok_or_else(|| ApiError::internal(anyhow::anyhow!("owner missing after sign-up")))?;
+    let member = members
+        .first()
+        .cloned()
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("owner missing after sign-up")))?;
     let body = SignedUp {
         team: TeamView::new(&team, appended.stream_version, members),
         member: member.into(),
         token: TokenView::new(token, owner_id),
     };
-    let mut response = written(StatusCode::CREATED, &body, Some(appended.stream_version), appended.position);
+    let mut response = written(
+        StatusCode::CREATED,
+        &body,
+        Some(appended.stream_version),
+        appended.position,
+    );
     if let Ok(location) = format!("/v1/teams/{team_id}").parse() {
-        response.headers_mut().insert(actix_web::http::header::LOCATION, location);
+        response
+            .headers_mut()
+            .insert(actix_web::http::header::LOCATION, location);
     }
     Ok(response)
 }
@@ -198,7 +235,11 @@ async fn sign_up(ctx: Ctx, body: ApiJson<SignUp>) -> Result<HttpResponse, ApiErr
     (status = 404, body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/teams/{team_id}")]
-async fn get_team(ctx: Ctx, caller: Caller, path: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+async fn get_team(
+    ctx: Ctx,
+    caller: Caller,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
     let team_id = caller.in_team(path.into_inner())?.team_id;
     let current = team_service::load(&ctx.store, team_id).await?;
     let members = ctx.store.members(team_id).await?;
@@ -251,8 +292,21 @@ async fn update_team(
         board_public: board.public,
         board_accepting_ideas: board.accepting_ideas,
     };
-    let outcome = team_service::execute(&ctx, caller.actor(), caller.team_id, if_match(&req)?, TeamCommand::UpdateTeam(changes), |_: &[TeamEvent]| Vec::new()).await?;
+    let outcome = team_service::execute(
+        &ctx,
+        caller.actor(),
+        caller.team_id,
+        if_match(&req)?,
+        TeamCommand::UpdateTeam(changes),
+        |_: &[TeamEvent]| Vec::new(),
+    )
+    .await?;
     let members = ctx.store.members(caller.team_id).await?;
     let view = TeamView::new(&outcome.team, outcome.version, members);
-    Ok(written(StatusCode::OK, &view, Some(outcome.version), outcome.position))
+    Ok(written(
+        StatusCode::OK,
+        &view,
+        Some(outcome.version),
+        outcome.position,
+    ))
 }

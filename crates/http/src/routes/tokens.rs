@@ -24,11 +24,23 @@ pub fn configure(config: &mut ServiceConfig) {
     (status = 404, body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/teams/{team_id}/tokens")]
-async fn issue_token(ctx: Ctx, caller: Caller, path: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+async fn issue_token(
+    ctx: Ctx,
+    caller: Caller,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
     let caller = caller.in_team(path.into_inner())?;
-    let token = ctx.store.issue_token(caller.team_id, caller.member_id).await?;
+    let token = ctx
+        .store
+        .issue_token(caller.team_id, caller.member_id)
+        .await?;
     let position = ctx.store.visible_head().await?;
-    Ok(written(StatusCode::CREATED, &TokenView::new(token, caller.member_id), None, position))
+    Ok(written(
+        StatusCode::CREATED,
+        &TokenView::new(token, caller.member_id),
+        None,
+        position,
+    ))
 }
 
 /// Revokes a token at once. Members revoke their own; owners and admins any of the team's.
@@ -40,14 +52,24 @@ async fn issue_token(ctx: Ctx, caller: Caller, path: web::Path<Uuid>) -> Result<
     (status = 404, body = Problem, content_type = "application/problem+json"),
 ))]
 #[delete("/teams/{team_id}/tokens/{token_id}")]
-async fn revoke_token(ctx: Ctx, caller: Caller, path: web::Path<(Uuid, Uuid)>) -> Result<HttpResponse, ApiError> {
+async fn revoke_token(
+    ctx: Ctx,
+    caller: Caller,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
     let (team_id, token_id) = path.into_inner();
     let caller = caller.in_team(team_id)?;
-    let token = ctx.store.find_token(team_id, token_id).await?.ok_or_else(|| ApiError::not_found("token"))?;
+    let token = ctx
+        .store
+        .find_token(team_id, token_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("token"))?;
     if token.member_id != caller.member_id {
         caller.may_administer()?;
     }
     ctx.store.revoke_token(team_id, token_id).await?;
     let position = ctx.store.visible_head().await?;
-    Ok(HttpResponse::NoContent().insert_header((STRIDE_POSITION, position.to_string())).finish())
+    Ok(HttpResponse::NoContent()
+        .insert_header((STRIDE_POSITION, position.to_string()))
+        .finish())
 }

@@ -1,0 +1,8 @@
+//! Black-box tests of the REST contract: a real server over HTTP, a real PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod conventions;
+mod members;
+mod ops;
+mod teams;
+mod tokens;

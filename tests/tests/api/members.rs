@@ -1,0 +1,240 @@
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use stride_tests::{TestApp, assert_problem, fields};
+use uuid::Uuid;
+
+#[tokio::test]
+async fn an_owner_adds_members_who_get_a_working_token() {
+    let app = TestApp::spawn().await;
+    let team = app.sign_up("acme").await;
+    let response = app
+        .post(
+            &format!("/v1/teams/{}/members", team.id),
+            &team.owner_token,
+            json!({ "name": "Ben", "email": "ben@example.com", "role": "member" }),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    assert_eq!(response.headers()["etag"], "\"3\"");
+    let added: Value = response.json().await.unwrap();
+    assert_eq!(added["member"]["role"], "member");
+    assert_eq!(added["member"]["name"], "Ben");
+    let token = added["token"]["secret"].as_str().unwrap();
+    let team_view: Value = app
+        .get(&format!("/v1/teams/{}", team.id), token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let names: Vec<&str> = team_view["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, vec!["Olivia", "Ben"]);
+}
+
+#[tokio::test]
+async fn only_owners_and_admins_manage_members_and_only_owners_manage_owners() {
+    let app = TestApp::spawn().await;
+    let team = app.sign_up("acme").await;
+    let path = format!("/v1/teams/{}/members", team.id);
+    let (_, admin) = app.add_member(&team, "admin").await;
+    let (member_id, member) = app.add_member(&team, "member").await;
+    let (_, viewer) = app.add_member(&team, "viewer").await;
+    let newcomer = |role: &str| json!({ "name": "New", "email": "new@example.com", "role": role });
+
+    assert_problem(
+        app.post(&path, &member, newcomer("viewer")).await,
+        403,
+        "forbidden",
+    )
+    .await;
+    assert_problem(
+        app.post(&path, &viewer, newcomer("viewer")).await,
+        403,
+        "forbidden",
+    )
+    .await;
+    assert_problem(
+        app.post(&path, &admin, newcomer("owner")).await,
+        403,
+        "forbidden",
+    )
+    .await;
+    assert_eq!(
+        app.post(&path, &admin, newcomer("member")).await.status(),
+        StatusCode::CREATED
+    );
+
+    let owner_path = format!("{path}/{}", team.owner_id);
+    assert_problem(app.delete(&owner_path, &admin).await, 403, "forbidden").await;
+    assert_problem(
+        app.patch(&owner_path, &admin, json!({ "role": "viewer" }))
+            .await,
+        403,
+        "forbidden",
+    )
+    .await;
+    let promote = app
+        .patch(
+            &format!("{path}/{member_id}"),
+            &admin,
+            json!({ "role": "admin" }),
+        )
+        .await;
+    assert_eq!(promote.status(), StatusCode::OK);
+    let promoted: Value = promote.json().await.unwrap();
+    assert_eq!(promoted["role"], "admin");
+    // The new role takes effect at once: the promoted member may now add people.
+    assert_eq!(
+        app.post(&path, &member, newcomer("viewer")).await.status(),
+        StatusCode::CREATED
+    );
+}
+
+#[tokio::test]
+async fn a_team_keeps_at_least_one_owner() {
+    let app = TestApp::spawn().await;
+    let team = app.sign_up("acme").await;
+    let owner_path = format!("/v1/teams/{}/members/{}", team.id, team.owner_id);
+    assert_problem(
+        app.patch(&owner_path, &team.owner_token, json!({ "role": "admin" }))
+            .await,
+        409,
+        "last_owner",
+    )
+    .await;
+    assert_problem(
+        app.delete(&owner_path, &team.owner_token).await,
+        409,
+        "last_owner",
+    )
+    .await;
+
+    let (second_owner, _) = app.add_member(&team, "owner").await;
+    let step_down = app
+        .patch(&owner_path, &team.owner_token, json!({ "role": "admin" }))
+        .await;
+    assert_eq!(step_down.status(), StatusCode::OK);
+    let last = format!("/v1/teams/{}/members/{second_owner}", team.id);
+    assert_problem(app.delete(&last, &team.owner_token).await, 403, "forbidden").await;
+}
+
+#[tokio::test]
+async fn removing_a_member_stops_their_tokens_at_once() {
+    let app = TestApp::spawn().await;
+    let team = app.sign_up("acme").await;
+    let (member_id, token) = app.add_member(&team, "member").await;
+    let extra: Value = app
+        .post(&format!("/v1/teams/{}/tokens", team.id), &token, json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let extra = extra["secret"].as_str().unwrap().to_owned();
+    let team_path = format!("/v1/teams/{}", team.id);
+    assert_eq!(app.get(&team_path, &extra).await.status(), StatusCode::OK);
+
+    let removed = app
+        .delete(
+            &format!("/v1/teams/{}/members/{member_id}", team.id),
+            &team.owner_token,
+        )
+        .await;
+    assert_eq!(removed.status(), StatusCode::NO_CONTENT);
+    assert!(removed.headers().contains_key("stride-position"));
+    for token in [&token, &extra] {
+        assert_problem(app.get(&team_path, token).await, 401, "unauthorized").await;
+    }
+    let view: Value = app
+        .get(&team_path, &team.owner_token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(view["members"].as_array().unwrap().len(), 1);
+    assert_problem(
+        app.delete(
+            &format!("/v1/teams/{}/members/{member_id}", team.id),
+            &team.owner_token,
+        )
+        .await,
+        404,
+        "not_found",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn member_requests_are_validated_and_scoped_to_the_team() {
+    let app = TestApp::spawn().await;
+    let team = app.sign_up("acme").await;
+    let other = app.sign_up("other").await;
+    let path = format!("/v1/teams/{}/members", team.id);
+    let problem = assert_problem(
+        app.post(
+            &path,
+            &team.owner_token,
+            json!({ "name": "X", "email": "x@example.com", "role": "boss" }),
+        )
+        .await,
+        400,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(fields(&problem), vec!["role".to_owned()]);
+    let problem = assert_problem(
+        app.post(
+            &path,
+            &team.owner_token,
+            json!({ "name": "X", "email": "nope", "role": "member" }),
+        )
+        .await,
+        400,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(fields(&problem), vec!["email".to_owned()]);
+    assert_problem(
+        app.post(
+            &path,
+            &other.owner_token,
+            json!({ "name": "X", "email": "x@example.com", "role": "member" }),
+        )
+        .await,
+        404,
+        "not_found",
+    )
+    .await;
+    assert_problem(
+        app.patch(
+            &format!("{path}/{}", Uuid::now_v7()),
+            &team.owner_token,
+            json!({ "role": "admin" }),
+        )
+        .await,
+        404,
+        "not_found",
+    )
+    .await;
+    assert_problem(
+        app.patch(
+            &format!("{path}/{}", other.owner_id),
+            &team.owner_token,
+            json!({ "role": "admin" }),
+        )
+        .await,
+        404,
+        "not_found",
+    )
+    .await;
+    assert_problem(
+        app.delete(&format!("{path}/{}", team.owner_id), &other.owner_token)
+            .await,
+        404,
+        "not_found",
+    )
+    .await;
+}

@@ -1,0 +1,179 @@
+use reqwest::StatusCode;
+use serde_json::Value;
+use stride_storage::testing::TestDatabase;
+use stride_tests::{TestApp, assert_problem};
+
+#[tokio::test]
+async fn health_and_readiness() {
+    let app = TestApp::spawn().await;
+    let health: Value = app
+        .http
+        .get(app.url("/healthz"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(health["status"], "ok");
+    let ready = app.http.get(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(ready.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn without_a_database_the_process_is_alive_but_not_ready_and_writes_get_503() {
+    let db = TestDatabase::new().await.unwrap();
+    // Nothing listens on port 1.
+    let app = TestApp::spawn_on(db, Some("postgres://postgres@127.0.0.1:1/stride")).await;
+    assert_eq!(
+        app.http
+            .get(app.url("/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    assert_problem(
+        app.http.get(app.url("/readyz")).send().await.unwrap(),
+        503,
+        "unavailable",
+    )
+    .await;
+    let body = serde_json::json!({ "name": "Acme", "slug": "acme", "owner": { "name": "O", "email": "o@example.com" } });
+    let response = app
+        .http
+        .post(app.url("/v1/teams"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert!(response.headers().contains_key("retry-after"));
+    let problem = assert_problem(response, 503, "unavailable").await;
+    assert!(
+        !problem.to_string().contains("127.0.0.1:1"),
+        "internals stay inside: {problem}"
+    );
+}
+
+#[tokio::test]
+async fn readiness_requires_every_migration() {
+    let app = TestApp::spawn().await;
+    let client = app.db.connect().await.unwrap();
+    client.execute("DELETE FROM refinery_schema_history WHERE version = (SELECT max(version) FROM refinery_schema_history)", &[]).await.unwrap();
+    assert_problem(
+        app.http.get(app.url("/readyz")).send().await.unwrap(),
+        503,
+        "unavailable",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn metrics_count_requests_by_route_and_status_and_show_the_pool() {
+    let app = TestApp::spawn().await;
+    let team = app.sign_up("acme").await;
+    for _ in 0..3 {
+        app.get(&format!("/v1/teams/{}", team.id), &team.owner_token)
+            .await;
+    }
+    app.get(&format!("/v1/teams/{}", team.id), "stride_bad")
+        .await;
+    let text = app
+        .http
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let line = |needle: &str| {
+        text.lines()
+            .find(|l| l.starts_with(needle))
+            .map(str::to_owned)
+    };
+    assert_eq!(
+        line(
+            r#"stride_http_requests_total{method="GET",route="/v1/teams/{team_id}",status="200"}"#
+        )
+        .as_deref(),
+        Some(
+            r#"stride_http_requests_total{method="GET",route="/v1/teams/{team_id}",status="200"} 3"#
+        )
+    );
+    assert!(
+        line(
+            r#"stride_http_requests_total{method="GET",route="/v1/teams/{team_id}",status="401"} 1"#
+        )
+        .is_some(),
+        "{text}"
+    );
+    assert!(
+        line(r#"stride_http_request_duration_seconds_bucket{method="POST",route="/v1/teams",le="#)
+            .is_some(),
+        "{text}"
+    );
+    assert!(
+        line(r#"stride_db_pool_connections{state="max"} 8"#).is_some(),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn the_served_spec_is_the_generated_one_and_the_docs_work_offline() {
+    let app = TestApp::spawn().await;
+    let served: Value = app
+        .http
+        .get(app.url("/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let generated = serde_json::to_value(stride_http::openapi()).unwrap();
+    assert_eq!(served, generated);
+    for path in [
+        "/v1/teams",
+        "/v1/teams/{team_id}",
+        "/v1/teams/{team_id}/members/{member_id}",
+        "/v1/teams/{team_id}/tokens/{token_id}",
+        "/readyz",
+    ] {
+        assert!(served["paths"][path].is_object(), "{path} is documented");
+    }
+    let docs = app.http.get(app.url("/docs/")).send().await.unwrap();
+    assert_eq!(docs.status(), StatusCode::OK);
+    let html = docs.text().await.unwrap();
+    assert!(html.to_lowercase().contains("swagger"), "{html}");
+    assert!(
+        !html.contains("cdn") && !html.contains("unpkg"),
+        "nothing is fetched from elsewhere"
+    );
+    let script = app
+        .http
+        .get(app.url("/docs/swagger-ui-bundle.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        script.status(),
+        StatusCode::OK,
+        "the UI's assets are served by Stride itself"
+    );
+}
+
+#[test]
+fn the_committed_openapi_document_is_current() {
+    let committed = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../openapi/openapi.json"
+    ))
+    .unwrap_or_default();
+    let generated = stride_http::openapi().to_pretty_json().unwrap();
+    assert!(
+        committed.trim_end() == generated.trim_end(),
+        "openapi/openapi.json is stale; rewrite it with:\n    cargo run -p stride -- openapi > openapi/openapi.json"
+    );
+}
