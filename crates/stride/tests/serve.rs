@@ -1,0 +1,114 @@
+//! `stride serve` as a newcomer runs it: no DATABASE_URL, so it starts its own PostgreSQL,
+//! serves, and stops both cleanly on SIGTERM; the data survives a restart.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+use serde_json::{Value, json};
+
+struct Server {
+    child: Child,
+    base: String,
+    log: PathBuf,
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn start(data_dir: &Path, name: &str) -> Server {
+    let port = free_port();
+    let log = data_dir.with_extension(format!("{name}.log"));
+    let child = Command::new(env!("CARGO_BIN_EXE_stride"))
+        .arg("serve")
+        .env_remove("DATABASE_URL")
+        .env("STRIDE_DATA_DIR", data_dir)
+        .env("STRIDE_ADDR", format!("127.0.0.1:{port}"))
+        .env("STRIDE_WORKERS", "1")
+        .stdin(Stdio::null())
+        .stdout(std::fs::File::create(&log).unwrap())
+        .stderr(std::fs::File::create(&log).unwrap().try_clone().unwrap())
+        .spawn()
+        .expect("stride starts");
+    Server { child, base: format!("http://127.0.0.1:{port}"), log }
+}
+
+impl Server {
+    fn output(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    async fn wait_ready(&mut self, http: &reqwest::Client) {
+        let deadline = Instant::now() + Duration::from_secs(90);
+        while Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                panic!("stride exited early ({status}):\n{}", self.output());
+            }
+            if let Ok(response) = http.get(format!("{}/readyz", self.base)).send().await
+                && response.status().is_success()
+            {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("stride did not become ready:\n{}", self.output());
+    }
+
+    /// SIGTERM, then the exit status within 30 s.
+    fn terminate(mut self) -> (std::process::ExitStatus, String) {
+        kill(Pid::from_raw(self.child.id() as i32), Signal::SIGTERM).unwrap();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return (status, self.output());
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("stride did not stop on SIGTERM:\n{}", self.output());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+#[tokio::test]
+async fn serve_without_a_database_url_runs_its_own_postgres_and_stops_it_on_sigterm() {
+    let data_dir = std::env::temp_dir().join(format!("stride-serve-{}", uuid::Uuid::now_v7().simple()));
+    let http = reqwest::Client::new();
+
+    let mut first = start(&data_dir, "first");
+    first.wait_ready(&http).await;
+    let signed_up: Value = http
+        .post(format!("{}/v1/teams", first.base))
+        .json(&json!({ "name": "Acme", "slug": "acme", "owner": { "name": "Olivia", "email": "olivia@example.com" } }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let team_id = signed_up["team"]["id"].as_str().unwrap().to_owned();
+    let token = signed_up["token"]["secret"].as_str().unwrap().to_owned();
+    let (status, output) = first.terminate();
+    assert!(status.success(), "a clean exit on SIGTERM, got {status}:\n{output}");
+    assert!(output.contains("stopping the private PostgreSQL cluster"), "{output}");
+    assert!(!data_dir.join("pg/postmaster.pid").exists(), "PostgreSQL stopped with it:\n{output}");
+
+    // The second start finds the cluster initialized, and the team is still there.
+    let mut second = start(&data_dir, "second");
+    second.wait_ready(&http).await;
+    let team = http.get(format!("{}/v1/teams/{team_id}", second.base)).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(team.status().as_u16(), 200);
+    let (status, output) = second.terminate();
+    assert!(status.success(), "{output}");
+    assert!(!data_dir.join("pg/postmaster.pid").exists());
+
+    let _ = std::fs::remove_dir_all(&data_dir);
+    let _ = std::fs::remove_file(data_dir.with_extension("first.log"));
+    let _ = std::fs::remove_file(data_dir.with_extension("second.log"));
+}
