@@ -18,7 +18,11 @@ struct Server {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn start(data_dir: &Path, name: &str) -> Server {
@@ -35,7 +39,11 @@ fn start(data_dir: &Path, name: &str) -> Server {
         .stderr(std::fs::File::create(&log).unwrap().try_clone().unwrap())
         .spawn()
         .expect("stride starts");
-    Server { child, base: format!("http://127.0.0.1:{port}"), log }
+    Server {
+        child,
+        base: format!("http://127.0.0.1:{port}"),
+        log,
+    }
 }
 
 impl Server {
@@ -78,7 +86,8 @@ impl Server {
 
 #[tokio::test]
 async fn serve_without_a_database_url_runs_its_own_postgres_and_stops_it_on_sigterm() {
-    let data_dir = std::env::temp_dir().join(format!("stride-serve-{}", uuid::Uuid::now_v7().simple()));
+    let data_dir =
+        std::env::temp_dir().join(format!("stride-serve-{}", uuid::Uuid::now_v7().simple()));
     let http = reqwest::Client::new();
 
     let mut first = start(&data_dir, "first");
@@ -95,14 +104,28 @@ async fn serve_without_a_database_url_runs_its_own_postgres_and_stops_it_on_sigt
     let team_id = signed_up["team"]["id"].as_str().unwrap().to_owned();
     let token = signed_up["token"]["secret"].as_str().unwrap().to_owned();
     let (status, output) = first.terminate();
-    assert!(status.success(), "a clean exit on SIGTERM, got {status}:\n{output}");
-    assert!(output.contains("stopping the private PostgreSQL cluster"), "{output}");
-    assert!(!data_dir.join("pg/postmaster.pid").exists(), "PostgreSQL stopped with it:\n{output}");
+    assert!(
+        status.success(),
+        "a clean exit on SIGTERM, got {status}:\n{output}"
+    );
+    assert!(
+        output.contains("stopping the private PostgreSQL cluster"),
+        "{output}"
+    );
+    assert!(
+        !data_dir.join("pg/postmaster.pid").exists(),
+        "PostgreSQL stopped with it:\n{output}"
+    );
 
     // The second start finds the cluster initialized, and the team is still there.
     let mut second = start(&data_dir, "second");
     second.wait_ready(&http).await;
-    let team = http.get(format!("{}/v1/teams/{team_id}", second.base)).bearer_auth(&token).send().await.unwrap();
+    let team = http
+        .get(format!("{}/v1/teams/{team_id}", second.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(team.status().as_u16(), 200);
     let (status, output) = second.terminate();
     assert!(status.success(), "{output}");
