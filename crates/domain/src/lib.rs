@@ -4,6 +4,7 @@
 //! Pure Rust: no I/O, no clock reads, no async. Storage and HTTP live in their own crates and
 //! call in here; time arrives as a parameter.
 
+pub mod channel;
 pub mod event;
 pub mod team;
 pub mod text;
