@@ -333,7 +333,7 @@ mod tests {
         );
         let paused = events
             .iter()
-            .fold(Some(channel), |s, e| apply(s, TEAM, e))
+            .try_fold(channel, |s, e| apply(Some(s), TEAM, e))
             .unwrap();
         assert_eq!(paused.status, ChannelStatus::Paused);
         let again = ChannelCommand::ChangeStatus {

@@ -16,11 +16,13 @@ use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
 pub mod auth;
+pub mod commands;
 pub mod error;
 pub mod extract;
 pub mod idempotency;
 pub mod metrics;
 pub mod middleware;
+pub mod page;
 pub mod routes;
 pub mod team_service;
 
@@ -48,6 +50,7 @@ pub struct HttpConfig {
         (name = "teams", description = "Sign-up, the team and its settings"),
         (name = "members", description = "Who belongs to the team, with which role"),
         (name = "tokens", description = "Bearer tokens, shown once"),
+        (name = "channels", description = "The platforms a team publishes on"),
         (name = "operations", description = "Health, readiness and metrics"),
     )
 )]

@@ -218,6 +218,7 @@ pub struct Stream<E> {
 
 const READ_STREAM: &str = include_str!("sql/read_stream.sql");
 const READ_ALL_AFTER: &str = include_str!("sql/read_all_after.sql");
+const READ_TEAM_STREAMS: &str = include_str!("sql/read_team_streams.sql");
 const READ_TEAM_AFTER: &str = include_str!("sql/read_team_after.sql");
 const VISIBLE_HEAD: &str =
     "SELECT coalesce(max(position), 0) FROM events WHERE position < events_visible_below()";
@@ -238,6 +239,29 @@ impl Store {
         }
         let version = events.last().map_or(0, |e| e.stream_version);
         Ok(Stream { version, events })
+    }
+
+    /// Every stream of one kind (`E::STREAM_TYPE`) in a team, decoded, by stream id.
+    pub async fn read_team_streams<E: EventPayload>(
+        &self,
+        team_id: Uuid,
+    ) -> Result<std::collections::BTreeMap<Uuid, Stream<E>>, StoreError> {
+        let client = self.pool().get().await?;
+        let statement = client.prepare_cached(READ_TEAM_STREAMS).await?;
+        let rows = client
+            .query(&statement, &[&team_id, &E::STREAM_TYPE])
+            .await?;
+        let mut streams = std::collections::BTreeMap::<Uuid, Stream<E>>::new();
+        for row in &rows {
+            let stored = StoredEvent::from_row(row)?;
+            let stream = streams.entry(stored.stream_id).or_insert_with(|| Stream {
+                version: 0,
+                events: Vec::new(),
+            });
+            stream.version = stored.stream_version;
+            stream.events.push(stored.decode::<E>()?);
+        }
+        Ok(streams)
     }
 
     /// Events of all teams after `position`, oldest first, never skipping one that commits late.

@@ -67,7 +67,7 @@ async fn add_member(
     let member_id = Uuid::now_v7();
     let token = NewToken::generate();
     let command = TeamCommand::AddMember { member_id, role };
-    let outcome = team_service::execute(
+    let (_, outcome) = team_service::execute(
         &ctx,
         caller.actor(),
         caller.team_id,
@@ -129,7 +129,7 @@ async fn change_role(
     let caller = caller.in_team(team_id)?.may_administer()?.clone();
     let role = Role::from(body.0.role);
     let command = TeamCommand::ChangeMemberRole { member_id, role };
-    let outcome = team_service::execute(
+    let (_, outcome) = team_service::execute(
         &ctx,
         caller.actor(),
         team_id,
@@ -174,7 +174,7 @@ async fn remove_member(
     let (team_id, member_id) = path.into_inner();
     let caller = caller.in_team(team_id)?.may_administer()?.clone();
     let command = TeamCommand::RemoveMember { member_id };
-    let outcome = team_service::execute(
+    let (_, outcome) = team_service::execute(
         &ctx,
         caller.actor(),
         team_id,

@@ -6,6 +6,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderName};
 use utoipa_actix_web::service_config::ServiceConfig;
 
+pub mod channels;
 pub mod members;
 pub mod ops;
 pub mod teams;
@@ -19,7 +20,8 @@ pub fn configure(config: &mut ServiceConfig) {
         utoipa_actix_web::scope("/v1")
             .configure(teams::configure)
             .configure(members::configure)
-            .configure(tokens::configure),
+            .configure(tokens::configure)
+            .configure(channels::configure),
     );
 }
 

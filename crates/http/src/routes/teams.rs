@@ -14,11 +14,13 @@ use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
+use super::channels::{ChannelView, team_channels};
 use super::{etag, written};
 use crate::auth::Caller;
+use crate::commands::metadata;
 use crate::error::{ApiError, Problem};
 use crate::extract::{ApiJson, Ctx, if_match};
-use crate::team_service::{self, metadata};
+use crate::team_service;
 
 pub fn configure(config: &mut ServiceConfig) {
     config
@@ -104,12 +106,18 @@ pub struct TeamView {
     pub require_approval: bool,
     pub board: Board,
     pub members: Vec<MemberView>,
+    pub channels: Vec<ChannelView>,
     /// Also sent as the ETag; send it back in If-Match to change the team safely.
     pub version: i64,
 }
 
 impl TeamView {
-    pub fn new(team: &Team, version: i64, members: Vec<MemberRecord>) -> TeamView {
+    pub fn new(
+        team: &Team,
+        version: i64,
+        members: Vec<MemberRecord>,
+        channels: Vec<ChannelView>,
+    ) -> TeamView {
         TeamView {
             id: team.id,
             name: team.name.clone(),
@@ -120,6 +128,7 @@ impl TeamView {
                 accepting_ideas: team.board.accepting_ideas,
             },
             members: members.into_iter().map(MemberView::from).collect(),
+            channels,
             version,
         }
     }
@@ -210,7 +219,7 @@ async fn sign_up(ctx: Ctx, body: ApiJson<SignUp>) -> Result<HttpResponse, ApiErr
         .cloned()
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("owner missing after sign-up")))?;
     let body = SignedUp {
-        team: TeamView::new(&team, appended.stream_version, members),
+        team: TeamView::new(&team, appended.stream_version, members, Vec::new()),
         member: member.into(),
         token: TokenView::new(token, owner_id),
     };
@@ -241,11 +250,16 @@ async fn get_team(
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let team_id = caller.in_team(path.into_inner())?.team_id;
-    let current = team_service::load(&ctx.store, team_id).await?;
+    let (team, current) = team_service::load(&ctx.store, team_id).await?;
     let members = ctx.store.members(team_id).await?;
     Ok(HttpResponse::Ok()
         .insert_header((actix_web::http::header::ETAG, etag(current.version)))
-        .json(TeamView::new(&current.team, current.version, members)))
+        .json(TeamView::new(
+            &team,
+            current.version,
+            members,
+            team_channels(&ctx, team_id).await?,
+        )))
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -292,7 +306,7 @@ async fn update_team(
         board_public: board.public,
         board_accepting_ideas: board.accepting_ideas,
     };
-    let outcome = team_service::execute(
+    let (team, outcome) = team_service::execute(
         &ctx,
         caller.actor(),
         caller.team_id,
@@ -302,7 +316,12 @@ async fn update_team(
     )
     .await?;
     let members = ctx.store.members(caller.team_id).await?;
-    let view = TeamView::new(&outcome.team, outcome.version, members);
+    let view = TeamView::new(
+        &team,
+        outcome.version,
+        members,
+        team_channels(&ctx, caller.team_id).await?,
+    );
     Ok(written(
         StatusCode::OK,
         &view,

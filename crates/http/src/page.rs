@@ -1,0 +1,79 @@
+//! Cursor pagination as every list in the API does it: `?limit=` (default 50, at most 200)
+//! and `?cursor=`, answered with `{items, next_cursor}`.
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::error::ApiError;
+
+pub const DEFAULT_LIMIT: u32 = 50;
+pub const MAX_LIMIT: u32 = 200;
+
+/// One page of a list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Pass as `?cursor=` for the next page; null on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// A checked `limit`.
+pub fn limit(raw: Option<u32>) -> Result<usize, ApiError> {
+    match raw.unwrap_or(DEFAULT_LIMIT) {
+        limit @ 1..=MAX_LIMIT => Ok(limit as usize),
+        _ => Err(ApiError::validation(
+            "limit",
+            format!("must be between 1 and {MAX_LIMIT}"),
+        )),
+    }
+}
+
+/// Pages through `items` ordered by `key` (unique and ascending): the page holds what comes
+/// after `cursor`.
+pub fn paginate<T>(
+    mut items: Vec<T>,
+    key: impl Fn(&T) -> String,
+    limit: usize,
+    cursor: Option<&str>,
+) -> Page<T> {
+    items.sort_by_key(&key);
+    let start = cursor.map_or(0, |cursor| {
+        items.partition_point(|item| key(item).as_str() <= cursor)
+    });
+    let mut page: Vec<T> = items.into_iter().skip(start).collect();
+    let more = page.len() > limit;
+    page.truncate(limit);
+    let next_cursor = if more { page.last().map(&key) } else { None };
+    Page {
+        items: page,
+        next_cursor,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_follow_each_other_without_gaps_or_repeats() {
+        let items: Vec<u32> = (0..7).rev().collect();
+        let key = |n: &u32| format!("{n:03}");
+        let first = paginate(items.clone(), key, 3, None);
+        assert_eq!(
+            (first.items.clone(), first.next_cursor.clone()),
+            (vec![0, 1, 2], Some("002".to_owned()))
+        );
+        let second = paginate(items.clone(), key, 3, first.next_cursor.as_deref());
+        assert_eq!(second.items, vec![3, 4, 5]);
+        let last = paginate(items, key, 3, second.next_cursor.as_deref());
+        assert_eq!((last.items, last.next_cursor), (vec![6], None));
+    }
+
+    #[test]
+    fn limits_are_bounded() {
+        assert_eq!(limit(None).unwrap(), 50);
+        assert_eq!(limit(Some(200)).unwrap(), 200);
+        assert_eq!(limit(Some(0)).unwrap_err().code, "validation_failed");
+        assert_eq!(limit(Some(201)).unwrap_err().code, "validation_failed");
+    }
+}
