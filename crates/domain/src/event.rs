@@ -97,3 +97,13 @@ pub fn decode_tagged<T: for<'de> Deserialize<'de>>(
         }
     })
 }
+
+/// Deserializes a field that may be absent (`None`), null (`Some(None)`) or set
+/// (`Some(Some(v))`): "leave as is", "clear" and "set" in one field.
+pub fn double_option<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}

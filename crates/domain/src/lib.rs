@@ -6,6 +6,9 @@
 
 pub mod channel;
 pub mod event;
+pub mod goal;
+pub mod metric;
+pub mod target;
 pub mod team;
 pub mod text;
 
