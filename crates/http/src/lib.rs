@@ -51,6 +51,8 @@ pub struct HttpConfig {
         (name = "members", description = "Who belongs to the team, with which role"),
         (name = "tokens", description = "Bearer tokens, shown once"),
         (name = "channels", description = "The platforms a team publishes on"),
+        (name = "goals", description = "Long goals and the short steps toward them"),
+        (name = "metrics", description = "Observations of followers, likes, clicks and more, over time"),
         (name = "operations", description = "Health, readiness and metrics"),
     )
 )]

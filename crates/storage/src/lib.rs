@@ -10,6 +10,7 @@ mod error;
 pub mod events;
 pub mod idempotency;
 pub mod members;
+pub mod metrics;
 pub mod migrate;
 pub mod testing;
 pub mod tokens;

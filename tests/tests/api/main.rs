@@ -3,6 +3,7 @@
 
 mod channels;
 mod conventions;
+mod goals;
 mod members;
 mod ops;
 mod teams;

@@ -7,7 +7,9 @@ use actix_web::http::header::{self, HeaderName};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub mod channels;
+pub mod goals;
 pub mod members;
+pub mod metrics;
 pub mod ops;
 pub mod teams;
 pub mod tokens;
@@ -21,7 +23,9 @@ pub fn configure(config: &mut ServiceConfig) {
             .configure(teams::configure)
             .configure(members::configure)
             .configure(tokens::configure)
-            .configure(channels::configure),
+            .configure(channels::configure)
+            .configure(goals::configure)
+            .configure(metrics::configure),
     );
 }
 
