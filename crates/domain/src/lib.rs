@@ -8,6 +8,7 @@ pub mod channel;
 pub mod event;
 pub mod goal;
 pub mod metric;
+pub mod post;
 pub mod target;
 pub mod team;
 pub mod text;

@@ -18,22 +18,16 @@ use crate::error::ApiError;
 /// Largest JSON body a route accepts unless it says otherwise.
 pub const DEFAULT_BODY_LIMIT: usize = 64 * 1024;
 
-/// A route's own body limit, set with `app_data` on its resource.
-#[derive(Debug, Clone, Copy)]
-pub struct BodyLimit(pub usize);
-
-/// A JSON request body, validated on the way in.
+/// A JSON request body, validated on the way in, at most `LIMIT` bytes.
 #[derive(Debug)]
-pub struct ApiJson<T>(pub T);
+pub struct ApiJson<T, const LIMIT: usize = DEFAULT_BODY_LIMIT>(pub T);
 
-impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
+impl<T: DeserializeOwned + 'static, const LIMIT: usize> FromRequest for ApiJson<T, LIMIT> {
     type Error = ApiError;
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let limit = req
-            .app_data::<BodyLimit>()
-            .map_or(DEFAULT_BODY_LIMIT, |l| l.0);
+        let limit = LIMIT;
         let checked = check_content_type(req).and_then(|()| check_declared_length(req, limit));
         let mut payload = payload.take();
         Box::pin(async move {

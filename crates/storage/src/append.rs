@@ -69,8 +69,19 @@ pub(crate) async fn commit(
         }
     }
 
-    let checks = check_versions(&tx, batch).await?;
-    let positions = insert_events(&tx, batch, &checks).await?;
+    let outcomes = append_in(&tx, batch).await?;
+    tx.commit().await?;
+    Ok(outcomes)
+}
+
+/// Appends every request within a transaction the caller holds: each is checked against its
+/// own expected version and has its own outcome.
+pub(crate) async fn append_in(
+    tx: &deadpool_postgres::Transaction<'_>,
+    batch: &[AppendRequest],
+) -> Result<Vec<Outcome>, tokio_postgres::Error> {
+    let checks = check_versions(tx, batch).await?;
+    let positions = insert_events(tx, batch, &checks).await?;
     let mut outcomes = Vec::with_capacity(batch.len());
     for (request, check) in batch.iter().zip(&checks) {
         outcomes.push(match check {
@@ -101,7 +112,6 @@ pub(crate) async fn commit(
             }
         });
     }
-    tx.commit().await?;
     Ok(outcomes)
 }
 

@@ -1,10 +1,13 @@
 //! Metric observations: recorded idempotently per (channel, metric, post, observed_at), with
 //! their time series read back in buckets.
 
+use std::collections::{BTreeMap, HashMap};
+
 use chrono::{DateTime, Utc};
+use stride_domain::metric::{Metric, MetricEvent, Observation};
 use uuid::Uuid;
 
-use crate::{Store, StoreError};
+use crate::{AppendError, AppendRequest, ExpectedVersion, Metadata, Store, StoreError};
 
 const LATEST_BEFORE: &str = "SELECT value FROM metric_observations \
      WHERE team_id = $1 AND channel_id = $2 AND metric = $3 AND post_id = $4 AND observed_at < $5 \
@@ -23,8 +26,193 @@ impl Store {
         let client = self.pool().get().await?;
         let statement = client.prepare_cached(LATEST_BEFORE).await?;
         let row = client
-            .query_opt(&statement, &[&team_id, &channel_id, &metric, &Uuid::nil(), &before])
+            .query_opt(
+                &statement,
+                &[&team_id, &channel_id, &metric, &Uuid::nil(), &before],
+            )
             .await?;
         Ok(row.map(|r| r.try_get(0)).transpose()?)
+    }
+}
+
+/// What a batch changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Recorded {
+    /// New observations.
+    pub recorded: usize,
+    /// Observations whose value changed: recorded as corrections, the originals kept.
+    pub corrected: usize,
+    /// Observations repeated with the value already recorded: nothing written.
+    pub unchanged: usize,
+    /// The position of the last event written, or the visible head when nothing was.
+    pub position: i64,
+}
+
+/// One bucket of a time series.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bucket {
+    pub start: DateTime<Utc>,
+    pub count: i64,
+    pub sum: f64,
+    pub min: f64,
+    pub max: f64,
+    /// The latest observation in the bucket: the level, for metrics like followers.
+    pub last: f64,
+}
+
+/// The stream of a channel's metric events.
+pub fn metrics_stream(channel_id: Uuid) -> Uuid {
+    Uuid::new_v5(&channel_id, b"metrics")
+}
+
+const UPSERT: &str = include_str!("sql/upsert_observations.sql");
+const SERIES: &str = include_str!("sql/metric_series.sql");
+
+type Key = (Uuid, Metric, Option<Uuid>, DateTime<Utc>);
+
+impl Store {
+    /// Records a checked batch: new observations and corrections become `MetricRecorded`
+    /// events, in one transaction with the observations table that deduplicates them.
+    pub async fn record_observations(
+        &self,
+        team_id: Uuid,
+        rows: &[Observation],
+        metadata: &Metadata,
+    ) -> Result<Recorded, AppendError> {
+        match self.record_once(team_id, rows, metadata).await {
+            // Two batches creating a channel's metric stream at once: the loser's
+            // transaction rolled back whole, and the stream exists now.
+            Err(AppendError::Conflict { .. }) => self.record_once(team_id, rows, metadata).await,
+            other => other,
+        }
+    }
+
+    async fn record_once(
+        &self,
+        team_id: Uuid,
+        rows: &[Observation],
+        metadata: &Metadata,
+    ) -> Result<Recorded, AppendError> {
+        // A key repeated within the batch counts once, with its last value.
+        let mut last: HashMap<Key, usize> = HashMap::with_capacity(rows.len());
+        for (index, row) in rows.iter().enumerate() {
+            last.insert(
+                (row.channel_id, row.metric, row.post_id, row.observed_at),
+                index,
+            );
+        }
+        let mut kept: Vec<usize> = last.into_values().collect();
+        kept.sort_unstable();
+        let kept: Vec<&Observation> = kept.into_iter().map(|i| &rows[i]).collect();
+
+        let mut client = self.pool().get().await?;
+        let tx = client.transaction().await?;
+        let statement = tx.prepare_cached(UPSERT).await?;
+        let channels: Vec<Uuid> = kept.iter().map(|r| r.channel_id).collect();
+        let metrics: Vec<&str> = kept.iter().map(|r| r.metric.as_str()).collect();
+        let posts: Vec<Uuid> = kept
+            .iter()
+            .map(|r| r.post_id.unwrap_or_else(Uuid::nil))
+            .collect();
+        let times: Vec<DateTime<Utc>> = kept.iter().map(|r| r.observed_at).collect();
+        let values: Vec<f64> = kept.iter().map(|r| r.value).collect();
+        let changed = tx
+            .query(
+                &statement,
+                &[&team_id, &channels, &metrics, &posts, &times, &values],
+            )
+            .await?;
+
+        let mut by_channel: BTreeMap<Uuid, Vec<MetricEvent>> = BTreeMap::new();
+        let mut corrected = 0;
+        for row in &changed {
+            let channel_id: Uuid = row.try_get("channel_id")?;
+            let metric: String = row.try_get("metric")?;
+            let post_id: Uuid = row.try_get("post_id")?;
+            let corrects: Option<f64> = row.try_get("previous_value")?;
+            corrected += usize::from(corrects.is_some());
+            by_channel
+                .entry(channel_id)
+                .or_default()
+                .push(MetricEvent::MetricRecorded {
+                    channel_id,
+                    metric: Metric::parse(&metric).ok_or_else(|| {
+                        StoreError::Internal(anyhow::anyhow!("unknown metric {metric}"))
+                    })?,
+                    value: row.try_get("value")?,
+                    observed_at: row.try_get("observed_at")?,
+                    post_id: Some(post_id).filter(|p| !p.is_nil()),
+                    corrects,
+                });
+        }
+        let requests = by_channel
+            .iter()
+            .map(|(channel_id, events)| {
+                AppendRequest::new(
+                    team_id,
+                    metrics_stream(*channel_id),
+                    ExpectedVersion::Any,
+                    events,
+                    metadata.clone(),
+                )
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut position = 0;
+        for outcome in crate::append::append_in(&tx, &requests).await? {
+            position = position.max(outcome?.position);
+        }
+        tx.commit().await?;
+        if position == 0 {
+            position = self.visible_head().await?;
+        }
+        Ok(Recorded {
+            recorded: changed.len() - corrected,
+            corrected,
+            unchanged: rows.len() - changed.len(),
+            position,
+        })
+    }
+
+    /// A metric's observations in `[from, to)`, bucketed by UTC day, ISO week or month.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn metric_series(
+        &self,
+        team_id: Uuid,
+        channel_id: Uuid,
+        metric: Metric,
+        post_id: Option<Uuid>,
+        (from, to): (Option<DateTime<Utc>>, Option<DateTime<Utc>>),
+        bucket: &str,
+    ) -> Result<Vec<Bucket>, StoreError> {
+        let client = self.pool().get().await?;
+        let statement = client.prepare_cached(SERIES).await?;
+        let post = post_id.unwrap_or_else(Uuid::nil);
+        let rows = client
+            .query(
+                &statement,
+                &[
+                    &team_id,
+                    &channel_id,
+                    &metric.as_str(),
+                    &post,
+                    &from,
+                    &to,
+                    &bucket,
+                ],
+            )
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(Bucket {
+                    start: row.try_get(0)?,
+                    count: row.try_get(1)?,
+                    sum: row.try_get(2)?,
+                    min: row.try_get(3)?,
+                    max: row.try_get(4)?,
+                    last: row.try_get(5)?,
+                })
+            })
+            .collect::<Result<_, tokio_postgres::Error>>()
+            .map_err(StoreError::from)
     }
 }

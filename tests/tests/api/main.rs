@@ -5,6 +5,7 @@ mod channels;
 mod conventions;
 mod goals;
 mod members;
+mod metrics;
 mod ops;
 mod teams;
 mod tokens;

@@ -1,0 +1,506 @@
+//! The post aggregate: from draft to scheduled to published, or archived. With the team
+//! setting `require_approval`, a post is submitted for review and approved by an owner or
+//! admin before it can be scheduled or published; changing its content takes it back to a
+//! draft. Every transition that does not apply is refused with its reason, never ignored.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::event::{DecodeError, EventPayload, decode_tagged, encode_tagged};
+use crate::text;
+
+pub const TITLE_MAX: usize = 200;
+pub const BODY_MAX: usize = 10_000;
+pub const URL_MAX: usize = 2048;
+/// How far ahead of the server's clock a `published_at` may be (clock skew).
+pub const PUBLISH_SKEW: Duration = Duration::minutes(5);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PostStatus {
+    Draft,
+    InReview,
+    Approved,
+    Scheduled,
+    Published,
+    Archived,
+}
+
+impl PostStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PostStatus::Draft => "draft",
+            PostStatus::InReview => "in_review",
+            PostStatus::Approved => "approved",
+            PostStatus::Scheduled => "scheduled",
+            PostStatus::Published => "published",
+            PostStatus::Archived => "archived",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Post {
+    pub id: Uuid,
+    pub channel_id: Uuid,
+    pub title: String,
+    pub body: Option<String>,
+    pub idea_id: Option<Uuid>,
+    pub goal_ids: Vec<Uuid>,
+    pub status: PostStatus,
+    /// Approved content: cleared when the content changes.
+    pub approved: bool,
+    pub scheduled_for: Option<DateTime<Utc>>,
+    pub published_at: Option<DateTime<Utc>>,
+    pub url: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewPost {
+    pub post_id: Uuid,
+    pub channel_id: Uuid,
+    pub title: String,
+    pub body: Option<String>,
+    pub idea_id: Option<Uuid>,
+    pub goal_ids: Vec<Uuid>,
+    pub scheduled_for: Option<DateTime<Utc>>,
+}
+
+/// An edit; `None` keeps a field. `scheduled_for: Some(None)` takes a post off the schedule.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PostEdit {
+    pub title: Option<String>,
+    pub body: Option<Option<String>>,
+    pub goal_ids: Option<Vec<Uuid>>,
+    pub scheduled_for: Option<Option<DateTime<Utc>>>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum PostCommand {
+    DraftPost(NewPost),
+    EditPost(PostEdit),
+    SubmitForReview,
+    Approve,
+    RequestChanges {
+        comment: String,
+    },
+    Publish {
+        published_at: Option<DateTime<Utc>>,
+        url: Option<String>,
+    },
+    Archive,
+}
+
+/// What a post is decided against besides its own events.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PostContext {
+    pub now: DateTime<Utc>,
+    pub require_approval: bool,
+    /// Whether the acting member may approve (owners and admins).
+    pub may_approve: bool,
+    /// The team's channels that take posts (not retired).
+    pub channels: BTreeSet<Uuid>,
+    pub goals: BTreeSet<Uuid>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "data")]
+pub enum PostEvent {
+    PostDrafted {
+        post_id: Uuid,
+        channel_id: Uuid,
+        title: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        body: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        idea_id: Option<Uuid>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        goal_ids: Vec<Uuid>,
+    },
+    PostEdited {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        title: Option<String>,
+        #[serde(
+            default,
+            deserialize_with = "crate::event::double_option",
+            skip_serializing_if = "Option::is_none"
+        )]
+        body: Option<Option<String>>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        goal_ids: Option<Vec<Uuid>>,
+    },
+    PostScheduled {
+        /// None: taken off the schedule.
+        scheduled_for: Option<DateTime<Utc>>,
+    },
+    PostSubmittedForReview {},
+    PostApproved {},
+    PostChangesRequested {
+        comment: String,
+    },
+    PostPublished {
+        published_at: DateTime<Utc>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        url: Option<String>,
+    },
+    PostArchived {},
+}
+
+impl EventPayload for PostEvent {
+    const STREAM_TYPE: &'static str = "post";
+
+    fn event_type(&self) -> &'static str {
+        match self {
+            PostEvent::PostDrafted { .. } => "PostDrafted",
+            PostEvent::PostEdited { .. } => "PostEdited",
+            PostEvent::PostScheduled { .. } => "PostScheduled",
+            PostEvent::PostSubmittedForReview {} => "PostSubmittedForReview",
+            PostEvent::PostApproved {} => "PostApproved",
+            PostEvent::PostChangesRequested { .. } => "PostChangesRequested",
+            PostEvent::PostPublished { .. } => "PostPublished",
+            PostEvent::PostArchived {} => "PostArchived",
+        }
+    }
+
+    fn schema_version(&self) -> i32 {
+        1
+    }
+
+    fn encode(&self) -> Result<serde_json::Value, serde_json::Error> {
+        encode_tagged(self)
+    }
+
+    fn decode(
+        event_type: &str,
+        schema_version: i32,
+        data: serde_json::Value,
+    ) -> Result<Self, DecodeError> {
+        match schema_version {
+            1 => decode_tagged(event_type, data),
+            _ => Err(DecodeError::Unknown {
+                event_type: event_type.to_owned(),
+                schema_version,
+            }),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PostError {
+    #[error("the post already exists")]
+    AlreadyExists,
+    #[error("no such post")]
+    NotFound,
+    #[error("a post that is {status} cannot be {action}")]
+    InvalidTransition {
+        action: &'static str,
+        status: &'static str,
+    },
+    #[error(
+        "this team requires approval: submit the post for review and have an owner or admin approve it first"
+    )]
+    ApprovalRequired,
+    #[error("only owners and admins approve posts")]
+    Forbidden,
+    #[error("{field} {message}")]
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
+}
+
+fn invalid(field: &'static str, message: impl ToString) -> PostError {
+    PostError::Invalid {
+        field,
+        message: message.to_string(),
+    }
+}
+
+fn body(raw: Option<String>) -> Result<Option<String>, PostError> {
+    let Some(raw) = raw else { return Ok(None) };
+    let trimmed = raw.trim();
+    if trimmed.is_empty() {
+        return Ok(None);
+    }
+    if trimmed.chars().count() > BODY_MAX {
+        return Err(invalid(
+            "body",
+            format!("must be at most {BODY_MAX} characters"),
+        ));
+    }
+    if trimmed
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        return Err(invalid("body", "must not contain control characters"));
+    }
+    Ok(Some(trimmed.to_owned()))
+}
+
+fn goal_ids(ids: Vec<Uuid>, context: &PostContext) -> Result<Vec<Uuid>, PostError> {
+    let mut unique = Vec::with_capacity(ids.len());
+    for id in ids {
+        if !context.goals.contains(&id) {
+            return Err(invalid(
+                "goal_ids",
+                format!("{id} is not a goal of this team"),
+            ));
+        }
+        if !unique.contains(&id) {
+            unique.push(id);
+        }
+    }
+    Ok(unique)
+}
+
+fn future(when: DateTime<Utc>, context: &PostContext) -> Result<DateTime<Utc>, PostError> {
+    if when <= context.now {
+        return Err(invalid("scheduled_for", "must be in the future"));
+    }
+    Ok(when)
+}
+
+fn refuse(action: &'static str, post: &Post) -> PostError {
+    PostError::InvalidTransition {
+        action,
+        status: post.status.as_str(),
+    }
+}
+
+/// Scheduling and publishing wait for approval when the team requires it.
+fn cleared(post: &Post, context: &PostContext) -> Result<(), PostError> {
+    if context.require_approval && !post.approved {
+        Err(PostError::ApprovalRequired)
+    } else {
+        Ok(())
+    }
+}
+
+pub fn decide(
+    state: Option<&Post>,
+    command: PostCommand,
+    context: &PostContext,
+) -> Result<Vec<PostEvent>, PostError> {
+    let post = match (state, command) {
+        (None, PostCommand::DraftPost(new)) => return draft(new, context),
+        (Some(_), PostCommand::DraftPost(_)) => return Err(PostError::AlreadyExists),
+        (None, _) => return Err(PostError::NotFound),
+        (Some(post), command) => (post, command),
+    };
+    let (post, command) = post;
+    use PostStatus::*;
+    match command {
+        PostCommand::DraftPost(_) => Err(PostError::AlreadyExists),
+        PostCommand::EditPost(edit) => match post.status {
+            Published | Archived => Err(refuse("edited", post)),
+            _ => edit_post(post, edit, context),
+        },
+        PostCommand::SubmitForReview => match post.status {
+            Draft => Ok(vec![PostEvent::PostSubmittedForReview {}]),
+            _ => Err(refuse("submitted for review", post)),
+        },
+        PostCommand::Approve => match post.status {
+            InReview if context.may_approve => Ok(vec![PostEvent::PostApproved {}]),
+            InReview => Err(PostError::Forbidden),
+            _ => Err(refuse("approved", post)),
+        },
+        PostCommand::RequestChanges { comment } => match post.status {
+            InReview if context.may_approve => {
+                let comment =
+                    body(Some(comment))?.ok_or_else(|| invalid("comment", "must not be empty"))?;
+                Ok(vec![PostEvent::PostChangesRequested { comment }])
+            }
+            InReview => Err(PostError::Forbidden),
+            _ => Err(refuse("sent back for changes", post)),
+        },
+        PostCommand::Publish { published_at, url } => match post.status {
+            Draft | Approved | Scheduled => {
+                cleared(post, context)?;
+                let published_at = published_at.unwrap_or(context.now);
+                if published_at > context.now + PUBLISH_SKEW {
+                    return Err(invalid(
+                        "published_at",
+                        "must not be in the future: schedule the post instead",
+                    ));
+                }
+                let url = match url.as_deref().map(str::trim) {
+                    None | Some("") => None,
+                    Some(url)
+                        if url.len() > URL_MAX
+                            || !(url.starts_with("https://") || url.starts_with("http://")) =>
+                    {
+                        return Err(invalid(
+                            "url",
+                            "must be an http or https URL of at most 2048 characters",
+                        ));
+                    }
+                    Some(url) => Some(url.to_owned()),
+                };
+                Ok(vec![PostEvent::PostPublished { published_at, url }])
+            }
+            _ => Err(refuse("published", post)),
+        },
+        PostCommand::Archive => match post.status {
+            Archived => Err(refuse("archived", post)),
+            _ => Ok(vec![PostEvent::PostArchived {}]),
+        },
+    }
+}
+
+fn draft(new: NewPost, context: &PostContext) -> Result<Vec<PostEvent>, PostError> {
+    let title = text::title(&new.title, TITLE_MAX).map_err(|e| invalid("title", e))?;
+    let body = body(new.body)?;
+    if !context.channels.contains(&new.channel_id) {
+        return Err(invalid(
+            "channel_id",
+            "is not an active or paused channel of this team",
+        ));
+    }
+    let goal_ids = goal_ids(new.goal_ids, context)?;
+    let mut events = vec![PostEvent::PostDrafted {
+        post_id: new.post_id,
+        channel_id: new.channel_id,
+        title,
+        body,
+        idea_id: new.idea_id,
+        goal_ids,
+    }];
+    if let Some(when) = new.scheduled_for {
+        if context.require_approval {
+            return Err(PostError::ApprovalRequired);
+        }
+        events.push(PostEvent::PostScheduled {
+            scheduled_for: Some(future(when, context)?),
+        });
+    }
+    Ok(events)
+}
+
+fn edit_post(
+    post: &Post,
+    edit: PostEdit,
+    context: &PostContext,
+) -> Result<Vec<PostEvent>, PostError> {
+    let title = match edit.title {
+        Some(title) => Some(text::title(&title, TITLE_MAX).map_err(|e| invalid("title", e))?)
+            .filter(|t| *t != post.title),
+        None => None,
+    };
+    let body = match edit.body {
+        Some(new) => Some(body(new)?).filter(|b| *b != post.body),
+        None => None,
+    };
+    let goal_ids = match edit.goal_ids {
+        Some(ids) => Some(goal_ids(ids, context)?).filter(|g| *g != post.goal_ids),
+        None => None,
+    };
+    let mut events = Vec::new();
+    let content_changed = title.is_some() || body.is_some();
+    if content_changed || goal_ids.is_some() {
+        events.push(PostEvent::PostEdited {
+            title,
+            body,
+            goal_ids,
+        });
+    }
+    // Changed content needs approval again: apply() takes the post back to a draft.
+    let approval_lost = content_changed && context.require_approval;
+    if let Some(when) = edit.scheduled_for
+        && when != post.scheduled_for
+    {
+        match when {
+            Some(when) => {
+                if approval_lost || post.status == PostStatus::InReview {
+                    return Err(PostError::ApprovalRequired);
+                }
+                cleared(post, context)?;
+                events.push(PostEvent::PostScheduled {
+                    scheduled_for: Some(future(when, context)?),
+                });
+            }
+            None if post.status == PostStatus::Scheduled => events.push(PostEvent::PostScheduled {
+                scheduled_for: None,
+            }),
+            None => {}
+        }
+    } else if approval_lost && post.status == PostStatus::Scheduled {
+        // Unapproved content must not go out on the old schedule.
+        events.push(PostEvent::PostScheduled {
+            scheduled_for: None,
+        });
+    }
+    Ok(events)
+}
+
+pub fn apply(state: Option<Post>, event: &PostEvent) -> Option<Post> {
+    let Some(mut post) = state else {
+        return match event {
+            PostEvent::PostDrafted {
+                post_id,
+                channel_id,
+                title,
+                body,
+                idea_id,
+                goal_ids,
+            } => Some(Post {
+                id: *post_id,
+                channel_id: *channel_id,
+                title: title.clone(),
+                body: body.clone(),
+                idea_id: *idea_id,
+                goal_ids: goal_ids.clone(),
+                status: PostStatus::Draft,
+                approved: false,
+                scheduled_for: None,
+                published_at: None,
+                url: None,
+            }),
+            _ => None,
+        };
+    };
+    match event {
+        PostEvent::PostDrafted { .. } => {}
+        PostEvent::PostEdited {
+            title,
+            body,
+            goal_ids,
+        } => {
+            if title.is_some() || body.is_some() {
+                post.approved = false;
+                if matches!(post.status, PostStatus::InReview | PostStatus::Approved) {
+                    post.status = PostStatus::Draft;
+                }
+            }
+            post.title = title.clone().unwrap_or(post.title);
+            post.body = body.clone().unwrap_or(post.body);
+            post.goal_ids = goal_ids.clone().unwrap_or(post.goal_ids);
+        }
+        PostEvent::PostScheduled { scheduled_for } => {
+            post.scheduled_for = *scheduled_for;
+            post.status = match (scheduled_for, post.approved) {
+                (Some(_), _) => PostStatus::Scheduled,
+                (None, true) => PostStatus::Approved,
+                (None, false) => PostStatus::Draft,
+            };
+        }
+        PostEvent::PostSubmittedForReview {} => post.status = PostStatus::InReview,
+        PostEvent::PostApproved {} => {
+            post.status = PostStatus::Approved;
+            post.approved = true;
+        }
+        PostEvent::PostChangesRequested { .. } => post.status = PostStatus::Draft,
+        PostEvent::PostPublished { published_at, url } => {
+            post.status = PostStatus::Published;
+            post.published_at = Some(*published_at);
+            post.url = url.clone();
+        }
+        PostEvent::PostArchived {} => post.status = PostStatus::Archived,
+    }
+    Some(post)
+}
+
+#[cfg(test)]
+mod tests;
