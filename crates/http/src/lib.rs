@@ -52,6 +52,7 @@ pub struct HttpConfig {
         (name = "tokens", description = "Bearer tokens, shown once"),
         (name = "channels", description = "The platforms a team publishes on"),
         (name = "goals", description = "Long goals and the short steps toward them"),
+        (name = "posts", description = "From draft to scheduled to published, with review when the team wants it"),
         (name = "metrics", description = "Observations of followers, likes, clicks and more, over time"),
         (name = "operations", description = "Health, readiness and metrics"),
     )

@@ -219,6 +219,8 @@ pub struct Stream<E> {
 const READ_STREAM: &str = include_str!("sql/read_stream.sql");
 const READ_ALL_AFTER: &str = include_str!("sql/read_all_after.sql");
 const READ_TEAM_STREAMS: &str = include_str!("sql/read_team_streams.sql");
+const EXISTING_STREAMS: &str =
+    "SELECT stream_id FROM streams WHERE team_id = $1 AND stream_type = $2 AND stream_id = ANY($3)";
 const READ_TEAM_AFTER: &str = include_str!("sql/read_team_after.sql");
 const VISIBLE_HEAD: &str =
     "SELECT coalesce(max(position), 0) FROM events WHERE position < events_visible_below()";
@@ -262,6 +264,27 @@ impl Store {
             stream.events.push(stored.decode::<E>()?);
         }
         Ok(streams)
+    }
+
+    /// Which of `stream_ids` are streams of `stream_type` in the team.
+    pub async fn existing_streams(
+        &self,
+        team_id: Uuid,
+        stream_type: &str,
+        stream_ids: &[Uuid],
+    ) -> Result<std::collections::BTreeSet<Uuid>, StoreError> {
+        if stream_ids.is_empty() {
+            return Ok(Default::default());
+        }
+        let client = self.pool().get().await?;
+        let statement = client.prepare_cached(EXISTING_STREAMS).await?;
+        let rows = client
+            .query(&statement, &[&team_id, &stream_type, &stream_ids])
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| r.try_get(0))
+            .collect::<Result<_, _>>()?)
     }
 
     /// Events of all teams after `position`, oldest first, never skipping one that commits late.

@@ -7,5 +7,6 @@ mod goals;
 mod members;
 mod metrics;
 mod ops;
+mod posts;
 mod teams;
 mod tokens;

@@ -137,9 +137,17 @@ async fn record(
         })
         .collect();
     let channels = channel_ids(&ctx, caller.team_id).await?;
-    // Posts arrive with their own aggregate; until a post exists no post_id can name one.
-    metric::check_batch(&rows, Utc::now(), |c| channels.contains(&c), |_| false)
-        .map_err(field_error)?;
+    let mut named: Vec<Uuid> = rows.iter().filter_map(|r| r.post_id).collect();
+    named.sort_unstable();
+    named.dedup();
+    let posts = super::posts::team_posts(&ctx, caller.team_id, &named).await?;
+    metric::check_batch(
+        &rows,
+        Utc::now(),
+        |c| channels.contains(&c),
+        |p| posts.contains(&p),
+    )
+    .map_err(field_error)?;
     let recorded = ctx
         .store
         .record_observations(caller.team_id, &rows, &metadata(&ctx, caller.actor()))

@@ -11,6 +11,7 @@ pub mod goals;
 pub mod members;
 pub mod metrics;
 pub mod ops;
+pub mod posts;
 pub mod teams;
 pub mod tokens;
 
@@ -25,7 +26,8 @@ pub fn configure(config: &mut ServiceConfig) {
             .configure(tokens::configure)
             .configure(channels::configure)
             .configure(goals::configure)
-            .configure(metrics::configure),
+            .configure(metrics::configure)
+            .configure(posts::configure),
     );
 }
 
