@@ -135,3 +135,32 @@ async fn serve_without_a_database_url_runs_its_own_postgres_and_stops_it_on_sigt
     let _ = std::fs::remove_file(data_dir.with_extension("first.log"));
     let _ = std::fs::remove_file(data_dir.with_extension("second.log"));
 }
+
+#[test]
+fn with_neither_a_database_url_nor_postgresql_it_says_what_to_install_or_set() {
+    let data_dir =
+        std::env::temp_dir().join(format!("stride-none-{}", uuid::Uuid::now_v7().simple()));
+    let output = Command::new(env!("CARGO_BIN_EXE_stride"))
+        .arg("serve")
+        .env_remove("DATABASE_URL")
+        .env("STRIDE_PG_BIN_DIR", data_dir.join("no-postgres-here"))
+        .env("STRIDE_DATA_DIR", &data_dir)
+        .env("STRIDE_ADDR", format!("127.0.0.1:{}", free_port()))
+        .stdin(Stdio::null())
+        .output()
+        .expect("stride runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    for needed in [
+        "Stride needs PostgreSQL",
+        "DATABASE_URL",
+        "apt-get install postgresql",
+        "STRIDE_PG_BIN_DIR",
+    ] {
+        assert!(
+            stderr.contains(needed),
+            "{needed:?} missing from:\n{stderr}"
+        );
+    }
+    assert!(!data_dir.join("pg").exists(), "nothing was initialized");
+}

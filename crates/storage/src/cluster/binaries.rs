@@ -13,14 +13,18 @@ pub struct PgBinaries {
     pub pg_ctl: PathBuf,
 }
 
-/// Finds `initdb` and `pg_ctl` in one directory of PATH, else in the newest
-/// `/usr/lib/postgresql/<version>/bin` (Debian and Ubuntu keep them off PATH).
+/// Finds `initdb` and `pg_ctl`: only in `STRIDE_PG_BIN_DIR` when it is set, else in one
+/// directory of PATH, else in the newest `/usr/lib/postgresql/<version>/bin` (Debian and
+/// Ubuntu keep them off PATH).
 pub fn find_binaries() -> Result<PgBinaries, ClusterError> {
-    find_binaries_in(
-        std::env::var_os("PATH").as_deref(),
-        Path::new("/usr/lib/postgresql"),
-    )
-    .ok_or(ClusterError::BinariesNotFound)
+    let found = match std::env::var_os("STRIDE_PG_BIN_DIR") {
+        Some(dir) => find_binaries_in(Some(&dir), Path::new("")),
+        None => find_binaries_in(
+            std::env::var_os("PATH").as_deref(),
+            Path::new("/usr/lib/postgresql"),
+        ),
+    };
+    found.ok_or(ClusterError::BinariesNotFound)
 }
 
 fn find_binaries_in(path: Option<&std::ffi::OsStr>, versions_root: &Path) -> Option<PgBinaries> {

@@ -41,7 +41,8 @@ pub enum ClusterError {
          so Stride can start a private cluster in ./.stride/pg: on Debian/Ubuntu `apt-get install \
          postgresql`, on Fedora `dnf install postgresql-server`, on macOS `brew install \
          postgresql@16`. Stride looked for initdb and pg_ctl on PATH and in \
-         /usr/lib/postgresql/*/bin."
+         /usr/lib/postgresql/*/bin; if they are elsewhere, set STRIDE_PG_BIN_DIR to their \
+         directory."
     )]
     BinariesNotFound,
     #[error(
