@@ -157,6 +157,20 @@ impl TestApp {
         )
     }
 
+    /// Adds a channel (as the owner); returns its id.
+    pub async fn add_channel(&self, team: &Team, platform: &str, handle: &str) -> String {
+        let response = self
+            .post(
+                &format!("/v1/teams/{}/channels", team.id),
+                &team.owner_token,
+                json!({ "platform": platform, "handle": handle }),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        let body: Value = response.json().await.expect("json");
+        body["id"].as_str().expect("id").to_owned()
+    }
+
     /// How many events the team's stream holds, read straight from the database.
     pub async fn event_count(&self, team: &Team) -> i64 {
         let client = self.db.connect().await.expect("connect");
@@ -212,4 +226,31 @@ pub fn fields(problem: &Value) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// An RFC 3339 instant `days` from now (negative: in the past), whole seconds, UTC.
+pub fn in_days(days: i64) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs() as i64;
+    let secs = now + days * 86_400;
+    // Days since the epoch to a civil date: Howard Hinnant's algorithm.
+    let (z, rem) = (secs.div_euclid(86_400) + 719_468, secs.rem_euclid(86_400));
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let (d, m) = (
+        doy - (153 * mp + 2) / 5 + 1,
+        if mp < 10 { mp + 3 } else { mp - 9 },
+    );
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
 }

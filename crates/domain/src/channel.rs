@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::event::{DecodeError, EventPayload, decode_tagged, encode_tagged};
+use crate::event::EventPayload;
 use crate::text;
 
 /// Longest handle or display name, in characters.
@@ -128,28 +128,6 @@ impl EventPayload for ChannelEvent {
         match self {
             ChannelEvent::ChannelAdded { .. } => "ChannelAdded",
             ChannelEvent::ChannelStatusChanged { .. } => "ChannelStatusChanged",
-        }
-    }
-
-    fn schema_version(&self) -> i32 {
-        1
-    }
-
-    fn encode(&self) -> Result<serde_json::Value, serde_json::Error> {
-        encode_tagged(self)
-    }
-
-    fn decode(
-        event_type: &str,
-        schema_version: i32,
-        data: serde_json::Value,
-    ) -> Result<Self, DecodeError> {
-        match schema_version {
-            1 => decode_tagged(event_type, data),
-            _ => Err(DecodeError::Unknown {
-                event_type: event_type.to_owned(),
-                schema_version,
-            }),
         }
     }
 }

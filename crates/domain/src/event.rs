@@ -31,17 +31,36 @@ impl Actor {
 /// `event_type` and `schema_version` are stored in their own columns; the payload is the
 /// variant's fields as JSON. Reading goes through [`EventPayload::decode`], which is where
 /// old schema versions are upcast.
-pub trait EventPayload: Sized {
+pub trait EventPayload: Sized + Serialize + for<'de> Deserialize<'de> {
     /// The aggregate's stream type, e.g. `team`.
     const STREAM_TYPE: &'static str;
+
     fn event_type(&self) -> &'static str;
-    fn schema_version(&self) -> i32;
-    fn encode(&self) -> Result<serde_json::Value, serde_json::Error>;
+
+    fn schema_version(&self) -> i32 {
+        1
+    }
+
+    /// The payload: the variant's fields, without the type tag.
+    fn encode(&self) -> Result<serde_json::Value, serde_json::Error> {
+        encode_tagged(self)
+    }
+
+    /// Reads a stored payload back. Aggregates whose events changed shape override this to
+    /// upcast old schema versions.
     fn decode(
         event_type: &str,
         schema_version: i32,
         data: serde_json::Value,
-    ) -> Result<Self, DecodeError>;
+    ) -> Result<Self, DecodeError> {
+        match schema_version {
+            1 => decode_tagged(event_type, data),
+            _ => Err(DecodeError::Unknown {
+                event_type: event_type.to_owned(),
+                schema_version,
+            }),
+        }
+    }
 }
 
 /// A stored event could not be turned back into a domain event.

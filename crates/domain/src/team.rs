@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::event::{Actor, DecodeError, EventPayload, decode_tagged, encode_tagged};
+use crate::event::{Actor, EventPayload};
 use crate::text;
 
 /// Longest team name, in characters.
@@ -162,28 +162,6 @@ impl EventPayload for TeamEvent {
             TeamEvent::MemberAdded { .. } => "MemberAdded",
             TeamEvent::MemberRoleChanged { .. } => "MemberRoleChanged",
             TeamEvent::MemberRemoved { .. } => "MemberRemoved",
-        }
-    }
-
-    fn schema_version(&self) -> i32 {
-        1
-    }
-
-    fn encode(&self) -> Result<serde_json::Value, serde_json::Error> {
-        encode_tagged(self)
-    }
-
-    fn decode(
-        event_type: &str,
-        schema_version: i32,
-        data: serde_json::Value,
-    ) -> Result<Self, DecodeError> {
-        match schema_version {
-            1 => decode_tagged(event_type, data),
-            _ => Err(DecodeError::Unknown {
-                event_type: event_type.to_owned(),
-                schema_version,
-            }),
         }
     }
 }
@@ -389,6 +367,7 @@ pub fn replay<'a>(events: impl IntoIterator<Item = &'a TeamEvent>) -> Option<Tea
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::event::DecodeError;
 
     const TEAM: Uuid = Uuid::from_u128(1);
     const OWNER: Uuid = Uuid::from_u128(10);

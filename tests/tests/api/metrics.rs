@@ -1,20 +1,6 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use stride_tests::{Team, TestApp, assert_problem, fields};
-
-async fn channel(app: &TestApp, team: &Team) -> String {
-    let body: Value = app
-        .post(
-            &format!("/v1/teams/{}/channels", team.id),
-            &team.owner_token,
-            json!({ "platform": "instagram", "handle": "@acme" }),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    body["id"].as_str().unwrap().to_owned()
-}
+use stride_tests::{TestApp, assert_problem, fields, in_days};
 
 fn followers(channel: &str, value: f64, at: &str) -> Value {
     json!({ "channel_id": channel, "metric": "followers", "value": value, "observed_at": at })
@@ -38,7 +24,7 @@ async fn metric_events(app: &TestApp) -> Vec<Value> {
 async fn observations_are_recorded_once_and_changed_values_are_corrections() {
     let app = TestApp::spawn().await;
     let team = app.sign_up("acme").await;
-    let channel = channel(&app, &team).await;
+    let channel = app.add_channel(&team, "instagram", "@acme").await;
     let path = format!("/v1/teams/{}/metrics", team.id);
     let batch = json!({ "observations": [followers(&channel, 1000.0, "2026-11-02T09:00:00Z"), followers(&channel, 1010.0, "2026-11-03T09:00:00Z")] });
 
@@ -87,7 +73,7 @@ async fn observations_are_recorded_once_and_changed_values_are_corrections() {
 async fn concurrent_batches_with_the_same_observation_record_it_once() {
     let app = TestApp::spawn().await;
     let team = app.sign_up("acme").await;
-    let channel = channel(&app, &team).await;
+    let channel = app.add_channel(&team, "instagram", "@acme").await;
     let path = format!("/v1/teams/{}/metrics", team.id);
     let batch = json!({ "observations": [followers(&channel, 7.0, "2026-11-02T09:00:00Z")] });
     let sends: Vec<_> = (0..8)
@@ -104,11 +90,11 @@ async fn a_bad_row_rejects_the_whole_batch_naming_its_index() {
     let app = TestApp::spawn().await;
     let team = app.sign_up("acme").await;
     let other = app.sign_up("other").await;
-    let channel = channel(&app, &team).await;
-    let foreign = channel_of(&app, &other).await;
+    let channel = app.add_channel(&team, "instagram", "@acme").await;
+    let foreign = app.add_channel(&other, "instagram", "@other").await;
     let path = format!("/v1/teams/{}/metrics", team.id);
     let good = followers(&channel, 1.0, "2026-11-02T09:00:00Z");
-    let far_future = now_plus_days(2);
+    let far_future = in_days(2);
     let cases = [
         (
             json!({ "channel_id": channel, "metric": "followers", "value": "many", "observed_at": "2026-11-02T09:00:00Z" }),
@@ -179,39 +165,11 @@ async fn a_bad_row_rejects_the_whole_batch_naming_its_index() {
     );
 }
 
-fn now_plus_days(days: i64) -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
-    let secs = now + days * 86_400;
-    // RFC 3339 by hand: days since the epoch to a civil date (Howard Hinnant's algorithm).
-    let (z, rem) = (secs.div_euclid(86_400) + 719_468, secs.rem_euclid(86_400));
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
-}
-
-async fn channel_of(app: &TestApp, team: &Team) -> String {
-    channel(app, team).await
-}
-
 #[tokio::test]
 async fn a_full_batch_of_five_thousand_fits_the_body_limit_and_more_is_413() {
     let app = TestApp::spawn().await;
     let team = app.sign_up("acme").await;
-    let channel = channel(&app, &team).await;
+    let channel = app.add_channel(&team, "instagram", "@acme").await;
     let path = format!("/v1/teams/{}/metrics", team.id);
     let rows: Vec<Value> = (0..5000).map(|i| json!({ "channel_id": channel, "metric": "clicks", "value": i, "observed_at": format!("2026-11-02T{:02}:{:02}:{:02}Z", i / 3600, i / 60 % 60, i % 60) })).collect();
     let recorded: Value = app
@@ -234,7 +192,7 @@ async fn a_full_batch_of_five_thousand_fits_the_body_limit_and_more_is_413() {
 async fn series_come_back_in_day_week_and_month_buckets() {
     let app = TestApp::spawn().await;
     let team = app.sign_up("acme").await;
-    let channel = channel(&app, &team).await;
+    let channel = app.add_channel(&team, "instagram", "@acme").await;
     let path = format!("/v1/teams/{}/metrics", team.id);
     // Monday 2026-11-02 .. Wednesday 2026-11-11, two observations on the 2nd.
     let rows = json!({ "observations": [
@@ -315,7 +273,7 @@ async fn metrics_follow_the_role_and_team_rules() {
     let app = TestApp::spawn().await;
     let team = app.sign_up("acme").await;
     let other = app.sign_up("other").await;
-    let channel = channel(&app, &team).await;
+    let channel = app.add_channel(&team, "instagram", "@acme").await;
     let (_, viewer) = app.add_member(&team, "viewer").await;
     let (_, member) = app.add_member(&team, "member").await;
     let path = format!("/v1/teams/{}/metrics", team.id);
@@ -350,7 +308,7 @@ async fn metrics_follow_the_role_and_team_rules() {
 async fn a_goal_without_a_baseline_starts_from_the_latest_observation_before_it() {
     let app = TestApp::spawn().await;
     let team = app.sign_up("acme").await;
-    let channel = channel(&app, &team).await;
+    let channel = app.add_channel(&team, "instagram", "@acme").await;
     let rows = json!({ "observations": [
         followers(&channel, 900.0, "2026-10-20T09:00:00Z"),
         followers(&channel, 1000.0, "2026-10-31T23:00:00Z"),

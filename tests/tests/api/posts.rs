@@ -1,20 +1,6 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use stride_tests::{Team, TestApp, assert_problem, fields};
-
-async fn channel(app: &TestApp, team: &Team) -> String {
-    let body: Value = app
-        .post(
-            &format!("/v1/teams/{}/channels", team.id),
-            &team.owner_token,
-            json!({ "platform": "instagram", "handle": "@acme" }),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    body["id"].as_str().unwrap().to_owned()
-}
+use stride_tests::{Team, TestApp, assert_problem, fields, in_days};
 
 async fn draft(app: &TestApp, team: &Team, token: &str, body: Value) -> Value {
     let response = app
@@ -24,36 +10,11 @@ async fn draft(app: &TestApp, team: &Team, token: &str, body: Value) -> Value {
     response.json().await.unwrap()
 }
 
-fn in_days(days: i64) -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
-    let secs = now + days * 86_400;
-    let (z, rem) = (secs.div_euclid(86_400) + 719_468, secs.rem_euclid(86_400));
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let (d, m) = (
-        doy - (153 * mp + 2) / 5 + 1,
-        if mp < 10 { mp + 3 } else { mp - 9 },
-    );
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
-}
-
 #[tokio::test]
 async fn a_post_goes_from_draft_to_scheduled_to_published() {
     let app = TestApp::spawn().await;
     let team = app.sign_up("acme").await;
-    let channel = channel(&app, &team).await;
+    let channel = app.add_channel(&team, "instagram", "@acme").await;
     let (_, member) = app.add_member(&team, "member").await;
     let post = draft(
         &app,
@@ -134,7 +95,7 @@ async fn a_post_goes_from_draft_to_scheduled_to_published() {
 async fn teams_log_posts_that_already_went_out() {
     let app = TestApp::spawn().await;
     let team = app.sign_up("acme").await;
-    let channel = channel(&app, &team).await;
+    let channel = app.add_channel(&team, "instagram", "@acme").await;
     let post = draft(
         &app,
         &team,
@@ -185,7 +146,7 @@ async fn teams_log_posts_that_already_went_out() {
 async fn with_require_approval_nothing_unapproved_goes_out() {
     let app = TestApp::spawn().await;
     let team = app.sign_up("acme").await;
-    let channel = channel(&app, &team).await;
+    let channel = app.add_channel(&team, "instagram", "@acme").await;
     let (_, member) = app.add_member(&team, "member").await;
     let (_, admin) = app.add_member(&team, "admin").await;
     app.patch(
@@ -315,7 +276,7 @@ async fn posts_are_checked_by_field() {
     let app = TestApp::spawn().await;
     let team = app.sign_up("acme").await;
     let other = app.sign_up("other").await;
-    let channel = channel(&app, &team).await;
+    let channel = app.add_channel(&team, "instagram", "@acme").await;
     let theirs = {
         let body: Value = app
             .post(
@@ -434,7 +395,7 @@ async fn posts_follow_the_role_and_team_rules_and_lists_filter() {
     let app = TestApp::spawn().await;
     let team = app.sign_up("acme").await;
     let other = app.sign_up("other").await;
-    let channel = channel(&app, &team).await;
+    let channel = app.add_channel(&team, "instagram", "@acme").await;
     let second = {
         let body: Value = app
             .post(
