@@ -7,6 +7,7 @@
 pub mod channel;
 pub mod event;
 pub mod goal;
+pub mod idea;
 pub mod metric;
 pub mod post;
 pub mod target;
