@@ -11,6 +11,8 @@ use uuid::Uuid;
 pub enum Actor {
     /// A team member acting with one of their tokens.
     Member { member_id: Uuid },
+    /// A community contributor acting with their board token.
+    Contributor { contributor_id: Uuid },
     /// Someone signing up: no token exists yet.
     Anonymous,
     /// Stride itself (maintenance, projections).
@@ -21,7 +23,7 @@ impl Actor {
     pub fn member_id(&self) -> Option<Uuid> {
         match self {
             Actor::Member { member_id } => Some(*member_id),
-            Actor::Anonymous | Actor::System => None,
+            Actor::Contributor { .. } | Actor::Anonymous | Actor::System => None,
         }
     }
 }

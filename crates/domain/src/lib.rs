@@ -13,5 +13,6 @@ pub mod post;
 pub mod target;
 pub mod team;
 pub mod text;
+pub mod vote;
 
 pub use event::{Actor, DecodeError, EventPayload, RecordedEvent};

@@ -101,3 +101,51 @@ impl FromRequest for Caller {
         })
     }
 }
+
+/// A community contributor, authenticated by their board token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Contributor {
+    pub team_id: Uuid,
+    pub contributor_id: Uuid,
+}
+
+impl Contributor {
+    /// The contributor, if their token is for this team's board; 403 otherwise.
+    pub fn on_board(self, team_id: Uuid) -> Result<Contributor, ApiError> {
+        if self.team_id == team_id {
+            Ok(self)
+        } else {
+            Err(ApiError::forbidden(
+                "this contributor token is for another board",
+            ))
+        }
+    }
+}
+
+impl FromRequest for Contributor {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let token = bearer(req);
+        let store = req
+            .app_data::<web::Data<Store>>()
+            .map(|s| s.get_ref().clone());
+        Box::pin(async move {
+            let token = token?;
+            let store = store.ok_or_else(|| ApiError::internal(anyhow::anyhow!("no store")))?;
+            if let Some(found) = store.authenticate_contributor(&token).await? {
+                return Ok(Contributor {
+                    team_id: found.team_id,
+                    contributor_id: found.contributor_id,
+                });
+            }
+            if store.authenticate(&token).await?.is_some() {
+                return Err(ApiError::forbidden(
+                    "board writes take a contributor token: get one with POST /v1/boards/{slug}/contributors",
+                ));
+            }
+            Err(ApiError::unauthorized("the contributor token is unknown"))
+        })
+    }
+}

@@ -19,6 +19,7 @@ pub mod auth;
 pub mod commands;
 pub mod error;
 pub mod extract;
+pub mod ideas;
 pub mod idempotency;
 pub mod metrics;
 pub mod middleware;
@@ -53,6 +54,8 @@ pub struct HttpConfig {
         (name = "channels", description = "The platforms a team publishes on"),
         (name = "goals", description = "Long goals and the short steps toward them"),
         (name = "posts", description = "From draft to scheduled to published, with review when the team wants it"),
+        (name = "ideas", description = "The team's side of the board: its own ideas, moderation, merges"),
+        (name = "board", description = "A team's public community board: contributors, ideas, votes, comments"),
         (name = "metrics", description = "Observations of followers, likes, clicks and more, over time"),
         (name = "operations", description = "Health, readiness and metrics"),
     )

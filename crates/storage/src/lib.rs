@@ -3,6 +3,7 @@
 //! migrations, and a private PostgreSQL cluster for machines that run none.
 
 mod append;
+pub mod board;
 pub mod cluster;
 mod committer;
 pub mod db;

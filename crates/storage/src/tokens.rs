@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use crate::{Store, StoreError};
 
-const PREFIX: &str = "stride_";
+pub(crate) const PREFIX: &str = "stride_";
 
 /// A freshly made token: the secret to show once, and the hash to store.
 pub struct NewToken {

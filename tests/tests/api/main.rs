@@ -1,6 +1,7 @@
 //! Black-box tests of the REST contract: a real server over HTTP, a real PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod board;
 mod channels;
 mod conventions;
 mod goals;

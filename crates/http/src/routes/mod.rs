@@ -6,8 +6,10 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderName};
 use utoipa_actix_web::service_config::ServiceConfig;
 
+pub mod boards;
 pub mod channels;
 pub mod goals;
+pub mod ideas;
 pub mod members;
 pub mod metrics;
 pub mod ops;
@@ -27,7 +29,9 @@ pub fn configure(config: &mut ServiceConfig) {
             .configure(channels::configure)
             .configure(goals::configure)
             .configure(metrics::configure)
-            .configure(posts::configure),
+            .configure(posts::configure)
+            .configure(ideas::configure)
+            .configure(boards::configure),
     );
 }
 

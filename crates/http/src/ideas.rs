@@ -1,0 +1,300 @@
+//! Ideas as both sides read them: folded from their streams, with votes counted once per
+//! contributor across merged duplicates, comments gathered from the duplicates too, and the
+//! three orders of api.md (`trending`, `top`, `new`).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use stride_domain::idea::{self, Author, Idea, IdeaEvent, IdeaStatus};
+use stride_domain::{EventPayload, RecordedEvent};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::error::ApiError;
+use crate::extract::Ctx;
+
+/// A vote's weight halves every seven days.
+pub const HALF_LIFE_DAYS: f64 = 7.0;
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Sort {
+    /// Votes weighted by age, each halving every 7 days.
+    #[default]
+    Trending,
+    /// Most votes.
+    Top,
+    /// Newest first.
+    New,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AuthorView {
+    /// `contributor` or `member`.
+    pub kind: &'static str,
+    pub id: Uuid,
+}
+
+impl From<Author> for AuthorView {
+    fn from(author: Author) -> AuthorView {
+        match author {
+            Author::Contributor { contributor_id } => AuthorView {
+                kind: "contributor",
+                id: contributor_id,
+            },
+            Author::Member { member_id } => AuthorView {
+                kind: "member",
+                id: member_id,
+            },
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct StatusChange {
+    pub status: String,
+    pub reason: Option<String>,
+    /// The member who changed it.
+    pub by: Uuid,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CommentView {
+    pub id: Uuid,
+    pub body: String,
+    pub author: AuthorView,
+    pub at: DateTime<Utc>,
+    /// The idea it was written on (a duplicate merged into this one, or this one).
+    pub idea_id: Uuid,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct IdeaView {
+    pub id: Uuid,
+    pub title: String,
+    pub body: Option<String>,
+    pub tags: Vec<String>,
+    /// Channels a member aimed the idea at.
+    pub channel_ids: Vec<Uuid>,
+    /// `open`, `under_review`, `planned`, `declined` or `used`.
+    pub status: String,
+    pub author: AuthorView,
+    /// Distinct voters, across the duplicates merged into it.
+    pub vote_count: i64,
+    pub comment_count: usize,
+    /// Set when this idea is a duplicate merged into another.
+    pub merged_into: Option<Uuid>,
+    /// Duplicates merged into this idea.
+    pub merged: Vec<Uuid>,
+    pub submitted_at: DateTime<Utc>,
+    /// The decayed vote score `trending` sorts by.
+    pub score: f64,
+    pub version: i64,
+}
+
+/// One idea with everything its detail views show.
+#[derive(Debug, Clone)]
+pub struct Folded {
+    pub idea: Idea,
+    pub version: i64,
+    pub submitted_at: DateTime<Utc>,
+    pub history: Vec<StatusChange>,
+    pub comments: Vec<CommentView>,
+}
+
+fn fold(events: &[RecordedEvent<IdeaEvent>], version: i64) -> Option<Folded> {
+    let idea = events.iter().fold(None, |s, e| idea::apply(s, &e.event))?;
+    let mut history = Vec::new();
+    let mut comments = Vec::new();
+    for recorded in events {
+        match &recorded.event {
+            IdeaEvent::IdeaStatusChanged { to, reason, by, .. } => history.push(StatusChange {
+                status: to.as_str().to_owned(),
+                reason: reason.clone(),
+                by: *by,
+                at: recorded.recorded_at,
+            }),
+            IdeaEvent::IdeaUsed { .. } => history.push(StatusChange {
+                status: IdeaStatus::Used.as_str().to_owned(),
+                reason: None,
+                by: Uuid::nil(),
+                at: recorded.recorded_at,
+            }),
+            IdeaEvent::IdeaCommented {
+                comment_id,
+                body,
+                author,
+            } => comments.push(CommentView {
+                id: *comment_id,
+                body: body.clone(),
+                author: (*author).into(),
+                at: recorded.recorded_at,
+                idea_id: idea.id,
+            }),
+            _ => {}
+        }
+    }
+    let submitted_at = events.first().map(|e| e.recorded_at)?;
+    Some(Folded {
+        idea,
+        version,
+        submitted_at,
+        history,
+        comments,
+    })
+}
+
+/// Every idea of the team, with the votes on each (contributor, voted_at).
+pub struct Board {
+    pub ideas: BTreeMap<Uuid, Folded>,
+    votes: BTreeMap<Uuid, Vec<(Uuid, DateTime<Utc>)>>,
+}
+
+impl Board {
+    pub async fn load(ctx: &Ctx, team_id: Uuid) -> Result<Board, ApiError> {
+        let streams = ctx.store.read_team_streams::<IdeaEvent>(team_id).await?;
+        let ideas = streams
+            .iter()
+            .filter_map(|(id, s)| fold(&s.events, s.version).map(|f| (*id, f)))
+            .collect();
+        let mut votes: BTreeMap<Uuid, Vec<(Uuid, DateTime<Utc>)>> = BTreeMap::new();
+        for (idea_id, contributor_id, at) in ctx.store.votes(team_id).await? {
+            votes.entry(idea_id).or_default().push((contributor_id, at));
+        }
+        Ok(Board { ideas, votes })
+    }
+
+    /// The duplicates merged into `id`.
+    fn merged_into(&self, id: Uuid) -> Vec<Uuid> {
+        self.ideas
+            .values()
+            .filter(|f| f.idea.merged_into == Some(id))
+            .map(|f| f.idea.id)
+            .collect()
+    }
+
+    /// The view of one idea at `now`: votes and comments of its duplicates count for it.
+    pub fn view(&self, id: Uuid, now: DateTime<Utc>) -> Option<IdeaView> {
+        let folded = self.ideas.get(&id)?;
+        let merged = self.merged_into(id);
+        let mut voters: BTreeMap<Uuid, DateTime<Utc>> = BTreeMap::new();
+        for idea_id in std::iter::once(id).chain(merged.iter().copied()) {
+            for (contributor, at) in self.votes.get(&idea_id).into_iter().flatten() {
+                // A voter counts once, with their earliest vote.
+                voters
+                    .entry(*contributor)
+                    .and_modify(|t| *t = (*t).min(*at))
+                    .or_insert(*at);
+            }
+        }
+        let score = voters.values().map(|at| decayed(*at, now)).sum();
+        let comment_count = folded.comments.len()
+            + merged
+                .iter()
+                .filter_map(|m| self.ideas.get(m))
+                .map(|f| f.comments.len())
+                .sum::<usize>();
+        let idea = &folded.idea;
+        Some(IdeaView {
+            id,
+            title: idea.title.clone(),
+            body: idea.body.clone(),
+            tags: idea.tags.clone(),
+            channel_ids: idea.channel_ids.clone(),
+            status: idea.status.as_str().to_owned(),
+            author: idea.author.into(),
+            vote_count: voters.len() as i64,
+            comment_count,
+            merged_into: idea.merged_into,
+            merged,
+            submitted_at: folded.submitted_at,
+            score,
+            version: folded.version,
+        })
+    }
+
+    /// The comments shown on `id`: its own and its duplicates', oldest first.
+    pub fn comments(&self, id: Uuid) -> Vec<CommentView> {
+        let mut comments: Vec<CommentView> = std::iter::once(id)
+            .chain(self.merged_into(id))
+            .filter_map(|i| self.ideas.get(&i))
+            .flat_map(|f| {
+                f.comments.iter().cloned().map(move |mut c| {
+                    c.idea_id = f.idea.id;
+                    c
+                })
+            })
+            .collect();
+        comments.sort_by_key(|c| c.at);
+        comments
+    }
+
+    /// Views of the ideas `keep` selects, in `sort` order, as `(cursor key, view)` pairs.
+    pub fn listed(
+        &self,
+        now: DateTime<Utc>,
+        sort: Sort,
+        keep: impl Fn(&Idea) -> bool,
+    ) -> Vec<(String, IdeaView)> {
+        let mut views: Vec<IdeaView> = self
+            .ideas
+            .values()
+            .filter(|f| keep(&f.idea))
+            .filter_map(|f| self.view(f.idea.id, now))
+            .collect();
+        match sort {
+            Sort::New => views.sort_by_key(|v| std::cmp::Reverse(v.id)),
+            Sort::Top => {
+                views.sort_by(|a, b| b.vote_count.cmp(&a.vote_count).then(b.id.cmp(&a.id)))
+            }
+            Sort::Trending => {
+                views.sort_by(|a, b| b.score.total_cmp(&a.score).then(b.id.cmp(&a.id)))
+            }
+        }
+        // The cursor is the rank: lists are read in the order they are served.
+        views
+            .into_iter()
+            .enumerate()
+            .map(|(rank, v)| (format!("{rank:08}"), v))
+            .collect()
+    }
+}
+
+/// A vote's weight `now`: 1 when cast, halving every [`HALF_LIFE_DAYS`].
+pub fn decayed(voted_at: DateTime<Utc>, now: DateTime<Utc>) -> f64 {
+    let age_days = (now - voted_at).num_milliseconds().max(0) as f64 / 86_400_000.0;
+    0.5f64.powf(age_days / HALF_LIFE_DAYS)
+}
+
+/// Whether `stream_id` is one of the team's ideas.
+pub async fn exists(ctx: &Ctx, team_id: Uuid, idea_id: Uuid) -> Result<bool, ApiError> {
+    Ok(!ctx
+        .store
+        .existing_streams(team_id, IdeaEvent::STREAM_TYPE, &[idea_id])
+        .await?
+        .is_empty())
+}
+
+/// The tag filter of lists: ideas with every given tag.
+pub fn has_tags(idea: &Idea, tags: &BTreeSet<String>) -> bool {
+    tags.iter().all(|t| idea.tags.contains(t))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_vote_weighs_one_when_cast_and_halves_every_week() {
+        let now: DateTime<Utc> = "2026-11-22T10:00:00Z".parse().unwrap();
+        assert!((decayed(now, now) - 1.0).abs() < 1e-12);
+        assert!((decayed(now - chrono::Duration::days(7), now) - 0.5).abs() < 1e-12);
+        assert!((decayed(now - chrono::Duration::days(14), now) - 0.25).abs() < 1e-12);
+        assert!(
+            (decayed(now + chrono::Duration::days(1), now) - 1.0).abs() < 1e-12,
+            "no vote weighs more than one"
+        );
+    }
+}

@@ -1,0 +1,367 @@
+//! The public community board of a team, at its slug: contributors get a token, submit
+//! ideas, vote once per idea and comment. Only public boards exist to the public.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, delete, get, post, put, web};
+use chrono::Utc;
+use serde::{Deserialize, Serialize};
+use stride_domain::Actor;
+use stride_domain::idea::{self, Author, IdeaCommand, IdeaContext, IdeaStatus, NewIdea};
+use stride_domain::team::Team;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
+
+use super::ideas::{IdeaDetail, run};
+use super::written;
+use crate::auth::Contributor;
+use crate::commands;
+use crate::error::{ApiError, Problem};
+use crate::extract::{ApiJson, Ctx};
+use crate::ideas::{Board, IdeaView, Sort};
+use crate::page::{self, Page};
+use crate::team_service;
+
+pub fn configure(config: &mut ServiceConfig) {
+    config
+        .service(get_board)
+        .service(join)
+        .service(list)
+        .service(submit)
+        .service(one)
+        .service(vote)
+        .service(unvote)
+        .service(comment);
+}
+
+/// The public board at `slug`: 404 when there is none or it is not public.
+async fn public_board(ctx: &Ctx, slug: &str) -> Result<Team, ApiError> {
+    let team_id = ctx
+        .store
+        .team_by_slug(slug)
+        .await?
+        .ok_or_else(|| ApiError::not_found("board"))?;
+    let (team, _) = team_service::load(&ctx.store, team_id).await?;
+    if team.board.public {
+        Ok(team)
+    } else {
+        Err(ApiError::not_found("board"))
+    }
+}
+
+fn actor(contributor: Contributor) -> Actor {
+    Actor::Contributor {
+        contributor_id: contributor.contributor_id,
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BoardView {
+    pub slug: String,
+    pub name: String,
+    pub accepting_ideas: bool,
+}
+
+/// The board's name and whether it takes ideas.
+#[utoipa::path(tag = "board", responses((status = 200, body = BoardView), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[get("/boards/{slug}")]
+async fn get_board(ctx: Ctx, slug: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let team = public_board(&ctx, &slug).await?;
+    Ok(HttpResponse::Ok().json(BoardView {
+        slug: team.slug,
+        name: team.name,
+        accepting_ideas: team.board.accepting_ideas,
+    }))
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JoinBody {
+    /// Shown with your ideas; kept out of the event log and erasable.
+    pub name: Option<String>,
+    pub email: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ContributorView {
+    pub id: Uuid,
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Joined {
+    pub contributor: ContributorView,
+    pub token: super::teams::TokenView,
+}
+
+/// A contributor token for this board, shown once.
+#[utoipa::path(tag = "board", request_body = JoinBody, responses(
+    (status = 201, body = Joined), (status = 400, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+))]
+#[post("/boards/{slug}/contributors")]
+async fn join(
+    ctx: Ctx,
+    slug: web::Path<String>,
+    body: ApiJson<JoinBody>,
+) -> Result<HttpResponse, ApiError> {
+    let team = public_board(&ctx, &slug).await?;
+    let name = match body.0.name.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(name) => Some(
+            stride_domain::text::title(name, super::teams::PERSON_NAME_MAX)
+                .map_err(|e| ApiError::validation("name", e.to_string()))?,
+        ),
+    };
+    let email = match body.0.email.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(email) => {
+            Some(stride_domain::text::email(email).map_err(|e| ApiError::validation("email", e))?)
+        }
+    };
+    let (record, token) = ctx
+        .store
+        .add_contributor(team.id, name.as_deref(), email.as_deref())
+        .await?;
+    let position = ctx.store.visible_head().await?;
+    let joined = Joined {
+        contributor: ContributorView {
+            id: record.contributor_id,
+            name: record.name,
+        },
+        token: super::teams::TokenView::new(token, record.contributor_id),
+    };
+    Ok(written(StatusCode::CREATED, &joined, None, position))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct BoardQuery {
+    #[serde(default)]
+    pub sort: Sort,
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+    pub min_position: Option<i64>,
+}
+
+/// Public ideas (not declined, not merged), `trending`, `top` or `new`.
+#[utoipa::path(tag = "board", params(BoardQuery), responses(
+    (status = 200, body = Page<IdeaView>), (status = 400, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/boards/{slug}/ideas")]
+async fn list(
+    ctx: Ctx,
+    slug: web::Path<String>,
+    query: web::Query<BoardQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let team = public_board(&ctx, &slug).await?;
+    let limit = page::limit(query.limit)?;
+    let board = Board::load(&ctx, team.id).await?;
+    let listed = board.listed(Utc::now(), query.sort, |i| {
+        i.status != IdeaStatus::Declined && i.merged_into.is_none()
+    });
+    let page = page::paginate(
+        listed,
+        |(key, _)| key.clone(),
+        limit,
+        query.cursor.as_deref(),
+    );
+    Ok(HttpResponse::Ok().json(Page {
+        items: page.items.into_iter().map(|(_, v)| v).collect::<Vec<_>>(),
+        next_cursor: page.next_cursor,
+    }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IdeaBody {
+    pub title: String,
+    pub body: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+}
+
+/// Submits an idea (contributor token); it starts `open`.
+#[utoipa::path(tag = "board", security(("bearer" = [])), request_body = IdeaBody, responses(
+    (status = 201, body = IdeaView), (status = 400, body = Problem, content_type = "application/problem+json"),
+    (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "the board is not taking ideas", body = Problem, content_type = "application/problem+json"),
+))]
+#[post("/boards/{slug}/ideas")]
+async fn submit(
+    ctx: Ctx,
+    contributor: Contributor,
+    slug: web::Path<String>,
+    body: ApiJson<IdeaBody>,
+) -> Result<HttpResponse, ApiError> {
+    let team = public_board(&ctx, &slug).await?;
+    let contributor = contributor.on_board(team.id)?;
+    let body = body.0;
+    let new = NewIdea {
+        idea_id: Uuid::now_v7(),
+        title: body.title,
+        body: body.body,
+        tags: body.tags,
+        channel_ids: Vec::new(),
+        author: Author::Contributor {
+            contributor_id: contributor.contributor_id,
+        },
+    };
+    let context = IdeaContext {
+        accepting_ideas: team.board.accepting_ideas,
+        ..IdeaContext::default()
+    };
+    run(
+        &ctx,
+        actor(contributor),
+        (team.id, new.idea_id),
+        None,
+        IdeaCommand::Submit(new.clone()),
+        context,
+        StatusCode::CREATED,
+    )
+    .await
+}
+
+/// One idea with its comments (its duplicates' too).
+#[utoipa::path(tag = "board", responses((status = 200, body = IdeaDetail), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[get("/boards/{slug}/ideas/{idea_id}")]
+async fn one(ctx: Ctx, path: web::Path<(String, Uuid)>) -> Result<HttpResponse, ApiError> {
+    let (slug, idea_id) = path.into_inner();
+    let team = public_board(&ctx, &slug).await?;
+    let board = Board::load(&ctx, team.id).await?;
+    let view = board
+        .view(idea_id, Utc::now())
+        .ok_or_else(|| ApiError::not_found("idea"))?;
+    let history = board
+        .ideas
+        .get(&idea_id)
+        .map(|f| f.history.clone())
+        .unwrap_or_default();
+    Ok(HttpResponse::Ok().json(IdeaDetail {
+        idea: view,
+        history,
+        comments: board.comments(idea_id),
+    }))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VoteView {
+    pub idea_id: Uuid,
+    /// Whether the caller's vote is on the idea now.
+    pub voted: bool,
+    pub vote_count: i64,
+}
+
+/// The idea a vote may go to: one of the board's ideas, not merged away.
+async fn votable(ctx: &Ctx, team_id: Uuid, idea_id: Uuid) -> Result<(), ApiError> {
+    let state = commands::load(&ctx.store, team_id, idea_id, &idea::apply)
+        .await?
+        .state
+        .ok_or_else(|| ApiError::not_found("idea"))?;
+    match state.merged_into {
+        Some(into) => Err(stride_domain::idea::IdeaError::Merged(into).into()),
+        None => Ok(()),
+    }
+}
+
+async fn cast(
+    ctx: Ctx,
+    contributor: Contributor,
+    slug: &str,
+    idea_id: Uuid,
+    up: bool,
+) -> Result<HttpResponse, ApiError> {
+    let team = public_board(&ctx, slug).await?;
+    let contributor = contributor.on_board(team.id)?;
+    votable(&ctx, team.id, idea_id).await?;
+    let metadata = commands::metadata(&ctx, actor(contributor));
+    let outcome = ctx
+        .store
+        .vote(team.id, idea_id, contributor.contributor_id, up, &metadata)
+        .await?;
+    let vote_count = ctx.store.vote_count(team.id, &[idea_id]).await?;
+    Ok(written(
+        StatusCode::OK,
+        &VoteView {
+            idea_id,
+            voted: up,
+            vote_count,
+        },
+        None,
+        outcome.position,
+    ))
+}
+
+/// Votes for an idea: once per contributor; voting again changes nothing.
+#[utoipa::path(tag = "board", security(("bearer" = [])), responses(
+    (status = 200, body = VoteView), (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "merged into another idea", body = Problem, content_type = "application/problem+json"),
+))]
+#[put("/boards/{slug}/ideas/{idea_id}/vote")]
+async fn vote(
+    ctx: Ctx,
+    contributor: Contributor,
+    path: web::Path<(String, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    let (slug, idea_id) = path.into_inner();
+    cast(ctx, contributor, &slug, idea_id, true).await
+}
+
+/// Withdraws the caller's vote; withdrawing again changes nothing.
+#[utoipa::path(tag = "board", security(("bearer" = [])), responses(
+    (status = 200, body = VoteView), (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+))]
+#[delete("/boards/{slug}/ideas/{idea_id}/vote")]
+async fn unvote(
+    ctx: Ctx,
+    contributor: Contributor,
+    path: web::Path<(String, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    let (slug, idea_id) = path.into_inner();
+    cast(ctx, contributor, &slug, idea_id, false).await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CommentBody {
+    pub body: String,
+}
+
+/// Comments on an idea (contributor token).
+#[utoipa::path(tag = "board", security(("bearer" = [])), request_body = CommentBody, responses(
+    (status = 201, body = IdeaView), (status = 400, body = Problem, content_type = "application/problem+json"),
+    (status = 401, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 409, body = Problem, content_type = "application/problem+json"),
+))]
+#[post("/boards/{slug}/ideas/{idea_id}/comments")]
+async fn comment(
+    ctx: Ctx,
+    contributor: Contributor,
+    path: web::Path<(String, Uuid)>,
+    body: ApiJson<CommentBody>,
+) -> Result<HttpResponse, ApiError> {
+    let (slug, idea_id) = path.into_inner();
+    let team = public_board(&ctx, &slug).await?;
+    let contributor = contributor.on_board(team.id)?;
+    let command = IdeaCommand::Comment {
+        comment_id: Uuid::now_v7(),
+        body: body.0.body,
+        author: Author::Contributor {
+            contributor_id: contributor.contributor_id,
+        },
+    };
+    run(
+        &ctx,
+        actor(contributor),
+        (team.id, idea_id),
+        None,
+        command,
+        IdeaContext::default(),
+        StatusCode::CREATED,
+    )
+    .await
+}

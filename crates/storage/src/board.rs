@@ -1,0 +1,220 @@
+//! The community board's storage: contributors (personal data, erasable) with their tokens,
+//! and votes, recorded once per contributor per idea in one transaction with their events.
+
+use chrono::{DateTime, Utc};
+use stride_domain::vote::VoteEvent;
+use uuid::Uuid;
+
+use crate::tokens::{NewToken, hash};
+use crate::{AppendError, AppendRequest, ExpectedVersion, Metadata, Store, StoreError};
+
+/// Prefix of contributor tokens, so that they never pass for a member's.
+pub const CONTRIBUTOR_PREFIX: &str = "stridec_";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContributorRecord {
+    pub contributor_id: Uuid,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub joined_at: DateTime<Utc>,
+}
+
+/// Who a contributor token speaks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ContributorToken {
+    pub team_id: Uuid,
+    pub contributor_id: Uuid,
+}
+
+/// Whether a vote (or its withdrawal) changed anything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VoteOutcome {
+    pub changed: bool,
+    pub position: i64,
+}
+
+const INSERT_CONTRIBUTOR: &str = "INSERT INTO contributors (team_id, contributor_id, name, email) VALUES ($1, $2, $3, $4) RETURNING joined_at";
+const INSERT_TOKEN: &str = "INSERT INTO contributor_tokens (team_id, token_id, contributor_id, hash) VALUES ($1, $2, $3, $4)";
+const AUTHENTICATE: &str = "SELECT team_id, contributor_id FROM contributor_tokens WHERE hash = $1";
+const VOTE: &str = "INSERT INTO idea_votes (team_id, idea_id, contributor_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING 1";
+const WITHDRAW: &str = "DELETE FROM idea_votes WHERE team_id = $1 AND idea_id = $2 AND contributor_id = $3 RETURNING 1";
+
+/// The stream of an idea's votes: apart from the idea's own, so that votes never wait for
+/// or conflict with its version.
+pub fn votes_stream(idea_id: Uuid) -> Uuid {
+    Uuid::new_v5(&idea_id, b"votes")
+}
+
+impl Store {
+    /// Registers a contributor on a team's board with a first token (shown once).
+    pub async fn add_contributor(
+        &self,
+        team_id: Uuid,
+        name: Option<&str>,
+        email: Option<&str>,
+    ) -> Result<(ContributorRecord, NewToken), StoreError> {
+        let contributor_id = Uuid::now_v7();
+        let mut token = NewToken::generate();
+        token.secret = token
+            .secret
+            .replacen(crate::tokens::PREFIX, CONTRIBUTOR_PREFIX, 1);
+        token.hash = hash(&token.secret);
+        let mut client = self.pool().get().await?;
+        let tx = client.transaction().await?;
+        let row = tx
+            .query_one(
+                INSERT_CONTRIBUTOR,
+                &[&team_id, &contributor_id, &name, &email],
+            )
+            .await?;
+        tx.execute(
+            INSERT_TOKEN,
+            &[&team_id, &token.token_id, &contributor_id, &token.hash],
+        )
+        .await?;
+        tx.commit().await?;
+        let record = ContributorRecord {
+            contributor_id,
+            name: name.map(str::to_owned),
+            email: email.map(str::to_owned),
+            joined_at: row.try_get(0)?,
+        };
+        Ok((record, token))
+    }
+
+    /// The team whose board lives at `slug`.
+    pub async fn team_by_slug(&self, slug: &str) -> Result<Option<Uuid>, StoreError> {
+        let client = self.pool().get().await?;
+        let statement = client
+            .prepare_cached("SELECT team_id FROM unique_claims WHERE scope = 'slug' AND value = $1")
+            .await?;
+        let row = client.query_opt(&statement, &[&slug]).await?;
+        Ok(row.map(|r| r.try_get(0)).transpose()?)
+    }
+
+    pub async fn authenticate_contributor(
+        &self,
+        secret: &str,
+    ) -> Result<Option<ContributorToken>, StoreError> {
+        if !secret.starts_with(CONTRIBUTOR_PREFIX) {
+            return Ok(None);
+        }
+        let client = self.pool().get().await?;
+        let statement = client.prepare_cached(AUTHENTICATE).await?;
+        let row = client.query_opt(&statement, &[&hash(secret)]).await?;
+        row.map(|row| {
+            Ok(ContributorToken {
+                team_id: row.try_get(0)?,
+                contributor_id: row.try_get(1)?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Votes for an idea, or withdraws the vote: a repeat changes nothing and writes nothing.
+    pub async fn vote(
+        &self,
+        team_id: Uuid,
+        idea_id: Uuid,
+        contributor_id: Uuid,
+        up: bool,
+        metadata: &Metadata,
+    ) -> Result<VoteOutcome, AppendError> {
+        match self
+            .vote_once(team_id, idea_id, contributor_id, up, metadata)
+            .await
+        {
+            // The first votes of an idea racing to create its votes stream: the loser's
+            // transaction rolled back whole, and the stream exists now.
+            Err(AppendError::Conflict { .. }) => {
+                self.vote_once(team_id, idea_id, contributor_id, up, metadata)
+                    .await
+            }
+            other => other,
+        }
+    }
+
+    async fn vote_once(
+        &self,
+        team_id: Uuid,
+        idea_id: Uuid,
+        contributor_id: Uuid,
+        up: bool,
+        metadata: &Metadata,
+    ) -> Result<VoteOutcome, AppendError> {
+        let mut client = self.pool().get().await?;
+        let tx = client.transaction().await?;
+        let statement = tx.prepare_cached(if up { VOTE } else { WITHDRAW }).await?;
+        let changed = tx
+            .query_opt(&statement, &[&team_id, &idea_id, &contributor_id])
+            .await?
+            .is_some();
+        if !changed {
+            tx.rollback().await?;
+            return Ok(VoteOutcome {
+                changed: false,
+                position: self.visible_head().await?,
+            });
+        }
+        let event = if up {
+            VoteEvent::IdeaVoted {
+                idea_id,
+                contributor_id,
+            }
+        } else {
+            VoteEvent::IdeaVoteWithdrawn {
+                idea_id,
+                contributor_id,
+            }
+        };
+        let request = AppendRequest::new(
+            team_id,
+            votes_stream(idea_id),
+            ExpectedVersion::Any,
+            &[event],
+            metadata.clone(),
+        )?;
+        let outcome = crate::append::append_in(&tx, std::slice::from_ref(&request)).await?;
+        let position = match outcome.into_iter().next() {
+            Some(Ok(appended)) => appended.position,
+            Some(Err(error)) => return Err(error),
+            None => 0,
+        };
+        tx.commit().await?;
+        Ok(VoteOutcome {
+            changed: true,
+            position,
+        })
+    }
+
+    /// Every current vote of the team: (idea, contributor, when).
+    pub async fn votes(
+        &self,
+        team_id: Uuid,
+    ) -> Result<Vec<(Uuid, Uuid, DateTime<Utc>)>, StoreError> {
+        let client = self.pool().get().await?;
+        let statement = client
+            .prepare_cached(
+                "SELECT idea_id, contributor_id, voted_at FROM idea_votes WHERE team_id = $1",
+            )
+            .await?;
+        let rows = client.query(&statement, &[&team_id]).await?;
+        Ok(rows
+            .iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+            .collect::<Result<_, tokio_postgres::Error>>()?)
+    }
+
+    /// How many distinct contributors voted for any of `idea_ids` (an idea and the ideas
+    /// merged into it: each voter counts once).
+    pub async fn vote_count(&self, team_id: Uuid, idea_ids: &[Uuid]) -> Result<i64, StoreError> {
+        let client = self.pool().get().await?;
+        let statement = client
+            .prepare_cached("SELECT count(DISTINCT contributor_id) FROM idea_votes WHERE team_id = $1 AND idea_id = ANY($2)")
+            .await?;
+        Ok(client
+            .query_one(&statement, &[&team_id, &idea_ids])
+            .await?
+            .try_get(0)?)
+    }
+}

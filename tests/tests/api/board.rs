@@ -1,0 +1,605 @@
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use stride_tests::{Team, TestApp, assert_problem, fields};
+
+async fn join(app: &TestApp, slug: &str, name: &str) -> String {
+    let response = app
+        .http
+        .post(app.url(&format!("/v1/boards/{slug}/contributors")))
+        .json(&json!({ "name": name }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let body: Value = response.json().await.unwrap();
+    body["token"]["secret"].as_str().unwrap().to_owned()
+}
+
+async fn submit(app: &TestApp, slug: &str, token: &str, title: &str) -> Value {
+    let response = app
+        .post(
+            &format!("/v1/boards/{slug}/ideas"),
+            token,
+            json!({ "title": title }),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    response.json().await.unwrap()
+}
+
+async fn vote(app: &TestApp, slug: &str, idea: &Value, token: &str) -> Value {
+    let path = format!(
+        "/v1/boards/{slug}/ideas/{}/vote",
+        idea["id"].as_str().unwrap()
+    );
+    let response = app
+        .request(Method::PUT, &path, Some(token))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json().await.unwrap()
+}
+
+async fn public_titles(app: &TestApp, slug: &str, sort: &str) -> Vec<String> {
+    let page: Value = app
+        .http
+        .get(app.url(&format!("/v1/boards/{slug}/ideas?sort={sort}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["title"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn fans_join_submit_vote_once_and_comment() {
+    let app = TestApp::spawn().await;
+    app.sign_up("acme").await;
+    let board: Value = app
+        .http
+        .get(app.url("/v1/boards/acme"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        board,
+        json!({ "slug": "acme", "name": "Team acme", "accepting_ideas": true })
+    );
+    let fan = join(&app, "acme", "Fan").await;
+    let idea = submit(&app, "acme", &fan, "  Behind the roast <b>video</b>  ").await;
+    assert_eq!(
+        (idea["status"].as_str(), idea["title"].as_str()),
+        (Some("open"), Some("Behind the roast <b>video</b>")),
+        "trimmed, and HTML kept as text"
+    );
+
+    assert_eq!(vote(&app, "acme", &idea, &fan).await["vote_count"], 1);
+    assert_eq!(
+        vote(&app, "acme", &idea, &fan).await["vote_count"],
+        1,
+        "voting again is a no-op"
+    );
+    let path = format!("/v1/boards/acme/ideas/{}", idea["id"].as_str().unwrap());
+    let withdrawn: Value = app
+        .request(Method::DELETE, &format!("{path}/vote"), Some(&fan))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            withdrawn["voted"].as_bool(),
+            withdrawn["vote_count"].as_i64()
+        ),
+        (Some(false), Some(0))
+    );
+
+    let commented = app
+        .post(
+            &format!("{path}/comments"),
+            &fan,
+            json!({ "body": "With music please" }),
+        )
+        .await;
+    assert_eq!(commented.status(), StatusCode::CREATED);
+    let detail: Value = app
+        .http
+        .get(app.url(&path))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(detail["comments"][0]["body"], "With music please");
+    assert_eq!(detail["comment_count"], 1);
+
+    let client = app.db.connect().await.unwrap();
+    let kinds: Vec<String> = client
+        .query(
+            "SELECT event_type FROM events WHERE event_type LIKE 'Idea%' ORDER BY position",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            "IdeaSubmitted",
+            "IdeaVoted",
+            "IdeaVoteWithdrawn",
+            "IdeaCommented"
+        ]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_vote_storm_counts_every_voter_exactly_once_and_refuses_none() {
+    let app = TestApp::spawn().await;
+    app.sign_up("acme").await;
+    let author = join(&app, "acme", "Author").await;
+    let idea = submit(&app, "acme", &author, "Hot idea").await;
+    let mut tokens = Vec::new();
+    for i in 0..200 {
+        tokens.push(join(&app, "acme", &format!("Fan {i}")).await);
+    }
+    let path = format!(
+        "/v1/boards/acme/ideas/{}/vote",
+        idea["id"].as_str().unwrap()
+    );
+    let votes: Vec<_> = tokens
+        .iter()
+        .map(|token| app.request(Method::PUT, &path, Some(token)).send())
+        .collect();
+    for response in futures_util::future::join_all(votes).await {
+        let response = response.unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::OK,
+            "{:?}",
+            response.text().await
+        );
+    }
+    let detail: Value = app
+        .http
+        .get(app.url(&format!(
+            "/v1/boards/acme/ideas/{}",
+            idea["id"].as_str().unwrap()
+        )))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(detail["vote_count"], 200);
+    let client = app.db.connect().await.unwrap();
+    let events: i64 = client
+        .query_one(
+            "SELECT count(*) FROM events WHERE event_type = 'IdeaVoted'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(events, 200);
+}
+
+#[tokio::test]
+async fn tokens_stay_on_their_side() {
+    let app = TestApp::spawn().await;
+    let team = app.sign_up("acme").await;
+    app.sign_up("other").await;
+    let fan = join(&app, "acme", "Fan").await;
+    let idea = submit(&app, "acme", &fan, "Idea").await;
+    // A member token cannot write on the board...
+    assert_problem(
+        app.post(
+            "/v1/boards/acme/ideas",
+            &team.owner_token,
+            json!({ "title": "x" }),
+        )
+        .await,
+        403,
+        "forbidden",
+    )
+    .await;
+    let vote_path = format!(
+        "/v1/boards/acme/ideas/{}/vote",
+        idea["id"].as_str().unwrap()
+    );
+    assert_problem(
+        app.request(Method::PUT, &vote_path, Some(&team.owner_token))
+            .send()
+            .await
+            .unwrap(),
+        403,
+        "forbidden",
+    )
+    .await;
+    // ...a contributor token is no key to team routes...
+    assert_problem(
+        app.get(&format!("/v1/teams/{}", team.id), &fan).await,
+        401,
+        "unauthorized",
+    )
+    .await;
+    assert_problem(
+        app.get(&format!("/v1/teams/{}/ideas", team.id), &fan).await,
+        401,
+        "unauthorized",
+    )
+    .await;
+    // ...nor to another board, and no token is no vote.
+    assert_problem(
+        app.post("/v1/boards/other/ideas", &fan, json!({ "title": "x" }))
+            .await,
+        403,
+        "forbidden",
+    )
+    .await;
+    assert_problem(
+        app.request(Method::PUT, &vote_path, None)
+            .send()
+            .await
+            .unwrap(),
+        401,
+        "unauthorized",
+    )
+    .await;
+    assert_problem(
+        app.request(Method::PUT, &vote_path, Some("stridec_nope"))
+            .send()
+            .await
+            .unwrap(),
+        401,
+        "unauthorized",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn closed_and_private_boards() {
+    let app = TestApp::spawn().await;
+    let team = app.sign_up("acme").await;
+    let fan = join(&app, "acme", "Fan").await;
+    app.patch(
+        &format!("/v1/teams/{}", team.id),
+        &team.owner_token,
+        json!({ "board": { "accepting_ideas": false } }),
+    )
+    .await;
+    assert_problem(
+        app.post("/v1/boards/acme/ideas", &fan, json!({ "title": "x" }))
+            .await,
+        409,
+        "board_closed",
+    )
+    .await;
+    let own = app
+        .post(
+            &format!("/v1/teams/{}/ideas", team.id),
+            &team.owner_token,
+            json!({ "title": "Ours" }),
+        )
+        .await;
+    assert_eq!(
+        own.status(),
+        StatusCode::CREATED,
+        "members still add their own"
+    );
+    app.patch(
+        &format!("/v1/teams/{}", team.id),
+        &team.owner_token,
+        json!({ "board": { "public": false } }),
+    )
+    .await;
+    assert_problem(
+        app.http
+            .get(app.url("/v1/boards/acme"))
+            .send()
+            .await
+            .unwrap(),
+        404,
+        "not_found",
+    )
+    .await;
+    assert_problem(
+        app.http
+            .get(app.url("/v1/boards/acme/ideas"))
+            .send()
+            .await
+            .unwrap(),
+        404,
+        "not_found",
+    )
+    .await;
+    assert_problem(
+        app.http
+            .post(app.url("/v1/boards/acme/contributors"))
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap(),
+        404,
+        "not_found",
+    )
+    .await;
+    assert_problem(
+        app.http
+            .get(app.url("/v1/boards/nobody"))
+            .send()
+            .await
+            .unwrap(),
+        404,
+        "not_found",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn ideas_and_comments_are_checked_by_field() {
+    let app = TestApp::spawn().await;
+    app.sign_up("acme").await;
+    let fan = join(&app, "acme", "Fan").await;
+    for (body, field) in [
+        (json!({ "title": "bell\u{7}" }), "title"),
+        (json!({ "title": " " }), "title"),
+        (json!({ "title": "t".repeat(201) }), "title"),
+        (json!({ "title": "x", "body": "b".repeat(10_001) }), "body"),
+        (json!({ "title": "x", "tags": ["not a tag"] }), "tags"),
+        (json!({ "title": "x", "channel_ids": [] }), "channel_ids"),
+    ] {
+        let problem = assert_problem(
+            app.post("/v1/boards/acme/ideas", &fan, body.clone()).await,
+            400,
+            "validation_failed",
+        )
+        .await;
+        assert_eq!(fields(&problem), vec![field.to_owned()], "{body}");
+    }
+    let idea = submit(&app, "acme", &fan, "Fine").await;
+    let comments = format!(
+        "/v1/boards/acme/ideas/{}/comments",
+        idea["id"].as_str().unwrap()
+    );
+    assert_problem(
+        app.post(&comments, &fan, json!({ "body": "" })).await,
+        400,
+        "validation_failed",
+    )
+    .await;
+    assert_problem(
+        app.post(
+            "/v1/boards/acme/ideas/01a20000-0000-7000-8000-000000000000/comments",
+            &fan,
+            json!({ "body": "hi" }),
+        )
+        .await,
+        404,
+        "not_found",
+    )
+    .await;
+    let bad_join = app
+        .http
+        .post(app.url("/v1/boards/acme/contributors"))
+        .json(&json!({ "email": "nope" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        fields(&assert_problem(bad_join, 400, "validation_failed").await),
+        vec!["email".to_owned()]
+    );
+}
+
+async fn team_post(app: &TestApp, team: &Team, path: &str, body: Value) -> Value {
+    let response = app
+        .post(
+            &format!("/v1/teams/{}/ideas/{path}", team.id),
+            &team.owner_token,
+            body,
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK, "{path}");
+    response.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn moderation_keeps_its_history_and_declined_ideas_leave_the_board() {
+    let app = TestApp::spawn().await;
+    let team = app.sign_up("acme").await;
+    let fan = join(&app, "acme", "Fan").await;
+    let idea = submit(&app, "acme", &fan, "Maybe").await;
+    let id = idea["id"].as_str().unwrap();
+    team_post(
+        &app,
+        &team,
+        &format!("{id}/status"),
+        json!({ "status": "under_review", "reason": "looking" }),
+    )
+    .await;
+    let declined = team_post(
+        &app,
+        &team,
+        &format!("{id}/status"),
+        json!({ "status": "declined", "reason": "off brand" }),
+    )
+    .await;
+    assert_eq!(declined["status"], "declined");
+    let detail: Value = app
+        .get(
+            &format!("/v1/teams/{}/ideas/{id}", team.id),
+            &team.owner_token,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let history: Vec<(String, String)> = detail["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            (
+                h["status"].as_str().unwrap().to_owned(),
+                h["reason"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        history,
+        vec![
+            ("under_review".to_owned(), "looking".to_owned()),
+            ("declined".to_owned(), "off brand".to_owned())
+        ]
+    );
+    assert_eq!(detail["history"][0]["by"], team.owner_id.to_string());
+    assert!(public_titles(&app, "acme", "new").await.is_empty());
+    let used = app
+        .post(
+            &format!("/v1/teams/{}/ideas/{id}/status", team.id),
+            &team.owner_token,
+            json!({ "status": "used" }),
+        )
+        .await;
+    assert_problem(used, 400, "validation_failed").await;
+    let (_, viewer) = app.add_member(&team, "viewer").await;
+    assert_problem(
+        app.post(
+            &format!("/v1/teams/{}/ideas/{id}/status", team.id),
+            &viewer,
+            json!({ "status": "open" }),
+        )
+        .await,
+        403,
+        "forbidden",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn merge_counts_each_voter_once_and_unmerge_restores_both_ideas() {
+    let app = TestApp::spawn().await;
+    let team = app.sign_up("acme").await;
+    let (x, y, z, w) = (
+        join(&app, "acme", "x").await,
+        join(&app, "acme", "y").await,
+        join(&app, "acme", "z").await,
+        join(&app, "acme", "w").await,
+    );
+    let a = submit(&app, "acme", &x, "Roast day video").await;
+    let b = submit(&app, "acme", &z, "Video of roasting").await;
+    for token in [&x, &y] {
+        vote(&app, "acme", &a, token).await;
+    }
+    for token in [&y, &z] {
+        vote(&app, "acme", &b, token).await;
+    }
+    let b_id = b["id"].as_str().unwrap();
+    app.post(
+        &format!("/v1/boards/acme/ideas/{b_id}/comments"),
+        &z,
+        json!({ "body": "same idea as A?" }),
+    )
+    .await;
+
+    let merged = team_post(
+        &app,
+        &team,
+        &format!("{b_id}/merge"),
+        json!({ "into": a["id"] }),
+    )
+    .await;
+    assert_eq!(merged["merged_into"], a["id"]);
+    let a_path = format!("/v1/boards/acme/ideas/{}", a["id"].as_str().unwrap());
+    let a_view: Value = app
+        .http
+        .get(app.url(&a_path))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(a_view["vote_count"], 3, "x, y and z, y once");
+    assert_eq!(a_view["comments"][0]["body"], "same idea as A?");
+    assert_eq!(
+        public_titles(&app, "acme", "top").await,
+        vec!["Roast day video"]
+    );
+    let on_merged = app
+        .request(
+            Method::PUT,
+            &format!("/v1/boards/acme/ideas/{b_id}/vote"),
+            Some(&w),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_problem(on_merged, 409, "idea_merged").await;
+    vote(&app, "acme", &a, &w).await;
+
+    team_post(&app, &team, &format!("{b_id}/unmerge"), json!({})).await;
+    let a_view: Value = app
+        .http
+        .get(app.url(&a_path))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let b_view: Value = app
+        .http
+        .get(app.url(&format!("/v1/boards/acme/ideas/{b_id}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (a_view["vote_count"].as_i64(), b_view["vote_count"].as_i64()),
+        (Some(3), Some(2)),
+        "x, y, w on A; y, z on B"
+    );
+    assert!(a_view["comments"].as_array().unwrap().is_empty());
+    assert!(b_view["merged_into"].is_null());
+    assert_eq!(
+        public_titles(&app, "acme", "top").await,
+        vec!["Roast day video", "Video of roasting"]
+    );
+    let again = app
+        .post(
+            &format!("/v1/teams/{}/ideas/{b_id}/unmerge", team.id),
+            &team.owner_token,
+            json!({}),
+        )
+        .await;
+    assert_problem(again, 409, "not_merged").await;
+    let into_self = app
+        .post(
+            &format!("/v1/teams/{}/ideas/{b_id}/merge", team.id),
+            &team.owner_token,
+            json!({ "into": b_id }),
+        )
+        .await;
+    assert_problem(into_self, 400, "validation_failed").await;
+}
