@@ -39,6 +39,14 @@ const AUTHENTICATE: &str = "SELECT team_id, contributor_id FROM contributor_toke
 const VOTE: &str = "INSERT INTO idea_votes (team_id, idea_id, contributor_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING 1";
 const WITHDRAW: &str = "DELETE FROM idea_votes WHERE team_id = $1 AND idea_id = $2 AND contributor_id = $3 RETURNING 1";
 
+const SIMILAR: &str = "SELECT stream_id, similarity(data->>'title', $2) AS alike FROM events \
+     WHERE team_id = $1 AND event_type = 'IdeaSubmitted' AND (data->>'title') % $2 \
+     ORDER BY alike DESC, stream_id LIMIT $3";
+const ERASE: &str = "UPDATE contributors SET name = NULL, email = NULL, erased_at = coalesce(erased_at, now()) \
+     WHERE team_id = $1 AND contributor_id = $2";
+const FORGET_RESPONSES: &str =
+    "DELETE FROM idempotency_keys WHERE position(convert_to($1, 'UTF8') in body) > 0";
+
 /// The stream of an idea's votes: apart from the idea's own, so that votes never wait for
 /// or conflict with its version.
 pub fn votes_stream(idea_id: Uuid) -> Uuid {
@@ -203,6 +211,41 @@ impl Store {
             .iter()
             .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
             .collect::<Result<_, tokio_postgres::Error>>()?)
+    }
+
+    /// Ideas whose titles look like `title`, most alike first, at most `limit`.
+    pub async fn similar_titles(
+        &self,
+        team_id: Uuid,
+        title: &str,
+        limit: i64,
+    ) -> Result<Vec<(Uuid, f32)>, StoreError> {
+        let client = self.pool().get().await?;
+        let statement = client.prepare_cached(SIMILAR).await?;
+        let rows = client
+            .query(&statement, &[&team_id, &title, &limit])
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect::<Result<_, tokio_postgres::Error>>()?)
+    }
+
+    /// Erases a contributor's name and e-mail address everywhere Stride kept them: their
+    /// ideas and votes stay, anonymous. Returns whether the contributor exists.
+    pub async fn erase_contributor(
+        &self,
+        team_id: Uuid,
+        contributor_id: Uuid,
+    ) -> Result<bool, StoreError> {
+        let mut client = self.pool().get().await?;
+        let tx = client.transaction().await?;
+        let found = tx.execute(ERASE, &[&team_id, &contributor_id]).await? > 0;
+        // Replayable responses (the sign-up answer with the name) go too.
+        tx.execute(FORGET_RESPONSES, &[&contributor_id.to_string()])
+            .await?;
+        tx.commit().await?;
+        Ok(found)
     }
 
     /// How many distinct contributors voted for any of `idea_ids` (an idea and the ideas

@@ -603,3 +603,195 @@ async fn merge_counts_each_voter_once_and_unmerge_restores_both_ideas() {
         .await;
     assert_problem(into_self, 400, "validation_failed").await;
 }
+
+#[tokio::test]
+async fn similar_titles_point_fans_at_open_ideas_that_exist() {
+    let app = TestApp::spawn().await;
+    let team = app.sign_up("acme").await;
+    let fan = join(&app, "acme", "Fan").await;
+    let roast = submit(&app, "acme", &fan, "Behind the scenes roasting video").await;
+    submit(&app, "acme", &fan, "Latte art contest").await;
+    let declined = submit(&app, "acme", &fan, "Behind the scenes roasting photos").await;
+    app.post(
+        &format!(
+            "/v1/teams/{}/ideas/{}/status",
+            team.id,
+            declined["id"].as_str().unwrap()
+        ),
+        &team.owner_token,
+        json!({ "status": "declined" }),
+    )
+    .await;
+    let found: Value = app
+        .http
+        .get(
+            app.url("/v1/boards/acme/ideas/similar?title=roasting%20video%20behind%20the%20scenes"),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let ids: Vec<&str> = found
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        vec![roast["id"].as_str().unwrap()],
+        "the open look-alike only"
+    );
+    assert_problem(
+        app.http
+            .get(app.url("/v1/boards/acme/ideas/similar?title="))
+            .send()
+            .await
+            .unwrap(),
+        400,
+        "validation_failed",
+    )
+    .await;
+    assert_problem(
+        app.http
+            .get(app.url("/v1/boards/acme/ideas/similar"))
+            .send()
+            .await
+            .unwrap(),
+        400,
+        "validation_failed",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn erasure_removes_a_contributors_name_and_email_everywhere_but_keeps_their_ideas_and_votes()
+{
+    let app = TestApp::spawn().await;
+    let team = app.sign_up("acme").await;
+    let (name, email) = ("Zelda Quux", "zelda.quux@example.com");
+    let joined = app
+        .http
+        .post(app.url("/v1/boards/acme/contributors"))
+        .header("idempotency-key", "join-1")
+        .json(&json!({ "name": name, "email": email }))
+        .send()
+        .await
+        .unwrap();
+    let joined: Value = joined.json().await.unwrap();
+    let (contributor, token) = (
+        joined["contributor"]["id"].as_str().unwrap().to_owned(),
+        joined["token"]["secret"].as_str().unwrap().to_owned(),
+    );
+    let idea = submit(&app, "acme", &token, "Zelda's idea").await;
+    vote(&app, "acme", &idea, &token).await;
+
+    let path = format!(
+        "/v1/teams/{}/contributors/{contributor}/personal-data",
+        team.id
+    );
+    let (_, member) = app.add_member(&team, "member").await;
+    assert_problem(app.delete(&path, &member).await, 403, "forbidden").await;
+    let other = app.sign_up("other").await;
+    assert_problem(
+        app.delete(
+            &format!(
+                "/v1/teams/{}/contributors/{contributor}/personal-data",
+                other.id
+            ),
+            &other.owner_token,
+        )
+        .await,
+        404,
+        "not_found",
+    )
+    .await;
+    assert_eq!(
+        app.delete(&path, &team.owner_token).await.status(),
+        StatusCode::NO_CONTENT
+    );
+    assert_problem(
+        app.delete(
+            &format!(
+                "/v1/teams/{}/contributors/{}/personal-data",
+                team.id, team.owner_id
+            ),
+            &team.owner_token,
+        )
+        .await,
+        404,
+        "not_found",
+    )
+    .await;
+
+    // No table holds them any more...
+    let client = app.db.connect().await.unwrap();
+    let tables: Vec<String> = client
+        .query("SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert!(
+        tables.contains(&"contributors".to_owned())
+            && tables.contains(&"idempotency_keys".to_owned())
+    );
+    for table in tables {
+        let rows: Vec<String> = client
+            .query(&format!("SELECT t::text FROM {table} t"), &[])
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        for row in rows {
+            assert!(
+                !row.contains(name) && !row.contains(email) && !row.contains("Zelda Quux"),
+                "{table} still holds it: {row}"
+            );
+        }
+    }
+    // ...no response shows them, not even a replay of the sign-up...
+    let replay = app
+        .http
+        .post(app.url("/v1/boards/acme/contributors"))
+        .header("idempotency-key", "join-1")
+        .json(&json!({ "name": name, "email": email }))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        replay.headers().get("idempotent-replayed").is_none(),
+        "the stored answer was forgotten"
+    );
+    let listed = app
+        .http
+        .get(app.url("/v1/boards/acme/ideas"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!listed.contains(name) && !listed.contains(email));
+    // ...and the idea and its vote stay.
+    let detail: Value = app
+        .http
+        .get(app.url(&format!(
+            "/v1/boards/acme/ideas/{}",
+            idea["id"].as_str().unwrap()
+        )))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (detail["title"].as_str(), detail["vote_count"].as_i64()),
+        (Some("Zelda's idea"), Some(1))
+    );
+}

@@ -28,6 +28,7 @@ pub fn configure(config: &mut ServiceConfig) {
         .service(join)
         .service(list)
         .service(submit)
+        .service(similar)
         .service(one)
         .service(vote)
         .service(unvote)
@@ -222,6 +223,40 @@ async fn submit(
         StatusCode::CREATED,
     )
     .await
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct SimilarQuery {
+    /// The title a fan is about to submit.
+    pub title: String,
+}
+
+/// Up to 5 open ideas like this title (trigram similarity), so a fan votes instead of
+/// posting a duplicate.
+#[utoipa::path(tag = "board", params(SimilarQuery), responses(
+    (status = 200, body = Vec<IdeaView>), (status = 400, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/boards/{slug}/ideas/similar")]
+async fn similar(
+    ctx: Ctx,
+    slug: web::Path<String>,
+    query: web::Query<SimilarQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let team = public_board(&ctx, &slug).await?;
+    let title = stride_domain::text::title(&query.title, idea::TITLE_MAX)
+        .map_err(|e| ApiError::validation("title", e.to_string()))?;
+    let candidates = ctx.store.similar_titles(team.id, &title, 50).await?;
+    let board = Board::load(&ctx, team.id).await?;
+    let now = Utc::now();
+    let views: Vec<IdeaView> = candidates
+        .into_iter()
+        .filter_map(|(id, _)| board.view(id, now))
+        .filter(|v| v.status == IdeaStatus::Open.as_str() && v.merged_into.is_none())
+        .take(5)
+        .collect();
+    Ok(HttpResponse::Ok().json(views))
 }
 
 /// One idea with its comments (its duplicates' too).

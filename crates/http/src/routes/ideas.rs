@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use stride_domain::channel::ChannelEvent;
@@ -28,7 +28,8 @@ pub fn configure(config: &mut ServiceConfig) {
         .service(get_idea)
         .service(change_status)
         .service(merge)
-        .service(unmerge);
+        .service(unmerge)
+        .service(erase);
 }
 
 impl From<IdeaError> for ApiError {
@@ -356,4 +357,31 @@ async fn unmerge(
         StatusCode::OK,
     )
     .await
+}
+
+/// Erases a contributor's name and e-mail address (owners and admins): their ideas and
+/// votes stay, anonymous.
+#[utoipa::path(tag = "ideas", security(("bearer" = [])), responses(
+    (status = 204), (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+))]
+#[delete("/teams/{team_id}/contributors/{contributor_id}/personal-data")]
+async fn erase(
+    ctx: Ctx,
+    caller: Caller,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    let (team_id, contributor_id) = path.into_inner();
+    let caller = caller.in_team(team_id)?.may_administer()?.clone();
+    if !ctx
+        .store
+        .erase_contributor(caller.team_id, contributor_id)
+        .await?
+    {
+        return Err(ApiError::not_found("contributor"));
+    }
+    let position = ctx.store.visible_head().await?;
+    Ok(HttpResponse::NoContent()
+        .insert_header((super::STRIDE_POSITION, position.to_string()))
+        .finish())
 }
