@@ -32,14 +32,36 @@ pub struct Team {
 }
 
 impl TestApp {
+    /// A server whose board rate limits are out of the way (one address sends everything).
     pub async fn spawn() -> TestApp {
+        let rate = stride_http::rate_limit::BoardRate {
+            per_minute: 1_000_000,
+            burst: 1_000_000,
+        };
+        Self::spawn_with(rate).await
+    }
+
+    pub async fn spawn_with(board_rate: stride_http::rate_limit::BoardRate) -> TestApp {
         let db = TestDatabase::new().await.expect("a test database");
-        Self::spawn_on(db, None).await
+        Self::start(db, None, board_rate).await
     }
 
     /// A server whose pool points at `database_url` instead of the test database (to see
     /// how it behaves when PostgreSQL is away).
     pub async fn spawn_on(db: TestDatabase, database_url: Option<&str>) -> TestApp {
+        Self::start(
+            db,
+            database_url,
+            stride_http::rate_limit::BoardRate::default(),
+        )
+        .await
+    }
+
+    async fn start(
+        db: TestDatabase,
+        database_url: Option<&str>,
+        board_rate: stride_http::rate_limit::BoardRate,
+    ) -> TestApp {
         let url = database_url.unwrap_or(db.url()).to_owned();
         let config = DbConfig {
             pool_size: 8,
@@ -52,6 +74,7 @@ impl TestApp {
         let http_config = stride_http::HttpConfig {
             cors_origins: vec![FRONTEND.into()],
             workers: Some(2),
+            board_rate,
         };
         let server = stride_http::serve(listener, store.clone(), http_config).expect("server");
         tokio::spawn(server);

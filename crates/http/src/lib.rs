@@ -24,6 +24,7 @@ pub mod idempotency;
 pub mod metrics;
 pub mod middleware;
 pub mod page;
+pub mod rate_limit;
 pub mod routes;
 pub mod team_service;
 
@@ -36,6 +37,8 @@ pub struct HttpConfig {
     pub cors_origins: Vec<String>,
     /// Worker threads; default one per core.
     pub workers: Option<usize>,
+    /// Public board writes allowed per client address and per contributor.
+    pub board_rate: rate_limit::BoardRate,
 }
 
 #[derive(utoipa::OpenApi)]
@@ -122,6 +125,7 @@ async fn no_route() -> Result<HttpResponse, ApiError> {
 /// Starts serving on `listener`. The server stops gracefully on SIGTERM or Ctrl-C.
 pub fn serve(listener: TcpListener, store: Store, config: HttpConfig) -> anyhow::Result<Server> {
     let metrics = web::Data::new(metrics::Metrics::new()?);
+    let limiter = web::Data::new(rate_limit::BoardLimiter::new(config.board_rate));
     let store = web::Data::new(store);
     let spec = openapi();
     let origins = config.cors_origins.clone();
@@ -129,10 +133,12 @@ pub fn serve(listener: TcpListener, store: Store, config: HttpConfig) -> anyhow:
         App::new()
             .app_data(store.clone())
             .app_data(metrics.clone())
+            .app_data(limiter.clone())
             .app_data(extract::path_config())
             .app_data(extract::query_config())
             .wrap(from_fn(middleware::min_position))
             .wrap(from_fn(idempotency::idempotency))
+            .wrap(from_fn(rate_limit::limit_board_writes))
             .wrap(cors(&origins))
             .wrap(from_fn(middleware::observe))
             .into_utoipa_app()

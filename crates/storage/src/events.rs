@@ -226,7 +226,8 @@ const VISIBLE_HEAD: &str =
     "SELECT coalesce(max(position), 0) FROM events WHERE position < events_visible_below()";
 
 impl Store {
-    /// Every event of one stream, in order, decoded.
+    /// Every event of one stream of `E`'s type, in order, decoded. A stream of another
+    /// type reads as empty.
     pub async fn read_stream<E: EventPayload>(
         &self,
         team_id: Uuid,
@@ -234,7 +235,9 @@ impl Store {
     ) -> Result<Stream<E>, StoreError> {
         let client = self.pool().get().await?;
         let statement = client.prepare_cached(READ_STREAM).await?;
-        let rows = client.query(&statement, &[&team_id, &stream_id]).await?;
+        let rows = client
+            .query(&statement, &[&team_id, &stream_id, &E::STREAM_TYPE])
+            .await?;
         let mut events = Vec::with_capacity(rows.len());
         for row in &rows {
             events.push(StoredEvent::from_row(row)?.decode::<E>()?);

@@ -65,6 +65,12 @@ struct ServeArgs {
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "STRIDE_WORKERS")]
     workers: Option<usize>,
+    /// Public board writes allowed per client address and per contributor, per minute.
+    #[arg(long, env = "STRIDE_BOARD_RATE_PER_MINUTE", default_value_t = 30)]
+    board_rate_per_minute: u32,
+    /// ... of which this many may come at once.
+    #[arg(long, env = "STRIDE_BOARD_BURST", default_value_t = 10)]
+    board_burst: u32,
 }
 
 fn init_tracing() {
@@ -203,6 +209,10 @@ async fn run(args: &ServeArgs, url: &SecretString) -> anyhow::Result<()> {
             .cloned()
             .collect(),
         workers: args.workers,
+        board_rate: stride_http::rate_limit::BoardRate {
+            per_minute: args.board_rate_per_minute,
+            burst: args.board_burst,
+        },
     };
     tracing::info!(addr = %listener.local_addr()?, "Stride is serving; docs at /docs");
     stride_http::serve(listener, store, config)?.await?;

@@ -795,3 +795,66 @@ async fn erasure_removes_a_contributors_name_and_email_everywhere_but_keeps_thei
         (Some("Zelda's idea"), Some(1))
     );
 }
+
+#[tokio::test]
+async fn board_writes_are_rate_limited_per_address_and_per_contributor_and_recover() {
+    let app = TestApp::spawn_with(stride_http::rate_limit::BoardRate {
+        per_minute: 120,
+        burst: 3,
+    })
+    .await;
+    app.sign_up("acme").await;
+    let fan = join(&app, "acme", "Fan").await;
+    // The join used one of this address's three; two more go through, then 429.
+    for title in ["one", "two"] {
+        assert_eq!(
+            app.post("/v1/boards/acme/ideas", &fan, json!({ "title": title }))
+                .await
+                .status(),
+            StatusCode::CREATED
+        );
+    }
+    let refused = app
+        .post("/v1/boards/acme/ideas", &fan, json!({ "title": "three" }))
+        .await;
+    let retry_after: u64 = refused.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry_after), "{retry_after}");
+    assert_problem(refused, 429, "rate_limited").await;
+    assert_eq!(
+        app.http
+            .get(app.url("/v1/boards/acme/ideas"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK,
+        "reads are not limited"
+    );
+
+    // At 120 a minute one write comes back every half second.
+    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+    assert_eq!(
+        app.post("/v1/boards/acme/ideas", &fan, json!({ "title": "later" }))
+            .await
+            .status(),
+        StatusCode::CREATED
+    );
+    let page: Value = app
+        .http
+        .get(app.url("/v1/boards/acme/ideas?sort=new"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        page["items"].as_array().unwrap().len(),
+        3,
+        "the refused idea was not written"
+    );
+}

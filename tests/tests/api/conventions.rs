@@ -265,3 +265,57 @@ async fn cors_lets_the_configured_frontend_in_and_no_one_else() {
         "{exposed}"
     );
 }
+
+#[tokio::test]
+async fn an_id_of_another_kind_of_resource_is_404_never_500() {
+    let app = TestApp::spawn().await;
+    let team = app.sign_up("acme").await;
+    let t = team.id;
+    let channel = app.add_channel(&team, "blog", "b").await;
+    let goal: Value = app.post(&format!("/v1/teams/{t}/goals"), &team.owner_token, json!({ "title": "Big", "horizon": "long", "starts_on": "2026-11-01", "due_on": "2026-12-31" })).await.json().await.unwrap();
+    let goal = goal["id"].as_str().unwrap().to_owned();
+    let post: Value = app
+        .post(
+            &format!("/v1/teams/{t}/posts"),
+            &team.owner_token,
+            json!({ "channel_id": channel, "title": "p" }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let post = post["id"].as_str().unwrap().to_owned();
+    let token = &team.owner_token;
+    for (method, path) in [
+        (Method::GET, format!("/v1/teams/{t}/channels/{goal}")),
+        (Method::GET, format!("/v1/teams/{t}/goals/{post}")),
+        (Method::GET, format!("/v1/teams/{t}/posts/{channel}")),
+        (Method::GET, format!("/v1/teams/{t}/ideas/{post}")),
+        (Method::POST, format!("/v1/teams/{t}/posts/{goal}/publish")),
+        (
+            Method::POST,
+            format!("/v1/teams/{t}/goals/{channel}/achieve"),
+        ),
+        (Method::POST, format!("/v1/teams/{t}/ideas/{goal}/status")),
+        (Method::PATCH, format!("/v1/teams/{t}/channels/{post}")),
+        (Method::PUT, format!("/v1/boards/acme/ideas/{post}/vote")),
+    ] {
+        let body = match method {
+            Method::PATCH => json!({ "status": "paused" }),
+            _ if path.ends_with("/status") => json!({ "status": "planned" }),
+            _ => json!({}),
+        };
+        let request = app.request(method.clone(), &path, Some(token));
+        let request = if method == Method::GET || method == Method::PUT {
+            request
+        } else {
+            request.json(&body)
+        };
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        assert!(
+            status == 404 || (path.contains("/boards/") && status == 403),
+            "{method} {path}: {status}"
+        );
+    }
+}

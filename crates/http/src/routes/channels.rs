@@ -69,18 +69,18 @@ impl From<PlatformName> for Platform {
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum StatusName {
+pub enum ChannelStatusName {
     Active,
     Paused,
     Retired,
 }
 
-impl From<StatusName> for ChannelStatus {
-    fn from(name: StatusName) -> ChannelStatus {
+impl From<ChannelStatusName> for ChannelStatus {
+    fn from(name: ChannelStatusName) -> ChannelStatus {
         match name {
-            StatusName::Active => ChannelStatus::Active,
-            StatusName::Paused => ChannelStatus::Paused,
-            StatusName::Retired => ChannelStatus::Retired,
+            ChannelStatusName::Active => ChannelStatus::Active,
+            ChannelStatusName::Paused => ChannelStatus::Paused,
+            ChannelStatusName::Retired => ChannelStatus::Retired,
         }
     }
 }
@@ -97,7 +97,7 @@ pub struct NewChannel {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StatusChange {
-    pub status: StatusName,
+    pub status: ChannelStatusName,
     /// Why: the honest assessment behind pausing or cutting it loose.
     pub reason: Option<String>,
 }
@@ -194,7 +194,7 @@ pub struct ListQuery {
     pub limit: Option<u32>,
     pub cursor: Option<String>,
     /// Only channels with this status.
-    pub status: Option<StatusName>,
+    pub status: Option<ChannelStatusName>,
     /// Read-your-writes: wait until this position is visible.
     pub min_position: Option<i64>,
 }

@@ -141,7 +141,7 @@ async fn submit_idea(
 
 #[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum StatusName {
+pub enum IdeaStatusName {
     Open,
     UnderReview,
     Planned,
@@ -149,14 +149,14 @@ pub enum StatusName {
     Used,
 }
 
-impl From<StatusName> for IdeaStatus {
-    fn from(name: StatusName) -> IdeaStatus {
+impl From<IdeaStatusName> for IdeaStatus {
+    fn from(name: IdeaStatusName) -> IdeaStatus {
         match name {
-            StatusName::Open => IdeaStatus::Open,
-            StatusName::UnderReview => IdeaStatus::UnderReview,
-            StatusName::Planned => IdeaStatus::Planned,
-            StatusName::Declined => IdeaStatus::Declined,
-            StatusName::Used => IdeaStatus::Used,
+            IdeaStatusName::Open => IdeaStatus::Open,
+            IdeaStatusName::UnderReview => IdeaStatus::UnderReview,
+            IdeaStatusName::Planned => IdeaStatus::Planned,
+            IdeaStatusName::Declined => IdeaStatus::Declined,
+            IdeaStatusName::Used => IdeaStatus::Used,
         }
     }
 }
@@ -164,7 +164,7 @@ impl From<StatusName> for IdeaStatus {
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct IdeaQuery {
-    pub status: Option<StatusName>,
+    pub status: Option<IdeaStatusName>,
     /// Only ideas with this tag.
     pub tag: Option<String>,
     #[serde(default)]
@@ -253,7 +253,7 @@ async fn get_idea(
 #[serde(deny_unknown_fields)]
 pub struct StatusBody {
     /// `open`, `under_review`, `planned` or `declined` (`used` comes from publishing).
-    pub status: StatusName,
+    pub status: IdeaStatusName,
     pub reason: Option<String>,
 }
 

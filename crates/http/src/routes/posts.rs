@@ -453,7 +453,7 @@ async fn get_post(
 
 #[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum StatusName {
+pub enum PostStatusName {
     Draft,
     InReview,
     Approved,
@@ -462,15 +462,15 @@ pub enum StatusName {
     Archived,
 }
 
-impl From<StatusName> for PostStatus {
-    fn from(name: StatusName) -> PostStatus {
+impl From<PostStatusName> for PostStatus {
+    fn from(name: PostStatusName) -> PostStatus {
         match name {
-            StatusName::Draft => PostStatus::Draft,
-            StatusName::InReview => PostStatus::InReview,
-            StatusName::Approved => PostStatus::Approved,
-            StatusName::Scheduled => PostStatus::Scheduled,
-            StatusName::Published => PostStatus::Published,
-            StatusName::Archived => PostStatus::Archived,
+            PostStatusName::Draft => PostStatus::Draft,
+            PostStatusName::InReview => PostStatus::InReview,
+            PostStatusName::Approved => PostStatus::Approved,
+            PostStatusName::Scheduled => PostStatus::Scheduled,
+            PostStatusName::Published => PostStatus::Published,
+            PostStatusName::Archived => PostStatus::Archived,
         }
     }
 }
@@ -478,7 +478,7 @@ impl From<StatusName> for PostStatus {
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct PostQuery {
-    pub status: Option<StatusName>,
+    pub status: Option<PostStatusName>,
     pub channel_id: Option<Uuid>,
     /// Posts published (or, if not yet, scheduled) at or after this instant.
     pub from: Option<DateTime<Utc>>,

@@ -1,0 +1,108 @@
+//! Rate limits on public board writes, per client address and per contributor token: a
+//! burst is allowed, then a steady rate; past it, 429 with `Retry-After`.
+
+use std::num::NonZeroU32;
+use std::sync::Arc;
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::{Method, StatusCode, header};
+use actix_web::middleware::Next;
+use actix_web::{Error, web};
+use governor::clock::{Clock, DefaultClock};
+use governor::state::keyed::DefaultKeyedStateStore;
+use governor::{Quota, RateLimiter};
+use sha2::{Digest, Sha256};
+
+use crate::error::ApiError;
+
+/// How many board writes a client may make.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BoardRate {
+    pub per_minute: u32,
+    pub burst: u32,
+}
+
+impl Default for BoardRate {
+    fn default() -> Self {
+        BoardRate {
+            per_minute: 30,
+            burst: 10,
+        }
+    }
+}
+
+type Keyed = RateLimiter<String, DefaultKeyedStateStore<String>, DefaultClock>;
+
+/// Keys forgotten once this many are held, keeping memory bounded under many clients.
+const RETAIN_AT: usize = 100_000;
+
+#[derive(Clone)]
+pub struct BoardLimiter {
+    limiter: Arc<Keyed>,
+}
+
+impl std::fmt::Debug for BoardLimiter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BoardLimiter").finish_non_exhaustive()
+    }
+}
+
+impl BoardLimiter {
+    pub fn new(rate: BoardRate) -> BoardLimiter {
+        let per_minute = NonZeroU32::new(rate.per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
+        let burst = NonZeroU32::new(rate.burst.max(1)).unwrap_or(NonZeroU32::MIN);
+        BoardLimiter {
+            limiter: Arc::new(RateLimiter::keyed(
+                Quota::per_minute(per_minute).allow_burst(burst),
+            )),
+        }
+    }
+
+    /// `Err(seconds to wait)` when `key` is over its rate.
+    fn check(&self, key: String) -> Result<(), u64> {
+        if self.limiter.len() > RETAIN_AT {
+            self.limiter.retain_recent();
+        }
+        self.limiter.check_key(&key).map_err(|not_until| {
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
+        })
+    }
+}
+
+fn is_board_write(req: &ServiceRequest) -> bool {
+    req.path().starts_with("/v1/boards/")
+        && !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+pub async fn limit_board_writes(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    if let (true, Some(limiter)) = (
+        is_board_write(&req),
+        req.app_data::<web::Data<BoardLimiter>>().cloned(),
+    ) {
+        let address = req
+            .peer_addr()
+            .map(|a| a.ip().to_string())
+            .unwrap_or_default();
+        let mut keys = vec![format!("ip:{address}")];
+        if let Some(auth) = req.headers().get(header::AUTHORIZATION) {
+            keys.push(format!("token:{:x}", Sha256::digest(auth.as_bytes())));
+        }
+        for key in keys {
+            if let Err(seconds) = limiter.check(key) {
+                let mut error = ApiError::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "rate_limited",
+                    format!("too many board writes: retry in {seconds} s"),
+                );
+                error.retry_after = Some(seconds.max(1));
+                return Ok(req.error_response(error));
+            }
+        }
+    }
+    Ok(next.call(req).await?.map_into_boxed_body())
+}
