@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use chrono::{NaiveDate, NaiveTime};
 use stride_domain::EventPayload;
 use stride_domain::channel::ChannelEvent;
-use stride_domain::goal::{self, Goal, GoalEvent, Horizon};
+use stride_domain::goal::{self, Goal, Horizon};
 use stride_domain::target::{TargetContext, TargetSpec};
 use uuid::Uuid;
 
@@ -14,20 +14,9 @@ use crate::commands::{self, Outcome};
 use crate::error::ApiError;
 use crate::extract::Ctx;
 
-/// One of the team's goals, or no state. An id that names no goal of this team, or a stream
-/// of another kind (a channel, say), is no goal: checked first, so it is never decoded as one.
+/// One of the team's goals, or no state (reads of one stream keep to its type, so a
+/// channel's id is no goal).
 pub async fn load_goal(ctx: &Ctx, team_id: Uuid, goal_id: Uuid) -> Result<Outcome<Goal>, ApiError> {
-    let exists = ctx
-        .store
-        .existing_streams(team_id, GoalEvent::STREAM_TYPE, &[goal_id])
-        .await?;
-    if exists.is_empty() {
-        return Ok(Outcome {
-            state: None,
-            version: 0,
-            position: 0,
-        });
-    }
     commands::load(&ctx.store, team_id, goal_id, &goal::apply).await
 }
 
