@@ -858,3 +858,66 @@ async fn board_writes_are_rate_limited_per_address_and_per_contributor_and_recov
         "the refused idea was not written"
     );
 }
+
+#[tokio::test]
+async fn publishing_a_post_made_from_an_idea_marks_the_idea_used() {
+    let app = TestApp::spawn().await;
+    let team = app.sign_up("acme").await;
+    let fan = join(&app, "acme", "Fan").await;
+    let idea = submit(&app, "acme", &fan, "Latte art contest").await;
+    let channel = app.add_channel(&team, "instagram", "@acme").await;
+    let post: Value = app
+        .post(
+            &format!("/v1/teams/{}/posts", team.id),
+            &team.owner_token,
+            json!({ "channel_id": channel, "title": "Contest!", "idea_id": idea["id"] }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(post["idea_id"], idea["id"]);
+    let published = app
+        .post(
+            &format!(
+                "/v1/teams/{}/posts/{}/publish",
+                team.id,
+                post["id"].as_str().unwrap()
+            ),
+            &team.owner_token,
+            json!({}),
+        )
+        .await;
+    let position = published.headers()["stride-position"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let detail: Value = app
+        .request(
+            Method::GET,
+            &format!(
+                "/v1/teams/{}/ideas/{}",
+                team.id,
+                idea["id"].as_str().unwrap()
+            ),
+            Some(&team.owner_token),
+        )
+        .header("stride-min-position", position)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(detail["status"], "used");
+    assert_eq!(
+        detail["history"].as_array().unwrap().last().unwrap()["status"],
+        "used"
+    );
+    assert!(
+        public_titles(&app, "acme", "new")
+            .await
+            .contains(&"Latte art contest".to_owned()),
+        "used ideas stay on the board"
+    );
+}

@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use stride_domain::channel::{self, ChannelEvent, ChannelStatus};
 use stride_domain::goal::GoalEvent;
+use stride_domain::idea::{self, IdeaCommand, IdeaContext};
 use stride_domain::post::{
     self, NewPost, Post, PostCommand, PostContext, PostEdit, PostError, PostEvent, PostStatus,
 };
@@ -153,12 +154,47 @@ async fn run(
     )
     .await?;
     let post = outcome.state.ok_or_else(|| ApiError::not_found("post"))?;
+    let mut position = outcome.position;
+    if let (PostCommand::Publish { .. }, Some(idea_id)) = (&command, post.idea_id) {
+        position = position.max(mark_idea_used(ctx, caller, idea_id, post.id).await?);
+    }
     Ok(written(
         status,
         &PostView::new(&post, outcome.version),
         Some(outcome.version),
-        outcome.position,
+        position,
     ))
+}
+
+/// Publishing a post made from an idea marks the idea `used` (once per post).
+async fn mark_idea_used(
+    ctx: &Ctx,
+    caller: &Caller,
+    idea_id: Uuid,
+    post_id: Uuid,
+) -> Result<i64, ApiError> {
+    let command = IdeaCommand::MarkUsed { post_id };
+    let outcome = commands::execute(
+        ctx,
+        caller.actor(),
+        (caller.team_id, idea_id),
+        None,
+        idea::apply,
+        |state| match state {
+            // A merged duplicate's use counts for the idea it was merged into.
+            Some(found) if found.merged_into.is_some() => Ok((Vec::new(), Vec::new())),
+            Some(found) => Ok((
+                idea::decide(Some(found), command.clone(), &IdeaContext::default())?,
+                Vec::new(),
+            )),
+            None => Ok((Vec::new(), Vec::new())),
+        },
+    )
+    .await?;
+    match outcome.state.and_then(|i| i.merged_into) {
+        Some(target) => Box::pin(mark_idea_used(ctx, caller, target, post_id)).await,
+        None => Ok(outcome.position),
+    }
 }
 
 fn writer(caller: Caller, team_id: Uuid) -> Result<Caller, ApiError> {
