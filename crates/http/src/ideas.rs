@@ -34,20 +34,21 @@ pub struct AuthorView {
     /// `contributor` or `member`.
     pub kind: &'static str,
     pub id: Uuid,
+    /// Their display name, unless they gave none or had it erased.
+    pub name: Option<String>,
 }
 
-impl From<Author> for AuthorView {
-    fn from(author: Author) -> AuthorView {
-        match author {
-            Author::Contributor { contributor_id } => AuthorView {
-                kind: "contributor",
-                id: contributor_id,
-            },
-            Author::Member { member_id } => AuthorView {
-                kind: "member",
-                id: member_id,
-            },
-        }
+type Names = BTreeMap<Uuid, Option<String>>;
+
+fn author_view(author: Author, names: &Names) -> AuthorView {
+    let (kind, id) = match author {
+        Author::Contributor { contributor_id } => ("contributor", contributor_id),
+        Author::Member { member_id } => ("member", member_id),
+    };
+    AuthorView {
+        kind,
+        id,
+        name: names.get(&id).cloned().flatten(),
     }
 }
 
@@ -104,7 +105,7 @@ pub struct Folded {
     pub comments: Vec<CommentView>,
 }
 
-fn fold(events: &[RecordedEvent<IdeaEvent>], version: i64) -> Option<Folded> {
+fn fold(events: &[RecordedEvent<IdeaEvent>], version: i64, names: &Names) -> Option<Folded> {
     let idea = events.iter().fold(None, |s, e| idea::apply(s, &e.event))?;
     let mut history = Vec::new();
     let mut comments = Vec::new();
@@ -129,7 +130,7 @@ fn fold(events: &[RecordedEvent<IdeaEvent>], version: i64) -> Option<Folded> {
             } => comments.push(CommentView {
                 id: *comment_id,
                 body: body.clone(),
-                author: (*author).into(),
+                author: author_view(*author, names),
                 at: recorded.recorded_at,
                 idea_id: idea.id,
             }),
@@ -149,21 +150,27 @@ fn fold(events: &[RecordedEvent<IdeaEvent>], version: i64) -> Option<Folded> {
 /// Every idea of the team, with the votes on each (contributor, voted_at).
 pub struct Board {
     pub ideas: BTreeMap<Uuid, Folded>,
+    names: Names,
     votes: BTreeMap<Uuid, Vec<(Uuid, DateTime<Utc>)>>,
 }
 
 impl Board {
     pub async fn load(ctx: &Ctx, team_id: Uuid) -> Result<Board, ApiError> {
         let streams = ctx.store.read_team_streams::<IdeaEvent>(team_id).await?;
+        let names: Names = ctx.store.names(team_id).await?.into_iter().collect();
         let ideas = streams
             .iter()
-            .filter_map(|(id, s)| fold(&s.events, s.version).map(|f| (*id, f)))
+            .filter_map(|(id, s)| fold(&s.events, s.version, &names).map(|f| (*id, f)))
             .collect();
         let mut votes: BTreeMap<Uuid, Vec<(Uuid, DateTime<Utc>)>> = BTreeMap::new();
         for (idea_id, contributor_id, at) in ctx.store.votes(team_id).await? {
             votes.entry(idea_id).or_default().push((contributor_id, at));
         }
-        Ok(Board { ideas, votes })
+        Ok(Board {
+            ideas,
+            names,
+            votes,
+        })
     }
 
     /// The duplicates merged into `id`.
@@ -204,7 +211,7 @@ impl Board {
             tags: idea.tags.clone(),
             channel_ids: idea.channel_ids.clone(),
             status: idea.status.as_str().to_owned(),
-            author: idea.author.into(),
+            author: author_view(idea.author, &self.names),
             vote_count: voters.len() as i64,
             comment_count,
             merged_into: idea.merged_into,

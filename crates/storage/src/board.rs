@@ -47,6 +47,9 @@ const ERASE: &str = "UPDATE contributors SET name = NULL, email = NULL, erased_a
 const FORGET_RESPONSES: &str =
     "DELETE FROM idempotency_keys WHERE position(convert_to($1, 'UTF8') in body) > 0";
 
+const NAMES: &str = "SELECT contributor_id, name FROM contributors WHERE team_id = $1 \
+     UNION ALL SELECT member_id, name FROM members WHERE team_id = $1";
+
 /// The stream of an idea's votes: apart from the idea's own, so that votes never wait for
 /// or conflict with its version.
 pub fn votes_stream(idea_id: Uuid) -> Uuid {
@@ -246,6 +249,17 @@ impl Store {
             .await?;
         tx.commit().await?;
         Ok(found)
+    }
+
+    /// Display names of the team's contributors and members, by id (erased ones: none).
+    pub async fn names(&self, team_id: Uuid) -> Result<Vec<(Uuid, Option<String>)>, StoreError> {
+        let client = self.pool().get().await?;
+        let statement = client.prepare_cached(NAMES).await?;
+        let rows = client.query(&statement, &[&team_id]).await?;
+        Ok(rows
+            .iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect::<Result<_, tokio_postgres::Error>>()?)
     }
 
     /// How many distinct contributors voted for any of `idea_ids` (an idea and the ideas

@@ -686,6 +686,10 @@ async fn erasure_removes_a_contributors_name_and_email_everywhere_but_keeps_thei
         joined["token"]["secret"].as_str().unwrap().to_owned(),
     );
     let idea = submit(&app, "acme", &token, "Zelda's idea").await;
+    assert_eq!(
+        idea["author"]["name"], name,
+        "shown with their idea until erased"
+    );
     vote(&app, "acme", &idea, &token).await;
 
     let path = format!(
