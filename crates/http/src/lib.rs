@@ -59,6 +59,7 @@ pub struct HttpConfig {
         (name = "posts", description = "From draft to scheduled to published, with review when the team wants it"),
         (name = "ideas", description = "The team's side of the board: its own ideas, moderation, merges"),
         (name = "board", description = "A team's public community board: contributors, ideas, votes, comments"),
+        (name = "events", description = "The raw event log and its live stream"),
         (name = "metrics", description = "Observations of followers, likes, clicks and more, over time"),
         (name = "operations", description = "Health, readiness and metrics"),
     )

@@ -192,6 +192,7 @@ impl Store {
             None => 0,
         };
         tx.commit().await?;
+        self.notify_appended();
         Ok(VoteOutcome {
             changed: true,
             position,

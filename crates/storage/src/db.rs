@@ -40,6 +40,8 @@ pub struct Store {
 struct Inner {
     pool: Pool,
     committer: Committer,
+    /// Woken after every commit that wrote events in this process.
+    appended: tokio::sync::Notify,
 }
 
 impl std::fmt::Debug for Store {
@@ -80,7 +82,11 @@ impl Store {
     pub fn new(pool: Pool) -> Store {
         let committer = Committer::start(pool.clone());
         Store {
-            inner: Arc::new(Inner { pool, committer }),
+            inner: Arc::new(Inner {
+                pool,
+                committer,
+                appended: tokio::sync::Notify::new(),
+            }),
         }
     }
 
@@ -101,7 +107,20 @@ impl Store {
                 request.events.len()
             ))));
         }
-        self.inner.committer.append(request).await
+        let appended = self.inner.committer.append(request).await;
+        self.notify_appended();
+        appended
+    }
+
+    /// Wakes whoever waits for new events (live streams).
+    pub(crate) fn notify_appended(&self) {
+        self.inner.appended.notify_waiters();
+    }
+
+    /// Resolves after the next append in this process, or after `timeout` (appends by other
+    /// processes are only seen by polling).
+    pub async fn appended_or(&self, timeout: Duration) {
+        let _ = tokio::time::timeout(timeout, self.inner.appended.notified()).await;
     }
 
     /// Whether the database answers and the migrations are applied.

@@ -162,6 +162,7 @@ impl Store {
             position = position.max(outcome?.position);
         }
         tx.commit().await?;
+        self.notify_appended();
         if position == 0 {
             position = self.visible_head().await?;
         }

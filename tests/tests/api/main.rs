@@ -4,6 +4,7 @@
 mod board;
 mod channels;
 mod conventions;
+mod events;
 mod goals;
 mod members;
 mod metrics;

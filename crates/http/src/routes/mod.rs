@@ -8,6 +8,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 pub mod boards;
 pub mod channels;
+pub mod events;
 pub mod goals;
 pub mod ideas;
 pub mod members;
@@ -31,7 +32,8 @@ pub fn configure(config: &mut ServiceConfig) {
             .configure(metrics::configure)
             .configure(posts::configure)
             .configure(ideas::configure)
-            .configure(boards::configure),
+            .configure(boards::configure)
+            .configure(events::configure),
     );
 }
 

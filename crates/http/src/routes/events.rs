@@ -1,0 +1,231 @@
+//! The team's raw event log, oldest first by position, and the same log live as
+//! Server-Sent Events that resume after `Last-Event-ID` and miss nothing.
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::web::Bytes;
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use stride_storage::{Store, StoredEvent};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
+
+use crate::auth::Caller;
+use crate::error::{ApiError, Problem};
+use crate::extract::Ctx;
+use crate::page::{self, Page};
+
+/// A comment line this often keeps proxies from closing an idle stream.
+const HEARTBEAT: Duration = Duration::from_secs(15);
+/// How often a live stream looks for events written by other server processes.
+const POLL: Duration = Duration::from_millis(250);
+
+pub fn configure(config: &mut ServiceConfig) {
+    config.service(log).service(stream);
+}
+
+/// One event as the log exports it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EventView {
+    /// Orders the whole log; positions are increasing but not consecutive.
+    pub position: i64,
+    pub event_id: Uuid,
+    pub stream_id: Uuid,
+    pub stream_type: String,
+    pub stream_version: i64,
+    pub event_type: String,
+    pub schema_version: i32,
+    pub data: serde_json::Value,
+    /// Actor, request and correlation ids.
+    pub metadata: serde_json::Value,
+    pub recorded_at: DateTime<Utc>,
+}
+
+impl From<StoredEvent> for EventView {
+    fn from(e: StoredEvent) -> EventView {
+        EventView {
+            position: e.position,
+            event_id: e.event_id,
+            stream_id: e.stream_id,
+            stream_type: e.stream_type,
+            stream_version: e.stream_version,
+            event_type: e.event_type,
+            schema_version: e.schema_version,
+            data: e.data,
+            metadata: e.metadata,
+            recorded_at: e.recorded_at,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct LogQuery {
+    /// Events after this position (default: from the start).
+    pub after: Option<i64>,
+    /// The same, as the `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    pub limit: Option<u32>,
+    pub min_position: Option<i64>,
+}
+
+fn start(after: Option<i64>, cursor: Option<&str>) -> Result<i64, ApiError> {
+    let from_cursor = cursor
+        .map(|c| {
+            c.parse::<i64>().map_err(|_| {
+                ApiError::validation("cursor", "must be a next_cursor this API returned")
+            })
+        })
+        .transpose()?;
+    match from_cursor.or(after) {
+        Some(p) if p < 0 => Err(ApiError::validation("after", "must not be negative")),
+        other => Ok(other.unwrap_or(0)),
+    }
+}
+
+/// The team's event log, oldest first, after a position.
+#[utoipa::path(tag = "events", security(("bearer" = [])), params(LogQuery), responses(
+    (status = 200, body = Page<EventView>),
+    (status = 400, body = Problem, content_type = "application/problem+json"),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/teams/{team_id}/events")]
+async fn log(
+    ctx: Ctx,
+    caller: Caller,
+    path: web::Path<Uuid>,
+    query: web::Query<LogQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let team_id = caller.in_team(path.into_inner())?.team_id;
+    let limit = page::limit(query.limit)?;
+    let after = start(query.after, query.cursor.as_deref())?;
+    let events = ctx
+        .store
+        .read_team_after(team_id, after, limit as i64)
+        .await?;
+    let next_cursor = (events.len() == limit)
+        .then(|| events.last().map(|e| e.position.to_string()))
+        .flatten();
+    Ok(HttpResponse::Ok().json(Page {
+        items: events.into_iter().map(EventView::from).collect::<Vec<_>>(),
+        next_cursor,
+    }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct StreamQuery {
+    /// Start after this position; `Last-Event-ID` does the same and wins.
+    pub after: Option<i64>,
+}
+
+fn frame(event: StoredEvent) -> Bytes {
+    let (position, event_type) = (event.position, event.event_type.clone());
+    let data = serde_json::to_string(&EventView::from(event)).unwrap_or_default();
+    Bytes::from(format!(
+        "id: {position}\nevent: {event_type}\ndata: {data}\n\n"
+    ))
+}
+
+struct Tail {
+    store: Store,
+    team_id: Uuid,
+    after: i64,
+    pending: VecDeque<Bytes>,
+    last_sent: Instant,
+}
+
+impl Tail {
+    /// The next chunk: an event, else a heartbeat when one is due; waits for new events.
+    async fn next(mut self) -> Option<(Result<Bytes, actix_web::Error>, Tail)> {
+        loop {
+            if let Some(chunk) = self.pending.pop_front() {
+                self.last_sent = Instant::now();
+                return Some((Ok(chunk), self));
+            }
+            match self
+                .store
+                .read_team_after(self.team_id, self.after, 200)
+                .await
+            {
+                Ok(events) => {
+                    for event in events {
+                        self.after = event.position;
+                        self.pending.push_back(frame(event));
+                    }
+                    if !self.pending.is_empty() {
+                        continue;
+                    }
+                }
+                Err(error) => {
+                    // The client reconnects with Last-Event-ID and misses nothing.
+                    tracing::warn!(error = %error, "event stream ended");
+                    return None;
+                }
+            }
+            if self.last_sent.elapsed() >= HEARTBEAT {
+                self.last_sent = Instant::now();
+                return Some((Ok(Bytes::from_static(b": heartbeat\n\n")), self));
+            }
+            self.store.appended_or(POLL).await;
+        }
+    }
+}
+
+/// New team events as Server-Sent Events (`id` is the position, `event` the event type,
+/// `data` the event as in the log). Reconnect with `Last-Event-ID` to resume where it
+/// stopped; a comment line every 15 s keeps the connection alive.
+#[utoipa::path(tag = "events", security(("bearer" = [])), params(StreamQuery,
+    ("Last-Event-ID" = Option<i64>, Header, description = "resume after this position")),
+    responses(
+    (status = 200, description = "an endless text/event-stream", content_type = "text/event-stream", body = String),
+    (status = 400, body = Problem, content_type = "application/problem+json"),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/teams/{team_id}/events/stream")]
+async fn stream(
+    ctx: Ctx,
+    caller: Caller,
+    req: HttpRequest,
+    path: web::Path<Uuid>,
+    query: web::Query<StreamQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let team_id = caller.in_team(path.into_inner())?.team_id;
+    let last_event_id = req
+        .headers()
+        .get("last-event-id")
+        .map(|v| {
+            v.to_str()
+                .ok()
+                .and_then(|v| v.trim().parse::<i64>().ok())
+                .ok_or_else(|| {
+                    ApiError::validation("Last-Event-ID", "must be an id this stream sent")
+                })
+        })
+        .transpose()?;
+    let after = start(last_event_id.or(query.after), None)?;
+    let mut pending = VecDeque::new();
+    // Browsers reconnect after this long when the connection drops.
+    pending.push_back(Bytes::from_static(b"retry: 2000\n\n"));
+    let tail = Tail {
+        store: ctx.store.clone(),
+        team_id,
+        after,
+        pending,
+        last_sent: Instant::now(),
+    };
+    Ok(HttpResponse::Ok()
+        .insert_header((
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/event-stream"),
+        ))
+        .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-cache")))
+        .insert_header(("x-accel-buffering", "no"))
+        .streaming(futures_util::stream::unfold(tail, Tail::next)))
+}
