@@ -15,6 +15,7 @@ use utoipa::{Modify, OpenApi as _};
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
+pub mod activity;
 pub mod auth;
 pub mod commands;
 pub mod error;
@@ -129,6 +130,8 @@ pub fn serve(listener: TcpListener, store: Store, config: HttpConfig) -> anyhow:
     let limiter = web::Data::new(rate_limit::BoardLimiter::new(config.board_rate));
     let store = web::Data::new(store);
     let spec = openapi();
+    // Every server process runs every projector; an advisory lock keeps one active each.
+    store.spawn_projection(stride_storage::projections::Activity);
     let origins = config.cors_origins.clone();
     let mut server = HttpServer::new(move || {
         App::new()

@@ -1,10 +1,11 @@
-//! Prometheus metrics: requests by route and status, latency histograms, and the database
-//! pool, rendered as text on `/metrics`.
+//! Prometheus metrics: requests by route and status, latency histograms, the database pool,
+//! and each projection's position and lag, rendered as text on `/metrics`.
 
 use std::time::Duration;
 
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
+    Encoder, GaugeVec, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry,
+    TextEncoder,
 };
 use stride_storage::Store;
 
@@ -14,6 +15,8 @@ pub struct Metrics {
     requests: IntCounterVec,
     latency: HistogramVec,
     pool: IntGaugeVec,
+    projection_position: IntGaugeVec,
+    projection_lag: GaugeVec,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -52,11 +55,29 @@ impl Metrics {
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(latency.clone()))?;
         registry.register(Box::new(pool.clone()))?;
+        let projection_position = IntGaugeVec::new(
+            Opts::new(
+                "stride_projection_position",
+                "The last position each projection applied",
+            ),
+            &["projection"],
+        )?;
+        let projection_lag = GaugeVec::new(
+            Opts::new(
+                "stride_projection_lag_seconds",
+                "How long the oldest event a projection has not applied has waited",
+            ),
+            &["projection"],
+        )?;
+        registry.register(Box::new(projection_position.clone()))?;
+        registry.register(Box::new(projection_lag.clone()))?;
         Ok(Metrics {
             registry,
             requests,
             latency,
             pool,
+            projection_position,
+            projection_lag,
         })
     }
 
@@ -69,8 +90,16 @@ impl Metrics {
             .observe(elapsed.as_secs_f64());
     }
 
-    /// The text exposition, with the pool read at scrape time.
-    pub fn render(&self, store: &Store) -> anyhow::Result<String> {
+    /// The text exposition, with the pool and the projections read at scrape time.
+    pub async fn render(&self, store: &Store) -> anyhow::Result<String> {
+        for (name, position) in store.projection_positions().await? {
+            self.projection_position
+                .with_label_values(&[name.as_str()])
+                .set(position);
+            self.projection_lag
+                .with_label_values(&[name.as_str()])
+                .set(store.lag_seconds(position).await?);
+        }
         let status = store.pool_status();
         let gauge = |state: &str, value: usize| {
             self.pool

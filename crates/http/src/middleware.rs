@@ -90,8 +90,8 @@ fn as_problem(response: ServiceResponse<BoxBody>) -> ServiceResponse<BoxBody> {
     ServiceResponse::new(request, replacement)
 }
 
-/// Reads carrying `Stride-Min-Position: N` (or `?min_position=N`) wait until the log visible
-/// to readers reaches N, at most two seconds.
+/// Reads carrying `Stride-Min-Position: N` (or `?min_position=N`) wait until every projection
+/// has applied position N, at most two seconds.
 pub async fn min_position(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -101,7 +101,7 @@ pub async fn min_position(
         Err(error) => return Ok(req.error_response(error)),
     };
     if let (Some(wanted), Some(store)) = (wanted, req.app_data::<web::Data<Store>>().cloned()) {
-        match store.wait_visible(wanted, MIN_POSITION_WAIT).await {
+        match store.wait_projected(wanted, MIN_POSITION_WAIT).await {
             Ok(true) => {}
             Ok(false) => {
                 let mut error = ApiError::new(

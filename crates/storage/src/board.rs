@@ -164,7 +164,7 @@ impl Store {
             tx.rollback().await?;
             return Ok(VoteOutcome {
                 changed: false,
-                position: self.visible_head().await?,
+                position: crate::events::visible_head_on(&client).await?,
             });
         }
         let event = if up {

@@ -355,8 +355,12 @@ impl Store {
 
     /// The highest position a reader can see now.
     pub async fn visible_head(&self) -> Result<i64, StoreError> {
-        let client = self.pool().get().await?;
-        let statement = client.prepare_cached(VISIBLE_HEAD).await?;
-        Ok(client.query_one(&statement, &[]).await?.try_get(0)?)
+        visible_head_on(&self.pool().get().await?).await
     }
+}
+
+/// The visible head, read on a connection the caller already holds.
+pub(crate) async fn visible_head_on(client: &deadpool_postgres::Client) -> Result<i64, StoreError> {
+    let statement = client.prepare_cached(VISIBLE_HEAD).await?;
+    Ok(client.query_one(&statement, &[]).await?.try_get(0)?)
 }

@@ -13,6 +13,8 @@ pub mod idempotency;
 pub mod members;
 pub mod metrics;
 pub mod migrate;
+pub mod projections;
+pub mod projector;
 pub mod testing;
 pub mod tokens;
 

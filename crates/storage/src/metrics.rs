@@ -164,7 +164,9 @@ impl Store {
         tx.commit().await?;
         self.notify_appended();
         if position == 0 {
-            position = self.visible_head().await?;
+            // Nothing new: the batch is acknowledged at the visible head, read on this
+            // connection (asking the pool for a second one while holding this could starve it).
+            position = crate::events::visible_head_on(&client).await?;
         }
         Ok(Recorded {
             recorded: changed.len() - corrected,

@@ -32,7 +32,26 @@ enum Command {
     Migrate(DbArgs),
     /// Print the OpenAPI document.
     Openapi,
+    /// Manage projections (read models built from events).
+    Projections {
+        #[command(subcommand)]
+        action: ProjectionsAction,
+    },
 }
+
+#[derive(Debug, Subcommand)]
+enum ProjectionsAction {
+    /// Empty a projection (all when no name is given) and replay the whole log into it.
+    Rebuild {
+        /// `activity`
+        name: Option<String>,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+/// The projections this build keeps, by name.
+const PROJECTIONS: [&str; 1] = ["activity"];
 
 #[derive(Debug, clap::Args)]
 struct DbArgs {
@@ -98,6 +117,9 @@ async fn main() -> ExitCode {
         Command::Serve(args) => serve(args).await,
         Command::Migrate(args) => migrate(args).await,
         Command::Openapi => print_openapi(),
+        Command::Projections {
+            action: ProjectionsAction::Rebuild { name, db },
+        } => rebuild(name, db).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -218,4 +240,58 @@ async fn run(args: &ServeArgs, url: &SecretString) -> anyhow::Result<()> {
     stride_http::serve(listener, store, config)?.await?;
     tracing::info!("stopped");
     Ok(())
+}
+
+async fn rebuild(name: Option<String>, args: DbArgs) -> anyhow::Result<()> {
+    let names: Vec<&str> = match name.as_deref() {
+        None => PROJECTIONS.to_vec(),
+        Some(name) if PROJECTIONS.contains(&name) => vec![name],
+        Some(name) => anyhow::bail!(
+            "no projection {name:?}; there are: {}",
+            PROJECTIONS.join(", ")
+        ),
+    };
+    let (url, cluster) = database(&args).await?;
+    let store = Store::connect(&DbConfig {
+        pool_size: 4,
+        ..DbConfig::new(url.expose_secret())
+    })?;
+    let result = async {
+        connect_and_migrate(&store).await?;
+        for name in names {
+            let bar = indicatif::ProgressBar::new(0).with_message(name.to_owned());
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{msg:>10} [{bar:40}] {pos}/{len} events, {per_sec}, {eta} left",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            let started = Instant::now();
+            let progress = |done: usize, total: usize| {
+                bar.set_length(total as u64);
+                bar.set_position(done as u64);
+            };
+            let applied = match name {
+                "activity" => {
+                    store
+                        .rebuild(&stride_storage::projections::Activity, progress)
+                        .await?
+                }
+                other => anyhow::bail!("no projection {other:?}"),
+            };
+            bar.finish();
+            tracing::info!(
+                projection = name,
+                events = applied,
+                seconds = started.elapsed().as_secs_f64(),
+                "rebuilt"
+            );
+        }
+        anyhow::Ok(())
+    }
+    .await;
+    if let Some(cluster) = cluster {
+        cluster.stop().await?;
+    }
+    result
 }

@@ -184,3 +184,96 @@ async fn the_live_stream_delivers_new_events_and_resumes_after_last_event_id_mis
     )
     .await;
 }
+
+#[tokio::test]
+async fn the_activity_feed_reads_as_sentences_newest_first() {
+    let app = TestApp::spawn().await;
+    let team = app.sign_up("acme").await;
+    app.add_member(&team, "member").await;
+    let channel = app.add_channel(&team, "instagram", "@acme").await;
+    let post: Value = app
+        .post(
+            &format!("/v1/teams/{}/posts", team.id),
+            &team.owner_token,
+            json!({ "channel_id": channel, "title": "Poll time" }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let published = app
+        .post(
+            &format!(
+                "/v1/teams/{}/posts/{}/publish",
+                team.id,
+                post["id"].as_str().unwrap()
+            ),
+            &team.owner_token,
+            json!({}),
+        )
+        .await;
+    let position = published.headers()["stride-position"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+
+    let feed = |query: String| {
+        let (app, token) = (&app, team.owner_token.clone());
+        let url = format!("/v1/teams/{}/activity{query}", team.id);
+        let position = position.clone();
+        async move {
+            let response = app
+                .request(Method::GET, &url, Some(&token))
+                .header("stride-min-position", position)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), StatusCode::OK);
+            response.json::<Value>().await.unwrap()
+        }
+    };
+    let page = feed(String::new()).await;
+    let lines: Vec<&str> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        lines,
+        vec![
+            "Olivia published 'Poll time' on Instagram",
+            "Olivia drafted 'Poll time' for Instagram",
+            "Olivia added Instagram (@acme)",
+            "Olivia added A member as member",
+            "Olivia joined as owner",
+            "The team Team acme was created",
+        ]
+    );
+    let first = feed("?limit=2".into()).await;
+    let next = feed(format!(
+        "?limit=2&cursor={}",
+        first["next_cursor"].as_str().unwrap()
+    ))
+    .await;
+    assert_eq!(next["items"][0]["text"], "Olivia added Instagram (@acme)");
+
+    // The projector's position and lag are on /metrics.
+    let metrics = app
+        .http
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("stride_projection_position{projection=\"activity\"}"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("stride_projection_lag_seconds{projection=\"activity\"}"),
+        "{metrics}"
+    );
+}

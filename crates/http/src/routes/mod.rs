@@ -6,6 +6,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderName};
 use utoipa_actix_web::service_config::ServiceConfig;
 
+pub mod activity;
 pub mod boards;
 pub mod channels;
 pub mod events;
@@ -33,7 +34,8 @@ pub fn configure(config: &mut ServiceConfig) {
             .configure(posts::configure)
             .configure(ideas::configure)
             .configure(boards::configure)
-            .configure(events::configure),
+            .configure(events::configure)
+            .configure(activity::configure),
     );
 }
 

@@ -41,7 +41,10 @@ async fn readyz(ctx: Ctx) -> Result<HttpResponse, ApiError> {
 #[utoipa::path(tag = "operations", responses((status = 200, body = String, content_type = "text/plain")))]
 #[get("/metrics")]
 async fn metrics(ctx: Ctx, metrics: web::Data<Metrics>) -> Result<HttpResponse, ApiError> {
-    let text = metrics.render(&ctx.store).map_err(ApiError::internal)?;
+    let text = metrics
+        .render(&ctx.store)
+        .await
+        .map_err(ApiError::internal)?;
     Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(text))

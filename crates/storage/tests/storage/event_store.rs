@@ -1,5 +1,4 @@
 //! The event store's guarantees, each proven against a real PostgreSQL.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::HashSet;
 use std::sync::Arc;

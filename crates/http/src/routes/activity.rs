@@ -1,0 +1,84 @@
+//! The team's activity feed: a readable line for each thing that happened, newest first.
+
+use actix_web::{HttpResponse, get, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
+
+use crate::activity::{Names, sentence};
+use crate::auth::Caller;
+use crate::error::{ApiError, Problem};
+use crate::extract::Ctx;
+use crate::page::{self, Page};
+
+pub fn configure(config: &mut ServiceConfig) {
+    config.service(feed);
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ActivityItem {
+    /// The event's position in the log.
+    pub position: i64,
+    pub at: DateTime<Utc>,
+    /// The event type behind the line.
+    pub kind: String,
+    /// "Olivia published 'Poll time' on Instagram".
+    pub text: String,
+    pub actor_id: Option<Uuid>,
+    pub subject_id: Uuid,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct FeedQuery {
+    pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    pub min_position: Option<i64>,
+}
+
+/// What happened in the team, newest first, as sentences a person reads.
+#[utoipa::path(tag = "events", security(("bearer" = [])), params(FeedQuery), responses(
+    (status = 200, body = Page<ActivityItem>),
+    (status = 400, body = Problem, content_type = "application/problem+json"),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/teams/{team_id}/activity")]
+async fn feed(
+    ctx: Ctx,
+    caller: Caller,
+    path: web::Path<Uuid>,
+    query: web::Query<FeedQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let team_id = caller.in_team(path.into_inner())?.team_id;
+    let limit = page::limit(query.limit)?;
+    let before = query
+        .cursor
+        .as_deref()
+        .map(|c| {
+            c.parse::<i64>().map_err(|_| {
+                ApiError::validation("cursor", "must be a next_cursor this API returned")
+            })
+        })
+        .transpose()?;
+    let rows = ctx.store.activity(team_id, before, limit as i64).await?;
+    let names: Names = ctx.store.names(team_id).await?.into_iter().collect();
+    let next_cursor = (rows.len() == limit)
+        .then(|| rows.last().map(|r| r.position.to_string()))
+        .flatten();
+    let items = rows
+        .iter()
+        .map(|row| ActivityItem {
+            position: row.position,
+            at: row.at,
+            kind: row.kind.clone(),
+            text: sentence(row, &names),
+            actor_id: row.actor_id,
+            subject_id: row.subject_id,
+        })
+        .collect::<Vec<_>>();
+    Ok(HttpResponse::Ok().json(Page { items, next_cursor }))
+}

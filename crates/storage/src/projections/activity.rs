@@ -1,0 +1,292 @@
+//! The activity feed projection: a row for each event worth a line in a team's feed, plus
+//! the titles and handles the lines name things by. Votes and metric observations are too
+//! many to be lines of their own and are left out.
+
+use deadpool_postgres::{GenericClient, Transaction};
+use serde_json::{Value, json};
+use stride_domain::channel::ChannelEvent;
+use stride_domain::goal::GoalEvent;
+use stride_domain::idea::{Author, IdeaEvent};
+use stride_domain::post::PostEvent;
+use stride_domain::team::TeamEvent;
+use stride_domain::{Actor, EventPayload};
+use uuid::Uuid;
+
+use crate::events::StoredEvent;
+use crate::projector::Projection;
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Activity;
+
+const INSERT: &str = "INSERT INTO activity (team_id, position, kind, actor_id, subject_id, details, at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING";
+const LABEL: &str = "INSERT INTO activity_subjects (team_id, subject_id, label, channel_id) VALUES ($1, $2, $3, $4) \
+     ON CONFLICT (team_id, subject_id) DO UPDATE SET label = excluded.label, channel_id = coalesce(excluded.channel_id, activity_subjects.channel_id)";
+
+/// A line: its kind, the subject it is about, details to render it, and maybe a new label.
+struct Line {
+    kind: &'static str,
+    subject: Uuid,
+    details: Value,
+    label: Option<(String, Option<Uuid>)>,
+}
+
+fn line(kind: &'static str, subject: Uuid, details: Value) -> Option<Line> {
+    Some(Line {
+        kind,
+        subject,
+        details,
+        label: None,
+    })
+}
+
+fn labelled(
+    kind: &'static str,
+    subject: Uuid,
+    details: Value,
+    label: String,
+    channel: Option<Uuid>,
+) -> Option<Line> {
+    Some(Line {
+        kind,
+        subject,
+        details,
+        label: Some((label, channel)),
+    })
+}
+
+fn describe(event: &StoredEvent) -> Option<Line> {
+    let stream = event.stream_id;
+    match event.stream_type.as_str() {
+        t if t == TeamEvent::STREAM_TYPE => {
+            match event.decode::<TeamEvent>().map(|e| e.event).ok()? {
+                TeamEvent::TeamCreated { name, .. } => {
+                    labelled("TeamCreated", stream, json!({ "name": name }), name, None)
+                }
+                TeamEvent::TeamRenamed { name } => {
+                    labelled("TeamRenamed", stream, json!({ "name": name }), name, None)
+                }
+                TeamEvent::TeamSettingsChanged { .. } => {
+                    line("TeamSettingsChanged", stream, event.data.clone())
+                }
+                TeamEvent::MemberAdded { member_id, role } => {
+                    line("MemberAdded", member_id, json!({ "role": role }))
+                }
+                TeamEvent::MemberRoleChanged { member_id, to, .. } => {
+                    line("MemberRoleChanged", member_id, json!({ "role": to }))
+                }
+                TeamEvent::MemberRemoved { member_id } => {
+                    line("MemberRemoved", member_id, json!({}))
+                }
+            }
+        }
+        t if t == ChannelEvent::STREAM_TYPE => {
+            match event.decode::<ChannelEvent>().map(|e| e.event).ok()? {
+                ChannelEvent::ChannelAdded {
+                    platform, handle, ..
+                } => labelled(
+                    "ChannelAdded",
+                    stream,
+                    json!({ "handle": handle }),
+                    platform.display().to_owned(),
+                    None,
+                ),
+                ChannelEvent::ChannelStatusChanged { to, reason, .. } => line(
+                    "ChannelStatusChanged",
+                    stream,
+                    json!({ "status": to, "reason": reason }),
+                ),
+            }
+        }
+        t if t == GoalEvent::STREAM_TYPE => {
+            match event.decode::<GoalEvent>().map(|e| e.event).ok()? {
+                GoalEvent::GoalSet { title, .. } => {
+                    labelled("GoalSet", stream, json!({}), title, None)
+                }
+                GoalEvent::GoalRevised {
+                    title: Some(title), ..
+                } => labelled("GoalRevised", stream, json!({}), title, None),
+                GoalEvent::GoalRevised { .. } => line("GoalRevised", stream, json!({})),
+                GoalEvent::GoalAchieved { reason } => {
+                    line("GoalAchieved", stream, json!({ "reason": reason }))
+                }
+                GoalEvent::GoalAbandoned { reason } => {
+                    line("GoalAbandoned", stream, json!({ "reason": reason }))
+                }
+            }
+        }
+        t if t == PostEvent::STREAM_TYPE => {
+            match event.decode::<PostEvent>().map(|e| e.event).ok()? {
+                PostEvent::PostDrafted {
+                    title, channel_id, ..
+                } => labelled("PostDrafted", stream, json!({}), title, Some(channel_id)),
+                PostEvent::PostEdited {
+                    title: Some(title), ..
+                } => labelled("PostEdited", stream, json!({}), title, None),
+                PostEvent::PostEdited { .. } => line("PostEdited", stream, json!({})),
+                PostEvent::PostScheduled { scheduled_for } => line(
+                    "PostScheduled",
+                    stream,
+                    json!({ "scheduled_for": scheduled_for }),
+                ),
+                PostEvent::PostSubmittedForReview {} => {
+                    line("PostSubmittedForReview", stream, json!({}))
+                }
+                PostEvent::PostApproved {} => line("PostApproved", stream, json!({})),
+                PostEvent::PostChangesRequested { comment } => line(
+                    "PostChangesRequested",
+                    stream,
+                    json!({ "comment": comment }),
+                ),
+                PostEvent::PostPublished { published_at, url } => line(
+                    "PostPublished",
+                    stream,
+                    json!({ "published_at": published_at, "url": url }),
+                ),
+                PostEvent::PostArchived {} => line("PostArchived", stream, json!({})),
+            }
+        }
+        t if t == IdeaEvent::STREAM_TYPE => {
+            match event.decode::<IdeaEvent>().map(|e| e.event).ok()? {
+                IdeaEvent::IdeaSubmitted { title, author, .. } => labelled(
+                    "IdeaSubmitted",
+                    stream,
+                    json!({ "author": author_id(author) }),
+                    title,
+                    None,
+                ),
+                IdeaEvent::IdeaCommented { author, .. } => line(
+                    "IdeaCommented",
+                    stream,
+                    json!({ "author": author_id(author) }),
+                ),
+                IdeaEvent::IdeaStatusChanged { to, reason, .. } => line(
+                    "IdeaStatusChanged",
+                    stream,
+                    json!({ "status": to, "reason": reason }),
+                ),
+                IdeaEvent::IdeaMerged { into } => {
+                    line("IdeaMerged", stream, json!({ "into": into }))
+                }
+                IdeaEvent::IdeaUnmerged { from } => {
+                    line("IdeaUnmerged", stream, json!({ "from": from }))
+                }
+                IdeaEvent::IdeaUsed { post_id } => {
+                    line("IdeaUsed", stream, json!({ "post_id": post_id }))
+                }
+            }
+        }
+        _ => None,
+    }
+}
+
+fn author_id(author: Author) -> Uuid {
+    match author {
+        Author::Contributor { contributor_id } => contributor_id,
+        Author::Member { member_id } => member_id,
+    }
+}
+
+fn actor(metadata: &Value) -> Option<Uuid> {
+    let actor: Actor = serde_json::from_value(metadata.get("actor")?.clone()).ok()?;
+    match actor {
+        Actor::Member { member_id } => Some(member_id),
+        Actor::Contributor { contributor_id } => Some(contributor_id),
+        Actor::Anonymous | Actor::System => None,
+    }
+}
+
+async fn write(
+    tx: &impl GenericClient,
+    event: &StoredEvent,
+    line: Line,
+) -> Result<(), tokio_postgres::Error> {
+    if let Some((label, channel)) = &line.label {
+        tx.execute(LABEL, &[&event.team_id, &line.subject, label, channel])
+            .await?;
+    }
+    tx.execute(
+        INSERT,
+        &[
+            &event.team_id,
+            &event.position,
+            &line.kind,
+            &actor(&event.metadata),
+            &line.subject,
+            &line.details,
+            &event.recorded_at,
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+impl Projection for Activity {
+    const NAME: &'static str = "activity";
+    const TABLES: &'static [&'static str] = &["activity", "activity_subjects"];
+
+    async fn apply<'a>(
+        &'a self,
+        tx: &'a Transaction<'a>,
+        events: &'a [StoredEvent],
+    ) -> Result<(), tokio_postgres::Error> {
+        // Labels must be written before later lines of the same batch name them: one by one.
+        for event in events {
+            if let Some(line) = describe(event) {
+                write(tx, event, line).await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One line of a team's feed, as stored, with the labels it names things by.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActivityRow {
+    pub position: i64,
+    pub kind: String,
+    pub actor_id: Option<Uuid>,
+    pub subject_id: Uuid,
+    pub details: Value,
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub label: Option<String>,
+    pub channel_label: Option<String>,
+}
+
+const FEED: &str = "SELECT a.position, a.kind, a.actor_id, a.subject_id, a.details, a.at, s.label, c.label \
+     FROM activity a \
+     LEFT JOIN activity_subjects s ON s.team_id = a.team_id AND s.subject_id = a.subject_id \
+     LEFT JOIN activity_subjects c ON c.team_id = a.team_id AND c.subject_id = s.channel_id \
+     WHERE a.team_id = $1 AND ($2::bigint IS NULL OR a.position < $2) \
+     ORDER BY a.position DESC LIMIT $3";
+
+impl crate::Store {
+    /// The team's feed, newest first, before `before` (a position) when given.
+    pub async fn activity(
+        &self,
+        team_id: Uuid,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<ActivityRow>, crate::StoreError> {
+        let client = self.pool().get().await?;
+        let statement = client.prepare_cached(FEED).await?;
+        let rows = client
+            .query(&statement, &[&team_id, &before, &limit])
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| {
+                Ok(ActivityRow {
+                    position: r.try_get(0)?,
+                    kind: r.try_get(1)?,
+                    actor_id: r.try_get(2)?,
+                    subject_id: r.try_get(3)?,
+                    details: r.try_get(4)?,
+                    at: r.try_get(5)?,
+                    label: r.try_get(6)?,
+                    channel_label: r.try_get(7)?,
+                })
+            })
+            .collect::<Result<_, tokio_postgres::Error>>()?)
+    }
+}

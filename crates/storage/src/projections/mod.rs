@@ -1,0 +1,5 @@
+//! The projections Stride keeps.
+
+pub mod activity;
+
+pub use activity::Activity;

@@ -1,0 +1,200 @@
+//! The projector: keeps named projections current from the event log. Each projection has a
+//! checkpoint written in the same transaction as its rows; events are applied in batches;
+//! in every server process a task per projection competes for a PostgreSQL advisory lock,
+//! so one applies while the others wait to take over when its holder dies.
+
+use std::future::Future;
+use std::time::Duration;
+
+use deadpool_postgres::Transaction;
+
+use crate::events::StoredEvent;
+use crate::{Store, StoreError};
+
+/// Events applied per transaction.
+const BATCH: i64 = 500;
+/// How often a waiting projector looks for new events from other processes, and for a lock
+/// whose holder died.
+const POLL: Duration = Duration::from_millis(200);
+/// Advisory locks of projectors: (this, hashtext(name)).
+const LOCK_SPACE: i32 = 0x5354_5250;
+
+/// A read model built only from events.
+pub trait Projection: Send + Sync + 'static {
+    /// Its name, and the key of its checkpoint.
+    const NAME: &'static str;
+    /// The tables it owns, emptied by a rebuild.
+    const TABLES: &'static [&'static str];
+
+    /// Applies a batch of events (any team, any type, in position order) within `tx`.
+    fn apply<'a>(
+        &'a self,
+        tx: &'a Transaction<'a>,
+        events: &'a [StoredEvent],
+    ) -> impl Future<Output = Result<(), tokio_postgres::Error>> + Send + 'a;
+}
+
+const ENSURE: &str = "INSERT INTO projections (name) VALUES ($1) ON CONFLICT DO NOTHING";
+const CHECKPOINT: &str = "SELECT position FROM projections WHERE name = $1";
+// Moving the checkpoint first takes its row lock: a second applier of the same batch finds
+// the checkpoint moved and writes nothing.
+const ADVANCE: &str =
+    "UPDATE projections SET position = $2, updated_at = now() WHERE name = $1 AND position = $3";
+const TRY_LOCK: &str = "SELECT pg_try_advisory_lock($1, hashtext($2))";
+const LAG: &str = "SELECT extract(epoch FROM now() - recorded_at)::float8 FROM events \
+     WHERE position > $1 AND position < events_visible_below() ORDER BY position LIMIT 1";
+const POSITIONS: &str = "SELECT name, position FROM projections ORDER BY name";
+
+impl Store {
+    /// Applies one batch after the projection's checkpoint; the number of events applied.
+    pub async fn project_batch<P: Projection>(&self, projection: &P) -> Result<usize, StoreError> {
+        let mut client = self.pool().get().await?;
+        client.execute(ENSURE, &[&P::NAME]).await?;
+        let checkpoint: i64 = client
+            .query_one(CHECKPOINT, &[&P::NAME])
+            .await?
+            .try_get(0)?;
+        let events = self.read_all_after(checkpoint, BATCH).await?;
+        let Some(last) = events.last().map(|e| e.position) else {
+            return Ok(0);
+        };
+        let tx = client.transaction().await?;
+        if tx.execute(ADVANCE, &[&P::NAME, &last, &checkpoint]).await? == 0 {
+            return Ok(0);
+        }
+        projection.apply(&tx, &events).await?;
+        tx.commit().await?;
+        Ok(events.len())
+    }
+
+    /// Applies batches until the projection has caught up with what is visible now.
+    pub async fn catch_up<P: Projection>(&self, projection: &P) -> Result<usize, StoreError> {
+        let mut applied = 0;
+        loop {
+            match self.project_batch(projection).await? {
+                0 => return Ok(applied),
+                n => applied += n,
+            }
+        }
+    }
+
+    /// Empties the projection and replays the whole log into it; `progress` hears
+    /// (applied, total) after every batch.
+    pub async fn rebuild<P: Projection>(
+        &self,
+        projection: &P,
+        progress: impl Fn(usize, usize),
+    ) -> Result<usize, StoreError> {
+        let mut client = self.pool().get().await?;
+        let total: i64 = client
+            .query_one(
+                "SELECT count(*) FROM events WHERE position < events_visible_below()",
+                &[],
+            )
+            .await?
+            .try_get(0)?;
+        let tx = client.transaction().await?;
+        for table in P::TABLES {
+            // Table names come from the projection's own constant, never from input.
+            tx.batch_execute(&format!("TRUNCATE {table}")).await?;
+        }
+        tx.execute("INSERT INTO projections (name, position) VALUES ($1, 0) ON CONFLICT (name) DO UPDATE SET position = 0, updated_at = now()", &[&P::NAME])
+            .await?;
+        tx.commit().await?;
+        let total = usize::try_from(total).unwrap_or(0);
+        let mut applied = 0;
+        loop {
+            match self.project_batch(projection).await? {
+                0 => return Ok(applied),
+                n => {
+                    applied += n;
+                    progress(applied, total.max(applied));
+                }
+            }
+        }
+    }
+
+    /// Every projection's checkpoint.
+    pub async fn projection_positions(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        let client = self.pool().get().await?;
+        let rows = client.query(POSITIONS, &[]).await?;
+        Ok(rows
+            .iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect::<Result<_, tokio_postgres::Error>>()?)
+    }
+
+    /// How long the oldest event a projection at `position` has not applied has waited.
+    pub async fn lag_seconds(&self, position: i64) -> Result<f64, StoreError> {
+        let client = self.pool().get().await?;
+        let statement = client.prepare_cached(LAG).await?;
+        let row = client.query_opt(&statement, &[&position]).await?;
+        Ok(row
+            .map(|r| r.try_get::<_, f64>(0))
+            .transpose()?
+            .unwrap_or(0.0)
+            .max(0.0))
+    }
+
+    /// Waits until every projection has applied `position`, at most `timeout`.
+    pub async fn wait_projected(
+        &self,
+        position: i64,
+        timeout: Duration,
+    ) -> Result<bool, StoreError> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        let mut pause = Duration::from_millis(1);
+        loop {
+            let positions = self.projection_positions().await?;
+            if !positions.is_empty() && positions.iter().all(|(_, p)| *p >= position) {
+                return Ok(true);
+            }
+            if tokio::time::Instant::now() + pause > deadline {
+                return Ok(false);
+            }
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(Duration::from_millis(50));
+        }
+    }
+
+    /// Keeps `projection` current for as long as the task runs: takes the projection's
+    /// advisory lock (or waits for it), then applies events as they arrive.
+    pub fn spawn_projection<P: Projection>(&self, projection: P) -> tokio::task::JoinHandle<()> {
+        let store = self.clone();
+        tokio::spawn(async move {
+            loop {
+                if let Err(error) = store.lead(&projection).await {
+                    tracing::warn!(projection = P::NAME, error = %error, "projector stopped; retrying");
+                }
+                tokio::time::sleep(POLL).await;
+            }
+        })
+    }
+
+    async fn lead<P: Projection>(&self, projection: &P) -> Result<(), StoreError> {
+        // The lock lives as long as this connection: if the process dies, PostgreSQL
+        // releases it and another process takes over.
+        let holder = self.pool().get().await?;
+        loop {
+            let locked: bool = holder
+                .query_one(TRY_LOCK, &[&LOCK_SPACE, &P::NAME])
+                .await?
+                .try_get(0)?;
+            if locked {
+                break;
+            }
+            tokio::time::sleep(POLL).await;
+        }
+        tracing::info!(projection = P::NAME, "projector active");
+        loop {
+            if holder.is_closed() {
+                return Err(StoreError::Unavailable(anyhow::anyhow!(
+                    "lost the projector's lock connection"
+                )));
+            }
+            if self.catch_up(projection).await? == 0 {
+                self.appended_or(POLL).await;
+            }
+        }
+    }
+}
