@@ -4,12 +4,15 @@
 //! Pure Rust: no I/O, no clock reads, no async. Storage and HTTP live in their own crates and
 //! call in here; time arrives as a parameter.
 
+pub mod assessment;
 pub mod channel;
 pub mod event;
 pub mod goal;
 pub mod idea;
 pub mod metric;
 pub mod post;
+pub mod progress;
+pub mod suggestion;
 pub mod target;
 pub mod team;
 pub mod text;

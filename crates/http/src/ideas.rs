@@ -14,8 +14,7 @@ use uuid::Uuid;
 use crate::error::ApiError;
 use crate::extract::Ctx;
 
-/// A vote's weight halves every seven days.
-pub const HALF_LIFE_DAYS: f64 = 7.0;
+pub use stride_domain::suggestion::{HALF_LIFE_DAYS, decayed};
 
 #[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
@@ -269,12 +268,6 @@ impl Board {
     }
 }
 
-/// A vote's weight `now`: 1 when cast, halving every [`HALF_LIFE_DAYS`].
-pub fn decayed(voted_at: DateTime<Utc>, now: DateTime<Utc>) -> f64 {
-    let age_days = (now - voted_at).num_milliseconds().max(0) as f64 / 86_400_000.0;
-    0.5f64.powf(age_days / HALF_LIFE_DAYS)
-}
-
 /// Whether `stream_id` is one of the team's ideas.
 pub async fn exists(ctx: &Ctx, team_id: Uuid, idea_id: Uuid) -> Result<bool, ApiError> {
     Ok(!ctx
@@ -287,21 +280,4 @@ pub async fn exists(ctx: &Ctx, team_id: Uuid, idea_id: Uuid) -> Result<bool, Api
 /// The tag filter of lists: ideas with every given tag.
 pub fn has_tags(idea: &Idea, tags: &BTreeSet<String>) -> bool {
     tags.iter().all(|t| idea.tags.contains(t))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_vote_weighs_one_when_cast_and_halves_every_week() {
-        let now: DateTime<Utc> = "2026-11-22T10:00:00Z".parse().unwrap();
-        assert!((decayed(now, now) - 1.0).abs() < 1e-12);
-        assert!((decayed(now - chrono::Duration::days(7), now) - 0.5).abs() < 1e-12);
-        assert!((decayed(now - chrono::Duration::days(14), now) - 0.25).abs() < 1e-12);
-        assert!(
-            (decayed(now + chrono::Duration::days(1), now) - 1.0).abs() < 1e-12,
-            "no vote weighs more than one"
-        );
-    }
 }
