@@ -78,7 +78,8 @@ impl ChannelStatus {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Serialized as a projection keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Channel {
     pub id: Uuid,
     pub team_id: Uuid,

@@ -40,7 +40,8 @@ impl GoalState {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+/// Serialized as a projection keeps it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Goal {
     pub id: Uuid,
     pub title: String,

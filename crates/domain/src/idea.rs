@@ -46,7 +46,8 @@ pub enum Author {
     Member { member_id: Uuid },
 }
 
-#[derive(Debug, Clone, PartialEq)]
+/// Serialized as a projection keeps it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Idea {
     pub id: Uuid,
     pub title: String,

@@ -42,7 +42,8 @@ impl PostStatus {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+/// Serialized as a projection keeps it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Post {
     pub id: Uuid,
     pub channel_id: Uuid,

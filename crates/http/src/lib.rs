@@ -132,6 +132,7 @@ pub fn serve(listener: TcpListener, store: Store, config: HttpConfig) -> anyhow:
     let spec = openapi();
     // Every server process runs every projector; an advisory lock keeps one active each.
     store.spawn_projection(stride_storage::projections::Activity);
+    store.spawn_projection(stride_storage::projections::Aggregates);
     let origins = config.cors_origins.clone();
     let mut server = HttpServer::new(move || {
         App::new()

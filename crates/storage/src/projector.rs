@@ -31,7 +31,7 @@ pub trait Projection: Send + Sync + 'static {
         &'a self,
         tx: &'a Transaction<'a>,
         events: &'a [StoredEvent],
-    ) -> impl Future<Output = Result<(), tokio_postgres::Error>> + Send + 'a;
+    ) -> impl Future<Output = Result<(), StoreError>> + Send + 'a;
 }
 
 const ENSURE: &str = "INSERT INTO projections (name) VALUES ($1) ON CONFLICT DO NOTHING";

@@ -51,7 +51,7 @@ enum ProjectionsAction {
 }
 
 /// The projections this build keeps, by name.
-const PROJECTIONS: [&str; 1] = ["activity"];
+const PROJECTIONS: [&str; 2] = ["activity", "aggregates"];
 
 #[derive(Debug, clap::Args)]
 struct DbArgs {
@@ -275,6 +275,11 @@ async fn rebuild(name: Option<String>, args: DbArgs) -> anyhow::Result<()> {
                 "activity" => {
                     store
                         .rebuild(&stride_storage::projections::Activity, progress)
+                        .await?
+                }
+                "aggregates" => {
+                    store
+                        .rebuild(&stride_storage::projections::Aggregates, progress)
                         .await?
                 }
                 other => anyhow::bail!("no projection {other:?}"),

@@ -229,7 +229,7 @@ impl Projection for Activity {
         &'a self,
         tx: &'a Transaction<'a>,
         events: &'a [StoredEvent],
-    ) -> Result<(), tokio_postgres::Error> {
+    ) -> Result<(), crate::StoreError> {
         // Labels must be written before later lines of the same batch name them: one by one.
         for event in events {
             if let Some(line) = describe(event) {

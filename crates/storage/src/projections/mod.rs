@@ -1,5 +1,7 @@
 //! The projections Stride keeps.
 
 pub mod activity;
+pub mod aggregates;
 
 pub use activity::Activity;
+pub use aggregates::Aggregates;

@@ -9,7 +9,7 @@ use stride_domain::channel::{ChannelEvent, Platform};
 use stride_domain::post::PostEvent;
 use stride_domain::team::{Role, TeamEvent};
 use stride_storage::db::DbConfig;
-use stride_storage::projections::Activity;
+use stride_storage::projections::{Activity, Aggregates};
 use stride_storage::projector::Projection;
 use stride_storage::testing::TestDatabase;
 use stride_storage::{AppendRequest, ExpectedVersion, Metadata, Store};
@@ -38,7 +38,7 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
-async fn snapshot(db: &TestDatabase) -> (Vec<String>, Vec<String>) {
+async fn snapshot(db: &TestDatabase) -> (Vec<String>, Vec<String>, Vec<String>) {
     let client = db.connect().await.unwrap();
     let rows = |sql: &'static str| {
         let client = &client;
@@ -55,6 +55,7 @@ async fn snapshot(db: &TestDatabase) -> (Vec<String>, Vec<String>) {
     (
         rows("SELECT a::text FROM activity a ORDER BY team_id, position").await,
         rows("SELECT s::text FROM activity_subjects s ORDER BY team_id, subject_id").await,
+        rows("SELECT a::text FROM aggregates a ORDER BY team_id, stream_id").await,
     )
 }
 
@@ -199,16 +200,20 @@ async fn run(ops: Vec<Op>) {
             Op::Publish(_) => {}
             Op::Project => {
                 store.project_batch(&Activity).await.unwrap();
+                store.project_batch(&Aggregates).await.unwrap();
             }
         }
     }
     settle(&store).await;
     store.catch_up(&Activity).await.unwrap();
+    store.catch_up(&Aggregates).await.unwrap();
     let live = snapshot(&db).await;
     assert!(!live.0.is_empty(), "the feed has lines");
+    assert!(!live.2.is_empty(), "the channels are folded");
 
     let rebuilt_events = store.rebuild(&Activity, |_, _| {}).await.unwrap();
     assert!(rebuilt_events > 0);
+    store.rebuild(&Aggregates, |_, _| {}).await.unwrap();
     assert_eq!(
         snapshot(&db).await,
         live,
@@ -220,6 +225,7 @@ async fn run(ops: Vec<Op>) {
     let mut client = store.pool().get().await.unwrap();
     let tx = client.transaction().await.unwrap();
     Activity.apply(&tx, &all).await.unwrap();
+    Aggregates.apply(&tx, &all).await.unwrap();
     tx.commit().await.unwrap();
     assert_eq!(
         snapshot(&db).await,
@@ -231,6 +237,7 @@ async fn run(ops: Vec<Op>) {
         0,
         "and the checkpoint holds them applied"
     );
+    assert_eq!(store.project_batch(&Aggregates).await.unwrap(), 0);
 }
 
 proptest! {

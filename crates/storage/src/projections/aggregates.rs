@@ -1,0 +1,263 @@
+//! The aggregates projection: the current state of every channel, goal, post and idea,
+//! folded by the domain's own `apply` functions and kept as JSON, so that reads load rows
+//! instead of replaying streams. The same fold serves `known_at` reads, which replay the
+//! events recorded up to an instant into a [`Fold`] in memory.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use deadpool_postgres::Transaction;
+use serde_json::Value;
+use stride_domain::EventPayload;
+use stride_domain::channel::{self, Channel, ChannelEvent};
+use stride_domain::goal::{self, Goal, GoalEvent};
+use stride_domain::idea::{self, Idea, IdeaEvent};
+use stride_domain::post::{self, Post, PostEvent, PostStatus};
+use uuid::Uuid;
+
+use crate::StoreError;
+use crate::events::StoredEvent;
+use crate::projector::Projection;
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Aggregates;
+
+/// One folded aggregate.
+#[derive(Debug, Clone, PartialEq)]
+pub enum State {
+    Channel(Channel),
+    Goal(Goal),
+    Post(Post),
+    Idea(Idea),
+}
+
+impl State {
+    fn stream_type(&self) -> &'static str {
+        match self {
+            State::Channel(_) => ChannelEvent::STREAM_TYPE,
+            State::Goal(_) => GoalEvent::STREAM_TYPE,
+            State::Post(_) => PostEvent::STREAM_TYPE,
+            State::Idea(_) => IdeaEvent::STREAM_TYPE,
+        }
+    }
+
+    fn to_json(&self) -> Result<Value, serde_json::Error> {
+        match self {
+            State::Channel(c) => serde_json::to_value(c),
+            State::Goal(g) => serde_json::to_value(g),
+            State::Post(p) => serde_json::to_value(p),
+            State::Idea(i) => serde_json::to_value(i),
+        }
+    }
+
+    fn from_json(stream_type: &str, state: Value) -> Result<Option<State>, serde_json::Error> {
+        Ok(match stream_type {
+            t if t == ChannelEvent::STREAM_TYPE => {
+                Some(State::Channel(serde_json::from_value(state)?))
+            }
+            t if t == GoalEvent::STREAM_TYPE => Some(State::Goal(serde_json::from_value(state)?)),
+            t if t == PostEvent::STREAM_TYPE => Some(State::Post(serde_json::from_value(state)?)),
+            t if t == IdeaEvent::STREAM_TYPE => Some(State::Idea(serde_json::from_value(state)?)),
+            _ => None,
+        })
+    }
+
+    /// The instant the row is found by: a post's publication, or its schedule.
+    fn at(&self) -> Option<DateTime<Utc>> {
+        match self {
+            State::Post(p) if p.status == PostStatus::Published => p.published_at,
+            State::Post(p) if p.status == PostStatus::Scheduled => p.scheduled_for,
+            _ => None,
+        }
+    }
+}
+
+/// A folded row: its state, the last position applied and when its stream began.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub team_id: Uuid,
+    pub state: State,
+    pub position: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Folds events into aggregate states: the projection's batches and `known_at` replays.
+#[derive(Debug, Default)]
+pub struct Fold {
+    pub rows: BTreeMap<Uuid, Row>,
+}
+
+impl Fold {
+    /// Applies one event unless its row has applied it already. Events of other streams
+    /// (teams, votes, metrics) are not folded here.
+    pub fn apply(&mut self, event: &StoredEvent) -> Result<(), StoreError> {
+        let current = self.rows.get(&event.stream_id);
+        if current.is_some_and(|r| r.position >= event.position) {
+            return Ok(());
+        }
+        let prior = current.map(|r| r.state.clone());
+        let next = match event.stream_type.as_str() {
+            t if t == ChannelEvent::STREAM_TYPE => {
+                let prior = prior.and_then(|s| {
+                    if let State::Channel(c) = s {
+                        Some(c)
+                    } else {
+                        None
+                    }
+                });
+                channel::apply(prior, event.team_id, &event.decode::<ChannelEvent>()?.event)
+                    .map(State::Channel)
+            }
+            t if t == GoalEvent::STREAM_TYPE => {
+                let prior = prior.and_then(|s| {
+                    if let State::Goal(g) = s {
+                        Some(g)
+                    } else {
+                        None
+                    }
+                });
+                goal::apply(prior, &event.decode::<GoalEvent>()?.event).map(State::Goal)
+            }
+            t if t == PostEvent::STREAM_TYPE => {
+                let prior = prior.and_then(|s| {
+                    if let State::Post(p) = s {
+                        Some(p)
+                    } else {
+                        None
+                    }
+                });
+                post::apply(prior, &event.decode::<PostEvent>()?.event).map(State::Post)
+            }
+            t if t == IdeaEvent::STREAM_TYPE => {
+                let prior = prior.and_then(|s| {
+                    if let State::Idea(i) = s {
+                        Some(i)
+                    } else {
+                        None
+                    }
+                });
+                idea::apply(prior, &event.decode::<IdeaEvent>()?.event).map(State::Idea)
+            }
+            _ => return Ok(()),
+        };
+        if let Some(state) = next {
+            let created_at = current.map_or(event.recorded_at, |r| r.created_at);
+            self.rows.insert(
+                event.stream_id,
+                Row {
+                    team_id: event.team_id,
+                    state,
+                    position: event.position,
+                    created_at,
+                },
+            );
+        }
+        Ok(())
+    }
+}
+
+/// The stream types folded here.
+const FOLDED: [&str; 4] = [
+    ChannelEvent::STREAM_TYPE,
+    GoalEvent::STREAM_TYPE,
+    PostEvent::STREAM_TYPE,
+    IdeaEvent::STREAM_TYPE,
+];
+
+const LOAD: &str = "SELECT team_id, stream_id, stream_type, state, position, created_at FROM aggregates \
+     WHERE team_id = ANY($1) AND stream_id = ANY($2)";
+const STORE: &str = "INSERT INTO aggregates (team_id, stream_id, stream_type, state, at, position, created_at) \
+     SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::jsonb[], $5::timestamptz[], $6::bigint[], $7::timestamptz[]) \
+     ON CONFLICT (team_id, stream_id) DO UPDATE SET state = excluded.state, at = excluded.at, position = excluded.position";
+
+fn folded(row: &tokio_postgres::Row) -> Result<Option<(Uuid, Row)>, StoreError> {
+    let stream_type: String = row.try_get(2)?;
+    let state = State::from_json(&stream_type, row.try_get(3)?)
+        .map_err(|e| StoreError::Internal(anyhow::Error::new(e).context("a stored aggregate")))?;
+    Ok(state
+        .map(|state| -> Result<_, StoreError> {
+            Ok((
+                row.try_get(1)?,
+                Row {
+                    team_id: row.try_get(0)?,
+                    state,
+                    position: row.try_get(4)?,
+                    created_at: row.try_get(5)?,
+                },
+            ))
+        })
+        .transpose()?)
+}
+
+impl Aggregates {
+    async fn apply_batch(
+        &self,
+        tx: &Transaction<'_>,
+        events: &[StoredEvent],
+    ) -> Result<(), StoreError> {
+        let folds: Vec<&StoredEvent> = events
+            .iter()
+            .filter(|e| FOLDED.contains(&e.stream_type.as_str()))
+            .collect();
+        if folds.is_empty() {
+            return Ok(());
+        }
+        let teams: Vec<Uuid> = folds.iter().map(|e| e.team_id).collect();
+        let streams: Vec<Uuid> = folds.iter().map(|e| e.stream_id).collect();
+        let statement = tx.prepare_cached(LOAD).await?;
+        let mut fold = Fold::default();
+        for row in tx.query(&statement, &[&teams, &streams]).await? {
+            if let Some((id, row)) = folded(&row)? {
+                fold.rows.insert(id, row);
+            }
+        }
+        for event in &folds {
+            fold.apply(event)?;
+        }
+        let touched: std::collections::BTreeSet<Uuid> = streams.into_iter().collect();
+        let mut columns = (
+            Vec::new(),
+            Vec::new(),
+            Vec::new(),
+            Vec::new(),
+            Vec::new(),
+            Vec::new(),
+            Vec::new(),
+        );
+        for (id, row) in fold.rows.iter().filter(|(id, _)| touched.contains(id)) {
+            columns.0.push(row.team_id);
+            columns.1.push(*id);
+            columns.2.push(row.state.stream_type());
+            columns.3.push(
+                row.state
+                    .to_json()
+                    .map_err(|e| StoreError::Internal(e.into()))?,
+            );
+            columns.4.push(row.state.at());
+            columns.5.push(row.position);
+            columns.6.push(row.created_at);
+        }
+        let statement = tx.prepare_cached(STORE).await?;
+        tx.execute(
+            &statement,
+            &[
+                &columns.0, &columns.1, &columns.2, &columns.3, &columns.4, &columns.5, &columns.6,
+            ],
+        )
+        .await?;
+        Ok(())
+    }
+}
+
+impl Projection for Aggregates {
+    const NAME: &'static str = "aggregates";
+    const TABLES: &'static [&'static str] = &["aggregates"];
+
+    async fn apply<'a>(
+        &'a self,
+        tx: &'a Transaction<'a>,
+        events: &'a [StoredEvent],
+    ) -> Result<(), StoreError> {
+        self.apply_batch(tx, events).await
+    }
+}
