@@ -367,5 +367,7 @@ pub fn mean_of_children(children: &[f64]) -> Option<f64> {
         .then(|| children.iter().map(|p| p.clamp(0.0, 1.0)).sum::<f64>() / children.len() as f64)
 }
 
+pub mod report;
+
 #[cfg(test)]
 mod tests;

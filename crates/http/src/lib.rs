@@ -22,6 +22,7 @@ pub mod error;
 pub mod extract;
 pub mod ideas;
 pub mod idempotency;
+pub mod insights;
 pub mod metrics;
 pub mod middleware;
 pub mod page;

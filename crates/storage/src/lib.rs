@@ -9,6 +9,7 @@ mod committer;
 pub mod db;
 mod error;
 pub mod events;
+pub mod facts;
 pub mod idempotency;
 pub mod members;
 pub mod metrics;

@@ -10,5 +10,6 @@ mod members;
 mod metrics;
 mod ops;
 mod posts;
+mod progress;
 mod teams;
 mod tokens;

@@ -12,10 +12,12 @@ pub mod channels;
 pub mod events;
 pub mod goals;
 pub mod ideas;
+pub mod insights;
 pub mod members;
 pub mod metrics;
 pub mod ops;
 pub mod posts;
+pub mod progress;
 pub mod teams;
 pub mod tokens;
 
@@ -28,6 +30,8 @@ pub fn configure(config: &mut ServiceConfig) {
             .configure(teams::configure)
             .configure(members::configure)
             .configure(tokens::configure)
+            .configure(progress::configure)
+            .configure(insights::configure)
             .configure(channels::configure)
             .configure(goals::configure)
             .configure(metrics::configure)

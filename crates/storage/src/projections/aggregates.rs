@@ -50,7 +50,10 @@ impl State {
         }
     }
 
-    fn from_json(stream_type: &str, state: Value) -> Result<Option<State>, serde_json::Error> {
+    pub(crate) fn from_json(
+        stream_type: &str,
+        state: Value,
+    ) -> Result<Option<State>, serde_json::Error> {
         Ok(match stream_type {
             t if t == ChannelEvent::STREAM_TYPE => {
                 Some(State::Channel(serde_json::from_value(state)?))
@@ -174,19 +177,18 @@ fn folded(row: &tokio_postgres::Row) -> Result<Option<(Uuid, Row)>, StoreError> 
     let stream_type: String = row.try_get(2)?;
     let state = State::from_json(&stream_type, row.try_get(3)?)
         .map_err(|e| StoreError::Internal(anyhow::Error::new(e).context("a stored aggregate")))?;
-    Ok(state
-        .map(|state| -> Result<_, StoreError> {
-            Ok((
-                row.try_get(1)?,
-                Row {
-                    team_id: row.try_get(0)?,
-                    state,
-                    position: row.try_get(4)?,
-                    created_at: row.try_get(5)?,
-                },
-            ))
-        })
-        .transpose()?)
+    let Some(state) = state else {
+        return Ok(None);
+    };
+    Ok(Some((
+        row.try_get(1)?,
+        Row {
+            team_id: row.try_get(0)?,
+            state,
+            position: row.try_get(4)?,
+            created_at: row.try_get(5)?,
+        },
+    )))
 }
 
 impl Aggregates {

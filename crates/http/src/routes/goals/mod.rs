@@ -1,7 +1,7 @@
 //! Goals: long ones and the short steps under them, set, revised (each revision an event of
 //! its own), and closed as achieved or abandoned with a reason.
 
-mod body;
+pub(crate) mod body;
 mod context;
 mod view;
 
