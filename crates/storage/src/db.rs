@@ -40,8 +40,11 @@ pub struct Store {
 struct Inner {
     pool: Pool,
     committer: Committer,
-    /// Woken after every commit that wrote events in this process.
+    /// Woken after every commit that wrote events, in this process or (heard through
+    /// LISTEN) in another.
     appended: tokio::sync::Notify,
+    /// Holds a permit while this process has commits not yet announced to the others.
+    unannounced: tokio::sync::Notify,
 }
 
 impl std::fmt::Debug for Store {
@@ -86,6 +89,7 @@ impl Store {
                 pool,
                 committer,
                 appended: tokio::sync::Notify::new(),
+                unannounced: tokio::sync::Notify::new(),
             }),
         }
     }
@@ -112,13 +116,24 @@ impl Store {
         appended
     }
 
-    /// Wakes whoever waits for new events (live streams).
+    /// Wakes whoever waits for new events here, and has them announced to other processes.
     pub(crate) fn notify_appended(&self) {
+        self.inner.appended.notify_waiters();
+        self.inner.unannounced.notify_one();
+    }
+
+    /// Wakes this process's waiters after another process appended.
+    pub(crate) fn wake_local(&self) {
         self.inner.appended.notify_waiters();
     }
 
-    /// Resolves after the next append in this process, or after `timeout` (appends by other
-    /// processes are only seen by polling).
+    /// Resolves when there are commits to announce.
+    pub(crate) async fn to_announce(&self) {
+        self.inner.unannounced.notified().await;
+    }
+
+    /// Resolves after the next append seen (see [`Store::spawn_wakeups`]), or after
+    /// `timeout`.
     pub async fn appended_or(&self, timeout: Duration) {
         let _ = tokio::time::timeout(timeout, self.inner.appended.notified()).await;
     }

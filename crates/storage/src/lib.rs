@@ -18,6 +18,7 @@ pub mod projections;
 pub mod projector;
 pub mod testing;
 pub mod tokens;
+mod wakeup;
 
 pub use db::Store;
 pub use error::{AppendError, StoreError};

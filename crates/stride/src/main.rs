@@ -221,6 +221,7 @@ async fn run(args: &ServeArgs, url: &SecretString) -> anyhow::Result<()> {
         ..DbConfig::new(url.expose_secret())
     })?;
     connect_and_migrate(&store).await?;
+    store.spawn_wakeups(url.expose_secret().parse()?);
     let listener =
         TcpListener::bind(&args.addr).with_context(|| format!("listening on {}", args.addr))?;
     let config = stride_http::HttpConfig {

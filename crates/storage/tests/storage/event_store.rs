@@ -543,3 +543,47 @@ async fn events_carry_their_type_version_metadata_and_database_time() {
         "reads are tenant-scoped"
     );
 }
+
+#[tokio::test]
+async fn another_process_appending_wakes_this_one_through_notify() {
+    let (db, writer) = store().await;
+    let reader = Store::connect(&DbConfig {
+        pool_size: 2,
+        ..DbConfig::new(db.url())
+    })
+    .unwrap();
+    // Two stores, two pools: the reader hears of the writer's appends only through
+    // PostgreSQL, since each store's in-process wake-up is its own.
+    writer.spawn_wakeups(db.url().parse().unwrap());
+    reader.spawn_wakeups(db.url().parse().unwrap());
+    let woke = Arc::new(AtomicBool::new(false));
+    let waiting = {
+        let (reader, woke) = (reader.clone(), woke.clone());
+        tokio::spawn(async move {
+            reader.appended_or(Duration::from_secs(3600)).await;
+            woke.store(true, Ordering::SeqCst);
+        })
+    };
+    let team = Uuid::now_v7();
+    // Append until the reader wakes: no guess at when its listener is connected.
+    for n in 0..200 {
+        if woke.load(Ordering::SeqCst) {
+            break;
+        }
+        writer
+            .append(request(
+                team,
+                Uuid::now_v7(),
+                ExpectedVersion::Any,
+                vec![event(n)],
+            ))
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        woke.load(Ordering::SeqCst),
+        "the reader was woken by the writer's NOTIFY"
+    );
+    waiting.await.unwrap();
+}
