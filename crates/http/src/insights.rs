@@ -91,17 +91,18 @@ impl Inputs {
         Ok(series)
     }
 
-    /// The latest value at or before `t` of each engagement metric on each of `posts`.
+    /// The latest value at or before `t` of each of `metrics` on each of `posts`.
     pub async fn post_totals(
         &self,
         ctx: &Ctx,
         team_id: Uuid,
         posts: &[Uuid],
+        metrics: &[Metric],
     ) -> Result<Vec<(Uuid, Metric, f64)>, ApiError> {
         let Some(known) = &self.known else {
             return Ok(ctx
                 .store
-                .post_totals(team_id, posts, &ENGAGEMENT, self.t)
+                .post_totals(team_id, posts, metrics, self.t)
                 .await?);
         };
         let mut latest: BTreeMap<(Uuid, Metric), (DateTime<Utc>, f64)> = BTreeMap::new();
@@ -109,7 +110,7 @@ impl Inputs {
             let Some(post) = o.post_id.filter(|p| posts.contains(p)) else {
                 continue;
             };
-            if ENGAGEMENT.contains(&o.metric) && o.point.at <= self.t {
+            if metrics.contains(&o.metric) && o.point.at <= self.t {
                 let entry = latest
                     .entry((post, o.metric))
                     .or_insert((o.point.at, o.point.value));

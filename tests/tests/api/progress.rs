@@ -458,3 +458,148 @@ async fn progress_reads_refuse_bad_instants_and_other_teams_goals() {
         .await;
     assert_eq!(seen.status(), StatusCode::OK, "a viewer reads progress");
 }
+
+async fn join(app: &TestApp, name: &str) -> String {
+    let joined: Value = app
+        .http
+        .post(app.url("/v1/boards/acme/contributors"))
+        .json(&json!({ "name": name }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    joined["token"]["secret"].as_str().unwrap().to_owned()
+}
+
+async fn fan_idea(app: &TestApp, token: &str, title: &str) -> String {
+    let response = app
+        .post("/v1/boards/acme/ideas", token, json!({ "title": title }))
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    response.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+async fn fan_vote(app: &TestApp, token: &str, idea: &str) -> String {
+    let response = app
+        .request(
+            Method::PUT,
+            &format!("/v1/boards/acme/ideas/{idea}/vote"),
+            Some(token),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    position(&response)
+}
+
+#[tokio::test]
+async fn an_idea_traces_to_its_posts_their_metrics_and_the_goals_they_moved() {
+    let app = TestApp::spawn().await;
+    let team = app.sign_up("acme").await;
+    let channel = app.add_channel(&team, "instagram", "@acme").await;
+    let (ada, bo) = (join(&app, "Ada").await, join(&app, "Bo").await);
+    let used = fan_idea(&app, &ada, "Behind the scenes").await;
+    let popular = fan_idea(&app, &bo, "Customer stories").await;
+    fan_vote(&app, &ada, &popular).await;
+    fan_vote(&app, &bo, &popular).await;
+    fan_vote(&app, &bo, &used).await;
+    let (goal_id, _) = goal(
+        &app,
+        &team,
+        json!({
+            "title": "Grow Instagram to 1100", "horizon": "short",
+            "starts_on": "2026-11-01", "due_on": "2026-11-30",
+            "target": { "kind": "metric", "channel_id": channel, "metric": "followers",
+                        "aggregation": "latest", "baseline": 1000, "reach": 1100 }
+        }),
+    )
+    .await;
+    let posts = format!("/v1/teams/{}/posts", team.id);
+    let (post, _) = write(
+        &app,
+        &team,
+        &posts,
+        json!({
+            "channel_id": channel, "title": "A day at Acme", "idea_id": used, "goal_ids": [goal_id]
+        }),
+    )
+    .await;
+    let post_id = post["id"].as_str().unwrap();
+    write(
+        &app,
+        &team,
+        &format!("{posts}/{post_id}/publish"),
+        json!({ "published_at": "2026-11-10T09:00:00Z" }),
+    )
+    .await;
+    let position = observe(&app, &team, json!([
+        { "channel_id": channel, "metric": "followers", "value": 1000, "observed_at": "2026-11-05T00:00:00Z" },
+        { "channel_id": channel, "metric": "followers", "value": 1050, "observed_at": "2026-11-15T00:00:00Z" },
+        { "channel_id": channel, "post_id": post_id, "metric": "likes", "value": 12, "observed_at": "2026-11-11T00:00:00Z" },
+        { "channel_id": channel, "post_id": post_id, "metric": "likes", "value": 30, "observed_at": "2026-11-12T00:00:00Z" },
+    ]))
+    .await;
+
+    let path = format!(
+        "/v1/teams/{}/ideas/{used}/impact?as_of=2026-11-20T00:00:00Z",
+        team.id
+    );
+    let impact = read(&app, &team, &path, &position).await;
+    assert_eq!(impact["posts"][0]["post_id"], post_id);
+    assert_eq!(impact["posts"][0]["status"], "published");
+    assert!(
+        close(&impact["posts"][0]["metrics"]["likes"], 30.0),
+        "{impact}"
+    );
+    let moved = &impact["goals"][0];
+    assert_eq!(moved["goal_id"], goal_id.as_str());
+    assert_eq!(moved["live_since"], "2026-11-10T09:00:00Z");
+    assert!(
+        close(&moved["progress_at_publication"], 0.0) && close(&moved["progress_now"], 0.5),
+        "{moved}"
+    );
+
+    let credit = read(
+        &app,
+        &team,
+        &format!("/v1/teams/{}/contributors", team.id),
+        &position,
+    )
+    .await;
+    let rows = credit["items"].as_array().unwrap();
+    // Ada's idea was used; Bo's drew more votes: use ranks first.
+    assert_eq!(rows[0]["name"], "Ada");
+    assert_eq!(
+        (
+            rows[0]["ideas_used"].as_u64(),
+            rows[0]["votes_drawn"].as_u64()
+        ),
+        (Some(1), Some(1))
+    );
+    assert_eq!(rows[1]["name"], "Bo");
+    assert_eq!(
+        (
+            rows[1]["ideas_used"].as_u64(),
+            rows[1]["votes_drawn"].as_u64()
+        ),
+        (Some(0), Some(2))
+    );
+
+    let missing = app
+        .get(
+            &format!(
+                "/v1/teams/{}/ideas/{}/impact",
+                team.id,
+                uuid::Uuid::now_v7()
+            ),
+            &team.owner_token,
+        )
+        .await;
+    assert_problem(missing, 404, "not_found").await;
+}

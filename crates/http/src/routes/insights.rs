@@ -295,7 +295,9 @@ async fn assess(
         .map(|p| (p.id, p.channel_id))
         .collect();
     let post_ids: Vec<Uuid> = posts.iter().map(|(p, _)| *p).collect();
-    let totals = inputs.post_totals(&ctx, team_id, &post_ids).await?;
+    let totals = inputs
+        .post_totals(&ctx, team_id, &post_ids, &crate::insights::ENGAGEMENT)
+        .await?;
     let mut engagement: BTreeMap<Uuid, f64> = BTreeMap::new();
     for (post, _, value) in totals {
         *engagement.entry(post).or_default() += value;

@@ -13,6 +13,7 @@ pub mod events;
 pub mod goals;
 pub mod ideas;
 pub mod insights;
+pub mod lineage;
 pub mod members;
 pub mod metrics;
 pub mod ops;
@@ -32,6 +33,7 @@ pub fn configure(config: &mut ServiceConfig) {
             .configure(tokens::configure)
             .configure(progress::configure)
             .configure(insights::configure)
+            .configure(lineage::configure)
             .configure(channels::configure)
             .configure(goals::configure)
             .configure(metrics::configure)
