@@ -66,6 +66,14 @@ fn flatten(goals: Vec<GoalProgress>, into: &mut BTreeMap<Uuid, Status>) {
     }
 }
 
+/// Whether an idea may be suggested: open, under review or planned.
+fn candidate(status: IdeaStatus) -> bool {
+    matches!(
+        status,
+        IdeaStatus::Open | IdeaStatus::UnderReview | IdeaStatus::Planned
+    )
+}
+
 /// The ideas the team could turn into posts next (open, under review or planned), ranked by
 /// a documented, deterministic score with the reasons for it.
 #[utoipa::path(tag = "progress", security(("bearer" = [])), params(SuggestionQuery), responses(
@@ -97,17 +105,18 @@ async fn suggestions(
     let mut statuses = BTreeMap::new();
     flatten(facts.report(t), &mut statuses);
     let ideas = &inputs.plans.ideas;
-    let ids: Vec<Uuid> = ideas.iter().map(|(i, _)| i.id).collect();
+    // Votes are read for candidates and the duplicates merged into them only.
+    let ids: Vec<Uuid> = ideas
+        .iter()
+        .filter(|(i, _)| i.merged_into.is_some() || candidate(i.status))
+        .map(|(i, _)| i.id)
+        .collect();
     let votes = inputs.votes(&ctx, team_id, &ids).await?;
     let channels: BTreeMap<Uuid, &Channel> =
         inputs.plans.channels.iter().map(|c| (c.id, c)).collect();
     let mut ranked: Vec<(Suggestion, DateTime<Utc>)> = Vec::new();
     for (idea, submitted_at) in ideas {
-        let candidate = matches!(
-            idea.status,
-            IdeaStatus::Open | IdeaStatus::UnderReview | IdeaStatus::Planned
-        );
-        if !candidate || idea.merged_into.is_some() || *submitted_at > t {
+        if !candidate(idea.status) || idea.merged_into.is_some() || *submitted_at > t {
             continue;
         }
         // Each voter once, with their earliest vote, across the duplicates merged in.

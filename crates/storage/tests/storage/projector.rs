@@ -6,7 +6,11 @@ use std::time::Duration;
 use proptest::prelude::*;
 use stride_domain::Actor;
 use stride_domain::channel::{ChannelEvent, Platform};
+use stride_domain::goal::{GoalEvent, Horizon};
+use stride_domain::idea::{Author, IdeaEvent, IdeaStatus};
+use stride_domain::metric::Metric;
 use stride_domain::post::PostEvent;
+use stride_domain::target::{Aggregation, Aim, Period, Target};
 use stride_domain::team::{Role, TeamEvent};
 use stride_storage::db::DbConfig;
 use stride_storage::projections::{Activity, Aggregates};
@@ -23,6 +27,10 @@ enum Op {
     PauseChannel(bool),
     Draft(bool),
     Publish(u8),
+    SetGoal(bool),
+    AchieveGoal(u8),
+    SubmitIdea,
+    PlanIdea(u8),
     /// Let the projector take whatever is there now.
     Project,
 }
@@ -34,6 +42,10 @@ fn op() -> impl Strategy<Value = Op> {
         any::<bool>().prop_map(Op::PauseChannel),
         any::<bool>().prop_map(Op::Draft),
         any::<u8>().prop_map(Op::Publish),
+        any::<bool>().prop_map(Op::SetGoal),
+        any::<u8>().prop_map(Op::AchieveGoal),
+        Just(Op::SubmitIdea),
+        any::<u8>().prop_map(Op::PlanIdea),
         Just(Op::Project),
     ]
 }
@@ -135,6 +147,7 @@ async fn run(ops: Vec<Op>) {
         .await;
     }
     let mut posts = Vec::new();
+    let (mut goals, mut ideas) = (Vec::new(), Vec::new());
     for op in ops {
         match op {
             Op::Rename(n) => {
@@ -198,6 +211,73 @@ async fn run(ops: Vec<Op>) {
                 .await;
             }
             Op::Publish(_) => {}
+            Op::SetGoal(cadence) => {
+                let goal = Uuid::now_v7();
+                let target = if cadence {
+                    Target::Cadence {
+                        count: 3,
+                        period: Period::Week,
+                        channel_id: None,
+                    }
+                } else {
+                    Target::Metric {
+                        channel_id: channels[0],
+                        metric: Metric::Followers,
+                        aggregation: Aggregation::Latest,
+                        baseline: 1000.0,
+                        target_value: 1100.0,
+                        aim: Aim::Reach(1100.0),
+                    }
+                };
+                let event = GoalEvent::GoalSet {
+                    goal_id: goal,
+                    title: format!("Goal {}", goals.len()),
+                    description: None,
+                    horizon: Horizon::Short,
+                    parent_goal_id: None,
+                    starts_on: "2026-11-01".parse().unwrap(),
+                    due_on: "2026-11-30".parse().unwrap(),
+                    target: Some(target),
+                };
+                append(&store, team, goal, &[event], owner).await;
+                goals.push(goal);
+            }
+            Op::AchieveGoal(n) if !goals.is_empty() => {
+                let goal = goals[usize::from(n) % goals.len()];
+                append(
+                    &store,
+                    team,
+                    goal,
+                    &[GoalEvent::GoalAchieved { reason: None }],
+                    owner,
+                )
+                .await;
+            }
+            Op::AchieveGoal(_) => {}
+            Op::SubmitIdea => {
+                let idea = Uuid::now_v7();
+                let event = IdeaEvent::IdeaSubmitted {
+                    idea_id: idea,
+                    title: format!("Idea {}", ideas.len()),
+                    body: None,
+                    tags: vec![],
+                    channel_ids: vec![channels[0]],
+                    author: Author::Member { member_id: owner },
+                };
+                append(&store, team, idea, &[event], owner).await;
+                ideas.push(idea);
+            }
+            Op::PlanIdea(n) if !ideas.is_empty() => {
+                let idea = ideas[usize::from(n) % ideas.len()];
+                let event = IdeaEvent::IdeaStatusChanged {
+                    from: IdeaStatus::Open,
+                    to: IdeaStatus::Planned,
+                    reason: None,
+                    by: owner,
+                };
+                append(&store, team, idea, &[event], owner).await;
+            }
+            Op::PlanIdea(_) => {}
             Op::Project => {
                 store.project_batch(&Activity).await.unwrap();
                 store.project_batch(&Aggregates).await.unwrap();
