@@ -173,8 +173,10 @@ impl Store {
 
     async fn lead<P: Projection>(&self, projection: &P) -> Result<(), StoreError> {
         // The lock lives as long as this connection: if the process dies, PostgreSQL
-        // releases it and another process takes over.
-        let holder = self.pool().get().await?;
+        // releases it and another process takes over. The connection leaves the pool, so
+        // that when this task ends it closes and releases the lock, rather than going back
+        // to the pool still holding it where no later attempt could take it again.
+        let holder = deadpool_postgres::Object::take(self.pool().get().await?);
         loop {
             let locked: bool = holder
                 .query_one(TRY_LOCK, &[&LOCK_SPACE, &P::NAME])

@@ -329,3 +329,54 @@ proptest! {
         runtime.block_on(run(ops));
     }
 }
+
+async fn rename(store: &Store, team: Uuid, n: u32) -> i64 {
+    let request = AppendRequest::new(
+        team,
+        team,
+        ExpectedVersion::Any,
+        &[TeamEvent::TeamRenamed {
+            name: format!("Acme {n}"),
+        }],
+        Metadata::new(Actor::System),
+    )
+    .unwrap();
+    store.append(request).await.unwrap().position
+}
+
+#[tokio::test]
+async fn when_the_active_projector_stops_another_process_takes_over() {
+    let db = TestDatabase::new().await.unwrap();
+    let connect = || {
+        Store::connect(&DbConfig {
+            pool_size: 4,
+            ..DbConfig::new(db.url())
+        })
+        .unwrap()
+    };
+    // Two stores with their own pools stand for two server processes.
+    let (first, second) = (connect(), connect());
+    let team = Uuid::now_v7();
+    let position = rename(&first, team, 1).await;
+    let leader = first.spawn_projection(Activity);
+    assert!(
+        first
+            .wait_projected(position, Duration::from_secs(20))
+            .await
+            .unwrap()
+    );
+    let standby = second.spawn_projection(Activity);
+
+    // The leader stops while its process (and its pool) lives on.
+    leader.abort();
+    assert!(leader.await.unwrap_err().is_cancelled());
+    let position = rename(&first, team, 2).await;
+    assert!(
+        second
+            .wait_projected(position, Duration::from_secs(20))
+            .await
+            .unwrap(),
+        "the standby took the lock and applied the new event"
+    );
+    standby.abort();
+}
