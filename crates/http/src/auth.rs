@@ -2,9 +2,11 @@
 //! on another team's resource is 404 (never reveal that it exists); a role that may not do
 //! the thing is 403.
 
-use actix_web::dev::Payload;
-use actix_web::http::header;
-use actix_web::{FromRequest, HttpRequest, web};
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::{Method, header};
+use actix_web::middleware::Next;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
 use stride_domain::Actor;
 use stride_domain::team::Role;
@@ -74,32 +76,89 @@ fn bearer(req: &HttpRequest) -> Result<String, ApiError> {
     Ok(token.trim().to_owned())
 }
 
+/// Looks the bearer token up: the member it belongs to, or 401.
+async fn authenticate(
+    token: Result<String, ApiError>,
+    store: Option<Store>,
+) -> Result<Caller, ApiError> {
+    let token = token?;
+    let store = store.ok_or_else(|| ApiError::internal(anyhow::anyhow!("no store")))?;
+    let owner = store.authenticate(&token).await?.ok_or_else(|| {
+        ApiError::unauthorized("the token is unknown, revoked, or its member left the team")
+    })?;
+    let role = Role::parse(&owner.role)
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("unknown role {}", owner.role)))?;
+    Ok(Caller {
+        team_id: owner.team_id,
+        member_id: owner.member_id,
+        token_id: owner.token_id,
+        role,
+    })
+}
+
 impl FromRequest for Caller {
     type Error = ApiError;
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        // Team routes were authenticated before their body was read (see `team_routes`).
+        if let Some(caller) = req.extensions().get::<Caller>().cloned() {
+            return Box::pin(async move { Ok(caller) });
+        }
         let token = bearer(req);
         let store = req
             .app_data::<web::Data<Store>>()
             .map(|s| s.get_ref().clone());
-        Box::pin(async move {
-            let token = token?;
-            let store = store.ok_or_else(|| ApiError::internal(anyhow::anyhow!("no store")))?;
-            let owner = store.authenticate(&token).await?.ok_or_else(|| {
-                ApiError::unauthorized("the token is unknown, revoked, or its member left the team")
-            })?;
-            let role = Role::parse(&owner.role).ok_or_else(|| {
-                ApiError::internal(anyhow::anyhow!("unknown role {}", owner.role))
-            })?;
-            Ok(Caller {
-                team_id: owner.team_id,
-                member_id: owner.member_id,
-                token_id: owner.token_id,
-                role,
-            })
-        })
+        Box::pin(authenticate(token, store))
     }
+}
+
+/// The team id of a team-scoped path (`/v1/teams/{team_id}...`), if it is one.
+fn team_in_path(path: &str) -> Option<&str> {
+    path.strip_prefix("/v1/teams/")
+        .map(|rest| rest.split('/').next().unwrap_or_default())
+        .filter(|id| !id.is_empty())
+}
+
+/// Every member manages their own tokens, whatever their role.
+fn own_tokens(path: &str) -> bool {
+    path.split('/').nth(4) == Some("tokens")
+}
+
+/// Authenticates team-scoped routes before anything else reads the request: no valid token
+/// is 401, another team's path is 404, and a viewer's write is 403, whatever the body or
+/// query holds, and before an idempotent replay could answer.
+pub async fn team_routes(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let Some(team) = team_in_path(req.path()).map(str::to_owned) else {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    };
+    if req.method() == Method::OPTIONS {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    }
+    let store = req
+        .app_data::<web::Data<Store>>()
+        .map(|s| s.get_ref().clone());
+    let caller = match authenticate(bearer(req.request()), store).await {
+        Ok(caller) => caller,
+        Err(error) => return Ok(req.error_response(error)),
+    };
+    // A malformed id is left for the path extractor to refuse with a 400.
+    if let Ok(team_id) = team.parse::<Uuid>() {
+        if let Err(error) = caller.in_team(team_id) {
+            return Ok(req.error_response(error));
+        }
+    }
+    let reads = matches!(*req.method(), Method::GET | Method::HEAD);
+    if !reads && !own_tokens(req.path()) {
+        if let Err(error) = caller.may_write() {
+            return Ok(req.error_response(error));
+        }
+    }
+    req.extensions_mut().insert(caller);
+    Ok(next.call(req).await?.map_into_boxed_body())
 }
 
 /// A community contributor, authenticated by their board token.

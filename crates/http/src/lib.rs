@@ -145,6 +145,7 @@ pub fn serve(listener: TcpListener, store: Store, config: HttpConfig) -> anyhow:
             .wrap(from_fn(middleware::min_position))
             .wrap(from_fn(idempotency::idempotency))
             .wrap(from_fn(rate_limit::limit_board_writes))
+            .wrap(from_fn(auth::team_routes))
             .wrap(cors(&origins))
             .wrap(from_fn(middleware::observe))
             .into_utoipa_app()

@@ -11,5 +11,6 @@ mod metrics;
 mod ops;
 mod posts;
 mod progress;
+mod security;
 mod teams;
 mod tokens;
