@@ -146,16 +146,17 @@ pub async fn team_routes(
         Err(error) => return Ok(req.error_response(error)),
     };
     // A malformed id is left for the path extractor to refuse with a 400.
-    if let Ok(team_id) = team.parse::<Uuid>() {
-        if let Err(error) = caller.in_team(team_id) {
-            return Ok(req.error_response(error));
-        }
+    if let Ok(team_id) = team.parse::<Uuid>()
+        && let Err(error) = caller.in_team(team_id)
+    {
+        return Ok(req.error_response(error));
     }
     let reads = matches!(*req.method(), Method::GET | Method::HEAD);
-    if !reads && !own_tokens(req.path()) {
-        if let Err(error) = caller.may_write() {
-            return Ok(req.error_response(error));
-        }
+    if !reads
+        && !own_tokens(req.path())
+        && let Err(error) = caller.may_write()
+    {
+        return Ok(req.error_response(error));
     }
     req.extensions_mut().insert(caller);
     Ok(next.call(req).await?.map_into_boxed_body())
