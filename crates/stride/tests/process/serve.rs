@@ -1,87 +1,19 @@
 //! `stride serve` as a newcomer runs it: no DATABASE_URL, so it starts its own PostgreSQL,
 //! serves, and stops both cleanly on SIGTERM; the data survives a restart.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::process::{Command, Stdio};
 
-use nix::sys::signal::{Signal, kill};
-use nix::unistd::Pid;
 use serde_json::{Value, json};
 
-struct Server {
-    child: Child,
-    base: String,
-    log: PathBuf,
-}
+use crate::server::{Server, free_port};
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
+/// `stride serve` with its own PostgreSQL in `data_dir`.
 fn start(data_dir: &Path, name: &str) -> Server {
-    let port = free_port();
-    let log = data_dir.with_extension(format!("{name}.log"));
-    let child = Command::new(env!("CARGO_BIN_EXE_stride"))
-        .arg("serve")
-        .env_remove("DATABASE_URL")
-        .env("STRIDE_DATA_DIR", data_dir)
-        .env("STRIDE_ADDR", format!("127.0.0.1:{port}"))
-        .env("STRIDE_WORKERS", "1")
-        .stdin(Stdio::null())
-        .stdout(std::fs::File::create(&log).unwrap())
-        .stderr(std::fs::File::create(&log).unwrap().try_clone().unwrap())
-        .spawn()
-        .expect("stride starts");
-    Server {
-        child,
-        base: format!("http://127.0.0.1:{port}"),
-        log,
-    }
-}
-
-impl Server {
-    fn output(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    async fn wait_ready(&mut self, http: &reqwest::Client) {
-        let deadline = Instant::now() + Duration::from_secs(90);
-        while Instant::now() < deadline {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                panic!("stride exited early ({status}):\n{}", self.output());
-            }
-            if let Ok(response) = http.get(format!("{}/readyz", self.base)).send().await
-                && response.status().is_success()
-            {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("stride did not become ready:\n{}", self.output());
-    }
-
-    /// SIGTERM, then the exit status within 30 s.
-    fn terminate(mut self) -> (std::process::ExitStatus, String) {
-        kill(Pid::from_raw(self.child.id() as i32), Signal::SIGTERM).unwrap();
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return (status, self.output());
-            }
-            if Instant::now() > deadline {
-                let _ = self.child.kill();
-                panic!("stride did not stop on SIGTERM:\n{}", self.output());
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
+    Server::start(
+        &[("STRIDE_DATA_DIR", data_dir.to_str().unwrap())],
+        data_dir.with_extension(format!("{name}.log")),
+    )
 }
 
 #[tokio::test]

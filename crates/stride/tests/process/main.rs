@@ -1,0 +1,7 @@
+//! The `stride` binary as separate processes: serving with its own PostgreSQL, and surviving
+//! faults (kill -9 under load, several servers on one database).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod faults;
+mod serve;
+mod server;
