@@ -92,6 +92,8 @@ pub struct ClusterOptions {
     /// Turns off fsync, synchronous commit and full-page writes: much faster, and a crash of
     /// the machine can corrupt the cluster. Only for throwaway clusters such as the tests'.
     pub fast_unsafe: bool,
+    /// The port to listen on; a free one when unset.
+    pub port: Option<u16>,
 }
 
 /// A PostgreSQL server this process started; stopped when dropped unless detached.
@@ -135,7 +137,10 @@ impl PrivateCluster {
         let socket_dir = socket_dir(&data_dir, run_as)?;
         let mut attempt = 1;
         let port = loop {
-            let port = free_port()?;
+            let port = match options.port {
+                Some(port) => port,
+                None => free_port()?,
+            };
             match start_server(
                 &binaries.pg_ctl,
                 &data_dir,
@@ -147,7 +152,7 @@ impl PrivateCluster {
             .await
             {
                 Ok(()) => break port,
-                Err((error, true)) if attempt < PORT_ATTEMPTS => {
+                Err((error, true)) if attempt < PORT_ATTEMPTS && options.port.is_none() => {
                     tracing::warn!(port, %error, "port taken before PostgreSQL bound it, retrying");
                     attempt += 1;
                 }

@@ -98,9 +98,15 @@ async fn shared_cluster_in(dir: &Path) -> anyhow::Result<u16> {
             cluster::wait_until_ready(port, READY_TIMEOUT).await?;
             port
         }
-        None => PrivateCluster::start_with(dir, ClusterOptions { fast_unsafe: true })
-            .await?
-            .detach(),
+        None => PrivateCluster::start_with(
+            dir,
+            ClusterOptions {
+                fast_unsafe: true,
+                ..ClusterOptions::default()
+            },
+        )
+        .await?
+        .detach(),
     };
     drop(lock);
     Ok(port)

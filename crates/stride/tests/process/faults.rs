@@ -324,3 +324,86 @@ async fn of_three_servers_one_projects_and_another_takes_over_when_it_dies() {
         "the projections equal a rebuild"
     );
 }
+
+/// Writes one idea; the status, and whether the body was problem+json.
+async fn try_write(http: &reqwest::Client, base: &str, team: &Team) -> (u16, bool) {
+    match http
+        .post(format!("{base}/v1/teams/{}/ideas", team.id))
+        .bearer_auth(&team.token)
+        .json(&json!({ "title": "While the database restarts" }))
+        .timeout(Duration::from_secs(15))
+        .send()
+        .await
+    {
+        Ok(response) => {
+            let problem = response
+                .headers()
+                .get("content-type")
+                .is_some_and(|c| c.as_bytes().starts_with(b"application/problem+json"));
+            (response.status().as_u16(), problem)
+        }
+        Err(error) => panic!("the server must answer while PostgreSQL is down: {error}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn while_postgres_restarts_requests_get_503_and_the_server_recovers_by_itself() {
+    use stride_storage::cluster::{ClusterOptions, PrivateCluster};
+
+    let dir =
+        std::env::temp_dir().join(format!("stride-restart-{}", uuid::Uuid::now_v7().simple()));
+    let options = ClusterOptions {
+        fast_unsafe: true,
+        ..ClusterOptions::default()
+    };
+    let cluster = PrivateCluster::start_with(&dir, options).await.unwrap();
+    let (url, port) = (cluster.url(), cluster.port());
+    let http = reqwest::Client::new();
+    let mut server = Server::start(&[("DATABASE_URL", &url)], dir.with_extension("log"));
+    server.wait_ready(&http).await;
+    let team = sign_up(&http, &server.base).await;
+    assert_eq!(try_write(&http, &server.base, &team).await, (201, false));
+
+    cluster.stop().await.unwrap();
+    for _ in 0..5 {
+        let (status, problem) = try_write(&http, &server.base, &team).await;
+        assert!(
+            status == 503 && problem,
+            "while PostgreSQL is down: {status}, problem+json {problem}"
+        );
+    }
+    let ready = http
+        .get(format!("{}/readyz", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ready.status().as_u16(), 503);
+
+    let cluster = PrivateCluster::start_with(
+        &dir,
+        ClusterOptions {
+            port: Some(port),
+            ..options
+        },
+    )
+    .await
+    .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (status, _) = try_write(&http, &server.base, &team).await;
+        if status == 201 {
+            break;
+        }
+        assert_eq!(status, 503, "only 503 until it recovers");
+        assert!(
+            Instant::now() < deadline,
+            "the server did not recover within 30 s"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (status, output) = server.terminate();
+    assert!(status.success(), "{output}");
+    cluster.stop().await.unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_file(dir.with_extension("log"));
+}
