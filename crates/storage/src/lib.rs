@@ -16,6 +16,7 @@ pub mod metrics;
 pub mod migrate;
 pub mod projections;
 pub mod projector;
+pub mod seed;
 pub mod testing;
 pub mod tokens;
 mod wakeup;

@@ -4,3 +4,4 @@
 
 mod event_store;
 mod projector;
+mod seed;

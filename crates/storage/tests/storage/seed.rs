@@ -1,0 +1,62 @@
+//! Benchmark seeding writes events as appends would: decodable, positioned per transaction,
+//! with the stream head and the observations table in step.
+
+use stride_domain::metric::MetricEvent;
+use stride_storage::Store;
+use stride_storage::db::DbConfig;
+use stride_storage::seed::CHUNK;
+use stride_storage::testing::TestDatabase;
+use uuid::Uuid;
+
+#[tokio::test]
+async fn seeded_events_read_back_like_appended_ones() {
+    let db = TestDatabase::new().await.unwrap();
+    let store = Store::connect(&DbConfig::new(db.url())).unwrap();
+    let (team, channel, post) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+    let count = CHUNK * 2 + 7;
+    let until = "2026-11-23T12:00:00Z".parse().unwrap();
+    let heard = std::sync::Mutex::new(Vec::new());
+    let seeded = store
+        .seed_metric_events(team, channel, post, count, until, |n| {
+            heard.lock().unwrap().push(n)
+        })
+        .await
+        .unwrap();
+    assert_eq!(seeded, count);
+    assert_eq!(*heard.lock().unwrap(), vec![CHUNK, CHUNK * 2, count]);
+
+    let events = store.read_team_after(team, 0, 1_000_000).await.unwrap();
+    assert_eq!(events.len() as i64, count);
+    assert!(events.windows(2).all(|w| w[0].position < w[1].position));
+    assert_eq!(events.last().unwrap().stream_version, count);
+    let MetricEvent::MetricRecorded {
+        channel_id,
+        observed_at,
+        post_id,
+        ..
+    } = events[0].decode::<MetricEvent>().unwrap().event;
+    assert_eq!((channel_id, post_id), (channel, Some(post)));
+    assert_eq!(
+        observed_at,
+        "2026-11-23T11:59:59Z"
+            .parse::<chrono::DateTime<chrono::Utc>>()
+            .unwrap()
+    );
+
+    let client = db.connect().await.unwrap();
+    let observations: i64 = client
+        .query_one(
+            "SELECT count(*) FROM metric_observations WHERE team_id = $1",
+            &[&team],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(observations, count);
+    let version: i64 = client
+        .query_one("SELECT version FROM streams WHERE team_id = $1", &[&team])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(version, count);
+}
