@@ -68,15 +68,17 @@ impl Inputs {
         })
     }
 
-    /// Observations of each `(channel, metric)` at or before `t`.
+    /// Observations of each `(channel, metric)` in `[since, t]`, with the latest before
+    /// `since` (replays keep them all: the math picks its window).
     pub async fn series(
         &self,
         ctx: &Ctx,
         team_id: Uuid,
         wanted: &[(Uuid, Metric)],
+        since: DateTime<Utc>,
     ) -> Result<BTreeMap<(Uuid, Metric), Vec<Point>>, ApiError> {
         let Some(known) = &self.known else {
-            return Ok(ctx.store.series(team_id, wanted, self.t).await?);
+            return Ok(ctx.store.series(team_id, wanted, since, self.t).await?);
         };
         let mut series: BTreeMap<(Uuid, Metric), Vec<Point>> = BTreeMap::new();
         for o in &known.observations {
@@ -156,10 +158,19 @@ impl Inputs {
                 _ => None,
             })
             .collect();
+        // From the earliest start of a metric goal: each goal's window and its baseline.
+        let since = self
+            .plans
+            .goals
+            .iter()
+            .filter(|g| matches!(g.target, Some(Target::Metric { .. })))
+            .map(|g| stride_domain::progress::start_of(g.starts_on))
+            .min()
+            .unwrap_or(self.t);
         Ok(Facts {
             goals: self.plans.goals.clone(),
             published: self.published(),
-            series: self.series(ctx, team_id, &wanted).await?,
+            series: self.series(ctx, team_id, &wanted, since).await?,
         })
     }
 

@@ -58,9 +58,17 @@ pub struct Known {
 
 const PLANS: &str = "SELECT stream_id, stream_type, state, position, created_at, team_id FROM aggregates \
      WHERE team_id = $1 ORDER BY stream_id";
+// The observations in [since, t], and the latest one before `since` of each series (a
+// `latest` goal's value at its start): a read costs what the window holds, not the history.
 const SERIES: &str = "SELECT channel_id, metric, observed_at, value FROM metric_observations \
      WHERE team_id = $1 AND post_id = '00000000-0000-0000-0000-000000000000' \
-       AND channel_id = ANY($2) AND metric = ANY($3) AND observed_at <= $4 \
+       AND channel_id = ANY($2) AND metric = ANY($3) AND observed_at <= $4 AND observed_at >= $5 \
+     UNION ALL \
+     SELECT * FROM (SELECT DISTINCT ON (channel_id, metric) channel_id, metric, observed_at, value \
+       FROM metric_observations \
+       WHERE team_id = $1 AND post_id = '00000000-0000-0000-0000-000000000000' \
+         AND channel_id = ANY($2) AND metric = ANY($3) AND observed_at < $5 AND observed_at <= $4 \
+       ORDER BY channel_id, metric, observed_at DESC) AS before \
      ORDER BY observed_at";
 const POST_TOTALS: &str = "SELECT DISTINCT ON (post_id, metric) post_id, metric, value FROM metric_observations \
      WHERE team_id = $1 AND post_id = ANY($2) AND metric = ANY($3) AND observed_at <= $4 \
@@ -86,11 +94,13 @@ impl Store {
         Ok(plans)
     }
 
-    /// Channel-wide observations of each `(channel, metric)` at or before `t`, oldest first.
+    /// Channel-wide observations of each `(channel, metric)` in `[since, t]`, with the
+    /// latest one before `since`, oldest first.
     pub async fn series(
         &self,
         team_id: Uuid,
         wanted: &[(Uuid, Metric)],
+        since: DateTime<Utc>,
         t: DateTime<Utc>,
     ) -> Result<BTreeMap<(Uuid, Metric), Vec<Point>>, StoreError> {
         let mut series: BTreeMap<(Uuid, Metric), Vec<Point>> = BTreeMap::new();
@@ -102,7 +112,7 @@ impl Store {
         let client = self.pool().get().await?;
         let statement = client.prepare_cached(SERIES).await?;
         for row in client
-            .query(&statement, &[&team_id, &channels, &metrics, &t])
+            .query(&statement, &[&team_id, &channels, &metrics, &t, &since])
             .await?
         {
             let metric: String = row.try_get(1)?;

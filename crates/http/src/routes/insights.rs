@@ -315,7 +315,7 @@ async fn assess(
         .iter()
         .flat_map(|c| [(c.id, Metric::Followers), (c.id, Metric::Subscribers)])
         .collect();
-    let series = inputs.series(&ctx, team_id, &audience).await?;
+    let series = inputs.series(&ctx, team_id, &audience, from).await?;
     let measured: Vec<Measured> = channels
         .iter()
         .map(|c| {
