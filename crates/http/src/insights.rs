@@ -10,6 +10,7 @@ use stride_domain::metric::Metric;
 use stride_domain::progress::Point;
 use stride_domain::progress::report::Facts;
 use stride_domain::target::Target;
+pub use stride_storage::facts::Need;
 use stride_storage::facts::{Known, Plans};
 use utoipa::IntoParams;
 use uuid::Uuid;
@@ -48,7 +49,12 @@ pub const ENGAGEMENT: [Metric; 4] = [
 ];
 
 impl Inputs {
-    pub async fn load(ctx: &Ctx, team_id: Uuid, when: Instant) -> Result<Inputs, ApiError> {
+    pub async fn load(
+        ctx: &Ctx,
+        team_id: Uuid,
+        when: Instant,
+        need: Need,
+    ) -> Result<Inputs, ApiError> {
         let now = Utc::now();
         let t = when.as_of.unwrap_or(now);
         Ok(match when.known_at {
@@ -62,7 +68,7 @@ impl Inputs {
             }
             None => Inputs {
                 t,
-                plans: ctx.store.plans(team_id).await?,
+                plans: ctx.store.plans(team_id, need).await?,
                 known: None,
             },
         })
@@ -143,6 +149,27 @@ impl Inputs {
                 .map(|(idea, voters)| (*idea, voters.clone()))
                 .collect()),
         }
+    }
+
+    /// The team's ideas by status, merged duplicates left out.
+    pub async fn idea_counts(
+        &self,
+        ctx: &Ctx,
+        team_id: Uuid,
+    ) -> Result<BTreeMap<String, i64>, ApiError> {
+        let Some(known) = &self.known else {
+            return Ok(ctx.store.idea_counts(team_id).await?);
+        };
+        let mut counts = BTreeMap::new();
+        for (idea, _) in known
+            .plans
+            .ideas
+            .iter()
+            .filter(|(i, _)| i.merged_into.is_none())
+        {
+            *counts.entry(idea.status.as_str().to_owned()).or_insert(0) += 1;
+        }
+        Ok(counts)
     }
 
     /// The facts goal progress is computed from.

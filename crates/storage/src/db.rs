@@ -45,6 +45,8 @@ struct Inner {
     appended: tokio::sync::Notify,
     /// Holds a permit while this process has commits not yet announced to the others.
     unannounced: tokio::sync::Notify,
+    /// Woken whenever a projector in this process commits a batch.
+    projected: tokio::sync::Notify,
 }
 
 impl std::fmt::Debug for Store {
@@ -90,6 +92,7 @@ impl Store {
                 committer,
                 appended: tokio::sync::Notify::new(),
                 unannounced: tokio::sync::Notify::new(),
+                projected: tokio::sync::Notify::new(),
             }),
         }
     }
@@ -125,6 +128,11 @@ impl Store {
     /// Wakes this process's waiters after another process appended.
     pub(crate) fn wake_local(&self) {
         self.inner.appended.notify_waiters();
+    }
+
+    /// Woken whenever a projector in this process commits a batch.
+    pub(crate) fn projected(&self) -> &tokio::sync::Notify {
+        &self.inner.projected
     }
 
     /// Resolves when there are commits to announce.

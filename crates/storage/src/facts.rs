@@ -6,11 +6,11 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use stride_domain::EventPayload;
-use stride_domain::channel::Channel;
-use stride_domain::goal::Goal;
-use stride_domain::idea::Idea;
+use stride_domain::channel::{Channel, ChannelEvent};
+use stride_domain::goal::{Goal, GoalEvent};
+use stride_domain::idea::{Idea, IdeaEvent};
 use stride_domain::metric::{Metric, MetricEvent};
-use stride_domain::post::Post;
+use stride_domain::post::{Post, PostEvent};
 use stride_domain::progress::Point;
 use stride_domain::vote::VoteEvent;
 use uuid::Uuid;
@@ -56,8 +56,21 @@ pub struct Known {
     pub observations: Vec<Observed>,
 }
 
+// Posts that were never published or scheduled (drafts, archived drafts) are left out
+// unless asked for: dashboards read what went out or is about to.
 const PLANS: &str = "SELECT stream_id, stream_type, state, position, created_at, team_id FROM aggregates \
-     WHERE team_id = $1 ORDER BY stream_id";
+     WHERE team_id = $1 AND stream_type = ANY($2) AND (stream_type <> $3 OR $4 OR at IS NOT NULL) \
+     ORDER BY stream_id";
+const IDEA_COUNTS: &str = "SELECT state->>'status', count(*) FROM aggregates \
+     WHERE team_id = $1 AND stream_type = $2 AND state->'merged_into' = 'null'::jsonb GROUP BY 1";
+
+/// Which folded aggregates a read needs: channels and goals always come.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Need {
+    pub ideas: bool,
+    /// Every post, drafts included; otherwise only published and scheduled ones.
+    pub all_posts: bool,
+}
 // The observations in [since, t], and the latest one before `since` of each series (a
 // `latest` goal's value at its start): a read costs what the window holds, not the history.
 const SERIES: &str = "SELECT channel_id, metric, observed_at, value FROM metric_observations \
@@ -77,12 +90,23 @@ const VOTES: &str = "SELECT idea_id, contributor_id, voted_at FROM idea_votes \
      WHERE team_id = $1 AND idea_id = ANY($2)";
 
 impl Store {
-    /// The team's channels, goals, posts and ideas as the projection holds them now.
-    pub async fn plans(&self, team_id: Uuid) -> Result<Plans, StoreError> {
+    /// The team's channels, goals, posts and (when needed) ideas as the projection holds
+    /// them now.
+    pub async fn plans(&self, team_id: Uuid, need: Need) -> Result<Plans, StoreError> {
+        let mut types = vec![
+            ChannelEvent::STREAM_TYPE,
+            GoalEvent::STREAM_TYPE,
+            PostEvent::STREAM_TYPE,
+        ];
+        if need.ideas {
+            types.push(IdeaEvent::STREAM_TYPE);
+        }
         let client = self.pool().get().await?;
         let statement = client.prepare_cached(PLANS).await?;
         let mut plans = Plans::default();
-        for row in client.query(&statement, &[&team_id]).await? {
+        let params: [&(dyn tokio_postgres::types::ToSql + Sync); 4] =
+            [&team_id, &types, &PostEvent::STREAM_TYPE, &need.all_posts];
+        for row in client.query(&statement, &params).await? {
             let stream_type: String = row.try_get(1)?;
             let state = State::from_json(&stream_type, row.try_get(2)?).map_err(|e| {
                 StoreError::Internal(anyhow::Error::new(e).context("a stored aggregate"))
@@ -92,6 +116,19 @@ impl Store {
             }
         }
         Ok(plans)
+    }
+
+    /// The team's ideas by status, merged duplicates left out.
+    pub async fn idea_counts(&self, team_id: Uuid) -> Result<BTreeMap<String, i64>, StoreError> {
+        let client = self.pool().get().await?;
+        let statement = client.prepare_cached(IDEA_COUNTS).await?;
+        let rows = client
+            .query(&statement, &[&team_id, &IdeaEvent::STREAM_TYPE])
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect::<Result<_, tokio_postgres::Error>>()?)
     }
 
     /// Channel-wide observations of each `(channel, metric)` in `[since, t]`, with the

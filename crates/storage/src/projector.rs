@@ -64,6 +64,7 @@ impl Store {
         }
         projection.apply(&tx, &events).await?;
         tx.commit().await?;
+        self.projected().notify_waiters();
         Ok(events.len())
     }
 
@@ -145,14 +146,20 @@ impl Store {
         let deadline = tokio::time::Instant::now() + timeout;
         let mut pause = Duration::from_millis(1);
         loop {
+            // Listen before looking, so a batch committed in between still wakes us; batches
+            // committed by other processes are seen by looking again after `pause`.
+            let projected = self.projected().notified();
+            tokio::pin!(projected);
+            projected.as_mut().enable();
             let positions = self.projection_positions().await?;
             if !positions.is_empty() && positions.iter().all(|(_, p)| *p >= position) {
                 return Ok(true);
             }
-            if tokio::time::Instant::now() + pause > deadline {
+            let now = tokio::time::Instant::now();
+            if now >= deadline {
                 return Ok(false);
             }
-            tokio::time::sleep(pause).await;
+            let _ = tokio::time::timeout(pause.min(deadline - now), projected).await;
             pause = (pause * 2).min(Duration::from_millis(50));
         }
     }

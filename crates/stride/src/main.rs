@@ -6,6 +6,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+mod bench;
+
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use secrecy::{ExposeSecret, SecretString};
@@ -32,6 +34,8 @@ enum Command {
     Migrate(DbArgs),
     /// Print the OpenAPI document.
     Openapi,
+    /// Measure throughput, latency and memory against their targets (see the README).
+    Bench(bench::BenchArgs),
     /// Manage projections (read models built from events).
     Projections {
         #[command(subcommand)]
@@ -54,7 +58,7 @@ enum ProjectionsAction {
 const PROJECTIONS: [&str; 2] = ["activity", "aggregates"];
 
 #[derive(Debug, clap::Args)]
-struct DbArgs {
+pub struct DbArgs {
     /// PostgreSQL URL. Without it Stride runs its own cluster under --data-dir.
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
     database_url: Option<String>,
@@ -117,6 +121,7 @@ async fn main() -> ExitCode {
         Command::Serve(args) => serve(args).await,
         Command::Migrate(args) => migrate(args).await,
         Command::Openapi => print_openapi(),
+        Command::Bench(args) => bench(args).await,
         Command::Projections {
             action: ProjectionsAction::Rebuild { name, db },
         } => rebuild(name, db).await,
@@ -203,6 +208,15 @@ async fn migrate(args: DbArgs) -> anyhow::Result<()> {
     result?;
     tracing::info!("migrations applied");
     Ok(())
+}
+
+async fn bench(args: bench::BenchArgs) -> anyhow::Result<()> {
+    let (url, cluster) = database(&args.db).await?;
+    let result = bench::run(&args, url.expose_secret()).await;
+    if let Some(cluster) = cluster {
+        cluster.stop().await?;
+    }
+    result
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {

@@ -362,6 +362,17 @@ async fn suggestions_rank_votes_and_the_need_of_a_goal_behind_with_reasons() {
         &position,
     )
     .await;
+    let progress = read(
+        &app,
+        &team,
+        &format!("/v1/teams/{}/progress", team.id),
+        &position,
+    )
+    .await;
+    assert_eq!(
+        progress["ideas"],
+        json!({ "open": 3, "under_review": 0, "planned": 0, "used": 0, "declined": 1 })
+    );
     assert_eq!(one["items"].as_array().unwrap().len(), 1);
 }
 

@@ -20,7 +20,7 @@ use uuid::Uuid;
 use crate::auth::Caller;
 use crate::error::{ApiError, Problem};
 use crate::extract::Ctx;
-use crate::insights::{Inputs, Instant};
+use crate::insights::{Inputs, Instant, Need};
 
 pub fn configure(config: &mut ServiceConfig) {
     config.service(suggestions).service(assess);
@@ -99,7 +99,11 @@ async fn suggestions(
         known_at: query.known_at,
         ..Instant::default()
     };
-    let inputs = Inputs::load(&ctx, team_id, when).await?;
+    let need = Need {
+        ideas: true,
+        all_posts: false,
+    };
+    let inputs = Inputs::load(&ctx, team_id, when, need).await?;
     let t = inputs.t;
     let facts = inputs.facts(&ctx, team_id).await?;
     let mut statuses = BTreeMap::new();
@@ -289,7 +293,7 @@ async fn assess(
         known_at: query.known_at,
         ..Instant::default()
     };
-    let inputs = Inputs::load(&ctx, team_id, when).await?;
+    let inputs = Inputs::load(&ctx, team_id, when, Need::default()).await?;
     let (t, from) = (inputs.t, inputs.t - TimeDelta::days(i64::from(window_days)));
     let mut channels = inputs.plans.channels.clone();
     channels.sort_by_key(|c| c.id);

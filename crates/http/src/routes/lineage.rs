@@ -17,7 +17,7 @@ use uuid::Uuid;
 use crate::auth::Caller;
 use crate::error::{ApiError, Problem};
 use crate::extract::Ctx;
-use crate::insights::{Inputs, Instant};
+use crate::insights::{Inputs, Instant, Need};
 use crate::page::{self, Page};
 use crate::routes::progress::StatusName;
 
@@ -63,7 +63,11 @@ async fn contributors(
 ) -> Result<HttpResponse, ApiError> {
     let team_id = caller.in_team(path.into_inner())?.team_id;
     let limit = page::limit(query.limit)?;
-    let inputs = Inputs::load(&ctx, team_id, Instant::default()).await?;
+    let need = Need {
+        ideas: true,
+        all_posts: false,
+    };
+    let inputs = Inputs::load(&ctx, team_id, Instant::default(), need).await?;
     let ideas = &inputs.plans.ideas;
     let ids: Vec<Uuid> = ideas.iter().map(|(i, _)| i.id).collect();
     let votes = inputs.votes(&ctx, team_id, &ids).await?;
@@ -182,7 +186,11 @@ async fn impact(
 ) -> Result<HttpResponse, ApiError> {
     let (team_id, idea_id) = path.into_inner();
     let team_id = caller.in_team(team_id)?.team_id;
-    let inputs = Inputs::load(&ctx, team_id, *query).await?;
+    let need = Need {
+        ideas: true,
+        all_posts: true,
+    };
+    let inputs = Inputs::load(&ctx, team_id, *query, need).await?;
     let (idea, _) = inputs
         .plans
         .ideas

@@ -14,7 +14,7 @@ use uuid::Uuid;
 use crate::auth::Caller;
 use crate::error::{ApiError, Problem};
 use crate::extract::Ctx;
-use crate::insights::{Inputs, Instant};
+use crate::insights::{Inputs, Instant, Need};
 use crate::routes::goals::body::HorizonName;
 
 pub fn configure(config: &mut ServiceConfig) {
@@ -161,23 +161,19 @@ fn post_counts(inputs: &Inputs) -> PostCounts {
     counts
 }
 
-fn idea_counts(inputs: &Inputs) -> IdeaCounts {
-    let mut counts = IdeaCounts::default();
-    for (idea, _) in inputs
-        .plans
-        .ideas
-        .iter()
-        .filter(|(i, _)| i.merged_into.is_none())
-    {
-        *match idea.status {
-            IdeaStatus::Open => &mut counts.open,
-            IdeaStatus::UnderReview => &mut counts.under_review,
-            IdeaStatus::Planned => &mut counts.planned,
-            IdeaStatus::Used => &mut counts.used,
-            IdeaStatus::Declined => &mut counts.declined,
-        } += 1;
+fn idea_counts(counts: &std::collections::BTreeMap<String, i64>) -> IdeaCounts {
+    let count = |status: IdeaStatus| {
+        counts
+            .get(status.as_str())
+            .map_or(0, |n| u32::try_from(*n).unwrap_or(u32::MAX))
+    };
+    IdeaCounts {
+        open: count(IdeaStatus::Open),
+        under_review: count(IdeaStatus::UnderReview),
+        planned: count(IdeaStatus::Planned),
+        used: count(IdeaStatus::Used),
+        declined: count(IdeaStatus::Declined),
     }
-    counts
 }
 
 /// The team's progress: pace, every goal with its steps, posts this week and ideas by
@@ -197,7 +193,7 @@ async fn team_progress(
     query: web::Query<Instant>,
 ) -> Result<HttpResponse, ApiError> {
     let team_id = caller.in_team(path.into_inner())?.team_id;
-    let inputs = Inputs::load(&ctx, team_id, *query).await?;
+    let inputs = Inputs::load(&ctx, team_id, *query, Need::default()).await?;
     let facts = inputs.facts(&ctx, team_id).await?;
     let published: Vec<DateTime<Utc>> = facts.published.iter().map(|(_, at)| *at).collect();
     Ok(HttpResponse::Ok().json(TeamProgress {
@@ -205,7 +201,7 @@ async fn team_progress(
         pace: progress::pace(&published, inputs.t),
         goals: facts.report(inputs.t).into_iter().map(Into::into).collect(),
         posts: post_counts(&inputs),
-        ideas: idea_counts(&inputs),
+        ideas: idea_counts(&inputs.idea_counts(&ctx, team_id).await?),
     }))
 }
 
@@ -225,7 +221,7 @@ async fn goal_progress(
 ) -> Result<HttpResponse, ApiError> {
     let (team_id, goal_id) = path.into_inner();
     let team_id = caller.in_team(team_id)?.team_id;
-    let inputs = Inputs::load(&ctx, team_id, *query).await?;
+    let inputs = Inputs::load(&ctx, team_id, *query, Need::default()).await?;
     let facts = inputs.facts(&ctx, team_id).await?;
     let goal = facts
         .goals

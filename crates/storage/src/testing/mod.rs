@@ -18,7 +18,7 @@
 
 mod server;
 mod template;
-mod url;
+pub mod url;
 
 use std::time::Duration;
 

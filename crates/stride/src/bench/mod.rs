@@ -1,0 +1,317 @@
+//! `stride bench`: numbers a user can reproduce. Starts a server on a fresh database (or
+//! targets `STRIDE_URL`), then runs each scenario for a fixed time at a fixed concurrency:
+//! the raw INSERT baseline, single-event appends with the projection lag meanwhile, metric
+//! batches, progress reads over a seeded log of a million events, and a rebuild. Prints a
+//! table (or JSON with `--json`) with each target beside what was reached.
+// The report on stdout is the command's output; progress goes to stderr.
+#![allow(clippy::print_stdout)]
+
+mod drive;
+mod scenarios;
+
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use serde::Serialize;
+use stride_storage::Store;
+use stride_storage::db::DbConfig;
+use stride_storage::projections::{Activity, Aggregates};
+use uuid::Uuid;
+
+use drive::Summary;
+
+#[derive(Debug, clap::Args)]
+pub struct BenchArgs {
+    #[command(flatten)]
+    pub db: crate::DbArgs,
+    /// Benchmark a running server instead of starting one. DATABASE_URL must then name the
+    /// database it uses: seeding, the baseline and the rebuild run there.
+    #[arg(long, env = "STRIDE_URL")]
+    pub url: Option<String>,
+    /// Concurrent clients in every scenario.
+    #[arg(long, default_value_t = 32)]
+    pub concurrency: usize,
+    /// Seconds each scenario runs.
+    #[arg(long, default_value_t = 10)]
+    pub seconds: u64,
+    /// Events seeded before the progress reads and the rebuild.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub events: i64,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct Report {
+    concurrency: usize,
+    seconds: u64,
+    baseline_insert: Summary,
+    http_appends: Summary,
+    appends_to_baseline: f64,
+    projection_lag: Summary,
+    metric_ingest: Summary,
+    seeded_events: i64,
+    seed_seconds: f64,
+    catch_up_seconds: f64,
+    progress_reads: Summary,
+    rebuild_events: usize,
+    rebuild_events_per_second: f64,
+    peak_rss_mb: Option<f64>,
+}
+
+/// The server under test, when the bench started it.
+struct Server {
+    child: Child,
+}
+
+impl Server {
+    fn start(database_url: &str, port: u16) -> anyhow::Result<Server> {
+        let child = Command::new(std::env::current_exe()?)
+            .arg("serve")
+            .env("DATABASE_URL", database_url)
+            .env("STRIDE_ADDR", format!("127.0.0.1:{port}"))
+            // The load comes from one address: the board's abuse limits are not under test.
+            .env("STRIDE_BOARD_RATE_PER_MINUTE", "100000000")
+            .env("STRIDE_BOARD_BURST", "100000000")
+            .env("STRIDE_LOG", "warn")
+            .stdin(Stdio::null())
+            .spawn()
+            .context("starting the server")?;
+        Ok(Server { child })
+    }
+
+    /// Peak resident set size (VmHWM), in MB.
+    fn peak_rss_mb(&self) -> Option<f64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
+        let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+        let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+        Some(kb / 1024.0)
+    }
+
+    fn stop(mut self) -> anyhow::Result<()> {
+        let pid = nix::unistd::Pid::from_raw(self.child.id() as i32);
+        nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM)?;
+        self.child.wait()?;
+        Ok(())
+    }
+}
+
+async fn wait_ready(http: &reqwest::Client, base: &str) -> anyhow::Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        if let Ok(r) = http.get(format!("{base}/readyz")).send().await
+            && r.status().is_success()
+        {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    anyhow::bail!("the server at {base} did not become ready")
+}
+
+/// A fresh database on the server `url` points at; its URL.
+async fn fresh_database(url: &str) -> anyhow::Result<String> {
+    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await?;
+    tokio::spawn(connection);
+    let name = format!("stride_bench_{}", Uuid::now_v7().simple());
+    client
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .await?;
+    let mut config: tokio_postgres::Config = url.parse()?;
+    config.dbname(&name);
+    Ok(stride_storage::testing::url::config_url(&config))
+}
+
+fn step(json: bool, what: &str) {
+    if !json {
+        eprintln!("==> {what}");
+    }
+}
+
+pub async fn run(args: &BenchArgs, url: &str) -> anyhow::Result<()> {
+    let (c, duration) = (
+        args.concurrency.max(1),
+        Duration::from_secs(args.seconds.max(1)),
+    );
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(c * 2)
+        .timeout(Duration::from_secs(30))
+        .build()?;
+    let (database, server, base) = match &args.url {
+        Some(base) => (url.to_owned(), None, base.trim_end_matches('/').to_owned()),
+        None => {
+            let database = fresh_database(url).await?;
+            let port = std::net::TcpListener::bind("127.0.0.1:0")?
+                .local_addr()?
+                .port();
+            let server = Server::start(&database, port)?;
+            (database, Some(server), format!("http://127.0.0.1:{port}"))
+        }
+    };
+    wait_ready(&http, &base).await?;
+    let store = Store::connect(&DbConfig {
+        pool_size: 4,
+        ..DbConfig::new(&database)
+    })?;
+
+    step(args.json, "setting up a team with its contributors");
+    let team = Arc::new(scenarios::set_up(&http, &base, c).await?);
+    step(
+        args.json,
+        &format!("raw INSERT baseline: {} s at {c} connections", args.seconds),
+    );
+    let baseline = scenarios::baseline(&database, c, duration).await?.summary();
+    step(
+        args.json,
+        &format!(
+            "single-event appends over HTTP: {} s at {c} clients",
+            args.seconds
+        ),
+    );
+    let (appends, lag) = scenarios::appends(&http, &team, c, duration).await;
+    let (appends, lag) = (appends.summary(), lag.summary());
+    step(
+        args.json,
+        &format!(
+            "metric batches of {}: {} s at {c} clients",
+            scenarios::BATCH,
+            args.seconds
+        ),
+    );
+    let metrics = scenarios::metric_batches(&http, &team, c, duration)
+        .await
+        .summary();
+
+    step(args.json, &format!("seeding {} events", args.events));
+    let bar = indicatif::ProgressBar::new(args.events.max(0) as u64);
+    if args.json {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    let seeding = Instant::now();
+    let team_id: Uuid = team.id.parse()?;
+    store
+        .seed_metric_events(
+            team_id,
+            Uuid::now_v7(),
+            Uuid::now_v7(),
+            args.events,
+            chrono::Utc::now(),
+            |n| bar.set_position(n as u64),
+        )
+        .await?;
+    bar.finish_and_clear();
+    let seed_seconds = seeding.elapsed().as_secs_f64();
+    step(args.json, "waiting for the projections to catch up");
+    let head = store.visible_head().await?;
+    let catch_up = scenarios::wait_projected(&http, &team, head).await?;
+    step(
+        args.json,
+        &format!("GET progress: {} s at {c} clients", args.seconds),
+    );
+    let progress = scenarios::progress_reads(&http, &team, c, duration)
+        .await
+        .summary();
+
+    let peak_rss_mb = server.as_ref().and_then(Server::peak_rss_mb);
+    if let Some(server) = server {
+        server.stop()?;
+    }
+    step(args.json, "rebuilding every projection");
+    let rebuilding = Instant::now();
+    let rebuilt =
+        store.rebuild(&Activity, |_, _| {}).await? + store.rebuild(&Aggregates, |_, _| {}).await?;
+    let rebuild_seconds = rebuilding.elapsed().as_secs_f64();
+
+    let report = Report {
+        concurrency: c,
+        seconds: args.seconds,
+        appends_to_baseline: appends.per_second / baseline.per_second.max(1e-9),
+        baseline_insert: baseline,
+        http_appends: appends,
+        projection_lag: lag,
+        metric_ingest: metrics,
+        seeded_events: args.events,
+        seed_seconds,
+        catch_up_seconds: catch_up.as_secs_f64(),
+        progress_reads: progress,
+        rebuild_events: rebuilt,
+        rebuild_events_per_second: rebuilt as f64 / rebuild_seconds.max(1e-9),
+        peak_rss_mb,
+    };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print_table(&report);
+    }
+    if args.url.is_none() {
+        drop(store);
+        let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await?;
+        tokio::spawn(connection);
+        let name = database.rsplit('/').next().unwrap_or_default().to_owned();
+        client
+            .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .await?;
+    }
+    Ok(())
+}
+
+fn line(name: &str, s: &Summary, unit: &str, target: &str) {
+    println!(
+        "{name:<28} {:>9} {:>14} {:>9.2} {:>9.2}  {target}",
+        s.operations,
+        format!("{:.0} {unit}", s.per_second),
+        s.p50_ms,
+        s.p99_ms
+    );
+}
+
+fn print_table(r: &Report) {
+    println!(
+        "\nStride bench: {} clients, {} s per scenario\n",
+        r.concurrency, r.seconds
+    );
+    println!(
+        "{:<28} {:>9} {:>14} {:>9} {:>9}  target",
+        "scenario", "ops", "throughput", "p50 ms", "p99 ms"
+    );
+    line("raw INSERT baseline", &r.baseline_insert, "/s", "");
+    line(
+        "HTTP single-event appends",
+        &r.http_appends,
+        "/s",
+        &format!("{:.2}x baseline (target >= 1.0x)", r.appends_to_baseline),
+    );
+    line(
+        "projection lag (ack→visible)",
+        &r.projection_lag,
+        "probes/s",
+        "p99 < 50 ms",
+    );
+    line(
+        "metric ingest",
+        &r.metric_ingest,
+        "obs/s",
+        ">= 100000 obs/s",
+    );
+    line(
+        &format!("GET progress ({} events)", r.seeded_events),
+        &r.progress_reads,
+        "/s",
+        "p99 < 10 ms",
+    );
+    println!(
+        "\nseeded {} events in {:.1} s; projections caught up in {:.1} s",
+        r.seeded_events, r.seed_seconds, r.catch_up_seconds
+    );
+    println!(
+        "rebuild: {} events at {:.0} events/s (target >= 50000)",
+        r.rebuild_events, r.rebuild_events_per_second
+    );
+    match r.peak_rss_mb {
+        Some(mb) => println!("server peak RSS: {mb:.1} MB (target < 100 MB)"),
+        None => println!("server peak RSS: not measured (a server started elsewhere)"),
+    }
+}
