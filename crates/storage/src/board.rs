@@ -50,10 +50,14 @@ const FORGET_RESPONSES: &str =
 const NAMES: &str = "SELECT contributor_id, name FROM contributors WHERE team_id = $1 \
      UNION ALL SELECT member_id, name FROM members WHERE team_id = $1";
 
-/// The stream of an idea's votes: apart from the idea's own, so that votes never wait for
-/// or conflict with its version.
-pub fn votes_stream(idea_id: Uuid) -> Uuid {
-    Uuid::new_v5(&idea_id, b"votes")
+/// The stream of one contributor's votes on one idea: apart from the idea's own, so that
+/// votes never wait for or conflict with its version, and apart from other voters', so that
+/// hundreds voting on a hot idea at once never queue behind each other's stream head.
+pub fn votes_stream(idea_id: Uuid, contributor_id: Uuid) -> Uuid {
+    Uuid::new_v5(
+        &idea_id,
+        &[b"votes:".as_slice(), contributor_id.as_bytes()].concat(),
+    )
 }
 
 impl Store {
@@ -180,7 +184,7 @@ impl Store {
         };
         let request = AppendRequest::new(
             team_id,
-            votes_stream(idea_id),
+            votes_stream(idea_id, contributor_id),
             ExpectedVersion::Any,
             &[event],
             metadata.clone(),

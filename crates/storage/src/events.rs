@@ -296,13 +296,7 @@ impl Store {
         position: i64,
         limit: i64,
     ) -> Result<Vec<StoredEvent>, StoreError> {
-        let client = self.pool().get().await?;
-        let statement = client.prepare_cached(READ_ALL_AFTER).await?;
-        let rows = client.query(&statement, &[&position, &limit]).await?;
-        Ok(rows
-            .iter()
-            .map(StoredEvent::from_row)
-            .collect::<Result<_, _>>()?)
+        read_all_after_on(&*self.pool().get().await?, position, limit).await
     }
 
     /// One team's events after `position`, oldest first, with the same guarantee.
@@ -357,6 +351,20 @@ impl Store {
     pub async fn visible_head(&self) -> Result<i64, StoreError> {
         visible_head_on(&self.pool().get().await?).await
     }
+}
+
+/// [`Store::read_all_after`] on a connection the caller already holds.
+pub(crate) async fn read_all_after_on(
+    client: &deadpool_postgres::ClientWrapper,
+    position: i64,
+    limit: i64,
+) -> Result<Vec<StoredEvent>, StoreError> {
+    let statement = client.prepare_cached(READ_ALL_AFTER).await?;
+    let rows = client.query(&statement, &[&position, &limit]).await?;
+    Ok(rows
+        .iter()
+        .map(StoredEvent::from_row)
+        .collect::<Result<_, _>>()?)
 }
 
 /// The visible head, read on a connection the caller already holds.

@@ -60,9 +60,16 @@ pub struct Bucket {
     pub last: f64,
 }
 
-/// The stream of a channel's metric events.
+/// The stream of a channel's metric events seeded in bulk (see `seed`).
 pub fn metrics_stream(channel_id: Uuid) -> Uuid {
     Uuid::new_v5(&channel_id, b"metrics")
+}
+
+/// The stream of one batch's events on one channel: every batch has its own, so concurrent
+/// batches never queue behind one stream head. The events name their channel; reads go by
+/// the observations table, never by stream.
+fn batch_stream(channel_id: Uuid, batch_id: Uuid) -> Uuid {
+    Uuid::new_v5(&channel_id, batch_id.as_bytes())
 }
 
 const UPSERT: &str = include_str!("sql/upsert_observations.sql");
@@ -74,20 +81,6 @@ impl Store {
     /// Records a checked batch: new observations and corrections become `MetricRecorded`
     /// events, in one transaction with the observations table that deduplicates them.
     pub async fn record_observations(
-        &self,
-        team_id: Uuid,
-        rows: &[Observation],
-        metadata: &Metadata,
-    ) -> Result<Recorded, AppendError> {
-        match self.record_once(team_id, rows, metadata).await {
-            // Two batches creating a channel's metric stream at once: the loser's
-            // transaction rolled back whole, and the stream exists now.
-            Err(AppendError::Conflict { .. }) => self.record_once(team_id, rows, metadata).await,
-            other => other,
-        }
-    }
-
-    async fn record_once(
         &self,
         team_id: Uuid,
         rows: &[Observation],
@@ -145,12 +138,13 @@ impl Store {
                     corrects,
                 });
         }
+        let batch_id = Uuid::now_v7();
         let requests = by_channel
             .iter()
             .map(|(channel_id, events)| {
                 AppendRequest::new(
                     team_id,
-                    metrics_stream(*channel_id),
+                    batch_stream(*channel_id, batch_id),
                     ExpectedVersion::Any,
                     events,
                     metadata.clone(),

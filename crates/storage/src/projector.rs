@@ -45,27 +45,53 @@ const LAG: &str = "SELECT extract(epoch FROM now() - recorded_at)::float8 FROM e
      WHERE position > $1 AND position < events_visible_below() ORDER BY position LIMIT 1";
 const POSITIONS: &str = "SELECT name, position FROM projections ORDER BY name";
 
+/// The projection's checkpoint, created at 0 when it has none.
+async fn checkpoint_on(
+    client: &deadpool_postgres::ClientWrapper,
+    name: &str,
+) -> Result<i64, StoreError> {
+    client.execute(ENSURE, &[&name]).await?;
+    Ok(client.query_one(CHECKPOINT, &[&name]).await?.try_get(0)?)
+}
+
 impl Store {
     /// Applies one batch after the projection's checkpoint; the number of events applied.
     pub async fn project_batch<P: Projection>(&self, projection: &P) -> Result<usize, StoreError> {
         let mut client = self.pool().get().await?;
-        client.execute(ENSURE, &[&P::NAME]).await?;
-        let checkpoint: i64 = client
-            .query_one(CHECKPOINT, &[&P::NAME])
+        let checkpoint = checkpoint_on(&client, P::NAME).await?;
+        Ok(self
+            .project_on(&mut client, projection, checkpoint)
             .await?
-            .try_get(0)?;
-        let events = self.read_all_after(checkpoint, BATCH).await?;
+            .0)
+    }
+
+    /// Applies one batch after `checkpoint` on `client`: the events applied and the
+    /// checkpoint now. When the stored checkpoint is not `checkpoint` (a rebuild moved it),
+    /// nothing is applied and the stored one is returned.
+    async fn project_on<P: Projection>(
+        &self,
+        client: &mut deadpool_postgres::ClientWrapper,
+        projection: &P,
+        checkpoint: i64,
+    ) -> Result<(usize, i64), StoreError> {
+        let events = crate::events::read_all_after_on(client, checkpoint, BATCH).await?;
         let Some(last) = events.last().map(|e| e.position) else {
-            return Ok(0);
+            return Ok((0, checkpoint));
         };
         let tx = client.transaction().await?;
-        if tx.execute(ADVANCE, &[&P::NAME, &last, &checkpoint]).await? == 0 {
-            return Ok(0);
+        let advance = tx.prepare_cached(ADVANCE).await?;
+        if tx
+            .execute(&advance, &[&P::NAME, &last, &checkpoint])
+            .await?
+            == 0
+        {
+            drop(tx);
+            return Ok((0, checkpoint_on(client, P::NAME).await?));
         }
         projection.apply(&tx, &events).await?;
         tx.commit().await?;
         self.projected().notify_waiters();
-        Ok(events.len())
+        Ok((events.len(), last))
     }
 
     /// Applies batches until the projection has caught up with what is visible now.
@@ -195,13 +221,19 @@ impl Store {
             tokio::time::sleep(POLL).await;
         }
         tracing::info!(projection = P::NAME, "projector active");
+        // The leader works on its lock connection alone: it never competes with requests for
+        // the pool, and its checkpoint stays in hand between batches.
+        let mut holder = holder;
+        let mut checkpoint = checkpoint_on(&holder, P::NAME).await?;
         loop {
             if holder.is_closed() {
                 return Err(StoreError::Unavailable(anyhow::anyhow!(
                     "lost the projector's lock connection"
                 )));
             }
-            if self.catch_up(projection).await? == 0 {
+            let (applied, now) = self.project_on(&mut holder, projection, checkpoint).await?;
+            checkpoint = now;
+            if applied == 0 {
                 self.appended_or(POLL).await;
             }
         }

@@ -57,7 +57,10 @@ struct Report {
     seed_seconds: f64,
     catch_up_seconds: f64,
     progress_reads: Summary,
-    rebuild_events: usize,
+    /// Events in the log, each replayed into every projection.
+    rebuild_log_events: usize,
+    rebuild_seconds: f64,
+    /// Log events per second through a full rebuild of every projection.
     rebuild_events_per_second: f64,
     peak_rss_mb: Option<f64>,
 }
@@ -204,6 +207,10 @@ pub async fn run(args: &BenchArgs, url: &str) -> anyhow::Result<()> {
         .await?;
     bar.finish_and_clear();
     let seed_seconds = seeding.elapsed().as_secs_f64();
+    // Fresh statistics, as autovacuum keeps them on a database in service.
+    let client = store.pool().get().await?;
+    client.batch_execute("ANALYZE").await?;
+    drop(client);
     step(args.json, "waiting for the projections to catch up");
     let head = store.visible_head().await?;
     let catch_up = scenarios::wait_projected(&http, &team, head).await?;
@@ -237,7 +244,8 @@ pub async fn run(args: &BenchArgs, url: &str) -> anyhow::Result<()> {
         seed_seconds,
         catch_up_seconds: catch_up.as_secs_f64(),
         progress_reads: progress,
-        rebuild_events: rebuilt,
+        rebuild_log_events: rebuilt,
+        rebuild_seconds,
         rebuild_events_per_second: rebuilt as f64 / rebuild_seconds.max(1e-9),
         peak_rss_mb,
     };
@@ -307,8 +315,8 @@ fn print_table(r: &Report) {
         r.seeded_events, r.seed_seconds, r.catch_up_seconds
     );
     println!(
-        "rebuild: {} events at {:.0} events/s (target >= 50000)",
-        r.rebuild_events, r.rebuild_events_per_second
+        "rebuild of every projection: {} events in {:.1} s, {:.0} events/s (target >= 50000)",
+        r.rebuild_log_events, r.rebuild_seconds, r.rebuild_events_per_second
     );
     match r.peak_rss_mb {
         Some(mb) => println!("server peak RSS: {mb:.1} MB (target < 100 MB)"),
