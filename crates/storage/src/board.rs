@@ -47,6 +47,9 @@ const ERASE: &str = "UPDATE contributors SET name = NULL, email = NULL, erased_a
 const FORGET_RESPONSES: &str =
     "DELETE FROM idempotency_keys WHERE position(convert_to($1, 'UTF8') in body) > 0";
 
+const MERGED_INTO: &str = "SELECT DISTINCT stream_id FROM events \
+     WHERE team_id = $1 AND event_type = 'IdeaMerged' AND data->>'into' = ANY($2)";
+
 const NAMES: &str = "SELECT contributor_id, name FROM contributors WHERE team_id = $1 \
      UNION ALL SELECT member_id, name FROM members WHERE team_id = $1";
 
@@ -257,6 +260,22 @@ impl Store {
     }
 
     /// Display names of the team's contributors and members, by id (erased ones: none).
+    /// Ideas that were ever merged into one of `ideas` (some may have been unmerged since).
+    pub async fn ever_merged_into(
+        &self,
+        team_id: Uuid,
+        ideas: &[Uuid],
+    ) -> Result<Vec<Uuid>, StoreError> {
+        let targets: Vec<String> = ideas.iter().map(Uuid::to_string).collect();
+        let client = self.pool().get().await?;
+        let statement = client.prepare_cached(MERGED_INTO).await?;
+        let rows = client.query(&statement, &[&team_id, &targets]).await?;
+        Ok(rows
+            .iter()
+            .map(|r| r.try_get(0))
+            .collect::<Result<_, tokio_postgres::Error>>()?)
+    }
+
     pub async fn names(&self, team_id: Uuid) -> Result<Vec<(Uuid, Option<String>)>, StoreError> {
         let client = self.pool().get().await?;
         let statement = client.prepare_cached(NAMES).await?;

@@ -222,6 +222,9 @@ const READ_TEAM_STREAMS: &str = include_str!("sql/read_team_streams.sql");
 const EXISTING_STREAMS: &str =
     "SELECT stream_id FROM streams WHERE team_id = $1 AND stream_type = $2 AND stream_id = ANY($3)";
 const READ_TEAM_AFTER: &str = include_str!("sql/read_team_after.sql");
+const READ_STREAMS: &str = "SELECT position, team_id, event_id, stream_id, stream_type, stream_version, \
+       event_type, schema_version, data, metadata, recorded_at \
+     FROM events WHERE team_id = $1 AND stream_type = $2 AND stream_id = ANY($3) ORDER BY position";
 const VISIBLE_HEAD: &str =
     "SELECT coalesce(max(position), 0) FROM events WHERE position < events_visible_below()";
 
@@ -255,6 +258,31 @@ impl Store {
         let statement = client.prepare_cached(READ_TEAM_STREAMS).await?;
         let rows = client
             .query(&statement, &[&team_id, &E::STREAM_TYPE])
+            .await?;
+        let mut streams = std::collections::BTreeMap::<Uuid, Stream<E>>::new();
+        for row in &rows {
+            let stored = StoredEvent::from_row(row)?;
+            let stream = streams.entry(stored.stream_id).or_insert_with(|| Stream {
+                version: 0,
+                events: Vec::new(),
+            });
+            stream.version = stored.stream_version;
+            stream.events.push(stored.decode::<E>()?);
+        }
+        Ok(streams)
+    }
+
+    /// The streams `stream_ids` of `E`'s type in a team, decoded, by stream id; ids of
+    /// other streams are left out.
+    pub async fn read_streams<E: EventPayload>(
+        &self,
+        team_id: Uuid,
+        stream_ids: &[Uuid],
+    ) -> Result<std::collections::BTreeMap<Uuid, Stream<E>>, StoreError> {
+        let client = self.pool().get().await?;
+        let statement = client.prepare_cached(READ_STREAMS).await?;
+        let rows = client
+            .query(&statement, &[&team_id, &E::STREAM_TYPE, &stream_ids])
             .await?;
         let mut streams = std::collections::BTreeMap::<Uuid, Stream<E>>::new();
         for row in &rows {

@@ -248,7 +248,8 @@ async fn similar(
     let title = stride_domain::text::title(&query.title, idea::TITLE_MAX)
         .map_err(|e| ApiError::validation("title", e.to_string()))?;
     let candidates = ctx.store.similar_titles(team.id, &title, 50).await?;
-    let board = Board::load(&ctx, team.id).await?;
+    let ids: Vec<Uuid> = candidates.iter().map(|(id, _)| *id).collect();
+    let board = Board::load_some(&ctx, team.id, &ids).await?;
     let now = Utc::now();
     let views: Vec<IdeaView> = candidates
         .into_iter()
@@ -265,7 +266,7 @@ async fn similar(
 async fn one(ctx: Ctx, path: web::Path<(String, Uuid)>) -> Result<HttpResponse, ApiError> {
     let (slug, idea_id) = path.into_inner();
     let team = public_board(&ctx, &slug).await?;
-    let board = Board::load(&ctx, team.id).await?;
+    let board = Board::load_some(&ctx, team.id, &[idea_id]).await?;
     let view = board
         .view(idea_id, Utc::now())
         .ok_or_else(|| ApiError::not_found("idea"))?;

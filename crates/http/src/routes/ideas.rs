@@ -65,7 +65,7 @@ pub async fn run(
         |state| Ok((idea::decide(state, command.clone(), &context)?, Vec::new())),
     )
     .await?;
-    let board = Board::load(ctx, team_id).await?;
+    let board = Board::load_some(ctx, team_id, &[idea_id]).await?;
     let view = board
         .view(idea_id, Utc::now())
         .ok_or_else(|| ApiError::not_found("idea"))?;
@@ -230,7 +230,7 @@ async fn get_idea(
 ) -> Result<HttpResponse, ApiError> {
     let (team_id, idea_id) = path.into_inner();
     caller.in_team(team_id)?;
-    let board = Board::load(&ctx, team_id).await?;
+    let board = Board::load_some(&ctx, team_id, &[idea_id]).await?;
     let view = board
         .view(idea_id, Utc::now())
         .ok_or_else(|| ApiError::not_found("idea"))?;
