@@ -9,6 +9,8 @@ pub mod channel;
 pub mod event;
 pub mod goal;
 pub mod idea;
+#[cfg(test)]
+mod laws;
 pub mod metric;
 pub mod post;
 pub mod progress;

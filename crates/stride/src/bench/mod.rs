@@ -227,7 +227,10 @@ pub async fn run(args: &BenchArgs, url: &str) -> anyhow::Result<()> {
         server.stop()?;
     }
     let client = store.pool().get().await?;
-    let log_events: i64 = client.query_one("SELECT count(*) FROM events", &[]).await?.get(0);
+    let log_events: i64 = client
+        .query_one("SELECT count(*) FROM events", &[])
+        .await?
+        .get(0);
     drop(client);
     step(args.json, "rebuilding every projection");
     let rebuilding = Instant::now();
