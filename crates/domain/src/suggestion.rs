@@ -24,6 +24,35 @@ pub fn decayed(voted_at: DateTime<Utc>, t: DateTime<Utc>) -> f64 {
     0.5f64.powf(age_days / HALF_LIFE_DAYS)
 }
 
+/// Half-lives between the trending epoch (2026-01-01) and `t`: a vote cast at `t` weighs
+/// `2^(half_lives(t) - half_lives(now))` now.
+pub fn half_lives(t: DateTime<Utc>) -> f64 {
+    let epoch = DateTime::<Utc>::from_timestamp(1_767_225_600, 0).unwrap_or_default();
+    (t - epoch).num_milliseconds() as f64 / 86_400_000.0 / HALF_LIFE_DAYS
+}
+
+/// The decayed vote score at `t` of votes whose `log2(sum of 2^half_lives(voted_at))` is
+/// `log2_weight` (none: no votes).
+pub fn score_from_log2(log2_weight: Option<f64>, t: DateTime<Utc>) -> f64 {
+    log2_weight.map_or(0.0, |w| (w - half_lives(t)).exp2())
+}
+
+/// `log2(2^a + 2^x)`, without overflow: a vote at `x` half-lives added to a weight `a`.
+pub fn log2_add(a: Option<f64>, x: f64) -> f64 {
+    match a {
+        None => x,
+        Some(a) => {
+            let (high, low) = if a >= x { (a, x) } else { (x, a) };
+            high + (low - high).exp2().ln_1p() / std::f64::consts::LN_2
+        }
+    }
+}
+
+/// `log2(sum of 2^x)` over votes at `xs` half-lives; `None` without votes.
+pub fn log2_sum(xs: &[f64]) -> Option<f64> {
+    xs.iter().fold(None, |acc, x| Some(log2_add(acc, *x)))
+}
+
 /// The decayed sum of the votes cast at or before `t`.
 pub fn vote_score(votes: &[DateTime<Utc>], t: DateTime<Utc>) -> f64 {
     votes
@@ -89,6 +118,24 @@ mod tests {
             let got = score(&days_ago(ages), statuses, t());
             assert!((got - want).abs() < 1e-12, "{ages:?} {statuses:?}: {got}");
         }
+    }
+
+    #[test]
+    fn a_log2_weight_kept_vote_by_vote_gives_the_decayed_sum() {
+        let votes = days_ago(&[0, 7, 14, 30]);
+        let xs: Vec<f64> = votes.iter().map(|v| half_lives(*v)).collect();
+        let log2_weight = xs.iter().map(|x| x.exp2()).sum::<f64>().log2();
+        assert!((log2_sum(&xs).unwrap() - log2_weight).abs() < 1e-9);
+        assert_eq!(log2_sum(&[]), None);
+        // Far in the future the plain sum would overflow; the log-space one does not.
+        assert!((log2_add(Some(5000.0), 5000.0) - 5001.0).abs() < 1e-9);
+        let direct = vote_score(&votes, t());
+        assert!((score_from_log2(Some(log2_weight), t()) - direct).abs() < 1e-9);
+        assert_eq!(score_from_log2(None, t()), 0.0);
+        // The epoch itself counts zero half-lives; a week later, one.
+        let epoch: DateTime<Utc> = "2026-01-01T00:00:00Z".parse().unwrap();
+        assert_eq!(half_lives(epoch), 0.0);
+        assert!((half_lives(epoch + TimeDelta::days(7)) - 1.0).abs() < 1e-12);
     }
 
     #[test]

@@ -146,29 +146,86 @@ fn fold(events: &[RecordedEvent<IdeaEvent>], version: i64, names: &Names) -> Opt
     })
 }
 
-/// Every idea of the team, with the votes on each (contributor, voted_at).
+/// Ideas with what their views need: votes (contributor, voted_at) where counted exactly,
+/// and the trending projection's scores where not.
 pub struct Board {
     pub ideas: BTreeMap<Uuid, Folded>,
     names: Names,
     votes: BTreeMap<Uuid, Vec<(Uuid, DateTime<Utc>)>>,
+    /// Each idea's own voters and log2 decayed weight, kept vote by vote.
+    scores: BTreeMap<Uuid, (i32, Option<f64>)>,
+    /// Duplicates by the idea they were merged into.
+    duplicates: BTreeMap<Uuid, Vec<Uuid>>,
+}
+
+fn duplicates(ideas: &BTreeMap<Uuid, Folded>) -> BTreeMap<Uuid, Vec<Uuid>> {
+    let mut duplicates: BTreeMap<Uuid, Vec<Uuid>> = BTreeMap::new();
+    for folded in ideas.values() {
+        if let Some(into) = folded.idea.merged_into {
+            duplicates.entry(into).or_default().push(folded.idea.id);
+        }
+    }
+    duplicates
 }
 
 impl Board {
-    pub async fn load(ctx: &Ctx, team_id: Uuid) -> Result<Board, ApiError> {
-        let streams = ctx.store.read_team_streams::<IdeaEvent>(team_id).await?;
-        let names: Names = ctx.store.names(team_id).await?.into_iter().collect();
-        let ideas = streams
-            .iter()
-            .filter_map(|(id, s)| fold(&s.events, s.version, &names).map(|f| (*id, f)))
-            .collect();
-        let mut votes: BTreeMap<Uuid, Vec<(Uuid, DateTime<Utc>)>> = BTreeMap::new();
-        for (idea_id, contributor_id, at) in ctx.store.votes(team_id).await? {
-            votes.entry(idea_id).or_default().push((contributor_id, at));
+    /// Every idea of the team for a list, from the projections: the cost grows with the
+    /// number of ideas, not with the votes and comments on them. Votes are read only for
+    /// ideas with duplicates merged in, where each voter must count once across the group.
+    pub async fn load_listing(ctx: &Ctx, team_id: Uuid) -> Result<Board, ApiError> {
+        // A list shows every write acknowledged before it was asked for.
+        let head = ctx.store.committed_head().await?;
+        if !ctx
+            .store
+            .wait_projected(head, std::time::Duration::from_secs(2))
+            .await?
+        {
+            let mut error = ApiError::new(
+                actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
+                "projection_lagging",
+                "the lists are catching up with recent writes; retry shortly",
+            );
+            error.retry_after = Some(1);
+            return Err(error);
         }
+        let names: Names = ctx.store.names(team_id).await?.into_iter().collect();
+        let ideas: BTreeMap<Uuid, Folded> = ctx
+            .store
+            .listed_ideas(team_id)
+            .await?
+            .into_iter()
+            .map(|(idea, submitted_at, version)| {
+                let folded = Folded {
+                    idea,
+                    version,
+                    submitted_at,
+                    history: Vec::new(),
+                    comments: Vec::new(),
+                };
+                (folded.idea.id, folded)
+            })
+            .collect();
+        let duplicates = duplicates(&ideas);
+        let grouped: Vec<Uuid> = duplicates
+            .iter()
+            .flat_map(|(root, dups)| std::iter::once(*root).chain(dups.iter().copied()))
+            .collect();
+        let votes = if grouped.is_empty() {
+            BTreeMap::new()
+        } else {
+            ctx.store
+                .votes_on(team_id, &grouped)
+                .await?
+                .into_iter()
+                .map(|(idea, voters)| (idea, voters.into_iter().collect()))
+                .collect()
+        };
         Ok(Board {
+            scores: ctx.store.idea_scores(team_id).await?,
             ideas,
             names,
             votes,
+            duplicates,
         })
     }
 
@@ -193,41 +250,50 @@ impl Board {
             .map(|(idea, voters)| (idea, voters.into_iter().collect()))
             .collect();
         Ok(Board {
+            duplicates: duplicates(&ideas),
             ideas,
             names,
             votes,
+            scores: BTreeMap::new(),
         })
     }
 
     /// The duplicates merged into `id`.
     fn merged_into(&self, id: Uuid) -> Vec<Uuid> {
-        self.ideas
-            .values()
-            .filter(|f| f.idea.merged_into == Some(id))
-            .map(|f| f.idea.id)
-            .collect()
+        self.duplicates.get(&id).cloned().unwrap_or_default()
     }
 
     /// The view of one idea at `now`: votes and comments of its duplicates count for it.
     pub fn view(&self, id: Uuid, now: DateTime<Utc>) -> Option<IdeaView> {
         let folded = self.ideas.get(&id)?;
         let merged = self.merged_into(id);
-        let mut voters: BTreeMap<Uuid, DateTime<Utc>> = BTreeMap::new();
-        for idea_id in std::iter::once(id).chain(merged.iter().copied()) {
-            for (contributor, at) in self.votes.get(&idea_id).into_iter().flatten() {
-                // A voter counts once, with their earliest vote.
-                voters
-                    .entry(*contributor)
-                    .and_modify(|t| *t = (*t).min(*at))
-                    .or_insert(*at);
+        let (vote_count, score) = match self.scores.get(&id) {
+            // No duplicates: the idea's own voters and weight, kept vote by vote.
+            Some((voters, log2_weight)) if merged.is_empty() => (
+                i64::from(*voters),
+                stride_domain::suggestion::score_from_log2(*log2_weight, now),
+            ),
+            _ => {
+                let mut voters: BTreeMap<Uuid, DateTime<Utc>> = BTreeMap::new();
+                for idea_id in std::iter::once(id).chain(merged.iter().copied()) {
+                    for (contributor, at) in self.votes.get(&idea_id).into_iter().flatten() {
+                        // A voter counts once, with their earliest vote.
+                        voters
+                            .entry(*contributor)
+                            .and_modify(|t| *t = (*t).min(*at))
+                            .or_insert(*at);
+                    }
+                }
+                let score = voters.values().map(|at| decayed(*at, now)).sum();
+                (voters.len() as i64, score)
             }
-        }
-        let score = voters.values().map(|at| decayed(*at, now)).sum();
-        let comment_count = folded.comments.len()
+        };
+        let comments = |f: &Folded| f.idea.comments as usize;
+        let comment_count = comments(folded)
             + merged
                 .iter()
                 .filter_map(|m| self.ideas.get(m))
-                .map(|f| f.comments.len())
+                .map(comments)
                 .sum::<usize>();
         let idea = &folded.idea;
         Some(IdeaView {
@@ -238,7 +304,7 @@ impl Board {
             channel_ids: idea.channel_ids.clone(),
             status: idea.status.as_str().to_owned(),
             author: author_view(idea.author, &self.names),
-            vote_count: voters.len() as i64,
+            vote_count,
             comment_count,
             merged_into: idea.merged_into,
             merged,

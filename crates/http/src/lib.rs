@@ -134,6 +134,7 @@ pub fn serve(listener: TcpListener, store: Store, config: HttpConfig) -> anyhow:
     // Every server process runs every projector; an advisory lock keeps one active each.
     store.spawn_projection(stride_storage::projections::Activity);
     store.spawn_projection(stride_storage::projections::Aggregates);
+    store.spawn_projection(stride_storage::projections::IdeaScores);
     let origins = config.cors_origins.clone();
     let mut server = HttpServer::new(move || {
         App::new()

@@ -225,6 +225,7 @@ const READ_TEAM_AFTER: &str = include_str!("sql/read_team_after.sql");
 const READ_STREAMS: &str = "SELECT position, team_id, event_id, stream_id, stream_type, stream_version, \
        event_type, schema_version, data, metadata, recorded_at \
      FROM events WHERE team_id = $1 AND stream_type = $2 AND stream_id = ANY($3) ORDER BY position";
+const COMMITTED_HEAD: &str = "SELECT coalesce(max(position), 0) FROM events";
 const VISIBLE_HEAD: &str =
     "SELECT coalesce(max(position), 0) FROM events WHERE position < events_visible_below()";
 
@@ -376,6 +377,14 @@ impl Store {
     }
 
     /// The highest position a reader can see now.
+    /// The newest position committed before this call, whether or not readers of the log
+    /// may see it yet: what a read must wait for to include every acknowledged write.
+    pub async fn committed_head(&self) -> Result<i64, StoreError> {
+        let client = self.pool().get().await?;
+        let statement = client.prepare_cached(COMMITTED_HEAD).await?;
+        Ok(client.query_one(&statement, &[]).await?.try_get(0)?)
+    }
+
     pub async fn visible_head(&self) -> Result<i64, StoreError> {
         visible_head_on(&self.pool().get().await?).await
     }

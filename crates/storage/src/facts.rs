@@ -61,6 +61,9 @@ pub struct Known {
 const PLANS: &str = "SELECT stream_id, stream_type, state, position, created_at, team_id FROM aggregates \
      WHERE team_id = $1 AND stream_type = ANY($2) AND (stream_type <> $3 OR $4 OR at IS NOT NULL) \
      ORDER BY stream_id";
+const IDEAS: &str =
+    "SELECT state, created_at, version FROM aggregates WHERE team_id = $1 AND stream_type = $2";
+const SCORES: &str = "SELECT idea_id, voters, log2_weight FROM idea_scores WHERE team_id = $1";
 const IDEA_COUNTS: &str = "SELECT state->>'status', count(*) FROM aggregates \
      WHERE team_id = $1 AND stream_type = $2 AND state->'merged_into' = 'null'::jsonb GROUP BY 1";
 
@@ -116,6 +119,42 @@ impl Store {
             }
         }
         Ok(plans)
+    }
+
+    /// Every idea of the team as the projection holds it: its state, when it was submitted
+    /// and its stream version.
+    pub async fn listed_ideas(
+        &self,
+        team_id: Uuid,
+    ) -> Result<Vec<(Idea, DateTime<Utc>, i64)>, StoreError> {
+        let client = self.pool().get().await?;
+        let statement = client.prepare_cached(IDEAS).await?;
+        let rows = client
+            .query(&statement, &[&team_id, &IdeaEvent::STREAM_TYPE])
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let idea: Idea = serde_json::from_value(r.try_get(0)?).map_err(|e| {
+                    StoreError::Internal(anyhow::Error::new(e).context("a stored idea"))
+                })?;
+                Ok((idea, r.try_get(1)?, r.try_get(2)?))
+            })
+            .collect()
+    }
+
+    /// Each idea's own current voters and the log2 of their decayed weight (see the
+    /// `idea_scores` projection).
+    pub async fn idea_scores(
+        &self,
+        team_id: Uuid,
+    ) -> Result<BTreeMap<Uuid, (i32, Option<f64>)>, StoreError> {
+        let client = self.pool().get().await?;
+        let statement = client.prepare_cached(SCORES).await?;
+        let rows = client.query(&statement, &[&team_id]).await?;
+        Ok(rows
+            .iter()
+            .map(|r| Ok((r.try_get(0)?, (r.try_get(1)?, r.try_get(2)?))))
+            .collect::<Result<_, tokio_postgres::Error>>()?)
     }
 
     /// The team's ideas by status, merged duplicates left out.

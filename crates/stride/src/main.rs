@@ -55,7 +55,7 @@ enum ProjectionsAction {
 }
 
 /// The projections this build keeps, by name.
-const PROJECTIONS: [&str; 2] = ["activity", "aggregates"];
+const PROJECTIONS: [&str; 3] = ["activity", "aggregates", "idea_scores"];
 
 #[derive(Debug, clap::Args)]
 pub struct DbArgs {
@@ -295,6 +295,11 @@ async fn rebuild(name: Option<String>, args: DbArgs) -> anyhow::Result<()> {
                 "aggregates" => {
                     store
                         .rebuild(&stride_storage::projections::Aggregates, progress)
+                        .await?
+                }
+                "idea_scores" => {
+                    store
+                        .rebuild(&stride_storage::projections::IdeaScores, progress)
                         .await?
                 }
                 other => anyhow::bail!("no projection {other:?}"),

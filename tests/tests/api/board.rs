@@ -925,3 +925,76 @@ async fn publishing_a_post_made_from_an_idea_marks_the_idea_used() {
         "used ideas stay on the board"
     );
 }
+
+#[tokio::test]
+async fn trending_lists_agree_with_each_ideas_exact_count_and_score() {
+    let app = TestApp::spawn().await;
+    app.sign_up("acme").await;
+    let fans = [
+        join(&app, "acme", "A").await,
+        join(&app, "acme", "B").await,
+        join(&app, "acme", "C").await,
+    ];
+    let ideas = [
+        submit(&app, "acme", &fans[0], "One").await,
+        submit(&app, "acme", &fans[1], "Two").await,
+        submit(&app, "acme", &fans[2], "Three").await,
+    ];
+    for fan in &fans {
+        vote(&app, "acme", &ideas[1], fan).await;
+    }
+    vote(&app, "acme", &ideas[0], &fans[0]).await;
+    vote(&app, "acme", &ideas[0], &fans[1]).await;
+    // A withdrawal, and a vote cast again after it.
+    let path = format!(
+        "/v1/boards/acme/ideas/{}/vote",
+        ideas[0]["id"].as_str().unwrap()
+    );
+    let withdrawn = app
+        .request(Method::DELETE, &path, Some(&fans[0]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(withdrawn.status(), StatusCode::OK);
+    vote(&app, "acme", &ideas[2], &fans[2]).await;
+    vote(&app, "acme", &ideas[0], &fans[0]).await;
+
+    let listed: Value = app
+        .http
+        .get(app.url("/v1/boards/acme/ideas?sort=trending"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let items = listed["items"].as_array().unwrap();
+    let titles: Vec<&str> = items.iter().map(|i| i["title"].as_str().unwrap()).collect();
+    assert_eq!(titles, vec!["Two", "One", "Three"]);
+    for item in items {
+        let detail: Value = app
+            .http
+            .get(app.url(&format!(
+                "/v1/boards/acme/ideas/{}",
+                item["id"].as_str().unwrap()
+            )))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(item["vote_count"], detail["vote_count"], "{item}");
+        let (kept, exact) = (
+            item["score"].as_f64().unwrap(),
+            detail["score"].as_f64().unwrap(),
+        );
+        // Both read the clock a moment apart; a vote loses about 1e-6 of its weight a second.
+        assert!(
+            (kept - exact).abs() < 1e-4,
+            "{kept} kept vote by vote, {exact} exact"
+        );
+    }
+    assert_eq!(items[0]["vote_count"], 3);
+    assert_eq!(items[1]["vote_count"], 2);
+}

@@ -158,7 +158,7 @@ async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let team = public_board(&ctx, &slug).await?;
     let limit = page::limit(query.limit)?;
-    let board = Board::load(&ctx, team.id).await?;
+    let board = Board::load_listing(&ctx, team.id).await?;
     let listed = board.listed(Utc::now(), query.sort, |i| {
         i.status != IdeaStatus::Declined && i.merged_into.is_none()
     });

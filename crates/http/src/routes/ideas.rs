@@ -192,7 +192,7 @@ async fn list_ideas(
     let limit = page::limit(query.limit)?;
     let status = query.status.map(IdeaStatus::from);
     let tags: BTreeSet<String> = query.tag.iter().map(|t| t.trim().to_lowercase()).collect();
-    let board = Board::load(&ctx, team_id).await?;
+    let board = Board::load_listing(&ctx, team_id).await?;
     let listed = board.listed(Utc::now(), query.sort, |i| {
         status.is_none_or(|s| i.status == s) && has_tags(i, &tags)
     });

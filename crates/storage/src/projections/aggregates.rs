@@ -81,6 +81,8 @@ pub struct Row {
     pub team_id: Uuid,
     pub state: State,
     pub position: i64,
+    /// The stream's version after the last event applied.
+    pub version: i64,
     pub created_at: DateTime<Utc>,
 }
 
@@ -151,6 +153,7 @@ impl Fold {
                     team_id: event.team_id,
                     state,
                     position: event.position,
+                    version: event.stream_version,
                     created_at,
                 },
             );
@@ -167,11 +170,12 @@ const FOLDED: [&str; 4] = [
     IdeaEvent::STREAM_TYPE,
 ];
 
-const LOAD: &str = "SELECT team_id, stream_id, stream_type, state, position, created_at FROM aggregates \
+const LOAD: &str = "SELECT team_id, stream_id, stream_type, state, position, created_at, version FROM aggregates \
      WHERE team_id = ANY($1) AND stream_id = ANY($2)";
-const STORE: &str = "INSERT INTO aggregates (team_id, stream_id, stream_type, state, at, position, created_at) \
-     SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::jsonb[], $5::timestamptz[], $6::bigint[], $7::timestamptz[]) \
-     ON CONFLICT (team_id, stream_id) DO UPDATE SET state = excluded.state, at = excluded.at, position = excluded.position";
+const STORE: &str = "INSERT INTO aggregates (team_id, stream_id, stream_type, state, at, position, created_at, version) \
+     SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::jsonb[], $5::timestamptz[], $6::bigint[], $7::timestamptz[], $8::bigint[]) \
+     ON CONFLICT (team_id, stream_id) DO UPDATE SET state = excluded.state, at = excluded.at, position = excluded.position, \
+         version = excluded.version";
 
 fn folded(row: &tokio_postgres::Row) -> Result<Option<(Uuid, Row)>, StoreError> {
     let stream_type: String = row.try_get(2)?;
@@ -187,6 +191,7 @@ fn folded(row: &tokio_postgres::Row) -> Result<Option<(Uuid, Row)>, StoreError> 
             state,
             position: row.try_get(4)?,
             created_at: row.try_get(5)?,
+            version: row.try_get(6)?,
         },
     )))
 }
@@ -225,6 +230,7 @@ impl Aggregates {
             Vec::new(),
             Vec::new(),
             Vec::new(),
+            Vec::new(),
         );
         for (id, row) in fold.rows.iter().filter(|(id, _)| touched.contains(id)) {
             columns.0.push(row.team_id);
@@ -238,12 +244,14 @@ impl Aggregates {
             columns.4.push(row.state.at());
             columns.5.push(row.position);
             columns.6.push(row.created_at);
+            columns.7.push(row.version);
         }
         let statement = tx.prepare_cached(STORE).await?;
         tx.execute(
             &statement,
             &[
                 &columns.0, &columns.1, &columns.2, &columns.3, &columns.4, &columns.5, &columns.6,
+                &columns.7,
             ],
         )
         .await?;

@@ -2,6 +2,8 @@
 
 pub mod activity;
 pub mod aggregates;
+pub mod scores;
 
 pub use activity::Activity;
 pub use aggregates::Aggregates;
+pub use scores::IdeaScores;

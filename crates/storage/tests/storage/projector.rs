@@ -12,8 +12,9 @@ use stride_domain::metric::Metric;
 use stride_domain::post::PostEvent;
 use stride_domain::target::{Aggregation, Aim, Period, Target};
 use stride_domain::team::{Role, TeamEvent};
+use stride_domain::vote::VoteEvent;
 use stride_storage::db::DbConfig;
-use stride_storage::projections::{Activity, Aggregates};
+use stride_storage::projections::{Activity, Aggregates, IdeaScores};
 use stride_storage::projector::Projection;
 use stride_storage::testing::TestDatabase;
 use stride_storage::{AppendRequest, ExpectedVersion, Metadata, Store};
@@ -31,6 +32,8 @@ enum Op {
     AchieveGoal(u8),
     SubmitIdea,
     PlanIdea(u8),
+    /// A vote, or its withdrawal, by one of three contributors.
+    Vote(u8, u8, bool),
     /// Let the projector take whatever is there now.
     Project,
 }
@@ -46,11 +49,13 @@ fn op() -> impl Strategy<Value = Op> {
         any::<u8>().prop_map(Op::AchieveGoal),
         Just(Op::SubmitIdea),
         any::<u8>().prop_map(Op::PlanIdea),
+        (any::<u8>(), 0u8..3, any::<bool>()).prop_map(|(n, c, up)| Op::Vote(n, c, up)),
+        (any::<u8>(), 0u8..3, any::<bool>()).prop_map(|(n, c, up)| Op::Vote(n, c, up)),
         Just(Op::Project),
     ]
 }
 
-async fn snapshot(db: &TestDatabase) -> (Vec<String>, Vec<String>, Vec<String>) {
+async fn snapshot(db: &TestDatabase) -> (Vec<String>, Vec<String>, Vec<String>, Vec<String>) {
     let client = db.connect().await.unwrap();
     let rows = |sql: &'static str| {
         let client = &client;
@@ -68,6 +73,12 @@ async fn snapshot(db: &TestDatabase) -> (Vec<String>, Vec<String>, Vec<String>) 
         rows("SELECT a::text FROM activity a ORDER BY team_id, position").await,
         rows("SELECT s::text FROM activity_subjects s ORDER BY team_id, subject_id").await,
         rows("SELECT a::text FROM aggregates a ORDER BY team_id, stream_id").await,
+        rows(
+            "SELECT s::text || coalesce((SELECT string_agg(v::text, ',' ORDER BY v.contributor_id) \
+             FROM idea_voters v WHERE v.team_id = s.team_id AND v.idea_id = s.idea_id), '') \
+             FROM idea_scores s ORDER BY team_id, idea_id",
+        )
+        .await,
     )
 }
 
@@ -278,15 +289,35 @@ async fn run(ops: Vec<Op>) {
                 append(&store, team, idea, &[event], owner).await;
             }
             Op::PlanIdea(_) => {}
+            Op::Vote(n, c, up) if !ideas.is_empty() => {
+                let idea_id = ideas[usize::from(n) % ideas.len()];
+                let contributor_id = Uuid::from_u128(100 + u128::from(c));
+                let event = if up {
+                    VoteEvent::IdeaVoted {
+                        idea_id,
+                        contributor_id,
+                    }
+                } else {
+                    VoteEvent::IdeaVoteWithdrawn {
+                        idea_id,
+                        contributor_id,
+                    }
+                };
+                let stream = stride_storage::board::votes_stream(idea_id, contributor_id);
+                append(&store, team, stream, &[event], owner).await;
+            }
+            Op::Vote(..) => {}
             Op::Project => {
                 store.project_batch(&Activity).await.unwrap();
                 store.project_batch(&Aggregates).await.unwrap();
+                store.project_batch(&IdeaScores).await.unwrap();
             }
         }
     }
     settle(&store).await;
     store.catch_up(&Activity).await.unwrap();
     store.catch_up(&Aggregates).await.unwrap();
+    store.catch_up(&IdeaScores).await.unwrap();
     let live = snapshot(&db).await;
     assert!(!live.0.is_empty(), "the feed has lines");
     assert!(!live.2.is_empty(), "the channels are folded");
@@ -295,6 +326,7 @@ async fn run(ops: Vec<Op>) {
     let logged = store.read_all_after(0, 1_000_000).await.unwrap().len();
     assert_eq!(rebuilt_events, logged, "a rebuild replays each event once");
     store.rebuild(&Aggregates, |_, _| {}).await.unwrap();
+    store.rebuild(&IdeaScores, |_, _| {}).await.unwrap();
     assert_eq!(
         snapshot(&db).await,
         live,
@@ -307,6 +339,7 @@ async fn run(ops: Vec<Op>) {
     let tx = client.transaction().await.unwrap();
     Activity.apply(&tx, &all).await.unwrap();
     Aggregates.apply(&tx, &all).await.unwrap();
+    IdeaScores.apply(&tx, &all).await.unwrap();
     tx.commit().await.unwrap();
     assert_eq!(
         snapshot(&db).await,
@@ -319,6 +352,7 @@ async fn run(ops: Vec<Op>) {
         "and the checkpoint holds them applied"
     );
     assert_eq!(store.project_batch(&Aggregates).await.unwrap(), 0);
+    assert_eq!(store.project_batch(&IdeaScores).await.unwrap(), 0);
 }
 
 proptest! {

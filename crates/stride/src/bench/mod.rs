@@ -17,7 +17,7 @@ use anyhow::Context;
 use serde::Serialize;
 use stride_storage::Store;
 use stride_storage::db::DbConfig;
-use stride_storage::projections::{Activity, Aggregates};
+use stride_storage::projections::{Activity, Aggregates, IdeaScores};
 use uuid::Uuid;
 
 use drive::Summary;
@@ -237,6 +237,7 @@ pub async fn run(args: &BenchArgs, url: &str) -> anyhow::Result<()> {
     for applied in [
         store.rebuild(&Activity, |_, _| {}).await?,
         store.rebuild(&Aggregates, |_, _| {}).await?,
+        store.rebuild(&IdeaScores, |_, _| {}).await?,
     ] {
         anyhow::ensure!(
             applied as i64 == log_events,

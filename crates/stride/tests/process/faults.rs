@@ -151,6 +151,8 @@ async fn projection_rows(db: &TestDatabase) -> Vec<String> {
         "SELECT a::text FROM activity a ORDER BY team_id, position",
         "SELECT s::text FROM activity_subjects s ORDER BY team_id, subject_id",
         "SELECT a::text FROM aggregates a ORDER BY team_id, stream_id",
+        "SELECT v::text FROM idea_voters v ORDER BY team_id, idea_id, contributor_id",
+        "SELECT s::text FROM idea_scores s ORDER BY team_id, idea_id",
         "SELECT name || ' ' || position FROM projections ORDER BY name",
     ] {
         for row in client.query(sql, &[]).await.unwrap() {
@@ -248,7 +250,10 @@ async fn lock_holders(client: &tokio_postgres::Client) -> BTreeMap<u32, Vec<Stri
     holders
 }
 
-/// Polls until both projections have exactly one holder, none of them `gone`; the holders.
+/// The projections every server runs: activity, aggregates, idea_scores.
+const PROJECTIONS: usize = 3;
+
+/// Polls until every projection has exactly one holder, none of them `gone`; the holders.
 async fn wait_for_leaders(
     client: &tokio_postgres::Client,
     gone: Option<&str>,
@@ -257,7 +262,7 @@ async fn wait_for_leaders(
     let deadline = Instant::now() + within;
     loop {
         let holders = lock_holders(client).await;
-        let settled = holders.len() == 2
+        let settled = holders.len() == PROJECTIONS
             && holders
                 .values()
                 .all(|h| h.len() == 1 && gone.is_none_or(|g| h[0] != g));
