@@ -51,7 +51,12 @@ pub struct HttpConfig {
         license(name = "Apache-2.0")
     ),
     modifiers(&BearerAuth),
-    components(schemas(error::Problem, error::FieldError)),
+    components(schemas(
+        error::Problem,
+        error::FieldError,
+        ideas::Sort,
+        routes::posts::PostStatusName
+    )),
     tags(
         (name = "teams", description = "Sign-up, the team and its settings"),
         (name = "members", description = "Who belongs to the team, with which role"),

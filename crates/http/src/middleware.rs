@@ -101,6 +101,20 @@ pub async fn min_position(
         Err(error) => return Ok(req.error_response(error)),
     };
     if let (Some(wanted), Some(store)) = (wanted, req.app_data::<web::Data<Store>>().cloned()) {
+        // Not there yet: a position no write has reached is the client's mistake, not lag.
+        let ready = store.wait_projected(wanted, Duration::ZERO).await;
+        if matches!(ready, Ok(false)) {
+            match store.committed_head().await {
+                Ok(head) if wanted > head => {
+                    return Ok(req.error_response(ApiError::validation(
+                        "min_position",
+                        format!("no write has reached position {wanted}; the newest is {head}"),
+                    )));
+                }
+                Ok(_) => {}
+                Err(error) => return Ok(req.error_response(ApiError::from(error))),
+            }
+        }
         match store.wait_projected(wanted, MIN_POSITION_WAIT).await {
             Ok(true) => {}
             Ok(false) => {

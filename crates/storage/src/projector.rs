@@ -16,6 +16,8 @@ const BATCH: i64 = 500;
 /// How often a waiting projector looks for new events from other processes, and for a lock
 /// whose holder died.
 const POLL: Duration = Duration::from_millis(200);
+/// How long a rebuild waits for an open transaction elsewhere to let it see the log's head.
+const REBUILD_WAIT: Duration = Duration::from_secs(60);
 /// Advisory locks of projectors: (this, hashtext(name)).
 const LOCK_SPACE: i32 = 0x5354_5250;
 
@@ -113,13 +115,17 @@ impl Store {
         progress: impl Fn(usize, usize),
     ) -> Result<usize, StoreError> {
         let mut client = self.pool().get().await?;
-        let total: i64 = client
-            .query_one(
-                "SELECT count(*) FROM events WHERE position < events_visible_below()",
-                &[],
-            )
-            .await?
-            .try_get(0)?;
+        // Everything committed before the rebuild began is replayed, even what an open
+        // transaction elsewhere on the server keeps readers from seeing for now.
+        let (total, target): (i64, i64) = {
+            let row = client
+                .query_one(
+                    "SELECT count(*), coalesce(max(position), 0) FROM events",
+                    &[],
+                )
+                .await?;
+            (row.try_get(0)?, row.try_get(1)?)
+        };
         let tx = client.transaction().await?;
         for table in P::TABLES {
             // Table names come from the projection's own constant, never from input.
@@ -129,14 +135,19 @@ impl Store {
             .await?;
         tx.commit().await?;
         let total = usize::try_from(total).unwrap_or(0);
-        let mut applied = 0;
+        let (mut applied, mut checkpoint) = (0, 0);
         loop {
-            match self.project_batch(projection).await? {
-                0 => return Ok(applied),
-                n => {
-                    applied += n;
-                    progress(applied, total.max(applied));
-                }
+            let (n, now) = self.project_on(&mut client, projection, checkpoint).await?;
+            checkpoint = now;
+            if n > 0 {
+                applied += n;
+                progress(applied, total.max(applied));
+            } else if checkpoint >= target {
+                return Ok(applied);
+            } else if !self.wait_visible(target, REBUILD_WAIT).await? {
+                return Err(StoreError::Unavailable(anyhow::anyhow!(
+                    "position {target} stayed hidden behind an open transaction for {REBUILD_WAIT:?}"
+                )));
             }
         }
     }

@@ -177,3 +177,33 @@ fn the_committed_openapi_document_is_current() {
         "openapi/openapi.json is stale; rewrite it with:\n    cargo run -p stride -- openapi > openapi/openapi.json"
     );
 }
+
+#[test]
+fn every_reference_in_the_spec_resolves() {
+    fn refs(value: &Value, found: &mut Vec<String>) {
+        match value {
+            Value::Object(map) => {
+                for (key, inner) in map {
+                    match (key.as_str(), inner) {
+                        ("$ref", Value::String(target)) => found.push(target.clone()),
+                        _ => refs(inner, found),
+                    }
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|i| refs(i, found)),
+            _ => {}
+        }
+    }
+    let spec = serde_json::to_value(stride_http::openapi()).unwrap();
+    let mut found = Vec::new();
+    refs(&spec, &mut found);
+    assert!(!found.is_empty());
+    let dangling: Vec<&String> = found
+        .iter()
+        .filter(|r| {
+            let name = r.trim_start_matches("#/components/schemas/");
+            spec["components"]["schemas"].get(name).is_none()
+        })
+        .collect();
+    assert!(dangling.is_empty(), "unresolvable: {dangling:?}");
+}

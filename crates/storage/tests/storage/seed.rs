@@ -25,6 +25,14 @@ async fn seeded_events_read_back_like_appended_ones() {
     assert_eq!(seeded, count);
     assert_eq!(*heard.lock().unwrap(), vec![CHUNK, CHUNK * 2, count]);
 
+    // Readers see the log below the oldest transaction still open anywhere on the server.
+    let head = store.committed_head().await.unwrap();
+    assert!(
+        store
+            .wait_visible(head, std::time::Duration::from_secs(30))
+            .await
+            .unwrap()
+    );
     let events = store.read_team_after(team, 0, 1_000_000).await.unwrap();
     assert_eq!(events.len() as i64, count);
     assert!(events.windows(2).all(|w| w[0].position < w[1].position));
