@@ -9,6 +9,7 @@ mod goals;
 mod members;
 mod metrics;
 mod ops;
+mod parsing;
 mod posts;
 mod progress;
 mod security;
