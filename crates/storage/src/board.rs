@@ -206,24 +206,6 @@ impl Store {
         })
     }
 
-    /// Every current vote of the team: (idea, contributor, when).
-    pub async fn votes(
-        &self,
-        team_id: Uuid,
-    ) -> Result<Vec<(Uuid, Uuid, DateTime<Utc>)>, StoreError> {
-        let client = self.pool().get().await?;
-        let statement = client
-            .prepare_cached(
-                "SELECT idea_id, contributor_id, voted_at FROM idea_votes WHERE team_id = $1",
-            )
-            .await?;
-        let rows = client.query(&statement, &[&team_id]).await?;
-        Ok(rows
-            .iter()
-            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
-            .collect::<Result<_, tokio_postgres::Error>>()?)
-    }
-
     /// Ideas whose titles look like `title`, most alike first, at most `limit`.
     pub async fn similar_titles(
         &self,
