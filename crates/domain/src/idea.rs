@@ -3,7 +3,7 @@
 //! its use in a published post. Votes are facts of their own (see [`crate::vote`]): they do
 //! not need the idea's version, so a hot idea never refuses one.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -59,6 +59,17 @@ pub struct Idea {
     pub merged_into: Option<Uuid>,
     pub comments: u32,
     pub used_in: Vec<Uuid>,
+}
+
+/// The duplicates merged into each idea, by the idea they were merged into.
+pub fn duplicates<'a>(ideas: impl IntoIterator<Item = &'a Idea>) -> BTreeMap<Uuid, Vec<Uuid>> {
+    let mut duplicates: BTreeMap<Uuid, Vec<Uuid>> = BTreeMap::new();
+    for idea in ideas {
+        if let Some(into) = idea.merged_into {
+            duplicates.entry(into).or_default().push(idea.id);
+        }
+    }
+    duplicates
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -3,6 +3,9 @@
 //! conflicts with the idea's version; the storage keeps the current votes to count each
 //! voter once.
 
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -26,9 +29,39 @@ impl EventPayload for VoteEvent {
     }
 }
 
+/// Voters by idea: contributor -> when they voted.
+pub type Voters = BTreeMap<Uuid, DateTime<Utc>>;
+
+/// The voters of an idea and the duplicates merged into it (`groups`, one per idea): each
+/// counts once, with their earliest vote.
+pub fn distinct_voters<'a>(groups: impl IntoIterator<Item = &'a Voters>) -> Voters {
+    let mut voters = Voters::new();
+    for (contributor, at) in groups.into_iter().flatten() {
+        voters
+            .entry(*contributor)
+            .and_modify(|t| *t = (*t).min(*at))
+            .or_insert(*at);
+    }
+    voters
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_voter_on_an_idea_and_its_duplicate_counts_once_with_the_earliest_vote() {
+        let at = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
+        let (a, b) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        let idea = Voters::from([(a, at("2026-11-02T00:00:00Z"))]);
+        let duplicate = Voters::from([
+            (a, at("2026-11-01T00:00:00Z")),
+            (b, at("2026-11-03T00:00:00Z")),
+        ]);
+        let voters = distinct_voters([&idea, &duplicate]);
+        assert_eq!(voters.len(), 2);
+        assert_eq!(voters[&a], at("2026-11-01T00:00:00Z"));
+    }
 
     #[test]
     fn votes_round_trip_under_their_api_names() {

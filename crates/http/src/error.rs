@@ -101,6 +101,17 @@ impl ApiError {
         error
     }
 
+    /// 503 `projection_lagging`: the read models have not caught up with a write yet.
+    pub fn projection_lagging(detail: impl Into<String>) -> ApiError {
+        let mut error = ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "projection_lagging",
+            detail,
+        );
+        error.retry_after = Some(1);
+        error
+    }
+
     pub fn internal(cause: anyhow::Error) -> ApiError {
         let mut error = ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,

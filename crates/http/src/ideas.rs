@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use stride_domain::idea::{self, Author, Idea, IdeaEvent, IdeaStatus};
+use stride_domain::vote::{Voters, distinct_voters};
 use stride_domain::{EventPayload, RecordedEvent};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -151,7 +152,7 @@ fn fold(events: &[RecordedEvent<IdeaEvent>], version: i64, names: &Names) -> Opt
 pub struct Board {
     pub ideas: BTreeMap<Uuid, Folded>,
     names: Names,
-    votes: BTreeMap<Uuid, Vec<(Uuid, DateTime<Utc>)>>,
+    votes: BTreeMap<Uuid, Voters>,
     /// Each idea's own voters and log2 decayed weight, kept vote by vote.
     scores: BTreeMap<Uuid, (i32, Option<f64>)>,
     /// Duplicates by the idea they were merged into.
@@ -159,13 +160,7 @@ pub struct Board {
 }
 
 fn duplicates(ideas: &BTreeMap<Uuid, Folded>) -> BTreeMap<Uuid, Vec<Uuid>> {
-    let mut duplicates: BTreeMap<Uuid, Vec<Uuid>> = BTreeMap::new();
-    for folded in ideas.values() {
-        if let Some(into) = folded.idea.merged_into {
-            duplicates.entry(into).or_default().push(folded.idea.id);
-        }
-    }
-    duplicates
+    idea::duplicates(ideas.values().map(|f| &f.idea))
 }
 
 impl Board {
@@ -180,13 +175,9 @@ impl Board {
             .wait_projected(head, std::time::Duration::from_secs(2))
             .await?
         {
-            let mut error = ApiError::new(
-                actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
-                "projection_lagging",
+            return Err(ApiError::projection_lagging(
                 "the lists are catching up with recent writes; retry shortly",
-            );
-            error.retry_after = Some(1);
-            return Err(error);
+            ));
         }
         let names: Names = ctx.store.names(team_id).await?.into_iter().collect();
         let ideas: BTreeMap<Uuid, Folded> = ctx
@@ -213,12 +204,7 @@ impl Board {
         let votes = if grouped.is_empty() {
             BTreeMap::new()
         } else {
-            ctx.store
-                .votes_on(team_id, &grouped)
-                .await?
-                .into_iter()
-                .map(|(idea, voters)| (idea, voters.into_iter().collect()))
-                .collect()
+            ctx.store.votes_on(team_id, &grouped).await?
         };
         Ok(Board {
             scores: ctx.store.idea_scores(team_id).await?,
@@ -242,13 +228,7 @@ impl Board {
             .iter()
             .filter_map(|(id, s)| fold(&s.events, s.version, &names).map(|f| (*id, f)))
             .collect();
-        let votes = ctx
-            .store
-            .votes_on(team_id, &ids)
-            .await?
-            .into_iter()
-            .map(|(idea, voters)| (idea, voters.into_iter().collect()))
-            .collect();
+        let votes = ctx.store.votes_on(team_id, &ids).await?;
         Ok(Board {
             duplicates: duplicates(&ideas),
             ideas,
@@ -274,16 +254,11 @@ impl Board {
                 stride_domain::suggestion::score_from_log2(*log2_weight, now),
             ),
             _ => {
-                let mut voters: BTreeMap<Uuid, DateTime<Utc>> = BTreeMap::new();
-                for idea_id in std::iter::once(id).chain(merged.iter().copied()) {
-                    for (contributor, at) in self.votes.get(&idea_id).into_iter().flatten() {
-                        // A voter counts once, with their earliest vote.
-                        voters
-                            .entry(*contributor)
-                            .and_modify(|t| *t = (*t).min(*at))
-                            .or_insert(*at);
-                    }
-                }
+                let voters = distinct_voters(
+                    std::iter::once(id)
+                        .chain(merged.iter().copied())
+                        .filter_map(|i| self.votes.get(&i)),
+                );
                 let score = voters.values().map(|at| decayed(*at, now)).sum();
                 (voters.len() as i64, score)
             }

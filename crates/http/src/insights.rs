@@ -59,10 +59,10 @@ impl Inputs {
         let t = when.as_of.unwrap_or(now);
         Ok(match when.known_at {
             Some(k) => {
-                let known = ctx.store.known_at(team_id, k.min(now)).await?;
+                let (plans, known) = ctx.store.known_at(team_id, k.min(now)).await?;
                 Inputs {
                     t,
-                    plans: known.plans.clone(),
+                    plans,
                     known: Some(known),
                 }
             }
@@ -157,11 +157,12 @@ impl Inputs {
         ctx: &Ctx,
         team_id: Uuid,
     ) -> Result<BTreeMap<String, i64>, ApiError> {
-        let Some(known) = &self.known else {
+        if self.known.is_none() {
             return Ok(ctx.store.idea_counts(team_id).await?);
-        };
+        }
+        // A replay folds every idea into the plans.
         let mut counts = BTreeMap::new();
-        for (idea, _) in known
+        for (idea, _) in self
             .plans
             .ideas
             .iter()
@@ -174,30 +175,26 @@ impl Inputs {
 
     /// The facts goal progress is computed from.
     pub async fn facts(&self, ctx: &Ctx, team_id: Uuid) -> Result<Facts, ApiError> {
-        let wanted: Vec<(Uuid, Metric)> = self
-            .plans
-            .goals
-            .iter()
-            .filter_map(|g| match &g.target {
-                Some(Target::Metric {
-                    channel_id, metric, ..
-                }) => Some((*channel_id, *metric)),
-                _ => None,
-            })
-            .collect();
-        // From the earliest start of a metric goal: each goal's window and its baseline.
-        let since = self
-            .plans
-            .goals
-            .iter()
-            .filter(|g| matches!(g.target, Some(Target::Metric { .. })))
-            .map(|g| stride_domain::progress::start_of(g.starts_on))
-            .min()
-            .unwrap_or(self.t);
+        // Each metric goal's series, from the earliest start among them: every goal's window
+        // and the observation before it (its baseline).
+        let mut wanted: Vec<(Uuid, Metric)> = Vec::new();
+        let mut since: Option<DateTime<Utc>> = None;
+        for goal in &self.plans.goals {
+            if let Some(Target::Metric {
+                channel_id, metric, ..
+            }) = &goal.target
+            {
+                wanted.push((*channel_id, *metric));
+                let start = stride_domain::progress::start_of(goal.starts_on);
+                since = Some(since.map_or(start, |s| s.min(start)));
+            }
+        }
         Ok(Facts {
             goals: self.plans.goals.clone(),
             published: self.published(),
-            series: self.series(ctx, team_id, &wanted, since).await?,
+            series: self
+                .series(ctx, team_id, &wanted, since.unwrap_or(self.t))
+                .await?,
         })
     }
 

@@ -118,13 +118,9 @@ pub async fn min_position(
         match store.wait_projected(wanted, MIN_POSITION_WAIT).await {
             Ok(true) => {}
             Ok(false) => {
-                let mut error = ApiError::new(
-                    actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
-                    "projection_lagging",
-                    format!("position {wanted} is not visible yet; retry shortly"),
-                );
-                error.retry_after = Some(1);
-                return Ok(req.error_response(error));
+                return Ok(req.error_response(ApiError::projection_lagging(format!(
+                    "position {wanted} is not visible yet; retry shortly"
+                ))));
             }
             Err(error) => return Ok(req.error_response(ApiError::from(error))),
         }

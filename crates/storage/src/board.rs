@@ -241,7 +241,6 @@ impl Store {
         Ok(found)
     }
 
-    /// Display names of the team's contributors and members, by id (erased ones: none).
     /// Ideas that were ever merged into one of `ideas` (some may have been unmerged since).
     pub async fn ever_merged_into(
         &self,
@@ -258,6 +257,7 @@ impl Store {
             .collect::<Result<_, tokio_postgres::Error>>()?)
     }
 
+    /// Display names of the team's contributors and members, by id (erased ones: none).
     pub async fn names(&self, team_id: Uuid) -> Result<Vec<(Uuid, Option<String>)>, StoreError> {
         let client = self.pool().get().await?;
         let statement = client.prepare_cached(NAMES).await?;

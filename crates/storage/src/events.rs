@@ -260,17 +260,7 @@ impl Store {
         let rows = client
             .query(&statement, &[&team_id, &E::STREAM_TYPE])
             .await?;
-        let mut streams = std::collections::BTreeMap::<Uuid, Stream<E>>::new();
-        for row in &rows {
-            let stored = StoredEvent::from_row(row)?;
-            let stream = streams.entry(stored.stream_id).or_insert_with(|| Stream {
-                version: 0,
-                events: Vec::new(),
-            });
-            stream.version = stored.stream_version;
-            stream.events.push(stored.decode::<E>()?);
-        }
-        Ok(streams)
+        by_stream(&rows)
     }
 
     /// The streams `stream_ids` of `E`'s type in a team, decoded, by stream id; ids of
@@ -285,17 +275,7 @@ impl Store {
         let rows = client
             .query(&statement, &[&team_id, &E::STREAM_TYPE, &stream_ids])
             .await?;
-        let mut streams = std::collections::BTreeMap::<Uuid, Stream<E>>::new();
-        for row in &rows {
-            let stored = StoredEvent::from_row(row)?;
-            let stream = streams.entry(stored.stream_id).or_insert_with(|| Stream {
-                version: 0,
-                events: Vec::new(),
-            });
-            stream.version = stored.stream_version;
-            stream.events.push(stored.decode::<E>()?);
-        }
-        Ok(streams)
+        by_stream(&rows)
     }
 
     /// Which of `stream_ids` are streams of `stream_type` in the team.
@@ -376,7 +356,6 @@ impl Store {
         Ok(client.query_one(&statement, &[]).await?.try_get(0)?)
     }
 
-    /// The highest position a reader can see now.
     /// The newest position committed before this call, whether or not readers of the log
     /// may see it yet: what a read must wait for to include every acknowledged write.
     pub async fn committed_head(&self) -> Result<i64, StoreError> {
@@ -385,9 +364,27 @@ impl Store {
         Ok(client.query_one(&statement, &[]).await?.try_get(0)?)
     }
 
+    /// The highest position a reader can see now.
     pub async fn visible_head(&self) -> Result<i64, StoreError> {
         visible_head_on(&self.pool().get().await?).await
     }
+}
+
+/// Rows of events grouped into their streams, decoded, by stream id.
+fn by_stream<E: EventPayload>(
+    rows: &[Row],
+) -> Result<std::collections::BTreeMap<Uuid, Stream<E>>, StoreError> {
+    let mut streams = std::collections::BTreeMap::<Uuid, Stream<E>>::new();
+    for row in rows {
+        let stored = StoredEvent::from_row(row)?;
+        let stream = streams.entry(stored.stream_id).or_insert_with(|| Stream {
+            version: 0,
+            events: Vec::new(),
+        });
+        stream.version = stored.stream_version;
+        stream.events.push(stored.decode::<E>()?);
+    }
+    Ok(streams)
 }
 
 /// [`Store::read_all_after`] on a connection the caller already holds.

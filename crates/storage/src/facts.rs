@@ -15,7 +15,7 @@ use stride_domain::progress::Point;
 use stride_domain::vote::VoteEvent;
 use uuid::Uuid;
 
-use crate::projections::aggregates::{Fold, State};
+use crate::projections::aggregates::{Fold, State, stored};
 use crate::{Store, StoreError};
 
 /// A team's folded channels, goals, posts and ideas.
@@ -48,12 +48,20 @@ pub struct Observed {
     pub point: Point,
 }
 
-/// What a team knew at an instant of system time: plans, votes by idea and observations.
+/// What a team knew at an instant of system time besides its plans: votes by idea and
+/// observations.
 #[derive(Debug, Default, Clone)]
 pub struct Known {
-    pub plans: Plans,
     pub votes: BTreeMap<Uuid, BTreeMap<Uuid, DateTime<Utc>>>,
     pub observations: Vec<Observed>,
+}
+
+/// Which folded aggregates a read needs: channels and goals always come.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Need {
+    pub ideas: bool,
+    /// Every post, drafts included; otherwise only published and scheduled ones.
+    pub all_posts: bool,
 }
 
 // Posts that were never published or scheduled (drafts, archived drafts) are left out
@@ -67,13 +75,6 @@ const SCORES: &str = "SELECT idea_id, voters, log2_weight FROM idea_scores WHERE
 const IDEA_COUNTS: &str = "SELECT state->>'status', count(*) FROM aggregates \
      WHERE team_id = $1 AND stream_type = $2 AND state->'merged_into' = 'null'::jsonb GROUP BY 1";
 
-/// Which folded aggregates a read needs: channels and goals always come.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Need {
-    pub ideas: bool,
-    /// Every post, drafts included; otherwise only published and scheduled ones.
-    pub all_posts: bool,
-}
 // The observations in [since, t], and the latest one before `since` of each series (a
 // `latest` goal's value at its start): a read costs what the window holds, not the history.
 const SERIES: &str = "SELECT channel_id, metric, observed_at, value FROM metric_observations \
@@ -111,10 +112,7 @@ impl Store {
             [&team_id, &types, &PostEvent::STREAM_TYPE, &need.all_posts];
         for row in client.query(&statement, &params).await? {
             let stream_type: String = row.try_get(1)?;
-            let state = State::from_json(&stream_type, row.try_get(2)?).map_err(|e| {
-                StoreError::Internal(anyhow::Error::new(e).context("a stored aggregate"))
-            })?;
-            if let Some(state) = state {
+            if let Some(state) = State::from_json(&stream_type, row.try_get(2)?)? {
                 plans.push(state, row.try_get(4)?);
             }
         }
@@ -133,12 +131,7 @@ impl Store {
             .query(&statement, &[&team_id, &IdeaEvent::STREAM_TYPE])
             .await?;
         rows.iter()
-            .map(|r| {
-                let idea: Idea = serde_json::from_value(r.try_get(0)?).map_err(|e| {
-                    StoreError::Internal(anyhow::Error::new(e).context("a stored idea"))
-                })?;
-                Ok((idea, r.try_get(1)?, r.try_get(2)?))
-            })
+            .map(|r| Ok((stored(r.try_get(0)?)?, r.try_get(1)?, r.try_get(2)?)))
             .collect()
     }
 
@@ -248,12 +241,13 @@ impl Store {
         Ok(votes)
     }
 
-    /// Everything the team had recorded by `known_at`, replayed from its events.
+    /// Everything the team had recorded by `known_at`, replayed from its events: its plans
+    /// (every post and idea included), and its votes and observations.
     pub async fn known_at(
         &self,
         team_id: Uuid,
         known_at: DateTime<Utc>,
-    ) -> Result<Known, StoreError> {
+    ) -> Result<(Plans, Known), StoreError> {
         const PAGE: i64 = 5_000;
         let mut fold = Fold::default();
         let mut votes: BTreeMap<Uuid, BTreeMap<Uuid, DateTime<Utc>>> = BTreeMap::new();
@@ -312,10 +306,12 @@ impl Store {
                 point: Point { at, value },
             })
             .collect();
-        Ok(Known {
+        Ok((
             plans,
-            votes,
-            observations,
-        })
+            Known {
+                votes,
+                observations,
+            },
+        ))
     }
 }

@@ -7,12 +7,13 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 use stride_domain::assessment::{self, Measured, Recommendation};
 use stride_domain::channel::{Channel, ChannelStatus, Platform};
-use stride_domain::idea::IdeaStatus;
+use stride_domain::idea::{self, IdeaStatus};
 use stride_domain::metric::Metric;
 use stride_domain::post::PostStatus;
 use stride_domain::progress::Status;
 use stride_domain::progress::report::{GoalProgress, aims_at};
 use stride_domain::suggestion;
+use stride_domain::vote::distinct_voters;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
@@ -116,6 +117,7 @@ async fn suggestions(
         .map(|(i, _)| i.id)
         .collect();
     let votes = inputs.votes(&ctx, team_id, &ids).await?;
+    let duplicates = idea::duplicates(ideas.iter().map(|(i, _)| i));
     let channels: BTreeMap<Uuid, &Channel> =
         inputs.plans.channels.iter().map(|c| (c.id, c)).collect();
     let mut ranked: Vec<(Suggestion, DateTime<Utc>)> = Vec::new();
@@ -123,26 +125,11 @@ async fn suggestions(
         if !candidate(idea.status) || idea.merged_into.is_some() || *submitted_at > t {
             continue;
         }
-        // Each voter once, with their earliest vote, across the duplicates merged in.
-        let mut voters: BTreeMap<Uuid, DateTime<Utc>> = BTreeMap::new();
-        let merged = ideas
-            .iter()
-            .filter(|(d, _)| d.merged_into == Some(idea.id))
-            .map(|(d, _)| d.id);
-        for id in std::iter::once(idea.id).chain(merged) {
-            for (voter, at) in votes
-                .get(&id)
-                .into_iter()
-                .flatten()
-                .filter(|(_, at)| **at <= t)
-            {
-                voters
-                    .entry(*voter)
-                    .and_modify(|v| *v = (*v).min(*at))
-                    .or_insert(*at);
-            }
-        }
-        let times: Vec<DateTime<Utc>> = voters.values().copied().collect();
+        // Each voter once, with their earliest vote, across the duplicates merged in; votes
+        // cast after `t` do not count yet.
+        let group = std::iter::once(&idea.id).chain(duplicates.get(&idea.id).into_iter().flatten());
+        let voters = distinct_voters(group.filter_map(|id| votes.get(id)));
+        let times: Vec<DateTime<Utc>> = voters.into_values().filter(|at| *at <= t).collect();
         let mut needs = Vec::new();
         let mut reasons = vec![match times.len() {
             0 => "no votes yet".to_owned(),

@@ -10,6 +10,7 @@ use stride_domain::idea::{Author, IdeaStatus};
 use stride_domain::metric::Metric;
 use stride_domain::post::PostStatus;
 use stride_domain::progress::Status;
+use stride_domain::vote::distinct_voters;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
@@ -71,20 +72,12 @@ async fn contributors(
     let ideas = &inputs.plans.ideas;
     let ids: Vec<Uuid> = ideas.iter().map(|(i, _)| i.id).collect();
     let votes = inputs.votes(&ctx, team_id, &ids).await?;
+    let duplicates = stride_domain::idea::duplicates(ideas.iter().map(|(i, _)| i));
     let mut credit: BTreeMap<Uuid, Credit> = BTreeMap::new();
     for (idea, _) in ideas {
         let Author::Contributor { contributor_id } = idea.author else {
             continue;
         };
-        let voters: std::collections::BTreeSet<&Uuid> = std::iter::once(idea.id)
-            .chain(
-                ideas
-                    .iter()
-                    .filter(|(d, _)| d.merged_into == Some(idea.id))
-                    .map(|(d, _)| d.id),
-            )
-            .flat_map(|id| votes.get(&id).into_iter().flat_map(|v| v.keys()))
-            .collect();
         let entry = credit.entry(contributor_id).or_insert(Credit {
             contributor_id,
             name: None,
@@ -95,7 +88,9 @@ async fn contributors(
         entry.ideas_submitted += 1;
         entry.ideas_used += u32::from(idea.status == IdeaStatus::Used);
         if idea.merged_into.is_none() {
-            entry.votes_drawn += voters.len() as u32;
+            let group =
+                std::iter::once(&idea.id).chain(duplicates.get(&idea.id).into_iter().flatten());
+            entry.votes_drawn += distinct_voters(group.filter_map(|id| votes.get(id))).len() as u32;
         }
     }
     let names: BTreeMap<Uuid, Option<String>> =

@@ -50,17 +50,13 @@ impl State {
         }
     }
 
-    pub(crate) fn from_json(
-        stream_type: &str,
-        state: Value,
-    ) -> Result<Option<State>, serde_json::Error> {
+    /// A stored state of `stream_type`; `None` for a type not folded here.
+    pub(crate) fn from_json(stream_type: &str, state: Value) -> Result<Option<State>, StoreError> {
         Ok(match stream_type {
-            t if t == ChannelEvent::STREAM_TYPE => {
-                Some(State::Channel(serde_json::from_value(state)?))
-            }
-            t if t == GoalEvent::STREAM_TYPE => Some(State::Goal(serde_json::from_value(state)?)),
-            t if t == PostEvent::STREAM_TYPE => Some(State::Post(serde_json::from_value(state)?)),
-            t if t == IdeaEvent::STREAM_TYPE => Some(State::Idea(serde_json::from_value(state)?)),
+            t if t == ChannelEvent::STREAM_TYPE => Some(State::Channel(stored(state)?)),
+            t if t == GoalEvent::STREAM_TYPE => Some(State::Goal(stored(state)?)),
+            t if t == PostEvent::STREAM_TYPE => Some(State::Post(stored(state)?)),
+            t if t == IdeaEvent::STREAM_TYPE => Some(State::Idea(stored(state)?)),
             _ => None,
         })
     }
@@ -73,6 +69,12 @@ impl State {
             _ => None,
         }
     }
+}
+
+/// An aggregate's state as the projection stored it.
+pub(crate) fn stored<T: serde::de::DeserializeOwned>(state: Value) -> Result<T, StoreError> {
+    serde_json::from_value(state)
+        .map_err(|e| StoreError::Internal(anyhow::Error::new(e).context("a stored aggregate")))
 }
 
 /// A folded row: its state, the last position applied and when its stream began.
@@ -103,44 +105,32 @@ impl Fold {
         let prior = current.map(|r| r.state.clone());
         let next = match event.stream_type.as_str() {
             t if t == ChannelEvent::STREAM_TYPE => {
-                let prior = prior.and_then(|s| {
-                    if let State::Channel(c) = s {
-                        Some(c)
-                    } else {
-                        None
-                    }
-                });
+                let prior = match prior {
+                    Some(State::Channel(c)) => Some(c),
+                    _ => None,
+                };
                 channel::apply(prior, event.team_id, &event.decode::<ChannelEvent>()?.event)
                     .map(State::Channel)
             }
             t if t == GoalEvent::STREAM_TYPE => {
-                let prior = prior.and_then(|s| {
-                    if let State::Goal(g) = s {
-                        Some(g)
-                    } else {
-                        None
-                    }
-                });
+                let prior = match prior {
+                    Some(State::Goal(g)) => Some(g),
+                    _ => None,
+                };
                 goal::apply(prior, &event.decode::<GoalEvent>()?.event).map(State::Goal)
             }
             t if t == PostEvent::STREAM_TYPE => {
-                let prior = prior.and_then(|s| {
-                    if let State::Post(p) = s {
-                        Some(p)
-                    } else {
-                        None
-                    }
-                });
+                let prior = match prior {
+                    Some(State::Post(p)) => Some(p),
+                    _ => None,
+                };
                 post::apply(prior, &event.decode::<PostEvent>()?.event).map(State::Post)
             }
             t if t == IdeaEvent::STREAM_TYPE => {
-                let prior = prior.and_then(|s| {
-                    if let State::Idea(i) = s {
-                        Some(i)
-                    } else {
-                        None
-                    }
-                });
+                let prior = match prior {
+                    Some(State::Idea(i)) => Some(i),
+                    _ => None,
+                };
                 idea::apply(prior, &event.decode::<IdeaEvent>()?.event).map(State::Idea)
             }
             _ => return Ok(()),
@@ -179,9 +169,7 @@ const STORE: &str = "INSERT INTO aggregates (team_id, stream_id, stream_type, st
 
 fn folded(row: &tokio_postgres::Row) -> Result<Option<(Uuid, Row)>, StoreError> {
     let stream_type: String = row.try_get(2)?;
-    let state = State::from_json(&stream_type, row.try_get(3)?)
-        .map_err(|e| StoreError::Internal(anyhow::Error::new(e).context("a stored aggregate")))?;
-    let Some(state) = state else {
+    let Some(state) = State::from_json(&stream_type, row.try_get(3)?)? else {
         return Ok(None);
     };
     Ok(Some((
