@@ -143,6 +143,55 @@ impl TestApp {
     }
 
     /// Signs up a team; `slug` also names it.
+    /// A contributor token for the board at `slug`, for a fan with `name` (or none).
+    pub async fn join_board(&self, slug: &str, name: Option<&str>) -> String {
+        let body = match name {
+            Some(name) => json!({ "name": name }),
+            None => json!({}),
+        };
+        let response = self
+            .http
+            .post(self.url(&format!("/v1/boards/{slug}/contributors")))
+            .json(&body)
+            .send()
+            .await
+            .expect("POST contributors");
+        assert_eq!(response.status(), StatusCode::CREATED);
+        let joined: Value = response.json().await.expect("a contributor");
+        joined["token"]["secret"]
+            .as_str()
+            .expect("a token")
+            .to_owned()
+    }
+
+    /// An idea submitted on the board at `slug` with a contributor token.
+    pub async fn submit_idea(&self, slug: &str, token: &str, title: &str) -> Value {
+        let response = self
+            .post(
+                &format!("/v1/boards/{slug}/ideas"),
+                token,
+                json!({ "title": title }),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        response.json().await.expect("an idea")
+    }
+
+    /// A vote for `idea_id` on the board at `slug`; the response, checked to be 200.
+    pub async fn vote_for(&self, slug: &str, idea_id: &str, token: &str) -> Response {
+        let response = self
+            .request(
+                Method::PUT,
+                &format!("/v1/boards/{slug}/ideas/{idea_id}/vote"),
+                Some(token),
+            )
+            .send()
+            .await
+            .expect("PUT vote");
+        assert_eq!(response.status(), StatusCode::OK);
+        response
+    }
+
     pub async fn sign_up(&self, slug: &str) -> Team {
         let body = json!({ "name": format!("Team {slug}"), "slug": slug, "owner": { "name": "Olivia", "email": "olivia@example.com" } });
         let response = self

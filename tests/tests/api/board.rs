@@ -2,43 +2,9 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use stride_tests::{Team, TestApp, assert_problem, fields};
 
-async fn join(app: &TestApp, slug: &str, name: &str) -> String {
-    let response = app
-        .http
-        .post(app.url(&format!("/v1/boards/{slug}/contributors")))
-        .json(&json!({ "name": name }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::CREATED);
-    let body: Value = response.json().await.unwrap();
-    body["token"]["secret"].as_str().unwrap().to_owned()
-}
-
-async fn submit(app: &TestApp, slug: &str, token: &str, title: &str) -> Value {
-    let response = app
-        .post(
-            &format!("/v1/boards/{slug}/ideas"),
-            token,
-            json!({ "title": title }),
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::CREATED);
-    response.json().await.unwrap()
-}
-
 async fn vote(app: &TestApp, slug: &str, idea: &Value, token: &str) -> Value {
-    let path = format!(
-        "/v1/boards/{slug}/ideas/{}/vote",
-        idea["id"].as_str().unwrap()
-    );
-    let response = app
-        .request(Method::PUT, &path, Some(token))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    response.json().await.unwrap()
+    let id = idea["id"].as_str().unwrap();
+    app.vote_for(slug, id, token).await.json().await.unwrap()
 }
 
 async fn public_titles(app: &TestApp, slug: &str, sort: &str) -> Vec<String> {
@@ -76,8 +42,10 @@ async fn fans_join_submit_vote_once_and_comment() {
         board,
         json!({ "slug": "acme", "name": "Team acme", "accepting_ideas": true })
     );
-    let fan = join(&app, "acme", "Fan").await;
-    let idea = submit(&app, "acme", &fan, "  Behind the roast <b>video</b>  ").await;
+    let fan = app.join_board("acme", Some("Fan")).await;
+    let idea = app
+        .submit_idea("acme", &fan, "  Behind the roast <b>video</b>  ")
+        .await;
     assert_eq!(
         (idea["status"].as_str(), idea["title"].as_str()),
         (Some("open"), Some("Behind the roast <b>video</b>")),
@@ -153,11 +121,11 @@ async fn fans_join_submit_vote_once_and_comment() {
 async fn a_vote_storm_counts_every_voter_exactly_once_and_refuses_none() {
     let app = TestApp::spawn().await;
     app.sign_up("acme").await;
-    let author = join(&app, "acme", "Author").await;
-    let idea = submit(&app, "acme", &author, "Hot idea").await;
+    let author = app.join_board("acme", Some("Author")).await;
+    let idea = app.submit_idea("acme", &author, "Hot idea").await;
     let mut tokens = Vec::new();
     for i in 0..200 {
-        tokens.push(join(&app, "acme", &format!("Fan {i}")).await);
+        tokens.push(app.join_board("acme", Some(&format!("Fan {i}"))).await);
     }
     let path = format!(
         "/v1/boards/acme/ideas/{}/vote",
@@ -206,8 +174,8 @@ async fn tokens_stay_on_their_side() {
     let app = TestApp::spawn().await;
     let team = app.sign_up("acme").await;
     app.sign_up("other").await;
-    let fan = join(&app, "acme", "Fan").await;
-    let idea = submit(&app, "acme", &fan, "Idea").await;
+    let fan = app.join_board("acme", Some("Fan")).await;
+    let idea = app.submit_idea("acme", &fan, "Idea").await;
     // A member token cannot write on the board...
     assert_problem(
         app.post(
@@ -278,7 +246,7 @@ async fn tokens_stay_on_their_side() {
 async fn closed_and_private_boards() {
     let app = TestApp::spawn().await;
     let team = app.sign_up("acme").await;
-    let fan = join(&app, "acme", "Fan").await;
+    let fan = app.join_board("acme", Some("Fan")).await;
     app.patch(
         &format!("/v1/teams/{}", team.id),
         &team.owner_token,
@@ -357,7 +325,7 @@ async fn closed_and_private_boards() {
 async fn ideas_and_comments_are_checked_by_field() {
     let app = TestApp::spawn().await;
     app.sign_up("acme").await;
-    let fan = join(&app, "acme", "Fan").await;
+    let fan = app.join_board("acme", Some("Fan")).await;
     for (body, field) in [
         (json!({ "title": "bell\u{7}" }), "title"),
         (json!({ "title": " " }), "title"),
@@ -374,7 +342,7 @@ async fn ideas_and_comments_are_checked_by_field() {
         .await;
         assert_eq!(fields(&problem), vec![field.to_owned()], "{body}");
     }
-    let idea = submit(&app, "acme", &fan, "Fine").await;
+    let idea = app.submit_idea("acme", &fan, "Fine").await;
     let comments = format!(
         "/v1/boards/acme/ideas/{}/comments",
         idea["id"].as_str().unwrap()
@@ -425,8 +393,8 @@ async fn team_post(app: &TestApp, team: &Team, path: &str, body: Value) -> Value
 async fn moderation_keeps_its_history_and_declined_ideas_leave_the_board() {
     let app = TestApp::spawn().await;
     let team = app.sign_up("acme").await;
-    let fan = join(&app, "acme", "Fan").await;
-    let idea = submit(&app, "acme", &fan, "Maybe").await;
+    let fan = app.join_board("acme", Some("Fan")).await;
+    let idea = app.submit_idea("acme", &fan, "Maybe").await;
     let id = idea["id"].as_str().unwrap();
     team_post(
         &app,
@@ -499,13 +467,13 @@ async fn merge_counts_each_voter_once_and_unmerge_restores_both_ideas() {
     let app = TestApp::spawn().await;
     let team = app.sign_up("acme").await;
     let (x, y, z, w) = (
-        join(&app, "acme", "x").await,
-        join(&app, "acme", "y").await,
-        join(&app, "acme", "z").await,
-        join(&app, "acme", "w").await,
+        app.join_board("acme", Some("x")).await,
+        app.join_board("acme", Some("y")).await,
+        app.join_board("acme", Some("z")).await,
+        app.join_board("acme", Some("w")).await,
     );
-    let a = submit(&app, "acme", &x, "Roast day video").await;
-    let b = submit(&app, "acme", &z, "Video of roasting").await;
+    let a = app.submit_idea("acme", &x, "Roast day video").await;
+    let b = app.submit_idea("acme", &z, "Video of roasting").await;
     for token in [&x, &y] {
         vote(&app, "acme", &a, token).await;
     }
@@ -608,10 +576,14 @@ async fn merge_counts_each_voter_once_and_unmerge_restores_both_ideas() {
 async fn similar_titles_point_fans_at_open_ideas_that_exist() {
     let app = TestApp::spawn().await;
     let team = app.sign_up("acme").await;
-    let fan = join(&app, "acme", "Fan").await;
-    let roast = submit(&app, "acme", &fan, "Behind the scenes roasting video").await;
-    submit(&app, "acme", &fan, "Latte art contest").await;
-    let declined = submit(&app, "acme", &fan, "Behind the scenes roasting photos").await;
+    let fan = app.join_board("acme", Some("Fan")).await;
+    let roast = app
+        .submit_idea("acme", &fan, "Behind the scenes roasting video")
+        .await;
+    app.submit_idea("acme", &fan, "Latte art contest").await;
+    let declined = app
+        .submit_idea("acme", &fan, "Behind the scenes roasting photos")
+        .await;
     app.post(
         &format!(
             "/v1/teams/{}/ideas/{}/status",
@@ -685,7 +657,7 @@ async fn erasure_removes_a_contributors_name_and_email_everywhere_but_keeps_thei
         joined["contributor"]["id"].as_str().unwrap().to_owned(),
         joined["token"]["secret"].as_str().unwrap().to_owned(),
     );
-    let idea = submit(&app, "acme", &token, "Zelda's idea").await;
+    let idea = app.submit_idea("acme", &token, "Zelda's idea").await;
     assert_eq!(
         idea["author"]["name"], name,
         "shown with their idea until erased"
@@ -808,7 +780,7 @@ async fn board_writes_are_rate_limited_per_address_and_per_contributor_and_recov
     })
     .await;
     app.sign_up("acme").await;
-    let fan = join(&app, "acme", "Fan").await;
+    let fan = app.join_board("acme", Some("Fan")).await;
     // The join used one of this address's three; two more go through, then 429.
     for title in ["one", "two"] {
         assert_eq!(
@@ -867,8 +839,8 @@ async fn board_writes_are_rate_limited_per_address_and_per_contributor_and_recov
 async fn publishing_a_post_made_from_an_idea_marks_the_idea_used() {
     let app = TestApp::spawn().await;
     let team = app.sign_up("acme").await;
-    let fan = join(&app, "acme", "Fan").await;
-    let idea = submit(&app, "acme", &fan, "Latte art contest").await;
+    let fan = app.join_board("acme", Some("Fan")).await;
+    let idea = app.submit_idea("acme", &fan, "Latte art contest").await;
     let channel = app.add_channel(&team, "instagram", "@acme").await;
     let post: Value = app
         .post(
@@ -931,14 +903,14 @@ async fn trending_lists_agree_with_each_ideas_exact_count_and_score() {
     let app = TestApp::spawn().await;
     app.sign_up("acme").await;
     let fans = [
-        join(&app, "acme", "A").await,
-        join(&app, "acme", "B").await,
-        join(&app, "acme", "C").await,
+        app.join_board("acme", Some("A")).await,
+        app.join_board("acme", Some("B")).await,
+        app.join_board("acme", Some("C")).await,
     ];
     let ideas = [
-        submit(&app, "acme", &fans[0], "One").await,
-        submit(&app, "acme", &fans[1], "Two").await,
-        submit(&app, "acme", &fans[2], "Three").await,
+        app.submit_idea("acme", &fans[0], "One").await,
+        app.submit_idea("acme", &fans[1], "Two").await,
+        app.submit_idea("acme", &fans[2], "Three").await,
     ];
     for fan in &fans {
         vote(&app, "acme", &ideas[1], fan).await;

@@ -298,32 +298,10 @@ async fn suggestions_rank_votes_and_the_need_of_a_goal_behind_with_reasons() {
         json!({ "status": "declined", "reason": "no" }),
     )
     .await;
-    let fan = app
-        .http
-        .post(app.url("/v1/boards/acme/contributors"))
-        .json(&json!({ "name": "Fan" }))
-        .send()
-        .await
-        .unwrap()
-        .json::<Value>()
-        .await
-        .unwrap()["token"]["secret"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let fan = app.join_board("acme", Some("Fan")).await;
     let vote = app
-        .request(
-            Method::PUT,
-            &format!(
-                "/v1/boards/acme/ideas/{}/vote",
-                liked["id"].as_str().unwrap()
-            ),
-            Some(&fan),
-        )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(vote.status(), StatusCode::OK);
+        .vote_for("acme", liked["id"].as_str().unwrap(), &fan)
+        .await;
     let position = position(&vote);
 
     let got = read(
@@ -470,43 +448,9 @@ async fn progress_reads_refuse_bad_instants_and_other_teams_goals() {
     assert_eq!(seen.status(), StatusCode::OK, "a viewer reads progress");
 }
 
-async fn join(app: &TestApp, name: &str) -> String {
-    let joined: Value = app
-        .http
-        .post(app.url("/v1/boards/acme/contributors"))
-        .json(&json!({ "name": name }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    joined["token"]["secret"].as_str().unwrap().to_owned()
-}
-
 async fn fan_idea(app: &TestApp, token: &str, title: &str) -> String {
-    let response = app
-        .post("/v1/boards/acme/ideas", token, json!({ "title": title }))
-        .await;
-    assert_eq!(response.status(), StatusCode::CREATED);
-    response.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
-async fn fan_vote(app: &TestApp, token: &str, idea: &str) -> String {
-    let response = app
-        .request(
-            Method::PUT,
-            &format!("/v1/boards/acme/ideas/{idea}/vote"),
-            Some(token),
-        )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    position(&response)
+    let idea = app.submit_idea("acme", token, title).await;
+    idea["id"].as_str().unwrap().to_owned()
 }
 
 #[tokio::test]
@@ -514,12 +458,15 @@ async fn an_idea_traces_to_its_posts_their_metrics_and_the_goals_they_moved() {
     let app = TestApp::spawn().await;
     let team = app.sign_up("acme").await;
     let channel = app.add_channel(&team, "instagram", "@acme").await;
-    let (ada, bo) = (join(&app, "Ada").await, join(&app, "Bo").await);
+    let (ada, bo) = (
+        app.join_board("acme", Some("Ada")).await,
+        app.join_board("acme", Some("Bo")).await,
+    );
     let used = fan_idea(&app, &ada, "Behind the scenes").await;
     let popular = fan_idea(&app, &bo, "Customer stories").await;
-    fan_vote(&app, &ada, &popular).await;
-    fan_vote(&app, &bo, &popular).await;
-    fan_vote(&app, &bo, &used).await;
+    app.vote_for("acme", &popular, &ada).await;
+    app.vote_for("acme", &popular, &bo).await;
+    app.vote_for("acme", &used, &bo).await;
     let (goal_id, _) = goal(
         &app,
         &team,

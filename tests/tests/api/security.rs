@@ -25,20 +25,6 @@ fn fill(path: &str, team_id: Uuid) -> String {
         .join("/")
 }
 
-async fn contributor(app: &TestApp) -> String {
-    let joined: Value = app
-        .http
-        .post(app.url("/v1/boards/acme/contributors"))
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    joined["token"]["secret"].as_str().unwrap().to_owned()
-}
-
 async fn revoked(app: &TestApp, team_id: Uuid, owner: &str) -> String {
     let tokens = format!("/v1/teams/{team_id}/tokens");
     let issued: Value = app
@@ -60,7 +46,7 @@ async fn every_team_route_in_the_spec_answers_each_wrong_caller_as_api_md_says()
     let other = app.sign_up("other").await;
     let (_, viewer) = app.add_member(&team, "viewer").await;
     let revoked = revoked(&app, team.id, &team.owner_token).await;
-    let fan = contributor(&app).await;
+    let fan = app.join_board("acme", None).await;
     let spec: Value = app
         .http
         .get(app.url("/openapi.json"))
