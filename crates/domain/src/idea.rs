@@ -46,6 +46,16 @@ pub enum Author {
     Member { member_id: Uuid },
 }
 
+impl Author {
+    /// The contributor's or the member's id.
+    pub fn id(self) -> Uuid {
+        match self {
+            Author::Contributor { contributor_id } => contributor_id,
+            Author::Member { member_id } => member_id,
+        }
+    }
+}
+
 /// Serialized as a projection keeps it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Idea {

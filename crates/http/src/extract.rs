@@ -187,6 +187,7 @@ pub struct RequestId(pub String);
 #[derive(Debug, Clone)]
 pub struct Ctx {
     pub store: Store,
+    pub boards: web::Data<crate::boards::Boards>,
     pub request_id: String,
 }
 
@@ -203,11 +204,19 @@ impl FromRequest for Ctx {
             .get::<RequestId>()
             .map(|id| id.0.clone())
             .unwrap_or_default();
-        ready(
-            store
-                .map(|store| Ctx { store, request_id })
-                .ok_or_else(|| ApiError::internal(anyhow::anyhow!("the store is not configured"))),
-        )
+        let boards = req
+            .app_data::<web::Data<crate::boards::Boards>>()
+            .cloned();
+        ready(match (store, boards) {
+            (Some(store), Some(boards)) => Ok(Ctx {
+                store,
+                boards,
+                request_id,
+            }),
+            _ => Err(ApiError::internal(anyhow::anyhow!(
+                "the store is not configured"
+            ))),
+        })
     }
 }
 

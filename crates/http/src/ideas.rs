@@ -42,8 +42,8 @@ type Names = BTreeMap<Uuid, Option<String>>;
 
 fn author_view(author: Author, names: &Names) -> AuthorView {
     let (kind, id) = match author {
-        Author::Contributor { contributor_id } => ("contributor", contributor_id),
-        Author::Member { member_id } => ("member", member_id),
+        Author::Contributor { .. } => ("contributor", author.id()),
+        Author::Member { .. } => ("member", author.id()),
     };
     AuthorView {
         kind,
@@ -223,7 +223,22 @@ impl Board {
         ids.sort_unstable();
         ids.dedup();
         let streams = ctx.store.read_streams::<IdeaEvent>(team_id, &ids).await?;
-        let names: Names = ctx.store.names(team_id).await?.into_iter().collect();
+        let authors: Vec<Uuid> = streams
+            .values()
+            .flat_map(|s| &s.events)
+            .filter_map(|e| match &e.event {
+                IdeaEvent::IdeaSubmitted { author, .. } | IdeaEvent::IdeaCommented { author, .. } => {
+                    Some(author.id())
+                }
+                _ => None,
+            })
+            .collect();
+        let names: Names = ctx
+            .store
+            .names_of(team_id, &authors)
+            .await?
+            .into_iter()
+            .collect();
         let ideas = streams
             .iter()
             .filter_map(|(id, s)| fold(&s.events, s.version, &names).map(|f| (*id, f)))

@@ -17,6 +17,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 pub mod activity;
 pub mod auth;
+pub mod boards;
 pub mod commands;
 pub mod error;
 pub mod extract;
@@ -135,6 +136,7 @@ pub fn serve(listener: TcpListener, store: Store, config: HttpConfig) -> anyhow:
     let metrics = web::Data::new(metrics::Metrics::new()?);
     let limiter = web::Data::new(rate_limit::BoardLimiter::new(config.board_rate));
     let store = web::Data::new(store);
+    let boards = web::Data::new(boards::Boards::default());
     let spec = openapi();
     // Every server process runs every projector; an advisory lock keeps one active each.
     store.spawn_projection(stride_storage::projections::Activity);
@@ -144,6 +146,7 @@ pub fn serve(listener: TcpListener, store: Store, config: HttpConfig) -> anyhow:
     let mut server = HttpServer::new(move || {
         App::new()
             .app_data(store.clone())
+            .app_data(boards.clone())
             .app_data(metrics.clone())
             .app_data(limiter.clone())
             .app_data(extract::path_config())

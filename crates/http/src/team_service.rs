@@ -43,5 +43,6 @@ pub async fn execute(
         Ok((events, side_writes))
     })
     .await?;
+    ctx.boards.forget();
     found(outcome)
 }

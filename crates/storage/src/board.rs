@@ -2,11 +2,10 @@
 //! and votes, recorded once per contributor per idea in one transaction with their events.
 
 use chrono::{DateTime, Utc};
-use stride_domain::vote::VoteEvent;
 use uuid::Uuid;
 
 use crate::tokens::{NewToken, hash};
-use crate::{AppendError, AppendRequest, ExpectedVersion, Metadata, Store, StoreError};
+use crate::{Store, StoreError};
 
 /// Prefix of contributor tokens, so that they never pass for a member's.
 pub const CONTRIBUTOR_PREFIX: &str = "stridec_";
@@ -26,18 +25,9 @@ pub struct ContributorToken {
     pub contributor_id: Uuid,
 }
 
-/// Whether a vote (or its withdrawal) changed anything.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct VoteOutcome {
-    pub changed: bool,
-    pub position: i64,
-}
-
 const INSERT_CONTRIBUTOR: &str = "INSERT INTO contributors (team_id, contributor_id, name, email) VALUES ($1, $2, $3, $4) RETURNING joined_at";
 const INSERT_TOKEN: &str = "INSERT INTO contributor_tokens (team_id, token_id, contributor_id, hash) VALUES ($1, $2, $3, $4)";
 const AUTHENTICATE: &str = "SELECT team_id, contributor_id FROM contributor_tokens WHERE hash = $1";
-const VOTE: &str = "INSERT INTO idea_votes (team_id, idea_id, contributor_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING 1";
-const WITHDRAW: &str = "DELETE FROM idea_votes WHERE team_id = $1 AND idea_id = $2 AND contributor_id = $3 RETURNING 1";
 
 const SIMILAR: &str = "SELECT stream_id, similarity(data->>'title', $2) AS alike FROM events \
      WHERE team_id = $1 AND event_type = 'IdeaSubmitted' AND (data->>'title') % $2 \
@@ -50,6 +40,8 @@ const FORGET_RESPONSES: &str =
 const MERGED_INTO: &str = "SELECT DISTINCT stream_id FROM events \
      WHERE team_id = $1 AND event_type = 'IdeaMerged' AND data->>'into' = ANY($2)";
 
+const NAMES_OF: &str = "SELECT contributor_id, name FROM contributors WHERE team_id = $1 AND contributor_id = ANY($2) \
+     UNION ALL SELECT member_id, name FROM members WHERE team_id = $1 AND member_id = ANY($2)";
 const NAMES: &str = "SELECT contributor_id, name FROM contributors WHERE team_id = $1 \
      UNION ALL SELECT member_id, name FROM members WHERE team_id = $1";
 
@@ -117,93 +109,21 @@ impl Store {
         if !secret.starts_with(CONTRIBUTOR_PREFIX) {
             return Ok(None);
         }
+        let hash = hash(secret);
+        if let Some(known) = self.contributor_tokens().get(&hash) {
+            return Ok(Some(known));
+        }
         let client = self.pool().get().await?;
         let statement = client.prepare_cached(AUTHENTICATE).await?;
-        let row = client.query_opt(&statement, &[&hash(secret)]).await?;
-        row.map(|row| {
-            Ok(ContributorToken {
-                team_id: row.try_get(0)?,
-                contributor_id: row.try_get(1)?,
-            })
-        })
-        .transpose()
-    }
-
-    /// Votes for an idea, or withdraws the vote: a repeat changes nothing and writes nothing.
-    pub async fn vote(
-        &self,
-        team_id: Uuid,
-        idea_id: Uuid,
-        contributor_id: Uuid,
-        up: bool,
-        metadata: &Metadata,
-    ) -> Result<VoteOutcome, AppendError> {
-        match self
-            .vote_once(team_id, idea_id, contributor_id, up, metadata)
-            .await
-        {
-            // The first votes of an idea racing to create its votes stream: the loser's
-            // transaction rolled back whole, and the stream exists now.
-            Err(AppendError::Conflict { .. }) => {
-                self.vote_once(team_id, idea_id, contributor_id, up, metadata)
-                    .await
-            }
-            other => other,
-        }
-    }
-
-    async fn vote_once(
-        &self,
-        team_id: Uuid,
-        idea_id: Uuid,
-        contributor_id: Uuid,
-        up: bool,
-        metadata: &Metadata,
-    ) -> Result<VoteOutcome, AppendError> {
-        let mut client = self.pool().get().await?;
-        let tx = client.transaction().await?;
-        let statement = tx.prepare_cached(if up { VOTE } else { WITHDRAW }).await?;
-        let changed = tx
-            .query_opt(&statement, &[&team_id, &idea_id, &contributor_id])
-            .await?
-            .is_some();
-        if !changed {
-            tx.rollback().await?;
-            return Ok(VoteOutcome {
-                changed: false,
-                position: crate::events::visible_head_on(&client).await?,
-            });
-        }
-        let event = if up {
-            VoteEvent::IdeaVoted {
-                idea_id,
-                contributor_id,
-            }
-        } else {
-            VoteEvent::IdeaVoteWithdrawn {
-                idea_id,
-                contributor_id,
-            }
+        let Some(row) = client.query_opt(&statement, &[&hash]).await? else {
+            return Ok(None);
         };
-        let request = AppendRequest::new(
-            team_id,
-            votes_stream(idea_id, contributor_id),
-            ExpectedVersion::Any,
-            &[event],
-            metadata.clone(),
-        )?;
-        let outcome = crate::append::append_in(&tx, std::slice::from_ref(&request)).await?;
-        let position = match outcome.into_iter().next() {
-            Some(Ok(appended)) => appended.position,
-            Some(Err(error)) => return Err(error),
-            None => 0,
+        let found = ContributorToken {
+            team_id: row.try_get(0)?,
+            contributor_id: row.try_get(1)?,
         };
-        tx.commit().await?;
-        self.notify_appended();
-        Ok(VoteOutcome {
-            changed: true,
-            position,
-        })
+        self.contributor_tokens().insert(hash, found);
+        Ok(Some(found))
     }
 
     /// Ideas whose titles look like `title`, most alike first, at most `limit`.
@@ -259,25 +179,29 @@ impl Store {
 
     /// Display names of the team's contributors and members, by id (erased ones: none).
     pub async fn names(&self, team_id: Uuid) -> Result<Vec<(Uuid, Option<String>)>, StoreError> {
+        self.query_names(NAMES, &[&team_id]).await
+    }
+
+    /// Display names of the contributors and members among `ids`.
+    pub async fn names_of(
+        &self,
+        team_id: Uuid,
+        ids: &[Uuid],
+    ) -> Result<Vec<(Uuid, Option<String>)>, StoreError> {
+        self.query_names(NAMES_OF, &[&team_id, &ids]).await
+    }
+
+    async fn query_names(
+        &self,
+        sql: &str,
+        params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+    ) -> Result<Vec<(Uuid, Option<String>)>, StoreError> {
         let client = self.pool().get().await?;
-        let statement = client.prepare_cached(NAMES).await?;
-        let rows = client.query(&statement, &[&team_id]).await?;
+        let statement = client.prepare_cached(sql).await?;
+        let rows = client.query(&statement, params).await?;
         Ok(rows
             .iter()
             .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
             .collect::<Result<_, tokio_postgres::Error>>()?)
-    }
-
-    /// How many distinct contributors voted for any of `idea_ids` (an idea and the ideas
-    /// merged into it: each voter counts once).
-    pub async fn vote_count(&self, team_id: Uuid, idea_ids: &[Uuid]) -> Result<i64, StoreError> {
-        let client = self.pool().get().await?;
-        let statement = client
-            .prepare_cached("SELECT count(DISTINCT contributor_id) FROM idea_votes WHERE team_id = $1 AND idea_id = ANY($2)")
-            .await?;
-        Ok(client
-            .query_one(&statement, &[&team_id, &idea_ids])
-            .await?
-            .try_get(0)?)
     }
 }

@@ -1,23 +1,17 @@
 //! Group commit: appends that arrive at the same moment share one transaction and one disk
-//! flush, while each command keeps its own version check and its own outcome.
-//!
-//! A few workers take turns draining the queue; while one waits for its commit, the next
-//! collects what arrived meanwhile. Under no load a batch is a single command, so nothing
-//! waits for a timer.
-
-use std::sync::Arc;
+//! flush (see [`crate::batcher`]), while each command keeps its own version check and its
+//! own outcome.
 
 use deadpool_postgres::Pool;
-use tokio::sync::{Mutex, mpsc, oneshot};
+use tokio::sync::oneshot;
 
 use crate::append::{self, MAX_EVENTS_PER_TRANSACTION, Outcome};
+use crate::batcher::Batcher;
 use crate::events::{AppendRequest, ExpectedVersion};
 use crate::{AppendError, StoreError};
 
 /// How many transactions may be in flight at once.
 const WORKERS: usize = 4;
-/// Queue length before callers wait for room.
-const QUEUE: usize = 4096;
 
 struct Job {
     request: AppendRequest,
@@ -26,60 +20,45 @@ struct Job {
 
 #[derive(Clone)]
 pub(crate) struct Committer {
-    queue: mpsc::Sender<Job>,
+    batcher: Batcher<Job>,
+}
+
+/// What a caller hears when the workers are gone.
+pub(crate) fn stopped() -> AppendError {
+    AppendError::Store(StoreError::Unavailable(anyhow::anyhow!(
+        "the event store is shutting down"
+    )))
 }
 
 impl Committer {
     pub(crate) fn start(pool: Pool) -> Committer {
-        let (queue, receiver) = mpsc::channel(QUEUE);
-        let receiver = Arc::new(Mutex::new(receiver));
-        for _ in 0..WORKERS {
-            tokio::spawn(work(pool.clone(), receiver.clone()));
-        }
-        Committer { queue }
+        let batcher = Batcher::start(
+            WORKERS,
+            |job: &Job| job.request.events.len(),
+            MAX_EVENTS_PER_TRANSACTION / 2,
+            move |jobs| work(pool.clone(), jobs),
+        );
+        Committer { batcher }
     }
 
     pub(crate) async fn append(&self, request: AppendRequest) -> Outcome {
         let (reply, answer) = oneshot::channel();
-        let stopped = || {
-            AppendError::Store(StoreError::Unavailable(anyhow::anyhow!(
-                "the event store is shutting down"
-            )))
-        };
-        self.queue
-            .send(Job { request, reply })
+        self.batcher
+            .submit(Job { request, reply })
             .await
             .map_err(|_| stopped())?;
         answer.await.map_err(|_| stopped())?
     }
 }
 
-async fn work(pool: Pool, receiver: Arc<Mutex<mpsc::Receiver<Job>>>) {
-    loop {
-        let jobs = {
-            let mut receiver = receiver.lock().await;
-            let Some(first) = receiver.recv().await else {
-                return;
-            };
-            let mut events = first.request.events.len();
-            let mut jobs = vec![first];
-            while let Ok(job) = receiver.try_recv() {
-                events += job.request.events.len();
-                jobs.push(job);
-                if events >= MAX_EVENTS_PER_TRANSACTION / 2 {
-                    break;
-                }
-            }
-            jobs
-        };
-        let (solo, shared): (Vec<Job>, Vec<Job>) =
-            jobs.into_iter().partition(|job| job.request.has_claims());
-        if !shared.is_empty() {
-            run_batch(&pool, shared).await;
-        }
-        for job in solo {
-            run_batch(&pool, vec![job]).await;
-        }
+async fn work(pool: Pool, jobs: Vec<Job>) {
+    let (solo, shared): (Vec<Job>, Vec<Job>) =
+        jobs.into_iter().partition(|job| job.request.has_claims());
+    if !shared.is_empty() {
+        run_batch(&pool, shared).await;
+    }
+    for job in solo {
+        run_batch(&pool, vec![job]).await;
     }
 }
 

@@ -9,6 +9,11 @@ use tokio_postgres::NoTls;
 
 use crate::append::MAX_EVENTS_PER_TRANSACTION;
 use crate::committer::Committer;
+use crate::board::ContributorToken;
+use crate::votes::Voter;
+
+/// Contributor tokens kept in memory.
+const CONTRIBUTOR_TOKENS: usize = 10_000;
 use crate::events::{AppendRequest, Appended};
 use crate::{AppendError, StoreError};
 
@@ -40,6 +45,9 @@ pub struct Store {
 struct Inner {
     pool: Pool,
     committer: Committer,
+    voter: Voter,
+    /// Contributor tokens seen, by hash: they are never revoked, so an entry never goes stale.
+    contributor_tokens: quick_cache::sync::Cache<Vec<u8>, ContributorToken>,
     /// Woken after every commit that wrote events, in this process or (heard through
     /// LISTEN) in another.
     appended: tokio::sync::Notify,
@@ -52,6 +60,16 @@ struct Inner {
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Store").finish_non_exhaustive()
+    }
+}
+
+/// A wake-up armed by [`Store::watch_appends`].
+pub struct AppendWatch<'a>(std::pin::Pin<Box<tokio::sync::futures::Notified<'a>>>);
+
+impl AppendWatch<'_> {
+    /// Resolves once an append was seen since the watch was armed, or after `timeout`.
+    pub async fn or(self, timeout: Duration) {
+        let _ = tokio::time::timeout(timeout, self.0).await;
     }
 }
 
@@ -86,10 +104,13 @@ impl Store {
     /// A store over `pool`; starts the group-commit workers on the current runtime.
     pub fn new(pool: Pool) -> Store {
         let committer = Committer::start(pool.clone());
+        let voter = Voter::start(pool.clone());
         Store {
             inner: Arc::new(Inner {
                 pool,
                 committer,
+                voter,
+                contributor_tokens: quick_cache::sync::Cache::new(CONTRIBUTOR_TOKENS),
                 appended: tokio::sync::Notify::new(),
                 unannounced: tokio::sync::Notify::new(),
                 projected: tokio::sync::Notify::new(),
@@ -130,6 +151,14 @@ impl Store {
         self.inner.appended.notify_waiters();
     }
 
+    pub(crate) fn contributor_tokens(&self) -> &quick_cache::sync::Cache<Vec<u8>, ContributorToken> {
+        &self.inner.contributor_tokens
+    }
+
+    pub(crate) fn voter(&self) -> &Voter {
+        &self.inner.voter
+    }
+
     /// Woken whenever a projector in this process commits a batch.
     pub(crate) fn projected(&self) -> &tokio::sync::Notify {
         &self.inner.projected
@@ -143,7 +172,15 @@ impl Store {
     /// Resolves after the next append seen (see [`Store::spawn_wakeups`]), or after
     /// `timeout`.
     pub async fn appended_or(&self, timeout: Duration) {
-        let _ = tokio::time::timeout(timeout, self.inner.appended.notified()).await;
+        self.watch_appends().or(timeout).await;
+    }
+
+    /// Arms a wake-up for the next append seen, to take before reading: an append that
+    /// commits while the caller reads then wakes it at once instead of being missed.
+    pub fn watch_appends(&self) -> AppendWatch<'_> {
+        let mut notified = Box::pin(self.inner.appended.notified());
+        notified.as_mut().enable();
+        AppendWatch(notified)
     }
 
     /// Whether the database answers and the migrations are applied.

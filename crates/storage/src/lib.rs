@@ -5,6 +5,7 @@
 mod append;
 pub mod board;
 pub mod cluster;
+mod batcher;
 mod committer;
 pub mod db;
 mod error;
@@ -19,9 +20,10 @@ pub mod projector;
 pub mod seed;
 pub mod testing;
 pub mod tokens;
+pub mod votes;
 mod wakeup;
 
-pub use db::Store;
+pub use db::{AppendWatch, Store};
 pub use error::{AppendError, StoreError};
 pub use events::{
     AppendRequest, Appended, ExpectedVersion, Metadata, NewEvent, SideWrite, StoredEvent, Stream,

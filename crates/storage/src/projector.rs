@@ -18,6 +18,8 @@ const BATCH: i64 = 500;
 const POLL: Duration = Duration::from_millis(200);
 /// How long a rebuild waits for an open transaction elsewhere to let it see the log's head.
 const REBUILD_WAIT: Duration = Duration::from_secs(60);
+/// How long a woken projector lets appends gather before it reads them.
+const GATHER: Duration = Duration::from_millis(5);
 /// Advisory locks of projectors: (this, hashtext(name)).
 const LOCK_SPACE: i32 = 0x5354_5250;
 
@@ -242,10 +244,14 @@ impl Store {
                     "lost the projector's lock connection"
                 )));
             }
+            let watch = self.watch_appends();
             let (applied, now) = self.project_on(&mut holder, projection, checkpoint).await?;
             checkpoint = now;
-            if applied == 0 {
-                self.appended_or(POLL).await;
+            if applied < BATCH as usize {
+                // Caught up: wait for the next append, then let its neighbours commit too,
+                // so that one read and one transaction carry many events.
+                watch.or(POLL).await;
+                tokio::time::sleep(GATHER).await;
             }
         }
     }

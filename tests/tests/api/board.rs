@@ -131,10 +131,14 @@ async fn a_vote_storm_counts_every_voter_exactly_once_and_refuses_none() {
         "/v1/boards/acme/ideas/{}/vote",
         idea["id"].as_str().unwrap()
     );
+    // Every fan votes twice at once: votes arriving together share a transaction, and a
+    // repeat in the same one must still change nothing.
     let votes: Vec<_> = tokens
         .iter()
+        .chain(&tokens)
         .map(|token| app.request(Method::PUT, &path, Some(token)).send())
         .collect();
+    let mut counts = Vec::new();
     for response in futures_util::future::join_all(votes).await {
         let response = response.unwrap();
         assert_eq!(
@@ -143,30 +147,63 @@ async fn a_vote_storm_counts_every_voter_exactly_once_and_refuses_none() {
             "{:?}",
             response.text().await
         );
+        let body: Value = response.json().await.unwrap();
+        counts.push(body["vote_count"].as_i64().unwrap());
     }
-    let detail: Value = app
-        .http
-        .get(app.url(&format!(
+    // Each answer counts at least the caller's own vote, and the last ones count them all.
+    assert!(counts.iter().all(|c| (1..=200).contains(c)), "{counts:?}");
+    assert_eq!(counts.iter().max(), Some(&200));
+    let detail = |app: &TestApp| {
+        let url = app.url(&format!(
             "/v1/boards/acme/ideas/{}",
             idea["id"].as_str().unwrap()
-        )))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(detail["vote_count"], 200);
-    let client = app.db.connect().await.unwrap();
-    let events: i64 = client
-        .query_one(
-            "SELECT count(*) FROM events WHERE event_type = 'IdeaVoted'",
-            &[],
+        ));
+        let http = app.http.clone();
+        async move {
+            http.get(url)
+                .send()
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(detail(&app).await["vote_count"], 200);
+    // Half withdraw while the other half vote again (changing nothing), all at once.
+    let (leaving, staying) = tokens.split_at(100);
+    let moves: Vec<_> = leaving
+        .iter()
+        .map(|token| app.request(Method::DELETE, &path, Some(token)).send())
+        .chain(
+            staying
+                .iter()
+                .map(|token| app.request(Method::PUT, &path, Some(token)).send()),
         )
-        .await
-        .unwrap()
-        .get(0);
-    assert_eq!(events, 200);
+        .collect();
+    for response in futures_util::future::join_all(moves).await {
+        let response = response.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let body: Value = response.json().await.unwrap();
+        assert!((100..=200).contains(&body["vote_count"].as_i64().unwrap()), "{body}");
+    }
+    assert_eq!(detail(&app).await["vote_count"], 100);
+    let client = app.db.connect().await.unwrap();
+    let count = |event_type: &'static str| {
+        let client = &client;
+        async move {
+            client
+                .query_one(
+                    "SELECT count(*) FROM events WHERE event_type = $1",
+                    &[&event_type],
+                )
+                .await
+                .unwrap()
+                .get::<_, i64>(0)
+        }
+    };
+    assert_eq!(count("IdeaVoted").await, 200);
+    assert_eq!(count("IdeaVoteWithdrawn").await, 100);
 }
 
 #[tokio::test]

@@ -1,6 +1,8 @@
 //! The public community board of a team, at its slug: contributors get a token, submit
 //! ideas, vote once per idea and comment. Only public boards exist to the public.
 
+use std::sync::Arc;
+
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, get, post, put, web};
 use chrono::Utc;
@@ -8,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use stride_domain::Actor;
 use stride_domain::idea::{self, Author, IdeaCommand, IdeaContext, IdeaStatus, NewIdea};
 use stride_domain::team::Team;
+use stride_storage::votes::Vote;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
@@ -20,7 +23,6 @@ use crate::error::{ApiError, Problem};
 use crate::extract::{ApiJson, Ctx};
 use crate::ideas::{Board, IdeaView, Sort};
 use crate::page::{self, Page};
-use crate::team_service;
 
 pub fn configure(config: &mut ServiceConfig) {
     config
@@ -36,17 +38,10 @@ pub fn configure(config: &mut ServiceConfig) {
 }
 
 /// The public board at `slug`: 404 when there is none or it is not public.
-async fn public_board(ctx: &Ctx, slug: &str) -> Result<Team, ApiError> {
-    let team_id = ctx
-        .store
-        .team_by_slug(slug)
-        .await?
-        .ok_or_else(|| ApiError::not_found("board"))?;
-    let (team, _) = team_service::load(&ctx.store, team_id).await?;
-    if team.board.public {
-        Ok(team)
-    } else {
-        Err(ApiError::not_found("board"))
+async fn public_board(ctx: &Ctx, slug: &str) -> Result<Arc<Team>, ApiError> {
+    match ctx.boards.team(&ctx.store, slug).await? {
+        Some(team) if team.board.public => Ok(team),
+        _ => Err(ApiError::not_found("board")),
     }
 }
 
@@ -69,8 +64,8 @@ pub struct BoardView {
 async fn get_board(ctx: Ctx, slug: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let team = public_board(&ctx, &slug).await?;
     Ok(HttpResponse::Ok().json(BoardView {
-        slug: team.slug,
-        name: team.name,
+        slug: team.slug.clone(),
+        name: team.name.clone(),
         accepting_ideas: team.board.accepting_ideas,
     }))
 }
@@ -312,18 +307,22 @@ async fn cast(
     let team = public_board(&ctx, slug).await?;
     let contributor = contributor.on_board(team.id)?;
     votable(&ctx, team.id, idea_id).await?;
-    let metadata = commands::metadata(&ctx, actor(contributor));
     let outcome = ctx
         .store
-        .vote(team.id, idea_id, contributor.contributor_id, up, &metadata)
+        .vote(Vote {
+            team_id: team.id,
+            idea_id,
+            contributor_id: contributor.contributor_id,
+            up,
+            metadata: commands::metadata(&ctx, actor(contributor)),
+        })
         .await?;
-    let vote_count = ctx.store.vote_count(team.id, &[idea_id]).await?;
     Ok(written(
         StatusCode::OK,
         &VoteView {
             idea_id,
             voted: up,
-            vote_count,
+            vote_count: outcome.voters,
         },
         None,
         outcome.position,

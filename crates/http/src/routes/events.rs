@@ -148,6 +148,8 @@ impl Tail {
                 self.last_sent = Instant::now();
                 return Some((Ok(chunk), self));
             }
+            let store = self.store.clone();
+            let watch = store.watch_appends();
             match self
                 .store
                 .read_team_after(self.team_id, self.after, 200)
@@ -172,7 +174,7 @@ impl Tail {
                 self.last_sent = Instant::now();
                 return Some((Ok(Bytes::from_static(b": heartbeat\n\n")), self));
             }
-            self.store.appended_or(POLL).await;
+            watch.or(POLL).await;
         }
     }
 }

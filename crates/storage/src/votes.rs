@@ -1,0 +1,260 @@
+//! Votes, recorded once per contributor per idea in the same transaction as their events.
+//! Votes that arrive at the same moment share one transaction (see [`crate::batcher`]):
+//! each keeps its own row, its own event and its own answer, and they pay for one commit,
+//! one insert of events and one count of voters between them.
+
+use std::collections::HashMap;
+
+use deadpool_postgres::{GenericClient, Pool, Transaction};
+use futures_util::future::try_join_all;
+use stride_domain::vote::VoteEvent;
+use tokio::sync::oneshot;
+use uuid::Uuid;
+
+use crate::append;
+use crate::batcher::Batcher;
+use crate::board::votes_stream;
+use crate::committer::stopped;
+use crate::{AppendError, AppendRequest, ExpectedVersion, Metadata, Store, StoreError};
+
+const VOTE: &str = "INSERT INTO idea_votes (team_id, idea_id, contributor_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING 1";
+const WITHDRAW: &str = "DELETE FROM idea_votes WHERE team_id = $1 AND idea_id = $2 AND contributor_id = $3 RETURNING 1";
+const COUNT: &str = "SELECT i.team_id, i.idea_id, \
+         (SELECT count(*) FROM idea_votes v WHERE v.team_id = i.team_id AND v.idea_id = i.idea_id) \
+     FROM unnest($1::uuid[], $2::uuid[]) AS i(team_id, idea_id)";
+
+/// How many vote transactions may be in flight at once.
+const WORKERS: usize = 4;
+/// The most votes one transaction carries.
+const MAX_BATCH: usize = 256;
+
+/// One contributor's vote on one idea, or its withdrawal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Vote {
+    pub team_id: Uuid,
+    pub idea_id: Uuid,
+    pub contributor_id: Uuid,
+    /// `true` to vote, `false` to withdraw.
+    pub up: bool,
+    pub metadata: Metadata,
+}
+
+impl Vote {
+    fn key(&self) -> (Uuid, Uuid, Uuid) {
+        (self.team_id, self.idea_id, self.contributor_id)
+    }
+
+    fn event(&self) -> VoteEvent {
+        let (idea_id, contributor_id) = (self.idea_id, self.contributor_id);
+        if self.up {
+            VoteEvent::IdeaVoted {
+                idea_id,
+                contributor_id,
+            }
+        } else {
+            VoteEvent::IdeaVoteWithdrawn {
+                idea_id,
+                contributor_id,
+            }
+        }
+    }
+}
+
+/// What a vote (or its withdrawal) did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VoteOutcome {
+    /// Whether it changed anything: a repeat writes nothing.
+    pub changed: bool,
+    /// Its event's position, or the visible head when nothing changed.
+    pub position: i64,
+    /// The idea's voters once it committed.
+    pub voters: i64,
+}
+
+type Answer = Result<VoteOutcome, AppendError>;
+
+struct Job {
+    vote: Vote,
+    reply: oneshot::Sender<Answer>,
+}
+
+#[derive(Clone)]
+pub(crate) struct Voter {
+    batcher: Batcher<Job>,
+}
+
+impl Voter {
+    pub(crate) fn start(pool: Pool) -> Voter {
+        let batcher = Batcher::start(
+            WORKERS,
+            |_: &Job| 1,
+            MAX_BATCH,
+            move |jobs| run_batch(pool.clone(), jobs),
+        );
+        Voter { batcher }
+    }
+}
+
+impl Store {
+    /// Votes for an idea, or withdraws the vote: a repeat changes nothing and writes nothing.
+    pub async fn vote(&self, vote: Vote) -> Answer {
+        let (reply, answer) = oneshot::channel();
+        self.voter()
+            .batcher
+            .submit(Job { vote, reply })
+            .await
+            .map_err(|_| stopped())?;
+        let outcome = answer.await.map_err(|_| stopped())??;
+        if outcome.changed {
+            self.notify_appended();
+        }
+        Ok(outcome)
+    }
+}
+
+async fn run_batch(pool: Pool, mut jobs: Vec<Job>) {
+    // Row locks in one order in every transaction, so that two batches never deadlock; a
+    // stable sort keeps one contributor's vote and withdrawal of an idea in their order.
+    jobs.sort_by_key(|job| job.vote.key());
+    let votes: Vec<Vote> = jobs.iter().map(|job| job.vote.clone()).collect();
+    match commit(&pool, &votes).await {
+        Ok(Some(outcomes)) => {
+            for (job, outcome) in jobs.into_iter().zip(outcomes) {
+                let _ = job.reply.send(Ok(outcome));
+            }
+        }
+        Err(error) if jobs.len() == 1 => {
+            if let Some(job) = jobs.into_iter().next() {
+                let _ = job.reply.send(Err(error));
+            }
+        }
+        // A conflict (two first votes racing to create one votes stream) or a failure:
+        // one vote must not fail its neighbours, so each goes again alone.
+        _ => {
+            for job in jobs {
+                let answer = solo(&pool, &job.vote).await;
+                let _ = job.reply.send(answer);
+            }
+        }
+    }
+}
+
+/// One vote in its own transaction; a lost race to create its stream is run again, since
+/// the stream exists once the winner has committed.
+async fn solo(pool: &Pool, vote: &Vote) -> Answer {
+    for _ in 0..2 {
+        if let Some(mut outcomes) = commit(pool, std::slice::from_ref(vote)).await? {
+            return outcomes
+                .pop()
+                .ok_or_else(|| AppendError::Store(StoreError::Internal(anyhow::anyhow!("no outcome"))));
+        }
+    }
+    Err(AppendError::Conflict {
+        stream_id: votes_stream(vote.idea_id, vote.contributor_id),
+        expected: None,
+        actual: None,
+    })
+}
+
+/// Records `votes` in one transaction: `None` when an event could not be appended, in
+/// which case nothing was written.
+async fn commit(pool: &Pool, votes: &[Vote]) -> Result<Option<Vec<VoteOutcome>>, AppendError> {
+    let requests = votes
+        .iter()
+        .map(|v| {
+            AppendRequest::new(
+                v.team_id,
+                votes_stream(v.idea_id, v.contributor_id),
+                ExpectedVersion::Any,
+                &[v.event()],
+                v.metadata.clone(),
+            )
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    let mut client = pool.get().await.map_err(StoreError::from)?;
+    let tx = client.transaction().await.map_err(append::failed)?;
+    let Some(mut outcomes) = record(&tx, votes, requests)
+        .await
+        .map_err(append::failed)?
+    else {
+        return Ok(None);
+    };
+    tx.commit().await.map_err(append::failed)?;
+    if outcomes.iter().any(|o| !o.changed) {
+        let head = crate::events::visible_head_on(&client).await?;
+        for outcome in outcomes.iter_mut().filter(|o| !o.changed) {
+            outcome.position = head;
+        }
+    }
+    Ok(Some(outcomes))
+}
+
+/// The votes' rows, then the events of those that changed something, then the counts.
+async fn record(
+    tx: &Transaction<'_>,
+    votes: &[Vote],
+    requests: Vec<AppendRequest>,
+) -> Result<Option<Vec<VoteOutcome>>, tokio_postgres::Error> {
+    let (vote, withdraw) =
+        futures_util::future::try_join(tx.prepare_cached(VOTE), tx.prepare_cached(WITHDRAW))
+            .await?;
+    // Pipelined, and run by PostgreSQL in this order.
+    let changed: Vec<bool> = try_join_all(votes.iter().map(|v| {
+        let statement = if v.up { &vote } else { &withdraw };
+        async move {
+            tx.query_opt(statement, &[&v.team_id, &v.idea_id, &v.contributor_id])
+                .await
+        }
+    }))
+    .await?
+    .into_iter()
+    .map(|row| row.is_some())
+    .collect();
+    let requests: Vec<AppendRequest> = requests
+        .into_iter()
+        .zip(&changed)
+        .filter_map(|(request, changed)| changed.then_some(request))
+        .collect();
+    let (appended, voters) =
+        futures_util::future::try_join(append::append_in(tx, &requests), count(tx, votes)).await?;
+    let mut positions = Vec::with_capacity(appended.len());
+    for outcome in appended {
+        match outcome {
+            Ok(appended) => positions.push(appended.position),
+            Err(_) => return Ok(None),
+        }
+    }
+    let mut positions = positions.into_iter();
+    Ok(Some(
+        votes
+            .iter()
+            .zip(changed)
+            .map(|(v, changed)| VoteOutcome {
+                changed,
+                position: if changed {
+                    positions.next().unwrap_or(0)
+                } else {
+                    0
+                },
+                voters: voters.get(&(v.team_id, v.idea_id)).copied().unwrap_or(0),
+            })
+            .collect(),
+    ))
+}
+
+/// Each voted idea's voters, as this transaction sees them.
+async fn count(
+    tx: &impl GenericClient,
+    votes: &[Vote],
+) -> Result<HashMap<(Uuid, Uuid), i64>, tokio_postgres::Error> {
+    let mut ideas: Vec<(Uuid, Uuid)> = votes.iter().map(|v| (v.team_id, v.idea_id)).collect();
+    ideas.sort_unstable();
+    ideas.dedup();
+    let (teams, ids): (Vec<Uuid>, Vec<Uuid>) = ideas.into_iter().unzip();
+    let statement = tx.prepare_cached(COUNT).await?;
+    tx.query(&statement, &[&teams, &ids])
+        .await?
+        .iter()
+        .map(|row| Ok(((row.try_get(0)?, row.try_get(1)?), row.try_get(2)?)))
+        .collect()
+}
