@@ -2,6 +2,8 @@
 //! the titles and handles the lines name things by. Votes and metric observations are too
 //! many to be lines of their own and are left out.
 
+use std::collections::BTreeMap;
+
 use deadpool_postgres::{GenericClient, Transaction};
 use serde_json::{Value, json};
 use stride_domain::channel::ChannelEvent;
@@ -19,8 +21,10 @@ use crate::projector::Projection;
 pub struct Activity;
 
 const INSERT: &str = "INSERT INTO activity (team_id, position, kind, actor_id, subject_id, details, at) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING";
-const LABEL: &str = "INSERT INTO activity_subjects (team_id, subject_id, label, channel_id) VALUES ($1, $2, $3, $4) \
+     SELECT * FROM unnest($1::uuid[], $2::int8[], $3::text[], $4::uuid[], $5::uuid[], $6::jsonb[], $7::timestamptz[]) \
+     ON CONFLICT DO NOTHING";
+const LABEL: &str = "INSERT INTO activity_subjects (team_id, subject_id, label, channel_id) \
+     SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::uuid[]) \
      ON CONFLICT (team_id, subject_id) DO UPDATE SET label = excluded.label, channel_id = coalesce(excluded.channel_id, activity_subjects.channel_id)";
 
 /// A line: its kind, the subject it is about, details to render it, and maybe a new label.
@@ -196,29 +200,76 @@ fn actor(metadata: &Value) -> Option<Uuid> {
     }
 }
 
-async fn write(
-    tx: &impl GenericClient,
-    event: &StoredEvent,
-    line: Line,
-) -> Result<(), tokio_postgres::Error> {
-    if let Some((label, channel)) = &line.label {
-        tx.execute(LABEL, &[&event.team_id, &line.subject, label, channel])
-            .await?;
+/// A batch's lines and labels, in columns for one statement each.
+#[derive(Default)]
+struct Lines {
+    team_id: Vec<Uuid>,
+    position: Vec<i64>,
+    kind: Vec<&'static str>,
+    actor_id: Vec<Option<Uuid>>,
+    subject_id: Vec<Uuid>,
+    details: Vec<Value>,
+    at: Vec<chrono::DateTime<chrono::Utc>>,
+    /// Each subject's last label in the batch, and its last channel given.
+    labels: BTreeMap<(Uuid, Uuid), (String, Option<Uuid>)>,
+}
+
+impl Lines {
+    fn push(&mut self, event: &StoredEvent, line: Line) {
+        if let Some((label, channel)) = line.label {
+            let entry = self
+                .labels
+                .entry((event.team_id, line.subject))
+                .or_insert_with(|| (String::new(), None));
+            entry.0 = label;
+            entry.1 = channel.or(entry.1);
+        }
+        self.team_id.push(event.team_id);
+        self.position.push(event.position);
+        self.kind.push(line.kind);
+        self.actor_id.push(actor(&event.metadata));
+        self.subject_id.push(line.subject);
+        self.details.push(line.details);
+        self.at.push(event.recorded_at);
     }
-    tx.execute(
-        INSERT,
-        &[
-            &event.team_id,
-            &event.position,
-            &line.kind,
-            &actor(&event.metadata),
-            &line.subject,
-            &line.details,
-            &event.recorded_at,
-        ],
-    )
-    .await?;
-    Ok(())
+
+    async fn write(self, tx: &impl GenericClient) -> Result<(), tokio_postgres::Error> {
+        if self.position.is_empty() {
+            return Ok(());
+        }
+        let mut label_columns = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for ((team, subject), (label, channel)) in self.labels {
+            label_columns.0.push(team);
+            label_columns.1.push(subject);
+            label_columns.2.push(label);
+            label_columns.3.push(channel);
+        }
+        futures_util::future::try_join(
+            tx.execute(
+                LABEL,
+                &[
+                    &label_columns.0,
+                    &label_columns.1,
+                    &label_columns.2,
+                    &label_columns.3,
+                ],
+            ),
+            tx.execute(
+                INSERT,
+                &[
+                    &self.team_id,
+                    &self.position,
+                    &self.kind,
+                    &self.actor_id,
+                    &self.subject_id,
+                    &self.details,
+                    &self.at,
+                ],
+            ),
+        )
+        .await?;
+        Ok(())
+    }
 }
 
 impl Projection for Activity {
@@ -230,13 +281,13 @@ impl Projection for Activity {
         tx: &'a Transaction<'a>,
         events: &'a [StoredEvent],
     ) -> Result<(), crate::StoreError> {
-        // Labels must be written before later lines of the same batch name them: one by one.
+        let mut lines = Lines::default();
         for event in events {
             if let Some(line) = describe(event) {
-                write(tx, event, line).await?;
+                lines.push(event, line);
             }
         }
-        Ok(())
+        Ok(lines.write(tx).await?)
     }
 }
 
