@@ -72,8 +72,7 @@ const PLANS: &str = "SELECT stream_id, stream_type, state, position, created_at,
 const IDEAS: &str =
     "SELECT state, created_at, version FROM aggregates WHERE team_id = $1 AND stream_type = $2";
 const SCORES: &str = "SELECT idea_id, voters, log2_weight FROM idea_scores WHERE team_id = $1";
-const IDEA_COUNTS: &str = "SELECT state->>'status', count(*) FROM aggregates \
-     WHERE team_id = $1 AND stream_type = $2 AND state->'merged_into' = 'null'::jsonb GROUP BY 1";
+const IDEA_COUNTS: &str = "SELECT status, ideas FROM idea_counts WHERE team_id = $1 AND ideas <> 0";
 
 // The observations in [since, t], and the latest one before `since` of each series (a
 // `latest` goal's value at its start): a read costs what the window holds, not the history.
@@ -154,9 +153,7 @@ impl Store {
     pub async fn idea_counts(&self, team_id: Uuid) -> Result<BTreeMap<String, i64>, StoreError> {
         let client = self.pool().get().await?;
         let statement = client.prepare_cached(IDEA_COUNTS).await?;
-        let rows = client
-            .query(&statement, &[&team_id, &IdeaEvent::STREAM_TYPE])
-            .await?;
+        let rows = client.query(&statement, &[&team_id]).await?;
         Ok(rows
             .iter()
             .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))

@@ -308,7 +308,7 @@ const FEED: &str = "SELECT a.position, a.kind, a.actor_id, a.subject_id, a.detai
      FROM activity a \
      LEFT JOIN activity_subjects s ON s.team_id = a.team_id AND s.subject_id = a.subject_id \
      LEFT JOIN activity_subjects c ON c.team_id = a.team_id AND c.subject_id = s.channel_id \
-     WHERE a.team_id = $1 AND ($2::bigint IS NULL OR a.position < $2) \
+     WHERE a.team_id = $1 AND a.position < coalesce($2::bigint, 9223372036854775807) \
      ORDER BY a.position DESC LIMIT $3";
 
 impl crate::Store {

@@ -206,10 +206,13 @@ impl Aggregates {
                 fold.rows.insert(id, row);
             }
         }
+        let touched: std::collections::BTreeSet<Uuid> = streams.into_iter().collect();
+        let mut counts = IdeaCounts::default();
+        counts.leave(&fold, &touched);
         for event in &folds {
             fold.apply(event)?;
         }
-        let touched: std::collections::BTreeSet<Uuid> = streams.into_iter().collect();
+        counts.enter(&fold, &touched);
         let mut columns = (
             Vec::new(),
             Vec::new(),
@@ -243,13 +246,66 @@ impl Aggregates {
             ],
         )
         .await?;
+        counts.store(tx).await
+    }
+}
+
+const COUNT_IDEAS: &str = "INSERT INTO idea_counts (team_id, status, ideas) \
+     SELECT * FROM unnest($1::uuid[], $2::text[], $3::int8[]) \
+     ON CONFLICT (team_id, status) DO UPDATE SET ideas = idea_counts.ideas + excluded.ideas";
+
+/// How a batch moves each team's count of ideas by status (merged duplicates not counted).
+#[derive(Default)]
+struct IdeaCounts(BTreeMap<(Uuid, &'static str), i64>);
+
+impl IdeaCounts {
+    fn counted(row: &Row) -> Option<(Uuid, &'static str)> {
+        match &row.state {
+            State::Idea(idea) if idea.merged_into.is_none() => {
+                Some((row.team_id, idea.status.as_str()))
+            }
+            _ => None,
+        }
+    }
+
+    fn add(&mut self, fold: &Fold, touched: &std::collections::BTreeSet<Uuid>, by: i64) {
+        for id in touched {
+            if let Some(key) = fold.rows.get(id).and_then(Self::counted) {
+                *self.0.entry(key).or_default() += by;
+            }
+        }
+    }
+
+    /// The touched ideas as they were before the batch leave their counts...
+    fn leave(&mut self, fold: &Fold, touched: &std::collections::BTreeSet<Uuid>) {
+        self.add(fold, touched, -1);
+    }
+
+    /// ...and enter them as they are after it.
+    fn enter(&mut self, fold: &Fold, touched: &std::collections::BTreeSet<Uuid>) {
+        self.add(fold, touched, 1);
+    }
+
+    async fn store(self, tx: &Transaction<'_>) -> Result<(), StoreError> {
+        let mut columns = (Vec::new(), Vec::new(), Vec::new());
+        for ((team, status), by) in self.0.into_iter().filter(|(_, by)| *by != 0) {
+            columns.0.push(team);
+            columns.1.push(status);
+            columns.2.push(by);
+        }
+        if columns.0.is_empty() {
+            return Ok(());
+        }
+        let statement = tx.prepare_cached(COUNT_IDEAS).await?;
+        tx.execute(&statement, &[&columns.0, &columns.1, &columns.2])
+            .await?;
         Ok(())
     }
 }
 
 impl Projection for Aggregates {
     const NAME: &'static str = "aggregates";
-    const TABLES: &'static [&'static str] = &["aggregates"];
+    const TABLES: &'static [&'static str] = &["aggregates", "idea_counts"];
 
     async fn apply<'a>(
         &'a self,

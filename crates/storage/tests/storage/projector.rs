@@ -55,7 +55,15 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
-async fn snapshot(db: &TestDatabase) -> (Vec<String>, Vec<String>, Vec<String>, Vec<String>) {
+async fn snapshot(
+    db: &TestDatabase,
+) -> (
+    Vec<String>,
+    Vec<String>,
+    Vec<String>,
+    Vec<String>,
+    Vec<String>,
+) {
     let client = db.connect().await.unwrap();
     let rows = |sql: &'static str| {
         let client = &client;
@@ -79,6 +87,7 @@ async fn snapshot(db: &TestDatabase) -> (Vec<String>, Vec<String>, Vec<String>, 
              FROM idea_scores s ORDER BY team_id, idea_id",
         )
         .await,
+        rows("SELECT c::text FROM idea_counts c WHERE ideas <> 0 ORDER BY team_id, status").await,
     )
 }
 
@@ -320,6 +329,25 @@ async fn run(ops: Vec<Op>) {
     store.catch_up(&IdeaScores).await.unwrap();
     let live = snapshot(&db).await;
     assert!(!live.0.is_empty(), "the feed has lines");
+    let counted: Vec<String> = db
+        .connect()
+        .await
+        .unwrap()
+        .query(
+            "SELECT (team_id, state->>'status', count(*))::text FROM aggregates \
+             WHERE stream_type = 'idea' AND state->'merged_into' = 'null'::jsonb \
+             GROUP BY team_id, state->>'status' ORDER BY 1",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let mut kept = live.4.clone();
+    kept.sort();
+    assert_eq!(counted.is_empty(), ideas.is_empty(), "ideas are counted");
+    assert_eq!(kept, counted, "the kept counts agree with the ideas");
     assert!(!live.2.is_empty(), "the channels are folded");
 
     let rebuilt_events = store.rebuild(&Activity, |_, _| {}).await.unwrap();
