@@ -12,6 +12,10 @@ use crate::committer::Committer;
 use crate::board::ContributorToken;
 use crate::votes::Voter;
 
+/// Metric batches written at once. Each holds its observations, their events and the
+/// statement's parameters in memory while PostgreSQL, the bound, works through it: more at
+/// once would queue there anyway, at the cost of memory here.
+const BATCHES_IN_FLIGHT: usize = 2;
 /// Contributor tokens kept in memory.
 const CONTRIBUTOR_TOKENS: usize = 10_000;
 use crate::events::{AppendRequest, Appended};
@@ -46,6 +50,8 @@ struct Inner {
     pool: Pool,
     committer: Committer,
     voter: Voter,
+    /// Admits metric batches into PostgreSQL a few at a time (see [`BATCHES_IN_FLIGHT`]).
+    batches: tokio::sync::Semaphore,
     /// Contributor tokens seen, by hash: they are never revoked, so an entry never goes stale.
     contributor_tokens: quick_cache::sync::Cache<Vec<u8>, ContributorToken>,
     /// Woken after every commit that wrote events, in this process or (heard through
@@ -110,6 +116,7 @@ impl Store {
                 pool,
                 committer,
                 voter,
+                batches: tokio::sync::Semaphore::new(BATCHES_IN_FLIGHT),
                 contributor_tokens: quick_cache::sync::Cache::new(CONTRIBUTOR_TOKENS),
                 appended: tokio::sync::Notify::new(),
                 unannounced: tokio::sync::Notify::new(),
@@ -153,6 +160,11 @@ impl Store {
 
     pub(crate) fn contributor_tokens(&self) -> &quick_cache::sync::Cache<Vec<u8>, ContributorToken> {
         &self.inner.contributor_tokens
+    }
+
+    /// A turn to write a metric batch.
+    pub(crate) async fn batch_turn(&self) -> Option<tokio::sync::SemaphorePermit<'_>> {
+        self.inner.batches.acquire().await.ok()
     }
 
     pub(crate) fn voter(&self) -> &Voter {

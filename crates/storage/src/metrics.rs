@@ -98,6 +98,7 @@ impl Store {
         kept.sort_unstable();
         let kept: Vec<&Observation> = kept.into_iter().map(|i| &rows[i]).collect();
 
+        let _turn = self.batch_turn().await;
         let mut client = self.pool().get().await?;
         let tx = client.transaction().await?;
         let statement = tx.prepare_cached(UPSERT).await?;
