@@ -1,15 +1,18 @@
-//! Public boards by slug, kept in memory for a moment: board traffic comes in bursts, and
-//! each request would otherwise look the slug up and fold the team's events again. A team
-//! changed through this process is read afresh at once; one changed through another server
-//! process, within [`FRESH`].
+//! Public boards by slug, and the ideas votes may go to, kept in memory for a moment: board
+//! traffic comes in bursts, and each request would otherwise look the slug up, fold the
+//! team's events and fold the idea's again. A team changed (or an idea merged) through this
+//! process is read afresh at once; through another server process, within [`FRESH`].
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use quick_cache::sync::Cache;
+use stride_domain::idea;
 use stride_domain::team::Team;
 use stride_storage::Store;
+use uuid::Uuid;
 
+use crate::commands;
 use crate::error::ApiError;
 use crate::team_service;
 
@@ -20,6 +23,8 @@ const CAPACITY: usize = 10_000;
 
 pub struct Boards {
     teams: Cache<String, (Arc<Team>, Instant)>,
+    /// Ideas found votable (they exist and are not merged away), by team and idea.
+    votable: Cache<(Uuid, Uuid), Instant>,
 }
 
 impl std::fmt::Debug for Boards {
@@ -32,6 +37,7 @@ impl Default for Boards {
     fn default() -> Self {
         Boards {
             teams: Cache::new(CAPACITY),
+            votable: Cache::new(CAPACITY),
         }
     }
 }
@@ -56,5 +62,38 @@ impl Boards {
     /// Forgets every team read, after this process changed one.
     pub fn forget(&self) {
         self.teams.clear();
+    }
+
+    /// Whether votes may go to the idea: it exists and is not merged into another. A vote
+    /// that reaches a duplicate merged meanwhile through another server (within [`FRESH`])
+    /// still counts, for the idea it was merged into, as every vote on a duplicate does.
+    pub async fn check_votable(
+        &self,
+        store: &Store,
+        team_id: Uuid,
+        idea_id: Uuid,
+    ) -> Result<(), ApiError> {
+        if self
+            .votable
+            .get(&(team_id, idea_id))
+            .is_some_and(|read| read.elapsed() < FRESH)
+        {
+            return Ok(());
+        }
+        let read = Instant::now();
+        let state = commands::load(store, team_id, idea_id, &idea::apply)
+            .await?
+            .state
+            .ok_or_else(|| ApiError::not_found("idea"))?;
+        if let Some(into) = state.merged_into {
+            return Err(idea::IdeaError::Merged(into).into());
+        }
+        self.votable.insert((team_id, idea_id), read);
+        Ok(())
+    }
+
+    /// Forgets that an idea was votable, once this process merged it into another.
+    pub fn forget_idea(&self, team_id: Uuid, idea_id: Uuid) {
+        self.votable.remove(&(team_id, idea_id));
     }
 }

@@ -1,9 +1,9 @@
 //! Wake-ups across server processes: after a commit this process announces new events with
 //! `NOTIFY stride_events` (from its own connection, after the commit, so appends never pay
 //! for it), and a `LISTEN stride_events` connection wakes this process's projectors and live
-//! streams when another process appends. Announcements coalesce: many commits while one
-//! NOTIFY is in flight make one more. Projectors also poll, so a lost connection only slows
-//! them down until it is back.
+//! streams when another process appends. Announcements coalesce: the commits of a 2 ms
+//! window, and those made while one NOTIFY is in flight, make one more. Projectors also
+//! poll, so a lost connection only slows them down until it is back.
 
 use std::time::Duration;
 
@@ -14,6 +14,8 @@ use crate::Store;
 
 const CHANNEL: &str = "stride_events";
 const RETRY: Duration = Duration::from_secs(1);
+/// How long an announcement waits for more commits to announce with it.
+const GATHER: Duration = Duration::from_millis(2);
 
 impl Store {
     /// Starts announcing this process's appends and listening for others'; runs until the
@@ -55,6 +57,8 @@ impl Store {
         let result = loop {
             tokio::select! {
                 () = self.to_announce() => {
+                    // Let the commits of the next moment join this announcement.
+                    tokio::time::sleep(GATHER).await;
                     if let Err(error) = client.batch_execute(&notify).await {
                         break Err(error);
                     }

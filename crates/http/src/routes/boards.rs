@@ -285,18 +285,6 @@ pub struct VoteView {
     pub vote_count: i64,
 }
 
-/// The idea a vote may go to: one of the board's ideas, not merged away.
-async fn votable(ctx: &Ctx, team_id: Uuid, idea_id: Uuid) -> Result<(), ApiError> {
-    let state = commands::load(&ctx.store, team_id, idea_id, &idea::apply)
-        .await?
-        .state
-        .ok_or_else(|| ApiError::not_found("idea"))?;
-    match state.merged_into {
-        Some(into) => Err(stride_domain::idea::IdeaError::Merged(into).into()),
-        None => Ok(()),
-    }
-}
-
 async fn cast(
     ctx: Ctx,
     contributor: Contributor,
@@ -306,7 +294,9 @@ async fn cast(
 ) -> Result<HttpResponse, ApiError> {
     let team = public_board(&ctx, slug).await?;
     let contributor = contributor.on_board(team.id)?;
-    votable(&ctx, team.id, idea_id).await?;
+    ctx.boards
+        .check_votable(&ctx.store, team.id, idea_id)
+        .await?;
     let outcome = ctx
         .store
         .vote(Vote {

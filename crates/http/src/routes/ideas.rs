@@ -319,7 +319,7 @@ async fn merge(
         target,
         ..IdeaContext::default()
     };
-    run(
+    let merged = run(
         &ctx,
         caller.actor(),
         (team_id, idea_id),
@@ -330,7 +330,9 @@ async fn merge(
         context,
         StatusCode::OK,
     )
-    .await
+    .await;
+    ctx.boards.forget_idea(team_id, idea_id);
+    merged
 }
 
 /// Undoes a merge: both ideas are as they would be had it never happened, votes cast in
