@@ -29,6 +29,9 @@ pub trait Projection: Send + Sync + 'static {
     const NAME: &'static str;
     /// The tables it owns, emptied by a rebuild.
     const TABLES: &'static [&'static str];
+    /// The stream types whose events it reads: others reach it without their data and
+    /// metadata, and must be skipped by their stream type.
+    const STREAM_TYPES: &'static [&'static str];
 
     /// Applies a batch of events (any team, any type, in position order) within `tx`.
     fn apply<'a>(
@@ -78,7 +81,8 @@ impl Store {
         projection: &P,
         checkpoint: i64,
     ) -> Result<(usize, i64), StoreError> {
-        let events = crate::events::read_all_after_on(client, checkpoint, BATCH).await?;
+        let events =
+            crate::events::read_types_after_on(client, checkpoint, BATCH, P::STREAM_TYPES).await?;
         let Some(last) = events.last().map(|e| e.position) else {
             return Ok((0, checkpoint));
         };

@@ -275,6 +275,13 @@ impl Lines {
 impl Projection for Activity {
     const NAME: &'static str = "activity";
     const TABLES: &'static [&'static str] = &["activity", "activity_subjects"];
+    const STREAM_TYPES: &'static [&'static str] = &[
+        TeamEvent::STREAM_TYPE,
+        ChannelEvent::STREAM_TYPE,
+        GoalEvent::STREAM_TYPE,
+        PostEvent::STREAM_TYPE,
+        IdeaEvent::STREAM_TYPE,
+    ];
 
     async fn apply<'a>(
         &'a self,

@@ -306,6 +306,7 @@ impl IdeaCounts {
 impl Projection for Aggregates {
     const NAME: &'static str = "aggregates";
     const TABLES: &'static [&'static str] = &["aggregates", "idea_counts"];
+    const STREAM_TYPES: &'static [&'static str] = &FOLDED;
 
     async fn apply<'a>(
         &'a self,

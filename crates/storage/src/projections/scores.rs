@@ -228,6 +228,7 @@ async fn store(tx: &Transaction<'_>, tally: &Tally) -> Result<(), StoreError> {
 impl Projection for IdeaScores {
     const NAME: &'static str = "idea_scores";
     const TABLES: &'static [&'static str] = &["idea_voters", "idea_scores"];
+    const STREAM_TYPES: &'static [&'static str] = &[VoteEvent::STREAM_TYPE];
 
     async fn apply<'a>(
         &'a self,

@@ -156,7 +156,7 @@ pub async fn run(args: &BenchArgs, url: &str) -> anyhow::Result<()> {
     };
     wait_ready(&http, &base).await?;
     let store = Store::connect(&DbConfig {
-        pool_size: 4,
+        pool_size: 6,
         ..DbConfig::new(&database)
     })?;
 
@@ -234,11 +234,14 @@ pub async fn run(args: &BenchArgs, url: &str) -> anyhow::Result<()> {
     drop(client);
     step(args.json, "rebuilding every projection");
     let rebuilding = Instant::now();
-    for applied in [
-        store.rebuild(&Activity, |_, _| {}).await?,
-        store.rebuild(&Aggregates, |_, _| {}).await?,
-        store.rebuild(&IdeaScores, |_, _| {}).await?,
-    ] {
+    // As `stride projections rebuild` does: side by side.
+    let (activity, aggregates, scores) = futures_util::future::try_join3(
+        store.rebuild(&Activity, |_, _| {}),
+        store.rebuild(&Aggregates, |_, _| {}),
+        store.rebuild(&IdeaScores, |_, _| {}),
+    )
+    .await?;
+    for applied in [activity, aggregates, scores] {
         anyhow::ensure!(
             applied as i64 == log_events,
             "a rebuild replayed {applied} events of {log_events}"
