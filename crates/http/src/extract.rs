@@ -204,9 +204,7 @@ impl FromRequest for Ctx {
             .get::<RequestId>()
             .map(|id| id.0.clone())
             .unwrap_or_default();
-        let boards = req
-            .app_data::<web::Data<crate::boards::Boards>>()
-            .cloned();
+        let boards = req.app_data::<web::Data<crate::boards::Boards>>().cloned();
         ready(match (store, boards) {
             (Some(store), Some(boards)) => Ok(Ctx {
                 store,

@@ -227,9 +227,8 @@ impl Board {
             .values()
             .flat_map(|s| &s.events)
             .filter_map(|e| match &e.event {
-                IdeaEvent::IdeaSubmitted { author, .. } | IdeaEvent::IdeaCommented { author, .. } => {
-                    Some(author.id())
-                }
+                IdeaEvent::IdeaSubmitted { author, .. }
+                | IdeaEvent::IdeaCommented { author, .. } => Some(author.id()),
                 _ => None,
             })
             .collect();

@@ -8,8 +8,8 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use tokio_postgres::NoTls;
 
 use crate::append::MAX_EVENTS_PER_TRANSACTION;
-use crate::committer::Committer;
 use crate::board::ContributorToken;
+use crate::committer::Committer;
 use crate::votes::Voter;
 
 /// Metric batches written at once. Each holds its observations, their events and the
@@ -158,7 +158,9 @@ impl Store {
         self.inner.appended.notify_waiters();
     }
 
-    pub(crate) fn contributor_tokens(&self) -> &quick_cache::sync::Cache<Vec<u8>, ContributorToken> {
+    pub(crate) fn contributor_tokens(
+        &self,
+    ) -> &quick_cache::sync::Cache<Vec<u8>, ContributorToken> {
         &self.inner.contributor_tokens
     }
 

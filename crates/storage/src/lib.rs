@@ -3,9 +3,9 @@
 //! migrations, and a private PostgreSQL cluster for machines that run none.
 
 mod append;
+mod batcher;
 pub mod board;
 pub mod cluster;
-mod batcher;
 mod committer;
 pub mod db;
 mod error;

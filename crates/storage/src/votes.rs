@@ -144,9 +144,9 @@ async fn run_batch(pool: Pool, mut jobs: Vec<Job>) {
 async fn solo(pool: &Pool, vote: &Vote) -> Answer {
     for _ in 0..2 {
         if let Some(mut outcomes) = commit(pool, std::slice::from_ref(vote)).await? {
-            return outcomes
-                .pop()
-                .ok_or_else(|| AppendError::Store(StoreError::Internal(anyhow::anyhow!("no outcome"))));
+            return outcomes.pop().ok_or_else(|| {
+                AppendError::Store(StoreError::Internal(anyhow::anyhow!("no outcome")))
+            });
         }
     }
     Err(AppendError::Conflict {
@@ -173,10 +173,7 @@ async fn commit(pool: &Pool, votes: &[Vote]) -> Result<Option<Vec<VoteOutcome>>,
         .collect::<Result<Vec<_>, StoreError>>()?;
     let mut client = pool.get().await.map_err(StoreError::from)?;
     let tx = client.transaction().await.map_err(append::failed)?;
-    let Some(mut outcomes) = record(&tx, votes, requests)
-        .await
-        .map_err(append::failed)?
-    else {
+    let Some(mut outcomes) = record(&tx, votes, requests).await.map_err(append::failed)? else {
         return Ok(None);
     };
     tx.commit().await.map_err(append::failed)?;

@@ -185,7 +185,10 @@ async fn a_vote_storm_counts_every_voter_exactly_once_and_refuses_none() {
         let response = response.unwrap();
         assert_eq!(response.status(), StatusCode::OK);
         let body: Value = response.json().await.unwrap();
-        assert!((100..=200).contains(&body["vote_count"].as_i64().unwrap()), "{body}");
+        assert!(
+            (100..=200).contains(&body["vote_count"].as_i64().unwrap()),
+            "{body}"
+        );
     }
     assert_eq!(detail(&app).await["vote_count"], 100);
     let client = app.db.connect().await.unwrap();
