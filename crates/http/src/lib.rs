@@ -29,9 +29,8 @@ pub mod middleware;
 pub mod page;
 pub mod rate_limit;
 pub mod routes;
+pub mod routing;
 pub mod team_service;
-
-use error::ApiError;
 
 /// How the HTTP server behaves.
 #[derive(Debug, Clone, Default)]
@@ -127,10 +126,6 @@ fn cors(origins: &[String]) -> Cors {
     cors
 }
 
-async fn no_route() -> Result<HttpResponse, ApiError> {
-    Err(ApiError::not_found("route"))
-}
-
 /// Starts serving on `listener`. The server stops gracefully on SIGTERM or Ctrl-C.
 pub fn serve(listener: TcpListener, store: Store, config: HttpConfig) -> anyhow::Result<Server> {
     let metrics = web::Data::new(metrics::Metrics::new()?);
@@ -138,6 +133,7 @@ pub fn serve(listener: TcpListener, store: Store, config: HttpConfig) -> anyhow:
     let store = web::Data::new(store);
     let boards = web::Data::new(boards::Boards::default());
     let spec = openapi();
+    let known = web::Data::new(routing::Routes::new(&spec));
     // Every server process runs every projector; an advisory lock keeps one active each.
     store.spawn_projection(stride_storage::projections::Activity);
     store.spawn_projection(stride_storage::projections::Aggregates);
@@ -147,6 +143,7 @@ pub fn serve(listener: TcpListener, store: Store, config: HttpConfig) -> anyhow:
         App::new()
             .app_data(store.clone())
             .app_data(boards.clone())
+            .app_data(known.clone())
             .app_data(metrics.clone())
             .app_data(limiter.clone())
             .app_data(extract::path_config())
@@ -169,7 +166,7 @@ pub fn serve(listener: TcpListener, store: Store, config: HttpConfig) -> anyhow:
                 }),
             )
             .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec.clone()))
-            .default_service(web::to(no_route))
+            .default_service(web::to(routing::no_route))
     })
     .shutdown_timeout(10);
     if let Some(workers) = config.workers {

@@ -207,3 +207,41 @@ fn every_reference_in_the_spec_resolves() {
         .collect();
     assert!(dangling.is_empty(), "unresolvable: {dangling:?}");
 }
+
+#[tokio::test]
+async fn a_known_path_under_another_method_is_405_with_allow_and_an_unknown_one_404() {
+    let app = TestApp::spawn().await;
+    let team = app.sign_up("acme").await;
+
+    let health = app
+        .request(reqwest::Method::DELETE, "/healthz", None)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.headers()["allow"], "GET");
+    assert_problem(health, 405, "method_not_allowed").await;
+
+    // A team route answers for its method only to its team: the token is checked first.
+    let channels = format!("/v1/teams/{}/channels", team.id);
+    let anonymous = app
+        .request(reqwest::Method::DELETE, &channels, None)
+        .send()
+        .await
+        .unwrap();
+    assert_problem(anonymous, 401, "unauthorized").await;
+    let wrong = app
+        .request(reqwest::Method::DELETE, &channels, Some(&team.owner_token))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.headers()["allow"], "GET, POST");
+    assert_problem(wrong, 405, "method_not_allowed").await;
+
+    let unknown = app
+        .request(reqwest::Method::GET, "/v1/no/such/route", None)
+        .send()
+        .await
+        .unwrap();
+    assert!(unknown.headers().get("allow").is_none());
+    assert_problem(unknown, 404, "not_found").await;
+}
