@@ -343,27 +343,12 @@ impl Store {
         position: i64,
         timeout: std::time::Duration,
     ) -> Result<bool, StoreError> {
-        let deadline = tokio::time::Instant::now() + timeout;
-        let mut pause = std::time::Duration::from_millis(1);
-        loop {
-            if self.visible_bound().await? > position {
-                return Ok(true);
-            }
-            if tokio::time::Instant::now() + pause > deadline {
-                return Ok(false);
-            }
-            tokio::time::sleep(pause).await;
-            pause = (pause * 2).min(std::time::Duration::from_millis(50));
-        }
+        wait_visible_on(&*self.pool().get().await?, position, timeout).await
     }
 
     /// Every position below this bound is final: no transaction can still write there.
     pub async fn visible_bound(&self) -> Result<i64, StoreError> {
-        let client = self.pool().get().await?;
-        let statement = client
-            .prepare_cached("SELECT events_visible_below()")
-            .await?;
-        Ok(client.query_one(&statement, &[]).await?.try_get(0)?)
+        visible_bound_on(&*self.pool().get().await?).await
     }
 
     /// The newest position committed before this call, whether or not readers of the log
@@ -428,6 +413,35 @@ pub(crate) async fn read_types_after_on(
         .iter()
         .map(StoredEvent::from_row)
         .collect::<Result<_, _>>()?)
+}
+
+/// [`Store::visible_bound`] on a connection the caller already holds.
+async fn visible_bound_on(client: &deadpool_postgres::ClientWrapper) -> Result<i64, StoreError> {
+    let statement = client
+        .prepare_cached("SELECT events_visible_below()")
+        .await?;
+    Ok(client.query_one(&statement, &[]).await?.try_get(0)?)
+}
+
+/// [`Store::wait_visible`] on a connection the caller already holds: waits until every
+/// position up to `position` is final; `false` after `timeout`.
+pub(crate) async fn wait_visible_on(
+    client: &deadpool_postgres::ClientWrapper,
+    position: i64,
+    timeout: std::time::Duration,
+) -> Result<bool, StoreError> {
+    let deadline = tokio::time::Instant::now() + timeout;
+    let mut pause = std::time::Duration::from_millis(1);
+    loop {
+        if visible_bound_on(client).await? > position {
+            return Ok(true);
+        }
+        if tokio::time::Instant::now() + pause > deadline {
+            return Ok(false);
+        }
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(std::time::Duration::from_millis(50));
+    }
 }
 
 /// The visible head, read on a connection the caller already holds.

@@ -150,7 +150,7 @@ impl Store {
                 progress(applied, total.max(applied));
             } else if checkpoint >= target {
                 return Ok(applied);
-            } else if !self.wait_visible(target, REBUILD_WAIT).await? {
+            } else if !crate::events::wait_visible_on(&client, target, REBUILD_WAIT).await? {
                 return Err(StoreError::Unavailable(anyhow::anyhow!(
                     "position {target} stayed hidden behind an open transaction for {REBUILD_WAIT:?}"
                 )));
