@@ -87,10 +87,17 @@ impl Tally {
             },
         );
         self.changed_ballots.insert(cast.voter);
+        let key = (team, idea);
         if was_voted == cast.up {
+            // A repeated vote moves its row's time, which a later recomputation reads.
+            if let (Some(b), true) = (before, cast.up)
+                && let Some(standing) = self.standing.get_mut(&key)
+            {
+                standing.remove(&(b.voted_at, contributor));
+                standing.insert((cast.at, contributor));
+            }
             return;
         }
-        let key = (team, idea);
         if let Some(standing) = self.standing.get_mut(&key) {
             if cast.up {
                 standing.insert((cast.at, contributor));
@@ -244,5 +251,43 @@ impl Projection for IdeaScores {
             tally.apply(cast);
         }
         store(tx, &tally).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cast(contributor: u128, up: bool, seconds: i64) -> Cast {
+        Cast {
+            voter: (
+                Uuid::nil(),
+                Uuid::from_u128(1),
+                Uuid::from_u128(contributor),
+            ),
+            up,
+            at: DateTime::<Utc>::from_timestamp(1_767_225_600 + seconds, 0).unwrap(),
+            position: seconds,
+        }
+    }
+
+    /// A batch applied at once must leave what the same events leave one by one.
+    #[test]
+    fn a_repeated_vote_withdrawn_in_the_same_batch_leaves_only_the_votes_that_stand() {
+        let idea = (Uuid::nil(), Uuid::from_u128(1));
+        let mut tally = Tally::default();
+        // As `load` prepares a batch with a withdrawal in it.
+        tally.standing.insert(idea, BTreeSet::new());
+        for c in [
+            cast(7, true, 1),
+            cast(7, true, 2),
+            cast(8, true, 3),
+            cast(7, false, 4),
+        ] {
+            tally.apply(&c);
+        }
+        let (voters, log2) = tally.weights[&idea];
+        assert_eq!(voters, 1);
+        assert_eq!(log2, Some(half_lives(cast(8, true, 3).at)));
     }
 }
