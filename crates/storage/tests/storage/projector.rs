@@ -384,7 +384,7 @@ async fn run(ops: Vec<Op>) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 8, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
 
     #[test]
     fn a_live_projection_equals_a_rebuild_and_redelivery_changes_nothing(ops in prop::collection::vec(op(), 1..40)) {
