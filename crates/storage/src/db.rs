@@ -77,11 +77,6 @@ impl AppendWatch<'_> {
     pub async fn or(self, timeout: Duration) {
         let _ = tokio::time::timeout(timeout, self.0).await;
     }
-
-    /// Whether an append was seen since the watch was armed.
-    pub fn fired(&mut self) -> bool {
-        futures_util::FutureExt::now_or_never(self.0.as_mut()).is_some()
-    }
 }
 
 /// Builds a pool. Connections are opened lazily, so this succeeds while PostgreSQL is down.

@@ -248,13 +248,12 @@ impl Store {
                     "lost the projector's lock connection"
                 )));
             }
-            let mut watch = self.watch_appends();
+            let watch = self.watch_appends();
             let (applied, now) = self.project_on(&mut holder, projection, checkpoint).await?;
             checkpoint = now;
-            // Appends that came during this batch go next, at once. Caught up and idle: wait
-            // for the next append, then let its neighbours commit too, so that one read and
-            // one transaction carry many events.
-            if applied < BATCH as usize && !watch.fired() {
+            if applied < BATCH as usize {
+                // Caught up: wait for the next append, then let its neighbours commit too,
+                // so that one read and one transaction carry many events.
                 watch.or(POLL).await;
                 tokio::time::sleep(GATHER).await;
             }
