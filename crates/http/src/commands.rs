@@ -4,6 +4,7 @@
 //! version is 412.
 
 use actix_web::http::StatusCode;
+use chrono::{DateTime, Utc};
 use stride_domain::{Actor, EventPayload};
 use stride_storage::{AppendError, AppendRequest, ExpectedVersion, Metadata, SideWrite, Store};
 use uuid::Uuid;
@@ -20,6 +21,9 @@ pub struct Outcome<S> {
     pub state: Option<S>,
     pub version: i64,
     pub position: i64,
+    /// When the command's events were recorded; `None` for a load, or a command that
+    /// changed nothing.
+    pub recorded_at: Option<DateTime<Utc>>,
 }
 
 /// Folds one stream into its state.
@@ -36,6 +40,7 @@ pub async fn load<E: EventPayload, S>(
         state,
         version: stream.version,
         position,
+        recorded_at: None,
     })
 }
 
@@ -94,6 +99,7 @@ pub async fn execute<E: EventPayload, S>(
                     state: events.iter().fold(current.state, &fold),
                     version: appended.stream_version,
                     position: appended.position,
+                    recorded_at: appended.recorded_at,
                 });
             }
             Err(AppendError::Conflict { actual, .. }) if if_match.is_some() => {

@@ -215,6 +215,38 @@ impl Board {
         })
     }
 
+    /// A just-submitted idea as every reader sees it: nothing can have been merged into
+    /// it, voted for or commented on before its id was known, so only its author's name is
+    /// read.
+    pub async fn fresh(
+        ctx: &Ctx,
+        team_id: Uuid,
+        idea: Idea,
+        version: i64,
+        submitted_at: DateTime<Utc>,
+    ) -> Result<Board, ApiError> {
+        let names: Names = ctx
+            .store
+            .names_of(team_id, &[idea.author.id()])
+            .await?
+            .into_iter()
+            .collect();
+        let folded = Folded {
+            idea,
+            version,
+            submitted_at,
+            history: Vec::new(),
+            comments: Vec::new(),
+        };
+        Ok(Board {
+            ideas: BTreeMap::from([(folded.idea.id, folded)]),
+            names,
+            votes: BTreeMap::new(),
+            scores: BTreeMap::new(),
+            duplicates: BTreeMap::new(),
+        })
+    }
+
     /// Only `ideas` and the duplicates merged into them, with their votes: what views of
     /// a few ideas need, at a cost that does not grow with the team's other ideas.
     pub async fn load_some(ctx: &Ctx, team_id: Uuid, ideas: &[Uuid]) -> Result<Board, ApiError> {
@@ -273,7 +305,8 @@ impl Board {
                         .chain(merged.iter().copied())
                         .filter_map(|i| self.votes.get(&i)),
                 );
-                let score = voters.values().map(|at| decayed(*at, now)).sum();
+                // Folded from +0.0: an empty sum of floats is -0.0.
+                let score = voters.values().fold(0.0, |sum, at| sum + decayed(*at, now));
                 (voters.len() as i64, score)
             }
         };

@@ -8,6 +8,7 @@
 
 use std::collections::HashMap;
 
+use chrono::{DateTime, Utc};
 use deadpool_postgres::{Client, GenericClient};
 use futures_util::future::try_join_all;
 use tokio_postgres::error::SqlState;
@@ -20,7 +21,7 @@ use crate::{AppendError, StoreError};
 const BUMP_STREAM: &str = include_str!("sql/bump_stream.sql");
 const INSERT_EVENTS: &str = include_str!("sql/insert_events.sql");
 const INSERT_CLAIM: &str = "INSERT INTO unique_claims (scope, value, team_id) VALUES ($1, $2, $3)";
-const DUPLICATE_POSITION: &str = "SELECT max(position), max(stream_version) FROM events WHERE team_id = $1 AND event_id = ANY($2)";
+const DUPLICATE_POSITION: &str = "SELECT max(position), max(stream_version), max(recorded_at) FROM events WHERE team_id = $1 AND event_id = ANY($2)";
 const UPSERT_MEMBER: &str = "INSERT INTO members (team_id, member_id, name, email, role) VALUES ($1, $2, $3, $4, $5) \
      ON CONFLICT (team_id, member_id) DO UPDATE SET name = excluded.name, email = excluded.email, role = excluded.role, removed_at = NULL";
 const SET_MEMBER_ROLE: &str = "UPDATE members SET role = $3 WHERE team_id = $1 AND member_id = $2";
@@ -92,10 +93,13 @@ pub(crate) async fn append_in(
             }),
             Check::Accepted { first_version } => {
                 let last = request.events.last().map(|e| e.event_id);
-                let position = last.and_then(|id| positions.get(&id).copied()).unwrap_or(0);
+                let (position, recorded_at) = last
+                    .and_then(|id| positions.get(&id).copied())
+                    .unwrap_or((0, None));
                 Ok(Appended {
                     stream_version: first_version - 1 + request.events.len() as i64,
                     position,
+                    recorded_at,
                     duplicate: false,
                 })
             }
@@ -107,6 +111,7 @@ pub(crate) async fn append_in(
                 Ok(Appended {
                     position: row.try_get::<_, Option<i64>>(0)?.unwrap_or(0),
                     stream_version: row.try_get::<_, Option<i64>>(1)?.unwrap_or(0),
+                    recorded_at: row.try_get(2)?,
                     duplicate: true,
                 })
             }
@@ -171,7 +176,7 @@ async fn insert_events(
     tx: &impl GenericClient,
     batch: &[AppendRequest],
     checks: &[Check],
-) -> Result<HashMap<Uuid, i64>, tokio_postgres::Error> {
+) -> Result<HashMap<Uuid, (i64, Option<DateTime<Utc>>)>, tokio_postgres::Error> {
     let mut columns = EventColumns::default();
     let mut side_writes = Vec::new();
     for (request, check) in batch.iter().zip(checks) {
@@ -217,7 +222,7 @@ async fn insert_events(
     )
     .await?;
     rows.iter()
-        .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
+        .map(|row| Ok((row.try_get(0)?, (row.try_get(1)?, Some(row.try_get(2)?)))))
         .collect()
 }
 

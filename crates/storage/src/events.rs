@@ -162,6 +162,8 @@ pub struct Appended {
     pub stream_version: i64,
     /// The global position of the last event appended (`Stride-Position`).
     pub position: i64,
+    /// When the events were recorded (the database's clock at their transaction).
+    pub recorded_at: Option<DateTime<Utc>>,
     /// Whether these events had been stored before (same event ids): nothing was written.
     pub duplicate: bool,
 }

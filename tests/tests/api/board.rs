@@ -1010,3 +1010,60 @@ async fn trending_lists_agree_with_each_ideas_exact_count_and_score() {
     assert_eq!(items[0]["vote_count"], 3);
     assert_eq!(items[1]["vote_count"], 2);
 }
+
+#[tokio::test]
+async fn a_submitted_idea_is_answered_as_every_reader_then_sees_it() {
+    let app = TestApp::spawn().await;
+    let team = app.sign_up("acme").await;
+    let fan = app.join_board("acme", Some("Fan")).await;
+    let submitted = app.submit_idea("acme", &fan, "Behind the scenes").await;
+    let id = submitted["id"].as_str().unwrap();
+    let detail: Value = app
+        .http
+        .get(app.url(&format!("/v1/boards/acme/ideas/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(submitted["author"]["name"], "Fan");
+    assert_eq!(
+        submitted["score"].as_f64().map(f64::is_sign_negative),
+        Some(false)
+    );
+    assert_eq!(without_detail(detail), submitted);
+
+    let own = app
+        .post(
+            &format!("/v1/teams/{}/ideas", team.id),
+            &team.owner_token,
+            json!({ "title": "Team retro thread" }),
+        )
+        .await;
+    assert_eq!(own.status(), StatusCode::CREATED);
+    let own: Value = own.json().await.unwrap();
+    let read: Value = app
+        .get(
+            &format!(
+                "/v1/teams/{}/ideas/{}",
+                team.id,
+                own["id"].as_str().unwrap()
+            ),
+            &team.owner_token,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(own["author"]["name"].is_string(), "{own}");
+    assert_eq!(without_detail(read), own);
+}
+
+/// An idea's detail without what only the detail shows.
+fn without_detail(mut detail: Value) -> Value {
+    let fields = detail.as_object_mut().unwrap();
+    fields.remove("history");
+    fields.remove("comments");
+    detail
+}

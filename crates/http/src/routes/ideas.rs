@@ -56,6 +56,7 @@ pub async fn run(
     context: IdeaContext,
     status: StatusCode,
 ) -> Result<HttpResponse, ApiError> {
+    let submitted = matches!(command, IdeaCommand::Submit(_));
     let outcome = commands::execute(
         ctx,
         actor,
@@ -65,7 +66,12 @@ pub async fn run(
         |state| Ok((idea::decide(state, command.clone(), &context)?, Vec::new())),
     )
     .await?;
-    let board = Board::load_some(ctx, team_id, &[idea_id]).await?;
+    let board = match (submitted, outcome.state, outcome.recorded_at) {
+        (true, Some(idea), Some(at)) => {
+            Board::fresh(ctx, team_id, idea, outcome.version, at).await?
+        }
+        _ => Board::load_some(ctx, team_id, &[idea_id]).await?,
+    };
     let view = board
         .view(idea_id, Utc::now())
         .ok_or_else(|| ApiError::not_found("idea"))?;

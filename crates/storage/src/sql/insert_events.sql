@@ -7,4 +7,4 @@ FROM unnest($1::uuid[], $2::int4[], $3::uuid[], $4::uuid[], $5::text[], $6::int8
             $7::text[], $8::int4[], $9::jsonb[], $10::jsonb[])
      AS e(team_id, idx, event_id, stream_id, stream_type, stream_version,
           event_type, schema_version, data, metadata)
-RETURNING event_id, position
+RETURNING event_id, position, recorded_at
