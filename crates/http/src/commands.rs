@@ -65,6 +65,34 @@ pub fn metadata(ctx: &Ctx, actor: Actor) -> Metadata {
 /// The events a decision produced and the rows to write with them.
 pub type Decision<E> = (Vec<E>, Vec<SideWrite>);
 
+/// Creates a stream under an id this request just generated: nothing can be there yet,
+/// so the decision is made on no state, without reading, and the append requires that the
+/// stream does not exist.
+pub async fn create<E: EventPayload, S>(
+    ctx: &Ctx,
+    actor: Actor,
+    (team_id, stream_id): (Uuid, Uuid),
+    fold: impl Fn(Option<S>, &E) -> Option<S>,
+    decide: impl Fn(Option<&S>) -> Result<Decision<E>, ApiError>,
+) -> Result<Outcome<S>, ApiError> {
+    let (events, side_writes) = decide(None)?;
+    let mut request = AppendRequest::new(
+        team_id,
+        stream_id,
+        ExpectedVersion::NoStream,
+        &events,
+        metadata(ctx, actor),
+    )?;
+    request.side_writes = side_writes;
+    let appended = ctx.store.append(request).await?;
+    Ok(Outcome {
+        state: events.iter().fold(None, &fold),
+        version: appended.stream_version,
+        position: appended.position,
+        recorded_at: appended.recorded_at,
+    })
+}
+
 /// Decides against the stream's current state and appends what was decided.
 pub async fn execute<E: EventPayload, S>(
     ctx: &Ctx,

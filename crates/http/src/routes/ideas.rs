@@ -8,7 +8,9 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use stride_domain::channel::ChannelEvent;
-use stride_domain::idea::{self, Author, IdeaCommand, IdeaContext, IdeaError, IdeaStatus, NewIdea};
+use stride_domain::idea::{
+    self, Author, Idea, IdeaCommand, IdeaContext, IdeaError, IdeaStatus, NewIdea,
+};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
@@ -57,15 +59,22 @@ pub async fn run(
     status: StatusCode,
 ) -> Result<HttpResponse, ApiError> {
     let submitted = matches!(command, IdeaCommand::Submit(_));
-    let outcome = commands::execute(
-        ctx,
-        actor,
-        (team_id, idea_id),
-        if_match,
-        idea::apply,
-        |state| Ok((idea::decide(state, command.clone(), &context)?, Vec::new())),
-    )
-    .await?;
+    let decide =
+        |state: Option<&Idea>| Ok((idea::decide(state, command.clone(), &context)?, Vec::new()));
+    let outcome = if submitted {
+        // The idea's id was generated for this request.
+        commands::create(ctx, actor, (team_id, idea_id), idea::apply, decide).await?
+    } else {
+        commands::execute(
+            ctx,
+            actor,
+            (team_id, idea_id),
+            if_match,
+            idea::apply,
+            decide,
+        )
+        .await?
+    };
     let board = match (submitted, outcome.state, outcome.recorded_at) {
         (true, Some(idea), Some(at)) => {
             Board::fresh(ctx, team_id, idea, outcome.version, at).await?
