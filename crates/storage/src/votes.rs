@@ -1,12 +1,11 @@
 //! Votes, recorded once per contributor per idea in the same transaction as their events.
 //! Votes that arrive at the same moment share one transaction (see [`crate::batcher`]):
-//! each keeps its own row, its own event and its own answer, and they pay for one commit,
-//! one insert of events and one count of voters between them.
+//! each keeps its own row, its own event and its own answer, and they pay for one statement
+//! on the vote rows, one insert of events, one count of voters and one commit between them.
 
 use std::collections::HashMap;
 
 use deadpool_postgres::{GenericClient, Pool, Transaction};
-use futures_util::future::try_join_all;
 use stride_domain::vote::VoteEvent;
 use tokio::sync::oneshot;
 use uuid::Uuid;
@@ -17,8 +16,24 @@ use crate::board::votes_stream;
 use crate::committer::stopped;
 use crate::{AppendError, AppendRequest, ExpectedVersion, Metadata, Store, StoreError};
 
-const VOTE: &str = "INSERT INTO idea_votes (team_id, idea_id, contributor_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING 1";
-const WITHDRAW: &str = "DELETE FROM idea_votes WHERE team_id = $1 AND idea_id = $2 AND contributor_id = $3 RETURNING 1";
+// Each voter's key locked for the transaction before anything is written, in key order. A
+// transaction is given its id (which orders its events' positions) at its first write, so
+// one that waited here is given a later id than the one it waited for: one voter's events
+// then come in the log in the order their rows changed, as the projections read them.
+const LOCK_KEYS: &str = "SELECT count(pg_advisory_xact_lock(hashtextextended(k.team_id::text || k.idea_id::text || k.contributor_id::text, 0))) \
+     FROM (SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[]) AS k(team_id, idea_id, contributor_id) \
+           ORDER BY 1, 2, 3) AS k";
+// Votes and withdrawals of distinct (team, idea, contributor) keys in one statement; the
+// keys it changed come back.
+const CAST: &str = "WITH v AS (SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::bool[]) \
+         AS v(team_id, idea_id, contributor_id, up)), \
+     voted AS (INSERT INTO idea_votes (team_id, idea_id, contributor_id) \
+         SELECT team_id, idea_id, contributor_id FROM v WHERE up ORDER BY team_id, idea_id, contributor_id \
+         ON CONFLICT DO NOTHING RETURNING team_id, idea_id, contributor_id), \
+     withdrawn AS (DELETE FROM idea_votes d USING v \
+         WHERE NOT v.up AND d.team_id = v.team_id AND d.idea_id = v.idea_id AND d.contributor_id = v.contributor_id \
+         RETURNING d.team_id, d.idea_id, d.contributor_id) \
+     SELECT * FROM voted UNION ALL SELECT * FROM withdrawn";
 const COUNT: &str = "SELECT i.team_id, i.idea_id, \
          (SELECT count(*) FROM idea_votes v WHERE v.team_id = i.team_id AND v.idea_id = i.idea_id) \
      FROM unnest($1::uuid[], $2::uuid[]) AS i(team_id, idea_id)";
@@ -113,8 +128,10 @@ impl Store {
 }
 
 async fn run_batch(pool: Pool, mut jobs: Vec<Job>) {
-    // Row locks in one order in every transaction, so that two batches never deadlock; a
-    // stable sort keeps one contributor's vote and withdrawal of an idea in their order.
+    // Keys in one order in every transaction, so that two batches meeting on the same rows
+    // take them in the same order (a deadlock, were one to happen anyway, fails the batch,
+    // which is then retried vote by vote); a stable sort keeps one contributor's vote and
+    // withdrawal of an idea in their order.
     jobs.sort_by_key(|job| job.vote.key());
     let votes: Vec<Vote> = jobs.iter().map(|job| job.vote.clone()).collect();
     match commit(&pool, &votes).await {
@@ -192,21 +209,7 @@ async fn record(
     votes: &[Vote],
     requests: Vec<AppendRequest>,
 ) -> Result<Option<Vec<VoteOutcome>>, tokio_postgres::Error> {
-    let (vote, withdraw) =
-        futures_util::future::try_join(tx.prepare_cached(VOTE), tx.prepare_cached(WITHDRAW))
-            .await?;
-    // Pipelined, and run by PostgreSQL in this order.
-    let changed: Vec<bool> = try_join_all(votes.iter().map(|v| {
-        let statement = if v.up { &vote } else { &withdraw };
-        async move {
-            tx.query_opt(statement, &[&v.team_id, &v.idea_id, &v.contributor_id])
-                .await
-        }
-    }))
-    .await?
-    .into_iter()
-    .map(|row| row.is_some())
-    .collect();
+    let changed = cast_all(tx, votes).await?;
     let requests: Vec<AppendRequest> = requests
         .into_iter()
         .zip(&changed)
@@ -237,6 +240,58 @@ async fn record(
             })
             .collect(),
     ))
+}
+
+/// Whether each vote changed anything, in order. Keys repeated in the batch (one
+/// contributor voting and withdrawing at once) go in later rounds, so that each round's
+/// statement sees a key once and the rounds keep the votes' order.
+async fn cast_all(
+    tx: &impl GenericClient,
+    votes: &[Vote],
+) -> Result<Vec<bool>, tokio_postgres::Error> {
+    let column = |f: fn(&Vote) -> Uuid| votes.iter().map(f).collect::<Vec<_>>();
+    tx.query_one(
+        LOCK_KEYS,
+        &[
+            &column(|v| v.team_id),
+            &column(|v| v.idea_id),
+            &column(|v| v.contributor_id),
+        ],
+    )
+    .await?;
+    let statement = tx.prepare_cached(CAST).await?;
+    let mut changed = vec![false; votes.len()];
+    let mut round_of: HashMap<(Uuid, Uuid, Uuid), usize> = HashMap::new();
+    let mut rounds: Vec<Vec<usize>> = Vec::new();
+    for (i, vote) in votes.iter().enumerate() {
+        let round = round_of.entry(vote.key()).or_insert(0);
+        if rounds.len() <= *round {
+            rounds.push(Vec::new());
+        }
+        rounds[*round].push(i);
+        *round += 1;
+    }
+    for round in rounds {
+        let column = |f: fn(&Vote) -> Uuid| round.iter().map(|&i| f(&votes[i])).collect::<Vec<_>>();
+        let (teams, ideas, contributors) = (
+            column(|v| v.team_id),
+            column(|v| v.idea_id),
+            column(|v| v.contributor_id),
+        );
+        let up: Vec<bool> = round.iter().map(|&i| votes[i].up).collect();
+        let rows = tx
+            .query(&statement, &[&teams, &ideas, &contributors, &up])
+            .await?;
+        let mut hit: HashMap<(Uuid, Uuid, Uuid), usize> =
+            round.iter().map(|&i| (votes[i].key(), i)).collect();
+        for row in &rows {
+            let key = (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
+            if let Some(i) = hit.remove(&key) {
+                changed[i] = true;
+            }
+        }
+    }
+    Ok(changed)
 }
 
 /// Each voted idea's voters, as this transaction sees them.

@@ -5,3 +5,4 @@
 mod event_store;
 mod projector;
 mod seed;
+mod votes;

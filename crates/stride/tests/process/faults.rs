@@ -92,6 +92,34 @@ fn load(
 }
 
 /// Every stream id in the team's log, read through the API, and the last position.
+/// Waits until every event committed so far is visible to readers: readers see below the
+/// oldest transaction still open anywhere on the PostgreSQL server, and the other tests of
+/// this binary run at the same time on it.
+async fn settle(db: &TestDatabase) {
+    let client = db.connect().await.unwrap();
+    let head: i64 = client
+        .query_one("SELECT coalesce(max(position), 0) FROM events", &[])
+        .await
+        .unwrap()
+        .get(0);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let bound: i64 = client
+            .query_one("SELECT events_visible_below()", &[])
+            .await
+            .unwrap()
+            .get(0);
+        if bound > head {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "position {head} stayed hidden for a minute"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 async fn logged_streams(
     http: &reqwest::Client,
     base: &str,
@@ -203,6 +231,7 @@ async fn every_acknowledged_write_survives_kill_9_and_projections_equal_a_rebuil
 
     let mut restarted = Server::start(&[("DATABASE_URL", db.url())], log_path(&db, "second"));
     restarted.wait_ready(&http).await;
+    settle(&db).await;
     let (logged, head) = logged_streams(&http, &restarted.base, &team).await;
     let lost: Vec<&String> = acknowledged
         .iter()
@@ -315,6 +344,7 @@ async fn of_three_servers_one_projects_and_another_takes_over_when_it_dies() {
         writer.await.unwrap();
     }
     let survivor = servers.values().next().unwrap().base.clone();
+    settle(&db).await;
     let (_, head) = logged_streams(&http, &survivor, &team).await;
     wait_projected(&http, &survivor, &team, head).await;
     for (_, server) in servers {
