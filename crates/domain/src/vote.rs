@@ -18,6 +18,37 @@ pub enum VoteEvent {
     IdeaVoteWithdrawn { idea_id: Uuid, contributor_id: Uuid },
 }
 
+impl VoteEvent {
+    /// A vote for the idea (`up`), or its withdrawal.
+    pub fn cast(idea_id: Uuid, contributor_id: Uuid, up: bool) -> VoteEvent {
+        if up {
+            VoteEvent::IdeaVoted {
+                idea_id,
+                contributor_id,
+            }
+        } else {
+            VoteEvent::IdeaVoteWithdrawn {
+                idea_id,
+                contributor_id,
+            }
+        }
+    }
+
+    /// The idea, the contributor, and whether it is a vote (not a withdrawal).
+    pub fn parts(self) -> (Uuid, Uuid, bool) {
+        match self {
+            VoteEvent::IdeaVoted {
+                idea_id,
+                contributor_id,
+            } => (idea_id, contributor_id, true),
+            VoteEvent::IdeaVoteWithdrawn {
+                idea_id,
+                contributor_id,
+            } => (idea_id, contributor_id, false),
+        }
+    }
+}
+
 impl EventPayload for VoteEvent {
     const STREAM_TYPE: &'static str = "idea_votes";
 

@@ -105,6 +105,20 @@ pub struct Folded {
     pub comments: Vec<CommentView>,
 }
 
+impl Folded {
+    /// An idea as its projection keeps it, without the history and comments only a detail
+    /// view reads from its events.
+    fn bare(idea: Idea, version: i64, submitted_at: DateTime<Utc>) -> Folded {
+        Folded {
+            idea,
+            version,
+            submitted_at,
+            history: Vec::new(),
+            comments: Vec::new(),
+        }
+    }
+}
+
 fn fold(events: &[RecordedEvent<IdeaEvent>], version: i64, names: &Names) -> Option<Folded> {
     let idea = events.iter().fold(None, |s, e| idea::apply(s, &e.event))?;
     let mut history = Vec::new();
@@ -186,14 +200,7 @@ impl Board {
             .await?
             .into_iter()
             .map(|(idea, submitted_at, version)| {
-                let folded = Folded {
-                    idea,
-                    version,
-                    submitted_at,
-                    history: Vec::new(),
-                    comments: Vec::new(),
-                };
-                (folded.idea.id, folded)
+                (idea.id, Folded::bare(idea, version, submitted_at))
             })
             .collect();
         let duplicates = duplicates(&ideas);
@@ -231,15 +238,8 @@ impl Board {
             .await?
             .into_iter()
             .collect();
-        let folded = Folded {
-            idea,
-            version,
-            submitted_at,
-            history: Vec::new(),
-            comments: Vec::new(),
-        };
         Ok(Board {
-            ideas: BTreeMap::from([(folded.idea.id, folded)]),
+            ideas: BTreeMap::from([(idea.id, Folded::bare(idea, version, submitted_at))]),
             names,
             votes: BTreeMap::new(),
             scores: BTreeMap::new(),

@@ -60,18 +60,7 @@ impl Vote {
     }
 
     fn event(&self) -> VoteEvent {
-        let (idea_id, contributor_id) = (self.idea_id, self.contributor_id);
-        if self.up {
-            VoteEvent::IdeaVoted {
-                idea_id,
-                contributor_id,
-            }
-        } else {
-            VoteEvent::IdeaVoteWithdrawn {
-                idea_id,
-                contributor_id,
-            }
-        }
+        VoteEvent::cast(self.idea_id, self.contributor_id, self.up)
     }
 }
 
@@ -249,17 +238,12 @@ async fn cast_all(
     tx: &impl GenericClient,
     votes: &[Vote],
 ) -> Result<Vec<bool>, tokio_postgres::Error> {
-    let column = |f: fn(&Vote) -> Uuid| votes.iter().map(f).collect::<Vec<_>>();
-    tx.query_one(
-        LOCK_KEYS,
-        &[
-            &column(|v| v.team_id),
-            &column(|v| v.idea_id),
-            &column(|v| v.contributor_id),
-        ],
-    )
-    .await?;
-    let statement = tx.prepare_cached(CAST).await?;
+    let (lock, statement) =
+        futures_util::future::try_join(tx.prepare_cached(LOCK_KEYS), tx.prepare_cached(CAST))
+            .await?;
+    let (teams, ideas, contributors) = voter_columns(votes.iter().map(Vote::key));
+    tx.query_one(&lock, &[&teams, &ideas, &contributors])
+        .await?;
     let mut changed = vec![false; votes.len()];
     let mut round_of: HashMap<(Uuid, Uuid, Uuid), usize> = HashMap::new();
     let mut rounds: Vec<Vec<usize>> = Vec::new();
@@ -272,12 +256,7 @@ async fn cast_all(
         *round += 1;
     }
     for round in rounds {
-        let column = |f: fn(&Vote) -> Uuid| round.iter().map(|&i| f(&votes[i])).collect::<Vec<_>>();
-        let (teams, ideas, contributors) = (
-            column(|v| v.team_id),
-            column(|v| v.idea_id),
-            column(|v| v.contributor_id),
-        );
+        let (teams, ideas, contributors) = voter_columns(round.iter().map(|&i| votes[i].key()));
         let up: Vec<bool> = round.iter().map(|&i| votes[i].up).collect();
         let rows = tx
             .query(&statement, &[&teams, &ideas, &contributors, &up])
@@ -292,6 +271,19 @@ async fn cast_all(
         }
     }
     Ok(changed)
+}
+
+/// Voters' (team, idea, contributor) keys as the three columns of an `unnest`.
+pub(crate) fn voter_columns(
+    keys: impl IntoIterator<Item = (Uuid, Uuid, Uuid)>,
+) -> (Vec<Uuid>, Vec<Uuid>, Vec<Uuid>) {
+    let mut columns = (Vec::new(), Vec::new(), Vec::new());
+    for (team, idea, contributor) in keys {
+        columns.0.push(team);
+        columns.1.push(idea);
+        columns.2.push(contributor);
+    }
+    columns
 }
 
 /// Each voted idea's voters, as this transaction sees them.

@@ -14,6 +14,7 @@ use stride_domain::vote::VoteEvent;
 use crate::StoreError;
 use crate::events::StoredEvent;
 use crate::projector::Projection;
+use crate::votes::voter_columns;
 use uuid::Uuid;
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -128,16 +129,7 @@ fn casts(events: &[StoredEvent]) -> Result<Vec<Cast>, StoreError> {
         .iter()
         .filter(|e| e.stream_type == VoteEvent::STREAM_TYPE)
         .map(|event| {
-            let (idea_id, contributor_id, up) = match event.decode::<VoteEvent>()?.event {
-                VoteEvent::IdeaVoted {
-                    idea_id,
-                    contributor_id,
-                } => (idea_id, contributor_id, true),
-                VoteEvent::IdeaVoteWithdrawn {
-                    idea_id,
-                    contributor_id,
-                } => (idea_id, contributor_id, false),
-            };
+            let (idea_id, contributor_id, up) = event.decode::<VoteEvent>()?.event.parts();
             Ok(Cast {
                 voter: (event.team_id, idea_id, contributor_id),
                 up,
@@ -157,7 +149,7 @@ async fn load(tx: &Transaction<'_>, casts: &[Cast]) -> Result<Tally, StoreError>
         .filter(|c| !c.up)
         .map(|c| (c.voter.0, c.voter.1))
         .collect();
-    let (teams, ids, contributors) = columns3(&voters);
+    let (teams, ids, contributors) = voter_columns(voters.iter().copied());
     let (idea_teams, idea_ids): (Vec<Uuid>, Vec<Uuid>) = ideas.iter().copied().unzip();
     let (w_teams, w_ids): (Vec<Uuid>, Vec<Uuid>) = withdrawn.iter().copied().unzip();
     let (ballots, weights, standing) = futures_util::future::try_join3(
@@ -195,18 +187,8 @@ async fn load(tx: &Transaction<'_>, casts: &[Cast]) -> Result<Tally, StoreError>
     Ok(tally)
 }
 
-fn columns3(voters: &BTreeSet<Voter>) -> (Vec<Uuid>, Vec<Uuid>, Vec<Uuid>) {
-    let mut columns = (Vec::new(), Vec::new(), Vec::new());
-    for (t, i, c) in voters {
-        columns.0.push(*t);
-        columns.1.push(*i);
-        columns.2.push(*c);
-    }
-    columns
-}
-
 async fn store(tx: &Transaction<'_>, tally: &Tally) -> Result<(), StoreError> {
-    let (teams, ids, contributors) = columns3(&tally.changed_ballots);
+    let (teams, ids, contributors) = voter_columns(tally.changed_ballots.iter().copied());
     let ballots: Vec<Ballot> = tally
         .changed_ballots
         .iter()

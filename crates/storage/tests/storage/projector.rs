@@ -301,17 +301,7 @@ async fn run(ops: Vec<Op>) {
             Op::Vote(n, c, up) if !ideas.is_empty() => {
                 let idea_id = ideas[usize::from(n) % ideas.len()];
                 let contributor_id = Uuid::from_u128(100 + u128::from(c));
-                let event = if up {
-                    VoteEvent::IdeaVoted {
-                        idea_id,
-                        contributor_id,
-                    }
-                } else {
-                    VoteEvent::IdeaVoteWithdrawn {
-                        idea_id,
-                        contributor_id,
-                    }
-                };
+                let event = VoteEvent::cast(idea_id, contributor_id, up);
                 let stream = stride_storage::board::votes_stream(idea_id, contributor_id);
                 append(&store, team, stream, &[event], owner).await;
             }
