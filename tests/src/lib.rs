@@ -119,6 +119,17 @@ impl TestApp {
             .expect("GET")
     }
 
+    /// A public (no token) GET's JSON body.
+    pub async fn public_json(&self, path: &str) -> Value {
+        self.request(Method::GET, path, None)
+            .send()
+            .await
+            .expect("GET")
+            .json()
+            .await
+            .expect("a JSON body")
+    }
+
     pub async fn post(&self, path: &str, token: &str, body: Value) -> Response {
         self.request(Method::POST, path, Some(token))
             .json(&body)

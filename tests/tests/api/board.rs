@@ -9,14 +9,8 @@ async fn vote(app: &TestApp, slug: &str, idea: &Value, token: &str) -> Value {
 
 async fn public_titles(app: &TestApp, slug: &str, sort: &str) -> Vec<String> {
     let page: Value = app
-        .http
-        .get(app.url(&format!("/v1/boards/{slug}/ideas?sort={sort}")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .public_json(&format!("/v1/boards/{slug}/ideas?sort={sort}"))
+        .await;
     page["items"]
         .as_array()
         .unwrap()
@@ -29,15 +23,7 @@ async fn public_titles(app: &TestApp, slug: &str, sort: &str) -> Vec<String> {
 async fn fans_join_submit_vote_once_and_comment() {
     let app = TestApp::spawn().await;
     app.sign_up("acme").await;
-    let board: Value = app
-        .http
-        .get(app.url("/v1/boards/acme"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let board: Value = app.public_json("/v1/boards/acme").await;
     assert_eq!(
         board,
         json!({ "slug": "acme", "name": "Team acme", "accepting_ideas": true })
@@ -83,15 +69,7 @@ async fn fans_join_submit_vote_once_and_comment() {
         )
         .await;
     assert_eq!(commented.status(), StatusCode::CREATED);
-    let detail: Value = app
-        .http
-        .get(app.url(&path))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let detail: Value = app.public_json(&path).await;
     assert_eq!(detail["comments"][0]["body"], "With music please");
     assert_eq!(detail["comment_count"], 1);
 
@@ -153,23 +131,8 @@ async fn a_vote_storm_counts_every_voter_exactly_once_and_refuses_none() {
     // Each answer counts at least the caller's own vote, and the last ones count them all.
     assert!(counts.iter().all(|c| (1..=200).contains(c)), "{counts:?}");
     assert_eq!(counts.iter().max(), Some(&200));
-    let detail = |app: &TestApp| {
-        let url = app.url(&format!(
-            "/v1/boards/acme/ideas/{}",
-            idea["id"].as_str().unwrap()
-        ));
-        let http = app.http.clone();
-        async move {
-            http.get(url)
-                .send()
-                .await
-                .unwrap()
-                .json::<Value>()
-                .await
-                .unwrap()
-        }
-    };
-    assert_eq!(detail(&app).await["vote_count"], 200);
+    let detail = format!("/v1/boards/acme/ideas/{}", idea["id"].as_str().unwrap());
+    assert_eq!(app.public_json(&detail).await["vote_count"], 200);
     // Half withdraw while the other half vote again (changing nothing), all at once.
     let (leaving, staying) = tokens.split_at(100);
     let moves: Vec<_> = leaving
@@ -190,7 +153,7 @@ async fn a_vote_storm_counts_every_voter_exactly_once_and_refuses_none() {
             "{body}"
         );
     }
-    assert_eq!(detail(&app).await["vote_count"], 100);
+    assert_eq!(app.public_json(&detail).await["vote_count"], 100);
     let client = app.db.connect().await.unwrap();
     let count = |event_type: &'static str| {
         let client = &client;
@@ -537,15 +500,7 @@ async fn merge_counts_each_voter_once_and_unmerge_restores_both_ideas() {
     .await;
     assert_eq!(merged["merged_into"], a["id"]);
     let a_path = format!("/v1/boards/acme/ideas/{}", a["id"].as_str().unwrap());
-    let a_view: Value = app
-        .http
-        .get(app.url(&a_path))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let a_view: Value = app.public_json(&a_path).await;
     assert_eq!(a_view["vote_count"], 3, "x, y and z, y once");
     assert_eq!(a_view["comments"][0]["body"], "same idea as A?");
     assert_eq!(
@@ -565,24 +520,10 @@ async fn merge_counts_each_voter_once_and_unmerge_restores_both_ideas() {
     vote(&app, "acme", &a, &w).await;
 
     team_post(&app, &team, &format!("{b_id}/unmerge"), json!({})).await;
-    let a_view: Value = app
-        .http
-        .get(app.url(&a_path))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let a_view: Value = app.public_json(&a_path).await;
     let b_view: Value = app
-        .http
-        .get(app.url(&format!("/v1/boards/acme/ideas/{b_id}")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .public_json(&format!("/v1/boards/acme/ideas/{b_id}"))
+        .await;
     assert_eq!(
         (a_view["vote_count"].as_i64(), b_view["vote_count"].as_i64()),
         (Some(3), Some(2)),
@@ -795,17 +736,11 @@ async fn erasure_removes_a_contributors_name_and_email_everywhere_but_keeps_thei
     assert!(!listed.contains(name) && !listed.contains(email));
     // ...and the idea and its vote stay.
     let detail: Value = app
-        .http
-        .get(app.url(&format!(
+        .public_json(&format!(
             "/v1/boards/acme/ideas/{}",
             idea["id"].as_str().unwrap()
-        )))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        ))
+        .await;
     assert_eq!(
         (detail["title"].as_str(), detail["vote_count"].as_i64()),
         (Some("Zelda's idea"), Some(1))
@@ -859,15 +794,7 @@ async fn board_writes_are_rate_limited_per_address_and_per_contributor_and_recov
             .status(),
         StatusCode::CREATED
     );
-    let page: Value = app
-        .http
-        .get(app.url("/v1/boards/acme/ideas?sort=new"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let page: Value = app.public_json("/v1/boards/acme/ideas?sort=new").await;
     assert_eq!(
         page["items"].as_array().unwrap().len(),
         3,
@@ -971,31 +898,17 @@ async fn trending_lists_agree_with_each_ideas_exact_count_and_score() {
     vote(&app, "acme", &ideas[2], &fans[2]).await;
     vote(&app, "acme", &ideas[0], &fans[0]).await;
 
-    let listed: Value = app
-        .http
-        .get(app.url("/v1/boards/acme/ideas?sort=trending"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed: Value = app.public_json("/v1/boards/acme/ideas?sort=trending").await;
     let items = listed["items"].as_array().unwrap();
     let titles: Vec<&str> = items.iter().map(|i| i["title"].as_str().unwrap()).collect();
     assert_eq!(titles, vec!["Two", "One", "Three"]);
     for item in items {
         let detail: Value = app
-            .http
-            .get(app.url(&format!(
+            .public_json(&format!(
                 "/v1/boards/acme/ideas/{}",
                 item["id"].as_str().unwrap()
-            )))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+            ))
+            .await;
         assert_eq!(item["vote_count"], detail["vote_count"], "{item}");
         let (kept, exact) = (
             item["score"].as_f64().unwrap(),
@@ -1019,14 +932,8 @@ async fn a_submitted_idea_is_answered_as_every_reader_then_sees_it() {
     let submitted = app.submit_idea("acme", &fan, "Behind the scenes").await;
     let id = submitted["id"].as_str().unwrap();
     let detail: Value = app
-        .http
-        .get(app.url(&format!("/v1/boards/acme/ideas/{id}")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .public_json(&format!("/v1/boards/acme/ideas/{id}"))
+        .await;
     assert_eq!(submitted["author"]["name"], "Fan");
     assert_eq!(
         submitted["score"].as_f64().map(f64::is_sign_negative),

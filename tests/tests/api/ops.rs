@@ -6,15 +6,7 @@ use stride_tests::{TestApp, assert_problem};
 #[tokio::test]
 async fn health_and_readiness() {
     let app = TestApp::spawn().await;
-    let health: Value = app
-        .http
-        .get(app.url("/healthz"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let health: Value = app.public_json("/healthz").await;
     assert_eq!(health["status"], "ok");
     let ready = app.http.get(app.url("/readyz")).send().await.unwrap();
     assert_eq!(ready.status(), StatusCode::OK);
@@ -123,15 +115,7 @@ async fn metrics_count_requests_by_route_and_status_and_show_the_pool() {
 #[tokio::test]
 async fn the_served_spec_is_the_generated_one_and_the_docs_work_offline() {
     let app = TestApp::spawn().await;
-    let served: Value = app
-        .http
-        .get(app.url("/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let served: Value = app.public_json("/openapi.json").await;
     let generated = serde_json::to_value(stride_http::openapi()).unwrap();
     assert_eq!(served, generated);
     for path in [
