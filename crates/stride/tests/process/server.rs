@@ -91,3 +91,14 @@ impl Server {
         self.child.wait().unwrap();
     }
 }
+
+/// A server still running when its test ends (a failed assertion, say) is killed rather
+/// than left serving after the test binary exits.
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
