@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use crate::event::EventPayload;
 use crate::target::{self, Target, TargetContext, TargetSpec};
-use crate::{channel, text};
+use crate::{bounds, channel, text};
 
 pub const TITLE_MAX: usize = 200;
 pub const DESCRIPTION_MAX: usize = 10_000;
@@ -169,27 +169,10 @@ fn invalid(field: &'static str, message: impl ToString) -> GoalError {
 }
 
 fn description(raw: Option<String>) -> Result<Option<String>, GoalError> {
-    let Some(raw) = raw else { return Ok(None) };
-    let trimmed = raw.trim();
-    if trimmed.is_empty() {
-        return Ok(None);
+    match raw {
+        Some(raw) => text::long_text(&raw, DESCRIPTION_MAX).map_err(|e| invalid("description", e)),
+        None => Ok(None),
     }
-    if trimmed.chars().count() > DESCRIPTION_MAX {
-        return Err(invalid(
-            "description",
-            format!("must be at most {DESCRIPTION_MAX} characters"),
-        ));
-    }
-    if trimmed
-        .chars()
-        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
-    {
-        return Err(invalid(
-            "description",
-            "must not contain control characters",
-        ));
-    }
-    Ok(Some(trimmed.to_owned()))
 }
 
 fn normalize(spec: TargetSpec, context: &TargetContext) -> Result<Target, GoalError> {
@@ -221,6 +204,8 @@ pub fn decide(
 fn set(new: NewGoal, context: &GoalContext) -> Result<Vec<GoalEvent>, GoalError> {
     let title = text::title(&new.title, TITLE_MAX).map_err(|e| invalid("title", e))?;
     let description = description(new.description)?;
+    bounds::day(new.starts_on).map_err(|e| invalid("starts_on", e))?;
+    bounds::day(new.due_on).map_err(|e| invalid("due_on", e))?;
     if new.due_on < new.starts_on {
         return Err(invalid("due_on", "must not be before starts_on"));
     }
@@ -273,6 +258,9 @@ fn revise(
         None => None,
     };
     let due_on = revision.due_on.filter(|d| *d != goal.due_on);
+    if let Some(due_on) = due_on {
+        bounds::day(due_on).map_err(|e| invalid("due_on", e))?;
+    }
     if let Some(due_on) = due_on
         && due_on < goal.starts_on
     {

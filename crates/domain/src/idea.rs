@@ -205,23 +205,11 @@ fn invalid(field: &'static str, message: impl ToString) -> IdeaError {
     }
 }
 
-/// Free text of many lines: trimmed, bounded, no control characters but line breaks and tabs.
-/// Text is stored as text: nothing here or anywhere else interprets HTML.
-pub fn long_text(field: &'static str, raw: &str, max: usize) -> Result<String, IdeaError> {
-    let trimmed = raw.trim();
-    if trimmed.is_empty() {
-        return Err(invalid(field, "must not be empty"));
-    }
-    if trimmed.chars().count() > max {
-        return Err(invalid(field, format!("must be at most {max} characters")));
-    }
-    if trimmed
-        .chars()
-        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
-    {
-        return Err(invalid(field, "must not contain control characters"));
-    }
-    Ok(trimmed.to_owned())
+/// A required text of many lines (see [`text::long_text`]).
+fn required_text(field: &'static str, raw: &str, max: usize) -> Result<String, IdeaError> {
+    text::long_text(raw, max)
+        .map_err(|e| invalid(field, e))?
+        .ok_or_else(|| invalid(field, "must not be empty"))
 }
 
 fn tags(raw: Vec<String>) -> Result<Vec<String>, IdeaError> {
@@ -271,7 +259,7 @@ pub fn decide(
             },
         ) => Ok(vec![IdeaEvent::IdeaCommented {
             comment_id,
-            body: long_text("body", &body, BODY_MAX)?,
+            body: required_text("body", &body, BODY_MAX)?,
             author,
         }]),
         (None, IdeaCommand::ChangeStatus { status, reason, by }) => {
@@ -322,9 +310,9 @@ fn submit(new: NewIdea, context: &IdeaContext) -> Result<Vec<IdeaEvent>, IdeaErr
         return Err(IdeaError::BoardClosed);
     }
     let title = text::title(&new.title, TITLE_MAX).map_err(|e| invalid("title", e))?;
-    let body = match new.body.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(body) => Some(long_text("body", body, BODY_MAX)?),
+    let body = match new.body {
+        Some(body) => text::long_text(&body, BODY_MAX).map_err(|e| invalid("body", e))?,
+        None => None,
     };
     let mut channel_ids = Vec::new();
     for id in new.channel_ids {

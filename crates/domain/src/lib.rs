@@ -5,6 +5,7 @@
 //! call in here; time arrives as a parameter.
 
 pub mod assessment;
+pub mod bounds;
 pub mod channel;
 pub mod event;
 pub mod goal;

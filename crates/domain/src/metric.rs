@@ -6,6 +6,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::bounds;
 use crate::event::EventPayload;
 
 /// The most observations one batch may carry.
@@ -102,8 +103,8 @@ pub enum MetricError {
 }
 
 /// Checks a batch at instant `now`: every channel is one of the team's (`is_channel`), every
-/// post one of the team's (`is_post`), values are finite, nothing is observed more than a day
-/// ahead.
+/// post one of the team's (`is_post`), values and instants within [`bounds`], nothing observed
+/// more than a day ahead.
 pub fn check_batch(
     rows: &[Observation],
     now: DateTime<Utc>,
@@ -126,8 +127,11 @@ pub fn check_batch(
                 "is not a channel of this team",
             ));
         }
-        if !row.value.is_finite() {
-            return Err(row_error(index, "value", "must be a finite number"));
+        if let Err(message) = bounds::quantity(row.value) {
+            return Err(row_error(index, "value", message));
+        }
+        if let Err(message) = bounds::instant(row.observed_at) {
+            return Err(row_error(index, "observed_at", message));
         }
         if row.observed_at > now + Duration::days(1) {
             return Err(row_error(

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::event::EventPayload;
-use crate::text;
+use crate::{bounds, text};
 
 pub const TITLE_MAX: usize = 200;
 pub const BODY_MAX: usize = 10_000;
@@ -199,24 +199,10 @@ fn invalid(field: &'static str, message: impl ToString) -> PostError {
 }
 
 fn body(raw: Option<String>) -> Result<Option<String>, PostError> {
-    let Some(raw) = raw else { return Ok(None) };
-    let trimmed = raw.trim();
-    if trimmed.is_empty() {
-        return Ok(None);
+    match raw {
+        Some(raw) => text::long_text(&raw, BODY_MAX).map_err(|e| invalid("body", e)),
+        None => Ok(None),
     }
-    if trimmed.chars().count() > BODY_MAX {
-        return Err(invalid(
-            "body",
-            format!("must be at most {BODY_MAX} characters"),
-        ));
-    }
-    if trimmed
-        .chars()
-        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
-    {
-        return Err(invalid("body", "must not contain control characters"));
-    }
-    Ok(Some(trimmed.to_owned()))
 }
 
 fn goal_ids(ids: Vec<Uuid>, context: &PostContext) -> Result<Vec<Uuid>, PostError> {
@@ -236,6 +222,7 @@ fn goal_ids(ids: Vec<Uuid>, context: &PostContext) -> Result<Vec<Uuid>, PostErro
 }
 
 fn future(when: DateTime<Utc>, context: &PostContext) -> Result<DateTime<Utc>, PostError> {
+    bounds::instant(when).map_err(|e| invalid("scheduled_for", e))?;
     if when <= context.now {
         return Err(invalid("scheduled_for", "must be in the future"));
     }
@@ -288,8 +275,9 @@ pub fn decide(
         },
         PostCommand::RequestChanges { comment } => match post.status {
             InReview if context.may_approve => {
-                let comment =
-                    body(Some(comment))?.ok_or_else(|| invalid("comment", "must not be empty"))?;
+                let comment = text::long_text(&comment, BODY_MAX)
+                    .map_err(|e| invalid("comment", e))?
+                    .ok_or_else(|| invalid("comment", "must not be empty"))?;
                 Ok(vec![PostEvent::PostChangesRequested { comment }])
             }
             InReview => Err(PostError::Forbidden),
@@ -298,7 +286,8 @@ pub fn decide(
         PostCommand::Publish { published_at, url } => match post.status {
             Draft | Approved | Scheduled => {
                 cleared(post, context)?;
-                let published_at = published_at.unwrap_or(context.now);
+                let published_at = bounds::instant(published_at.unwrap_or(context.now))
+                    .map_err(|e| invalid("published_at", e))?;
                 if published_at > context.now + PUBLISH_SKEW {
                     return Err(invalid(
                         "published_at",
@@ -309,11 +298,12 @@ pub fn decide(
                     None | Some("") => None,
                     Some(url)
                         if url.len() > URL_MAX
-                            || !(url.starts_with("https://") || url.starts_with("http://")) =>
+                            || !(url.starts_with("https://") || url.starts_with("http://"))
+                            || url.chars().any(|c| c.is_control() || c.is_whitespace()) =>
                     {
                         return Err(invalid(
                             "url",
-                            "must be an http or https URL of at most 2048 characters",
+                            "must be an http or https URL of at most 2048 characters, without spaces or control characters",
                         ));
                     }
                     Some(url) => Some(url.to_owned()),

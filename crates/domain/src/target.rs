@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::bounds;
 use crate::metric::Metric;
 
 /// The most posts a cadence can ask for in one period.
@@ -158,19 +159,27 @@ pub fn normalize(spec: TargetSpec, context: &TargetContext) -> Result<Target, Ta
                         metric.as_str()
                     ),
                 ))?;
-            if !baseline.is_finite() {
-                return Err(("target.baseline", "must be a finite number".into()));
-            }
+            let baseline =
+                bounds::quantity(baseline).map_err(|e| ("target.baseline", e.to_owned()))?;
             let (field, target_value) = match aim {
                 Aim::Reach(value) => ("target.reach", value),
                 Aim::IncreaseBy(by) => ("target.increase_by", baseline + by),
                 Aim::IncreaseByPercent(pct) => {
+                    if !(-100.0..=bounds::PERCENT_MAX).contains(&pct) {
+                        return Err((
+                            "target.increase_by_percent",
+                            "must be a number from -100 to 1e6".into(),
+                        ));
+                    }
                     ("target.increase_by_percent", baseline * (1.0 + pct / 100.0))
                 }
             };
-            if !target_value.is_finite() {
-                return Err((field, "must be a finite number".into()));
-            }
+            let target_value = bounds::quantity(target_value).map_err(|_| {
+                (
+                    field,
+                    "must lead to a target value from 0 to 1e15".to_owned(),
+                )
+            })?;
             if target_value == baseline {
                 return Err((
                     field,
@@ -328,6 +337,46 @@ mod tests {
             ),
             "target.reach"
         );
+        for (spec, field) in [
+            (
+                metric(Some(f64::MAX), Aim::Reach(1.0), Aggregation::Latest),
+                "target.baseline",
+            ),
+            (
+                metric(Some(-1.0), Aim::Reach(1.0), Aggregation::Latest),
+                "target.baseline",
+            ),
+            (
+                metric(Some(1.0), Aim::Reach(1e16), Aggregation::Latest),
+                "target.reach",
+            ),
+            (
+                metric(Some(1e15), Aim::IncreaseBy(1.0), Aggregation::Latest),
+                "target.increase_by",
+            ),
+            (
+                metric(Some(10.0), Aim::IncreaseBy(-11.0), Aggregation::Latest),
+                "target.increase_by",
+            ),
+            (
+                metric(
+                    Some(1.0),
+                    Aim::IncreaseByPercent(1e300),
+                    Aggregation::Latest,
+                ),
+                "target.increase_by_percent",
+            ),
+            (
+                metric(
+                    Some(1.0),
+                    Aim::IncreaseByPercent(-101.0),
+                    Aggregation::Latest,
+                ),
+                "target.increase_by_percent",
+            ),
+        ] {
+            assert_eq!(refused(spec.clone(), None), field, "{spec:?}");
+        }
         let foreign = TargetSpec::Metric {
             channel_id: Uuid::from_u128(9),
             metric: Metric::Likes,

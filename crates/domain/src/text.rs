@@ -32,6 +32,26 @@ pub fn title(raw: &str, max: usize) -> Result<String, TextError> {
     Ok(trimmed.to_owned())
 }
 
+/// Trims and checks free text of many lines: at most `max` characters, no control characters
+/// but line breaks and tabs. Empty (after trimming) is none. Text is stored as text: nothing
+/// here or anywhere else interprets HTML.
+pub fn long_text(raw: &str, max: usize) -> Result<Option<String>, TextError> {
+    let trimmed = raw.trim();
+    if trimmed.is_empty() {
+        return Ok(None);
+    }
+    if trimmed.chars().count() > max {
+        return Err(TextError::TooLong { max });
+    }
+    if trimmed
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        return Err(TextError::ControlCharacter);
+    }
+    Ok(Some(trimmed.to_owned()))
+}
+
 /// Checks a URL slug: `[a-z0-9][a-z0-9-]{2,39}`.
 pub fn slug(raw: &str) -> Result<String, TextError> {
     let ok_len = (3..=40).contains(&raw.len());
@@ -85,6 +105,14 @@ mod tests {
             Ok(200)
         );
         assert_eq!(title("a\u{0007}b", 200), Err(TextError::ControlCharacter));
+    }
+
+    #[test]
+    fn long_text_keeps_lines_and_refuses_other_control_characters() {
+        assert_eq!(long_text(" a\n\tb ", 10), Ok(Some("a\n\tb".to_owned())));
+        assert_eq!(long_text("  \n ", 10), Ok(None));
+        assert_eq!(long_text("abc", 2), Err(TextError::TooLong { max: 2 }));
+        assert_eq!(long_text("a\u{0}b", 10), Err(TextError::ControlCharacter));
     }
 
     #[test]

@@ -45,6 +45,10 @@ impl Default for Boards {
 impl Boards {
     /// The team whose board is at `slug`, public or not; `None` when there is none.
     pub async fn team(&self, store: &Store, slug: &str) -> Result<Option<Arc<Team>>, ApiError> {
+        // What is not a slug names no board: it never reaches the database or the cache.
+        if stride_domain::text::slug(slug).is_err() {
+            return Ok(None);
+        }
         if let Some((team, read)) = self.teams.get(slug)
             && read.elapsed() < FRESH
         {

@@ -87,8 +87,64 @@ pub fn too_large(limit: usize) -> ApiError {
     )
 }
 
-/// Parses JSON, naming the offending field by its path when the shape is wrong.
+/// Parses JSON, naming the offending field by its path when the shape is wrong or a string
+/// holds a NUL character (which PostgreSQL's text and JSON columns cannot hold).
 pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    let value = parse_shape(body)?;
+    if has_nul_escape(body) {
+        let field = serde_json::from_slice::<serde_json::Value>(body)
+            .ok()
+            .and_then(|json| nul_path(&json, String::new()))
+            .unwrap_or_else(|| "body".to_owned());
+        return Err(ApiError::validation(
+            field,
+            "must not contain NUL characters",
+        ));
+    }
+    Ok(value)
+}
+
+/// Whether a JSON text holds the escape `\u0000`: backslashes only occur inside strings, each
+/// starting an escape, so an escaped backslash is stepped over whole.
+fn has_nul_escape(body: &[u8]) -> bool {
+    let mut rest = body;
+    while let Some(at) = rest.iter().position(|b| *b == b'\\') {
+        if rest[at + 1..].starts_with(b"u0000") {
+            return true;
+        }
+        rest = rest.get(at + 2..).unwrap_or_default();
+    }
+    false
+}
+
+/// The path (`owner.name`, `tags[2]`) of the first string or key holding a NUL character.
+fn nul_path(value: &serde_json::Value, path: String) -> Option<String> {
+    let join = |key: &str| {
+        if path.is_empty() {
+            key.to_owned()
+        } else {
+            format!("{path}.{key}")
+        }
+    };
+    match value {
+        serde_json::Value::String(s) => s.contains('\0').then_some(path.clone()),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, item)| nul_path(item, format!("{path}[{i}]"))),
+        serde_json::Value::Object(map) => map.iter().find_map(|(key, item)| {
+            if key.contains('\0') {
+                Some(join(&key.replace('\0', "")))
+            } else {
+                nul_path(item, join(key))
+            }
+        }),
+        _ => None,
+    }
+    .map(|p| if p.is_empty() { "body".to_owned() } else { p })
+}
+
+fn parse_shape<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     let value = match serde_path_to_error::deserialize(&mut deserializer) {
         Ok(value) => deserializer
@@ -153,13 +209,59 @@ pub fn path_config() -> web::PathConfig {
         .error_handler(|error, _| ApiError::validation("path", format!("{error}")).into())
 }
 
-pub fn query_config() -> web::QueryConfig {
-    web::QueryConfig::default().error_handler(|error, _| {
-        let message = strip_position(&error.to_string());
-        let message = message
-            .trim_start_matches("Query deserialize error: ")
-            .to_owned();
-        ApiError::validation("query", message).into()
+/// A query string, parsed with every problem named by its parameter: an unknown parameter, a
+/// value of the wrong shape or out of its bounds, a NUL character (which no text column can
+/// hold).
+#[derive(Debug)]
+pub struct ApiQuery<T>(pub T);
+
+impl<T> ApiQuery<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> std::ops::Deref for ApiQuery<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: DeserializeOwned> FromRequest for ApiQuery<T> {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(parse_query(req.query_string()).map(ApiQuery))
+    }
+}
+
+/// Parses a query string into `T`, naming the offending parameter.
+pub fn parse_query<T: DeserializeOwned>(raw: &str) -> Result<T, ApiError> {
+    let pairs = form_urlencoded::parse(raw.as_bytes());
+    if let Some((name, _)) = pairs
+        .clone()
+        .find(|(k, v)| k.contains('\0') || v.contains('\0'))
+    {
+        return Err(ApiError::validation(
+            name.replace('\0', ""),
+            "must not contain NUL characters",
+        ));
+    }
+    let deserializer = serde_urlencoded::Deserializer::new(pairs);
+    serde_path_to_error::deserialize(deserializer).map_err(|error| {
+        let path = error.path().to_string();
+        let message = strip_position(&error.into_inner().to_string());
+        match named_field(&message) {
+            Some(name) if message.starts_with("unknown field") => {
+                ApiError::validation(name, "is not a known parameter")
+            }
+            Some(name) => ApiError::validation(name, "is required"),
+            None if path == "." => ApiError::validation("query", message),
+            None => ApiError::validation(path, message),
+        }
     })
 }
 
@@ -225,6 +327,33 @@ mod tests {
     #[derive(Debug, serde::Deserialize)]
     #[serde(deny_unknown_fields)]
     #[allow(dead_code)]
+    struct When {
+        as_of: Option<stride_domain::bounds::Moment>,
+        limit: Option<u32>,
+        tag: Option<String>,
+    }
+
+    fn query_field_of(raw: &str) -> String {
+        let error = parse_query::<When>(raw).unwrap_err();
+        assert_eq!(error.code, "validation_failed");
+        error.errors[0].field.clone()
+    }
+
+    #[test]
+    fn query_errors_name_the_parameter() {
+        assert_eq!(query_field_of("as_of=-262143-01-05T00:00:00Z"), "as_of");
+        assert_eq!(query_field_of("as_of=2101-06-01T00:00:00Z"), "as_of");
+        assert_eq!(query_field_of("limit=-1"), "limit");
+        assert_eq!(query_field_of("limit=1&colour=red"), "colour");
+        assert_eq!(query_field_of("tag=a%00b"), "tag");
+        let parsed = parse_query::<When>("as_of=2026-11-30T10:00:00Z&tag=x").unwrap();
+        assert_eq!(parsed.tag.as_deref(), Some("x"));
+        assert!(parsed.as_of.is_some());
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
     struct Owner {
         name: String,
         email: String,
@@ -248,6 +377,28 @@ mod tests {
                 .map(|e| e.field.clone())
                 .unwrap_or_default(),
         )
+    }
+
+    #[test]
+    fn nul_characters_in_strings_are_refused_by_field() {
+        let nul = |body: &str| {
+            let error = parse::<SignUp>(body.as_bytes()).unwrap_err();
+            (error.code, error.errors[0].field.clone())
+        };
+        assert_eq!(
+            nul(r#"{"name": "A\u0000", "owner": {"name": "B", "email": "c"}}"#),
+            ("validation_failed", "name".to_owned())
+        );
+        assert_eq!(
+            nul(r#"{"name": "A", "owner": {"name": "B", "email": "x\u0000y"}}"#),
+            ("validation_failed", "owner.email".to_owned())
+        );
+        // An escaped backslash followed by the letters u0000 is text, not a NUL.
+        let text = r#"{"name": "A\\u0000", "owner": {"name": "B", "email": "c"}}"#;
+        assert!(parse::<SignUp>(text.as_bytes()).is_ok());
+        assert!(!has_nul_escape(br#""\\\\u0000""#));
+        assert!(has_nul_escape(br#""\\\u0000""#));
+        assert!(has_nul_escape(br#"["x", "\u0000"]"#));
     }
 
     #[test]

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
+use stride_domain::bounds::Moment;
 use stride_domain::metric::Metric;
 use stride_domain::progress::Point;
 use stride_domain::progress::report::Facts;
@@ -21,13 +22,17 @@ use crate::extract::Ctx;
 /// When to evaluate, and with what knowledge.
 #[derive(Debug, Clone, Copy, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct Instant {
-    /// Business time to evaluate at (RFC 3339, default now): observations and posts up to
-    /// it count, even those recorded later.
-    pub as_of: Option<DateTime<Utc>>,
+    /// Business time to evaluate at (RFC 3339, years 2000 to 2100, default now):
+    /// observations and posts up to it count, even those recorded later.
+    #[param(value_type = Option<String>, format = DateTime, pattern = "^(20[0-9]{2}|2100)-")]
+    pub as_of: Option<Moment>,
     /// System time: ignore every event recorded after it ("what did the dashboard say last
-    /// Tuesday"). Replays the team's events, so it costs more than a plain read.
-    pub known_at: Option<DateTime<Utc>>,
+    /// Tuesday"). Replays the team's events, so it costs more than a plain read. Years 2000
+    /// to 2100; a time after now is now.
+    #[param(value_type = Option<String>, format = DateTime, pattern = "^(20[0-9]{2}|2100)-")]
+    pub known_at: Option<Moment>,
     /// Wait until the projections include this position (see `Stride-Min-Position`).
     pub min_position: Option<i64>,
 }
@@ -56,8 +61,8 @@ impl Inputs {
         need: Need,
     ) -> Result<Inputs, ApiError> {
         let now = Utc::now();
-        let t = when.as_of.unwrap_or(now);
-        Ok(match when.known_at {
+        let t = when.as_of.map_or(now, Moment::get);
+        Ok(match when.known_at.map(Moment::get) {
             Some(k) => {
                 let (plans, known) = ctx.store.known_at(team_id, k.min(now)).await?;
                 Inputs {

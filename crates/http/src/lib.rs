@@ -147,7 +147,6 @@ pub fn serve(listener: TcpListener, store: Store, config: HttpConfig) -> anyhow:
             .app_data(metrics.clone())
             .app_data(limiter.clone())
             .app_data(extract::path_config())
-            .app_data(extract::query_config())
             .wrap(from_fn(middleware::min_position))
             .wrap(from_fn(idempotency::idempotency))
             .wrap(from_fn(rate_limit::limit_board_writes))

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod board;
+mod bounds;
 mod channels;
 mod conventions;
 mod events;

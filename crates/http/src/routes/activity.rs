@@ -10,7 +10,7 @@ use uuid::Uuid;
 use crate::activity::{Names, sentence};
 use crate::auth::Caller;
 use crate::error::{ApiError, Problem};
-use crate::extract::Ctx;
+use crate::extract::{ApiQuery, Ctx};
 use crate::page::{self, Page};
 
 pub fn configure(config: &mut ServiceConfig) {
@@ -32,6 +32,7 @@ pub struct ActivityItem {
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct FeedQuery {
     pub limit: Option<u32>,
     /// The `next_cursor` of the previous page.
@@ -51,7 +52,7 @@ async fn feed(
     ctx: Ctx,
     caller: Caller,
     path: web::Path<Uuid>,
-    query: web::Query<FeedQuery>,
+    query: ApiQuery<FeedQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let team_id = caller.in_team(path.into_inner())?.team_id;
     let limit = page::limit(query.limit)?;

@@ -20,7 +20,7 @@ use super::written;
 use crate::auth::Contributor;
 use crate::commands;
 use crate::error::{ApiError, Problem};
-use crate::extract::{ApiJson, Ctx};
+use crate::extract::{ApiJson, ApiQuery, Ctx};
 use crate::ideas::{Board, IdeaView, Sort};
 use crate::page::{self, Page};
 
@@ -132,6 +132,7 @@ async fn join(
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct BoardQuery {
     #[serde(default)]
     pub sort: Sort,
@@ -149,7 +150,7 @@ pub struct BoardQuery {
 async fn list(
     ctx: Ctx,
     slug: web::Path<String>,
-    query: web::Query<BoardQuery>,
+    query: ApiQuery<BoardQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let team = public_board(&ctx, &slug).await?;
     let limit = page::limit(query.limit)?;
@@ -222,6 +223,7 @@ async fn submit(
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct SimilarQuery {
     /// The title a fan is about to submit.
     pub title: String,
@@ -237,7 +239,7 @@ pub struct SimilarQuery {
 async fn similar(
     ctx: Ctx,
     slug: web::Path<String>,
-    query: web::Query<SimilarQuery>,
+    query: ApiQuery<SimilarQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let team = public_board(&ctx, &slug).await?;
     let title = stride_domain::text::title(&query.title, idea::TITLE_MAX)

@@ -14,7 +14,7 @@ use super::{etag, written};
 use crate::auth::Caller;
 use crate::commands;
 use crate::error::{ApiError, Problem};
-use crate::extract::{ApiJson, Ctx, if_match};
+use crate::extract::{ApiJson, ApiQuery, Ctx, if_match};
 use crate::page::{self, Page};
 
 pub fn configure(config: &mut ServiceConfig) {
@@ -189,6 +189,7 @@ async fn add_channel(
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// Page size, 1 to 200 (default 50).
     pub limit: Option<u32>,
@@ -211,7 +212,7 @@ async fn list_channels(
     ctx: Ctx,
     caller: Caller,
     path: web::Path<Uuid>,
-    query: web::Query<ListQuery>,
+    query: ApiQuery<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let team_id = caller.in_team(path.into_inner())?.team_id;
     let limit = page::limit(query.limit)?;

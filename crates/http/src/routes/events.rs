@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use crate::auth::Caller;
 use crate::error::{ApiError, Problem};
-use crate::extract::Ctx;
+use crate::extract::{ApiQuery, Ctx};
 use crate::page::{self, Page};
 
 /// A comment line this often keeps proxies from closing an idle stream.
@@ -64,6 +64,7 @@ impl From<StoredEvent> for EventView {
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct LogQuery {
     /// Events after this position (default: from the start).
     pub after: Option<i64>,
@@ -99,7 +100,7 @@ async fn log(
     ctx: Ctx,
     caller: Caller,
     path: web::Path<Uuid>,
-    query: web::Query<LogQuery>,
+    query: ApiQuery<LogQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let team_id = caller.in_team(path.into_inner())?.team_id;
     let limit = page::limit(query.limit)?;
@@ -119,6 +120,7 @@ async fn log(
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct StreamQuery {
     /// Start after this position; `Last-Event-ID` does the same and wins.
     pub after: Option<i64>,
@@ -196,7 +198,7 @@ async fn stream(
     caller: Caller,
     req: HttpRequest,
     path: web::Path<Uuid>,
-    query: web::Query<StreamQuery>,
+    query: ApiQuery<StreamQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let team_id = caller.in_team(path.into_inner())?.team_id;
     let last_event_id = req

@@ -19,7 +19,7 @@ use super::written;
 use crate::auth::Caller;
 use crate::commands;
 use crate::error::{ApiError, Problem};
-use crate::extract::{ApiJson, Ctx, if_match};
+use crate::extract::{ApiJson, ApiQuery, Ctx, if_match};
 use crate::ideas::{Board, CommentView, IdeaView, Sort, StatusChange, has_tags};
 use crate::page::{self, Page};
 
@@ -178,6 +178,7 @@ impl From<IdeaStatusName> for IdeaStatus {
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct IdeaQuery {
     pub status: Option<IdeaStatusName>,
     /// Only ideas with this tag.
@@ -201,7 +202,7 @@ async fn list_ideas(
     ctx: Ctx,
     caller: Caller,
     path: web::Path<Uuid>,
-    query: web::Query<IdeaQuery>,
+    query: ApiQuery<IdeaQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let team_id = caller.in_team(path.into_inner())?.team_id;
     let limit = page::limit(query.limit)?;

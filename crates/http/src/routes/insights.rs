@@ -6,6 +6,7 @@ use actix_web::{HttpResponse, get, web};
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 use stride_domain::assessment::{self, Measured, Recommendation};
+use stride_domain::bounds::Moment;
 use stride_domain::channel::{Channel, ChannelStatus, Platform};
 use stride_domain::idea::{self, IdeaStatus};
 use stride_domain::metric::Metric;
@@ -20,7 +21,7 @@ use uuid::Uuid;
 
 use crate::auth::Caller;
 use crate::error::{ApiError, Problem};
-use crate::extract::Ctx;
+use crate::extract::{ApiQuery, Ctx};
 use crate::insights::{Inputs, Instant, Need};
 
 pub fn configure(config: &mut ServiceConfig) {
@@ -29,11 +30,16 @@ pub fn configure(config: &mut ServiceConfig) {
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct SuggestionQuery {
     /// How many to return (default 10, at most 200).
     pub limit: Option<u32>,
-    pub as_of: Option<DateTime<Utc>>,
-    pub known_at: Option<DateTime<Utc>>,
+    /// As for progress: years 2000 to 2100, default now.
+    #[param(value_type = Option<String>, format = DateTime, pattern = "^(20[0-9]{2}|2100)-")]
+    pub as_of: Option<Moment>,
+    /// As for progress: replays the team's events recorded by then.
+    #[param(value_type = Option<String>, format = DateTime, pattern = "^(20[0-9]{2}|2100)-")]
+    pub known_at: Option<Moment>,
     pub min_position: Option<i64>,
 }
 
@@ -88,7 +94,7 @@ async fn suggestions(
     ctx: Ctx,
     caller: Caller,
     path: web::Path<Uuid>,
-    query: web::Query<SuggestionQuery>,
+    query: ApiQuery<SuggestionQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let team_id = caller.in_team(path.into_inner())?.team_id;
     let limit = match query.limit.unwrap_or(10) {
@@ -188,11 +194,16 @@ async fn suggestions(
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct AssessmentQuery {
     /// The days before `as_of` looked at (default 30, 1 to 365).
     pub window_days: Option<u32>,
-    pub as_of: Option<DateTime<Utc>>,
-    pub known_at: Option<DateTime<Utc>>,
+    /// As for progress: years 2000 to 2100, default now.
+    #[param(value_type = Option<String>, format = DateTime, pattern = "^(20[0-9]{2}|2100)-")]
+    pub as_of: Option<Moment>,
+    /// As for progress: replays the team's events recorded by then.
+    #[param(value_type = Option<String>, format = DateTime, pattern = "^(20[0-9]{2}|2100)-")]
+    pub known_at: Option<Moment>,
     pub min_position: Option<i64>,
 }
 
@@ -263,7 +274,7 @@ async fn assess(
     ctx: Ctx,
     caller: Caller,
     path: web::Path<Uuid>,
-    query: web::Query<AssessmentQuery>,
+    query: ApiQuery<AssessmentQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let team_id = caller.in_team(path.into_inner())?.team_id;
     let window_days = match query.window_days.unwrap_or(30) {

@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use crate::auth::Caller;
 use crate::error::{ApiError, Problem};
-use crate::extract::Ctx;
+use crate::extract::{ApiQuery, Ctx};
 use crate::insights::{Inputs, Instant, Need};
 use crate::page::{self, Page};
 use crate::routes::progress::StatusName;
@@ -28,6 +28,7 @@ pub fn configure(config: &mut ServiceConfig) {
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct CreditQuery {
     pub limit: Option<u32>,
     /// The `next_cursor` of the previous page.
@@ -60,7 +61,7 @@ async fn contributors(
     ctx: Ctx,
     caller: Caller,
     path: web::Path<Uuid>,
-    query: web::Query<CreditQuery>,
+    query: ApiQuery<CreditQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let team_id = caller.in_team(path.into_inner())?.team_id;
     let limit = page::limit(query.limit)?;
@@ -177,7 +178,7 @@ async fn impact(
     ctx: Ctx,
     caller: Caller,
     path: web::Path<(Uuid, Uuid)>,
-    query: web::Query<Instant>,
+    query: ApiQuery<Instant>,
 ) -> Result<HttpResponse, ApiError> {
     let (team_id, idea_id) = path.into_inner();
     let team_id = caller.in_team(team_id)?.team_id;

@@ -5,6 +5,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use stride_domain::bounds::Moment;
 use stride_domain::channel::ChannelEvent;
 use stride_domain::metric::{self, Metric, MetricError, Observation};
 use utoipa::{IntoParams, ToSchema};
@@ -15,7 +16,7 @@ use super::written;
 use crate::auth::Caller;
 use crate::commands::metadata;
 use crate::error::{ApiError, Problem};
-use crate::extract::{ApiJson, Ctx};
+use crate::extract::{ApiJson, ApiQuery, Ctx};
 
 /// Metric batches may be larger than other bodies: 5,000 observations.
 pub const BATCH_BODY_LIMIT: usize = 1024 * 1024;
@@ -57,9 +58,11 @@ impl From<MetricName> for Metric {
 pub struct ObservationIn {
     pub channel_id: Uuid,
     pub metric: MetricName,
-    /// A finite number.
+    /// A count or total: 0 to 1e15.
+    #[schema(minimum = 0, maximum = 1e15)]
     pub value: f64,
-    /// When it was measured; at most one day ahead.
+    /// When it was measured: years 2000 to 2100, at most one day ahead.
+    #[schema(pattern = "^(20[0-9]{2}|2100)-")]
     pub observed_at: DateTime<Utc>,
     /// The post measured, when the metric is a post's rather than the channel's.
     pub post_id: Option<Uuid>,
@@ -182,15 +185,18 @@ impl BucketSize {
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct SeriesQuery {
     pub channel_id: Uuid,
     pub metric: MetricName,
     /// Only this post's observations; without it, the channel's own.
     pub post_id: Option<Uuid>,
-    /// Inclusive start, RFC 3339.
-    pub from: Option<DateTime<Utc>>,
-    /// Exclusive end, RFC 3339.
-    pub to: Option<DateTime<Utc>>,
+    /// Inclusive start, RFC 3339, years 2000 to 2100.
+    #[param(value_type = Option<String>, format = DateTime, pattern = "^(20[0-9]{2}|2100)-")]
+    pub from: Option<Moment>,
+    /// Exclusive end, RFC 3339, years 2000 to 2100.
+    #[param(value_type = Option<String>, format = DateTime, pattern = "^(20[0-9]{2}|2100)-")]
+    pub to: Option<Moment>,
     #[serde(default)]
     pub bucket: BucketSize,
     pub min_position: Option<i64>,
@@ -229,7 +235,7 @@ async fn series(
     ctx: Ctx,
     caller: Caller,
     path: web::Path<Uuid>,
-    query: web::Query<SeriesQuery>,
+    query: ApiQuery<SeriesQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let team_id = caller.in_team(path.into_inner())?.team_id;
     let query = query.into_inner();
@@ -251,7 +257,7 @@ async fn series(
             query.channel_id,
             query.metric.into(),
             query.post_id,
-            (query.from, query.to),
+            (query.from.map(Moment::get), query.to.map(Moment::get)),
             query.bucket.as_str(),
         )
         .await?;

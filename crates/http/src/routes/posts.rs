@@ -7,6 +7,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use stride_domain::bounds::Moment;
 use stride_domain::channel::{self, ChannelEvent, ChannelStatus};
 use stride_domain::goal::GoalEvent;
 use stride_domain::idea::{self, IdeaCommand, IdeaContext};
@@ -21,7 +22,7 @@ use super::{etag, written};
 use crate::auth::Caller;
 use crate::commands;
 use crate::error::{ApiError, Problem};
-use crate::extract::{ApiJson, Ctx, if_match};
+use crate::extract::{ApiJson, ApiQuery, Ctx, if_match};
 use crate::page::{self, Page};
 use crate::team_service;
 
@@ -211,6 +212,8 @@ pub struct NewPostBody {
     #[serde(default)]
     pub goal_ids: Vec<Uuid>,
     /// With a time, the post is scheduled at once (not on teams that require approval).
+    /// In the future, at most in 2100.
+    #[schema(pattern = "^(20[0-9]{2}|2100)-")]
     pub scheduled_for: Option<DateTime<Utc>>,
 }
 
@@ -276,7 +279,7 @@ pub struct PostPatch {
     pub goal_ids: Option<Vec<Uuid>>,
     /// A time (re)schedules the post; null takes it off the schedule.
     #[serde(default, deserialize_with = "stride_domain::event::double_option")]
-    #[schema(value_type = Option<DateTime<Utc>>)]
+    #[schema(value_type = Option<DateTime<Utc>>, pattern = "^(20[0-9]{2}|2100)-")]
     pub scheduled_for: Option<Option<DateTime<Utc>>>,
 }
 
@@ -409,7 +412,9 @@ async fn request_changes(
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Publication {
-    /// When it went out; default now. May be in the past, to log what was already posted.
+    /// When it went out; default now. May be in the past (not before 2000), to log what
+    /// was already posted.
+    #[schema(pattern = "^(20[0-9]{2}|2100)-")]
     pub published_at: Option<DateTime<Utc>>,
     pub url: Option<String>,
 }
@@ -513,13 +518,17 @@ impl From<PostStatusName> for PostStatus {
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct PostQuery {
     pub status: Option<PostStatusName>,
     pub channel_id: Option<Uuid>,
-    /// Posts published (or, if not yet, scheduled) at or after this instant.
-    pub from: Option<DateTime<Utc>>,
+    /// Posts published (or, if not yet, scheduled) at or after this instant (years 2000 to
+    /// 2100).
+    #[param(value_type = Option<String>, format = DateTime, pattern = "^(20[0-9]{2}|2100)-")]
+    pub from: Option<Moment>,
     /// ... and before this one.
-    pub to: Option<DateTime<Utc>>,
+    #[param(value_type = Option<String>, format = DateTime, pattern = "^(20[0-9]{2}|2100)-")]
+    pub to: Option<Moment>,
     pub limit: Option<u32>,
     pub cursor: Option<String>,
     pub min_position: Option<i64>,
@@ -536,7 +545,7 @@ async fn list_posts(
     ctx: Ctx,
     caller: Caller,
     path: web::Path<Uuid>,
-    query: web::Query<PostQuery>,
+    query: ApiQuery<PostQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let team_id = caller.in_team(path.into_inner())?.team_id;
     let limit = page::limit(query.limit)?;
@@ -560,7 +569,7 @@ async fn list_posts(
             let when = p.published_at.or(p.scheduled_for);
             !timed
                 || when.is_some_and(|w| {
-                    query.from.is_none_or(|f| w >= f) && query.to.is_none_or(|t| w < t)
+                    query.from.is_none_or(|f| w >= f.get()) && query.to.is_none_or(|t| w < t.get())
                 })
         })
         .map(|(p, version)| PostView::new(&p, version))

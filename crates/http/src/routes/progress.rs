@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use crate::auth::Caller;
 use crate::error::{ApiError, Problem};
-use crate::extract::Ctx;
+use crate::extract::{ApiQuery, Ctx};
 use crate::insights::{Inputs, Instant, Need};
 use crate::routes::goals::body::HorizonName;
 
@@ -190,7 +190,7 @@ async fn team_progress(
     ctx: Ctx,
     caller: Caller,
     path: web::Path<Uuid>,
-    query: web::Query<Instant>,
+    query: ApiQuery<Instant>,
 ) -> Result<HttpResponse, ApiError> {
     let team_id = caller.in_team(path.into_inner())?.team_id;
     let inputs = Inputs::load(&ctx, team_id, *query, Need::default()).await?;
@@ -217,7 +217,7 @@ async fn goal_progress(
     ctx: Ctx,
     caller: Caller,
     path: web::Path<(Uuid, Uuid)>,
-    query: web::Query<Instant>,
+    query: ApiQuery<Instant>,
 ) -> Result<HttpResponse, ApiError> {
     let (team_id, goal_id) = path.into_inner();
     let team_id = caller.in_team(team_id)?.team_id;

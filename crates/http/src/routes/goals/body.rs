@@ -114,13 +114,18 @@ pub struct TargetBody {
     pub aggregation: Option<AggregationName>,
     /// Metric: where the goal starts from. Default: the latest observation of the metric on
     /// the channel before `starts_on` (0 for a `sum` target without observations); a
-    /// `latest` target without either is refused.
+    /// `latest` target without either is refused. 0 to 1e15.
+    #[schema(minimum = 0, maximum = 1e15)]
     pub baseline: Option<f64>,
-    /// Metric: the value to reach.
+    /// Metric: the value to reach, 0 to 1e15.
+    #[schema(minimum = 0, maximum = 1e15)]
     pub reach: Option<f64>,
-    /// Metric: how much to add to the baseline.
+    /// Metric: how much to add to the baseline (negative to lower it); the target value it
+    /// leads to must be 0 to 1e15.
+    #[schema(minimum = -1e15, maximum = 1e15)]
     pub increase_by: Option<f64>,
-    /// Metric: how many percent to add to the baseline (`10` for +10%).
+    /// Metric: how many percent to add to the baseline (`10` for +10%), -100 to 1e6.
+    #[schema(minimum = -100, maximum = 1e6)]
     pub increase_by_percent: Option<f64>,
     /// Cadence: published posts per period, 1 to 1000 (required).
     pub count: Option<i64>,
@@ -227,9 +232,11 @@ pub struct NewGoalBody {
     pub horizon: HorizonName,
     /// A long goal of this team that this short goal is a step toward.
     pub parent_goal_id: Option<Uuid>,
-    /// The first day of the goal's window (`YYYY-MM-DD`, UTC).
+    /// The first day of the goal's window (`YYYY-MM-DD`, UTC), 2000-01-01 to 2100-12-31.
+    #[schema(pattern = "^(20[0-9]{2}|2100)-[0-9]{2}-[0-9]{2}$")]
     pub starts_on: NaiveDate,
-    /// The last day of the window, included; not before `starts_on`.
+    /// The last day of the window, included; not before `starts_on`; at most 2100-12-31.
+    #[schema(pattern = "^(20[0-9]{2}|2100)-[0-9]{2}-[0-9]{2}$")]
     pub due_on: NaiveDate,
     /// What the goal measures. Required for a short goal; a long goal may have none (null),
     /// its progress is then the mean of its short goals'.
@@ -261,7 +268,8 @@ pub struct GoalPatch {
     #[serde(default, deserialize_with = "stride_domain::event::double_option")]
     #[schema(value_type = Option<String>)]
     pub description: Option<Option<String>>,
-    /// The new last day of the window; not before `starts_on`.
+    /// The new last day of the window; not before `starts_on`; at most 2100-12-31.
+    #[schema(pattern = "^(20[0-9]{2}|2100)-[0-9]{2}-[0-9]{2}$")]
     pub due_on: Option<NaiveDate>,
     /// A new target. A metric target on the same channel and metric keeps the goal's
     /// baseline unless it gives one; a target cannot be removed (null is refused).

@@ -19,7 +19,7 @@ use super::{etag, written};
 use crate::auth::Caller;
 use crate::commands;
 use crate::error::{ApiError, Problem};
-use crate::extract::{ApiJson, Ctx, if_match};
+use crate::extract::{ApiJson, ApiQuery, Ctx, if_match};
 use crate::page::{self, Page};
 
 use body::{Closing, GoalPatch, GoalStatusName, HorizonName, NewGoalBody};
@@ -111,6 +111,7 @@ async fn set_goal(
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct GoalQuery {
     /// Only goals with this status.
     pub status: Option<GoalStatusName>,
@@ -135,7 +136,7 @@ async fn list_goals(
     ctx: Ctx,
     caller: Caller,
     path: web::Path<Uuid>,
-    query: web::Query<GoalQuery>,
+    query: ApiQuery<GoalQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let team_id = caller.in_team(path.into_inner())?.team_id;
     let limit = page::limit(query.limit)?;
