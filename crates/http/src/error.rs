@@ -183,6 +183,16 @@ impl From<StoreError> for ApiError {
                 tracing::warn!(error = %cause, "database unavailable");
                 ApiError::unavailable("the database is unavailable; try again shortly")
             }
+            StoreError::ProjectionFailed {
+                projection,
+                position,
+            } => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "projection_failed",
+                format!(
+                    "the {projection} read model stopped for this team at position {position}, on an event it could not apply; it answers again once rebuilt (stride projections rebuild {projection})"
+                ),
+            ),
             other => ApiError::internal(other.into()),
         }
     }

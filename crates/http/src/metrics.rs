@@ -17,6 +17,7 @@ pub struct Metrics {
     pool: IntGaugeVec,
     projection_position: IntGaugeVec,
     projection_lag: GaugeVec,
+    projection_failures: IntGaugeVec,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -71,6 +72,14 @@ impl Metrics {
         )?;
         registry.register(Box::new(projection_position.clone()))?;
         registry.register(Box::new(projection_lag.clone()))?;
+        let projection_failures = IntGaugeVec::new(
+            Opts::new(
+                "stride_projection_failures",
+                "Teams a projection stopped for, on an event it could not apply",
+            ),
+            &["projection"],
+        )?;
+        registry.register(Box::new(projection_failures.clone()))?;
         Ok(Metrics {
             registry,
             requests,
@@ -78,6 +87,7 @@ impl Metrics {
             pool,
             projection_position,
             projection_lag,
+            projection_failures,
         })
     }
 
@@ -99,6 +109,14 @@ impl Metrics {
             self.projection_lag
                 .with_label_values(&[name.as_str()])
                 .set(store.lag_seconds(position).await?);
+            self.projection_failures
+                .with_label_values(&[name.as_str()])
+                .set(0);
+        }
+        for (name, teams) in store.projection_failure_counts().await? {
+            self.projection_failures
+                .with_label_values(&[name.as_str()])
+                .set(teams);
         }
         let status = store.pool_status();
         let gauge = |state: &str, value: usize| {

@@ -61,6 +61,8 @@ struct Inner {
     unannounced: tokio::sync::Notify,
     /// Woken whenever a projector in this process commits a batch.
     projected: tokio::sync::Notify,
+    /// The projections that stopped for a team, as last read.
+    failures: crate::failures::SharedFailureCopy,
 }
 
 impl std::fmt::Debug for Store {
@@ -121,6 +123,7 @@ impl Store {
                 appended: tokio::sync::Notify::new(),
                 unannounced: tokio::sync::Notify::new(),
                 projected: tokio::sync::Notify::new(),
+                failures: Default::default(),
             }),
         }
     }
@@ -131,6 +134,10 @@ impl Store {
 
     pub fn pool(&self) -> &Pool {
         &self.inner.pool
+    }
+
+    pub(crate) fn failure_copy(&self) -> &crate::failures::SharedFailureCopy {
+        &self.inner.failures
     }
 
     /// Appends the events of one command: all or none, checked against the expected version.

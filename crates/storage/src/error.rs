@@ -11,18 +11,23 @@ pub enum StoreError {
     /// A stored event could not be decoded: a bug or a missing upcaster.
     #[error("a stored event could not be decoded")]
     Decode(#[from] stride_domain::DecodeError),
+    /// A projection stopped on an event of the team it could not apply: its rows for the
+    /// team are not what the log says until a rebuild.
+    #[error("the {projection} projection stopped at position {position} for this team")]
+    ProjectionFailed { projection: String, position: i64 },
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
 
 impl From<tokio_postgres::Error> for StoreError {
     fn from(error: tokio_postgres::Error) -> Self {
-        // A closed connection or a server that is shutting down or starting up is transient;
-        // anything PostgreSQL answered with a SQLSTATE of another class is ours to fix.
+        // A closed connection, a server that is shutting down or starting up, or a
+        // transaction that lost a deadlock or serialization race is transient; anything
+        // PostgreSQL answered with a SQLSTATE of another class is ours to fix.
         let transient = error.is_closed()
             || error.code().is_some_and(|code| {
                 let class = &code.code()[..2];
-                matches!(class, "08" | "57" | "53")
+                matches!(class, "08" | "40" | "57" | "53")
             })
             || (error.code().is_none()
                 && std::error::Error::source(&error).is_some_and(|s| s.is::<std::io::Error>()));

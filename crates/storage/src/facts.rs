@@ -16,6 +16,8 @@ use stride_domain::vote::VoteEvent;
 use uuid::Uuid;
 
 use crate::projections::aggregates::{Fold, State, stored};
+use crate::projections::{Aggregates, IdeaScores};
+use crate::projector::Projection;
 use crate::{Store, StoreError};
 
 /// A team's folded channels, goals, posts and ideas.
@@ -104,6 +106,7 @@ impl Store {
         if need.ideas {
             types.push(IdeaEvent::STREAM_TYPE);
         }
+        self.check_projections(team_id, &[Aggregates::NAME]).await?;
         let client = self.pool().get().await?;
         let statement = client.prepare_cached(PLANS).await?;
         let mut plans = Plans::default();
@@ -124,6 +127,7 @@ impl Store {
         &self,
         team_id: Uuid,
     ) -> Result<Vec<(Idea, DateTime<Utc>, i64)>, StoreError> {
+        self.check_projections(team_id, &[Aggregates::NAME]).await?;
         let client = self.pool().get().await?;
         let statement = client.prepare_cached(IDEAS).await?;
         let rows = client
@@ -140,6 +144,7 @@ impl Store {
         &self,
         team_id: Uuid,
     ) -> Result<BTreeMap<Uuid, (i32, Option<f64>)>, StoreError> {
+        self.check_projections(team_id, &[IdeaScores::NAME]).await?;
         let client = self.pool().get().await?;
         let statement = client.prepare_cached(SCORES).await?;
         let rows = client.query(&statement, &[&team_id]).await?;
@@ -151,6 +156,7 @@ impl Store {
 
     /// The team's ideas by status, merged duplicates left out.
     pub async fn idea_counts(&self, team_id: Uuid) -> Result<BTreeMap<String, i64>, StoreError> {
+        self.check_projections(team_id, &[Aggregates::NAME]).await?;
         let client = self.pool().get().await?;
         let statement = client.prepare_cached(IDEA_COUNTS).await?;
         let rows = client.query(&statement, &[&team_id]).await?;

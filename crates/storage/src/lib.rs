@@ -11,6 +11,7 @@ pub mod db;
 mod error;
 pub mod events;
 pub mod facts;
+pub mod failures;
 pub mod idempotency;
 pub mod members;
 pub mod metrics;

@@ -2,7 +2,14 @@
 //! checkpoint written in the same transaction as its rows; events are applied in batches;
 //! in every server process a task per projection competes for a PostgreSQL advisory lock,
 //! so one applies while the others wait to take over when its holder dies.
+//!
+//! An event a projection cannot apply (a bug, never bad input: the domain bounds what it
+//! accepts) must not stop every team. The batch is applied again one event at a time, each in
+//! a savepoint; the event that fails is recorded in `projection_failures` with its team, that
+//! team's later events are skipped by this projection, and every other team's go on. The
+//! team's reads of the projection answer `projection_failed` until a rebuild.
 
+use std::collections::HashSet;
 use std::future::Future;
 use std::time::Duration;
 
@@ -44,9 +51,12 @@ pub trait Projection: Send + Sync + 'static {
 const ENSURE: &str = "INSERT INTO projections (name) VALUES ($1) ON CONFLICT DO NOTHING";
 const CHECKPOINT: &str = "SELECT position FROM projections WHERE name = $1";
 // Moving the checkpoint first takes its row lock: a second applier of the same batch finds
-// the checkpoint moved and writes nothing.
-const ADVANCE: &str =
-    "UPDATE projections SET position = $2, updated_at = now() WHERE name = $1 AND position = $3";
+// the checkpoint moved and writes nothing. It answers the teams the projection stopped for.
+const ADVANCE: &str = "UPDATE projections SET position = $2, updated_at = now() \
+     WHERE name = $1 AND position = $3 \
+     RETURNING ARRAY(SELECT team_id FROM projection_failures WHERE projection = $1)";
+const RECORD_FAILURE: &str = "INSERT INTO projection_failures (team_id, projection, position, error) \
+     VALUES ($1, $2, $3, $4) ON CONFLICT (team_id, projection) DO NOTHING";
 const TRY_LOCK: &str = "SELECT pg_try_advisory_lock($1, hashtext($2))";
 const LAG: &str = "SELECT extract(epoch FROM now() - recorded_at)::float8 FROM events \
      WHERE position > $1 AND position < events_visible_below() ORDER BY position LIMIT 1";
@@ -81,25 +91,83 @@ impl Store {
         projection: &P,
         checkpoint: i64,
     ) -> Result<(usize, i64), StoreError> {
-        let events =
+        let mut events =
             crate::events::read_types_after_on(client, checkpoint, BATCH, P::STREAM_TYPES).await?;
         let Some(last) = events.last().map(|e| e.position) else {
             return Ok((0, checkpoint));
         };
+        let count = events.len();
         let tx = client.transaction().await?;
-        let advance = tx.prepare_cached(ADVANCE).await?;
-        if tx
-            .execute(&advance, &[&P::NAME, &last, &checkpoint])
-            .await?
-            == 0
-        {
+        let Some(stopped) = advance(&tx, P::NAME, last, checkpoint).await? else {
             drop(tx);
             return Ok((0, checkpoint_on(client, P::NAME).await?));
+        };
+        events.retain(|e| !stopped.contains(&e.team_id));
+        match projection.apply(&tx, &events).await {
+            Ok(()) => tx.commit().await?,
+            Err(error @ StoreError::Unavailable(_)) => return Err(error),
+            Err(error) => {
+                tracing::warn!(projection = P::NAME, error = %error, "a batch failed; applying its events one by one");
+                drop(tx);
+                if !self.isolate(client, projection, checkpoint, events).await? {
+                    return Ok((0, checkpoint_on(client, P::NAME).await?));
+                }
+            }
         }
-        projection.apply(&tx, &events).await?;
-        tx.commit().await?;
         self.projected().notify_waiters();
-        Ok((events.len(), last))
+        Ok((count, last))
+    }
+
+    /// Applies `events` (a batch up to its last position, which failed as a whole) one at a
+    /// time, each in a savepoint, recording the events that fail and skipping their teams'
+    /// later events. False when another applier moved the checkpoint meanwhile.
+    async fn isolate<P: Projection>(
+        &self,
+        client: &mut deadpool_postgres::ClientWrapper,
+        projection: &P,
+        checkpoint: i64,
+        events: Vec<StoredEvent>,
+    ) -> Result<bool, StoreError> {
+        let Some(last) = events.last().map(|e| e.position) else {
+            return Ok(true);
+        };
+        let mut tx = client.transaction().await?;
+        let Some(mut stopped) = advance(&tx, P::NAME, last, checkpoint).await? else {
+            return Ok(false);
+        };
+        for event in &events {
+            if stopped.contains(&event.team_id) {
+                continue;
+            }
+            let savepoint = tx.savepoint("event").await?;
+            match projection
+                .apply(&savepoint, std::slice::from_ref(event))
+                .await
+            {
+                Ok(()) => savepoint.commit().await?,
+                Err(error @ StoreError::Unavailable(_)) => return Err(error),
+                Err(error) => {
+                    savepoint.rollback().await?;
+                    let cause = causes(&error);
+                    tracing::error!(
+                        projection = P::NAME,
+                        team_id = %event.team_id,
+                        position = event.position,
+                        error = %cause,
+                        "projection stopped for a team: an event could not be applied"
+                    );
+                    tx.execute(
+                        RECORD_FAILURE,
+                        &[&event.team_id, &P::NAME, &event.position, &cause],
+                    )
+                    .await?;
+                    stopped.insert(event.team_id);
+                }
+            }
+        }
+        tx.commit().await?;
+        self.forget_failure_copy();
+        Ok(true)
     }
 
     /// Applies batches until the projection has caught up with what is visible now.
@@ -137,9 +205,11 @@ impl Store {
             // Table names come from the projection's own constant, never from input.
             tx.batch_execute(&format!("TRUNCATE {table}")).await?;
         }
+        crate::failures::forget(&tx, P::NAME).await?;
         tx.execute("INSERT INTO projections (name, position) VALUES ($1, 0) ON CONFLICT (name) DO UPDATE SET position = 0, updated_at = now()", &[&P::NAME])
             .await?;
         tx.commit().await?;
+        self.forget_failure_copy();
         let total = usize::try_from(total).unwrap_or(0);
         let (mut applied, mut checkpoint) = (0, 0);
         loop {
@@ -259,4 +329,32 @@ impl Store {
             }
         }
     }
+}
+
+/// Moves the checkpoint from `from` to `to` within `tx`: the teams the projection stopped
+/// for, or `None` when the checkpoint is no longer at `from`.
+async fn advance(
+    tx: &Transaction<'_>,
+    name: &str,
+    to: i64,
+    from: i64,
+) -> Result<Option<HashSet<uuid::Uuid>>, StoreError> {
+    let statement = tx.prepare_cached(ADVANCE).await?;
+    let Some(row) = tx.query_opt(&statement, &[&name, &to, &from]).await? else {
+        return Ok(None);
+    };
+    let stopped: Vec<uuid::Uuid> = row.try_get(0)?;
+    Ok(Some(stopped.into_iter().collect()))
+}
+
+/// An error and its causes, as one line.
+fn causes(error: &StoreError) -> String {
+    let mut line = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        line.push_str(": ");
+        line.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    line
 }

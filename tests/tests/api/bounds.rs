@@ -338,3 +338,62 @@ async fn nul_characters_are_refused_wherever_text_enters() {
     assert_problem(board, 404, "not_found").await;
     projections_keep_up(&app, &team).await;
 }
+
+#[tokio::test]
+async fn an_event_a_projection_cannot_apply_stops_only_its_teams_reads() {
+    let app = TestApp::spawn().await;
+    let broken = app.sign_up("broken").await;
+    let healthy = app.sign_up("healthy").await;
+    // An event no version of the domain wrote, as a bug might leave one in the log.
+    let client = app.db.connect().await.unwrap();
+    client
+        .execute(
+            "INSERT INTO events (team_id, position, event_id, stream_id, stream_type, \
+             stream_version, event_type, schema_version, data, metadata) \
+             VALUES ($1, pg_current_xact_id()::text::bigint << 16, gen_random_uuid(), \
+             gen_random_uuid(), 'goal', 1, 'GoalSet', 1, '{\"title\": 42}', '{}')",
+            &[&broken.id],
+        )
+        .await
+        .unwrap();
+    let progress = |team: &Team| format!("/v1/teams/{}/progress", team.id);
+    let mut answer = StatusCode::OK;
+    for _ in 0..100 {
+        answer = app
+            .get(&progress(&broken), &broken.owner_token)
+            .await
+            .status();
+        if answer != StatusCode::OK {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(answer, StatusCode::SERVICE_UNAVAILABLE);
+    let problem = assert_problem(
+        app.get(&progress(&broken), &broken.owner_token).await,
+        503,
+        "projection_failed",
+    )
+    .await;
+    assert!(
+        problem["detail"].as_str().unwrap().contains("aggregates"),
+        "{problem}"
+    );
+
+    // The other team writes and reads as ever, waiting for its own writes.
+    projections_keep_up(&app, &healthy).await;
+    let read = app.get(&progress(&healthy), &healthy.owner_token).await;
+    assert_eq!(read.status(), StatusCode::OK);
+    let metrics = app
+        .request(Method::GET, "/metrics", None)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("stride_projection_failures{projection=\"aggregates\"} 1"),
+        "{metrics}"
+    );
+}

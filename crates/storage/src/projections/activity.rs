@@ -326,6 +326,7 @@ impl crate::Store {
         before: Option<i64>,
         limit: i64,
     ) -> Result<Vec<ActivityRow>, crate::StoreError> {
+        self.check_projections(team_id, &[Activity::NAME]).await?;
         let client = self.pool().get().await?;
         let statement = client.prepare_cached(FEED).await?;
         let rows = client

@@ -92,7 +92,7 @@ async fn snapshot(
 }
 
 /// Waits until every transaction begun before this call is visible to the projector.
-async fn settle(store: &Store) {
+pub(super) async fn settle(store: &Store) {
     let client = store.pool().get().await.unwrap();
     let newest: i64 = client
         .query_one(
@@ -110,7 +110,7 @@ async fn settle(store: &Store) {
     );
 }
 
-async fn append<E: stride_domain::EventPayload>(
+pub(super) async fn append<E: stride_domain::EventPayload>(
     store: &Store,
     team: Uuid,
     stream: Uuid,
