@@ -43,6 +43,12 @@ pub struct Measured {
     pub follower_growth_pct: Option<f64>,
 }
 
+/// The change from `start` to `end` in percent: `None` from zero, or where the ratio leaves
+/// what an `f64` holds (a start of 1e-300 followers, say).
+pub fn growth_pct(start: f64, end: f64) -> Option<f64> {
+    Some((end - start) / start * 100.0).filter(|pct| start > 0.0 && pct.is_finite())
+}
+
 fn median(mut values: Vec<f64>) -> Option<f64> {
     if values.is_empty() {
         return None;
@@ -165,6 +171,14 @@ fn judge(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn growth_is_a_finite_percentage_or_none() {
+        assert_eq!(growth_pct(1000.0, 1100.0), Some(10.0));
+        assert_eq!(growth_pct(1000.0, 900.0), Some(-10.0));
+        assert_eq!(growth_pct(0.0, 900.0), None);
+        assert_eq!(growth_pct(1e-300, 1e15), None);
+    }
     use ChannelStatus::*;
     use Recommendation::*;
 

@@ -1,17 +1,27 @@
 //! Laws of the aggregates under arbitrary input (proptest): whatever the commands and their
 //! text, deciding never panics; every decided event is storable (it encodes and decodes to
-//! itself) and folds onto the state it was decided against; and the review rule holds: with
-//! `require_approval`, nothing is scheduled or published before an approval.
+//! itself) and folds onto the state it was decided against; the review rule holds: with
+//! `require_approval`, nothing is scheduled or published before an approval; and whatever goals,
+//! observations and publications are accepted, however extreme the numbers and dates offered,
+//! every report at every instant a client may name is computed with finite numbers.
 
 use std::collections::BTreeSet;
 
-use chrono::{DateTime, TimeDelta, Utc};
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use proptest::prelude::*;
 use uuid::Uuid;
 
 use crate::EventPayload;
+use crate::bounds;
+use crate::goal::{self, GoalCommand, GoalContext, Horizon, NewGoal};
 use crate::idea::{self, Author, IdeaCommand, IdeaContext, IdeaStatus, NewIdea};
+use crate::metric::{self, Metric, Observation};
 use crate::post::{self, NewPost, PostCommand, PostContext, PostEdit, PostEvent};
+use crate::progress::Point;
+use crate::progress::report::{Facts, GoalProgress};
+use crate::target::{Aggregation, Aim, Period, TargetContext, TargetSpec};
 
 const CHANNEL: Uuid = Uuid::from_u128(1);
 const GOAL: Uuid = Uuid::from_u128(2);
@@ -133,6 +143,117 @@ fn idea_command() -> impl Strategy<Value = IdeaCommand> {
     ]
 }
 
+/// Dates at and beyond every edge: chrono's own limits, the years that once panicked or
+/// burned a core, the edges of the accepted range, and ordinary days around it.
+fn extreme_day() -> impl Strategy<Value = NaiveDate> {
+    let ymd = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default();
+    prop_oneof![
+        Just(NaiveDate::MIN),
+        Just(NaiveDate::MAX),
+        Just(ymd(-262_000, 1, 1)),
+        Just(ymd(-262_143, 1, 2)),
+        Just(ymd(262_142, 12, 1)),
+        Just(ymd(-5000, 1, 1)),
+        Just(ymd(1999, 12, 31)),
+        Just(bounds::FIRST_DAY),
+        Just(bounds::LAST_DAY),
+        Just(ymd(2101, 1, 1)),
+        (1995i32..2106, 1u32..=12, 1u32..=28).prop_map(move |(y, m, d)| ymd(y, m, d)),
+        (-400i64..400).prop_map(|days| now().date_naive() + TimeDelta::days(days)),
+    ]
+}
+
+fn extreme_instant() -> impl Strategy<Value = DateTime<Utc>> {
+    prop_oneof![
+        Just(DateTime::<Utc>::MIN_UTC),
+        Just(DateTime::<Utc>::MAX_UTC),
+        (extreme_day(), 0i64..86_400).prop_map(|(day, secs)| {
+            day.and_time(chrono::NaiveTime::MIN).and_utc() + TimeDelta::seconds(secs)
+        }),
+        instant(),
+    ]
+}
+
+/// Numbers at and beyond every edge, and ordinary ones.
+fn extreme_number() -> impl Strategy<Value = f64> {
+    prop_oneof![
+        Just(0.0),
+        Just(-0.0),
+        Just(1.0),
+        Just(bounds::QUANTITY_MAX),
+        Just(bounds::QUANTITY_MAX + 1.0),
+        Just(1e308),
+        Just(f64::MAX),
+        Just(f64::MIN),
+        Just(f64::MIN_POSITIVE),
+        Just(1e-300),
+        Just(f64::NAN),
+        Just(f64::INFINITY),
+        Just(-1.0),
+        Just(-100.0),
+        0.0..1e6f64,
+        any::<f64>(),
+    ]
+}
+
+fn goal_command() -> impl Strategy<Value = NewGoal> {
+    let aim = prop_oneof![
+        extreme_number().prop_map(Aim::Reach),
+        extreme_number().prop_map(Aim::IncreaseBy),
+        extreme_number().prop_map(Aim::IncreaseByPercent),
+    ];
+    let aggregation = prop_oneof![Just(Aggregation::Latest), Just(Aggregation::Sum)];
+    let period = prop_oneof![Just(Period::Week), Just(Period::Month)];
+    let target = prop_oneof![
+        (aggregation, prop::option::of(extreme_number()), aim).prop_map(
+            |(aggregation, baseline, aim)| TargetSpec::Metric {
+                channel_id: CHANNEL,
+                metric: Metric::Followers,
+                aggregation,
+                baseline,
+                aim,
+            }
+        ),
+        (0u32..1002, period, any::<bool>()).prop_map(|(count, period, on_channel)| {
+            TargetSpec::Cadence {
+                count,
+                period,
+                channel_id: on_channel.then_some(CHANNEL),
+            }
+        }),
+    ];
+    (extreme_day(), extreme_day(), target).prop_map(|(starts_on, due_on, target)| NewGoal {
+        goal_id: Uuid::now_v7(),
+        title: "Edge".into(),
+        description: None,
+        horizon: Horizon::Short,
+        parent_goal_id: None,
+        starts_on,
+        due_on,
+        target: Some(target),
+    })
+}
+
+/// Every number of a report and its steps is finite.
+fn finite(report: &GoalProgress) -> Result<(), TestCaseError> {
+    let mut numbers = vec![Some(report.expected), report.progress, report.current];
+    numbers.extend([report.target_value, report.baseline]);
+    if let Some(forecast) = &report.forecast {
+        numbers.push(Some(forecast.projected_value));
+    }
+    if let Some(cadence) = &report.cadence {
+        numbers.extend([
+            Some(cadence.progress),
+            Some(cadence.expected),
+            cadence.adherence,
+        ]);
+    }
+    for number in numbers.into_iter().flatten() {
+        prop_assert!(number.is_finite(), "{number} in {report:?}");
+    }
+    report.children.iter().try_for_each(finite)
+}
+
 /// Encodes and decodes every event, and checks it comes back the same.
 fn storable<E: EventPayload + PartialEq + std::fmt::Debug>(
     events: &[E],
@@ -213,6 +334,82 @@ proptest! {
                 prop_assert!(!idea.title.is_empty() && idea.title.chars().count() <= idea::TITLE_MAX);
                 prop_assert!(idea.title.trim() == idea.title, "titles are trimmed");
                 prop_assert!(!idea.title.chars().any(char::is_control), "no control characters");
+            }
+        }
+    }
+
+    #[test]
+    fn whatever_is_accepted_is_reported_at_every_bounded_instant_with_finite_numbers(
+        goals in prop::collection::vec((goal_command(), prop::option::of(extreme_number())), 1..5),
+        observations in prop::collection::vec((extreme_number(), extreme_instant()), 0..8),
+        published in prop::collection::vec(extreme_instant(), 0..5),
+        instants in prop::collection::vec(extreme_instant(), 1..5),
+    ) {
+        let mut facts = Facts::default();
+        for (new, observed_baseline) in goals {
+            let context = GoalContext {
+                parent_horizon: None,
+                target: TargetContext {
+                    channels: BTreeSet::from([CHANNEL]),
+                    observed_baseline,
+                    previous: None,
+                },
+            };
+            let Ok(events) = goal::decide(None, GoalCommand::SetGoal(new), &context) else {
+                continue;
+            };
+            storable(&events)?;
+            let state = events.iter().fold(None, goal::apply);
+            prop_assert!(state.is_some());
+            facts.goals.extend(state);
+        }
+        let mut series: Vec<Point> = Vec::new();
+        for (value, observed_at) in observations {
+            let row = Observation {
+                channel_id: CHANNEL,
+                metric: Metric::Followers,
+                value,
+                observed_at,
+                post_id: None,
+            };
+            if metric::check_batch(std::slice::from_ref(&row), now(), |c| c == CHANNEL, |_| false).is_ok() {
+                series.push(Point { at: observed_at, value });
+            }
+        }
+        series.sort_by_key(|p| p.at);
+        facts.series = BTreeMap::from([((CHANNEL, Metric::Followers), series)]);
+        let draft = post::Post {
+            id: Uuid::from_u128(7),
+            channel_id: CHANNEL,
+            title: "Edge".into(),
+            body: None,
+            idea_id: None,
+            goal_ids: vec![],
+            status: post::PostStatus::Draft,
+            approved: false,
+            scheduled_for: None,
+            published_at: None,
+            url: None,
+        };
+        let context = PostContext {
+            now: now(),
+            require_approval: false,
+            may_approve: true,
+            channels: BTreeSet::from([CHANNEL]),
+            goals: BTreeSet::new(),
+        };
+        for at in published {
+            let command = PostCommand::Publish { published_at: Some(at), url: None };
+            if let Ok(events) = post::decide(Some(&draft), command, &context) {
+                storable(&events)?;
+                if let Some(PostEvent::PostPublished { published_at, .. }) = events.first() {
+                    facts.published.push((CHANNEL, *published_at));
+                }
+            }
+        }
+        for t in instants.into_iter().filter(|t| bounds::instant(*t).is_ok()) {
+            for report in facts.report(t) {
+                finite(&report)?;
             }
         }
     }

@@ -255,8 +255,7 @@ fn growth(
             .max_by_key(|p| p.at)
             .map(|p| p.value)
     };
-    let (start, end) = (at(from)?, at(to)?);
-    (start > 0.0).then(|| (end - start) / start * 100.0)
+    assessment::growth_pct(at(from)?, at(to)?)
 }
 
 /// Each channel over the window: posts, engagement per post, follower growth and a
