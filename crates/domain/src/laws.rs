@@ -9,11 +9,11 @@ use std::collections::BTreeSet;
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use proptest::prelude::*;
 use uuid::Uuid;
 
 use crate::EventPayload;
+use crate::arbitrary::{extreme_day, extreme_instant, extreme_number, instant, now, text};
 use crate::bounds;
 use crate::goal::{self, GoalCommand, GoalContext, Horizon, NewGoal};
 use crate::idea::{self, Author, IdeaCommand, IdeaContext, IdeaStatus, NewIdea};
@@ -25,25 +25,6 @@ use crate::target::{Aggregation, Aim, Period, TargetContext, TargetSpec};
 
 const CHANNEL: Uuid = Uuid::from_u128(1);
 const GOAL: Uuid = Uuid::from_u128(2);
-
-/// Text as clients send it: empty, padded, long, with control characters and any script.
-fn text() -> impl Strategy<Value = String> {
-    prop_oneof![
-        Just(String::new()),
-        "[ a-zA-Z]{0,12}",
-        "\\PC{0,40}",
-        ".{0,40}",
-        "[a-z]{195,205}",
-    ]
-}
-
-fn instant() -> impl Strategy<Value = DateTime<Utc>> {
-    (-400i64..400).prop_map(|days| now() + TimeDelta::hours(days * 6))
-}
-
-fn now() -> DateTime<Utc> {
-    "2026-11-23T12:00:00Z".parse().unwrap_or_default()
-}
 
 fn some_ids() -> impl Strategy<Value = Vec<Uuid>> {
     prop::collection::vec(
@@ -140,59 +121,6 @@ fn idea_command() -> impl Strategy<Value = IdeaCommand> {
         Just(IdeaCommand::MarkUsed {
             post_id: Uuid::from_u128(7)
         }),
-    ]
-}
-
-/// Dates at and beyond every edge: chrono's own limits, the years that once panicked or
-/// burned a core, the edges of the accepted range, and ordinary days around it.
-fn extreme_day() -> impl Strategy<Value = NaiveDate> {
-    let ymd = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default();
-    prop_oneof![
-        Just(NaiveDate::MIN),
-        Just(NaiveDate::MAX),
-        Just(ymd(-262_000, 1, 1)),
-        Just(ymd(-262_143, 1, 2)),
-        Just(ymd(262_142, 12, 1)),
-        Just(ymd(-5000, 1, 1)),
-        Just(ymd(1999, 12, 31)),
-        Just(bounds::FIRST_DAY),
-        Just(bounds::LAST_DAY),
-        Just(ymd(2101, 1, 1)),
-        (1995i32..2106, 1u32..=12, 1u32..=28).prop_map(move |(y, m, d)| ymd(y, m, d)),
-        (-400i64..400).prop_map(|days| now().date_naive() + TimeDelta::days(days)),
-    ]
-}
-
-fn extreme_instant() -> impl Strategy<Value = DateTime<Utc>> {
-    prop_oneof![
-        Just(DateTime::<Utc>::MIN_UTC),
-        Just(DateTime::<Utc>::MAX_UTC),
-        (extreme_day(), 0i64..86_400).prop_map(|(day, secs)| {
-            day.and_time(chrono::NaiveTime::MIN).and_utc() + TimeDelta::seconds(secs)
-        }),
-        instant(),
-    ]
-}
-
-/// Numbers at and beyond every edge, and ordinary ones.
-fn extreme_number() -> impl Strategy<Value = f64> {
-    prop_oneof![
-        Just(0.0),
-        Just(-0.0),
-        Just(1.0),
-        Just(bounds::QUANTITY_MAX),
-        Just(bounds::QUANTITY_MAX + 1.0),
-        Just(1e308),
-        Just(f64::MAX),
-        Just(f64::MIN),
-        Just(f64::MIN_POSITIVE),
-        Just(1e-300),
-        Just(f64::NAN),
-        Just(f64::INFINITY),
-        Just(-1.0),
-        Just(-100.0),
-        0.0..1e6f64,
-        any::<f64>(),
     ]
 }
 

@@ -4,6 +4,8 @@
 //! Pure Rust: no I/O, no clock reads, no async. Storage and HTTP live in their own crates and
 //! call in here; time arrives as a parameter.
 
+#[cfg(any(test, feature = "arbitrary"))]
+pub mod arbitrary;
 pub mod assessment;
 pub mod bounds;
 pub mod channel;

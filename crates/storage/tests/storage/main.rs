@@ -2,6 +2,7 @@
 //! projector's laws.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod accepted;
 mod event_store;
 mod failures;
 mod projector;

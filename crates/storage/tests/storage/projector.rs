@@ -55,7 +55,7 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
-async fn snapshot(
+pub(super) async fn snapshot(
     db: &TestDatabase,
 ) -> (
     Vec<String>,
