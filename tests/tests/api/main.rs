@@ -6,6 +6,7 @@ mod bounds;
 mod channels;
 mod conventions;
 mod events;
+mod fuzz;
 mod goals;
 mod members;
 mod metrics;
