@@ -113,7 +113,8 @@ impl FromRequest for Caller {
     }
 }
 
-/// The team id of a team-scoped path (`/v1/teams/{team_id}...`), if it is one.
+/// The team id of a team-scoped path (`/v1/teams/{team_id}...`), if it is one. The path is
+/// the router's spelling of it (see [`crate::canonical`]), so an escaped letter cannot hide it.
 fn team_in_path(path: &str) -> Option<&str> {
     path.strip_prefix("/v1/teams/")
         .map(|rest| rest.split('/').next().unwrap_or_default())

@@ -18,6 +18,7 @@ use utoipa_swagger_ui::SwaggerUi;
 pub mod activity;
 pub mod auth;
 pub mod boards;
+pub mod canonical;
 pub mod commands;
 pub mod error;
 pub mod extract;
@@ -154,6 +155,8 @@ pub fn serve(listener: TcpListener, store: Store, config: HttpConfig) -> anyhow:
             .wrap(from_fn(auth::team_routes))
             .wrap(cors(&origins))
             .wrap(from_fn(middleware::observe))
+            // Outermost: every check below reads the path the router will match.
+            .wrap(from_fn(canonical::canonical_path))
             .into_utoipa_app()
             .configure(routes::configure)
             .into_app()

@@ -15,3 +15,4 @@ mod progress;
 mod security;
 mod teams;
 mod tokens;
+mod transport_hardening;

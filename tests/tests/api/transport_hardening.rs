@@ -1,0 +1,113 @@
+//! The transport holds against requests that are odd rather than malformed: paths spelled
+//! with percent-encoding, long-lived streams whose credentials go away, idempotency keys
+//! chosen by several callers, slow bodies and over-long heads.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+use stride_http::rate_limit::BoardRate;
+use stride_tests::{TestApp, assert_problem};
+
+/// One write a minute after a burst of two: the third write from one address is refused.
+const TIGHT: BoardRate = BoardRate {
+    per_minute: 1,
+    burst: 2,
+};
+
+/// Statuses of `count` requests built by `request`, in order.
+async fn statuses(count: usize, request: impl Fn() -> reqwest::RequestBuilder) -> Vec<u16> {
+    let mut statuses = Vec::new();
+    for _ in 0..count {
+        statuses.push(request().send().await.unwrap().status().as_u16());
+    }
+    statuses
+}
+
+#[tokio::test]
+async fn votes_on_a_percent_encoded_board_path_are_rate_limited_like_the_plain_path() {
+    let app = TestApp::spawn_with(TIGHT).await;
+    let team = app.sign_up("acme").await;
+    let idea: Value = app
+        .post(
+            &format!("/v1/teams/{}/ideas", team.id),
+            &team.owner_token,
+            json!({ "title": "Behind the scenes" }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    // The join spends one of the address's two.
+    let fan = app.join_board("acme", Some("Fan")).await;
+    let path = format!(
+        "/v1/%62oards/acme/ideas/{}/vote",
+        idea["id"].as_str().unwrap()
+    );
+    let answered = statuses(4, || app.request(Method::PUT, &path, Some(&fan))).await;
+    assert_eq!(
+        answered,
+        [200, 429, 429, 429],
+        "the encoded path is the same route"
+    );
+}
+
+#[tokio::test]
+async fn joins_and_submissions_on_percent_encoded_board_paths_are_rate_limited() {
+    let app = TestApp::spawn_with(TIGHT).await;
+    app.sign_up("acme").await;
+    let joins = statuses(4, || {
+        app.request(Method::POST, "/v1/%62oards/acme/contributors", None)
+            .json(&json!({}))
+    })
+    .await;
+    assert_eq!(joins, [201, 201, 429, 429]);
+
+    let app = TestApp::spawn_with(TIGHT).await;
+    app.sign_up("acme").await;
+    let fan = app.join_board("acme", None).await;
+    let submissions = statuses(3, || {
+        app.request(Method::POST, "/v1/boards/acme/%69deas", Some(&fan))
+            .json(&json!({ "title": "An idea" }))
+    })
+    .await;
+    assert_eq!(submissions, [201, 429, 429]);
+}
+
+#[tokio::test]
+async fn percent_encoded_team_paths_pass_the_team_authentication_like_plain_ones() {
+    let app = TestApp::spawn().await;
+    let team = app.sign_up("acme").await;
+    let other = app.sign_up("other").await;
+    let (_, viewer) = app.add_member(&team, "viewer").await;
+    // A position no write has reached: a request that got past authentication would be
+    // answered 400 for it, so each answer below shows that authentication came first.
+    let far = "1000000000000";
+    for prefix in ["/v1/%74eams", "/v1/te%61ms", "/%761/teams", "/v1/teams"] {
+        let read = format!("{prefix}/{}", team.id);
+        let anonymous = app
+            .request(Method::GET, &read, None)
+            .header("stride-min-position", far)
+            .send()
+            .await
+            .unwrap();
+        assert_problem(anonymous, 401, "unauthorized").await;
+        let stranger = app
+            .request(Method::GET, &read, Some(&other.owner_token))
+            .header("stride-min-position", far)
+            .send()
+            .await
+            .unwrap();
+        assert_problem(stranger, 404, "not_found").await;
+        let write = app
+            .request(
+                Method::POST,
+                &format!("{prefix}/{}/channels", team.id),
+                Some(&viewer),
+            )
+            .header("stride-min-position", far)
+            .json(&json!({ "platform": "blog", "handle": "acme" }))
+            .send()
+            .await
+            .unwrap();
+        assert_problem(write, 403, "forbidden").await;
+    }
+}
