@@ -2,7 +2,8 @@
 //! with percent-encoding, long-lived streams whose credentials go away, idempotency keys
 //! chosen by several callers, slow bodies and over-long heads.
 
-use reqwest::Method;
+use futures_util::StreamExt;
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use stride_http::rate_limit::BoardRate;
 use stride_tests::{TestApp, assert_problem};
@@ -110,4 +111,84 @@ async fn percent_encoded_team_paths_pass_the_team_authentication_like_plain_ones
             .unwrap();
         assert_problem(write, 403, "forbidden").await;
     }
+}
+
+/// How soon an open event stream must end once its credentials stop being valid.
+const STREAM_GRACE: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// A streamed response body, chunk by chunk.
+type Body = std::pin::Pin<Box<dyn futures_util::Stream<Item = reqwest::Result<Vec<u8>>>>>;
+
+/// The team's live event stream read with `token`, past its first chunk.
+async fn open_stream(app: &TestApp, team: &stride_tests::Team, token: &str) -> Body {
+    let response = app
+        .get(&format!("/v1/teams/{}/events/stream", team.id), token)
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let mut body: Body = Box::pin(response.bytes_stream().map(|c| c.map(|b| b.to_vec())));
+    let first = body.next().await.unwrap().unwrap();
+    assert!(first.starts_with(b"retry:"), "{first:?}");
+    body
+}
+
+/// Whether `body` ends (or fails) within `limit`, reading whatever it still sends.
+async fn ends_within(body: &mut Body, limit: std::time::Duration) -> bool {
+    let drained = async {
+        while let Some(chunk) = body.next().await {
+            if chunk.is_err() {
+                break;
+            }
+        }
+    };
+    tokio::time::timeout(limit, drained).await.is_ok()
+}
+
+#[tokio::test]
+async fn an_open_event_stream_ends_within_a_second_of_its_token_being_revoked() {
+    let app = TestApp::spawn().await;
+    let team = app.sign_up("acme").await;
+    let tokens = format!("/v1/teams/{}/tokens", team.id);
+    let issued: Value = app
+        .post(&tokens, &team.owner_token, json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let mut stream = open_stream(&app, &team, issued["secret"].as_str().unwrap()).await;
+    assert!(
+        !ends_within(&mut stream, std::time::Duration::from_millis(1200)).await,
+        "a valid token's stream stays open"
+    );
+
+    let revoked = app
+        .delete(
+            &format!("{tokens}/{}", issued["id"].as_str().unwrap()),
+            &team.owner_token,
+        )
+        .await;
+    assert_eq!(revoked.status(), StatusCode::NO_CONTENT);
+    assert!(
+        ends_within(&mut stream, STREAM_GRACE).await,
+        "still streaming"
+    );
+}
+
+#[tokio::test]
+async fn an_open_event_stream_ends_within_a_second_of_its_member_being_removed() {
+    let app = TestApp::spawn().await;
+    let team = app.sign_up("acme").await;
+    let (member_id, token) = app.add_member(&team, "member").await;
+    let mut stream = open_stream(&app, &team, &token).await;
+
+    let removed = app
+        .delete(
+            &format!("/v1/teams/{}/members/{member_id}", team.id),
+            &team.owner_token,
+        )
+        .await;
+    assert_eq!(removed.status(), StatusCode::NO_CONTENT);
+    assert!(
+        ends_within(&mut stream, STREAM_GRACE).await,
+        "still streaming"
+    );
 }
