@@ -61,7 +61,8 @@ impl Caller {
     }
 }
 
-fn bearer(req: &HttpRequest) -> Result<String, ApiError> {
+/// The token of an `Authorization: Bearer <token>` header.
+pub(crate) fn bearer(req: &HttpRequest) -> Result<String, ApiError> {
     let value = req
         .headers()
         .get(header::AUTHORIZATION)

@@ -48,7 +48,7 @@ pub struct HttpConfig {
 #[openapi(
     info(
         title = "Stride",
-        description = "The backend for social media teams that run their marketing as a marathon: goals and the steps toward them, a steady publishing pace, and a community board that brings the ideas. Every change is an event; every read is a projection of them.\n\nErrors are RFC 9457 `application/problem+json` with a stable `code`.",
+        description = "The backend for social media teams that run their marketing as a marathon: goals and the steps toward them, a steady publishing pace, and a community board that brings the ideas. Every change is an event; every read is a projection of them.\n\nErrors are RFC 9457 `application/problem+json` with a stable `code`.\n\nA POST made with a token may carry `Idempotency-Key` (1 to 255 visible ASCII characters): a repeat with the same key and body within 24 hours, with the same token, returns the first response (with `Idempotent-Replayed: true`) and writes nothing; the same key with another body is 422 `idempotency_key_reused`, and while the first is still being handled 409 `idempotency_in_progress`. A key belongs to the token that sent it and is never replayed to another. POSTs made without a token (sign-up, joining a board) ignore the header: nothing an anonymous caller sends is theirs alone, and those answers hold a token shown once.",
         license(name = "Apache-2.0")
     ),
     modifiers(&BearerAuth),

@@ -192,3 +192,164 @@ async fn an_open_event_stream_ends_within_a_second_of_its_member_being_removed()
         "still streaming"
     );
 }
+
+/// A POST to `path` with `Idempotency-Key: key` and `authorization` (if any) as sent.
+async fn keyed_post(
+    app: &TestApp,
+    path: &str,
+    key: &str,
+    authorization: Option<&str>,
+    body: &Value,
+) -> reqwest::Response {
+    let mut request = app
+        .request(Method::POST, path, None)
+        .header("idempotency-key", key)
+        .json(body);
+    if let Some(authorization) = authorization {
+        request = request.header("authorization", authorization);
+    }
+    request.send().await.unwrap()
+}
+
+#[tokio::test]
+async fn two_anonymous_callers_with_one_idempotency_key_each_get_their_own_contributor_token() {
+    let app = TestApp::spawn().await;
+    app.sign_up("acme").await;
+    let body = json!({ "name": "Fan" });
+    // Without credentials, and with the same credentials that are not any (a frontend
+    // sending `Bearer undefined`, say): neither is something only one caller has.
+    for authorization in [None, Some("Bearer undefined")] {
+        let mut secrets = Vec::new();
+        for _ in 0..2 {
+            let joined = keyed_post(
+                &app,
+                "/v1/boards/acme/contributors",
+                "join",
+                authorization,
+                &body,
+            )
+            .await;
+            assert_eq!(joined.status(), StatusCode::CREATED);
+            assert!(joined.headers().get("idempotent-replayed").is_none());
+            let joined: Value = joined.json().await.unwrap();
+            secrets.push(joined["token"]["secret"].as_str().unwrap().to_owned());
+        }
+        assert_ne!(secrets[0], secrets[1], "{authorization:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_second_anonymous_sign_up_with_the_same_idempotency_key_never_gets_the_first_owners_token()
+ {
+    let app = TestApp::spawn().await;
+    let body = json!({ "name": "Acme", "slug": "acme", "owner": { "name": "Olivia", "email": "olivia@example.com" } });
+    let first = keyed_post(&app, "/v1/teams", "sign-up", None, &body).await;
+    assert_eq!(first.status(), StatusCode::CREATED);
+    let first: Value = first.json().await.unwrap();
+    let secret = first["token"]["secret"].as_str().unwrap();
+
+    let second = keyed_post(&app, "/v1/teams", "sign-up", None, &body).await;
+    assert!(second.headers().get("idempotent-replayed").is_none());
+    let second = assert_problem(second, 409, "already_taken").await;
+    assert!(!second.to_string().contains(secret));
+}
+
+#[tokio::test]
+async fn idempotency_keys_still_replay_to_the_token_that_used_them() {
+    let app = TestApp::spawn().await;
+    let team = app.sign_up("acme").await;
+    let fan = app.join_board("acme", Some("Fan")).await;
+    let bearer = format!("Bearer {fan}");
+    let body = json!({ "title": "Latte art" });
+    let first = keyed_post(&app, "/v1/boards/acme/ideas", "idea", Some(&bearer), &body).await;
+    assert_eq!(first.status(), StatusCode::CREATED);
+    let first: Value = first.json().await.unwrap();
+    let again = keyed_post(&app, "/v1/boards/acme/ideas", "idea", Some(&bearer), &body).await;
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    assert_eq!(again.json::<Value>().await.unwrap(), first);
+
+    let other = format!("Bearer {}", app.join_board("acme", Some("Other")).await);
+    let theirs = keyed_post(&app, "/v1/boards/acme/ideas", "idea", Some(&other), &body).await;
+    assert_eq!(theirs.status(), StatusCode::CREATED);
+    assert!(theirs.headers().get("idempotent-replayed").is_none());
+    let ideas: Value = app
+        .get(&format!("/v1/teams/{}/ideas", team.id), &team.owner_token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ideas["items"].as_array().unwrap().len(), 2);
+}
+
+/// How many kept idempotency responses mention `needle`, read from the database.
+async fn kept_responses_naming(app: &TestApp, needle: &str) -> i64 {
+    let client = app.db.connect().await.unwrap();
+    client
+        .query_one(
+            "SELECT count(*) FROM idempotency_keys WHERE position(convert_to($1, 'UTF8') in body) > 0",
+            &[&needle],
+        )
+        .await
+        .unwrap()
+        .get(0)
+}
+
+#[tokio::test]
+async fn erasing_another_teams_contributor_is_a_404_that_leaves_that_teams_records_alone() {
+    let app = TestApp::spawn().await;
+    let acme = app.sign_up("acme").await;
+    let globex = app.sign_up("globex").await;
+    let fan = app.join_board("globex", Some("Grace Hopper")).await;
+    let bearer = format!("Bearer {fan}");
+    let body = json!({ "title": "Compiler memes" });
+    let submitted = keyed_post(
+        &app,
+        "/v1/boards/globex/ideas",
+        "idea",
+        Some(&bearer),
+        &body,
+    )
+    .await;
+    assert_eq!(submitted.status(), StatusCode::CREATED);
+    let submitted: Value = submitted.json().await.unwrap();
+    let contributor = submitted["author"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(kept_responses_naming(&app, "Grace Hopper").await, 1);
+
+    let erase = app
+        .delete(
+            &format!(
+                "/v1/teams/{}/contributors/{contributor}/personal-data",
+                acme.id
+            ),
+            &acme.owner_token,
+        )
+        .await;
+    assert_problem(erase, 404, "not_found").await;
+    assert_eq!(kept_responses_naming(&app, "Grace Hopper").await, 1);
+    let replay = keyed_post(
+        &app,
+        "/v1/boards/globex/ideas",
+        "idea",
+        Some(&bearer),
+        &body,
+    )
+    .await;
+    assert_eq!(
+        replay.headers()["idempotent-replayed"],
+        "true",
+        "globex's record survives"
+    );
+
+    // Globex's own erasure forgets it.
+    let erase = app
+        .delete(
+            &format!(
+                "/v1/teams/{}/contributors/{contributor}/personal-data",
+                globex.id
+            ),
+            &globex.owner_token,
+        )
+        .await;
+    assert_eq!(erase.status(), StatusCode::NO_CONTENT);
+    assert_eq!(kept_responses_naming(&app, "Grace Hopper").await, 0);
+}
