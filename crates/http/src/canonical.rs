@@ -1,7 +1,7 @@
 //! One spelling per path. The router matches a path with its percent-escapes decoded (all
 //! but those of `%`, `/` and `+`), so to it `/v1/%74eams/...` is `/v1/teams/...`. Everything
 //! else that looks at the path (the team routes' authentication, the board rate limits,
-//! idempotency, the request log, the 404/405 fallback) reads the request's own path. This
+//! idempotency, the 404/405 fallback) reads the request's own path. This
 //! middleware runs before all of them and rewrites that path to the one the router matches,
 //! so no check can be spelled around while the route it guards still serves the request.
 

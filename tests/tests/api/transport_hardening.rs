@@ -353,3 +353,95 @@ async fn erasing_another_teams_contributor_is_a_404_that_leaves_that_teams_recor
     assert_eq!(erase.status(), StatusCode::NO_CONTENT);
     assert_eq!(kept_responses_naming(&app, "Grace Hopper").await, 0);
 }
+
+/// Sends `parts` as raw bytes, `pause` apart, and reads until the server closes the
+/// connection (within five seconds, else the read fails): the raw answer.
+async fn raw_exchange(
+    app: &TestApp,
+    parts: Vec<Vec<u8>>,
+    pause: std::time::Duration,
+) -> std::io::Result<String> {
+    use std::io::{Read, Write};
+    let address = app.base.trim_start_matches("http://").to_owned();
+    tokio::task::spawn_blocking(move || {
+        let mut stream = std::net::TcpStream::connect(address)?;
+        stream.set_read_timeout(Some(std::time::Duration::from_secs(5)))?;
+        for (i, part) in parts.iter().enumerate() {
+            if i > 0 {
+                std::thread::sleep(pause);
+            }
+            stream.write_all(part)?;
+        }
+        let mut answer = Vec::new();
+        stream.read_to_end(&mut answer)?;
+        Ok(String::from_utf8_lossy(&answer).into_owned())
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_body_that_does_not_arrive_in_time_is_answered_408_and_the_connection_closed() {
+    let app = TestApp::spawn_configured(|config| {
+        config.body_timeout = std::time::Duration::from_secs(1);
+    })
+    .await;
+    let body = json!({ "name": "Acme", "slug": "acme", "owner": { "name": "Olivia", "email": "olivia@example.com" } }).to_string().into_bytes();
+    let head = |length: usize| {
+        format!("POST /v1/teams HTTP/1.1\r\nHost: stride\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {length}\r\n\r\n").into_bytes()
+    };
+    let (first, rest) = body.split_at(10);
+
+    // Slowly, but in time: served.
+    let parts = vec![head(body.len()), first.to_vec(), rest.to_vec()];
+    let answer = raw_exchange(&app, parts, std::time::Duration::from_millis(200))
+        .await
+        .unwrap();
+    assert!(answer.starts_with("HTTP/1.1 201"), "{answer}");
+
+    // Promises more than it sends, then nothing.
+    let parts = vec![head(body.len() + 100), body.clone()];
+    let answer = raw_exchange(&app, parts, std::time::Duration::ZERO)
+        .await
+        .expect("an answer, then the connection closed");
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap();
+    assert!(head.starts_with("HTTP/1.1 408"), "{head}");
+    assert!(
+        head.to_lowercase()
+            .contains("content-type: application/problem+json"),
+        "{head}"
+    );
+    let problem: Value = serde_json::from_str(body).unwrap();
+    assert_eq!(problem["code"], "request_timeout", "{problem}");
+}
+
+#[tokio::test]
+async fn an_over_long_uri_is_a_414_problem() {
+    let app = TestApp::spawn().await;
+    app.sign_up("acme").await;
+    let long = format!("/v1/boards/acme/ideas?sort=new&{}", "x".repeat(9 * 1024));
+    let response = app.request(Method::GET, &long, None).send().await.unwrap();
+    assert_problem(response, 414, "uri_too_long").await;
+    let fits = format!("/v1/boards/acme/ideas/similar?title={}", "x".repeat(200));
+    let response = app.request(Method::GET, &fits, None).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn over_large_headers_are_a_431_problem() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .request(Method::GET, "/healthz", None)
+        .header("x-filler", "x".repeat(40 * 1024))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(response, 431, "headers_too_large").await;
+    let response = app
+        .request(Method::GET, "/healthz", None)
+        .header("x-filler", "x".repeat(4 * 1024))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+}
