@@ -11,3 +11,15 @@ DELETE FROM idempotency_keys;
 ALTER TABLE idempotency_keys ADD COLUMN team_id uuid NOT NULL;
 
 CREATE INDEX idempotency_keys_by_team ON idempotency_keys (team_id);
+
+-- A member's name and e-mail address can be erased once they have left the team (events only
+-- ever held their id): both become null and `erased_at` says when. A current member always
+-- has both.
+ALTER TABLE members
+    ALTER COLUMN name DROP NOT NULL,
+    ALTER COLUMN email DROP NOT NULL,
+    ADD COLUMN erased_at timestamptz,
+    ADD CONSTRAINT members_erased_only_after_leaving
+        CHECK (erased_at IS NULL OR removed_at IS NOT NULL),
+    ADD CONSTRAINT members_named_unless_erased
+        CHECK (erased_at IS NOT NULL OR (name IS NOT NULL AND email IS NOT NULL));
