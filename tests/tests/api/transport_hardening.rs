@@ -66,7 +66,7 @@ async fn joins_and_submissions_on_percent_encoded_board_paths_are_rate_limited()
     app.sign_up("acme").await;
     let fan = app.join_board("acme", None).await;
     let submissions = statuses(3, || {
-        app.request(Method::POST, "/v1/boards/acme/%69deas", Some(&fan))
+        app.request(Method::POST, "/v1/%62oards/acme/ideas", Some(&fan))
             .json(&json!({ "title": "An idea" }))
     })
     .await;
