@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde_json::{Value, json};
+use stride_http::HttpConfig;
 use stride_storage::Store;
 use stride_storage::db::DbConfig;
 use stride_storage::testing::TestDatabase;
@@ -34,33 +35,46 @@ pub struct Team {
 impl TestApp {
     /// A server whose board rate limits are out of the way (one address sends everything).
     pub async fn spawn() -> TestApp {
-        let rate = stride_http::rate_limit::BoardRate {
-            per_minute: 1_000_000,
-            burst: 1_000_000,
-        };
-        Self::spawn_with(rate).await
+        Self::spawn_configured(|_| {}).await
     }
 
     pub async fn spawn_with(board_rate: stride_http::rate_limit::BoardRate) -> TestApp {
+        Self::spawn_configured(|config| config.board_rate = board_rate).await
+    }
+
+    /// A server whose HTTP settings `configure` changes from the tests' defaults (board
+    /// rate limits out of the way).
+    pub async fn spawn_configured(configure: impl FnOnce(&mut HttpConfig)) -> TestApp {
         let db = TestDatabase::new().await.expect("a test database");
-        Self::start(db, None, board_rate).await
+        let mut config = Self::config(stride_http::rate_limit::BoardRate {
+            per_minute: 1_000_000,
+            burst: 1_000_000,
+        });
+        configure(&mut config);
+        Self::start(db, None, config).await
     }
 
     /// A server whose pool points at `database_url` instead of the test database (to see
     /// how it behaves when PostgreSQL is away).
     pub async fn spawn_on(db: TestDatabase, database_url: Option<&str>) -> TestApp {
-        Self::start(
-            db,
-            database_url,
-            stride_http::rate_limit::BoardRate::default(),
-        )
-        .await
+        let config = Self::config(stride_http::rate_limit::BoardRate::default());
+        Self::start(db, database_url, config).await
+    }
+
+    /// The settings a test server runs with: its frontend's origin, two workers.
+    fn config(board_rate: stride_http::rate_limit::BoardRate) -> HttpConfig {
+        HttpConfig {
+            cors_origins: vec![FRONTEND.into()],
+            workers: Some(2),
+            board_rate,
+            ..HttpConfig::default()
+        }
     }
 
     async fn start(
         db: TestDatabase,
         database_url: Option<&str>,
-        board_rate: stride_http::rate_limit::BoardRate,
+        http_config: HttpConfig,
     ) -> TestApp {
         let url = database_url.unwrap_or(db.url()).to_owned();
         let config = DbConfig {
@@ -71,11 +85,6 @@ impl TestApp {
         let store = Store::connect(&config).expect("a store");
         let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
         let base = format!("http://{}", listener.local_addr().expect("address"));
-        let http_config = stride_http::HttpConfig {
-            cors_origins: vec![FRONTEND.into()],
-            workers: Some(2),
-            board_rate,
-        };
         let server = stride_http::serve(listener, store.clone(), http_config).expect("server");
         tokio::spawn(server);
         let app = TestApp {

@@ -61,7 +61,8 @@ impl Caller {
     }
 }
 
-fn bearer(req: &HttpRequest) -> Result<String, ApiError> {
+/// The token of an `Authorization: Bearer <token>` header.
+pub(crate) fn bearer(req: &HttpRequest) -> Result<String, ApiError> {
     let value = req
         .headers()
         .get(header::AUTHORIZATION)
@@ -113,7 +114,8 @@ impl FromRequest for Caller {
     }
 }
 
-/// The team id of a team-scoped path (`/v1/teams/{team_id}...`), if it is one.
+/// The team id of a team-scoped path (`/v1/teams/{team_id}...`), if it is one. The path is
+/// the router's spelling of it (see [`crate::canonical`]), so an escaped letter cannot hide it.
 fn team_in_path(path: &str) -> Option<&str> {
     path.strip_prefix("/v1/teams/")
         .map(|rest| rest.split('/').next().unwrap_or_default())

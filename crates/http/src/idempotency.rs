@@ -1,6 +1,14 @@
 //! `Idempotency-Key` on POST: the first response is kept for 24 hours and replayed to a
 //! repeat with the same key and body, which writes nothing; the same key with another body
-//! is 422. Keys are scoped to the credentials that sent them.
+//! is 422.
+//!
+//! A key belongs to the token that sent it, and is honoured only where that token is valid
+//! and the route authenticates with it: a member's token on team routes, a contributor's on
+//! the board routes that take one. Without a token (sign-up, joining a board) the header is
+//! ignored: nothing an anonymous caller sends is theirs alone, so a shared key would hand
+//! one caller another's answer, and those answers hold a secret shown once. Each kept
+//! response is filed under its token's team, so that erasing a person forgets the kept
+//! responses of their team that name them, and no other team's.
 
 use actix_web::body::{self, BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
@@ -12,8 +20,11 @@ use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 use stride_storage::Store;
 use stride_storage::idempotency::Idempotency;
+use uuid::Uuid;
 
+use crate::auth::{Caller, bearer};
 use crate::error::ApiError;
+use crate::routing::Routes;
 
 pub const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
 pub const REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
@@ -42,6 +53,11 @@ pub async fn idempotency(
     let Some(store) = req.app_data::<web::Data<Store>>().cloned() else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
+    let owner = match owner(&req, &store).await {
+        Ok(Some(owner)) => owner,
+        Ok(None) => return Ok(next.call(req).await?.map_into_boxed_body()),
+        Err(error) => return Ok(req.error_response(error)),
+    };
     let key = match key.to_str().ok().filter(|k| (1..=255).contains(&k.len())) {
         Some(key) => key.to_owned(),
         None => {
@@ -56,7 +72,7 @@ pub async fn idempotency(
         Ok(body) => body,
         Err(error) => return Ok(req.error_response(error)),
     };
-    let scope = scope(&req);
+    let KeyOwner { scope, team_id } = owner;
     let mut hasher = Sha256::new();
     hasher.update(req.method().as_str());
     hasher.update(b" ");
@@ -65,7 +81,10 @@ pub async fn idempotency(
     hasher.update(&body);
     let request_hash = hasher.finalize().to_vec();
 
-    let state = match store.idempotency_begin(&scope, &key, &request_hash).await {
+    let state = match store
+        .idempotency_begin(&scope, &key, &request_hash, team_id)
+        .await
+    {
         Ok(state) => state,
         Err(error) => return Ok(req.error_response(ApiError::from(error))),
     };
@@ -118,15 +137,37 @@ async fn read_body(req: &mut ServiceRequest) -> Result<web::Bytes, ApiError> {
     Ok(body.freeze())
 }
 
-/// Keys belong to the credentials that sent them: one caller can never replay another's.
-fn scope(req: &ServiceRequest) -> String {
-    match req.headers().get(header::AUTHORIZATION) {
-        Some(auth) => {
-            let digest = Sha256::digest(auth.as_bytes());
-            digest.iter().map(|b| format!("{b:02x}")).collect()
-        }
-        None => "anonymous".to_owned(),
+/// Whose a key is: the valid token that sent it, and that token's team.
+struct KeyOwner {
+    /// A digest of the `Authorization` header: only the token's holder can send it.
+    scope: String,
+    team_id: Uuid,
+}
+
+/// The owner of a keyed request's key, or `None` when the request carries no token that its
+/// route authenticates with (the key is then ignored; see the module header).
+async fn owner(req: &ServiceRequest, store: &Store) -> Result<Option<KeyOwner>, ApiError> {
+    let Some(authorization) = req.headers().get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let digest = Sha256::digest(authorization.as_bytes());
+    let scope: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    // Team routes authenticated their caller before this middleware (`auth::team_routes`).
+    if let Some(caller) = req.extensions().get::<Caller>() {
+        let team_id = caller.team_id;
+        return Ok(Some(KeyOwner { scope, team_id }));
     }
+    let authenticated = req
+        .app_data::<web::Data<Routes>>()
+        .is_some_and(|routes| routes.authenticates(req.method(), req.path()));
+    let Some(token) = authenticated.then(|| bearer(req.request()).ok()).flatten() else {
+        return Ok(None);
+    };
+    let contributor = store.authenticate_contributor(&token).await?;
+    Ok(contributor.map(|found| KeyOwner {
+        scope,
+        team_id: found.team_id,
+    }))
 }
 
 /// Keeps the response for replays, or forgets the key after a server error so that a retry

@@ -18,12 +18,14 @@ use utoipa_swagger_ui::SwaggerUi;
 pub mod activity;
 pub mod auth;
 pub mod boards;
+pub mod canonical;
 pub mod commands;
 pub mod error;
 pub mod extract;
 pub mod ideas;
 pub mod idempotency;
 pub mod insights;
+pub mod limits;
 pub mod metrics;
 pub mod middleware;
 pub mod page;
@@ -33,7 +35,7 @@ pub mod routing;
 pub mod team_service;
 
 /// How the HTTP server behaves.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct HttpConfig {
     /// Origins allowed by CORS; `*` allows any. Empty: no cross-origin access.
     pub cors_origins: Vec<String>,
@@ -41,13 +43,26 @@ pub struct HttpConfig {
     pub workers: Option<usize>,
     /// Public board writes allowed per client address and per contributor.
     pub board_rate: rate_limit::BoardRate,
+    /// How long a request's body may take to arrive once its head has: past it, 408.
+    pub body_timeout: std::time::Duration,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig {
+            cors_origins: Vec::new(),
+            workers: None,
+            board_rate: rate_limit::BoardRate::default(),
+            body_timeout: limits::BODY_TIMEOUT,
+        }
+    }
 }
 
 #[derive(utoipa::OpenApi)]
 #[openapi(
     info(
         title = "Stride",
-        description = "The backend for social media teams that run their marketing as a marathon: goals and the steps toward them, a steady publishing pace, and a community board that brings the ideas. Every change is an event; every read is a projection of them.\n\nErrors are RFC 9457 `application/problem+json` with a stable `code`.",
+        description = "The backend for social media teams that run their marketing as a marathon: goals and the steps toward them, a steady publishing pace, and a community board that brings the ideas. Every change is an event; every read is a projection of them.\n\nErrors are RFC 9457 `application/problem+json` with a stable `code`.\n\nA POST made with a token may carry `Idempotency-Key` (1 to 255 visible ASCII characters): a repeat with the same key and body within 24 hours, with the same token, returns the first response (with `Idempotent-Replayed: true`) and writes nothing; the same key with another body is 422 `idempotency_key_reused`, and while the first is still being handled 409 `idempotency_in_progress`. A key belongs to the token that sent it and is never replayed to another. POSTs made without a token (sign-up, joining a board) ignore the header: nothing an anonymous caller sends is theirs alone, and those answers hold a token shown once.\n\nAny request: its body must arrive within the server's body timeout (30 s unless configured otherwise), else 408 `request_timeout` and the connection is closed; its path and query may be at most 8 KiB (414 `uri_too_long`) and its headers at most 32 KiB together (431 `headers_too_large`). Far past those limits (a request target over 64 KiB, a head over 128 KiB or with more than 96 headers, a head taking over 5 s) the HTTP parser answers 400, 431 or 408 with an empty body and closes the connection.",
         license(name = "Apache-2.0")
     ),
     modifiers(&BearerAuth),
@@ -134,6 +149,7 @@ pub fn serve(listener: TcpListener, store: Store, config: HttpConfig) -> anyhow:
     let boards = web::Data::new(boards::Boards::default());
     let spec = openapi();
     let known = web::Data::new(routing::Routes::new(&spec));
+    let body_timeout = web::Data::new(limits::BodyTimeout(config.body_timeout));
     // Every server process runs every projector; an advisory lock keeps one active each.
     store.spawn_projection(stride_storage::projections::Activity);
     store.spawn_projection(stride_storage::projections::Aggregates);
@@ -146,12 +162,17 @@ pub fn serve(listener: TcpListener, store: Store, config: HttpConfig) -> anyhow:
             .app_data(known.clone())
             .app_data(metrics.clone())
             .app_data(limiter.clone())
+            .app_data(body_timeout.clone())
             .app_data(extract::path_config())
             .wrap(from_fn(middleware::min_position))
             .wrap(from_fn(idempotency::idempotency))
             .wrap(from_fn(rate_limit::limit_board_writes))
             .wrap(from_fn(auth::team_routes))
+            .wrap(from_fn(limits::body_deadline))
             .wrap(cors(&origins))
+            // Every check below reads the path the router will match.
+            .wrap(from_fn(canonical::canonical_path))
+            .wrap(from_fn(limits::head_limits))
             .wrap(from_fn(middleware::observe))
             .into_utoipa_app()
             .configure(routes::configure)
@@ -167,6 +188,7 @@ pub fn serve(listener: TcpListener, store: Store, config: HttpConfig) -> anyhow:
             .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec.clone()))
             .default_service(web::to(routing::no_route))
     })
+    .client_request_timeout(limits::HEAD_TIMEOUT)
     .shutdown_timeout(10);
     if let Some(workers) = config.workers {
         server = server.workers(workers);

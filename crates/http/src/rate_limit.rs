@@ -71,6 +71,8 @@ impl BoardLimiter {
     }
 }
 
+/// Reads the router's spelling of the path (see [`crate::canonical`]): `/v1/%62oards/...` is a
+/// board write like any other.
 fn is_board_write(req: &ServiceRequest) -> bool {
     req.path().starts_with("/v1/boards/")
         && !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS)

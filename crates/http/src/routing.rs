@@ -1,6 +1,7 @@
-//! What an unknown route answers: 405 with `Allow` when the path is one of the API's under
-//! another method, else 404. The paths come from the OpenAPI document, so a new route is
-//! known here without anyone remembering to add it.
+//! What the API's routes are, read from its OpenAPI document, so that a new route is known
+//! here without anyone remembering to add it: which methods a path takes (an unknown route
+//! answers 405 with `Allow` when the path is served under another method, else 404), and
+//! which operations authenticate their caller with a token.
 
 use actix_web::http::{Method, StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
@@ -11,6 +12,8 @@ use crate::error::ApiError;
 #[derive(Debug, Default)]
 pub struct Routes {
     templates: Vec<(Vec<String>, Vec<Method>)>,
+    /// Operations that declare a bearer token (`security`), by path template.
+    secured: Vec<(Vec<String>, Method)>,
 }
 
 fn segments(path: &str) -> Vec<String> {
@@ -20,8 +23,43 @@ fn segments(path: &str) -> Vec<String> {
         .collect()
 }
 
+fn is_param(segment: &str) -> bool {
+    segment.starts_with('{') && segment.ends_with('}')
+}
+
+/// Whether a path's segments have a template's shape.
+fn fits(template: &[String], asked: &[String]) -> bool {
+    template.len() == asked.len()
+        && template
+            .iter()
+            .zip(asked)
+            .all(|(t, a)| (is_param(t) && !a.is_empty()) || t == a)
+}
+
 impl Routes {
     pub fn new(spec: &utoipa::openapi::OpenApi) -> Routes {
+        let secured = spec
+            .paths
+            .paths
+            .iter()
+            .flat_map(|(path, item)| {
+                [
+                    (Method::GET, &item.get),
+                    (Method::POST, &item.post),
+                    (Method::PUT, &item.put),
+                    (Method::PATCH, &item.patch),
+                    (Method::DELETE, &item.delete),
+                ]
+                .into_iter()
+                .filter(|(_, operation)| {
+                    operation
+                        .as_ref()
+                        .and_then(|o| o.security.as_ref())
+                        .is_some_and(|s| !s.is_empty())
+                })
+                .map(|(method, _)| (segments(path), method))
+            })
+            .collect();
         let mut templates: Vec<(Vec<String>, Vec<Method>)> = spec
             .paths
             .paths
@@ -44,7 +82,25 @@ impl Routes {
         for path in ["/openapi.json", "/docs"] {
             templates.push((segments(path), vec![Method::GET]));
         }
-        Routes { templates }
+        Routes { templates, secured }
+    }
+
+    /// Whether the operation serving `method` at `path` takes a token. Where templates
+    /// overlap (`/ideas/similar` and `/ideas/{idea_id}`), the one with the most literal
+    /// segments is the one served.
+    pub fn authenticates(&self, method: &Method, path: &str) -> bool {
+        let asked = segments(path);
+        let literal = |template: &[String]| template.iter().filter(|t| !is_param(t)).count();
+        let best = self
+            .templates
+            .iter()
+            .filter(|(template, methods)| fits(template, &asked) && methods.contains(method))
+            .max_by_key(|(template, _)| literal(template));
+        best.is_some_and(|(template, _)| {
+            self.secured
+                .iter()
+                .any(|(secured, m)| m == method && secured == template)
+        })
     }
 
     /// The methods served at `path`, when some route has its shape.
@@ -53,12 +109,7 @@ impl Routes {
         let mut methods: Vec<Method> = self
             .templates
             .iter()
-            .filter(|(template, _)| {
-                template.len() == asked.len()
-                    && template.iter().zip(&asked).all(|(t, a)| {
-                        (t.starts_with('{') && t.ends_with('}') && !a.is_empty()) || t == a
-                    })
-            })
+            .filter(|(template, _)| fits(template, &asked))
             .flat_map(|(_, methods)| methods.iter().cloned())
             .collect();
         if methods.is_empty() {
@@ -92,4 +143,27 @@ pub async fn no_route(req: HttpRequest, routes: web::Data<Routes>) -> HttpRespon
         response.headers_mut().insert(header::ALLOW, value);
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::http::Method;
+
+    use super::Routes;
+
+    #[test]
+    fn operations_that_take_a_token_are_told_from_those_that_do_not() {
+        let routes = Routes::new(&crate::openapi());
+        let authenticates = |method: Method, path: &str| routes.authenticates(&method, path);
+        assert!(!authenticates(Method::POST, "/v1/teams"));
+        assert!(!authenticates(Method::POST, "/v1/boards/acme/contributors"));
+        assert!(authenticates(Method::POST, "/v1/boards/acme/ideas"));
+        assert!(authenticates(
+            Method::POST,
+            "/v1/boards/acme/ideas/x/comments"
+        ));
+        assert!(authenticates(Method::POST, "/v1/teams/x/channels"));
+        assert!(!authenticates(Method::GET, "/v1/boards/acme/ideas/similar"));
+        assert!(!authenticates(Method::POST, "/v1/nowhere"));
+    }
 }

@@ -23,7 +23,7 @@ const INSERT_EVENTS: &str = include_str!("sql/insert_events.sql");
 const INSERT_CLAIM: &str = "INSERT INTO unique_claims (scope, value, team_id) VALUES ($1, $2, $3)";
 const DUPLICATE_POSITION: &str = "SELECT max(position), max(stream_version), max(recorded_at) FROM events WHERE team_id = $1 AND event_id = ANY($2)";
 const UPSERT_MEMBER: &str = "INSERT INTO members (team_id, member_id, name, email, role) VALUES ($1, $2, $3, $4, $5) \
-     ON CONFLICT (team_id, member_id) DO UPDATE SET name = excluded.name, email = excluded.email, role = excluded.role, removed_at = NULL";
+     ON CONFLICT (team_id, member_id) DO UPDATE SET name = excluded.name, email = excluded.email, role = excluded.role, removed_at = NULL, erased_at = NULL";
 const SET_MEMBER_ROLE: &str = "UPDATE members SET role = $3 WHERE team_id = $1 AND member_id = $2";
 const REMOVE_MEMBER: &str = "WITH gone AS (UPDATE members SET removed_at = now() WHERE team_id = $1 AND member_id = $2) \
      UPDATE tokens SET revoked_at = now() WHERE team_id = $1 AND member_id = $2 AND revoked_at IS NULL";

@@ -34,8 +34,6 @@ const SIMILAR: &str = "SELECT stream_id, similarity(data->>'title', $2) AS alike
      ORDER BY alike DESC, stream_id LIMIT $3";
 const ERASE: &str = "UPDATE contributors SET name = NULL, email = NULL, erased_at = coalesce(erased_at, now()) \
      WHERE team_id = $1 AND contributor_id = $2";
-const FORGET_RESPONSES: &str =
-    "DELETE FROM idempotency_keys WHERE position(convert_to($1, 'UTF8') in body) > 0";
 
 const MERGED_INTO: &str = "SELECT DISTINCT stream_id FROM events \
      WHERE team_id = $1 AND event_type = 'IdeaMerged' AND data->>'into' = ANY($2)";
@@ -154,9 +152,10 @@ impl Store {
         let mut client = self.pool().get().await?;
         let tx = client.transaction().await?;
         let found = tx.execute(ERASE, &[&team_id, &contributor_id]).await? > 0;
-        // Replayable responses (the sign-up answer with the name) go too.
-        tx.execute(FORGET_RESPONSES, &[&contributor_id.to_string()])
-            .await?;
+        if found {
+            // Replayable responses that show the name go too (their own team's only).
+            crate::idempotency::forget_responses_naming(&tx, team_id, contributor_id).await?;
+        }
         tx.commit().await?;
         Ok(found)
     }

@@ -1,5 +1,9 @@
 //! Idempotency-Key records: the first response to a keyed request, replayed for 24 hours to
-//! a repeat with the same body, refused to a repeat with another body.
+//! a repeat with the same body, refused to a repeat with another body. Each record is filed
+//! under the team of the token that made it, so that erasing a person's data forgets that
+//! team's records naming them, found by index, and never touches another team's.
+
+use uuid::Uuid;
 
 use crate::{Store, StoreError};
 
@@ -21,14 +25,18 @@ pub enum Idempotency {
 }
 
 // A key older than 24 hours is forgotten: taking it over counts as fresh.
-const CLAIM: &str = "INSERT INTO idempotency_keys (scope, key, request_hash) VALUES ($1, $2, $3) \
+const CLAIM: &str = "INSERT INTO idempotency_keys (scope, key, request_hash, team_id) VALUES ($1, $2, $3, $4) \
      ON CONFLICT (scope, key) DO UPDATE SET request_hash = excluded.request_hash, status = NULL, \
-     headers = NULL, body = NULL, created_at = now() \
+     headers = NULL, body = NULL, created_at = now(), team_id = excluded.team_id \
      WHERE idempotency_keys.created_at < now() - interval '24 hours' RETURNING 1";
 const LOOK: &str = "SELECT request_hash, status, headers, body FROM idempotency_keys WHERE scope = $1 AND key = $2";
 const COMPLETE: &str = "UPDATE idempotency_keys SET status = $3, headers = $4, body = $5 WHERE scope = $1 AND key = $2";
 const RELEASE: &str =
     "DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND status IS NULL";
+/// Only the team's own records are read (`idempotency_keys_by_team`), however many other
+/// teams keep.
+const FORGET_NAMING: &str = "DELETE FROM idempotency_keys \
+     WHERE team_id = $1 AND position(convert_to($2, 'UTF8') in body) > 0";
 
 impl Store {
     pub async fn idempotency_begin(
@@ -36,10 +44,11 @@ impl Store {
         scope: &str,
         key: &str,
         request_hash: &[u8],
+        team_id: Uuid,
     ) -> Result<Idempotency, StoreError> {
         let client = self.pool().get().await?;
         if client
-            .query_opt(CLAIM, &[&scope, &key, &request_hash])
+            .query_opt(CLAIM, &[&scope, &key, &request_hash, &team_id])
             .await?
             .is_some()
         {
@@ -90,4 +99,17 @@ impl Store {
         client.execute(RELEASE, &[&scope, &key]).await?;
         Ok(())
     }
+}
+
+/// Forgets the team's kept responses that name `person` (a member or contributor id), in
+/// the transaction that erases that person's data.
+pub(crate) async fn forget_responses_naming(
+    tx: &deadpool_postgres::Transaction<'_>,
+    team_id: Uuid,
+    person: Uuid,
+) -> Result<u64, StoreError> {
+    let statement = tx.prepare_cached(FORGET_NAMING).await?;
+    Ok(tx
+        .execute(&statement, &[&team_id, &person.to_string()])
+        .await?)
 }

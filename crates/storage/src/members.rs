@@ -1,4 +1,5 @@
-//! Members' personal data (names, e-mail addresses), kept outside the event log.
+//! Members' personal data (names, e-mail addresses), kept outside the event log, and its
+//! erasure once a member has left.
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -18,6 +19,23 @@ const LIST: &str = "SELECT member_id, name, email, role, joined_at FROM members 
      WHERE team_id = $1 AND removed_at IS NULL ORDER BY joined_at, member_id";
 const ONE: &str = "SELECT member_id, name, email, role, joined_at FROM members \
      WHERE team_id = $1 AND member_id = $2 AND removed_at IS NULL";
+
+/// Locks the member's row for the erasure, which must not race their removal being undone.
+const LEFT: &str =
+    "SELECT removed_at IS NOT NULL FROM members WHERE team_id = $1 AND member_id = $2 FOR UPDATE";
+const ERASE: &str = "UPDATE members SET name = NULL, email = NULL, erased_at = coalesce(erased_at, now()) \
+     WHERE team_id = $1 AND member_id = $2";
+
+/// What erasing a member's personal data came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemberErasure {
+    /// Their name and e-mail address are gone (or were already).
+    Erased,
+    /// They are still in the team: erasure waits until they have left.
+    StillMember,
+    /// No such member in this team.
+    Unknown,
+}
 
 fn record(row: &tokio_postgres::Row) -> Result<MemberRecord, tokio_postgres::Error> {
     Ok(MemberRecord {
@@ -49,5 +67,32 @@ impl Store {
             .query_opt(&statement, &[&team_id, &member_id])
             .await?;
         Ok(row.as_ref().map(record).transpose()?)
+    }
+
+    /// Erases the name and e-mail address of a member who has left, everywhere Stride kept
+    /// them: the members table and the team's kept responses that name them. Events only
+    /// ever held their id, so what they did stays, without their name.
+    pub async fn erase_member(
+        &self,
+        team_id: Uuid,
+        member_id: Uuid,
+    ) -> Result<MemberErasure, StoreError> {
+        let mut client = self.pool().get().await?;
+        let tx = client.transaction().await?;
+        let left: Option<bool> = match tx.query_opt(LEFT, &[&team_id, &member_id]).await? {
+            Some(row) => Some(row.try_get(0)?),
+            None => None,
+        };
+        let outcome = match left {
+            None => MemberErasure::Unknown,
+            Some(false) => MemberErasure::StillMember,
+            Some(true) => {
+                tx.execute(ERASE, &[&team_id, &member_id]).await?;
+                crate::idempotency::forget_responses_naming(&tx, team_id, member_id).await?;
+                MemberErasure::Erased
+            }
+        };
+        tx.commit().await?;
+        Ok(outcome)
     }
 }

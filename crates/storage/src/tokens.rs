@@ -68,6 +68,9 @@ const INSERT: &str =
     "INSERT INTO tokens (team_id, token_id, member_id, hash) VALUES ($1, $2, $3, $4)";
 const FIND: &str =
     "SELECT member_id, revoked_at IS NOT NULL FROM tokens WHERE team_id = $1 AND token_id = $2";
+const STILL_VALID: &str = "SELECT 1 FROM tokens t \
+     JOIN members m ON m.team_id = t.team_id AND m.member_id = t.member_id \
+     WHERE t.team_id = $1 AND t.token_id = $2 AND t.revoked_at IS NULL AND m.removed_at IS NULL";
 const REVOKE: &str = "UPDATE tokens SET revoked_at = now() WHERE team_id = $1 AND token_id = $2 AND revoked_at IS NULL";
 
 impl Store {
@@ -122,6 +125,19 @@ impl Store {
             })
         })
         .transpose()
+    }
+
+    /// Whether a token that authenticated earlier still would: not revoked since, and its
+    /// member still in the team. Two primary-key lookups, cheap enough to repeat often.
+    pub async fn token_still_valid(
+        &self,
+        team_id: Uuid,
+        token_id: Uuid,
+    ) -> Result<bool, StoreError> {
+        let client = self.pool().get().await?;
+        let statement = client.prepare_cached(STILL_VALID).await?;
+        let row = client.query_opt(&statement, &[&team_id, &token_id]).await?;
+        Ok(row.is_some())
     }
 
     /// Revokes a token; revoking it again changes nothing.

@@ -94,6 +94,9 @@ struct ServeArgs {
     /// ... of which this many may come at once.
     #[arg(long, env = "STRIDE_BOARD_BURST", default_value_t = 10)]
     board_burst: u32,
+    /// Seconds a request body may take to arrive once its head has; past them, 408.
+    #[arg(long, env = "STRIDE_BODY_TIMEOUT_SECS", default_value_t = 30)]
+    body_timeout_secs: u64,
 }
 
 fn init_tracing() {
@@ -250,6 +253,7 @@ async fn run(args: &ServeArgs, url: &SecretString) -> anyhow::Result<()> {
             per_minute: args.board_rate_per_minute,
             burst: args.board_burst,
         },
+        body_timeout: std::time::Duration::from_secs(args.body_timeout_secs.max(1)),
     };
     tracing::info!(addr = %listener.local_addr()?, "Stride is serving; docs at /docs");
     stride_http::serve(listener, store, config)?.await?;

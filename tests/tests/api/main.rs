@@ -17,3 +17,4 @@ mod progress;
 mod security;
 mod teams;
 mod tokens;
+mod transport_hardening;

@@ -238,3 +238,152 @@ async fn member_requests_are_validated_and_scoped_to_the_team() {
     )
     .await;
 }
+
+/// Rows of every table that mention any of `needles`, as `table: row`.
+async fn rows_mentioning(app: &TestApp, needles: &[&str]) -> Vec<String> {
+    let client = app.db.connect().await.unwrap();
+    let tables: Vec<String> = client
+        .query("SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert!(
+        tables.contains(&"members".to_owned()) && tables.contains(&"idempotency_keys".to_owned())
+    );
+    let mut found = Vec::new();
+    for table in tables {
+        for row in client
+            .query(&format!("SELECT t::text FROM {table} t"), &[])
+            .await
+            .unwrap()
+        {
+            let row: String = row.get(0);
+            if needles.iter().any(|needle| row.contains(needle)) {
+                found.push(format!("{table}: {row}"));
+            }
+        }
+    }
+    found
+}
+
+#[tokio::test]
+async fn erasure_removes_a_departed_members_name_and_email_everywhere_but_keeps_what_they_did() {
+    let app = TestApp::spawn().await;
+    let team = app.sign_up("acme").await;
+    let (name, email) = ("Maximilian Quux", "maximilian.quux@example.com");
+    // Added with a key, so that a kept response holds the name and address too.
+    let added = app
+        .http
+        .post(app.url(&format!("/v1/teams/{}/members", team.id)))
+        .bearer_auth(&team.owner_token)
+        .header("idempotency-key", "add-max")
+        .json(&json!({ "name": name, "email": email, "role": "member" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(added.status(), StatusCode::CREATED);
+    let added: Value = added.json().await.unwrap();
+    let max = added["member"]["id"].as_str().unwrap().to_owned();
+    let token = added["token"]["secret"].as_str().unwrap().to_owned();
+    let idea: Value = app
+        .post(
+            &format!("/v1/teams/{}/ideas", team.id),
+            &token,
+            json!({ "title": "Max's idea" }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(idea["author"]["name"], name);
+
+    let path = format!("/v1/teams/{}/members/{max}/personal-data", team.id);
+    assert_problem(
+        app.delete(&path, &team.owner_token).await,
+        409,
+        "member_active",
+    )
+    .await;
+    assert!(!rows_mentioning(&app, &[name, email]).await.is_empty());
+    let removed = app
+        .delete(
+            &format!("/v1/teams/{}/members/{max}", team.id),
+            &team.owner_token,
+        )
+        .await;
+    assert_eq!(removed.status(), StatusCode::NO_CONTENT);
+
+    let (_, member) = app.add_member(&team, "member").await;
+    assert_problem(app.delete(&path, &member).await, 403, "forbidden").await;
+    let other = app.sign_up("other").await;
+    let elsewhere = format!("/v1/teams/{}/members/{max}/personal-data", other.id);
+    assert_problem(
+        app.delete(&elsewhere, &other.owner_token).await,
+        404,
+        "not_found",
+    )
+    .await;
+    let unknown = format!(
+        "/v1/teams/{}/members/{}/personal-data",
+        team.id,
+        Uuid::now_v7()
+    );
+    assert_problem(
+        app.delete(&unknown, &team.owner_token).await,
+        404,
+        "not_found",
+    )
+    .await;
+
+    let (_, admin) = app.add_member(&team, "admin").await;
+    let erased = app.delete(&path, &admin).await;
+    assert_eq!(erased.status(), StatusCode::NO_CONTENT);
+    assert!(erased.headers().contains_key("stride-position"));
+    assert_eq!(
+        app.delete(&path, &team.owner_token).await.status(),
+        StatusCode::NO_CONTENT,
+        "erasing again changes nothing"
+    );
+
+    // No table holds them any more, and no answer shows them...
+    assert_eq!(
+        rows_mentioning(&app, &[name, email]).await,
+        Vec::<String>::new()
+    );
+    let feed = app
+        .get(
+            &format!("/v1/teams/{}/activity", team.id),
+            &team.owner_token,
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!feed.contains(name), "{feed}");
+    // ...but what they did stays, by id.
+    let detail: Value = app
+        .get(
+            &format!(
+                "/v1/teams/{}/ideas/{}",
+                team.id,
+                idea["id"].as_str().unwrap()
+            ),
+            &team.owner_token,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(detail["title"], "Max's idea");
+    assert_eq!(detail["author"]["id"], max.as_str());
+    assert!(detail["author"]["name"].is_null(), "{detail}");
+    let log = app
+        .get(&format!("/v1/teams/{}/events", team.id), &team.owner_token)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(log.contains(&max) && !log.contains(name));
+}

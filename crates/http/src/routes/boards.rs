@@ -91,6 +91,10 @@ pub struct Joined {
 }
 
 /// A contributor token for this board, shown once.
+///
+/// `Idempotency-Key` is ignored here: joining carries no token, so a key could be anyone's
+/// and its replay would hand one caller another's contributor token. A repeated join makes
+/// another contributor.
 #[utoipa::path(tag = "board", request_body = JoinBody, responses(
     (status = 201, body = Joined), (status = 400, body = Problem, content_type = "application/problem+json"),
     (status = 404, body = Problem, content_type = "application/problem+json"),

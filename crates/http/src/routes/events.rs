@@ -1,5 +1,7 @@
 //! The team's raw event log, oldest first by position, and the same log live as
-//! Server-Sent Events that resume after `Last-Event-ID` and miss nothing.
+//! Server-Sent Events that resume after `Last-Event-ID` and miss nothing. A live stream
+//! lasts only as long as the token that opened it: it ends soon after the token is revoked
+//! or its member removed.
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -23,6 +25,9 @@ use crate::page::{self, Page};
 const HEARTBEAT: Duration = Duration::from_secs(15);
 /// How often a live stream looks for events written by other server processes.
 const POLL: Duration = Duration::from_millis(250);
+/// How often a live stream checks that its token is still valid. The stream wakes at least
+/// every `POLL`, so it ends within `RECHECK + POLL` (and a query) of a revocation or removal.
+const RECHECK: Duration = Duration::from_millis(500);
 
 pub fn configure(config: &mut ServiceConfig) {
     config.service(log).service(stream);
@@ -137,15 +142,45 @@ fn frame(event: StoredEvent) -> Bytes {
 struct Tail {
     store: Store,
     team_id: Uuid,
+    /// The token that opened the stream: when it stops being valid, the stream ends.
+    token_id: Uuid,
     after: i64,
     pending: VecDeque<Bytes>,
     last_sent: Instant,
+    last_checked: Instant,
 }
 
 impl Tail {
+    /// Whether the stream may go on: its token was valid at most `RECHECK` ago.
+    async fn still_authorized(&mut self) -> bool {
+        if self.last_checked.elapsed() < RECHECK {
+            return true;
+        }
+        match self
+            .store
+            .token_still_valid(self.team_id, self.token_id)
+            .await
+        {
+            Ok(true) => {
+                self.last_checked = Instant::now();
+                true
+            }
+            Ok(false) => false,
+            Err(error) => {
+                // Unverifiable is not valid; the client reconnects and is authenticated anew.
+                tracing::warn!(error = %error, "event stream ended: its token could not be checked");
+                false
+            }
+        }
+    }
+
     /// The next chunk: an event, else a heartbeat when one is due; waits for new events.
+    /// Ends the stream once its token is no longer valid.
     async fn next(mut self) -> Option<(Result<Bytes, actix_web::Error>, Tail)> {
         loop {
+            if !self.still_authorized().await {
+                return None;
+            }
             if let Some(chunk) = self.pending.pop_front() {
                 self.last_sent = Instant::now();
                 return Some((Ok(chunk), self));
@@ -183,7 +218,8 @@ impl Tail {
 
 /// New team events as Server-Sent Events (`id` is the position, `event` the event type,
 /// `data` the event as in the log). Reconnect with `Last-Event-ID` to resume where it
-/// stopped; a comment line every 15 s keeps the connection alive.
+/// stopped; a comment line every 15 s keeps the connection alive. The stream ends within a
+/// second after its token is revoked or its member removed (reconnecting then answers 401).
 #[utoipa::path(tag = "events", security(("bearer" = [])), params(StreamQuery,
     ("Last-Event-ID" = Option<i64>, Header, description = "resume after this position")),
     responses(
@@ -200,7 +236,10 @@ async fn stream(
     path: web::Path<Uuid>,
     query: ApiQuery<StreamQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let team_id = caller.in_team(path.into_inner())?.team_id;
+    let (team_id, token_id) = {
+        let caller = caller.in_team(path.into_inner())?;
+        (caller.team_id, caller.token_id)
+    };
     let last_event_id = req
         .headers()
         .get("last-event-id")
@@ -220,9 +259,11 @@ async fn stream(
     let tail = Tail {
         store: ctx.store.clone(),
         team_id,
+        token_id,
         after,
         pending,
         last_sent: Instant::now(),
+        last_checked: Instant::now(),
     };
     Ok(HttpResponse::Ok()
         .insert_header((

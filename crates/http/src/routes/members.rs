@@ -1,10 +1,12 @@
-//! Members: added with a first token, re-roled, removed (their tokens stop at once).
+//! Members: added with a first token, re-roled, removed (their tokens stop at once), and
+//! once they have left, their name and e-mail address erased.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, delete, patch, post, web};
 use serde::{Deserialize, Serialize};
 use stride_domain::team::{Role, TeamCommand, TeamEvent};
 use stride_storage::SideWrite;
+use stride_storage::members::MemberErasure;
 use stride_storage::tokens::NewToken;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -21,7 +23,8 @@ pub fn configure(config: &mut ServiceConfig) {
     config
         .service(add_member)
         .service(change_role)
-        .service(remove_member);
+        .service(remove_member)
+        .service(erase_member);
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -186,5 +189,40 @@ async fn remove_member(
     Ok(HttpResponse::NoContent()
         .insert_header((actix_web::http::header::ETAG, super::etag(outcome.version)))
         .insert_header((super::STRIDE_POSITION, outcome.position.to_string()))
+        .finish())
+}
+
+/// Erases a member's name and e-mail address once they have left the team (owners and
+/// admins). Events only ever held their id, so what they did stays, shown without a name;
+/// kept Idempotency-Key responses that named them are forgotten. Erasing again changes
+/// nothing; a current member is removed first.
+#[utoipa::path(tag = "members", security(("bearer" = [])), responses(
+    (status = 204, headers(("Stride-Position" = i64))),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "`member_active`: the member is still in the team; remove them first", body = Problem, content_type = "application/problem+json"),
+))]
+#[delete("/teams/{team_id}/members/{member_id}/personal-data")]
+async fn erase_member(
+    ctx: Ctx,
+    caller: Caller,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    let (team_id, member_id) = path.into_inner();
+    let caller = caller.in_team(team_id)?.may_administer()?.clone();
+    match ctx.store.erase_member(caller.team_id, member_id).await? {
+        MemberErasure::Erased => {}
+        MemberErasure::StillMember => {
+            return Err(ApiError::conflict(
+                "member_active",
+                "the member is still in the team: remove them first (DELETE /v1/teams/{team_id}/members/{member_id})",
+            ));
+        }
+        MemberErasure::Unknown => return Err(ApiError::not_found("member")),
+    }
+    let position = ctx.store.visible_head().await?;
+    Ok(HttpResponse::NoContent()
+        .insert_header((super::STRIDE_POSITION, position.to_string()))
         .finish())
 }

@@ -171,6 +171,10 @@ pub fn person(prefix: &str, name: &str, email: &str) -> Result<(String, String),
 
 /// Open sign-up: creates a team with its first member as owner and returns that owner's
 /// first token, shown this once.
+///
+/// `Idempotency-Key` is ignored here: a sign-up carries no token, so a key could be anyone's
+/// and its replay would hand one caller another's owner token. A repeated sign-up finds its
+/// slug taken (409).
 #[utoipa::path(tag = "teams", request_body = SignUp, responses(
     (status = 201, body = SignedUp, headers(("ETag" = String), ("Stride-Position" = i64), ("Location" = String))),
     (status = 400, body = Problem, content_type = "application/problem+json"),
