@@ -25,6 +25,8 @@ pub const LAST_DAY: NaiveDate = match NaiveDate::from_ymd_opt(2100, 12, 31) {
 /// follower count or click total, holds every integer below it exactly in an `f64`, and
 /// leaves room for sums of billions of observations.
 pub const QUANTITY_MAX: f64 = 1e15;
+/// The smallest move a metric target may ask for: progress divides by it.
+pub const QUANTITY_STEP: f64 = 1e-6;
 /// The largest relative change a target may ask for, in percent (10,000 times).
 pub const PERCENT_MAX: f64 = 1e6;
 

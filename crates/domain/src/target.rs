@@ -180,10 +180,15 @@ pub fn normalize(spec: TargetSpec, context: &TargetContext) -> Result<Target, Ta
                     "must lead to a target value from 0 to 1e15".to_owned(),
                 )
             })?;
-            if target_value == baseline {
+            // A move smaller than this would make progress, the distance covered over the
+            // distance to go, larger than an f64 holds.
+            if (target_value - baseline).abs() < bounds::QUANTITY_STEP {
                 return Err((
                     field,
-                    format!("must move the metric away from its baseline of {baseline}"),
+                    format!(
+                        "must move the metric at least {} away from its baseline of {baseline}",
+                        bounds::QUANTITY_STEP
+                    ),
                 ));
             }
             Ok(Target::Metric {
