@@ -82,7 +82,6 @@ impl ChannelStatus {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Channel {
     pub id: Uuid,
-    pub team_id: Uuid,
     pub platform: Platform,
     pub handle: String,
     pub name: Option<String>,
@@ -93,7 +92,6 @@ pub struct Channel {
 pub enum ChannelCommand {
     AddChannel {
         channel_id: Uuid,
-        team_id: Uuid,
         platform: Platform,
         handle: String,
         name: Option<String>,
@@ -210,8 +208,8 @@ pub fn decide(
     }
 }
 
-/// Folds one event into the state; `team_id` comes from the stream, not the payload.
-pub fn apply(state: Option<Channel>, team_id: Uuid, event: &ChannelEvent) -> Option<Channel> {
+/// Folds one event into the state.
+pub fn apply(state: Option<Channel>, event: &ChannelEvent) -> Option<Channel> {
     match (state, event) {
         (
             None,
@@ -223,7 +221,6 @@ pub fn apply(state: Option<Channel>, team_id: Uuid, event: &ChannelEvent) -> Opt
             },
         ) => Some(Channel {
             id: *channel_id,
-            team_id,
             platform: *platform,
             handle: handle.clone(),
             name: name.clone(),
@@ -237,11 +234,29 @@ pub fn apply(state: Option<Channel>, team_id: Uuid, event: &ChannelEvent) -> Opt
     }
 }
 
+impl crate::Aggregate for Channel {
+    type Command = ChannelCommand;
+    type Event = ChannelEvent;
+    type Error = ChannelError;
+    type Context = ();
+
+    fn decide(
+        state: Option<&Channel>,
+        command: ChannelCommand,
+        _: &(),
+    ) -> Result<Vec<ChannelEvent>, ChannelError> {
+        decide(state, command)
+    }
+
+    fn apply(state: Option<Channel>, event: &ChannelEvent) -> Option<Channel> {
+        apply(state, event)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    const TEAM: Uuid = Uuid::from_u128(1);
     const CHANNEL: Uuid = Uuid::from_u128(2);
 
     fn add(handle: &str, name: Option<&str>) -> Result<Vec<ChannelEvent>, ChannelError> {
@@ -249,7 +264,6 @@ mod tests {
             None,
             ChannelCommand::AddChannel {
                 channel_id: CHANNEL,
-                team_id: TEAM,
                 platform: Platform::Instagram,
                 handle: handle.into(),
                 name: name.map(Into::into),
@@ -261,7 +275,7 @@ mod tests {
         add("@acme", None)
             .unwrap()
             .iter()
-            .fold(None, |s, e| apply(s, TEAM, e))
+            .fold(None, |s, e| apply(s, e))
             .unwrap()
     }
 
@@ -312,7 +326,7 @@ mod tests {
         );
         let paused = events
             .iter()
-            .try_fold(channel, |s, e| apply(Some(s), TEAM, e))
+            .try_fold(channel, |s, e| apply(Some(s), e))
             .unwrap();
         assert_eq!(paused.status, ChannelStatus::Paused);
         let again = ChannelCommand::ChangeStatus {
@@ -338,7 +352,6 @@ mod tests {
         let channel = instagram();
         let add_again = ChannelCommand::AddChannel {
             channel_id: CHANNEL,
-            team_id: TEAM,
             platform: Platform::Blog,
             handle: "x".into(),
             name: None,

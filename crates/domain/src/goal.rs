@@ -344,5 +344,24 @@ pub fn apply(state: Option<Goal>, event: &GoalEvent) -> Option<Goal> {
     }
 }
 
+impl crate::Aggregate for Goal {
+    type Command = GoalCommand;
+    type Event = GoalEvent;
+    type Error = GoalError;
+    type Context = GoalContext;
+
+    fn decide(
+        state: Option<&Goal>,
+        command: GoalCommand,
+        context: &GoalContext,
+    ) -> Result<Vec<GoalEvent>, GoalError> {
+        decide(state, command, context)
+    }
+
+    fn apply(state: Option<Goal>, event: &GoalEvent) -> Option<Goal> {
+        apply(state, event)
+    }
+}
+
 #[cfg(test)]
 mod tests;

@@ -4,6 +4,7 @@
 //! Pure Rust: no I/O, no clock reads, no async. Storage and HTTP live in their own crates and
 //! call in here; time arrives as a parameter.
 
+pub mod aggregate;
 #[cfg(any(test, feature = "arbitrary"))]
 pub mod arbitrary;
 pub mod assessment;
@@ -23,4 +24,5 @@ pub mod team;
 pub mod text;
 pub mod vote;
 
+pub use aggregate::Aggregate;
 pub use event::{Actor, DecodeError, EventPayload, RecordedEvent};

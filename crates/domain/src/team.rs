@@ -364,6 +364,25 @@ pub fn replay<'a>(events: impl IntoIterator<Item = &'a TeamEvent>) -> Option<Tea
     events.into_iter().fold(None, apply)
 }
 
+impl crate::Aggregate for Team {
+    type Command = TeamCommand;
+    type Event = TeamEvent;
+    type Error = TeamError;
+    type Context = crate::Actor;
+
+    fn decide(
+        state: Option<&Team>,
+        command: TeamCommand,
+        context: &crate::Actor,
+    ) -> Result<Vec<TeamEvent>, TeamError> {
+        decide(state, *context, command)
+    }
+
+    fn apply(state: Option<Team>, event: &TeamEvent) -> Option<Team> {
+        apply(state, event)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

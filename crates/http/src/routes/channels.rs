@@ -135,7 +135,7 @@ pub async fn team_channels(ctx: &Ctx, team_id: Uuid) -> Result<Vec<ChannelView>,
             let state = stream
                 .events
                 .iter()
-                .fold(None, |s, e| channel::apply(s, team_id, &e.event));
+                .fold(None, |s, e| channel::apply(s, &e.event));
             state.map(|channel| ChannelView::new(&channel, stream.version))
         })
         .collect())
@@ -161,7 +161,6 @@ async fn add_channel(
     let body = body.0;
     let command = ChannelCommand::AddChannel {
         channel_id,
-        team_id: caller.team_id,
         platform: body.platform.into(),
         handle: body.handle,
         name: body.name,
@@ -172,7 +171,7 @@ async fn add_channel(
         caller.actor(),
         (team_id, channel_id),
         None,
-        |s, e| channel::apply(s, team_id, e),
+        |s, e| channel::apply(s, e),
         |state| Ok((channel::decide(state, command.clone())?, Vec::new())),
     )
     .await?;
@@ -242,7 +241,7 @@ async fn get_channel(
     let (team_id, channel_id) = path.into_inner();
     caller.in_team(team_id)?;
     let outcome = commands::load(&ctx.store, team_id, channel_id, &|s, e| {
-        channel::apply(s, team_id, e)
+        channel::apply(s, e)
     })
     .await?;
     let channel = outcome
@@ -283,7 +282,7 @@ async fn change_status(
         caller.actor(),
         (team_id, channel_id),
         if_match(&req)?,
-        |s, e| channel::apply(s, team_id, e),
+        |s, e| channel::apply(s, e),
         |state| {
             let state = state.ok_or_else(|| ApiError::not_found("channel"))?;
             Ok((channel::decide(Some(state), command.clone())?, Vec::new()))

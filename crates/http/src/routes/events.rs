@@ -21,6 +21,8 @@ use crate::error::{ApiError, Problem};
 use crate::extract::{ApiQuery, Ctx};
 use crate::page::{self, Page};
 
+/// How long a page of the log waits for events acknowledged before it to become readable.
+const LOG_WAIT: Duration = Duration::from_secs(2);
 /// A comment line this often keeps proxies from closing an idle stream.
 const HEARTBEAT: Duration = Duration::from_secs(15);
 /// How often a live stream looks for events written by other server processes.
@@ -110,6 +112,10 @@ async fn log(
     let team_id = caller.in_team(path.into_inner())?.team_id;
     let limit = page::limit(query.limit)?;
     let after = start(query.after, query.cursor.as_deref())?;
+    // A page shows every event acknowledged before it was asked for: readers see only below
+    // the oldest transaction open anywhere on the server, so wait (briefly) for those to end.
+    let head = ctx.store.committed_head().await?;
+    ctx.store.wait_visible(head, LOG_WAIT).await?;
     let events = ctx
         .store
         .read_team_after(team_id, after, limit as i64)

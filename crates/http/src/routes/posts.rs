@@ -108,7 +108,7 @@ async fn context(ctx: &Ctx, caller: &Caller) -> Result<PostContext, ApiError> {
             let state = stream
                 .events
                 .iter()
-                .fold(None, |s, e| channel::apply(s, caller.team_id, &e.event));
+                .fold(None, |s, e| channel::apply(s, &e.event));
             state
                 .filter(|c| c.status != ChannelStatus::Retired)
                 .map(|_| id)

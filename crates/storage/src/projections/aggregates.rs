@@ -109,8 +109,7 @@ impl Fold {
                     Some(State::Channel(c)) => Some(c),
                     _ => None,
                 };
-                channel::apply(prior, event.team_id, &event.decode::<ChannelEvent>()?.event)
-                    .map(State::Channel)
+                channel::apply(prior, &event.decode::<ChannelEvent>()?.event).map(State::Channel)
             }
             t if t == GoalEvent::STREAM_TYPE => {
                 let prior = match prior {
