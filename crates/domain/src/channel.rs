@@ -275,7 +275,7 @@ mod tests {
         add("@acme", None)
             .unwrap()
             .iter()
-            .fold(None, |s, e| apply(s, e))
+            .fold(None, apply)
             .unwrap()
     }
 
