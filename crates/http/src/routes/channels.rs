@@ -171,7 +171,7 @@ async fn add_channel(
         caller.actor(),
         (team_id, channel_id),
         None,
-        |s, e| channel::apply(s, e),
+        channel::apply,
         |state| Ok((channel::decide(state, command.clone())?, Vec::new())),
     )
     .await?;
@@ -282,7 +282,7 @@ async fn change_status(
         caller.actor(),
         (team_id, channel_id),
         if_match(&req)?,
-        |s, e| channel::apply(s, e),
+        channel::apply,
         |state| {
             let state = state.ok_or_else(|| ApiError::not_found("channel"))?;
             Ok((channel::decide(Some(state), command.clone())?, Vec::new()))
