@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use stride_http::HttpConfig;
 use stride_storage::Store;
 use stride_storage::db::DbConfig;
-use stride_storage::testing::TestDatabase;
+use stride_testkit::TestDatabase;
 use uuid::Uuid;
 
 /// The origin the test server allows through CORS.

@@ -1,4 +1,7 @@
-//! The connection pool and the [`Store`] handle the rest of Stride holds.
+//! The connection pool and the [`Store`] handle the rest of Stride holds, and
+//! [`config_url`] for code that is handed a connection config but takes a URL.
+
+mod url;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,6 +14,8 @@ use crate::append::MAX_EVENTS_PER_TRANSACTION;
 use crate::board::ContributorToken;
 use crate::committer::Committer;
 use crate::votes::Voter;
+
+pub use url::config_url;
 
 /// Metric batches written at once. Each holds its observations, their events and the
 /// statement's parameters in memory while PostgreSQL, the bound, works through it: more at

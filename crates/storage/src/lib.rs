@@ -19,7 +19,6 @@ pub mod migrate;
 pub mod projections;
 pub mod projector;
 pub mod seed;
-pub mod testing;
 pub mod tokens;
 pub mod votes;
 mod wakeup;

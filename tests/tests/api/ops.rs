@@ -1,6 +1,6 @@
 use reqwest::StatusCode;
 use serde_json::Value;
-use stride_storage::testing::TestDatabase;
+use stride_testkit::TestDatabase;
 use stride_tests::{TestApp, assert_problem};
 
 #[tokio::test]

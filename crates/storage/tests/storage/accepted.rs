@@ -16,8 +16,8 @@ use stride_domain::target::{Aggregation, Aim, Period, TargetContext, TargetSpec}
 use stride_domain::{Actor, EventPayload};
 use stride_storage::db::DbConfig;
 use stride_storage::projections::{Activity, Aggregates, IdeaScores};
-use stride_storage::testing::TestDatabase;
 use stride_storage::{AppendRequest, ExpectedVersion, Metadata, Store};
+use stride_testkit::TestDatabase;
 use uuid::Uuid;
 
 use super::projector::{append, settle, snapshot};

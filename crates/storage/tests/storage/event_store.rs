@@ -8,10 +8,10 @@ use std::time::Duration;
 use serde_json::json;
 use stride_domain::Actor;
 use stride_storage::db::DbConfig;
-use stride_storage::testing::TestDatabase;
 use stride_storage::{
     AppendError, AppendRequest, ExpectedVersion, Metadata, NewEvent, SideWrite, Store, StoreError,
 };
+use stride_testkit::TestDatabase;
 use uuid::Uuid;
 
 async fn store() -> (TestDatabase, Store) {

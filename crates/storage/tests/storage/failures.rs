@@ -9,8 +9,8 @@ use stride_storage::db::DbConfig;
 use stride_storage::facts::Need;
 use stride_storage::projections::{Activity, Aggregates, IdeaScores};
 use stride_storage::projector::Projection;
-use stride_storage::testing::TestDatabase;
 use stride_storage::{AppendRequest, ExpectedVersion, Metadata, NewEvent, Store, StoreError};
+use stride_testkit::TestDatabase;
 use uuid::Uuid;
 
 use super::projector::{append, settle};

@@ -16,8 +16,8 @@ use stride_domain::vote::VoteEvent;
 use stride_storage::db::DbConfig;
 use stride_storage::projections::{Activity, Aggregates, IdeaScores};
 use stride_storage::projector::Projection;
-use stride_storage::testing::TestDatabase;
 use stride_storage::{AppendRequest, ExpectedVersion, Metadata, Store};
+use stride_testkit::TestDatabase;
 use uuid::Uuid;
 
 /// One change to make, in a small world of one team, two channels and a few posts.

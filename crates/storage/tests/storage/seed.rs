@@ -5,7 +5,7 @@ use stride_domain::metric::MetricEvent;
 use stride_storage::Store;
 use stride_storage::db::DbConfig;
 use stride_storage::seed::CHUNK;
-use stride_storage::testing::TestDatabase;
+use stride_testkit::TestDatabase;
 use uuid::Uuid;
 
 #[tokio::test]

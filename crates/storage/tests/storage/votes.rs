@@ -4,9 +4,9 @@
 
 use stride_domain::Actor;
 use stride_storage::db::DbConfig;
-use stride_storage::testing::TestDatabase;
 use stride_storage::votes::Vote;
 use stride_storage::{Metadata, Store};
+use stride_testkit::TestDatabase;
 use uuid::Uuid;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

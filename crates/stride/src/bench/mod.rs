@@ -125,7 +125,7 @@ async fn fresh_database(url: &str) -> anyhow::Result<String> {
         .await?;
     let mut config: tokio_postgres::Config = url.parse()?;
     config.dbname(&name);
-    Ok(stride_storage::testing::url::config_url(&config))
+    Ok(stride_storage::db::config_url(&config))
 }
 
 fn step(json: bool, what: &str) {

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use stride_storage::testing::TestDatabase;
+use stride_testkit::TestDatabase;
 use tokio::sync::Mutex;
 
 use crate::server::Server;

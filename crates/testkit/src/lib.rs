@@ -1,4 +1,5 @@
-//! Per-test databases for every test suite of the workspace.
+//! Per-test databases for every test suite of the workspace. A dev-only crate: test suites
+//! depend on it, the server never does, so none of this is compiled into `stride`.
 //!
 //! [`TestDatabase::new`] gives a test a fresh database cloned from a migrated template
 //! (`CREATE DATABASE .. TEMPLATE`: milliseconds, not a migration run) and drops it when the
@@ -18,11 +19,11 @@
 
 mod server;
 mod template;
-pub mod url;
 
 use std::time::Duration;
 
 use anyhow::Context;
+use stride_storage::db::config_url;
 use tokio::sync::OnceCell;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{Client, Config, NoTls};
@@ -30,7 +31,6 @@ use uuid::Uuid;
 
 use server::server;
 use template::prepare_template;
-pub use url::config_url;
 
 const TEST_DB_PREFIX: &str = "stride_t_";
 

@@ -26,7 +26,7 @@ const UNLOCK_TEMPLATE: &str = "SELECT pg_advisory_unlock($1)";
 
 /// Makes sure the migrated template exists, builds it if not, and returns its name.
 pub(super) async fn prepare_template(admin: &Config) -> anyhow::Result<String> {
-    let name = template_name(&crate::migrate::migrations_fingerprint());
+    let name = template_name(&stride_storage::migrate::migrations_fingerprint());
     let (client, connection) = connect(admin).await?;
     // A template appears under its name only when complete, so seeing it needs no lock.
     let built = if client.query_opt(TEMPLATE_EXISTS, &[&name]).await?.is_some() {
@@ -84,7 +84,7 @@ async fn build_template(client: &Client, admin: &Config, name: &str) -> anyhow::
     config.dbname(&building);
     let migrated = async {
         let (mut db, connection) = connect(&config).await?;
-        let migrated = crate::migrate::migrate(&mut db).await;
+        let migrated = stride_storage::migrate::migrate(&mut db).await;
         close(db, connection).await;
         migrated
     }

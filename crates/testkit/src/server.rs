@@ -7,9 +7,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+use stride_storage::cluster::{self, ClusterError, ClusterOptions, PrivateCluster};
 use tokio_postgres::Config;
-
-use crate::cluster::{self, ClusterError, ClusterOptions, PrivateCluster};
 
 const READY_TIMEOUT: Duration = Duration::from_secs(30);
 
