@@ -6,6 +6,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
+use stride_app::AppError;
 use stride_domain::team::TeamError;
 use stride_storage::{AppendError, StoreError};
 use utoipa::ToSchema;
@@ -173,6 +174,30 @@ impl ResponseError for ApiError {
         }
         let body = serde_json::to_vec(&self.problem()).unwrap_or_default();
         response.body(body)
+    }
+}
+
+impl From<AppError> for ApiError {
+    fn from(error: AppError) -> Self {
+        match error {
+            AppError::NotFound(what) => ApiError::not_found(what),
+            AppError::PreconditionFailed { current } => ApiError::new(
+                StatusCode::PRECONDITION_FAILED,
+                "version_conflict",
+                format!(
+                    "If-Match does not match the current version \"{current}\"; read the resource again"
+                ),
+            ),
+            AppError::KeptChanging => ApiError::conflict("version_conflict", error.to_string()),
+            AppError::Lagging(detail) => ApiError::projection_lagging(detail),
+            AppError::Team(error) => error.into(),
+            AppError::Channel(error) => error.into(),
+            AppError::Goal(error) => error.into(),
+            AppError::Post(error) => error.into(),
+            AppError::Idea(error) => error.into(),
+            AppError::Append(error) => error.into(),
+            AppError::Store(error) => error.into(),
+        }
     }
 }
 

@@ -285,12 +285,27 @@ pub fn if_match(req: &HttpRequest) -> Result<Option<i64>, ApiError> {
 #[derive(Debug, Clone)]
 pub struct RequestId(pub String);
 
-/// What every handler needs: the store and the request's id.
+/// What every handler needs: the application, its store, and the request's id.
 #[derive(Debug, Clone)]
 pub struct Ctx {
+    pub app: stride_app::App,
     pub store: Store,
-    pub boards: web::Data<crate::boards::Boards>,
     pub request_id: String,
+}
+
+impl Ctx {
+    /// The origin of what `actor` asks in this request.
+    pub fn origin(&self, actor: stride_domain::Actor) -> stride_app::Origin {
+        stride_app::Origin {
+            actor,
+            request_id: self.request_id.clone(),
+        }
+    }
+
+    /// The metadata of the events `actor` causes in this request.
+    pub fn metadata(&self, actor: stride_domain::Actor) -> stride_storage::Metadata {
+        self.origin(actor).metadata()
+    }
 }
 
 impl FromRequest for Ctx {
@@ -298,23 +313,22 @@ impl FromRequest for Ctx {
     type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let store = req
-            .app_data::<web::Data<Store>>()
-            .map(|s| s.get_ref().clone());
+        let app = req
+            .app_data::<web::Data<stride_app::App>>()
+            .map(|a| a.get_ref().clone());
         let request_id = req
             .extensions()
             .get::<RequestId>()
             .map(|id| id.0.clone())
             .unwrap_or_default();
-        let boards = req.app_data::<web::Data<crate::boards::Boards>>().cloned();
-        ready(match (store, boards) {
-            (Some(store), Some(boards)) => Ok(Ctx {
-                store,
-                boards,
+        ready(match app {
+            Some(app) => Ok(Ctx {
+                store: app.store.clone(),
+                app,
                 request_id,
             }),
-            _ => Err(ApiError::internal(anyhow::anyhow!(
-                "the store is not configured"
+            None => Err(ApiError::internal(anyhow::anyhow!(
+                "the application is not configured"
             ))),
         })
     }

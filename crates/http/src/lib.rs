@@ -15,14 +15,10 @@ use utoipa::{Modify, OpenApi as _};
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
-pub mod activity;
 pub mod auth;
-pub mod boards;
 pub mod canonical;
-pub mod commands;
 pub mod error;
 pub mod extract;
-pub mod ideas;
 pub mod idempotency;
 pub mod insights;
 pub mod limits;
@@ -32,7 +28,6 @@ pub mod page;
 pub mod rate_limit;
 pub mod routes;
 pub mod routing;
-pub mod team_service;
 
 /// How the HTTP server behaves.
 #[derive(Debug, Clone)]
@@ -69,7 +64,7 @@ impl Default for HttpConfig {
     components(schemas(
         error::Problem,
         error::FieldError,
-        ideas::Sort,
+        stride_app::idea_views::Sort,
         routes::posts::PostStatusName
     )),
     tags(
@@ -145,8 +140,8 @@ fn cors(origins: &[String]) -> Cors {
 pub fn serve(listener: TcpListener, store: Store, config: HttpConfig) -> anyhow::Result<Server> {
     let metrics = web::Data::new(metrics::Metrics::new()?);
     let limiter = web::Data::new(rate_limit::BoardLimiter::new(config.board_rate));
+    let app = web::Data::new(stride_app::App::new(store.clone()));
     let store = web::Data::new(store);
-    let boards = web::Data::new(boards::Boards::default());
     let spec = openapi();
     let known = web::Data::new(routing::Routes::new(&spec));
     let body_timeout = web::Data::new(limits::BodyTimeout(config.body_timeout));
@@ -158,7 +153,7 @@ pub fn serve(listener: TcpListener, store: Store, config: HttpConfig) -> anyhow:
     let mut server = HttpServer::new(move || {
         App::new()
             .app_data(store.clone())
-            .app_data(boards.clone())
+            .app_data(app.clone())
             .app_data(known.clone())
             .app_data(metrics.clone())
             .app_data(limiter.clone())

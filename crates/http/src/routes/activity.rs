@@ -7,11 +7,11 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use crate::activity::{Names, sentence};
 use crate::auth::Caller;
 use crate::error::{ApiError, Problem};
 use crate::extract::{ApiQuery, Ctx};
 use crate::page::{self, Page};
+use stride_app::activity::{Names, sentence};
 
 pub fn configure(config: &mut ServiceConfig) {
     config.service(feed);

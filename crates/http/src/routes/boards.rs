@@ -18,11 +18,10 @@ use uuid::Uuid;
 use super::ideas::{IdeaDetail, run};
 use super::written;
 use crate::auth::Contributor;
-use crate::commands;
 use crate::error::{ApiError, Problem};
 use crate::extract::{ApiJson, ApiQuery, Ctx};
-use crate::ideas::{Board, IdeaView, Sort};
 use crate::page::{self, Page};
+use stride_app::idea_views::{Board, IdeaView, Sort};
 
 pub fn configure(config: &mut ServiceConfig) {
     config
@@ -39,7 +38,7 @@ pub fn configure(config: &mut ServiceConfig) {
 
 /// The public board at `slug`: 404 when there is none or it is not public.
 async fn public_board(ctx: &Ctx, slug: &str) -> Result<Arc<Team>, ApiError> {
-    match ctx.boards.team(&ctx.store, slug).await? {
+    match ctx.app.boards.team(&ctx.store, slug).await? {
         Some(team) if team.board.public => Ok(team),
         _ => Err(ApiError::not_found("board")),
     }
@@ -158,7 +157,7 @@ async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let team = public_board(&ctx, &slug).await?;
     let limit = page::limit(query.limit)?;
-    let board = Board::load_listing(&ctx, team.id).await?;
+    let board = Board::load_listing(&ctx.store, team.id).await?;
     let listed = board.listed(Utc::now(), query.sort, |i| {
         i.status != IdeaStatus::Declined && i.merged_into.is_none()
     });
@@ -250,7 +249,7 @@ async fn similar(
         .map_err(|e| ApiError::validation("title", e.to_string()))?;
     let candidates = ctx.store.similar_titles(team.id, &title, 50).await?;
     let ids: Vec<Uuid> = candidates.iter().map(|(id, _)| *id).collect();
-    let board = Board::load_some(&ctx, team.id, &ids).await?;
+    let board = Board::load_some(&ctx.store, team.id, &ids).await?;
     let now = Utc::now();
     let views: Vec<IdeaView> = candidates
         .into_iter()
@@ -267,7 +266,7 @@ async fn similar(
 async fn one(ctx: Ctx, path: web::Path<(String, Uuid)>) -> Result<HttpResponse, ApiError> {
     let (slug, idea_id) = path.into_inner();
     let team = public_board(&ctx, &slug).await?;
-    let board = Board::load_some(&ctx, team.id, &[idea_id]).await?;
+    let board = Board::load_some(&ctx.store, team.id, &[idea_id]).await?;
     let view = board
         .view(idea_id, Utc::now())
         .ok_or_else(|| ApiError::not_found("idea"))?;
@@ -300,7 +299,8 @@ async fn cast(
 ) -> Result<HttpResponse, ApiError> {
     let team = public_board(&ctx, slug).await?;
     let contributor = contributor.on_board(team.id)?;
-    ctx.boards
+    ctx.app
+        .boards
         .check_votable(&ctx.store, team.id, idea_id)
         .await?;
     let outcome = ctx
@@ -310,7 +310,7 @@ async fn cast(
             idea_id,
             contributor_id: contributor.contributor_id,
             up,
-            metadata: commands::metadata(&ctx, actor(contributor)),
+            metadata: ctx.metadata(actor(contributor)),
         })
         .await?;
     Ok(written(

@@ -12,10 +12,10 @@ use uuid::Uuid;
 
 use super::{etag, written};
 use crate::auth::Caller;
-use crate::commands;
 use crate::error::{ApiError, Problem};
 use crate::extract::{ApiJson, ApiQuery, Ctx, if_match};
 use crate::page::{self, Page};
+use stride_app::execute;
 
 pub fn configure(config: &mut ServiceConfig) {
     config
@@ -166,13 +166,13 @@ async fn add_channel(
         name: body.name,
     };
     let team_id = caller.team_id;
-    let outcome = commands::execute(
-        &ctx,
-        caller.actor(),
+    let outcome = execute::run::<Channel>(
+        &ctx.app,
+        &ctx.origin(caller.actor()),
         (team_id, channel_id),
         None,
-        channel::apply,
-        |state| Ok((channel::decide(state, command.clone())?, Vec::new())),
+        command,
+        &(),
     )
     .await?;
     let channel = outcome
@@ -240,7 +240,7 @@ async fn get_channel(
 ) -> Result<HttpResponse, ApiError> {
     let (team_id, channel_id) = path.into_inner();
     caller.in_team(team_id)?;
-    let outcome = commands::load(&ctx.store, team_id, channel_id, &|s, e| {
+    let outcome = execute::load(&ctx.store, team_id, channel_id, &|s, e| {
         channel::apply(s, e)
     })
     .await?;
@@ -277,15 +277,15 @@ async fn change_status(
         status: body.0.status.into(),
         reason: body.0.reason,
     };
-    let outcome = commands::execute(
-        &ctx,
-        caller.actor(),
+    let outcome = execute::execute_with(
+        &ctx.app,
+        &ctx.origin(caller.actor()),
         (team_id, channel_id),
         if_match(&req)?,
         channel::apply,
         |state| {
             let state = state.ok_or_else(|| ApiError::not_found("channel"))?;
-            Ok((channel::decide(Some(state), command.clone())?, Vec::new()))
+            Ok::<_, ApiError>((channel::decide(Some(state), command.clone())?, Vec::new()))
         },
     )
     .await?;

@@ -17,11 +17,11 @@ use uuid::Uuid;
 
 use super::written;
 use crate::auth::Caller;
-use crate::commands;
 use crate::error::{ApiError, Problem};
 use crate::extract::{ApiJson, ApiQuery, Ctx, if_match};
-use crate::ideas::{Board, CommentView, IdeaView, Sort, StatusChange, has_tags};
 use crate::page::{self, Page};
+use stride_app::execute;
+use stride_app::idea_views::{Board, CommentView, IdeaView, Sort, StatusChange, has_tags};
 
 pub fn configure(config: &mut ServiceConfig) {
     config
@@ -59,15 +59,17 @@ pub async fn run(
     status: StatusCode,
 ) -> Result<HttpResponse, ApiError> {
     let submitted = matches!(command, IdeaCommand::Submit(_));
-    let decide =
-        |state: Option<&Idea>| Ok((idea::decide(state, command.clone(), &context)?, Vec::new()));
+    let decide = |state: Option<&Idea>| {
+        Ok::<_, ApiError>((idea::decide(state, command.clone(), &context)?, Vec::new()))
+    };
+    let origin = ctx.origin(actor);
     let outcome = if submitted {
         // The idea's id was generated for this request.
-        commands::create(ctx, actor, (team_id, idea_id), idea::apply, decide).await?
+        execute::create_with(&ctx.app, &origin, (team_id, idea_id), idea::apply, decide).await?
     } else {
-        commands::execute(
-            ctx,
-            actor,
+        execute::execute_with(
+            &ctx.app,
+            &origin,
             (team_id, idea_id),
             if_match,
             idea::apply,
@@ -77,9 +79,9 @@ pub async fn run(
     };
     let board = match (submitted, outcome.state, outcome.recorded_at) {
         (true, Some(idea), Some(at)) => {
-            Board::fresh(ctx, team_id, idea, outcome.version, at).await?
+            Board::fresh(&ctx.store, team_id, idea, outcome.version, at).await?
         }
-        _ => Board::load_some(ctx, team_id, &[idea_id]).await?,
+        _ => Board::load_some(&ctx.store, team_id, &[idea_id]).await?,
     };
     let view = board
         .view(idea_id, Utc::now())
@@ -208,7 +210,7 @@ async fn list_ideas(
     let limit = page::limit(query.limit)?;
     let status = query.status.map(IdeaStatus::from);
     let tags: BTreeSet<String> = query.tag.iter().map(|t| t.trim().to_lowercase()).collect();
-    let board = Board::load_listing(&ctx, team_id).await?;
+    let board = Board::load_listing(&ctx.store, team_id).await?;
     let listed = board.listed(Utc::now(), query.sort, |i| {
         status.is_none_or(|s| i.status == s) && has_tags(i, &tags)
     });
@@ -246,7 +248,7 @@ async fn get_idea(
 ) -> Result<HttpResponse, ApiError> {
     let (team_id, idea_id) = path.into_inner();
     caller.in_team(team_id)?;
-    let board = Board::load_some(&ctx, team_id, &[idea_id]).await?;
+    let board = Board::load_some(&ctx.store, team_id, &[idea_id]).await?;
     let view = board
         .view(idea_id, Utc::now())
         .ok_or_else(|| ApiError::not_found("idea"))?;
@@ -328,7 +330,7 @@ async fn merge(
 ) -> Result<HttpResponse, ApiError> {
     let (team_id, idea_id) = path.into_inner();
     let caller = caller.in_team(team_id)?.may_write()?.clone();
-    let target = commands::load(&ctx.store, team_id, body.0.into, &idea::apply)
+    let target = execute::load(&ctx.store, team_id, body.0.into, &idea::apply)
         .await?
         .state;
     let context = IdeaContext {
@@ -347,7 +349,7 @@ async fn merge(
         StatusCode::OK,
     )
     .await;
-    ctx.boards.forget_idea(team_id, idea_id);
+    ctx.app.boards.forget_idea(team_id, idea_id);
     merged
 }
 

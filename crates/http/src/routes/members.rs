@@ -17,7 +17,7 @@ use super::written;
 use crate::auth::Caller;
 use crate::error::{ApiError, Problem};
 use crate::extract::{ApiJson, Ctx, if_match};
-use crate::team_service;
+use stride_app::teams;
 
 pub fn configure(config: &mut ServiceConfig) {
     config
@@ -70,9 +70,9 @@ async fn add_member(
     let member_id = Uuid::now_v7();
     let token = NewToken::generate();
     let command = TeamCommand::AddMember { member_id, role };
-    let (_, outcome) = team_service::execute(
-        &ctx,
-        caller.actor(),
+    let (_, outcome) = teams::execute(
+        &ctx.app,
+        &ctx.origin(caller.actor()),
         caller.team_id,
         if_match(&req)?,
         command,
@@ -132,9 +132,9 @@ async fn change_role(
     let caller = caller.in_team(team_id)?.may_administer()?.clone();
     let role = Role::from(body.0.role);
     let command = TeamCommand::ChangeMemberRole { member_id, role };
-    let (_, outcome) = team_service::execute(
-        &ctx,
-        caller.actor(),
+    let (_, outcome) = teams::execute(
+        &ctx.app,
+        &ctx.origin(caller.actor()),
         team_id,
         if_match(&req)?,
         command,
@@ -177,9 +177,9 @@ async fn remove_member(
     let (team_id, member_id) = path.into_inner();
     let caller = caller.in_team(team_id)?.may_administer()?.clone();
     let command = TeamCommand::RemoveMember { member_id };
-    let (_, outcome) = team_service::execute(
-        &ctx,
-        caller.actor(),
+    let (_, outcome) = teams::execute(
+        &ctx.app,
+        &ctx.origin(caller.actor()),
         team_id,
         if_match(&req)?,
         command,

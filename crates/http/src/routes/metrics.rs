@@ -14,7 +14,6 @@ use uuid::Uuid;
 
 use super::written;
 use crate::auth::Caller;
-use crate::commands::metadata;
 use crate::error::{ApiError, Problem};
 use crate::extract::{ApiJson, ApiQuery, Ctx};
 
@@ -153,7 +152,7 @@ async fn record(
     .map_err(field_error)?;
     let recorded = ctx
         .store
-        .record_observations(caller.team_id, &rows, &metadata(&ctx, caller.actor()))
+        .record_observations(caller.team_id, &rows, &ctx.metadata(caller.actor()))
         .await?;
     let body = BatchRecorded {
         recorded: recorded.recorded,

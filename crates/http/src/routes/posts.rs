@@ -20,11 +20,11 @@ use uuid::Uuid;
 
 use super::{etag, written};
 use crate::auth::Caller;
-use crate::commands;
 use crate::error::{ApiError, Problem};
 use crate::extract::{ApiJson, ApiQuery, Ctx, if_match};
 use crate::page::{self, Page};
-use crate::team_service;
+use stride_app::execute;
+use stride_app::teams;
 
 pub fn configure(config: &mut ServiceConfig) {
     config
@@ -98,7 +98,7 @@ impl PostView {
 /// What a post command is decided against: the clock, the team's review setting, the
 /// caller's right to approve, the channels that take posts and the team's goals.
 async fn context(ctx: &Ctx, caller: &Caller) -> Result<PostContext, ApiError> {
-    let (team, _) = team_service::load(&ctx.store, caller.team_id).await?;
+    let (team, _) = teams::load(&ctx.store, caller.team_id).await?;
     let channels = ctx
         .store
         .read_team_streams::<ChannelEvent>(caller.team_id)
@@ -140,9 +140,9 @@ async fn run(
 ) -> Result<HttpResponse, ApiError> {
     let context = context(ctx, caller).await?;
     let if_match = if_match(req)?;
-    let outcome = commands::execute(
-        ctx,
-        caller.actor(),
+    let outcome = execute::execute_with(
+        &ctx.app,
+        &ctx.origin(caller.actor()),
         (caller.team_id, post_id),
         if_match,
         post::apply,
@@ -175,15 +175,17 @@ async fn mark_idea_used(
     post_id: Uuid,
 ) -> Result<i64, ApiError> {
     let command = IdeaCommand::MarkUsed { post_id };
-    let outcome = commands::execute(
-        ctx,
-        caller.actor(),
+    let outcome = execute::execute_with(
+        &ctx.app,
+        &ctx.origin(caller.actor()),
         (caller.team_id, idea_id),
         None,
         idea::apply,
         |state| match state {
             // A merged duplicate's use counts for the idea it was merged into.
-            Some(found) if found.merged_into.is_some() => Ok((Vec::new(), Vec::new())),
+            Some(found) if found.merged_into.is_some() => {
+                Ok::<_, ApiError>((Vec::new(), Vec::new()))
+            }
             Some(found) => Ok((
                 idea::decide(Some(found), command.clone(), &IdeaContext::default())?,
                 Vec::new(),
@@ -485,7 +487,7 @@ async fn get_post(
 ) -> Result<HttpResponse, ApiError> {
     let (team_id, post_id) = path.into_inner();
     caller.in_team(team_id)?;
-    let outcome = commands::load(&ctx.store, team_id, post_id, &post::apply).await?;
+    let outcome = execute::load(&ctx.store, team_id, post_id, &post::apply).await?;
     let post = outcome.state.ok_or_else(|| ApiError::not_found("post"))?;
     Ok(HttpResponse::Ok()
         .insert_header((actix_web::http::header::ETAG, etag(outcome.version)))

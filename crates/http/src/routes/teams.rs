@@ -17,10 +17,9 @@ use uuid::Uuid;
 use super::channels::{ChannelView, team_channels};
 use super::{etag, written};
 use crate::auth::Caller;
-use crate::commands::metadata;
 use crate::error::{ApiError, Problem};
 use crate::extract::{ApiJson, Ctx, if_match};
-use crate::team_service;
+use stride_app::teams;
 
 pub fn configure(config: &mut ServiceConfig) {
     config
@@ -199,7 +198,7 @@ async fn sign_up(ctx: Ctx, body: ApiJson<SignUp>) -> Result<HttpResponse, ApiErr
         team_id,
         ExpectedVersion::NoStream,
         &events,
-        metadata(&ctx, Actor::Anonymous),
+        ctx.metadata(Actor::Anonymous),
     )?
     .with_side_write(SideWrite::Claim {
         scope: "slug".into(),
@@ -254,7 +253,7 @@ async fn get_team(
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let team_id = caller.in_team(path.into_inner())?.team_id;
-    let (team, current) = team_service::load(&ctx.store, team_id).await?;
+    let (team, current) = teams::load(&ctx.store, team_id).await?;
     let members = ctx.store.members(team_id).await?;
     Ok(HttpResponse::Ok()
         .insert_header((actix_web::http::header::ETAG, etag(current.version)))
@@ -310,9 +309,9 @@ async fn update_team(
         board_public: board.public,
         board_accepting_ideas: board.accepting_ideas,
     };
-    let (team, outcome) = team_service::execute(
-        &ctx,
-        caller.actor(),
+    let (team, outcome) = teams::execute(
+        &ctx.app,
+        &ctx.origin(caller.actor()),
         caller.team_id,
         if_match(&req)?,
         TeamCommand::UpdateTeam(changes),

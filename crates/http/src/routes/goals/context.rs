@@ -10,14 +10,14 @@ use stride_domain::goal::{self, Goal, Horizon};
 use stride_domain::target::{TargetContext, TargetSpec};
 use uuid::Uuid;
 
-use crate::commands::{self, Outcome};
 use crate::error::ApiError;
 use crate::extract::Ctx;
+use stride_app::execute::{self, Outcome};
 
 /// One of the team's goals, or no state (reads of one stream keep to its type, so a
 /// channel's id is no goal).
 pub async fn load_goal(ctx: &Ctx, team_id: Uuid, goal_id: Uuid) -> Result<Outcome<Goal>, ApiError> {
-    commands::load(&ctx.store, team_id, goal_id, &goal::apply).await
+    Ok(execute::load(&ctx.store, team_id, goal_id, &goal::apply).await?)
 }
 
 /// What a target is checked against: whether its channel is the team's and, for a metric

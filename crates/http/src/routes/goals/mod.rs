@@ -17,10 +17,10 @@ use uuid::Uuid;
 
 use super::{etag, written};
 use crate::auth::Caller;
-use crate::commands;
 use crate::error::{ApiError, Problem};
 use crate::extract::{ApiJson, ApiQuery, Ctx, if_match};
 use crate::page::{self, Page};
+use stride_app::execute;
 
 use body::{Closing, GoalPatch, GoalStatusName, HorizonName, NewGoalBody};
 use context::{load_goal, parent_horizon, target_context};
@@ -56,16 +56,13 @@ async fn run(
     (command, context): (GoalCommand, GoalContext),
     status: StatusCode,
 ) -> Result<HttpResponse, ApiError> {
-    let outcome = commands::execute(
-        ctx,
-        caller.actor(),
+    let outcome = execute::run::<stride_domain::goal::Goal>(
+        &ctx.app,
+        &ctx.origin(caller.actor()),
         (caller.team_id, goal_id),
         if_match,
-        goal::apply,
-        |state| {
-            let events = goal::decide(state, command.clone(), &context)?;
-            Ok((events, Vec::new()))
-        },
+        command,
+        &context,
     )
     .await?;
     let goal = outcome.state.ok_or_else(|| ApiError::not_found("goal"))?;

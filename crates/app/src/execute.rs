@@ -1,16 +1,18 @@
 //! Runs a command against one aggregate's stream: load it, let the domain decide, append
-//! with the version the decision was made on. Without `If-Match` a lost race is retried on
-//! fresh state (the command is decided again, so no rule is bypassed); with it, a stale
-//! version is 412.
+//! with the version the decision was made on. Without an expected version (`If-Match`) a
+//! lost race is retried on fresh state (the command is decided again, so no rule is
+//! bypassed); with one, a stale version is [`AppError::PreconditionFailed`].
+//!
+//! [`run`] takes an aggregate's command and context ([`Aggregate`]); [`execute_with`] takes
+//! a decision made by the caller, for workflows that decide more than one aggregate's
+//! command (their error type only needs to hold an [`AppError`]).
 
-use actix_web::http::StatusCode;
 use chrono::{DateTime, Utc};
-use stride_domain::{Actor, EventPayload};
-use stride_storage::{AppendError, AppendRequest, ExpectedVersion, Metadata, SideWrite, Store};
+use stride_domain::{Aggregate, EventPayload};
+use stride_storage::{AppendError, AppendRequest, ExpectedVersion, SideWrite, Store};
 use uuid::Uuid;
 
-use crate::error::ApiError;
-use crate::extract::Ctx;
+use crate::{App, AppError, Origin};
 
 const ATTEMPTS: usize = 3;
 
@@ -26,13 +28,16 @@ pub struct Outcome<S> {
     pub recorded_at: Option<DateTime<Utc>>,
 }
 
+/// The events a decision produced and the rows to write with them.
+pub type Decision<E> = (Vec<E>, Vec<SideWrite>);
+
 /// Folds one stream into its state.
 pub async fn load<E: EventPayload, S>(
     store: &Store,
     team_id: Uuid,
     stream_id: Uuid,
     fold: &impl Fn(Option<S>, &E) -> Option<S>,
-) -> Result<Outcome<S>, ApiError> {
+) -> Result<Outcome<S>, AppError> {
     let stream = store.read_stream::<E>(team_id, stream_id).await?;
     let position = stream.events.last().map_or(0, |e| e.position);
     let state = stream.events.iter().fold(None, |s, e| fold(s, &e.event));
@@ -44,47 +49,56 @@ pub async fn load<E: EventPayload, S>(
     })
 }
 
-pub fn precondition_failed(current: i64) -> ApiError {
-    ApiError::new(
-        StatusCode::PRECONDITION_FAILED,
-        "version_conflict",
-        format!(
-            "If-Match does not match the current version \"{current}\"; read the resource again"
-        ),
-    )
+/// Folds one aggregate's stream.
+pub async fn load_aggregate<A: Aggregate>(
+    store: &Store,
+    team_id: Uuid,
+    stream_id: Uuid,
+) -> Result<Outcome<A>, AppError> {
+    load(store, team_id, stream_id, &A::apply).await
 }
 
-pub fn metadata(ctx: &Ctx, actor: Actor) -> Metadata {
-    Metadata {
-        request_id: Some(ctx.request_id.clone()),
-        correlation_id: Some(ctx.request_id.clone()),
-        ..Metadata::new(actor)
-    }
+/// Runs `command` against the aggregate at `(team_id, stream_id)` with `context`.
+pub async fn run<A>(
+    app: &App,
+    origin: &Origin,
+    ids: (Uuid, Uuid),
+    if_match: Option<i64>,
+    command: A::Command,
+    context: &A::Context,
+) -> Result<Outcome<A>, AppError>
+where
+    A: Aggregate,
+    AppError: From<A::Error>,
+{
+    execute_with(app, origin, ids, if_match, A::apply, |state| {
+        let events = A::decide(state, command.clone(), context)?;
+        Ok::<_, AppError>((events, Vec::new()))
+    })
+    .await
 }
-
-/// The events a decision produced and the rows to write with them.
-pub type Decision<E> = (Vec<E>, Vec<SideWrite>);
 
 /// Creates a stream under an id this request just generated: nothing can be there yet,
 /// so the decision is made on no state, without reading, and the append requires that the
 /// stream does not exist.
-pub async fn create<E: EventPayload, S>(
-    ctx: &Ctx,
-    actor: Actor,
+pub async fn create_with<E: EventPayload, S, Er: From<AppError>>(
+    app: &App,
+    origin: &Origin,
     (team_id, stream_id): (Uuid, Uuid),
     fold: impl Fn(Option<S>, &E) -> Option<S>,
-    decide: impl Fn(Option<&S>) -> Result<Decision<E>, ApiError>,
-) -> Result<Outcome<S>, ApiError> {
+    decide: impl Fn(Option<&S>) -> Result<Decision<E>, Er>,
+) -> Result<Outcome<S>, Er> {
     let (events, side_writes) = decide(None)?;
     let mut request = AppendRequest::new(
         team_id,
         stream_id,
         ExpectedVersion::NoStream,
         &events,
-        metadata(ctx, actor),
-    )?;
+        origin.metadata(),
+    )
+    .map_err(AppError::from)?;
     request.side_writes = side_writes;
-    let appended = ctx.store.append(request).await?;
+    let appended = app.store.append(request).await.map_err(AppError::from)?;
     Ok(Outcome {
         state: events.iter().fold(None, &fold),
         version: appended.stream_version,
@@ -94,20 +108,23 @@ pub async fn create<E: EventPayload, S>(
 }
 
 /// Decides against the stream's current state and appends what was decided.
-pub async fn execute<E: EventPayload, S>(
-    ctx: &Ctx,
-    actor: Actor,
+pub async fn execute_with<E: EventPayload, S, Er: From<AppError>>(
+    app: &App,
+    origin: &Origin,
     (team_id, stream_id): (Uuid, Uuid),
     if_match: Option<i64>,
     fold: impl Fn(Option<S>, &E) -> Option<S>,
-    decide: impl Fn(Option<&S>) -> Result<Decision<E>, ApiError>,
-) -> Result<Outcome<S>, ApiError> {
+    decide: impl Fn(Option<&S>) -> Result<Decision<E>, Er>,
+) -> Result<Outcome<S>, Er> {
     for _ in 0..ATTEMPTS {
-        let current = load(&ctx.store, team_id, stream_id, &fold).await?;
+        let current = load(&app.store, team_id, stream_id, &fold).await?;
         if let Some(expected) = if_match
             && expected != current.version
         {
-            return Err(precondition_failed(current.version));
+            return Err(AppError::PreconditionFailed {
+                current: current.version,
+            }
+            .into());
         }
         let (events, side_writes) = decide(current.state.as_ref())?;
         if events.is_empty() {
@@ -118,10 +135,11 @@ pub async fn execute<E: EventPayload, S>(
             stream_id,
             ExpectedVersion::Exactly(current.version),
             &events,
-            metadata(ctx, actor),
-        )?;
+            origin.metadata(),
+        )
+        .map_err(AppError::from)?;
         request.side_writes = side_writes;
-        match ctx.store.append(request).await {
+        match app.store.append(request).await {
             Ok(appended) => {
                 return Ok(Outcome {
                     state: events.iter().fold(current.state, &fold),
@@ -131,14 +149,14 @@ pub async fn execute<E: EventPayload, S>(
                 });
             }
             Err(AppendError::Conflict { actual, .. }) if if_match.is_some() => {
-                return Err(precondition_failed(actual.unwrap_or(0)));
+                return Err(AppError::PreconditionFailed {
+                    current: actual.unwrap_or(0),
+                }
+                .into());
             }
             Err(AppendError::Conflict { .. }) => continue,
-            Err(error) => return Err(error.into()),
+            Err(error) => return Err(AppError::from(error).into()),
         }
     }
-    Err(ApiError::conflict(
-        "version_conflict",
-        "the resource kept changing while this request was handled; retry",
-    ))
+    Err(AppError::KeptChanging.into())
 }

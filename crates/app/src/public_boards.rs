@@ -12,39 +12,37 @@ use stride_domain::team::Team;
 use stride_storage::Store;
 use uuid::Uuid;
 
-use crate::commands;
-use crate::error::ApiError;
-use crate::team_service;
+use crate::{AppError, execute, teams};
 
 /// How long a team read for its board is used before it is read again.
 pub const FRESH: Duration = Duration::from_secs(1);
 /// Boards kept.
 const CAPACITY: usize = 10_000;
 
-pub struct Boards {
+pub struct PublicBoards {
     teams: Cache<String, (Arc<Team>, Instant)>,
     /// Ideas found votable (they exist and are not merged away), by team and idea.
     votable: Cache<(Uuid, Uuid), Instant>,
 }
 
-impl std::fmt::Debug for Boards {
+impl std::fmt::Debug for PublicBoards {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Boards").finish_non_exhaustive()
+        f.debug_struct("PublicBoards").finish_non_exhaustive()
     }
 }
 
-impl Default for Boards {
+impl Default for PublicBoards {
     fn default() -> Self {
-        Boards {
+        PublicBoards {
             teams: Cache::new(CAPACITY),
             votable: Cache::new(CAPACITY),
         }
     }
 }
 
-impl Boards {
+impl PublicBoards {
     /// The team whose board is at `slug`, public or not; `None` when there is none.
-    pub async fn team(&self, store: &Store, slug: &str) -> Result<Option<Arc<Team>>, ApiError> {
+    pub async fn team(&self, store: &Store, slug: &str) -> Result<Option<Arc<Team>>, AppError> {
         // What is not a slug names no board: it never reaches the database or the cache.
         if stride_domain::text::slug(slug).is_err() {
             return Ok(None);
@@ -58,7 +56,7 @@ impl Boards {
             return Ok(None);
         };
         let read = Instant::now();
-        let team = Arc::new(team_service::load(store, team_id).await?.0);
+        let team = Arc::new(teams::load(store, team_id).await?.0);
         self.teams.insert(slug.to_owned(), (team.clone(), read));
         Ok(Some(team))
     }
@@ -76,7 +74,7 @@ impl Boards {
         store: &Store,
         team_id: Uuid,
         idea_id: Uuid,
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), AppError> {
         if self
             .votable
             .get(&(team_id, idea_id))
@@ -85,10 +83,10 @@ impl Boards {
             return Ok(());
         }
         let read = Instant::now();
-        let state = commands::load(store, team_id, idea_id, &idea::apply)
+        let state = execute::load(store, team_id, idea_id, &idea::apply)
             .await?
             .state
-            .ok_or_else(|| ApiError::not_found("idea"))?;
+            .ok_or(AppError::NotFound("idea"))?;
         if let Some(into) = state.merged_into {
             return Err(idea::IdeaError::Merged(into).into());
         }

@@ -9,15 +9,15 @@ use serde::{Deserialize, Serialize};
 use stride_domain::idea::{self, Author, Idea, IdeaEvent, IdeaStatus};
 use stride_domain::vote::{Voters, distinct_voters};
 use stride_domain::{EventPayload, RecordedEvent};
-use utoipa::ToSchema;
+use stride_storage::Store;
 use uuid::Uuid;
 
-use crate::error::ApiError;
-use crate::extract::Ctx;
+use crate::AppError;
 
 pub use stride_domain::suggestion::{HALF_LIFE_DAYS, decayed};
 
-#[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Sort {
     /// Votes weighted by age, each halving every 7 days.
@@ -29,7 +29,8 @@ pub enum Sort {
     New,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuthorView {
     /// `contributor` or `member`.
     pub kind: &'static str,
@@ -52,7 +53,8 @@ fn author_view(author: Author, names: &Names) -> AuthorView {
     }
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StatusChange {
     pub status: String,
     pub reason: Option<String>,
@@ -61,7 +63,8 @@ pub struct StatusChange {
     pub at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CommentView {
     pub id: Uuid,
     pub body: String,
@@ -71,7 +74,8 @@ pub struct CommentView {
     pub idea_id: Uuid,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct IdeaView {
     pub id: Uuid,
     pub title: String,
@@ -181,21 +185,19 @@ impl Board {
     /// Every idea of the team for a list, from the projections: the cost grows with the
     /// number of ideas, not with the votes and comments on them. Votes are read only for
     /// ideas with duplicates merged in, where each voter must count once across the group.
-    pub async fn load_listing(ctx: &Ctx, team_id: Uuid) -> Result<Board, ApiError> {
+    pub async fn load_listing(store: &Store, team_id: Uuid) -> Result<Board, AppError> {
         // A list shows every write acknowledged before it was asked for.
-        let head = ctx.store.committed_head().await?;
-        if !ctx
-            .store
+        let head = store.committed_head().await?;
+        if !store
             .wait_projected(head, std::time::Duration::from_secs(2))
             .await?
         {
-            return Err(ApiError::projection_lagging(
-                "the lists are catching up with recent writes; retry shortly",
+            return Err(AppError::Lagging(
+                "the lists are catching up with recent writes; retry shortly".to_owned(),
             ));
         }
-        let names: Names = ctx.store.names(team_id).await?.into_iter().collect();
-        let ideas: BTreeMap<Uuid, Folded> = ctx
-            .store
+        let names: Names = store.names(team_id).await?.into_iter().collect();
+        let ideas: BTreeMap<Uuid, Folded> = store
             .listed_ideas(team_id)
             .await?
             .into_iter()
@@ -211,10 +213,10 @@ impl Board {
         let votes = if grouped.is_empty() {
             BTreeMap::new()
         } else {
-            ctx.store.votes_on(team_id, &grouped).await?
+            store.votes_on(team_id, &grouped).await?
         };
         Ok(Board {
-            scores: ctx.store.idea_scores(team_id).await?,
+            scores: store.idea_scores(team_id).await?,
             ideas,
             names,
             votes,
@@ -226,14 +228,13 @@ impl Board {
     /// it, voted for or commented on before its id was known, so only its author's name is
     /// read.
     pub async fn fresh(
-        ctx: &Ctx,
+        store: &Store,
         team_id: Uuid,
         idea: Idea,
         version: i64,
         submitted_at: DateTime<Utc>,
-    ) -> Result<Board, ApiError> {
-        let names: Names = ctx
-            .store
+    ) -> Result<Board, AppError> {
+        let names: Names = store
             .names_of(team_id, &[idea.author.id()])
             .await?
             .into_iter()
@@ -249,12 +250,16 @@ impl Board {
 
     /// Only `ideas` and the duplicates merged into them, with their votes: what views of
     /// a few ideas need, at a cost that does not grow with the team's other ideas.
-    pub async fn load_some(ctx: &Ctx, team_id: Uuid, ideas: &[Uuid]) -> Result<Board, ApiError> {
+    pub async fn load_some(
+        store: &Store,
+        team_id: Uuid,
+        ideas: &[Uuid],
+    ) -> Result<Board, AppError> {
         let mut ids = ideas.to_vec();
-        ids.extend(ctx.store.ever_merged_into(team_id, ideas).await?);
+        ids.extend(store.ever_merged_into(team_id, ideas).await?);
         ids.sort_unstable();
         ids.dedup();
-        let streams = ctx.store.read_streams::<IdeaEvent>(team_id, &ids).await?;
+        let streams = store.read_streams::<IdeaEvent>(team_id, &ids).await?;
         let authors: Vec<Uuid> = streams
             .values()
             .flat_map(|s| &s.events)
@@ -264,8 +269,7 @@ impl Board {
                 _ => None,
             })
             .collect();
-        let names: Names = ctx
-            .store
+        let names: Names = store
             .names_of(team_id, &authors)
             .await?
             .into_iter()
@@ -274,7 +278,7 @@ impl Board {
             .iter()
             .filter_map(|(id, s)| fold(&s.events, s.version, &names).map(|f| (*id, f)))
             .collect();
-        let votes = ctx.store.votes_on(team_id, &ids).await?;
+        let votes = store.votes_on(team_id, &ids).await?;
         Ok(Board {
             duplicates: duplicates(&ideas),
             ideas,
@@ -384,9 +388,8 @@ impl Board {
 }
 
 /// Whether `stream_id` is one of the team's ideas.
-pub async fn exists(ctx: &Ctx, team_id: Uuid, idea_id: Uuid) -> Result<bool, ApiError> {
-    Ok(!ctx
-        .store
+pub async fn exists(store: &Store, team_id: Uuid, idea_id: Uuid) -> Result<bool, AppError> {
+    Ok(!store
         .existing_streams(team_id, IdeaEvent::STREAM_TYPE, &[idea_id])
         .await?
         .is_empty())

@@ -1,0 +1,39 @@
+//! What a use case answers when it cannot do what was asked, in the user's terms. The
+//! transport maps each variant to its own answer (an HTTP status and problem code, say).
+
+use stride_domain::channel::ChannelError;
+use stride_domain::goal::GoalError;
+use stride_domain::idea::IdeaError;
+use stride_domain::post::PostError;
+use stride_domain::team::TeamError;
+use stride_storage::{AppendError, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// No such resource in the caller's team (or one they may not know of).
+    #[error("no such {0}")]
+    NotFound(&'static str),
+    /// The resource is not at the version the caller last read.
+    #[error("the current version is {current}; read the resource again")]
+    PreconditionFailed { current: i64 },
+    /// Other writers kept changing the resource while the command was retried.
+    #[error("the resource kept changing while this request was handled; retry")]
+    KeptChanging,
+    /// A read model has not caught up with writes acknowledged before the read.
+    #[error("{0}")]
+    Lagging(String),
+    #[error(transparent)]
+    Team(#[from] TeamError),
+    #[error(transparent)]
+    Channel(#[from] ChannelError),
+    #[error(transparent)]
+    Goal(#[from] GoalError),
+    #[error(transparent)]
+    Post(#[from] PostError),
+    #[error(transparent)]
+    Idea(#[from] IdeaError),
+    #[error(transparent)]
+    Append(#[from] AppendError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}

@@ -1,0 +1,53 @@
+//! Stride's application layer: every use case over an [`App`] (the store and the caches
+//! kept beside it): load an aggregate, let the domain decide, append what it decided; the
+//! read models frontends are shown; caches and their invalidation. It knows no transport:
+//! HTTP today, a command line or a queue tomorrow, call the same functions and get an
+//! [`AppError`] that names what went wrong in the user's terms.
+
+use std::sync::Arc;
+
+use stride_domain::Actor;
+use stride_storage::{Metadata, Store};
+
+pub mod activity;
+pub mod error;
+pub mod execute;
+pub mod idea_views;
+pub mod public_boards;
+pub mod teams;
+
+pub use error::AppError;
+pub use execute::{Decision, Outcome};
+
+/// The application: the store and the caches every use case shares. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct App {
+    pub store: Store,
+    pub boards: Arc<public_boards::PublicBoards>,
+}
+
+impl App {
+    pub fn new(store: Store) -> App {
+        App {
+            store,
+            boards: Arc::new(public_boards::PublicBoards::default()),
+        }
+    }
+}
+
+/// Who asks, and the request that carries the ask: every event records both.
+#[derive(Debug, Clone)]
+pub struct Origin {
+    pub actor: Actor,
+    pub request_id: String,
+}
+
+impl Origin {
+    pub fn metadata(&self) -> Metadata {
+        Metadata {
+            request_id: Some(self.request_id.clone()),
+            correlation_id: Some(self.request_id.clone()),
+            ..Metadata::new(self.actor)
+        }
+    }
+}
