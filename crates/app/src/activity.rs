@@ -6,6 +6,35 @@ use std::collections::BTreeMap;
 use stride_storage::projections::activity::ActivityRow;
 use uuid::Uuid;
 
+use crate::{App, AppError};
+
+/// One line of the feed and its sentence.
+#[derive(Debug, Clone)]
+pub struct Line {
+    pub row: ActivityRow,
+    pub text: String,
+}
+
+/// The team's feed, newest first, `limit` lines before position `before` when given.
+#[tracing::instrument(skip_all, fields(team_id = %team_id))]
+pub async fn feed(
+    app: &App,
+    team_id: Uuid,
+    before: Option<i64>,
+    limit: usize,
+) -> Result<Vec<Line>, AppError> {
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let rows = app.store.activity(team_id, before, limit).await?;
+    let names: Names = app.store.names(team_id).await?.into_iter().collect();
+    Ok(rows
+        .into_iter()
+        .map(|row| Line {
+            text: sentence(&row, &names),
+            row,
+        })
+        .collect())
+}
+
 /// Display names by member or contributor id; `None` for people without one (or erased).
 pub type Names = BTreeMap<Uuid, Option<String>>;
 

@@ -4,6 +4,7 @@
 use stride_domain::channel::ChannelError;
 use stride_domain::goal::GoalError;
 use stride_domain::idea::IdeaError;
+use stride_domain::metric::MetricError;
 use stride_domain::post::PostError;
 use stride_domain::team::TeamError;
 use stride_storage::{AppendError, StoreError};
@@ -36,4 +37,12 @@ pub enum AppError {
     Append(#[from] AppendError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A field of the request is not acceptable.
+    #[error("{field}: {message}")]
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
+    #[error(transparent)]
+    Metric(#[from] MetricError),
 }

@@ -11,8 +11,10 @@ use stride_storage::{Metadata, Store};
 
 pub mod activity;
 pub mod error;
+pub mod event_log;
 pub mod execute;
 pub mod idea_views;
+pub mod observations;
 pub mod public_boards;
 pub mod teams;
 

@@ -7,6 +7,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use stride_app::AppError;
+use stride_domain::metric::MetricError;
 use stride_domain::team::TeamError;
 use stride_storage::{AppendError, StoreError};
 use utoipa::ToSchema;
@@ -197,6 +198,8 @@ impl From<AppError> for ApiError {
             AppError::Idea(error) => error.into(),
             AppError::Append(error) => error.into(),
             AppError::Store(error) => error.into(),
+            AppError::Invalid { field, message } => ApiError::validation(field, message),
+            AppError::Metric(error) => error.into(),
         }
     }
 }
@@ -252,6 +255,19 @@ impl From<TeamError> for ApiError {
             TeamError::Forbidden(why) => ApiError::forbidden(why),
             TeamError::LastOwner => ApiError::conflict("last_owner", error.to_string()),
             TeamError::Invalid { field, message } => ApiError::validation(field, message),
+        }
+    }
+}
+
+impl From<MetricError> for ApiError {
+    fn from(error: MetricError) -> Self {
+        match error {
+            MetricError::BatchSize(_) => ApiError::validation("observations", error.to_string()),
+            MetricError::Row {
+                index,
+                field,
+                message,
+            } => ApiError::validation(format!("observations[{index}].{field}"), message),
         }
     }
 }

@@ -11,7 +11,7 @@ use crate::auth::Caller;
 use crate::error::{ApiError, Problem};
 use crate::extract::{ApiQuery, Ctx};
 use crate::page::{self, Page};
-use stride_app::activity::{Names, sentence};
+use stride_app::activity;
 
 pub fn configure(config: &mut ServiceConfig) {
     config.service(feed);
@@ -65,20 +65,19 @@ async fn feed(
             })
         })
         .transpose()?;
-    let rows = ctx.store.activity(team_id, before, limit as i64).await?;
-    let names: Names = ctx.store.names(team_id).await?.into_iter().collect();
-    let next_cursor = (rows.len() == limit)
-        .then(|| rows.last().map(|r| r.position.to_string()))
+    let lines = activity::feed(&ctx.app, team_id, before, limit).await?;
+    let next_cursor = (lines.len() == limit)
+        .then(|| lines.last().map(|l| l.row.position.to_string()))
         .flatten();
-    let items = rows
-        .iter()
-        .map(|row| ActivityItem {
-            position: row.position,
-            at: row.at,
-            kind: row.kind.clone(),
-            text: sentence(row, &names),
-            actor_id: row.actor_id,
-            subject_id: row.subject_id,
+    let items = lines
+        .into_iter()
+        .map(|line| ActivityItem {
+            position: line.row.position,
+            at: line.row.at,
+            kind: line.row.kind,
+            text: line.text,
+            actor_id: line.row.actor_id,
+            subject_id: line.row.subject_id,
         })
         .collect::<Vec<_>>();
     Ok(HttpResponse::Ok().json(Page { items, next_cursor }))

@@ -11,6 +11,7 @@ use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use stride_app::event_log;
 use stride_storage::{Store, StoredEvent};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -21,8 +22,6 @@ use crate::error::{ApiError, Problem};
 use crate::extract::{ApiQuery, Ctx};
 use crate::page::{self, Page};
 
-/// How long a page of the log waits for events acknowledged before it to become readable.
-const LOG_WAIT: Duration = Duration::from_secs(2);
 /// A comment line this often keeps proxies from closing an idle stream.
 const HEARTBEAT: Duration = Duration::from_secs(15);
 /// How often a live stream looks for events written by other server processes.
@@ -112,14 +111,7 @@ async fn log(
     let team_id = caller.in_team(path.into_inner())?.team_id;
     let limit = page::limit(query.limit)?;
     let after = start(query.after, query.cursor.as_deref())?;
-    // A page shows every event acknowledged before it was asked for: readers see only below
-    // the oldest transaction open anywhere on the server, so wait (briefly) for those to end.
-    let head = ctx.store.committed_head().await?;
-    ctx.store.wait_visible(head, LOG_WAIT).await?;
-    let events = ctx
-        .store
-        .read_team_after(team_id, after, limit as i64)
-        .await?;
+    let events = event_log::page(&ctx.app, team_id, after, limit).await?;
     let next_cursor = (events.len() == limit)
         .then(|| events.last().map(|e| e.position.to_string()))
         .flatten();

@@ -5,9 +5,9 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use stride_app::observations::{self, BucketSize, SeriesOf};
 use stride_domain::bounds::Moment;
-use stride_domain::channel::ChannelEvent;
-use stride_domain::metric::{self, Metric, MetricError, Observation};
+use stride_domain::metric::{Metric, Observation};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
@@ -67,6 +67,18 @@ pub struct ObservationIn {
     pub post_id: Option<Uuid>,
 }
 
+impl From<ObservationIn> for Observation {
+    fn from(o: ObservationIn) -> Observation {
+        Observation {
+            channel_id: o.channel_id,
+            metric: o.metric.into(),
+            value: o.value,
+            observed_at: o.observed_at,
+            post_id: o.post_id,
+        }
+    }
+}
+
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MetricBatch {
@@ -82,29 +94,6 @@ pub struct BatchRecorded {
     pub corrected: usize,
     /// Repeats of what was already recorded: nothing written.
     pub unchanged: usize,
-}
-
-fn field_error(error: MetricError) -> ApiError {
-    match error {
-        MetricError::BatchSize(_) => ApiError::validation("observations", error.to_string()),
-        MetricError::Row {
-            index,
-            field,
-            message,
-        } => ApiError::validation(format!("observations[{index}].{field}"), message),
-    }
-}
-
-async fn channel_ids(
-    ctx: &Ctx,
-    team_id: Uuid,
-) -> Result<std::collections::BTreeSet<Uuid>, ApiError> {
-    Ok(ctx
-        .store
-        .read_team_streams::<ChannelEvent>(team_id)
-        .await?
-        .into_keys()
-        .collect())
 }
 
 /// Records a batch of observations (members and up). The same (channel, metric, post,
@@ -126,60 +115,16 @@ async fn record(
     body: ApiJson<MetricBatch, BATCH_BODY_LIMIT>,
 ) -> Result<HttpResponse, ApiError> {
     let caller = caller.in_team(path.into_inner())?.may_write()?.clone();
-    let rows: Vec<Observation> = body
-        .0
-        .observations
-        .into_iter()
-        .map(|o| Observation {
-            channel_id: o.channel_id,
-            metric: o.metric.into(),
-            value: o.value,
-            observed_at: o.observed_at,
-            post_id: o.post_id,
-        })
-        .collect();
-    let channels = channel_ids(&ctx, caller.team_id).await?;
-    let mut named: Vec<Uuid> = rows.iter().filter_map(|r| r.post_id).collect();
-    named.sort_unstable();
-    named.dedup();
-    let posts = super::posts::team_posts(&ctx, caller.team_id, &named).await?;
-    metric::check_batch(
-        &rows,
-        Utc::now(),
-        |c| channels.contains(&c),
-        |p| posts.contains(&p),
-    )
-    .map_err(field_error)?;
-    let recorded = ctx
-        .store
-        .record_observations(caller.team_id, &rows, &ctx.metadata(caller.actor()))
-        .await?;
+    let rows: Vec<Observation> = body.0.observations.into_iter().map(Into::into).collect();
+    let origin = ctx.origin(caller.actor());
+    let recorded =
+        observations::record(&ctx.app, &origin, caller.team_id, &rows, Utc::now()).await?;
     let body = BatchRecorded {
         recorded: recorded.recorded,
         corrected: recorded.corrected,
         unchanged: recorded.unchanged,
     };
     Ok(written(StatusCode::OK, &body, None, recorded.position))
-}
-
-#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum BucketSize {
-    #[default]
-    Day,
-    /// ISO weeks, from Monday 00:00 UTC.
-    Week,
-    Month,
-}
-
-impl BucketSize {
-    fn as_str(self) -> &'static str {
-        match self {
-            BucketSize::Day => "day",
-            BucketSize::Week => "week",
-            BucketSize::Month => "month",
-        }
-    }
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -238,28 +183,15 @@ async fn series(
 ) -> Result<HttpResponse, ApiError> {
     let team_id = caller.in_team(path.into_inner())?.team_id;
     let query = query.into_inner();
-    if let (Some(from), Some(to)) = (query.from, query.to)
-        && to <= from
-    {
-        return Err(ApiError::validation("to", "must be after from"));
-    }
-    if !channel_ids(&ctx, team_id)
-        .await?
-        .contains(&query.channel_id)
-    {
-        return Err(ApiError::not_found("channel"));
-    }
-    let buckets = ctx
-        .store
-        .metric_series(
-            team_id,
-            query.channel_id,
-            query.metric.into(),
-            query.post_id,
-            (query.from.map(Moment::get), query.to.map(Moment::get)),
-            query.bucket.as_str(),
-        )
-        .await?;
+    let wanted = SeriesOf {
+        channel_id: query.channel_id,
+        metric: query.metric.into(),
+        post_id: query.post_id,
+        from: query.from.map(Moment::get),
+        to: query.to.map(Moment::get),
+        bucket: query.bucket,
+    };
+    let buckets = observations::series(&ctx.app, team_id, wanted).await?;
     let points = buckets
         .into_iter()
         .map(|b| Point {
