@@ -146,9 +146,9 @@ pub fn serve(listener: TcpListener, store: Store, config: HttpConfig) -> anyhow:
     let known = web::Data::new(routing::Routes::new(&spec));
     let body_timeout = web::Data::new(limits::BodyTimeout(config.body_timeout));
     // Every server process runs every projector; an advisory lock keeps one active each.
-    store.spawn_projection(stride_storage::projections::Activity);
-    store.spawn_projection(stride_storage::projections::Aggregates);
-    store.spawn_projection(stride_storage::projections::IdeaScores);
+    for projection in stride_storage::projections::Registered::ALL {
+        projection.spawn(&store);
+    }
     let origins = config.cors_origins.clone();
     let mut server = HttpServer::new(move || {
         App::new()

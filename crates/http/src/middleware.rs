@@ -11,6 +11,7 @@ use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage, ResponseError, web};
 use stride_storage::Store;
+use stride_storage::projections::Registered;
 use tracing::Instrument;
 
 use crate::error::ApiError;
@@ -90,8 +91,8 @@ fn as_problem(response: ServiceResponse<BoxBody>) -> ServiceResponse<BoxBody> {
     ServiceResponse::new(request, replacement)
 }
 
-/// Reads carrying `Stride-Min-Position: N` (or `?min_position=N`) wait until every projection
-/// has applied position N, at most two seconds.
+/// Reads carrying `Stride-Min-Position: N` (or `?min_position=N`) wait until the projections
+/// they read have applied position N, at most two seconds.
 pub async fn min_position(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -102,7 +103,9 @@ pub async fn min_position(
     };
     if let (Some(wanted), Some(store)) = (wanted, req.app_data::<web::Data<Store>>().cloned()) {
         // Not there yet: a position no write has reached is the client's mistake, not lag.
-        let ready = store.wait_projected(wanted, Duration::ZERO).await;
+        let ready = store
+            .wait_projected_by(wanted, projections_read(req.path()), Duration::ZERO)
+            .await;
         if matches!(ready, Ok(false)) {
             match store.committed_head().await {
                 Ok(head) if wanted > head => {
@@ -115,7 +118,10 @@ pub async fn min_position(
                 Err(error) => return Ok(req.error_response(ApiError::from(error))),
             }
         }
-        match store.wait_projected(wanted, MIN_POSITION_WAIT).await {
+        match store
+            .wait_projected_by(wanted, projections_read(req.path()), MIN_POSITION_WAIT)
+            .await
+        {
             Ok(true) => {}
             Ok(false) => {
                 return Ok(req.error_response(ApiError::projection_lagging(format!(
@@ -126,6 +132,17 @@ pub async fn min_position(
         }
     }
     Ok(next.call(req).await?.map_into_boxed_body())
+}
+
+/// The projections a route reads: the feed reads the activity projection alone; every other
+/// read model is folded aggregates and idea scores. A read waits for these only, so a
+/// projection that falls behind delays no read that does not use it.
+fn projections_read(path: &str) -> &'static [Registered] {
+    if path.ends_with("/activity") {
+        &[Registered::Activity]
+    } else {
+        &[Registered::Aggregates, Registered::IdeaScores]
+    }
 }
 
 fn wanted_position(req: &ServiceRequest) -> Result<Option<i64>, ApiError> {

@@ -16,6 +16,7 @@ use std::time::Duration;
 use deadpool_postgres::Transaction;
 
 use crate::events::StoredEvent;
+use crate::projections::Registered;
 use crate::{Store, StoreError};
 
 /// Events applied per transaction.
@@ -256,6 +257,18 @@ impl Store {
         position: i64,
         timeout: Duration,
     ) -> Result<bool, StoreError> {
+        self.wait_projected_by(position, &Registered::ALL, timeout)
+            .await
+    }
+
+    /// Waits until each of `projections` has applied `position`, at most `timeout`: a read
+    /// waits for the projections it reads, never for the others.
+    pub async fn wait_projected_by(
+        &self,
+        position: i64,
+        projections: &[Registered],
+        timeout: Duration,
+    ) -> Result<bool, StoreError> {
         let deadline = tokio::time::Instant::now() + timeout;
         let mut pause = Duration::from_millis(1);
         loop {
@@ -265,7 +278,12 @@ impl Store {
             tokio::pin!(projected);
             projected.as_mut().enable();
             let positions = self.projection_positions().await?;
-            if !positions.is_empty() && positions.iter().all(|(_, p)| *p >= position) {
+            let applied = projections.iter().all(|wanted| {
+                positions
+                    .iter()
+                    .any(|(name, p)| name == wanted.name() && *p >= position)
+            });
+            if applied {
                 return Ok(true);
             }
             let now = tokio::time::Instant::now();

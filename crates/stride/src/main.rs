@@ -14,6 +14,7 @@ use secrecy::{ExposeSecret, SecretString};
 use stride_storage::Store;
 use stride_storage::cluster::{self, ClusterError, PrivateCluster};
 use stride_storage::db::DbConfig;
+use stride_storage::projections::Registered;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -53,9 +54,6 @@ enum ProjectionsAction {
         db: DbArgs,
     },
 }
-
-/// The projections this build keeps, by name.
-const PROJECTIONS: [&str; 3] = ["activity", "aggregates", "idea_scores"];
 
 #[derive(Debug, clap::Args)]
 pub struct DbArgs {
@@ -262,20 +260,20 @@ async fn run(args: &ServeArgs, url: &SecretString) -> anyhow::Result<()> {
 }
 
 async fn rebuild(name: Option<String>, args: DbArgs) -> anyhow::Result<()> {
-    let names: Vec<&'static str> = match name.as_deref() {
-        None => PROJECTIONS.to_vec(),
-        Some(name) => match PROJECTIONS.iter().find(|p| **p == name) {
-            Some(known) => vec![*known],
+    let projections: Vec<Registered> = match name.as_deref() {
+        None => Registered::ALL.to_vec(),
+        Some(name) => match Registered::named(name) {
+            Some(known) => vec![known],
             None => anyhow::bail!(
                 "no projection {name:?}; there are: {}",
-                PROJECTIONS.join(", ")
+                Registered::ALL.map(Registered::name).join(", ")
             ),
         },
     };
     let (url, cluster) = database(&args).await?;
     // Each rebuild holds a connection, and may briefly need a second one.
     let store = Store::connect(&DbConfig {
-        pool_size: 2 * PROJECTIONS.len(),
+        pool_size: 2 * Registered::ALL.len(),
         ..DbConfig::new(url.expose_secret())
     })?;
     let result = async {
@@ -284,9 +282,9 @@ async fn rebuild(name: Option<String>, args: DbArgs) -> anyhow::Result<()> {
         // Each rebuild waits on PostgreSQL for most of its time: side by side, they share the
         // machine instead of taking turns.
         futures_util::future::try_join_all(
-            names
+            projections
                 .into_iter()
-                .map(|name| rebuild_one(&store, &bars, name)),
+                .map(|projection| rebuild_one(&store, &bars, projection)),
         )
         .await?;
         anyhow::Ok(())
@@ -302,8 +300,9 @@ async fn rebuild(name: Option<String>, args: DbArgs) -> anyhow::Result<()> {
 async fn rebuild_one(
     store: &Store,
     bars: &indicatif::MultiProgress,
-    name: &'static str,
+    projection: Registered,
 ) -> anyhow::Result<()> {
+    let name = projection.name();
     let bar = bars.add(indicatif::ProgressBar::new(0).with_message(name));
     bar.set_style(
         indicatif::ProgressStyle::with_template(
@@ -316,24 +315,7 @@ async fn rebuild_one(
         bar.set_length(total as u64);
         bar.set_position(done as u64);
     };
-    let applied = match name {
-        "activity" => {
-            store
-                .rebuild(&stride_storage::projections::Activity, progress)
-                .await?
-        }
-        "aggregates" => {
-            store
-                .rebuild(&stride_storage::projections::Aggregates, progress)
-                .await?
-        }
-        "idea_scores" => {
-            store
-                .rebuild(&stride_storage::projections::IdeaScores, progress)
-                .await?
-        }
-        other => anyhow::bail!("no projection {other:?}"),
-    };
+    let applied = projection.rebuild(store, progress).await?;
     bar.finish();
     tracing::info!(
         projection = name,

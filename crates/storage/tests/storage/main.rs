@@ -6,5 +6,6 @@ mod accepted;
 mod event_store;
 mod failures;
 mod projector;
+mod registry;
 mod seed;
 mod votes;

@@ -14,7 +14,7 @@ use stride_domain::target::{Aggregation, Aim, Period, Target};
 use stride_domain::team::{Role, TeamEvent};
 use stride_domain::vote::VoteEvent;
 use stride_storage::db::DbConfig;
-use stride_storage::projections::{Activity, Aggregates, IdeaScores};
+use stride_storage::projections::{Activity, Aggregates, IdeaScores, Registered};
 use stride_storage::projector::Projection;
 use stride_storage::{AppendRequest, ExpectedVersion, Metadata, Store};
 use stride_testkit::TestDatabase;
@@ -414,7 +414,7 @@ async fn when_the_active_projector_stops_another_process_takes_over() {
     let leader = first.spawn_projection(Activity);
     assert!(
         first
-            .wait_projected(position, Duration::from_secs(20))
+            .wait_projected_by(position, &[Registered::Activity], Duration::from_secs(20))
             .await
             .unwrap()
     );
@@ -426,7 +426,7 @@ async fn when_the_active_projector_stops_another_process_takes_over() {
     let position = rename(&first, team, 2).await;
     assert!(
         second
-            .wait_projected(position, Duration::from_secs(20))
+            .wait_projected_by(position, &[Registered::Activity], Duration::from_secs(20))
             .await
             .unwrap(),
         "the standby took the lock and applied the new event"

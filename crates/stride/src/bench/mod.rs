@@ -17,7 +17,7 @@ use anyhow::Context;
 use serde::Serialize;
 use stride_storage::Store;
 use stride_storage::db::DbConfig;
-use stride_storage::projections::{Activity, Aggregates, IdeaScores};
+use stride_storage::projections::Registered;
 use uuid::Uuid;
 
 use drive::Summary;
@@ -235,13 +235,11 @@ pub async fn run(args: &BenchArgs, url: &str) -> anyhow::Result<()> {
     step(args.json, "rebuilding every projection");
     let rebuilding = Instant::now();
     // As `stride projections rebuild` does: side by side.
-    let (activity, aggregates, scores) = futures_util::future::try_join3(
-        store.rebuild(&Activity, |_, _| {}),
-        store.rebuild(&Aggregates, |_, _| {}),
-        store.rebuild(&IdeaScores, |_, _| {}),
+    let rebuilt = futures_util::future::try_join_all(
+        Registered::ALL.map(|projection| projection.rebuild(&store, |_, _| {})),
     )
     .await?;
-    for applied in [activity, aggregates, scores] {
+    for applied in rebuilt {
         anyhow::ensure!(
             applied as i64 == log_events,
             "a rebuild replayed {applied} events of {log_events}"
