@@ -11,7 +11,7 @@ use stride_domain::channel::ChannelEvent;
 use stride_domain::metric::{self, Metric, Observation};
 use stride_domain::post::PostEvent;
 use stride_storage::Store;
-use stride_storage::metrics::{Bucket, Recorded};
+use stride_storage::observations::{Bucket, Recorded};
 use uuid::Uuid;
 
 use crate::{App, AppError, Origin};

@@ -22,12 +22,12 @@ pub mod extract;
 pub mod idempotency;
 pub mod insights;
 pub mod limits;
-pub mod metrics;
 pub mod middleware;
 pub mod page;
 pub mod rate_limit;
 pub mod routes;
 pub mod routing;
+pub mod telemetry;
 
 /// How the HTTP server behaves.
 #[derive(Debug, Clone)]
@@ -138,7 +138,7 @@ fn cors(origins: &[String]) -> Cors {
 
 /// Starts serving on `listener`. The server stops gracefully on SIGTERM or Ctrl-C.
 pub fn serve(listener: TcpListener, store: Store, config: HttpConfig) -> anyhow::Result<Server> {
-    let metrics = web::Data::new(metrics::Metrics::new()?);
+    let telemetry = web::Data::new(telemetry::Telemetry::new()?);
     let limiter = web::Data::new(rate_limit::BoardLimiter::new(config.board_rate));
     let app = web::Data::new(stride_app::App::new(store.clone()));
     let store = web::Data::new(store);
@@ -155,7 +155,7 @@ pub fn serve(listener: TcpListener, store: Store, config: HttpConfig) -> anyhow:
             .app_data(store.clone())
             .app_data(app.clone())
             .app_data(known.clone())
-            .app_data(metrics.clone())
+            .app_data(telemetry.clone())
             .app_data(limiter.clone())
             .app_data(body_timeout.clone())
             .app_data(extract::path_config())

@@ -16,7 +16,7 @@ use tracing::Instrument;
 
 use crate::error::ApiError;
 use crate::extract::RequestId;
-use crate::metrics::Metrics;
+use crate::telemetry::Telemetry;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 pub const MIN_POSITION: HeaderName = HeaderName::from_static("stride-min-position");
@@ -44,7 +44,7 @@ pub async fn observe(
     let started = Instant::now();
     let id = request_id(&req);
     req.extensions_mut().insert(RequestId(id.clone()));
-    let metrics = req.app_data::<web::Data<Metrics>>().cloned();
+    let telemetry = req.app_data::<web::Data<Telemetry>>().cloned();
     let method = req.method().to_string();
     let span =
         tracing::info_span!("request", request_id = %id, method = %method, path = %req.path());
@@ -59,8 +59,8 @@ pub async fn observe(
         .match_pattern()
         .unwrap_or_else(|| "unmatched".to_owned());
     let elapsed = started.elapsed();
-    if let Some(metrics) = metrics {
-        metrics.observe(&method, &route, status, elapsed);
+    if let Some(telemetry) = telemetry {
+        telemetry.observe(&method, &route, status, elapsed);
     }
     span.in_scope(|| {
         tracing::info!(status, route = %route, elapsed_ms = elapsed.as_secs_f64() * 1000.0, "answered");

@@ -10,7 +10,7 @@ use stride_domain::metric::MetricEvent;
 use uuid::Uuid;
 
 use crate::events::Metadata;
-use crate::metrics::metrics_stream;
+use crate::observations::metrics_stream;
 use crate::{Store, StoreError};
 
 /// Events per transaction: below the 65,536 positions one transaction owns.

@@ -7,7 +7,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::error::{ApiError, Problem};
 use crate::extract::Ctx;
-use crate::metrics::Metrics;
+use crate::telemetry::Telemetry;
 
 pub fn configure(config: &mut ServiceConfig) {
     config.service(healthz).service(readyz).service(metrics);
@@ -40,8 +40,8 @@ async fn readyz(ctx: Ctx) -> Result<HttpResponse, ApiError> {
 /// Prometheus metrics in the text exposition format.
 #[utoipa::path(tag = "operations", responses((status = 200, body = String, content_type = "text/plain")))]
 #[get("/metrics")]
-async fn metrics(ctx: Ctx, metrics: web::Data<Metrics>) -> Result<HttpResponse, ApiError> {
-    let text = metrics
+async fn metrics(ctx: Ctx, telemetry: web::Data<Telemetry>) -> Result<HttpResponse, ApiError> {
+    let text = telemetry
         .render(&ctx.store)
         .await
         .map_err(ApiError::internal)?;

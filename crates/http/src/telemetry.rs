@@ -1,4 +1,4 @@
-//! Prometheus metrics: requests by route and status, latency histograms, the database pool,
+//! Telemetry, as Prometheus metrics: requests by route and status, latency histograms, the database pool,
 //! and each projection's position and lag, rendered as text on `/metrics`.
 
 use std::time::Duration;
@@ -10,7 +10,7 @@ use prometheus::{
 use stride_storage::Store;
 
 #[derive(Clone)]
-pub struct Metrics {
+pub struct Telemetry {
     registry: Registry,
     requests: IntCounterVec,
     latency: HistogramVec,
@@ -20,14 +20,14 @@ pub struct Metrics {
     projection_failures: IntGaugeVec,
 }
 
-impl std::fmt::Debug for Metrics {
+impl std::fmt::Debug for Telemetry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Metrics").finish_non_exhaustive()
+        f.debug_struct("Telemetry").finish_non_exhaustive()
     }
 }
 
-impl Metrics {
-    pub fn new() -> anyhow::Result<Metrics> {
+impl Telemetry {
+    pub fn new() -> anyhow::Result<Telemetry> {
         let registry = Registry::new();
         let requests = IntCounterVec::new(
             Opts::new(
@@ -80,7 +80,7 @@ impl Metrics {
             &["projection"],
         )?;
         registry.register(Box::new(projection_failures.clone()))?;
-        Ok(Metrics {
+        Ok(Telemetry {
             registry,
             requests,
             latency,
