@@ -10,11 +10,13 @@ use stride_domain::Actor;
 use stride_storage::{Metadata, Store};
 
 pub mod activity;
+pub mod channels;
 pub mod error;
 pub mod execute;
 pub mod idea_views;
 pub mod public_boards;
 pub mod teams;
+pub mod versioned;
 
 pub use error::AppError;
 pub use execute::{Decision, Outcome};

@@ -14,12 +14,12 @@ use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use super::channels::{ChannelView, team_channels};
+use super::channels::ChannelView;
 use super::{etag, written};
 use crate::auth::Caller;
 use crate::error::{ApiError, Problem};
 use crate::extract::{ApiJson, Ctx, if_match};
-use stride_app::teams;
+use stride_app::{channels, teams};
 
 pub fn configure(config: &mut ServiceConfig) {
     config
@@ -168,6 +168,11 @@ pub fn person(prefix: &str, name: &str, email: &str) -> Result<(String, String),
     Ok((name, email))
 }
 
+async fn channels_of(ctx: &Ctx, team_id: Uuid) -> Result<Vec<ChannelView>, ApiError> {
+    let channels = channels::list(&ctx.app, team_id, None).await?;
+    Ok(channels.iter().map(ChannelView::from).collect())
+}
+
 /// Open sign-up: creates a team with its first member as owner and returns that owner's
 /// first token, shown this once.
 ///
@@ -261,7 +266,7 @@ async fn get_team(
             &team,
             current.version,
             members,
-            team_channels(&ctx, team_id).await?,
+            channels_of(&ctx, team_id).await?,
         )))
 }
 
@@ -323,7 +328,7 @@ async fn update_team(
         &team,
         outcome.version,
         members,
-        team_channels(&ctx, caller.team_id).await?,
+        channels_of(&ctx, caller.team_id).await?,
     );
     Ok(written(
         StatusCode::OK,
