@@ -36,4 +36,7 @@ pub enum AppError {
     Append(#[from] AppendError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A member's personal data is erased only once they have left the team.
+    #[error("the member is still in the team: remove them first")]
+    MemberActive,
 }

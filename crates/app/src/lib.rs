@@ -14,6 +14,7 @@ pub mod channels;
 pub mod error;
 pub mod execute;
 pub mod idea_views;
+pub mod members;
 pub mod public_boards;
 pub mod teams;
 pub mod versioned;

@@ -197,6 +197,10 @@ impl From<AppError> for ApiError {
             AppError::Idea(error) => error.into(),
             AppError::Append(error) => error.into(),
             AppError::Store(error) => error.into(),
+            AppError::MemberActive => ApiError::conflict(
+                "member_active",
+                "the member is still in the team: remove them first (DELETE /v1/teams/{team_id}/members/{member_id})",
+            ),
         }
     }
 }
