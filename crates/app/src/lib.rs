@@ -13,6 +13,7 @@ pub mod activity;
 pub mod channels;
 pub mod error;
 pub mod execute;
+pub mod goals;
 pub mod idea_views;
 pub mod members;
 pub mod public_boards;
