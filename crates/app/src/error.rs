@@ -45,4 +45,7 @@ pub enum AppError {
     },
     #[error(transparent)]
     Metric(#[from] MetricError),
+    /// A member's personal data is erased only once they have left the team.
+    #[error("the member is still in the team: remove them first")]
+    MemberActive,
 }

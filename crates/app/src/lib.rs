@@ -10,13 +10,17 @@ use stride_domain::Actor;
 use stride_storage::{Metadata, Store};
 
 pub mod activity;
+pub mod channels;
 pub mod error;
 pub mod event_log;
 pub mod execute;
+pub mod goals;
 pub mod idea_views;
+pub mod members;
 pub mod observations;
 pub mod public_boards;
 pub mod teams;
+pub mod versioned;
 
 pub use error::AppError;
 pub use execute::{Decision, Outcome};

@@ -200,6 +200,10 @@ impl From<AppError> for ApiError {
             AppError::Store(error) => error.into(),
             AppError::Invalid { field, message } => ApiError::validation(field, message),
             AppError::Metric(error) => error.into(),
+            AppError::MemberActive => ApiError::conflict(
+                "member_active",
+                "the member is still in the team: remove them first (DELETE /v1/teams/{team_id}/members/{member_id})",
+            ),
         }
     }
 }

@@ -3,9 +3,9 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use serde::{Deserialize, Serialize};
-use stride_domain::channel::{
-    self, Channel, ChannelCommand, ChannelError, ChannelEvent, ChannelStatus, Platform,
-};
+use stride_app::channels;
+use stride_app::versioned::Versioned;
+use stride_domain::channel::{Channel, ChannelError, ChannelStatus, Platform};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
@@ -15,7 +15,6 @@ use crate::auth::Caller;
 use crate::error::{ApiError, Problem};
 use crate::extract::{ApiJson, ApiQuery, Ctx, if_match};
 use crate::page::{self, Page};
-use stride_app::execute;
 
 pub fn configure(config: &mut ServiceConfig) {
     config
@@ -113,32 +112,18 @@ pub struct ChannelView {
     pub version: i64,
 }
 
-impl ChannelView {
-    pub fn new(channel: &Channel, version: i64) -> ChannelView {
+impl From<&Versioned<Channel>> for ChannelView {
+    fn from(channel: &Versioned<Channel>) -> ChannelView {
+        let Versioned { state, version, .. } = channel;
         ChannelView {
-            id: channel.id,
-            platform: channel.platform.as_str().to_owned(),
-            handle: channel.handle.clone(),
-            name: channel.name.clone(),
-            status: channel.status.as_str().to_owned(),
-            version,
+            id: state.id,
+            platform: state.platform.as_str().to_owned(),
+            handle: state.handle.clone(),
+            name: state.name.clone(),
+            status: state.status.as_str().to_owned(),
+            version: *version,
         }
     }
-}
-
-/// The team's channels, oldest first.
-pub async fn team_channels(ctx: &Ctx, team_id: Uuid) -> Result<Vec<ChannelView>, ApiError> {
-    let streams = ctx.store.read_team_streams::<ChannelEvent>(team_id).await?;
-    Ok(streams
-        .values()
-        .filter_map(|stream| {
-            let state = stream
-                .events
-                .iter()
-                .fold(None, |s, e| channel::apply(s, &e.event));
-            state.map(|channel| ChannelView::new(&channel, stream.version))
-        })
-        .collect())
 }
 
 /// Adds a channel the team publishes on (owners and admins).
@@ -157,32 +142,19 @@ async fn add_channel(
     body: ApiJson<NewChannel>,
 ) -> Result<HttpResponse, ApiError> {
     let caller = caller.in_team(path.into_inner())?.may_administer()?.clone();
-    let channel_id = Uuid::now_v7();
-    let body = body.0;
-    let command = ChannelCommand::AddChannel {
-        channel_id,
-        platform: body.platform.into(),
-        handle: body.handle,
-        name: body.name,
-    };
-    let team_id = caller.team_id;
-    let outcome = execute::run::<Channel>(
-        &ctx.app,
-        &ctx.origin(caller.actor()),
-        (team_id, channel_id),
-        None,
-        command,
-        &(),
-    )
-    .await?;
-    let channel = outcome
-        .state
-        .ok_or_else(|| ApiError::not_found("channel"))?;
+    let origin = ctx.origin(caller.actor());
+    let NewChannel {
+        platform,
+        handle,
+        name,
+    } = body.0;
+    let platform = Platform::from(platform);
+    let channel = channels::add(&ctx.app, &origin, caller.team_id, platform, handle, name).await?;
     Ok(written(
         StatusCode::CREATED,
-        &ChannelView::new(&channel, outcome.version),
-        Some(outcome.version),
-        outcome.position,
+        &ChannelView::from(&channel),
+        Some(channel.version),
+        channel.position,
     ))
 }
 
@@ -215,11 +187,10 @@ async fn list_channels(
 ) -> Result<HttpResponse, ApiError> {
     let team_id = caller.in_team(path.into_inner())?.team_id;
     let limit = page::limit(query.limit)?;
-    let wanted = query.status.map(|s| ChannelStatus::from(s).as_str());
-    let mut channels = team_channels(&ctx, team_id).await?;
-    channels.retain(|c| wanted.is_none_or(|w| c.status == w));
+    let status = query.status.map(ChannelStatus::from);
+    let channels = channels::list(&ctx.app, team_id, status).await?;
     Ok(HttpResponse::Ok().json(page::paginate(
-        channels,
+        channels.iter().map(ChannelView::from).collect(),
         |c| c.id.to_string(),
         limit,
         query.cursor.as_deref(),
@@ -240,16 +211,10 @@ async fn get_channel(
 ) -> Result<HttpResponse, ApiError> {
     let (team_id, channel_id) = path.into_inner();
     caller.in_team(team_id)?;
-    let outcome = execute::load(&ctx.store, team_id, channel_id, &|s, e| {
-        channel::apply(s, e)
-    })
-    .await?;
-    let channel = outcome
-        .state
-        .ok_or_else(|| ApiError::not_found("channel"))?;
+    let channel = channels::get(&ctx.app, team_id, channel_id).await?;
     Ok(HttpResponse::Ok()
-        .insert_header((actix_web::http::header::ETAG, etag(outcome.version)))
-        .json(ChannelView::new(&channel, outcome.version)))
+        .insert_header((actix_web::http::header::ETAG, etag(channel.version)))
+        .json(ChannelView::from(&channel)))
 }
 
 /// Keeps, pauses or retires a channel, with the reason (owners and admins).
@@ -273,29 +238,15 @@ async fn change_status(
 ) -> Result<HttpResponse, ApiError> {
     let (team_id, channel_id) = path.into_inner();
     let caller = caller.in_team(team_id)?.may_administer()?.clone();
-    let command = ChannelCommand::ChangeStatus {
-        status: body.0.status.into(),
-        reason: body.0.reason,
-    };
-    let outcome = execute::execute_with(
-        &ctx.app,
-        &ctx.origin(caller.actor()),
-        (team_id, channel_id),
-        if_match(&req)?,
-        channel::apply,
-        |state| {
-            let state = state.ok_or_else(|| ApiError::not_found("channel"))?;
-            Ok::<_, ApiError>((channel::decide(Some(state), command.clone())?, Vec::new()))
-        },
-    )
-    .await?;
-    let channel = outcome
-        .state
-        .ok_or_else(|| ApiError::not_found("channel"))?;
+    let origin = ctx.origin(caller.actor());
+    let StatusChange { status, reason } = body.0;
+    let (ids, status) = ((team_id, channel_id), ChannelStatus::from(status));
+    let channel =
+        channels::change_status(&ctx.app, &origin, ids, if_match(&req)?, status, reason).await?;
     Ok(written(
         StatusCode::OK,
-        &ChannelView::new(&channel, outcome.version),
-        Some(outcome.version),
-        outcome.position,
+        &ChannelView::from(&channel),
+        Some(channel.version),
+        channel.position,
     ))
 }

@@ -2,22 +2,20 @@
 //! once they have left, their name and e-mail address erased.
 
 use actix_web::http::StatusCode;
+use actix_web::http::header::ETAG;
 use actix_web::{HttpRequest, HttpResponse, delete, patch, post, web};
 use serde::{Deserialize, Serialize};
-use stride_domain::team::{Role, TeamCommand, TeamEvent};
-use stride_storage::SideWrite;
-use stride_storage::members::MemberErasure;
-use stride_storage::tokens::NewToken;
+use stride_app::members;
+use stride_domain::team::Role;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use super::teams::{MemberView, RoleName, TokenView, person};
-use super::written;
+use super::teams::{MemberView, RoleName, TokenView};
+use super::{STRIDE_POSITION, etag, written};
 use crate::auth::Caller;
 use crate::error::{ApiError, Problem};
 use crate::extract::{ApiJson, Ctx, if_match};
-use stride_app::teams;
 
 pub fn configure(config: &mut ServiceConfig) {
     config
@@ -39,6 +37,16 @@ pub struct NewMember {
 pub struct MemberAdded {
     pub member: MemberView,
     pub token: TokenView,
+}
+
+impl From<members::Added> for MemberAdded {
+    fn from(added: members::Added) -> MemberAdded {
+        let member_id = added.member.member_id;
+        MemberAdded {
+            member: added.member.into(),
+            token: TokenView::new(added.token, member_id),
+        }
+    }
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -65,49 +73,17 @@ async fn add_member(
     body: ApiJson<NewMember>,
 ) -> Result<HttpResponse, ApiError> {
     let caller = caller.in_team(path.into_inner())?.may_administer()?.clone();
-    let (name, email) = person("", &body.0.name, &body.0.email)?;
-    let role = Role::from(body.0.role);
-    let member_id = Uuid::now_v7();
-    let token = NewToken::generate();
-    let command = TeamCommand::AddMember { member_id, role };
-    let (_, outcome) = teams::execute(
-        &ctx.app,
-        &ctx.origin(caller.actor()),
-        caller.team_id,
-        if_match(&req)?,
-        command,
-        |_: &[TeamEvent]| {
-            vec![
-                SideWrite::Member {
-                    member_id,
-                    name: name.clone(),
-                    email: email.clone(),
-                    role: role.as_str().into(),
-                },
-                SideWrite::Token {
-                    token_id: token.token_id,
-                    member_id,
-                    hash: token.hash.clone(),
-                },
-            ]
-        },
-    )
-    .await?;
-    let member = ctx
-        .store
-        .member(caller.team_id, member_id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("member"))?;
-    let body = MemberAdded {
-        member: member.into(),
-        token: TokenView::new(token, member_id),
+    let origin = ctx.origin(caller.actor());
+    let new = body.0;
+    let person = members::Person {
+        name: &new.name,
+        email: &new.email,
     };
-    Ok(written(
-        StatusCode::CREATED,
-        &body,
-        Some(outcome.version),
-        outcome.position,
-    ))
+    let (team_id, role) = (caller.team_id, Role::from(new.role));
+    let added = members::add(&ctx.app, &origin, team_id, if_match(&req)?, person, role).await?;
+    let (version, position) = (added.version, added.position);
+    let body = MemberAdded::from(added);
+    Ok(written(StatusCode::CREATED, &body, Some(version), position))
 }
 
 /// Changes a member's role (owners and admins; only owners grant or take the owner role;
@@ -130,32 +106,15 @@ async fn change_role(
 ) -> Result<HttpResponse, ApiError> {
     let (team_id, member_id) = path.into_inner();
     let caller = caller.in_team(team_id)?.may_administer()?.clone();
+    let origin = ctx.origin(caller.actor());
     let role = Role::from(body.0.role);
-    let command = TeamCommand::ChangeMemberRole { member_id, role };
-    let (_, outcome) = teams::execute(
-        &ctx.app,
-        &ctx.origin(caller.actor()),
-        team_id,
-        if_match(&req)?,
-        command,
-        |_: &[TeamEvent]| {
-            vec![SideWrite::MemberRole {
-                member_id,
-                role: role.as_str().into(),
-            }]
-        },
-    )
-    .await?;
-    let member = ctx
-        .store
-        .member(team_id, member_id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("member"))?;
+    let ids = (team_id, member_id);
+    let member = members::change_role(&ctx.app, &origin, ids, if_match(&req)?, role).await?;
     Ok(written(
         StatusCode::OK,
-        &MemberView::from(member),
-        Some(outcome.version),
-        outcome.position,
+        &MemberView::from(member.state),
+        Some(member.version),
+        member.position,
     ))
 }
 
@@ -176,19 +135,12 @@ async fn remove_member(
 ) -> Result<HttpResponse, ApiError> {
     let (team_id, member_id) = path.into_inner();
     let caller = caller.in_team(team_id)?.may_administer()?.clone();
-    let command = TeamCommand::RemoveMember { member_id };
-    let (_, outcome) = teams::execute(
-        &ctx.app,
-        &ctx.origin(caller.actor()),
-        team_id,
-        if_match(&req)?,
-        command,
-        |_: &[TeamEvent]| vec![SideWrite::MemberRemoved { member_id }],
-    )
-    .await?;
+    let origin = ctx.origin(caller.actor());
+    let ids = (team_id, member_id);
+    let team = members::remove(&ctx.app, &origin, ids, if_match(&req)?).await?;
     Ok(HttpResponse::NoContent()
-        .insert_header((actix_web::http::header::ETAG, super::etag(outcome.version)))
-        .insert_header((super::STRIDE_POSITION, outcome.position.to_string()))
+        .insert_header((ETAG, etag(team.version)))
+        .insert_header((STRIDE_POSITION, team.position.to_string()))
         .finish())
 }
 
@@ -210,19 +162,9 @@ async fn erase_member(
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
     let (team_id, member_id) = path.into_inner();
-    let caller = caller.in_team(team_id)?.may_administer()?.clone();
-    match ctx.store.erase_member(caller.team_id, member_id).await? {
-        MemberErasure::Erased => {}
-        MemberErasure::StillMember => {
-            return Err(ApiError::conflict(
-                "member_active",
-                "the member is still in the team: remove them first (DELETE /v1/teams/{team_id}/members/{member_id})",
-            ));
-        }
-        MemberErasure::Unknown => return Err(ApiError::not_found("member")),
-    }
-    let position = ctx.store.visible_head().await?;
+    let caller = caller.in_team(team_id)?.may_administer()?;
+    let position = members::erase(&ctx.app, caller.team_id, member_id).await?;
     Ok(HttpResponse::NoContent()
-        .insert_header((super::STRIDE_POSITION, position.to_string()))
+        .insert_header((STRIDE_POSITION, position.to_string()))
         .finish())
 }

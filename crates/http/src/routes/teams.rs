@@ -1,25 +1,28 @@
 //! Teams: open sign-up, reading a team, changing its name and settings.
 
 use actix_web::http::StatusCode;
+use actix_web::http::header::{ETAG, LOCATION};
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use stride_app::members;
+use stride_app::teams::{self, Registered, TeamDetails};
 use stride_domain::Actor;
-use stride_domain::team::{Role, Team, TeamChanges, TeamCommand, TeamEvent};
-use stride_domain::text;
+use stride_domain::team::{Role, TeamChanges};
 use stride_storage::members::MemberRecord;
 use stride_storage::tokens::NewToken;
-use stride_storage::{AppendRequest, ExpectedVersion, SideWrite};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use super::channels::{ChannelView, team_channels};
+use super::channels::ChannelView;
 use super::{etag, written};
 use crate::auth::Caller;
 use crate::error::{ApiError, Problem};
 use crate::extract::{ApiJson, Ctx, if_match};
-use stride_app::teams;
+
+/// Longest member name, in characters (the board's contributors are held to it too).
+pub use stride_app::members::PERSON_NAME_MAX;
 
 pub fn configure(config: &mut ServiceConfig) {
     config
@@ -27,9 +30,6 @@ pub fn configure(config: &mut ServiceConfig) {
         .service(get_team)
         .service(update_team);
 }
-
-/// Longest member name, in characters.
-pub const PERSON_NAME_MAX: usize = 100;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -46,6 +46,15 @@ pub struct SignUp {
 pub struct Person {
     pub name: String,
     pub email: String,
+}
+
+impl Person {
+    pub fn as_app(&self) -> members::Person<'_> {
+        members::Person {
+            name: &self.name,
+            email: &self.email,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -110,25 +119,21 @@ pub struct TeamView {
     pub version: i64,
 }
 
-impl TeamView {
-    pub fn new(
-        team: &Team,
-        version: i64,
-        members: Vec<MemberRecord>,
-        channels: Vec<ChannelView>,
-    ) -> TeamView {
+impl From<TeamDetails> for TeamView {
+    fn from(details: TeamDetails) -> TeamView {
+        let team = details.team.state;
         TeamView {
             id: team.id,
-            name: team.name.clone(),
-            slug: team.slug.clone(),
+            name: team.name,
+            slug: team.slug,
             require_approval: team.require_approval,
             board: Board {
                 public: team.board.public,
                 accepting_ideas: team.board.accepting_ideas,
             },
-            members: members.into_iter().map(MemberView::from).collect(),
-            channels,
-            version,
+            members: details.members.into_iter().map(MemberView::from).collect(),
+            channels: details.channels.iter().map(ChannelView::from).collect(),
+            version: details.team.version,
         }
     }
 }
@@ -159,13 +164,15 @@ pub struct SignedUp {
     pub token: TokenView,
 }
 
-/// A person's name and e-mail, validated, with errors named by `prefix.field`.
-pub fn person(prefix: &str, name: &str, email: &str) -> Result<(String, String), ApiError> {
-    let name = text::title(name, PERSON_NAME_MAX)
-        .map_err(|e| ApiError::validation(format!("{prefix}name"), e.to_string()))?;
-    let email =
-        text::email(email).map_err(|e| ApiError::validation(format!("{prefix}email"), e))?;
-    Ok((name, email))
+impl From<Registered> for SignedUp {
+    fn from(registered: Registered) -> SignedUp {
+        let owner_id = registered.owner.member_id;
+        SignedUp {
+            team: registered.team.into(),
+            member: registered.owner.into(),
+            token: TokenView::new(registered.token, owner_id),
+        }
+    }
 }
 
 /// Open sign-up: creates a team with its first member as owner and returns that owner's
@@ -181,61 +188,15 @@ pub fn person(prefix: &str, name: &str, email: &str) -> Result<(String, String),
 ))]
 #[post("/teams")]
 async fn sign_up(ctx: Ctx, body: ApiJson<SignUp>) -> Result<HttpResponse, ApiError> {
-    let body = body.0;
-    let (owner_name, owner_email) = person("owner.", &body.owner.name, &body.owner.email)?;
-    let (team_id, owner_id) = (Uuid::now_v7(), Uuid::now_v7());
-    let command = TeamCommand::CreateTeam {
-        team_id,
-        name: body.name,
-        slug: body.slug,
-        owner_id,
-    };
-    let events = stride_domain::team::decide(None, Actor::Anonymous, command)?;
-    let team = stride_domain::team::replay(&events).ok_or_else(|| ApiError::not_found("team"))?;
-    let token = NewToken::generate();
-    let request = AppendRequest::new(
-        team_id,
-        team_id,
-        ExpectedVersion::NoStream,
-        &events,
-        ctx.metadata(Actor::Anonymous),
-    )?
-    .with_side_write(SideWrite::Claim {
-        scope: "slug".into(),
-        value: team.slug.clone(),
-    })
-    .with_side_write(SideWrite::Member {
-        member_id: owner_id,
-        name: owner_name,
-        email: owner_email,
-        role: "owner".into(),
-    })
-    .with_side_write(SideWrite::Token {
-        token_id: token.token_id,
-        member_id: owner_id,
-        hash: token.hash.clone(),
-    });
-    let appended = ctx.store.append(request).await?;
-    let members = ctx.store.members(team_id).await?;
-    let member = members
-        .first()
-        .cloned()
-        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("owner missing after sign-up")))?;
-    let body = SignedUp {
-        team: TeamView::new(&team, appended.stream_version, members, Vec::new()),
-        member: member.into(),
-        token: TokenView::new(token, owner_id),
-    };
-    let mut response = written(
-        StatusCode::CREATED,
-        &body,
-        Some(appended.stream_version),
-        appended.position,
-    );
+    let SignUp { name, slug, owner } = body.0;
+    let origin = ctx.origin(Actor::Anonymous);
+    let registered = teams::sign_up(&ctx.app, &origin, name, slug, owner.as_app()).await?;
+    let team = &registered.team.team;
+    let (team_id, version, position) = (team.state.id, team.version, team.position);
+    let body = SignedUp::from(registered);
+    let mut response = written(StatusCode::CREATED, &body, Some(version), position);
     if let Ok(location) = format!("/v1/teams/{team_id}").parse() {
-        response
-            .headers_mut()
-            .insert(actix_web::http::header::LOCATION, location);
+        response.headers_mut().insert(LOCATION, location);
     }
     Ok(response)
 }
@@ -253,16 +214,10 @@ async fn get_team(
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let team_id = caller.in_team(path.into_inner())?.team_id;
-    let (team, current) = teams::load(&ctx.store, team_id).await?;
-    let members = ctx.store.members(team_id).await?;
+    let details = teams::get(&ctx.app, team_id).await?;
     Ok(HttpResponse::Ok()
-        .insert_header((actix_web::http::header::ETAG, etag(current.version)))
-        .json(TeamView::new(
-            &team,
-            current.version,
-            members,
-            team_channels(&ctx, team_id).await?,
-        )))
+        .insert_header((ETAG, etag(details.team.version)))
+        .json(TeamView::from(details)))
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -278,6 +233,18 @@ pub struct TeamPatch {
 pub struct BoardPatch {
     pub public: Option<bool>,
     pub accepting_ideas: Option<bool>,
+}
+
+impl From<TeamPatch> for TeamChanges {
+    fn from(patch: TeamPatch) -> TeamChanges {
+        let board = patch.board.unwrap_or_default();
+        TeamChanges {
+            name: patch.name,
+            require_approval: patch.require_approval,
+            board_public: board.public,
+            board_accepting_ideas: board.accepting_ideas,
+        }
+    }
 }
 
 /// Renames the team or changes its settings (owners and admins). Send `If-Match` with the
@@ -301,34 +268,15 @@ async fn update_team(
     body: ApiJson<TeamPatch>,
 ) -> Result<HttpResponse, ApiError> {
     let caller = caller.in_team(path.into_inner())?.may_administer()?.clone();
-    let patch = body.0;
-    let board = patch.board.unwrap_or_default();
-    let changes = TeamChanges {
-        name: patch.name,
-        require_approval: patch.require_approval,
-        board_public: board.public,
-        board_accepting_ideas: board.accepting_ideas,
-    };
-    let (team, outcome) = teams::execute(
-        &ctx.app,
-        &ctx.origin(caller.actor()),
-        caller.team_id,
-        if_match(&req)?,
-        TeamCommand::UpdateTeam(changes),
-        |_: &[TeamEvent]| Vec::new(),
-    )
-    .await?;
-    let members = ctx.store.members(caller.team_id).await?;
-    let view = TeamView::new(
-        &team,
-        outcome.version,
-        members,
-        team_channels(&ctx, caller.team_id).await?,
-    );
+    let origin = ctx.origin(caller.actor());
+    let changes = TeamChanges::from(body.0);
+    let details =
+        teams::update(&ctx.app, &origin, caller.team_id, if_match(&req)?, changes).await?;
+    let (version, position) = (details.team.version, details.team.position);
     Ok(written(
         StatusCode::OK,
-        &view,
-        Some(outcome.version),
-        outcome.position,
+        &TeamView::from(details),
+        Some(version),
+        position,
     ))
 }

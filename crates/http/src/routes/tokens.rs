@@ -3,6 +3,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, post, web};
+use stride_app::members;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
@@ -30,16 +31,12 @@ async fn issue_token(
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let caller = caller.in_team(path.into_inner())?;
-    let token = ctx
-        .store
-        .issue_token(caller.team_id, caller.member_id)
-        .await?;
-    let position = ctx.store.visible_head().await?;
+    let issued = members::issue_token(&ctx.app, caller.team_id, caller.member_id).await?;
     Ok(written(
         StatusCode::CREATED,
-        &TokenView::new(token, caller.member_id),
+        &TokenView::new(issued.token, caller.member_id),
         None,
-        position,
+        issued.position,
     ))
 }
 
@@ -59,16 +56,9 @@ async fn revoke_token(
 ) -> Result<HttpResponse, ApiError> {
     let (team_id, token_id) = path.into_inner();
     let caller = caller.in_team(team_id)?;
-    let token = ctx
-        .store
-        .find_token(team_id, token_id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("token"))?;
-    if token.member_id != caller.member_id {
-        caller.may_administer()?;
-    }
-    ctx.store.revoke_token(team_id, token_id).await?;
-    let position = ctx.store.visible_head().await?;
+    let origin = ctx.origin(caller.actor());
+    let ids = (team_id, token_id);
+    let position = members::revoke_token(&ctx.app, &origin, caller.role, ids).await?;
     Ok(HttpResponse::NoContent()
         .insert_header((STRIDE_POSITION, position.to_string()))
         .finish())

@@ -2,15 +2,14 @@
 //! its own), and closed as achieved or abandoned with a reason.
 
 pub(crate) mod body;
-mod context;
 mod view;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use serde::Deserialize;
-use stride_domain::goal::{
-    self, GoalCommand, GoalContext, GoalError, GoalEvent, GoalState, Horizon,
-};
+use stride_app::goals;
+use stride_app::versioned::Versioned;
+use stride_domain::goal::{Goal, GoalError, GoalState, Horizon};
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
@@ -20,10 +19,8 @@ use crate::auth::Caller;
 use crate::error::{ApiError, Problem};
 use crate::extract::{ApiJson, ApiQuery, Ctx, if_match};
 use crate::page::{self, Page};
-use stride_app::execute;
 
 use body::{Closing, GoalPatch, GoalStatusName, HorizonName, NewGoalBody};
-use context::{load_goal, parent_horizon, target_context};
 pub use view::{GoalView, TargetView};
 
 pub fn configure(config: &mut ServiceConfig) {
@@ -47,31 +44,14 @@ impl From<GoalError> for ApiError {
     }
 }
 
-/// Runs one goal command, answering the goal as it is after.
-async fn run(
-    ctx: &Ctx,
-    caller: &Caller,
-    if_match: Option<i64>,
-    goal_id: Uuid,
-    (command, context): (GoalCommand, GoalContext),
-    status: StatusCode,
-) -> Result<HttpResponse, ApiError> {
-    let outcome = execute::run::<stride_domain::goal::Goal>(
-        &ctx.app,
-        &ctx.origin(caller.actor()),
-        (caller.team_id, goal_id),
-        if_match,
-        command,
-        &context,
-    )
-    .await?;
-    let goal = outcome.state.ok_or_else(|| ApiError::not_found("goal"))?;
-    Ok(written(
+/// A goal command's answer: the goal as it is after, its ETag and `Stride-Position`.
+fn answer(status: StatusCode, goal: &Versioned<Goal>) -> HttpResponse {
+    written(
         status,
-        &GoalView::new(&goal, outcome.version),
-        Some(outcome.version),
-        outcome.position,
-    ))
+        &GoalView::from(goal),
+        Some(goal.version),
+        goal.position,
+    )
 }
 
 fn writer(caller: Caller, team_id: Uuid) -> Result<Caller, ApiError> {
@@ -95,15 +75,10 @@ async fn set_goal(
     body: ApiJson<NewGoalBody>,
 ) -> Result<HttpResponse, ApiError> {
     let caller = writer(caller, path.into_inner())?;
-    let team_id = caller.team_id;
     let new = body.0.into_new_goal(Uuid::now_v7())?;
-    let context = GoalContext {
-        parent_horizon: parent_horizon(&ctx, team_id, new.parent_goal_id).await?,
-        target: target_context(&ctx, team_id, new.target.as_ref(), new.starts_on).await?,
-    };
-    let goal_id = new.goal_id;
-    let command = (GoalCommand::SetGoal(new), context);
-    run(&ctx, &caller, None, goal_id, command, StatusCode::CREATED).await
+    let origin = ctx.origin(caller.actor());
+    let goal = goals::set(&ctx.app, &origin, caller.team_id, new).await?;
+    Ok(answer(StatusCode::CREATED, &goal))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -139,23 +114,9 @@ async fn list_goals(
     let limit = page::limit(query.limit)?;
     let status = query.status.map(GoalState::from);
     let horizon = query.horizon.map(Horizon::from);
-    let goals: Vec<GoalView> = ctx
-        .store
-        .read_team_streams::<GoalEvent>(team_id)
-        .await?
-        .values()
-        .filter_map(|stream| {
-            let state = stream
-                .events
-                .iter()
-                .fold(None, |s, e| goal::apply(s, &e.event));
-            state.map(|g| GoalView::new(&g, stream.version))
-        })
-        .filter(|g| status.is_none_or(|s| g.status == s))
-        .filter(|g| horizon.is_none_or(|h| g.horizon == h))
-        .collect();
+    let goals = goals::list(&ctx.app, team_id, status, horizon).await?;
     Ok(HttpResponse::Ok().json(page::paginate(
-        goals,
+        goals.iter().map(GoalView::from).collect(),
         |g| g.id.to_string(),
         limit,
         query.cursor.as_deref(),
@@ -177,11 +138,10 @@ async fn get_goal(
 ) -> Result<HttpResponse, ApiError> {
     let (team_id, goal_id) = path.into_inner();
     caller.in_team(team_id)?;
-    let outcome = load_goal(&ctx, team_id, goal_id).await?;
-    let goal = outcome.state.ok_or_else(|| ApiError::not_found("goal"))?;
+    let goal = goals::get(&ctx.app, team_id, goal_id).await?;
     Ok(HttpResponse::Ok()
-        .insert_header((actix_web::http::header::ETAG, etag(outcome.version)))
-        .json(GoalView::new(&goal, outcome.version)))
+        .insert_header((actix_web::http::header::ETAG, etag(goal.version)))
+        .json(GoalView::from(&goal)))
 }
 
 /// Revises a goal's title, description, due date or target (members and up). Each revision
@@ -209,49 +169,10 @@ async fn revise_goal(
     let (team_id, goal_id) = path.into_inner();
     let caller = writer(caller, team_id)?;
     let revision = body.0.into_revision()?;
-    let current = load_goal(&ctx, team_id, goal_id).await?;
-    let goal = current.state.ok_or_else(|| ApiError::not_found("goal"))?;
-    // A goal's window never starts later, so its baseline is looked up once, before deciding.
-    let target = target_context(&ctx, team_id, revision.target.as_ref(), goal.starts_on).await?;
-    let context = GoalContext {
-        parent_horizon: None,
-        target,
-    };
-    let command = (GoalCommand::ReviseGoal(revision), context);
-    run(
-        &ctx,
-        &caller,
-        if_match(&req)?,
-        goal_id,
-        command,
-        StatusCode::OK,
-    )
-    .await
-}
-
-/// Closes a goal as achieved or abandoned, after checking that it is one of the team's.
-async fn close(
-    ctx: &Ctx,
-    caller: Caller,
-    req: &HttpRequest,
-    (team_id, goal_id): (Uuid, Uuid),
-    command: GoalCommand,
-) -> Result<HttpResponse, ApiError> {
-    let caller = writer(caller, team_id)?;
-    load_goal(ctx, team_id, goal_id)
-        .await?
-        .state
-        .ok_or_else(|| ApiError::not_found("goal"))?;
-    let command = (command, GoalContext::default());
-    run(
-        ctx,
-        &caller,
-        if_match(req)?,
-        goal_id,
-        command,
-        StatusCode::OK,
-    )
-    .await
+    let origin = ctx.origin(caller.actor());
+    let ids = (team_id, goal_id);
+    let goal = goals::revise(&ctx.app, &origin, ids, if_match(&req)?, revision).await?;
+    Ok(answer(StatusCode::OK, &goal))
 }
 
 /// Marks a goal achieved, with the reason (members and up). A closed goal no longer
@@ -275,10 +196,12 @@ async fn achieve_goal(
     path: web::Path<(Uuid, Uuid)>,
     body: ApiJson<Closing>,
 ) -> Result<HttpResponse, ApiError> {
-    let command = GoalCommand::AchieveGoal {
-        reason: body.0.reason,
-    };
-    close(&ctx, caller, &req, path.into_inner(), command).await
+    let (team_id, goal_id) = path.into_inner();
+    let caller = writer(caller, team_id)?;
+    let origin = ctx.origin(caller.actor());
+    let ids = (team_id, goal_id);
+    let goal = goals::achieve(&ctx.app, &origin, ids, if_match(&req)?, body.0.reason).await?;
+    Ok(answer(StatusCode::OK, &goal))
 }
 
 /// Abandons a goal, with the reason (members and up): the honest call when the plan
@@ -303,8 +226,10 @@ async fn abandon_goal(
     path: web::Path<(Uuid, Uuid)>,
     body: ApiJson<Closing>,
 ) -> Result<HttpResponse, ApiError> {
-    let command = GoalCommand::AbandonGoal {
-        reason: body.0.reason,
-    };
-    close(&ctx, caller, &req, path.into_inner(), command).await
+    let (team_id, goal_id) = path.into_inner();
+    let caller = writer(caller, team_id)?;
+    let origin = ctx.origin(caller.actor());
+    let ids = (team_id, goal_id);
+    let goal = goals::abandon(&ctx.app, &origin, ids, if_match(&req)?, body.0.reason).await?;
+    Ok(answer(StatusCode::OK, &goal))
 }

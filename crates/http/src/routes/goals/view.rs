@@ -3,6 +3,7 @@
 
 use chrono::NaiveDate;
 use serde::Serialize;
+use stride_app::versioned::Versioned;
 use stride_domain::goal::{Goal, GoalState, Horizon};
 use stride_domain::metric::Metric;
 use stride_domain::target::{Aggregation, Aim, Period, Target};
@@ -142,21 +143,22 @@ pub struct GoalView {
     pub version: i64,
 }
 
-impl GoalView {
-    pub fn new(goal: &Goal, version: i64) -> GoalView {
+impl From<&Versioned<Goal>> for GoalView {
+    fn from(goal: &Versioned<Goal>) -> GoalView {
+        let Versioned { state, version, .. } = goal;
         GoalView {
-            id: goal.id,
-            title: goal.title.clone(),
-            description: goal.description.clone(),
-            horizon: goal.horizon,
-            parent_goal_id: goal.parent_goal_id,
-            starts_on: goal.starts_on,
-            due_on: goal.due_on,
-            target: goal.target.as_ref().map(TargetView::new),
-            status: goal.state,
-            status_reason: goal.reason.clone(),
-            revisions: goal.revisions,
-            version,
+            id: state.id,
+            title: state.title.clone(),
+            description: state.description.clone(),
+            horizon: state.horizon,
+            parent_goal_id: state.parent_goal_id,
+            starts_on: state.starts_on,
+            due_on: state.due_on,
+            target: state.target.as_ref().map(TargetView::new),
+            status: state.state,
+            status_reason: state.reason.clone(),
+            revisions: state.revisions,
+            version: *version,
         }
     }
 }

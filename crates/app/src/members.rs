@@ -1,0 +1,182 @@
+//! Members and their tokens: a member is added with a first token, re-roled, removed (their
+//! tokens stop in the same commit) and, once they have left, their name and e-mail address
+//! erased. Tokens are not events: they live only as hashes, outside the event log.
+
+use stride_domain::team::{Role, Team, TeamCommand, TeamError, TeamEvent};
+use stride_domain::text;
+use stride_storage::SideWrite;
+use stride_storage::members::{MemberErasure, MemberRecord};
+use stride_storage::tokens::NewToken;
+use uuid::Uuid;
+
+use crate::teams::execute_versioned;
+use crate::versioned::Versioned;
+use crate::{App, AppError, Origin};
+
+/// Longest member name, in characters.
+pub const PERSON_NAME_MAX: usize = 100;
+
+/// A person's name and e-mail address as given, before they are checked.
+#[derive(Debug, Clone, Copy)]
+pub struct Person<'a> {
+    pub name: &'a str,
+    pub email: &'a str,
+}
+
+/// The names by which errors refer to a person's name and e-mail address.
+pub(crate) type PersonFields = (&'static str, &'static str);
+
+/// The person's name and e-mail address, checked and trimmed.
+pub(crate) fn person(
+    (name_field, email_field): PersonFields,
+    person: Person<'_>,
+) -> Result<(String, String), AppError> {
+    let invalid = |field, message: String| TeamError::Invalid { field, message };
+    let name = text::title(person.name, PERSON_NAME_MAX)
+        .map_err(|e| invalid(name_field, e.to_string()))?;
+    let email = text::email(person.email).map_err(|e| invalid(email_field, e.to_owned()))?;
+    Ok((name, email))
+}
+
+/// A member just added, with their first token (its secret shown this once), and the
+/// team's version and position after.
+#[derive(Debug)]
+pub struct Added {
+    pub member: MemberRecord,
+    pub token: NewToken,
+    pub version: i64,
+    pub position: i64,
+}
+
+/// Adds a member with `role` and their first token, in one append.
+#[tracing::instrument(skip_all, fields(team_id = %team_id, member_id = tracing::field::Empty))]
+pub async fn add(
+    app: &App,
+    origin: &Origin,
+    team_id: Uuid,
+    if_match: Option<i64>,
+    person: Person<'_>,
+    role: Role,
+) -> Result<Added, AppError> {
+    let (name, email) = self::person(("name", "email"), person)?;
+    let member_id = Uuid::now_v7();
+    tracing::Span::current().record("member_id", tracing::field::display(member_id));
+    let token = NewToken::generate();
+    let command = TeamCommand::AddMember { member_id, role };
+    let side_writes = |_: &[TeamEvent]| {
+        vec![
+            SideWrite::Member {
+                member_id,
+                name: name.clone(),
+                email: email.clone(),
+                role: role.as_str().into(),
+            },
+            SideWrite::Token {
+                token_id: token.token_id,
+                member_id,
+                hash: token.hash.clone(),
+            },
+        ]
+    };
+    let team = execute_versioned(app, origin, team_id, if_match, command, side_writes).await?;
+    let member = app
+        .store
+        .member(team_id, member_id)
+        .await?
+        .ok_or(AppError::NotFound("member"))?;
+    Ok(Added {
+        member,
+        token,
+        version: team.version,
+        position: team.position,
+    })
+}
+
+/// Gives a member another role; the member is answered with the team's version and
+/// position after.
+#[tracing::instrument(skip_all, fields(team_id = %team_id, member_id = %member_id))]
+pub async fn change_role(
+    app: &App,
+    origin: &Origin,
+    (team_id, member_id): (Uuid, Uuid),
+    if_match: Option<i64>,
+    role: Role,
+) -> Result<Versioned<MemberRecord>, AppError> {
+    let command = TeamCommand::ChangeMemberRole { member_id, role };
+    let side_writes = |_: &[TeamEvent]| {
+        vec![SideWrite::MemberRole {
+            member_id,
+            role: role.as_str().into(),
+        }]
+    };
+    let team = execute_versioned(app, origin, team_id, if_match, command, side_writes).await?;
+    let member = app
+        .store
+        .member(team_id, member_id)
+        .await?
+        .ok_or(AppError::NotFound("member"))?;
+    Ok(team.with(member))
+}
+
+/// Removes a member; every token of theirs stops working in the same commit.
+#[tracing::instrument(skip_all, fields(team_id = %team_id, member_id = %member_id))]
+pub async fn remove(
+    app: &App,
+    origin: &Origin,
+    (team_id, member_id): (Uuid, Uuid),
+    if_match: Option<i64>,
+) -> Result<Versioned<Team>, AppError> {
+    let command = TeamCommand::RemoveMember { member_id };
+    let side_writes = |_: &[TeamEvent]| vec![SideWrite::MemberRemoved { member_id }];
+    execute_versioned(app, origin, team_id, if_match, command, side_writes).await
+}
+
+/// Erases the name and e-mail address of a member who has left, answering the position a
+/// reader waits for. Erasing again changes nothing; a current member is
+/// [`AppError::MemberActive`].
+#[tracing::instrument(skip_all, fields(team_id = %team_id, member_id = %member_id))]
+pub async fn erase(app: &App, team_id: Uuid, member_id: Uuid) -> Result<i64, AppError> {
+    match app.store.erase_member(team_id, member_id).await? {
+        MemberErasure::Erased => Ok(app.store.visible_head().await?),
+        MemberErasure::StillMember => Err(AppError::MemberActive),
+        MemberErasure::Unknown => Err(AppError::NotFound("member")),
+    }
+}
+
+/// A token just issued (its secret shown this once), and the position a reader waits for.
+#[derive(Debug)]
+pub struct Issued {
+    pub token: NewToken,
+    pub position: i64,
+}
+
+/// Issues another token for the member.
+#[tracing::instrument(skip_all, fields(team_id = %team_id, member_id = %member_id))]
+pub async fn issue_token(app: &App, team_id: Uuid, member_id: Uuid) -> Result<Issued, AppError> {
+    let token = app.store.issue_token(team_id, member_id).await?;
+    let position = app.store.visible_head().await?;
+    Ok(Issued { token, position })
+}
+
+/// Revokes a token at once, answering the position a reader waits for. A member revokes
+/// their own; one whose `role` administers the team, any of the team's. Revoking a revoked
+/// token changes nothing.
+#[tracing::instrument(skip_all, fields(team_id = %team_id, token_id = %token_id))]
+pub async fn revoke_token(
+    app: &App,
+    origin: &Origin,
+    role: Role,
+    (team_id, token_id): (Uuid, Uuid),
+) -> Result<i64, AppError> {
+    let token = app
+        .store
+        .find_token(team_id, token_id)
+        .await?
+        .ok_or(AppError::NotFound("token"))?;
+    let own = origin.actor.member_id() == Some(token.member_id);
+    if !own && !role.can_administer() {
+        return Err(TeamError::Forbidden("only owners and admins may do this").into());
+    }
+    app.store.revoke_token(team_id, token_id).await?;
+    Ok(app.store.visible_head().await?)
+}
