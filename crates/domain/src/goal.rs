@@ -14,6 +14,7 @@ pub const TITLE_MAX: usize = 200;
 pub const DESCRIPTION_MAX: usize = 10_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Horizon {
     /// The big ones: a season, a year.
@@ -23,6 +24,7 @@ pub enum Horizon {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum GoalState {
     Active,

@@ -14,6 +14,7 @@ use crate::metric::Metric;
 pub const CADENCE_MAX: u32 = 1000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Aggregation {
     /// Levels, like followers: the latest observation counts.
@@ -23,6 +24,7 @@ pub enum Aggregation {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Period {
     /// ISO weeks, Monday 00:00 UTC.

@@ -34,60 +34,10 @@ impl From<ChannelError> for ApiError {
     }
 }
 
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum PlatformName {
-    Twitter,
-    Facebook,
-    Instagram,
-    Linkedin,
-    Pinterest,
-    Tiktok,
-    Youtube,
-    Blog,
-    Newsletter,
-    Other,
-}
-
-impl From<PlatformName> for Platform {
-    fn from(name: PlatformName) -> Platform {
-        match name {
-            PlatformName::Twitter => Platform::Twitter,
-            PlatformName::Facebook => Platform::Facebook,
-            PlatformName::Instagram => Platform::Instagram,
-            PlatformName::Linkedin => Platform::Linkedin,
-            PlatformName::Pinterest => Platform::Pinterest,
-            PlatformName::Tiktok => Platform::Tiktok,
-            PlatformName::Youtube => Platform::Youtube,
-            PlatformName::Blog => Platform::Blog,
-            PlatformName::Newsletter => Platform::Newsletter,
-            PlatformName::Other => Platform::Other,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ChannelStatusName {
-    Active,
-    Paused,
-    Retired,
-}
-
-impl From<ChannelStatusName> for ChannelStatus {
-    fn from(name: ChannelStatusName) -> ChannelStatus {
-        match name {
-            ChannelStatusName::Active => ChannelStatus::Active,
-            ChannelStatusName::Paused => ChannelStatus::Paused,
-            ChannelStatusName::Retired => ChannelStatus::Retired,
-        }
-    }
-}
-
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewChannel {
-    pub platform: PlatformName,
+    pub platform: Platform,
     /// The account on the platform, e.g. `@acmecoffee`.
     pub handle: String,
     pub name: Option<String>,
@@ -96,7 +46,7 @@ pub struct NewChannel {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StatusChange {
-    pub status: ChannelStatusName,
+    pub status: ChannelStatus,
     /// Why: the honest assessment behind pausing or cutting it loose.
     pub reason: Option<String>,
 }
@@ -148,7 +98,7 @@ async fn add_channel(
         handle,
         name,
     } = body.0;
-    let platform = Platform::from(platform);
+    let platform = platform;
     let channel = channels::add(&ctx.app, &origin, caller.team_id, platform, handle, name).await?;
     Ok(written(
         StatusCode::CREATED,
@@ -166,7 +116,7 @@ pub struct ListQuery {
     pub limit: Option<u32>,
     pub cursor: Option<String>,
     /// Only channels with this status.
-    pub status: Option<ChannelStatusName>,
+    pub status: Option<ChannelStatus>,
     /// Read-your-writes: wait until this position is visible.
     pub min_position: Option<i64>,
 }
@@ -187,7 +137,7 @@ async fn list_channels(
 ) -> Result<HttpResponse, ApiError> {
     let team_id = caller.in_team(path.into_inner())?.team_id;
     let limit = page::limit(query.limit)?;
-    let status = query.status.map(ChannelStatus::from);
+    let status = query.status;
     let channels = channels::list(&ctx.app, team_id, status).await?;
     Ok(HttpResponse::Ok().json(page::paginate(
         channels.iter().map(ChannelView::from).collect(),
@@ -240,7 +190,7 @@ async fn change_status(
     let caller = caller.in_team(team_id)?.may_administer()?.clone();
     let origin = ctx.origin(caller.actor());
     let StatusChange { status, reason } = body.0;
-    let (ids, status) = ((team_id, channel_id), ChannelStatus::from(status));
+    let (ids, status) = ((team_id, channel_id), status);
     let channel =
         channels::change_status(&ctx.app, &origin, ids, if_match(&req)?, status, reason).await?;
     Ok(written(

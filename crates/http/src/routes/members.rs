@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use super::teams::{MemberView, RoleName, TokenView};
+use super::teams::{MemberView, TokenView};
 use super::{STRIDE_POSITION, etag, written};
 use crate::auth::Caller;
 use crate::error::{ApiError, Problem};
@@ -30,7 +30,7 @@ pub fn configure(config: &mut ServiceConfig) {
 pub struct NewMember {
     pub name: String,
     pub email: String,
-    pub role: RoleName,
+    pub role: Role,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -52,7 +52,7 @@ impl From<members::Added> for MemberAdded {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RoleChange {
-    pub role: RoleName,
+    pub role: Role,
 }
 
 /// Adds a member (owners and admins; only owners add owners) and returns their first
@@ -79,7 +79,7 @@ async fn add_member(
         name: &new.name,
         email: &new.email,
     };
-    let (team_id, role) = (caller.team_id, Role::from(new.role));
+    let (team_id, role) = (caller.team_id, new.role);
     let added = members::add(&ctx.app, &origin, team_id, if_match(&req)?, person, role).await?;
     let (version, position) = (added.version, added.position);
     let body = MemberAdded::from(added);
@@ -107,7 +107,7 @@ async fn change_role(
     let (team_id, member_id) = path.into_inner();
     let caller = caller.in_team(team_id)?.may_administer()?.clone();
     let origin = ctx.origin(caller.actor());
-    let role = Role::from(body.0.role);
+    let role = body.0.role;
     let ids = (team_id, member_id);
     let member = members::change_role(&ctx.app, &origin, ids, if_match(&req)?, role).await?;
     Ok(written(

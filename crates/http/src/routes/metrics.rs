@@ -24,39 +24,11 @@ pub fn configure(config: &mut ServiceConfig) {
     config.service(record).service(series);
 }
 
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum MetricName {
-    Followers,
-    Subscribers,
-    Likes,
-    Shares,
-    Comments,
-    Clicks,
-    Traffic,
-    Views,
-}
-
-impl From<MetricName> for Metric {
-    fn from(name: MetricName) -> Metric {
-        match name {
-            MetricName::Followers => Metric::Followers,
-            MetricName::Subscribers => Metric::Subscribers,
-            MetricName::Likes => Metric::Likes,
-            MetricName::Shares => Metric::Shares,
-            MetricName::Comments => Metric::Comments,
-            MetricName::Clicks => Metric::Clicks,
-            MetricName::Traffic => Metric::Traffic,
-            MetricName::Views => Metric::Views,
-        }
-    }
-}
-
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ObservationIn {
     pub channel_id: Uuid,
-    pub metric: MetricName,
+    pub metric: Metric,
     /// A count or total: 0 to 1e15.
     #[schema(minimum = 0, maximum = 1e15)]
     pub value: f64,
@@ -71,7 +43,7 @@ impl From<ObservationIn> for Observation {
     fn from(o: ObservationIn) -> Observation {
         Observation {
             channel_id: o.channel_id,
-            metric: o.metric.into(),
+            metric: o.metric,
             value: o.value,
             observed_at: o.observed_at,
             post_id: o.post_id,
@@ -132,7 +104,7 @@ async fn record(
 #[into_params(parameter_in = Query)]
 pub struct SeriesQuery {
     pub channel_id: Uuid,
-    pub metric: MetricName,
+    pub metric: Metric,
     /// Only this post's observations; without it, the channel's own.
     pub post_id: Option<Uuid>,
     /// Inclusive start, RFC 3339, years 2000 to 2100.
@@ -161,7 +133,7 @@ pub struct Point {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Series {
     pub channel_id: Uuid,
-    pub metric: MetricName,
+    pub metric: Metric,
     pub post_id: Option<Uuid>,
     pub bucket: BucketSize,
     pub points: Vec<Point>,
@@ -185,7 +157,7 @@ async fn series(
     let query = query.into_inner();
     let wanted = SeriesOf {
         channel_id: query.channel_id,
-        metric: query.metric.into(),
+        metric: query.metric,
         post_id: query.post_id,
         from: query.from.map(Moment::get),
         to: query.to.map(Moment::get),

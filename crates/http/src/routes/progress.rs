@@ -3,6 +3,7 @@
 use actix_web::{HttpResponse, get, web};
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use serde::Serialize;
+use stride_domain::goal::Horizon;
 use stride_domain::idea::IdeaStatus;
 use stride_domain::post::PostStatus;
 use stride_domain::progress::report::GoalProgress;
@@ -15,7 +16,6 @@ use crate::auth::Caller;
 use crate::error::{ApiError, Problem};
 use crate::extract::{ApiQuery, Ctx};
 use crate::insights::{Inputs, Instant, Need};
-use crate::routes::goals::body::HorizonName;
 
 pub fn configure(config: &mut ServiceConfig) {
     config.service(team_progress).service(goal_progress);
@@ -62,7 +62,7 @@ pub struct ForecastView {
 pub struct GoalProgressView {
     pub goal_id: Uuid,
     pub title: String,
-    #[schema(value_type = HorizonName)]
+    #[schema(value_type = Horizon)]
     pub horizon: stride_domain::goal::Horizon,
     #[schema(value_type = StatusName)]
     pub status: Status,

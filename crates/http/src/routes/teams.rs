@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use stride_app::members;
 use stride_app::teams::{self, Registered, TeamDetails};
 use stride_domain::Actor;
-use stride_domain::team::{Role, TeamChanges};
+use stride_domain::team::TeamChanges;
 use stride_storage::members::MemberRecord;
 use stride_storage::tokens::NewToken;
 use utoipa::ToSchema;
@@ -53,26 +53,6 @@ impl Person {
         members::Person {
             name: &self.name,
             email: &self.email,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum RoleName {
-    Owner,
-    Admin,
-    Member,
-    Viewer,
-}
-
-impl From<RoleName> for Role {
-    fn from(role: RoleName) -> Role {
-        match role {
-            RoleName::Owner => Role::Owner,
-            RoleName::Admin => Role::Admin,
-            RoleName::Member => Role::Member,
-            RoleName::Viewer => Role::Viewer,
         }
     }
 }

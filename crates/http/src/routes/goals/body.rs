@@ -6,49 +6,13 @@
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use stride_domain::goal::{GoalState, Horizon, NewGoal, Revision};
+use stride_domain::goal::{Horizon, NewGoal, Revision};
 use stride_domain::target::{Aggregation, Aim, CADENCE_MAX, Period, TargetSpec};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::error::ApiError;
-use crate::routes::metrics::MetricName;
-
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum HorizonName {
-    /// The big ones: a season, a year.
-    Long,
-    /// The steps toward them: a week, a month.
-    Short,
-}
-
-impl From<HorizonName> for Horizon {
-    fn from(name: HorizonName) -> Horizon {
-        match name {
-            HorizonName::Long => Horizon::Long,
-            HorizonName::Short => Horizon::Short,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum GoalStatusName {
-    Active,
-    Achieved,
-    Abandoned,
-}
-
-impl From<GoalStatusName> for GoalState {
-    fn from(name: GoalStatusName) -> GoalState {
-        match name {
-            GoalStatusName::Active => GoalState::Active,
-            GoalStatusName::Achieved => GoalState::Achieved,
-            GoalStatusName::Abandoned => GoalState::Abandoned,
-        }
-    }
-}
+use stride_domain::metric::Metric;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -57,42 +21,6 @@ pub enum TargetKind {
     Metric,
     /// Publish a number of posts every period.
     Cadence,
-}
-
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum AggregationName {
-    /// Levels, like followers: the latest observation counts.
-    Latest,
-    /// Flows, like clicks: the observations in the goal's window add up.
-    Sum,
-}
-
-impl From<AggregationName> for Aggregation {
-    fn from(name: AggregationName) -> Aggregation {
-        match name {
-            AggregationName::Latest => Aggregation::Latest,
-            AggregationName::Sum => Aggregation::Sum,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum PeriodName {
-    /// ISO weeks, from Monday 00:00 UTC.
-    Week,
-    /// Calendar months.
-    Month,
-}
-
-impl From<PeriodName> for Period {
-    fn from(name: PeriodName) -> Period {
-        match name {
-            PeriodName::Week => Period::Week,
-            PeriodName::Month => Period::Month,
-        }
-    }
 }
 
 /// A goal's target. A metric target (`kind: metric`) takes `channel_id`, `metric`,
@@ -108,10 +36,10 @@ pub struct TargetBody {
     /// channel; omitted or null counts posts on any channel.
     pub channel_id: Option<Uuid>,
     /// Metric: what is measured (required).
-    pub metric: Option<MetricName>,
+    pub metric: Option<Metric>,
     /// Metric: `latest` (default) for levels such as followers, `sum` for flows such as
     /// clicks.
-    pub aggregation: Option<AggregationName>,
+    pub aggregation: Option<Aggregation>,
     /// Metric: where the goal starts from. Default: the latest observation of the metric on
     /// the channel before `starts_on` (0 for a `sum` target without observations); a
     /// `latest` target without either is refused. 0 to 1e15.
@@ -130,7 +58,7 @@ pub struct TargetBody {
     /// Cadence: published posts per period, 1 to 1000 (required).
     pub count: Option<i64>,
     /// Cadence: `week` or `month` (required).
-    pub period: Option<PeriodName>,
+    pub period: Option<Period>,
 }
 
 fn target_field(field: &str) -> String {
@@ -189,7 +117,7 @@ impl TargetBody {
         };
         Ok(TargetSpec::Metric {
             channel_id,
-            metric: metric.into(),
+            metric: metric,
             aggregation: self.aggregation.map_or(Aggregation::Latest, Into::into),
             baseline: self.baseline,
             aim,
@@ -214,7 +142,7 @@ impl TargetBody {
         })?;
         Ok(TargetSpec::Cadence {
             count,
-            period: required(self.period, "period", KIND)?.into(),
+            period: required(self.period, "period", KIND)?,
             channel_id: self.channel_id,
         })
     }
@@ -229,7 +157,7 @@ pub struct NewGoalBody {
     /// At most 10,000 characters.
     pub description: Option<String>,
     /// `long` for the big ones, `short` for the steps toward them.
-    pub horizon: HorizonName,
+    pub horizon: Horizon,
     /// A long goal of this team that this short goal is a step toward.
     pub parent_goal_id: Option<Uuid>,
     /// The first day of the goal's window (`YYYY-MM-DD`, UTC), 2000-01-01 to 2100-12-31.
@@ -249,7 +177,7 @@ impl NewGoalBody {
             goal_id,
             title: self.title,
             description: self.description,
-            horizon: self.horizon.into(),
+            horizon: self.horizon,
             parent_goal_id: self.parent_goal_id,
             starts_on: self.starts_on,
             due_on: self.due_on,

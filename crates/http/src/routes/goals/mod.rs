@@ -20,7 +20,7 @@ use crate::error::{ApiError, Problem};
 use crate::extract::{ApiJson, ApiQuery, Ctx, if_match};
 use crate::page::{self, Page};
 
-use body::{Closing, GoalPatch, GoalStatusName, HorizonName, NewGoalBody};
+use body::{Closing, GoalPatch, NewGoalBody};
 pub use view::{GoalView, TargetView};
 
 pub fn configure(config: &mut ServiceConfig) {
@@ -86,9 +86,9 @@ async fn set_goal(
 #[into_params(parameter_in = Query)]
 pub struct GoalQuery {
     /// Only goals with this status.
-    pub status: Option<GoalStatusName>,
+    pub status: Option<GoalState>,
     /// Only long or only short goals.
-    pub horizon: Option<HorizonName>,
+    pub horizon: Option<Horizon>,
     /// Page size, 1 to 200 (default 50).
     pub limit: Option<u32>,
     pub cursor: Option<String>,
@@ -112,8 +112,8 @@ async fn list_goals(
 ) -> Result<HttpResponse, ApiError> {
     let team_id = caller.in_team(path.into_inner())?.team_id;
     let limit = page::limit(query.limit)?;
-    let status = query.status.map(GoalState::from);
-    let horizon = query.horizon.map(Horizon::from);
+    let status = query.status;
+    let horizon = query.horizon;
     let goals = goals::list(&ctx.app, team_id, status, horizon).await?;
     Ok(HttpResponse::Ok().json(page::paginate(
         goals.iter().map(GoalView::from).collect(),

@@ -10,8 +10,7 @@ use stride_domain::target::{Aggregation, Aim, Period, Target};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::body::{AggregationName, GoalStatusName, HorizonName, PeriodName, TargetKind};
-use crate::routes::metrics::MetricName;
+use super::body::TargetKind;
 
 /// A goal's target as stored: a metric target always carries its `baseline` and
 /// `target_value`, plus the one of `reach`, `increase_by` and `increase_by_percent` it was
@@ -26,11 +25,11 @@ pub struct TargetView {
     pub channel_id: Option<Uuid>,
     #[serde(skip_serializing_if = "Option::is_none")]
     /// What is measured.
-    #[schema(value_type = Option<MetricName>)]
+    #[schema(value_type = Option<Metric>)]
     pub metric: Option<Metric>,
     #[serde(skip_serializing_if = "Option::is_none")]
     /// `latest` for levels, `sum` for flows.
-    #[schema(value_type = Option<AggregationName>)]
+    #[schema(value_type = Option<Aggregation>)]
     pub aggregation: Option<Aggregation>,
     /// Where the metric stood when the goal started.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -52,7 +51,7 @@ pub struct TargetView {
     pub count: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     /// `week` (ISO weeks) or `month` (calendar months).
-    #[schema(value_type = Option<PeriodName>)]
+    #[schema(value_type = Option<Period>)]
     pub period: Option<Period>,
 }
 
@@ -122,7 +121,7 @@ pub struct GoalView {
     /// The longer story: why the goal matters, how the team means to get there.
     pub description: Option<String>,
     /// `long` for the big ones, `short` for the steps toward them.
-    #[schema(value_type = HorizonName)]
+    #[schema(value_type = Horizon)]
     pub horizon: Horizon,
     /// The long goal this short goal is a step toward.
     pub parent_goal_id: Option<Uuid>,
@@ -133,7 +132,7 @@ pub struct GoalView {
     /// Null for a long goal measured by its short goals.
     pub target: Option<TargetView>,
     /// Whether the goal was closed: `active` until it is marked achieved or abandoned.
-    #[schema(value_type = GoalStatusName)]
+    #[schema(value_type = GoalState)]
     pub status: GoalState,
     /// The reason given when it was achieved or abandoned.
     pub status_reason: Option<String>,
