@@ -98,7 +98,6 @@ async fn add_channel(
         handle,
         name,
     } = body.0;
-    let platform = platform;
     let channel = channels::add(&ctx.app, &origin, caller.team_id, platform, handle, name).await?;
     Ok(written(
         StatusCode::CREATED,

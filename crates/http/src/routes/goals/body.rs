@@ -117,7 +117,7 @@ impl TargetBody {
         };
         Ok(TargetSpec::Metric {
             channel_id,
-            metric: metric,
+            metric,
             aggregation: self.aggregation.map_or(Aggregation::Latest, Into::into),
             baseline: self.baseline,
             aim,
