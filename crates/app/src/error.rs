@@ -36,4 +36,10 @@ pub enum AppError {
     Append(#[from] AppendError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// One field of the request does not hold what the use case needs.
+    #[error("{field}: {message}")]
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
 }

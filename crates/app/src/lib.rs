@@ -13,6 +13,7 @@ pub mod activity;
 pub mod error;
 pub mod execute;
 pub mod idea_views;
+pub mod posts;
 pub mod public_boards;
 pub mod teams;
 

@@ -197,6 +197,7 @@ impl From<AppError> for ApiError {
             AppError::Idea(error) => error.into(),
             AppError::Append(error) => error.into(),
             AppError::Store(error) => error.into(),
+            AppError::Invalid { field, message } => ApiError::validation(field, message),
         }
     }
 }
