@@ -16,6 +16,7 @@ pub mod idea_views;
 pub mod posts;
 pub mod public_boards;
 pub mod teams;
+pub mod votes;
 
 pub use error::AppError;
 pub use execute::{Decision, Outcome};

@@ -21,7 +21,7 @@ use crate::auth::Contributor;
 use crate::error::{ApiError, Problem};
 use crate::extract::{ApiJson, ApiQuery, Ctx};
 use crate::page::{self, Page};
-use stride_app::idea_views::{Board, IdeaView, Sort};
+use stride_app::idea_views::{IdeaSet, IdeaView, Sort};
 
 pub fn configure(config: &mut ServiceConfig) {
     config
@@ -157,7 +157,7 @@ async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let team = public_board(&ctx, &slug).await?;
     let limit = page::limit(query.limit)?;
-    let board = Board::load_listing(&ctx.store, team.id).await?;
+    let board = IdeaSet::load_listing(&ctx.store, team.id).await?;
     let listed = board.listed(Utc::now(), query.sort, |i| {
         i.status != IdeaStatus::Declined && i.merged_into.is_none()
     });
@@ -249,7 +249,7 @@ async fn similar(
         .map_err(|e| ApiError::validation("title", e.to_string()))?;
     let candidates = ctx.store.similar_titles(team.id, &title, 50).await?;
     let ids: Vec<Uuid> = candidates.iter().map(|(id, _)| *id).collect();
-    let board = Board::load_some(&ctx.store, team.id, &ids).await?;
+    let board = IdeaSet::load_some(&ctx.store, team.id, &ids).await?;
     let now = Utc::now();
     let views: Vec<IdeaView> = candidates
         .into_iter()
@@ -266,7 +266,7 @@ async fn similar(
 async fn one(ctx: Ctx, path: web::Path<(String, Uuid)>) -> Result<HttpResponse, ApiError> {
     let (slug, idea_id) = path.into_inner();
     let team = public_board(&ctx, &slug).await?;
-    let board = Board::load_some(&ctx.store, team.id, &[idea_id]).await?;
+    let board = IdeaSet::load_some(&ctx.store, team.id, &[idea_id]).await?;
     let view = board
         .view(idea_id, Utc::now())
         .ok_or_else(|| ApiError::not_found("idea"))?;

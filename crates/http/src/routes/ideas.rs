@@ -21,7 +21,7 @@ use crate::error::{ApiError, Problem};
 use crate::extract::{ApiJson, ApiQuery, Ctx, if_match};
 use crate::page::{self, Page};
 use stride_app::execute;
-use stride_app::idea_views::{Board, CommentView, IdeaView, Sort, StatusChange, has_tags};
+use stride_app::idea_views::{CommentView, IdeaSet, IdeaView, Sort, StatusChange, has_tags};
 
 pub fn configure(config: &mut ServiceConfig) {
     config
@@ -79,9 +79,9 @@ pub async fn run(
     };
     let board = match (submitted, outcome.state, outcome.recorded_at) {
         (true, Some(idea), Some(at)) => {
-            Board::fresh(&ctx.store, team_id, idea, outcome.version, at).await?
+            IdeaSet::fresh(&ctx.store, team_id, idea, outcome.version, at).await?
         }
-        _ => Board::load_some(&ctx.store, team_id, &[idea_id]).await?,
+        _ => IdeaSet::load_some(&ctx.store, team_id, &[idea_id]).await?,
     };
     let view = board
         .view(idea_id, Utc::now())
@@ -210,7 +210,7 @@ async fn list_ideas(
     let limit = page::limit(query.limit)?;
     let status = query.status.map(IdeaStatus::from);
     let tags: BTreeSet<String> = query.tag.iter().map(|t| t.trim().to_lowercase()).collect();
-    let board = Board::load_listing(&ctx.store, team_id).await?;
+    let board = IdeaSet::load_listing(&ctx.store, team_id).await?;
     let listed = board.listed(Utc::now(), query.sort, |i| {
         status.is_none_or(|s| i.status == s) && has_tags(i, &tags)
     });
@@ -248,7 +248,7 @@ async fn get_idea(
 ) -> Result<HttpResponse, ApiError> {
     let (team_id, idea_id) = path.into_inner();
     caller.in_team(team_id)?;
-    let board = Board::load_some(&ctx.store, team_id, &[idea_id]).await?;
+    let board = IdeaSet::load_some(&ctx.store, team_id, &[idea_id]).await?;
     let view = board
         .view(idea_id, Utc::now())
         .ok_or_else(|| ApiError::not_found("idea"))?;
