@@ -42,4 +42,7 @@ pub enum AppError {
         field: &'static str,
         message: String,
     },
+    /// The caller may not do this here.
+    #[error("{0}")]
+    Forbidden(&'static str),
 }

@@ -100,6 +100,16 @@ pub struct IdeaView {
     pub version: i64,
 }
 
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct IdeaDetail {
+    #[serde(flatten)]
+    pub idea: IdeaView,
+    /// Every status change, oldest first.
+    pub history: Vec<StatusChange>,
+    pub comments: Vec<CommentView>,
+}
+
 /// One idea with everything its detail views show.
 #[derive(Debug, Clone)]
 pub struct Folded {
@@ -317,6 +327,15 @@ impl IdeaSet {
             submitted_at: folded.submitted_at,
             score: tally.score,
             version: folded.version,
+        })
+    }
+
+    /// The detail of one idea at `now`: its view, its status history and its comments.
+    pub fn detail(&self, id: Uuid, now: DateTime<Utc>) -> Option<IdeaDetail> {
+        Some(IdeaDetail {
+            idea: self.view(id, now)?,
+            history: self.ideas.get(&id)?.history.clone(),
+            comments: self.comments(id),
         })
     }
 

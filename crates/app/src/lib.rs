@@ -10,9 +10,11 @@ use stride_domain::Actor;
 use stride_storage::{Metadata, Store};
 
 pub mod activity;
+pub mod board;
 pub mod error;
 pub mod execute;
 pub mod idea_views;
+pub mod ideas;
 pub mod posts;
 pub mod public_boards;
 pub mod teams;

@@ -1,14 +1,24 @@
-//! The one reader of what votes on ideas add up to. The domain's rule is that each voter
-//! counts once across an idea and the duplicates merged into it ([`distinct_voters`]);
-//! every view of an idea's votes reads its count and score from [`Ballots::tally`], so no
-//! two of them can disagree.
+//! Votes on ideas: a contributor's vote (or its withdrawal) from the public board, and the
+//! one reader of what votes add up to. The domain's rule is that each voter counts once
+//! across an idea and the duplicates merged into it ([`distinct_voters`]); every view of an
+//! idea's votes reads its count and score from [`Ballots::tally`], so no two of them can
+//! disagree.
+//!
+//! A vote's path: the board's route, [`cast`], the vote batcher that stores it
+//! (`stride_storage::votes`), the `idea_scores` projection that keeps each idea's weight,
+//! and [`crate::idea_views`], whose lists read that weight through [`Ballots`].
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
+use serde::Serialize;
 use stride_domain::suggestion::{decayed, score_from_log2};
 use stride_domain::vote::{Voters, distinct_voters};
+use stride_storage::board::ContributorToken;
+use stride_storage::votes::Vote;
 use uuid::Uuid;
+
+use crate::{App, AppError, Origin, board};
 
 /// What an idea's votes add up to.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -77,6 +87,48 @@ impl Ballots {
             }
         }
     }
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct VoteView {
+    pub idea_id: Uuid,
+    /// Whether the caller's vote is on the idea now.
+    pub voted: bool,
+    pub vote_count: i64,
+}
+
+/// A contributor's vote for an idea on the board at `slug` (`up`), or its withdrawal; a
+/// repeat changes nothing. Answers the idea's voters once it committed, and its position.
+#[tracing::instrument(skip_all, fields(slug = %slug, team_id = %token.team_id, idea_id = %idea_id, up))]
+pub async fn cast(
+    app: &App,
+    origin: &Origin,
+    slug: &str,
+    token: ContributorToken,
+    idea_id: Uuid,
+    up: bool,
+) -> Result<(VoteView, i64), AppError> {
+    let team = board::open_to(app, slug, token).await?;
+    app.boards
+        .check_votable(&app.store, team.id, idea_id)
+        .await?;
+    let outcome = app
+        .store
+        .vote(Vote {
+            team_id: team.id,
+            idea_id,
+            contributor_id: token.contributor_id,
+            up,
+            metadata: origin.metadata(),
+        })
+        .await?;
+    let view = VoteView {
+        idea_id,
+        voted: up,
+        vote_count: outcome.voters,
+    };
+    Ok((view, outcome.position))
 }
 
 #[cfg(test)]

@@ -198,6 +198,7 @@ impl From<AppError> for ApiError {
             AppError::Append(error) => error.into(),
             AppError::Store(error) => error.into(),
             AppError::Invalid { field, message } => ApiError::validation(field, message),
+            AppError::Forbidden(why) => ApiError::forbidden(why),
         }
     }
 }
