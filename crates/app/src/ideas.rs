@@ -140,7 +140,7 @@ pub async fn merge(
     };
     let command = IdeaCommand::MergeInto { target: into };
     let merged = run(app, origin, (team_id, idea_id), None, command, context).await;
-    app.boards.forget_idea(team_id, idea_id);
+    app.boards.forget_ideas(team_id);
     merged
 }
 
@@ -154,7 +154,7 @@ pub async fn unmerge(
     idea_id: Uuid,
 ) -> Result<(IdeaView, i64), AppError> {
     let context = IdeaContext::default();
-    run(
+    let unmerged = run(
         app,
         origin,
         (team_id, idea_id),
@@ -162,7 +162,9 @@ pub async fn unmerge(
         IdeaCommand::Unmerge,
         context,
     )
-    .await
+    .await;
+    app.boards.forget_ideas(team_id);
+    unmerged
 }
 
 /// Erases a contributor's name and e-mail address: their ideas and votes stay, anonymous.

@@ -1,8 +1,8 @@
 //! Votes on ideas: a contributor's vote (or its withdrawal) from the public board, and the
 //! one reader of what votes add up to. The domain's rule is that each voter counts once
 //! across an idea and the duplicates merged into it ([`distinct_voters`]); every view of an
-//! idea's votes reads its count and score from [`Ballots::tally`], so no two of them can
-//! disagree.
+//! idea's votes (the answer to a vote, an idea's detail, every list) reads its count and
+//! score from [`Ballots::tally`], so no two of them can disagree.
 //!
 //! A vote's path: the board's route, [`cast`], the vote batcher that stores it
 //! (`stride_storage::votes`), the `idea_scores` projection that keeps each idea's weight,
@@ -64,6 +64,14 @@ impl Ballots {
         }
     }
 
+    /// The voters of one idea as counted where they were just written.
+    fn counted(idea_id: Uuid, voters: i64) -> Ballots {
+        Ballots {
+            voters: BTreeMap::new(),
+            kept: BTreeMap::from([(idea_id, (voters, None))]),
+        }
+    }
+
     /// The tally of `id`, with the duplicates `merged` into it, at `now`.
     pub fn tally(&self, id: Uuid, merged: &[Uuid], now: DateTime<Utc>) -> Tally {
         match self.kept.get(&id) {
@@ -99,7 +107,7 @@ pub struct VoteView {
 }
 
 /// A contributor's vote for an idea on the board at `slug` (`up`), or its withdrawal; a
-/// repeat changes nothing. Answers the idea's voters once it committed, and its position.
+/// repeat changes nothing. Answers the idea's votes once it committed, and its position.
 #[tracing::instrument(skip_all, fields(slug = %slug, team_id = %token.team_id, idea_id = %idea_id, up))]
 pub async fn cast(
     app: &App,
@@ -110,9 +118,7 @@ pub async fn cast(
     up: bool,
 ) -> Result<(VoteView, i64), AppError> {
     let team = board::open_to(app, slug, token).await?;
-    app.boards
-        .check_votable(&app.store, team.id, idea_id)
-        .await?;
+    let merged = app.boards.votable(&app.store, team.id, idea_id).await?;
     let outcome = app
         .store
         .vote(Vote {
@@ -123,10 +129,21 @@ pub async fn cast(
             metadata: origin.metadata(),
         })
         .await?;
+    // The vote's transaction counted the idea's own voters: all of them, unless duplicates
+    // were merged into it, whose voters are read once the vote committed.
+    let ballots = if merged.is_empty() {
+        Ballots::counted(idea_id, outcome.voters)
+    } else {
+        let group: Vec<Uuid> = std::iter::once(idea_id)
+            .chain(merged.iter().copied())
+            .collect();
+        Ballots::each(app.store.votes_on(team.id, &group).await?)
+    };
+    let tally = ballots.tally(idea_id, &merged, Utc::now());
     let view = VoteView {
         idea_id,
         voted: up,
-        vote_count: outcome.voters,
+        vote_count: tally.count,
     };
     Ok((view, outcome.position))
 }
@@ -168,6 +185,7 @@ mod tests {
     fn an_idea_nothing_was_merged_into_is_tallied_from_its_own_voters() {
         let idea = Uuid::from_u128(1);
         let now = at("2026-11-08T00:00:00Z");
+        assert_eq!(Ballots::counted(idea, 4).tally(idea, &[], now).count, 4);
         let kept = Ballots::kept(BTreeMap::from([(idea, (2, None))]), BTreeMap::new());
         assert_eq!(kept.tally(idea, &[], now).count, 2);
         let none = Ballots::default().tally(idea, &[], now);
