@@ -48,4 +48,7 @@ pub enum AppError {
     /// A member's personal data is erased only once they have left the team.
     #[error("the member is still in the team: remove them first")]
     MemberActive,
+    /// The caller may not do this here.
+    #[error("{0}")]
+    Forbidden(&'static str),
 }

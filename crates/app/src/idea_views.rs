@@ -1,18 +1,19 @@
-//! Ideas as both sides read them: folded from their streams, with votes counted once per
-//! contributor across merged duplicates, comments gathered from the duplicates too, and the
-//! three orders of api.md (`trending`, `top`, `new`).
+//! The idea read model, as both sides of the board read it: ideas folded from their
+//! streams, their votes counted by the one reader ([`crate::votes::Ballots`]), comments
+//! gathered from the duplicates merged into them, and the three orders of api.md
+//! (`trending`, `top`, `new`).
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use stride_domain::idea::{self, Author, Idea, IdeaEvent, IdeaStatus};
-use stride_domain::vote::{Voters, distinct_voters};
 use stride_domain::{EventPayload, RecordedEvent};
 use stride_storage::Store;
 use uuid::Uuid;
 
 use crate::AppError;
+use crate::votes::Ballots;
 
 pub use stride_domain::suggestion::{HALF_LIFE_DAYS, decayed};
 
@@ -99,6 +100,16 @@ pub struct IdeaView {
     pub version: i64,
 }
 
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct IdeaDetail {
+    #[serde(flatten)]
+    pub idea: IdeaView,
+    /// Every status change, oldest first.
+    pub history: Vec<StatusChange>,
+    pub comments: Vec<CommentView>,
+}
+
 /// One idea with everything its detail views show.
 #[derive(Debug, Clone)]
 pub struct Folded {
@@ -165,14 +176,12 @@ fn fold(events: &[RecordedEvent<IdeaEvent>], version: i64, names: &Names) -> Opt
     })
 }
 
-/// Ideas with what their views need: votes (contributor, voted_at) where counted exactly,
-/// and the trending projection's scores where not.
-pub struct Board {
+/// Some of a team's ideas with what their views need: authors' names, the ballots their
+/// votes are counted from, and which duplicates were merged into which.
+pub struct IdeaSet {
     pub ideas: BTreeMap<Uuid, Folded>,
     names: Names,
-    votes: BTreeMap<Uuid, Voters>,
-    /// Each idea's own voters and log2 decayed weight, kept vote by vote.
-    scores: BTreeMap<Uuid, (i32, Option<f64>)>,
+    ballots: Ballots,
     /// Duplicates by the idea they were merged into.
     duplicates: BTreeMap<Uuid, Vec<Uuid>>,
 }
@@ -181,11 +190,11 @@ fn duplicates(ideas: &BTreeMap<Uuid, Folded>) -> BTreeMap<Uuid, Vec<Uuid>> {
     idea::duplicates(ideas.values().map(|f| &f.idea))
 }
 
-impl Board {
+impl IdeaSet {
     /// Every idea of the team for a list, from the projections: the cost grows with the
     /// number of ideas, not with the votes and comments on them. Votes are read only for
     /// ideas with duplicates merged in, where each voter must count once across the group.
-    pub async fn load_listing(store: &Store, team_id: Uuid) -> Result<Board, AppError> {
+    pub async fn load_listing(store: &Store, team_id: Uuid) -> Result<IdeaSet, AppError> {
         // A list shows every write acknowledged before it was asked for.
         let head = store.committed_head().await?;
         if !store
@@ -215,11 +224,10 @@ impl Board {
         } else {
             store.votes_on(team_id, &grouped).await?
         };
-        Ok(Board {
-            scores: store.idea_scores(team_id).await?,
+        Ok(IdeaSet {
+            ballots: Ballots::kept(store.idea_scores(team_id).await?, votes),
             ideas,
             names,
-            votes,
             duplicates,
         })
     }
@@ -233,17 +241,16 @@ impl Board {
         idea: Idea,
         version: i64,
         submitted_at: DateTime<Utc>,
-    ) -> Result<Board, AppError> {
+    ) -> Result<IdeaSet, AppError> {
         let names: Names = store
             .names_of(team_id, &[idea.author.id()])
             .await?
             .into_iter()
             .collect();
-        Ok(Board {
+        Ok(IdeaSet {
             ideas: BTreeMap::from([(idea.id, Folded::bare(idea, version, submitted_at))]),
             names,
-            votes: BTreeMap::new(),
-            scores: BTreeMap::new(),
+            ballots: Ballots::default(),
             duplicates: BTreeMap::new(),
         })
     }
@@ -254,7 +261,7 @@ impl Board {
         store: &Store,
         team_id: Uuid,
         ideas: &[Uuid],
-    ) -> Result<Board, AppError> {
+    ) -> Result<IdeaSet, AppError> {
         let mut ids = ideas.to_vec();
         ids.extend(store.ever_merged_into(team_id, ideas).await?);
         ids.sort_unstable();
@@ -279,12 +286,11 @@ impl Board {
             .filter_map(|(id, s)| fold(&s.events, s.version, &names).map(|f| (*id, f)))
             .collect();
         let votes = store.votes_on(team_id, &ids).await?;
-        Ok(Board {
+        Ok(IdeaSet {
             duplicates: duplicates(&ideas),
             ideas,
             names,
-            votes,
-            scores: BTreeMap::new(),
+            ballots: Ballots::each(votes),
         })
     }
 
@@ -297,23 +303,7 @@ impl Board {
     pub fn view(&self, id: Uuid, now: DateTime<Utc>) -> Option<IdeaView> {
         let folded = self.ideas.get(&id)?;
         let merged = self.merged_into(id);
-        let (vote_count, score) = match self.scores.get(&id) {
-            // No duplicates: the idea's own voters and weight, kept vote by vote.
-            Some((voters, log2_weight)) if merged.is_empty() => (
-                i64::from(*voters),
-                stride_domain::suggestion::score_from_log2(*log2_weight, now),
-            ),
-            _ => {
-                let voters = distinct_voters(
-                    std::iter::once(id)
-                        .chain(merged.iter().copied())
-                        .filter_map(|i| self.votes.get(&i)),
-                );
-                // Folded from +0.0: an empty sum of floats is -0.0.
-                let score = voters.values().fold(0.0, |sum, at| sum + decayed(*at, now));
-                (voters.len() as i64, score)
-            }
-        };
+        let tally = self.ballots.tally(id, &merged, now);
         let comments = |f: &Folded| f.idea.comments as usize;
         let comment_count = comments(folded)
             + merged
@@ -330,13 +320,22 @@ impl Board {
             channel_ids: idea.channel_ids.clone(),
             status: idea.status.as_str().to_owned(),
             author: author_view(idea.author, &self.names),
-            vote_count,
+            vote_count: tally.count,
             comment_count,
             merged_into: idea.merged_into,
             merged,
             submitted_at: folded.submitted_at,
-            score,
+            score: tally.score,
             version: folded.version,
+        })
+    }
+
+    /// The detail of one idea at `now`: its view, its status history and its comments.
+    pub fn detail(&self, id: Uuid, now: DateTime<Utc>) -> Option<IdeaDetail> {
+        Some(IdeaDetail {
+            idea: self.view(id, now)?,
+            history: self.ideas.get(&id)?.history.clone(),
+            comments: self.comments(id),
         })
     }
 

@@ -10,17 +10,21 @@ use stride_domain::Actor;
 use stride_storage::{Metadata, Store};
 
 pub mod activity;
+pub mod board;
 pub mod channels;
 pub mod error;
 pub mod event_log;
 pub mod execute;
 pub mod goals;
 pub mod idea_views;
+pub mod ideas;
 pub mod members;
 pub mod observations;
+pub mod posts;
 pub mod public_boards;
 pub mod teams;
 pub mod versioned;
+pub mod votes;
 
 pub use error::AppError;
 pub use execute::{Decision, Outcome};

@@ -1,7 +1,8 @@
-//! Public boards by slug, and the ideas votes may go to, kept in memory for a moment: board
-//! traffic comes in bursts, and each request would otherwise look the slug up, fold the
-//! team's events and fold the idea's again. A team changed (or an idea merged) through this
-//! process is read afresh at once; through another server process, within [`FRESH`].
+//! Public boards by slug, and the ideas votes may go to with the duplicates merged into
+//! them, kept in memory for a moment: board traffic comes in bursts, and each request would
+//! otherwise look the slug up, fold the team's events and fold the idea's again. A team
+//! changed (or an idea merged or unmerged) through this process is read afresh at once;
+//! through another server process, within [`FRESH`].
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -19,10 +20,14 @@ pub const FRESH: Duration = Duration::from_secs(1);
 /// Boards kept.
 const CAPACITY: usize = 10_000;
 
+/// The duplicates merged into an idea found votable, and when it was read.
+type Votable = (Arc<[Uuid]>, Instant);
+
 pub struct PublicBoards {
     teams: Cache<String, (Arc<Team>, Instant)>,
-    /// Ideas found votable (they exist and are not merged away), by team and idea.
-    votable: Cache<(Uuid, Uuid), Instant>,
+    /// Ideas found votable (they exist and are not merged away), by team and idea, with
+    /// the duplicates merged into them.
+    votable: Cache<(Uuid, Uuid), Votable>,
 }
 
 impl std::fmt::Debug for PublicBoards {
@@ -66,21 +71,20 @@ impl PublicBoards {
         self.teams.clear();
     }
 
-    /// Whether votes may go to the idea: it exists and is not merged into another. A vote
-    /// that reaches a duplicate merged meanwhile through another server (within [`FRESH`])
-    /// still counts, for the idea it was merged into, as every vote on a duplicate does.
-    pub async fn check_votable(
+    /// Whether votes may go to the idea: it exists and is not merged into another. Answers
+    /// the duplicates merged into it, whose voters count with its own. A vote that reaches
+    /// a duplicate merged meanwhile through another server (within [`FRESH`]) still counts,
+    /// for the idea it was merged into, as every vote on a duplicate does.
+    pub async fn votable(
         &self,
         store: &Store,
         team_id: Uuid,
         idea_id: Uuid,
-    ) -> Result<(), AppError> {
-        if self
-            .votable
-            .get(&(team_id, idea_id))
-            .is_some_and(|read| read.elapsed() < FRESH)
+    ) -> Result<Arc<[Uuid]>, AppError> {
+        if let Some((merged, read)) = self.votable.get(&(team_id, idea_id))
+            && read.elapsed() < FRESH
         {
-            return Ok(());
+            return Ok(merged);
         }
         let read = Instant::now();
         let state = execute::load(store, team_id, idea_id, &idea::apply)
@@ -90,12 +94,32 @@ impl PublicBoards {
         if let Some(into) = state.merged_into {
             return Err(idea::IdeaError::Merged(into).into());
         }
-        self.votable.insert((team_id, idea_id), read);
-        Ok(())
+        let merged: Arc<[Uuid]> = merged_into(store, team_id, idea_id).await?.into();
+        self.votable
+            .insert((team_id, idea_id), (merged.clone(), read));
+        Ok(merged)
     }
 
-    /// Forgets that an idea was votable, once this process merged it into another.
-    pub fn forget_idea(&self, team_id: Uuid, idea_id: Uuid) {
-        self.votable.remove(&(team_id, idea_id));
+    /// Forgets which of the team's ideas are votable and what was merged into them, once
+    /// this process merged or unmerged one of them.
+    pub fn forget_ideas(&self, team_id: Uuid) {
+        self.votable.retain(|(team, _), _| *team != team_id);
     }
+}
+
+/// The duplicates merged into `idea_id` now.
+async fn merged_into(store: &Store, team_id: Uuid, idea_id: Uuid) -> Result<Vec<Uuid>, AppError> {
+    let ever = store.ever_merged_into(team_id, &[idea_id]).await?;
+    if ever.is_empty() {
+        return Ok(ever);
+    }
+    let streams = store
+        .read_streams::<idea::IdeaEvent>(team_id, &ever)
+        .await?;
+    Ok(streams
+        .values()
+        .filter_map(|s| s.events.iter().fold(None, |i, e| idea::apply(i, &e.event)))
+        .filter(|i| i.merged_into == Some(idea_id))
+        .map(|i| i.id)
+        .collect())
 }

@@ -204,6 +204,7 @@ impl From<AppError> for ApiError {
                 "member_active",
                 "the member is still in the team: remove them first (DELETE /v1/teams/{team_id}/members/{member_id})",
             ),
+            AppError::Forbidden(why) => ApiError::forbidden(why),
         }
     }
 }

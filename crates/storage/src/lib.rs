@@ -3,6 +3,7 @@
 //! migrations, and a private PostgreSQL cluster for machines that run none.
 
 mod append;
+mod append_all;
 mod batcher;
 pub mod board;
 pub mod cluster;

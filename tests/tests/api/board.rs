@@ -974,3 +974,174 @@ fn without_detail(mut detail: Value) -> Value {
     fields.remove("comments");
     detail
 }
+
+#[tokio::test]
+async fn a_vote_its_idea_and_the_board_count_each_voter_once_across_merged_duplicates() {
+    let app = TestApp::spawn().await;
+    let team = app.sign_up("acme").await;
+    let mut fans = Vec::new();
+    for name in ["x", "y", "z", "w1", "w2", "w3", "v"] {
+        fans.push(app.join_board("acme", Some(name)).await);
+    }
+    let [x, y, z, w1, w2, w3, v] = &fans[..] else {
+        unreachable!()
+    };
+    let a = app.submit_idea("acme", x, "Roast day video").await;
+    let b = app.submit_idea("acme", w1, "Video of roasting").await;
+    for token in [x, y, z] {
+        vote(&app, "acme", &a, token).await;
+    }
+    // y votes on both: once merged, y counts once.
+    for token in [y, w1, w2, w3] {
+        vote(&app, "acme", &b, token).await;
+    }
+    team_post(
+        &app,
+        &team,
+        &format!("{}/merge", b["id"].as_str().unwrap()),
+        json!({ "into": a["id"] }),
+    )
+    .await;
+    let a_id = a["id"].as_str().unwrap();
+    let counts = |answer: Value| {
+        let app = &app;
+        let team = &team;
+        async move {
+            let public: Value = app
+                .public_json(&format!("/v1/boards/acme/ideas/{a_id}"))
+                .await;
+            let own: Value = app
+                .get(
+                    &format!("/v1/teams/{}/ideas/{a_id}", team.id),
+                    &team.owner_token,
+                )
+                .await
+                .json()
+                .await
+                .unwrap();
+            let listed: Value = app.public_json("/v1/boards/acme/ideas?sort=top").await;
+            [
+                answer["vote_count"].as_i64(),
+                public["vote_count"].as_i64(),
+                own["vote_count"].as_i64(),
+                listed["items"][0]["vote_count"].as_i64(),
+            ]
+        }
+    };
+
+    // x, y, z, w1, w2, w3 and now v.
+    let voted = vote(&app, "acme", &a, v).await;
+    assert_eq!(voted["voted"], true);
+    assert_eq!(
+        counts(voted).await,
+        [Some(7); 4],
+        "answer, detail, team detail, list"
+    );
+
+    // y withdraws from the idea but still votes on its duplicate: still counted once.
+    let path = format!("/v1/boards/acme/ideas/{a_id}/vote");
+    let withdrawn: Value = app
+        .request(Method::DELETE, &path, Some(y))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(withdrawn["voted"], false);
+    assert_eq!(
+        counts(withdrawn).await,
+        [Some(7); 4],
+        "y still counts through the duplicate"
+    );
+}
+
+#[tokio::test]
+async fn publishing_a_post_made_from_an_idea_and_marking_the_idea_used_commit_together() {
+    let app = TestApp::spawn().await;
+    let team = app.sign_up("acme").await;
+    let fan = app.join_board("acme", Some("Fan")).await;
+    let idea = app.submit_idea("acme", &fan, "Latte art contest").await;
+    let duplicate = app.submit_idea("acme", &fan, "Latte art battle").await;
+    team_post(
+        &app,
+        &team,
+        &format!("{}/merge", duplicate["id"].as_str().unwrap()),
+        json!({ "into": idea["id"] }),
+    )
+    .await;
+    let channel = app.add_channel(&team, "instagram", "@acme").await;
+    // A post made from the merged duplicate: its use counts for the idea it was merged into.
+    let post: Value = app
+        .post(
+            &format!("/v1/teams/{}/posts", team.id),
+            &team.owner_token,
+            json!({ "channel_id": channel, "title": "Contest!", "idea_id": duplicate["id"] }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let post_id = post["id"].as_str().unwrap();
+    let published = app
+        .post(
+            &format!("/v1/teams/{}/posts/{post_id}/publish", team.id),
+            &team.owner_token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(published.status(), StatusCode::OK);
+    let position: i64 = published.headers()["stride-position"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+
+    let log: Value = app
+        .get(
+            &format!("/v1/teams/{}/events?limit=200", team.id),
+            &team.owner_token,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let find = |kind: &str| {
+        log["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["event_type"] == kind)
+            .map(|e| (e["position"].as_i64().unwrap(), e["stream_id"].clone()))
+            .collect::<Vec<_>>()
+    };
+    let (published_at, _) = find("PostPublished")[0];
+    let used = find("IdeaUsed");
+    assert_eq!(used.len(), 1, "one idea marked used: {used:?}");
+    assert_eq!(
+        used[0].1, idea["id"],
+        "the idea the duplicate was merged into"
+    );
+    // A position is its transaction's id shifted left 16 bits, plus the event's index in it.
+    assert_eq!(published_at >> 16, used[0].0 >> 16, "one transaction");
+    assert_eq!(position, published_at.max(used[0].0));
+
+    let detail: Value = app
+        .request(
+            Method::GET,
+            &format!(
+                "/v1/teams/{}/ideas/{}",
+                team.id,
+                idea["id"].as_str().unwrap()
+            ),
+            Some(&team.owner_token),
+        )
+        .header("stride-min-position", position.to_string())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(detail["status"], "used");
+}

@@ -1,27 +1,26 @@
 //! The public community board of a team, at its slug: contributors get a token, submit
 //! ideas, vote once per idea and comment. Only public boards exist to the public.
 
-use std::sync::Arc;
-
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, get, post, put, web};
-use chrono::Utc;
 use serde::{Deserialize, Serialize};
+use stride_app::Origin;
+use stride_app::board::{self, BoardView};
+use stride_app::idea_views::{IdeaDetail, IdeaView, Sort};
+use stride_app::votes::{self, VoteView};
 use stride_domain::Actor;
-use stride_domain::idea::{self, Author, IdeaCommand, IdeaContext, IdeaStatus, NewIdea};
-use stride_domain::team::Team;
-use stride_storage::votes::Vote;
+use stride_domain::idea::{Author, NewIdea};
+use stride_storage::board::ContributorToken;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use super::ideas::{IdeaDetail, run};
+use super::ideas::{answered, page_of};
 use super::written;
 use crate::auth::Contributor;
 use crate::error::{ApiError, Problem};
 use crate::extract::{ApiJson, ApiQuery, Ctx};
 use crate::page::{self, Page};
-use stride_app::idea_views::{Board, IdeaView, Sort};
 
 pub fn configure(config: &mut ServiceConfig) {
     config
@@ -36,37 +35,23 @@ pub fn configure(config: &mut ServiceConfig) {
         .service(comment);
 }
 
-/// The public board at `slug`: 404 when there is none or it is not public.
-async fn public_board(ctx: &Ctx, slug: &str) -> Result<Arc<Team>, ApiError> {
-    match ctx.app.boards.team(&ctx.store, slug).await? {
-        Some(team) if team.board.public => Ok(team),
-        _ => Err(ApiError::not_found("board")),
-    }
-}
-
-fn actor(contributor: Contributor) -> Actor {
-    Actor::Contributor {
+/// The origin of what `contributor` asks, and who their token speaks for.
+fn visitor(ctx: &Ctx, contributor: Contributor) -> (Origin, ContributorToken) {
+    let actor = Actor::Contributor {
         contributor_id: contributor.contributor_id,
-    }
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct BoardView {
-    pub slug: String,
-    pub name: String,
-    pub accepting_ideas: bool,
+    };
+    let token = ContributorToken {
+        team_id: contributor.team_id,
+        contributor_id: contributor.contributor_id,
+    };
+    (ctx.origin(actor), token)
 }
 
 /// The board's name and whether it takes ideas.
 #[utoipa::path(tag = "board", responses((status = 200, body = BoardView), (status = 404, body = Problem, content_type = "application/problem+json")))]
 #[get("/boards/{slug}")]
 async fn get_board(ctx: Ctx, slug: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let team = public_board(&ctx, &slug).await?;
-    Ok(HttpResponse::Ok().json(BoardView {
-        slug: team.slug.clone(),
-        name: team.name.clone(),
-        accepting_ideas: team.board.accepting_ideas,
-    }))
+    Ok(HttpResponse::Ok().json(board::about(&ctx.app, &slug).await?))
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -104,25 +89,9 @@ async fn join(
     slug: web::Path<String>,
     body: ApiJson<JoinBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let team = public_board(&ctx, &slug).await?;
-    let name = match body.0.name.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(name) => Some(
-            stride_domain::text::title(name, super::teams::PERSON_NAME_MAX)
-                .map_err(|e| ApiError::validation("name", e.to_string()))?,
-        ),
-    };
-    let email = match body.0.email.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(email) => {
-            Some(stride_domain::text::email(email).map_err(|e| ApiError::validation("email", e))?)
-        }
-    };
-    let (record, token) = ctx
-        .store
-        .add_contributor(team.id, name.as_deref(), email.as_deref())
-        .await?;
-    let position = ctx.store.visible_head().await?;
+    let JoinBody { name, email } = body.0;
+    let (record, token, position) =
+        board::join(&ctx.app, &slug, name.as_deref(), email.as_deref()).await?;
     let joined = Joined {
         contributor: ContributorView {
             id: record.contributor_id,
@@ -155,22 +124,9 @@ async fn list(
     slug: web::Path<String>,
     query: ApiQuery<BoardQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let team = public_board(&ctx, &slug).await?;
+    let listed = board::list(&ctx.app, &slug, query.sort).await?;
     let limit = page::limit(query.limit)?;
-    let board = Board::load_listing(&ctx.store, team.id).await?;
-    let listed = board.listed(Utc::now(), query.sort, |i| {
-        i.status != IdeaStatus::Declined && i.merged_into.is_none()
-    });
-    let page = page::paginate(
-        listed,
-        |(key, _)| key.clone(),
-        limit,
-        query.cursor.as_deref(),
-    );
-    Ok(HttpResponse::Ok().json(Page {
-        items: page.items.into_iter().map(|(_, v)| v).collect::<Vec<_>>(),
-        next_cursor: page.next_cursor,
-    }))
+    Ok(page_of(listed, limit, query.cursor.as_deref()))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -195,8 +151,7 @@ async fn submit(
     slug: web::Path<String>,
     body: ApiJson<IdeaBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let team = public_board(&ctx, &slug).await?;
-    let contributor = contributor.on_board(team.id)?;
+    let (origin, token) = visitor(&ctx, contributor);
     let body = body.0;
     let new = NewIdea {
         idea_id: Uuid::now_v7(),
@@ -205,23 +160,11 @@ async fn submit(
         tags: body.tags,
         channel_ids: Vec::new(),
         author: Author::Contributor {
-            contributor_id: contributor.contributor_id,
+            contributor_id: token.contributor_id,
         },
     };
-    let context = IdeaContext {
-        accepting_ideas: team.board.accepting_ideas,
-        ..IdeaContext::default()
-    };
-    run(
-        &ctx,
-        actor(contributor),
-        (team.id, new.idea_id),
-        None,
-        IdeaCommand::Submit(new.clone()),
-        context,
-        StatusCode::CREATED,
-    )
-    .await
+    let answer = board::submit(&ctx.app, &origin, &slug, token, new).await?;
+    Ok(answered(StatusCode::CREATED, answer))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -244,19 +187,7 @@ async fn similar(
     slug: web::Path<String>,
     query: ApiQuery<SimilarQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let team = public_board(&ctx, &slug).await?;
-    let title = stride_domain::text::title(&query.title, idea::TITLE_MAX)
-        .map_err(|e| ApiError::validation("title", e.to_string()))?;
-    let candidates = ctx.store.similar_titles(team.id, &title, 50).await?;
-    let ids: Vec<Uuid> = candidates.iter().map(|(id, _)| *id).collect();
-    let board = Board::load_some(&ctx.store, team.id, &ids).await?;
-    let now = Utc::now();
-    let views: Vec<IdeaView> = candidates
-        .into_iter()
-        .filter_map(|(id, _)| board.view(id, now))
-        .filter(|v| v.status == IdeaStatus::Open.as_str() && v.merged_into.is_none())
-        .take(5)
-        .collect();
+    let views = board::similar(&ctx.app, &slug, &query.title).await?;
     Ok(HttpResponse::Ok().json(views))
 }
 
@@ -265,64 +196,20 @@ async fn similar(
 #[get("/boards/{slug}/ideas/{idea_id}")]
 async fn one(ctx: Ctx, path: web::Path<(String, Uuid)>) -> Result<HttpResponse, ApiError> {
     let (slug, idea_id) = path.into_inner();
-    let team = public_board(&ctx, &slug).await?;
-    let board = Board::load_some(&ctx.store, team.id, &[idea_id]).await?;
-    let view = board
-        .view(idea_id, Utc::now())
-        .ok_or_else(|| ApiError::not_found("idea"))?;
-    let history = board
-        .ideas
-        .get(&idea_id)
-        .map(|f| f.history.clone())
-        .unwrap_or_default();
-    Ok(HttpResponse::Ok().json(IdeaDetail {
-        idea: view,
-        history,
-        comments: board.comments(idea_id),
-    }))
+    let detail = board::idea(&ctx.app, &slug, idea_id).await?;
+    Ok(HttpResponse::Ok().json(detail))
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct VoteView {
-    pub idea_id: Uuid,
-    /// Whether the caller's vote is on the idea now.
-    pub voted: bool,
-    pub vote_count: i64,
-}
-
+/// A vote (`up`) or its withdrawal, answered with the idea's votes.
 async fn cast(
     ctx: Ctx,
     contributor: Contributor,
-    slug: &str,
-    idea_id: Uuid,
+    (slug, idea_id): (String, Uuid),
     up: bool,
 ) -> Result<HttpResponse, ApiError> {
-    let team = public_board(&ctx, slug).await?;
-    let contributor = contributor.on_board(team.id)?;
-    ctx.app
-        .boards
-        .check_votable(&ctx.store, team.id, idea_id)
-        .await?;
-    let outcome = ctx
-        .store
-        .vote(Vote {
-            team_id: team.id,
-            idea_id,
-            contributor_id: contributor.contributor_id,
-            up,
-            metadata: ctx.metadata(actor(contributor)),
-        })
-        .await?;
-    Ok(written(
-        StatusCode::OK,
-        &VoteView {
-            idea_id,
-            voted: up,
-            vote_count: outcome.voters,
-        },
-        None,
-        outcome.position,
-    ))
+    let (origin, token) = visitor(&ctx, contributor);
+    let (answer, position) = votes::cast(&ctx.app, &origin, &slug, token, idea_id, up).await?;
+    Ok(written(StatusCode::OK, &answer, None, position))
 }
 
 /// Votes for an idea: once per contributor; voting again changes nothing.
@@ -337,8 +224,7 @@ async fn vote(
     contributor: Contributor,
     path: web::Path<(String, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
-    let (slug, idea_id) = path.into_inner();
-    cast(ctx, contributor, &slug, idea_id, true).await
+    cast(ctx, contributor, path.into_inner(), true).await
 }
 
 /// Withdraws the caller's vote; withdrawing again changes nothing.
@@ -352,8 +238,7 @@ async fn unvote(
     contributor: Contributor,
     path: web::Path<(String, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
-    let (slug, idea_id) = path.into_inner();
-    cast(ctx, contributor, &slug, idea_id, false).await
+    cast(ctx, contributor, path.into_inner(), false).await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -376,23 +261,8 @@ async fn comment(
     body: ApiJson<CommentBody>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, idea_id) = path.into_inner();
-    let team = public_board(&ctx, &slug).await?;
-    let contributor = contributor.on_board(team.id)?;
-    let command = IdeaCommand::Comment {
-        comment_id: Uuid::now_v7(),
-        body: body.0.body,
-        author: Author::Contributor {
-            contributor_id: contributor.contributor_id,
-        },
-    };
-    run(
-        &ctx,
-        actor(contributor),
-        (team.id, idea_id),
-        None,
-        command,
-        IdeaContext::default(),
-        StatusCode::CREATED,
-    )
-    .await
+    let (origin, token) = visitor(&ctx, contributor);
+    let body = body.0.body;
+    let answer = board::comment(&ctx.app, &origin, &slug, token, idea_id, body).await?;
+    Ok(answered(StatusCode::CREATED, answer))
 }

@@ -1,16 +1,12 @@
 //! Ideas, team side: a member's own ideas, moderation with reasons (the whole history kept
 //! and shown), merging duplicates and undoing a merge.
 
-use std::collections::BTreeSet;
-
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
-use chrono::Utc;
-use serde::{Deserialize, Serialize};
-use stride_domain::channel::ChannelEvent;
-use stride_domain::idea::{
-    self, Author, Idea, IdeaCommand, IdeaContext, IdeaError, IdeaStatus, NewIdea,
-};
+use serde::Deserialize;
+use stride_app::idea_views::{IdeaDetail, IdeaView, Sort};
+use stride_app::ideas;
+use stride_domain::idea::{Author, IdeaError, IdeaStatus, NewIdea};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
@@ -20,8 +16,6 @@ use crate::auth::Caller;
 use crate::error::{ApiError, Problem};
 use crate::extract::{ApiJson, ApiQuery, Ctx, if_match};
 use crate::page::{self, Page};
-use stride_app::execute;
-use stride_app::idea_views::{Board, CommentView, IdeaView, Sort, StatusChange, has_tags};
 
 pub fn configure(config: &mut ServiceConfig) {
     config
@@ -48,50 +42,22 @@ impl From<IdeaError> for ApiError {
     }
 }
 
-/// Runs one idea command and answers the idea as every reader sees it after.
-pub async fn run(
-    ctx: &Ctx,
-    actor: stride_domain::Actor,
-    (team_id, idea_id): (Uuid, Uuid),
-    if_match: Option<i64>,
-    command: IdeaCommand,
-    context: IdeaContext,
-    status: StatusCode,
-) -> Result<HttpResponse, ApiError> {
-    let submitted = matches!(command, IdeaCommand::Submit(_));
-    let decide = |state: Option<&Idea>| {
-        Ok::<_, ApiError>((idea::decide(state, command.clone(), &context)?, Vec::new()))
-    };
-    let origin = ctx.origin(actor);
-    let outcome = if submitted {
-        // The idea's id was generated for this request.
-        execute::create_with(&ctx.app, &origin, (team_id, idea_id), idea::apply, decide).await?
-    } else {
-        execute::execute_with(
-            &ctx.app,
-            &origin,
-            (team_id, idea_id),
-            if_match,
-            idea::apply,
-            decide,
-        )
-        .await?
-    };
-    let board = match (submitted, outcome.state, outcome.recorded_at) {
-        (true, Some(idea), Some(at)) => {
-            Board::fresh(&ctx.store, team_id, idea, outcome.version, at).await?
-        }
-        _ => Board::load_some(&ctx.store, team_id, &[idea_id]).await?,
-    };
-    let view = board
-        .view(idea_id, Utc::now())
-        .ok_or_else(|| ApiError::not_found("idea"))?;
-    Ok(written(
-        status,
-        &view,
-        Some(outcome.version),
-        outcome.position,
-    ))
+/// An idea as a command left it, with its ETag and the write's position.
+pub fn answered(status: StatusCode, (idea, position): (IdeaView, i64)) -> HttpResponse {
+    written(status, &idea, Some(idea.version), position)
+}
+
+/// A page of `(cursor key, idea)` pairs, as ideas.
+pub fn page_of(
+    listed: Vec<(String, IdeaView)>,
+    limit: usize,
+    cursor: Option<&str>,
+) -> HttpResponse {
+    let page = page::paginate(listed, |(key, _)| key.clone(), limit, cursor);
+    HttpResponse::Ok().json(Page {
+        items: page.items.into_iter().map(|(_, v)| v).collect::<Vec<_>>(),
+        next_cursor: page.next_cursor,
+    })
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -122,17 +88,6 @@ async fn submit_idea(
 ) -> Result<HttpResponse, ApiError> {
     let caller = caller.in_team(path.into_inner())?.may_write()?.clone();
     let body = body.0;
-    let channels = ctx
-        .store
-        .read_team_streams::<ChannelEvent>(caller.team_id)
-        .await?
-        .into_keys()
-        .collect();
-    let context = IdeaContext {
-        channels,
-        accepting_ideas: true,
-        target: None,
-    };
     let new = NewIdea {
         idea_id: Uuid::now_v7(),
         title: body.title,
@@ -143,17 +98,9 @@ async fn submit_idea(
             member_id: caller.member_id,
         },
     };
-    let idea_id = new.idea_id;
-    run(
-        &ctx,
-        caller.actor(),
-        (caller.team_id, idea_id),
-        None,
-        IdeaCommand::Submit(new),
-        context,
-        StatusCode::CREATED,
-    )
-    .await
+    let origin = ctx.origin(caller.actor());
+    let answer = ideas::submit(&ctx.app, &origin, caller.team_id, new).await?;
+    Ok(answered(StatusCode::CREATED, answer))
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
@@ -209,30 +156,9 @@ async fn list_ideas(
     let team_id = caller.in_team(path.into_inner())?.team_id;
     let limit = page::limit(query.limit)?;
     let status = query.status.map(IdeaStatus::from);
-    let tags: BTreeSet<String> = query.tag.iter().map(|t| t.trim().to_lowercase()).collect();
-    let board = Board::load_listing(&ctx.store, team_id).await?;
-    let listed = board.listed(Utc::now(), query.sort, |i| {
-        status.is_none_or(|s| i.status == s) && has_tags(i, &tags)
-    });
-    let page = page::paginate(
-        listed,
-        |(key, _)| key.clone(),
-        limit,
-        query.cursor.as_deref(),
-    );
-    Ok(HttpResponse::Ok().json(Page {
-        items: page.items.into_iter().map(|(_, v)| v).collect::<Vec<_>>(),
-        next_cursor: page.next_cursor,
-    }))
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct IdeaDetail {
-    #[serde(flatten)]
-    pub idea: IdeaView,
-    /// Every status change, oldest first.
-    pub history: Vec<StatusChange>,
-    pub comments: Vec<CommentView>,
+    let tag = query.tag.as_deref();
+    let listed = ideas::list(&ctx.app, team_id, status, tag, query.sort).await?;
+    Ok(page_of(listed, limit, query.cursor.as_deref()))
 }
 
 /// One idea with its full status history and its comments (its duplicates' too).
@@ -248,23 +174,13 @@ async fn get_idea(
 ) -> Result<HttpResponse, ApiError> {
     let (team_id, idea_id) = path.into_inner();
     caller.in_team(team_id)?;
-    let board = Board::load_some(&ctx.store, team_id, &[idea_id]).await?;
-    let view = board
-        .view(idea_id, Utc::now())
-        .ok_or_else(|| ApiError::not_found("idea"))?;
-    let history = board
-        .ideas
-        .get(&idea_id)
-        .map(|f| f.history.clone())
-        .unwrap_or_default();
-    let etag = super::etag(view.version);
+    let detail = ideas::detail(&ctx.app, team_id, idea_id).await?;
     Ok(HttpResponse::Ok()
-        .insert_header((actix_web::http::header::ETAG, etag))
-        .json(IdeaDetail {
-            idea: view,
-            history,
-            comments: board.comments(idea_id),
-        }))
+        .insert_header((
+            actix_web::http::header::ETAG,
+            super::etag(detail.idea.version),
+        ))
+        .json(detail))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -289,23 +205,14 @@ async fn change_status(
     path: web::Path<(Uuid, Uuid)>,
     body: ApiJson<StatusBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (team_id, idea_id) = path.into_inner();
-    let caller = caller.in_team(team_id)?.may_write()?.clone();
-    let command = IdeaCommand::ChangeStatus {
-        status: body.0.status.into(),
-        reason: body.0.reason,
-        by: caller.member_id,
-    };
-    run(
-        &ctx,
-        caller.actor(),
-        (team_id, idea_id),
-        if_match(&req)?,
-        command,
-        IdeaContext::default(),
-        StatusCode::OK,
-    )
-    .await
+    let ids = path.into_inner();
+    let caller = caller.in_team(ids.0)?.may_write()?.clone();
+    let origin = ctx.origin(caller.actor());
+    let StatusBody { status, reason } = body.0;
+    let if_match = if_match(&req)?;
+    let answer =
+        ideas::change_status(&ctx.app, &origin, ids, if_match, status.into(), reason).await?;
+    Ok(answered(StatusCode::OK, answer))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -330,27 +237,9 @@ async fn merge(
 ) -> Result<HttpResponse, ApiError> {
     let (team_id, idea_id) = path.into_inner();
     let caller = caller.in_team(team_id)?.may_write()?.clone();
-    let target = execute::load(&ctx.store, team_id, body.0.into, &idea::apply)
-        .await?
-        .state;
-    let context = IdeaContext {
-        target,
-        ..IdeaContext::default()
-    };
-    let merged = run(
-        &ctx,
-        caller.actor(),
-        (team_id, idea_id),
-        None,
-        IdeaCommand::MergeInto {
-            target: body.0.into,
-        },
-        context,
-        StatusCode::OK,
-    )
-    .await;
-    ctx.app.boards.forget_idea(team_id, idea_id);
-    merged
+    let origin = ctx.origin(caller.actor());
+    let answer = ideas::merge(&ctx.app, &origin, team_id, idea_id, body.0.into).await?;
+    Ok(answered(StatusCode::OK, answer))
 }
 
 /// Undoes a merge: both ideas are as they would be had it never happened, votes cast in
@@ -367,16 +256,9 @@ async fn unmerge(
 ) -> Result<HttpResponse, ApiError> {
     let (team_id, idea_id) = path.into_inner();
     let caller = caller.in_team(team_id)?.may_write()?.clone();
-    run(
-        &ctx,
-        caller.actor(),
-        (team_id, idea_id),
-        None,
-        IdeaCommand::Unmerge,
-        IdeaContext::default(),
-        StatusCode::OK,
-    )
-    .await
+    let origin = ctx.origin(caller.actor());
+    let answer = ideas::unmerge(&ctx.app, &origin, team_id, idea_id).await?;
+    Ok(answered(StatusCode::OK, answer))
 }
 
 /// Erases a contributor's name and e-mail address (owners and admins): their ideas and
@@ -393,14 +275,7 @@ async fn erase(
 ) -> Result<HttpResponse, ApiError> {
     let (team_id, contributor_id) = path.into_inner();
     let caller = caller.in_team(team_id)?.may_administer()?.clone();
-    if !ctx
-        .store
-        .erase_contributor(caller.team_id, contributor_id)
-        .await?
-    {
-        return Err(ApiError::not_found("contributor"));
-    }
-    let position = ctx.store.visible_head().await?;
+    let position = ideas::erase_contributor(&ctx.app, caller.team_id, contributor_id).await?;
     Ok(HttpResponse::NoContent()
         .insert_header((super::STRIDE_POSITION, position.to_string()))
         .finish())

@@ -6,14 +6,10 @@ use std::collections::BTreeSet;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
+use stride_app::posts::{self, PostFilter, PostView};
 use stride_domain::bounds::Moment;
-use stride_domain::channel::{self, ChannelEvent, ChannelStatus};
-use stride_domain::goal::GoalEvent;
-use stride_domain::idea::{self, IdeaCommand, IdeaContext};
-use stride_domain::post::{
-    self, NewPost, Post, PostCommand, PostContext, PostEdit, PostError, PostEvent, PostStatus,
-};
+use stride_domain::post::{NewPost, PostCommand, PostEdit, PostError, PostStatus};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
@@ -23,8 +19,6 @@ use crate::auth::Caller;
 use crate::error::{ApiError, Problem};
 use crate::extract::{ApiJson, ApiQuery, Ctx, if_match};
 use crate::page::{self, Page};
-use stride_app::execute;
-use stride_app::teams;
 
 pub fn configure(config: &mut ServiceConfig) {
     config
@@ -56,152 +50,29 @@ impl From<PostError> for ApiError {
     }
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct PostView {
-    pub id: Uuid,
-    pub channel_id: Uuid,
-    pub title: String,
-    pub body: Option<String>,
-    /// The community idea this post was made from.
-    pub idea_id: Option<Uuid>,
-    /// The goals this post serves.
-    pub goal_ids: Vec<Uuid>,
-    /// `draft`, `in_review`, `approved`, `scheduled`, `published` or `archived`.
-    pub status: String,
-    /// Whether its current content was approved (teams with `require_approval`).
-    pub approved: bool,
-    pub scheduled_for: Option<DateTime<Utc>>,
-    pub published_at: Option<DateTime<Utc>>,
-    pub url: Option<String>,
-    pub version: i64,
-}
-
-impl PostView {
-    fn new(post: &Post, version: i64) -> PostView {
-        PostView {
-            id: post.id,
-            channel_id: post.channel_id,
-            title: post.title.clone(),
-            body: post.body.clone(),
-            idea_id: post.idea_id,
-            goal_ids: post.goal_ids.clone(),
-            status: post.status.as_str().to_owned(),
-            approved: post.approved,
-            scheduled_for: post.scheduled_for,
-            published_at: post.published_at,
-            url: post.url.clone(),
-            version,
-        }
-    }
-}
-
-/// What a post command is decided against: the clock, the team's review setting, the
-/// caller's right to approve, the channels that take posts and the team's goals.
-async fn context(ctx: &Ctx, caller: &Caller) -> Result<PostContext, ApiError> {
-    let (team, _) = teams::load(&ctx.store, caller.team_id).await?;
-    let channels = ctx
-        .store
-        .read_team_streams::<ChannelEvent>(caller.team_id)
-        .await?
-        .into_iter()
-        .filter_map(|(id, stream)| {
-            let state = stream
-                .events
-                .iter()
-                .fold(None, |s, e| channel::apply(s, &e.event));
-            state
-                .filter(|c| c.status != ChannelStatus::Retired)
-                .map(|_| id)
-        })
-        .collect();
-    let goals = ctx
-        .store
-        .read_team_streams::<GoalEvent>(caller.team_id)
-        .await?
-        .into_keys()
-        .collect();
-    Ok(PostContext {
-        now: Utc::now(),
-        require_approval: team.require_approval,
-        may_approve: caller.role.can_administer(),
-        channels,
-        goals,
-    })
-}
-
-/// Runs one post command for a member who may write, answering the post as it is after.
-async fn run(
-    ctx: &Ctx,
-    caller: &Caller,
-    req: &HttpRequest,
-    post_id: Uuid,
-    command: PostCommand,
-    status: StatusCode,
-) -> Result<HttpResponse, ApiError> {
-    let context = context(ctx, caller).await?;
-    let if_match = if_match(req)?;
-    let outcome = execute::execute_with(
-        &ctx.app,
-        &ctx.origin(caller.actor()),
-        (caller.team_id, post_id),
-        if_match,
-        post::apply,
-        |state| {
-            if state.is_none() && !matches!(command, PostCommand::DraftPost(_)) {
-                return Err(ApiError::not_found("post"));
-            }
-            Ok((post::decide(state, command.clone(), &context)?, Vec::new()))
-        },
-    )
-    .await?;
-    let post = outcome.state.ok_or_else(|| ApiError::not_found("post"))?;
-    let mut position = outcome.position;
-    if let (PostCommand::Publish { .. }, Some(idea_id)) = (&command, post.idea_id) {
-        position = position.max(mark_idea_used(ctx, caller, idea_id, post.id).await?);
-    }
-    Ok(written(
-        status,
-        &PostView::new(&post, outcome.version),
-        Some(outcome.version),
-        position,
-    ))
-}
-
-/// Publishing a post made from an idea marks the idea `used` (once per post).
-async fn mark_idea_used(
-    ctx: &Ctx,
-    caller: &Caller,
-    idea_id: Uuid,
-    post_id: Uuid,
-) -> Result<i64, ApiError> {
-    let command = IdeaCommand::MarkUsed { post_id };
-    let outcome = execute::execute_with(
-        &ctx.app,
-        &ctx.origin(caller.actor()),
-        (caller.team_id, idea_id),
-        None,
-        idea::apply,
-        |state| match state {
-            // A merged duplicate's use counts for the idea it was merged into.
-            Some(found) if found.merged_into.is_some() => {
-                Ok::<_, ApiError>((Vec::new(), Vec::new()))
-            }
-            Some(found) => Ok((
-                idea::decide(Some(found), command.clone(), &IdeaContext::default())?,
-                Vec::new(),
-            )),
-            None => Ok((Vec::new(), Vec::new())),
-        },
-    )
-    .await?;
-    match outcome.state.and_then(|i| i.merged_into) {
-        Some(target) => Box::pin(mark_idea_used(ctx, caller, target, post_id)).await,
-        None => Ok(outcome.position),
-    }
-}
-
 fn writer(caller: Caller, team_id: Uuid) -> Result<Caller, ApiError> {
     Ok(caller.in_team(team_id)?.may_write()?.clone())
+}
+
+/// A post as a command left it, with its ETag and the write's position.
+fn answered(status: StatusCode, (post, position): (PostView, i64)) -> HttpResponse {
+    written(status, &post, Some(post.version), position)
+}
+
+/// Runs a post command for a member who may write.
+async fn change(
+    ctx: &Ctx,
+    caller: Caller,
+    req: &HttpRequest,
+    (team_id, post_id): (Uuid, Uuid),
+    command: PostCommand,
+) -> Result<HttpResponse, ApiError> {
+    let caller = writer(caller, team_id)?;
+    let origin = ctx.origin(caller.actor());
+    let ids = (team_id, post_id);
+    let answer =
+        posts::change(&ctx.app, &origin, ids, caller.role, if_match(req)?, command).await?;
+    Ok(answered(StatusCode::OK, answer))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -238,18 +109,6 @@ async fn draft_post(
 ) -> Result<HttpResponse, ApiError> {
     let caller = writer(caller, path.into_inner())?;
     let body = body.0;
-    if let Some(idea_id) = body.idea_id
-        && ctx
-            .store
-            .existing_streams(caller.team_id, "idea", &[idea_id])
-            .await?
-            .is_empty()
-    {
-        return Err(ApiError::validation(
-            "idea_id",
-            "is not an idea of this team",
-        ));
-    }
     let new = NewPost {
         post_id: Uuid::now_v7(),
         channel_id: body.channel_id,
@@ -259,15 +118,10 @@ async fn draft_post(
         goal_ids: body.goal_ids,
         scheduled_for: body.scheduled_for,
     };
-    run(
-        &ctx,
-        &caller,
-        &req,
-        new.post_id,
-        PostCommand::DraftPost(new),
-        StatusCode::CREATED,
-    )
-    .await
+    let origin = ctx.origin(caller.actor());
+    let (team_id, role) = (caller.team_id, caller.role);
+    let answer = posts::draft(&ctx.app, &origin, team_id, role, if_match(&req)?, new).await?;
+    Ok(answered(StatusCode::CREATED, answer))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -304,8 +158,6 @@ async fn edit_post(
     path: web::Path<(Uuid, Uuid)>,
     body: ApiJson<PostPatch>,
 ) -> Result<HttpResponse, ApiError> {
-    let (team_id, post_id) = path.into_inner();
-    let caller = writer(caller, team_id)?;
     let patch = body.0;
     let edit = PostEdit {
         title: patch.title,
@@ -313,13 +165,12 @@ async fn edit_post(
         goal_ids: patch.goal_ids,
         scheduled_for: patch.scheduled_for,
     };
-    run(
+    change(
         &ctx,
-        &caller,
+        caller,
         &req,
-        post_id,
+        path.into_inner(),
         PostCommand::EditPost(edit),
-        StatusCode::OK,
     )
     .await
 }
@@ -340,14 +191,12 @@ async fn submit(
     path: web::Path<(Uuid, Uuid)>,
     _body: ApiJson<Empty>,
 ) -> Result<HttpResponse, ApiError> {
-    let (team_id, post_id) = path.into_inner();
-    run(
+    change(
         &ctx,
-        &writer(caller, team_id)?,
+        caller,
         &req,
-        post_id,
+        path.into_inner(),
         PostCommand::SubmitForReview,
-        StatusCode::OK,
     )
     .await
 }
@@ -365,16 +214,7 @@ async fn approve(
     path: web::Path<(Uuid, Uuid)>,
     _body: ApiJson<Empty>,
 ) -> Result<HttpResponse, ApiError> {
-    let (team_id, post_id) = path.into_inner();
-    run(
-        &ctx,
-        &writer(caller, team_id)?,
-        &req,
-        post_id,
-        PostCommand::Approve,
-        StatusCode::OK,
-    )
-    .await
+    change(&ctx, caller, &req, path.into_inner(), PostCommand::Approve).await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -397,18 +237,10 @@ async fn request_changes(
     path: web::Path<(Uuid, Uuid)>,
     body: ApiJson<ChangesRequested>,
 ) -> Result<HttpResponse, ApiError> {
-    let (team_id, post_id) = path.into_inner();
-    run(
-        &ctx,
-        &writer(caller, team_id)?,
-        &req,
-        post_id,
-        PostCommand::RequestChanges {
-            comment: body.0.comment,
-        },
-        StatusCode::OK,
-    )
-    .await
+    let command = PostCommand::RequestChanges {
+        comment: body.0.comment,
+    };
+    change(&ctx, caller, &req, path.into_inner(), command).await
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -434,20 +266,22 @@ async fn publish(
     path: web::Path<(Uuid, Uuid)>,
     body: ApiJson<Publication>,
 ) -> Result<HttpResponse, ApiError> {
-    let (team_id, post_id) = path.into_inner();
-    let command = PostCommand::Publish {
-        published_at: body.0.published_at,
-        url: body.0.url,
-    };
-    run(
-        &ctx,
-        &writer(caller, team_id)?,
-        &req,
-        post_id,
-        command,
-        StatusCode::OK,
+    let ids = path.into_inner();
+    let caller = writer(caller, ids.0)?;
+    let origin = ctx.origin(caller.actor());
+    let Publication { published_at, url } = body.0;
+    let if_match = if_match(&req)?;
+    let answer = posts::publish(
+        &ctx.app,
+        &origin,
+        ids,
+        caller.role,
+        if_match,
+        published_at,
+        url,
     )
-    .await
+    .await?;
+    Ok(answered(StatusCode::OK, answer))
 }
 
 /// Withdraws a post.
@@ -462,16 +296,7 @@ async fn archive(
     path: web::Path<(Uuid, Uuid)>,
     _body: ApiJson<Empty>,
 ) -> Result<HttpResponse, ApiError> {
-    let (team_id, post_id) = path.into_inner();
-    run(
-        &ctx,
-        &writer(caller, team_id)?,
-        &req,
-        post_id,
-        PostCommand::Archive,
-        StatusCode::OK,
-    )
-    .await
+    change(&ctx, caller, &req, path.into_inner(), PostCommand::Archive).await
 }
 
 /// One post.
@@ -487,11 +312,10 @@ async fn get_post(
 ) -> Result<HttpResponse, ApiError> {
     let (team_id, post_id) = path.into_inner();
     caller.in_team(team_id)?;
-    let outcome = execute::load(&ctx.store, team_id, post_id, &post::apply).await?;
-    let post = outcome.state.ok_or_else(|| ApiError::not_found("post"))?;
+    let post = posts::get(&ctx.app, team_id, post_id).await?;
     Ok(HttpResponse::Ok()
-        .insert_header((actix_web::http::header::ETAG, etag(outcome.version)))
-        .json(PostView::new(&post, outcome.version)))
+        .insert_header((actix_web::http::header::ETAG, etag(post.version)))
+        .json(post))
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
@@ -551,37 +375,15 @@ async fn list_posts(
 ) -> Result<HttpResponse, ApiError> {
     let team_id = caller.in_team(path.into_inner())?.team_id;
     let limit = page::limit(query.limit)?;
-    let status = query.status.map(PostStatus::from);
-    let timed = query.from.is_some() || query.to.is_some();
-    let posts: Vec<PostView> = ctx
-        .store
-        .read_team_streams::<PostEvent>(team_id)
-        .await?
-        .values()
-        .filter_map(|stream| {
-            stream
-                .events
-                .iter()
-                .fold(None, |s, e| post::apply(s, &e.event))
-                .map(|p| (p, stream.version))
-        })
-        .filter(|(p, _)| status.is_none_or(|s| p.status == s))
-        .filter(|(p, _)| query.channel_id.is_none_or(|c| p.channel_id == c))
-        .filter(|(p, _)| {
-            let when = p.published_at.or(p.scheduled_for);
-            !timed
-                || when.is_some_and(|w| {
-                    query.from.is_none_or(|f| w >= f.get()) && query.to.is_none_or(|t| w < t.get())
-                })
-        })
-        .map(|(p, version)| PostView::new(&p, version))
-        .collect();
-    Ok(HttpResponse::Ok().json(page::paginate(
-        posts,
-        |p| p.id.to_string(),
-        limit,
-        query.cursor.as_deref(),
-    )))
+    let filter = PostFilter {
+        status: query.status.map(PostStatus::from),
+        channel_id: query.channel_id,
+        from: query.from.map(Moment::get),
+        to: query.to.map(Moment::get),
+    };
+    let posts = posts::list(&ctx.app, team_id, filter).await?;
+    let cursor = query.cursor.as_deref();
+    Ok(HttpResponse::Ok().json(page::paginate(posts, |p| p.id.to_string(), limit, cursor)))
 }
 
 /// The team's posts among `ids`.
@@ -590,12 +392,5 @@ pub async fn team_posts(
     team_id: Uuid,
     ids: &[Uuid],
 ) -> Result<BTreeSet<Uuid>, ApiError> {
-    Ok(ctx
-        .store
-        .existing_streams(
-            team_id,
-            <PostEvent as stride_domain::EventPayload>::STREAM_TYPE,
-            ids,
-        )
-        .await?)
+    Ok(posts::team_posts(&ctx.app, team_id, ids).await?)
 }

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod accepted;
+mod append_all;
 mod event_store;
 mod failures;
 mod projector;

@@ -1,0 +1,119 @@
+//! Appends to several streams: one transaction, all or nothing.
+
+use serde_json::json;
+use stride_domain::Actor;
+use stride_storage::db::DbConfig;
+use stride_storage::{AppendError, AppendRequest, ExpectedVersion, Metadata, NewEvent, Store};
+use stride_testkit::TestDatabase;
+use uuid::Uuid;
+
+async fn store() -> (TestDatabase, Store) {
+    let db = TestDatabase::new().await.expect("a test database");
+    let store = Store::connect(&DbConfig::new(db.url())).expect("a store");
+    (db, store)
+}
+
+fn request(team: Uuid, stream: Uuid, expected: ExpectedVersion, n: usize) -> AppendRequest {
+    AppendRequest {
+        team_id: team,
+        stream_id: stream,
+        stream_type: "counter".into(),
+        expected,
+        events: (0..n)
+            .map(|i| NewEvent {
+                event_id: Uuid::now_v7(),
+                event_type: "Counted".into(),
+                schema_version: 1,
+                data: json!({ "n": i }),
+            })
+            .collect(),
+        metadata: Metadata::new(Actor::System),
+        side_writes: Vec::new(),
+    }
+}
+
+/// Each stream's version and number of events, as the database holds them.
+async fn versions(db: &TestDatabase, team: Uuid, streams: &[Uuid]) -> Vec<(i64, i64)> {
+    let client = db.connect().await.expect("connect");
+    let mut found = Vec::new();
+    for stream in streams {
+        let row = client
+            .query_one(
+                "SELECT (SELECT coalesce(max(version), 0) FROM streams WHERE team_id = $1 AND stream_id = $2), \
+                        (SELECT count(*) FROM events WHERE team_id = $1 AND stream_id = $2)",
+                &[&team, stream],
+            )
+            .await
+            .expect("versions");
+        found.push((row.get(0), row.get(1)));
+    }
+    found
+}
+
+#[tokio::test]
+async fn one_stale_version_refuses_the_appends_to_every_stream() {
+    let (db, store) = store().await;
+    let (team, post, idea) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+    store
+        .append(request(team, post, ExpectedVersion::NoStream, 1))
+        .await
+        .expect("post");
+    store
+        .append(request(team, idea, ExpectedVersion::NoStream, 2))
+        .await
+        .expect("idea");
+
+    let refused = store
+        .append_all(vec![
+            request(team, post, ExpectedVersion::Exactly(1), 1),
+            request(team, idea, ExpectedVersion::Exactly(1), 1),
+        ])
+        .await;
+    match refused {
+        Err(AppendError::Conflict {
+            stream_id,
+            expected,
+            actual,
+        }) => assert_eq!((stream_id, expected, actual), (idea, Some(1), Some(2))),
+        other => panic!("expected a conflict on the idea's stream, got {other:?}"),
+    }
+    assert_eq!(
+        versions(&db, team, &[post, idea]).await,
+        [(1, 1), (2, 2)],
+        "neither stream moved"
+    );
+
+    let appended = store
+        .append_all(vec![
+            request(team, post, ExpectedVersion::Exactly(1), 1),
+            request(team, idea, ExpectedVersion::Exactly(2), 2),
+            request(team, Uuid::now_v7(), ExpectedVersion::NoStream, 1),
+        ])
+        .await
+        .expect("appended");
+    let answered: Vec<i64> = appended.iter().map(|a| a.stream_version).collect();
+    assert_eq!(answered, [2, 4, 1]);
+    assert_eq!(versions(&db, team, &[post, idea]).await, [(2, 2), (4, 4)]);
+    // A position is its transaction's id shifted left 16 bits, plus the event's index.
+    let transactions: Vec<i64> = appended.iter().map(|a| a.position >> 16).collect();
+    assert!(
+        transactions.windows(2).all(|w| w[0] == w[1]),
+        "{appended:?}"
+    );
+    assert!(appended.windows(2).all(|w| w[0].position < w[1].position));
+}
+
+#[tokio::test]
+async fn an_append_to_several_streams_names_each_stream_once() {
+    let (db, store) = store().await;
+    let (team, stream) = (Uuid::now_v7(), Uuid::now_v7());
+    let twice = store
+        .append_all(vec![
+            request(team, stream, ExpectedVersion::NoStream, 1),
+            request(team, stream, ExpectedVersion::Exactly(1), 1),
+        ])
+        .await;
+    assert!(matches!(twice, Err(AppendError::Store(_))), "{twice:?}");
+    assert!(store.append_all(Vec::new()).await.is_err());
+    assert_eq!(versions(&db, team, &[stream]).await, [(0, 0)]);
+}
