@@ -15,7 +15,7 @@ pub mod ideas;
 pub mod insights;
 pub mod lineage;
 pub mod members;
-pub mod metrics;
+pub mod observations;
 pub mod ops;
 pub mod posts;
 pub mod progress;
@@ -36,7 +36,7 @@ pub fn configure(config: &mut ServiceConfig) {
             .configure(lineage::configure)
             .configure(channels::configure)
             .configure(goals::configure)
-            .configure(metrics::configure)
+            .configure(observations::configure)
             .configure(posts::configure)
             .configure(ideas::configure)
             .configure(boards::configure)

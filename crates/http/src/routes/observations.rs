@@ -1,4 +1,4 @@
-//! Metrics: observations recorded in batches (idempotent per channel, metric, post and
+//! Observations of metrics, recorded in batches (idempotent per channel, metric, post and
 //! instant; a changed value is a correction), read back as bucketed time series.
 
 use actix_web::http::StatusCode;
