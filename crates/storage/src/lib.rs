@@ -12,6 +12,7 @@ mod error;
 pub mod events;
 pub mod facts;
 pub mod idempotency;
+pub mod known;
 pub mod members;
 pub mod metrics;
 pub mod migrate;

@@ -6,6 +6,7 @@ mod channels;
 mod conventions;
 mod events;
 mod goals;
+mod known_at;
 mod members;
 mod metrics;
 mod ops;

@@ -33,6 +33,11 @@ pub struct SuggestionQuery {
     /// How many to return (default 10, at most 200).
     pub limit: Option<u32>,
     pub as_of: Option<DateTime<Utc>>,
+    /// System time: ignore every event recorded after it ("what did the dashboard say last
+    /// Tuesday"). Costs what a plain read costs plus a replay of the team's channel, goal,
+    /// post and idea events (and, for suggestions, its votes), some 5 us each; metric
+    /// observations are not replayed but read by index as they stood then. A team with more
+    /// than 50,000 events of the kinds a read replays gets 422 `known_at_too_costly`.
     pub known_at: Option<DateTime<Utc>>,
     pub min_position: Option<i64>,
 }
@@ -82,6 +87,7 @@ fn candidate(status: IdeaStatus) -> bool {
     (status = 400, body = Problem, content_type = "application/problem+json"),
     (status = 401, body = Problem, content_type = "application/problem+json"),
     (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "`known_at_too_costly`: more events to replay than a `known_at` read may", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/teams/{team_id}/suggestions")]
 async fn suggestions(
@@ -102,7 +108,8 @@ async fn suggestions(
     };
     let need = Need {
         ideas: true,
-        all_posts: false,
+        votes: true,
+        ..Need::default()
     };
     let inputs = Inputs::load(&ctx, team_id, when, need).await?;
     let t = inputs.t;
@@ -192,6 +199,11 @@ pub struct AssessmentQuery {
     /// The days before `as_of` looked at (default 30, 1 to 365).
     pub window_days: Option<u32>,
     pub as_of: Option<DateTime<Utc>>,
+    /// System time: ignore every event recorded after it ("what did the dashboard say last
+    /// Tuesday"). Costs what a plain read costs plus a replay of the team's channel, goal,
+    /// post and idea events (and, for suggestions, its votes), some 5 us each; metric
+    /// observations are not replayed but read by index as they stood then. A team with more
+    /// than 50,000 events of the kinds a read replays gets 422 `known_at_too_costly`.
     pub known_at: Option<DateTime<Utc>>,
     pub min_position: Option<i64>,
 }
@@ -257,6 +269,7 @@ fn growth(
     (status = 400, body = Problem, content_type = "application/problem+json"),
     (status = 401, body = Problem, content_type = "application/problem+json"),
     (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "`known_at_too_costly`: more events to replay than a `known_at` read may", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/teams/{team_id}/channels/assessment")]
 async fn assess(

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod event_store;
+mod known_at;
 mod projector;
 mod seed;
 mod votes;
