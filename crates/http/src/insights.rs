@@ -1,9 +1,12 @@
 //! Time travel for the read models: `as_of` (business time, default now) and `known_at`
 //! (system time). Without `known_at` the inputs come from the projections and the
-//! current-state tables; with it they are replayed from the events recorded by then.
+//! current-state tables; with it, plans and votes are replayed from the events recorded by
+//! then (only the kinds the read needs, at most `MAX_REPLAYED` events) and observations are
+//! read as they stood then (see `stride_storage::known`).
 
 use std::collections::BTreeMap;
 
+use actix_web::http::StatusCode;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use stride_domain::bounds::Moment;
@@ -12,7 +15,8 @@ use stride_domain::progress::Point;
 use stride_domain::progress::report::Facts;
 use stride_domain::target::Target;
 pub use stride_storage::facts::Need;
-use stride_storage::facts::{Known, Plans};
+use stride_storage::facts::Plans;
+use stride_storage::known::{KnownAtError, MAX_REPLAYED};
 use utoipa::IntoParams;
 use uuid::Uuid;
 
@@ -29,8 +33,11 @@ pub struct Instant {
     #[param(value_type = Option<String>, format = DateTime, pattern = "^(20[0-9]{2}|2100)-")]
     pub as_of: Option<Moment>,
     /// System time: ignore every event recorded after it ("what did the dashboard say last
-    /// Tuesday"). Replays the team's events, so it costs more than a plain read. Years 2000
-    /// to 2100; a time after now is now.
+    /// Tuesday"), years 2000 to 2100 (a time after now is now). Costs what a plain read costs
+    /// plus a replay of the team's channel, goal, post and idea events (and, for suggestions,
+    /// its votes), some 5 us each; metric observations are not replayed but read by index as
+    /// they stood then. A team with more than 50,000 events of the kinds a read replays gets
+    /// 422 `known_at_too_costly`.
     #[param(value_type = Option<String>, format = DateTime, pattern = "^(20[0-9]{2}|2100)-")]
     pub known_at: Option<Moment>,
     /// Wait until the projections include this position (see `Stride-Min-Position`).
@@ -42,7 +49,29 @@ pub struct Instant {
 pub struct Inputs {
     pub t: DateTime<Utc>,
     pub plans: Plans,
-    known: Option<Known>,
+    known: Option<stride_storage::known::Known>,
+}
+
+/// 422 `known_at_too_costly` when the replay would pass its cap.
+fn known_at_error(error: KnownAtError) -> ApiError {
+    match error {
+        KnownAtError::TooCostly { kinds } => ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "known_at_too_costly",
+            format!(
+                "known_at replays at most {MAX_REPLAYED} events, and this team has more of \
+                 those this read replays ({kinds}); read without known_at"
+            ),
+        ),
+        KnownAtError::Store(error) => error.into(),
+    }
+}
+
+/// A part of a `known_at` replay that the read's `Need` did not ask for: a bug.
+fn not_replayed(what: &str) -> ApiError {
+    ApiError::internal(anyhow::anyhow!(
+        "{what} were not replayed: the read's Need must ask for them"
+    ))
 }
 
 /// Engagement metrics counted on posts.
@@ -64,7 +93,11 @@ impl Inputs {
         let t = when.as_of.map_or(now, Moment::get);
         Ok(match when.known_at.map(Moment::get) {
             Some(k) => {
-                let (plans, known) = ctx.store.known_at(team_id, k.min(now)).await?;
+                let (plans, known) = ctx
+                    .store
+                    .known_at(team_id, k.min(now), need)
+                    .await
+                    .map_err(known_at_error)?;
                 Inputs {
                     t,
                     plans,
@@ -79,8 +112,13 @@ impl Inputs {
         })
     }
 
+    /// The system time of a `known_at` read.
+    fn known_at(&self) -> Option<DateTime<Utc>> {
+        self.known.as_ref().map(|k| k.at)
+    }
+
     /// Observations of each `(channel, metric)` in `[since, t]`, with the latest before
-    /// `since` (replays keep them all: the math picks its window).
+    /// `since`.
     pub async fn series(
         &self,
         ctx: &Ctx,
@@ -88,20 +126,10 @@ impl Inputs {
         wanted: &[(Uuid, Metric)],
         since: DateTime<Utc>,
     ) -> Result<BTreeMap<(Uuid, Metric), Vec<Point>>, ApiError> {
-        let Some(known) = &self.known else {
-            return Ok(ctx.store.series(team_id, wanted, since, self.t).await?);
-        };
-        let mut series: BTreeMap<(Uuid, Metric), Vec<Point>> = BTreeMap::new();
-        for o in &known.observations {
-            let key = (o.channel_id, o.metric);
-            if o.post_id.is_none() && o.point.at <= self.t && wanted.contains(&key) {
-                series.entry(key).or_default().push(o.point);
-            }
-        }
-        for points in series.values_mut() {
-            points.sort_by_key(|p| p.at);
-        }
-        Ok(series)
+        Ok(ctx
+            .store
+            .series(team_id, wanted, since, self.t, self.known_at())
+            .await?)
     }
 
     /// The latest value at or before `t` of each of `metrics` on each of `posts`.
@@ -112,30 +140,11 @@ impl Inputs {
         posts: &[Uuid],
         metrics: &[Metric],
     ) -> Result<Vec<(Uuid, Metric, f64)>, ApiError> {
-        let Some(known) = &self.known else {
-            return Ok(ctx
-                .store
-                .post_totals(team_id, posts, metrics, self.t)
-                .await?);
-        };
-        let mut latest: BTreeMap<(Uuid, Metric), (DateTime<Utc>, f64)> = BTreeMap::new();
-        for o in &known.observations {
-            let Some(post) = o.post_id.filter(|p| posts.contains(p)) else {
-                continue;
-            };
-            if metrics.contains(&o.metric) && o.point.at <= self.t {
-                let entry = latest
-                    .entry((post, o.metric))
-                    .or_insert((o.point.at, o.point.value));
-                if o.point.at >= entry.0 {
-                    *entry = (o.point.at, o.point.value);
-                }
-            }
-        }
-        Ok(latest
-            .into_iter()
-            .map(|((p, m), (_, v))| (p, m, v))
-            .collect())
+        let channels: Vec<Uuid> = self.plans.channels.iter().map(|c| c.id).collect();
+        Ok(ctx
+            .store
+            .post_totals(team_id, &channels, posts, metrics, self.t, self.known_at())
+            .await?)
     }
 
     /// The votes on `ideas`: idea -> contributor -> when they voted.
@@ -149,6 +158,8 @@ impl Inputs {
             None => Ok(ctx.store.votes_on(team_id, ideas).await?),
             Some(known) => Ok(known
                 .votes
+                .as_ref()
+                .ok_or_else(|| not_replayed("votes"))?
                 .iter()
                 .filter(|(idea, _)| ideas.contains(idea))
                 .map(|(idea, voters)| (*idea, voters.clone()))
@@ -162,10 +173,12 @@ impl Inputs {
         ctx: &Ctx,
         team_id: Uuid,
     ) -> Result<BTreeMap<String, i64>, ApiError> {
-        if self.known.is_none() {
+        let Some(known) = &self.known else {
             return Ok(ctx.store.idea_counts(team_id).await?);
+        };
+        if !known.ideas {
+            return Err(not_replayed("ideas"));
         }
-        // A replay folds every idea into the plans.
         let mut counts = BTreeMap::new();
         for (idea, _) in self
             .plans

@@ -185,7 +185,7 @@ pub struct StoredEvent {
 }
 
 impl StoredEvent {
-    fn from_row(row: &Row) -> Result<StoredEvent, tokio_postgres::Error> {
+    pub(crate) fn from_row(row: &Row) -> Result<StoredEvent, tokio_postgres::Error> {
         Ok(StoredEvent {
             position: row.try_get("position")?,
             team_id: row.try_get("team_id")?,

@@ -1,21 +1,22 @@
 //! What progress, suggestions and assessments are computed from, loaded from the
-//! projections (cost by the size of the team's plans, not its history), or replayed from the
-//! events recorded up to an instant for `known_at` reads.
+//! projections and the current-state tables: the cost is the size of the team's plans and of
+//! the window asked for, not its history. Observations can also be read as they stood at an
+//! earlier instant of system time, for `known_at` reads (see [`crate::known`]).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 use stride_domain::EventPayload;
 use stride_domain::channel::{Channel, ChannelEvent};
 use stride_domain::goal::{Goal, GoalEvent};
 use stride_domain::idea::{Idea, IdeaEvent};
-use stride_domain::metric::{Metric, MetricEvent};
+use stride_domain::metric::Metric;
 use stride_domain::post::{Post, PostEvent};
 use stride_domain::progress::Point;
-use stride_domain::vote::VoteEvent;
+use tokio_postgres::types::ToSql;
 use uuid::Uuid;
 
-use crate::projections::aggregates::{Fold, State, stored};
+use crate::projections::aggregates::{State, stored};
 use crate::projections::{Aggregates, IdeaScores};
 use crate::projector::Projection;
 use crate::{Store, StoreError};
@@ -31,7 +32,7 @@ pub struct Plans {
 }
 
 impl Plans {
-    fn push(&mut self, state: State, created_at: DateTime<Utc>) {
+    pub(crate) fn push(&mut self, state: State, created_at: DateTime<Utc>) {
         match state {
             State::Channel(c) => self.channels.push(c),
             State::Goal(g) => self.goals.push(g),
@@ -41,29 +42,19 @@ impl Plans {
     }
 }
 
-/// One observation as the current-state table keeps it.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Observed {
-    pub channel_id: Uuid,
-    pub metric: Metric,
-    pub post_id: Option<Uuid>,
-    pub point: Point,
-}
-
-/// What a team knew at an instant of system time besides its plans: votes by idea and
-/// observations.
-#[derive(Debug, Default, Clone)]
-pub struct Known {
-    pub votes: BTreeMap<Uuid, BTreeMap<Uuid, DateTime<Utc>>>,
-    pub observations: Vec<Observed>,
-}
-
-/// Which folded aggregates a read needs: channels and goals always come.
+/// Which folded aggregates a read needs: channels and goals always come. A `known_at` read
+/// replays the events of these kinds, and only these (see [`crate::known`]).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Need {
     pub ideas: bool,
     /// Every post, drafts included; otherwise only published and scheduled ones.
     pub all_posts: bool,
+    /// The read counts ideas by status. Counts come from their own table, but a `known_at`
+    /// read folds every idea to count them.
+    pub idea_counts: bool,
+    /// The read weighs votes. They come from the current votes table, but a `known_at` read
+    /// replays the vote events.
+    pub votes: bool,
 }
 
 // Posts that were never published or scheduled (drafts, archived drafts) are left out
@@ -76,21 +67,76 @@ const IDEAS: &str =
 const SCORES: &str = "SELECT idea_id, voters, log2_weight FROM idea_scores WHERE team_id = $1";
 const IDEA_COUNTS: &str = "SELECT status, ideas FROM idea_counts WHERE team_id = $1 AND ideas <> 0";
 
-// The observations in [since, t], and the latest one before `since` of each series (a
-// `latest` goal's value at its start): a read costs what the window holds, not the history.
-const SERIES: &str = "SELECT channel_id, metric, observed_at, value FROM metric_observations \
-     WHERE team_id = $1 AND post_id = '00000000-0000-0000-0000-000000000000' \
-       AND channel_id = ANY($2) AND metric = ANY($3) AND observed_at <= $4 AND observed_at >= $5 \
-     UNION ALL \
-     SELECT * FROM (SELECT DISTINCT ON (channel_id, metric) channel_id, metric, observed_at, value \
-       FROM metric_observations \
-       WHERE team_id = $1 AND post_id = '00000000-0000-0000-0000-000000000000' \
-         AND channel_id = ANY($2) AND metric = ANY($3) AND observed_at < $5 AND observed_at <= $4 \
-       ORDER BY channel_id, metric, observed_at DESC) AS before \
-     ORDER BY observed_at";
-const POST_TOTALS: &str = "SELECT DISTINCT ON (post_id, metric) post_id, metric, value FROM metric_observations \
-     WHERE team_id = $1 AND post_id = ANY($2) AND metric = ANY($3) AND observed_at <= $4 \
-     ORDER BY post_id, metric, observed_at DESC";
+// For each wanted (channel, metric), its observations in [since, t] and the latest one
+// before `since` (a `latest` goal's value at its start), each series looked up by index on
+// its own: a read costs what the window holds, not the history, nor the team's other
+// series.
+const SERIES: &str = "SELECT w.channel_id, w.metric, o.observed_at, o.value \
+     FROM unnest($2::uuid[], $3::text[]) AS w (channel_id, metric) \
+     CROSS JOIN LATERAL ( \
+       (SELECT observed_at, value FROM metric_observations \
+        WHERE team_id = $1 AND channel_id = w.channel_id AND metric = w.metric \
+          AND post_id = '00000000-0000-0000-0000-000000000000' \
+          AND observed_at >= $5 AND observed_at <= $4) \
+       UNION ALL \
+       (SELECT observed_at, value FROM metric_observations \
+        WHERE team_id = $1 AND channel_id = w.channel_id AND metric = w.metric \
+          AND post_id = '00000000-0000-0000-0000-000000000000' \
+          AND observed_at < $5 AND observed_at <= $4 \
+        ORDER BY observed_at DESC LIMIT 1)) AS o \
+     ORDER BY o.observed_at";
+// SERIES with each observation as it stood at $6 (system time): keys first recorded after it
+// are left out, and a value corrected since is the one the first later correction replaced
+// (the rule of V13__observations_known_at.sql). The same keys serve it.
+const SERIES_KNOWN: &str = "SELECT w.channel_id, w.metric, o.observed_at, \
+       CASE WHEN o.recorded_at <= $6 THEN o.value ELSE \
+         (SELECT c.replaced FROM metric_corrections AS c \
+          WHERE c.team_id = $1 AND c.channel_id = w.channel_id AND c.metric = w.metric \
+            AND c.post_id = '00000000-0000-0000-0000-000000000000' \
+            AND c.observed_at = o.observed_at AND c.recorded_at > $6 \
+          ORDER BY c.recorded_at LIMIT 1) END AS value \
+     FROM unnest($2::uuid[], $3::text[]) AS w (channel_id, metric) \
+     CROSS JOIN LATERAL ( \
+       (SELECT observed_at, value, recorded_at FROM metric_observations \
+        WHERE team_id = $1 AND channel_id = w.channel_id AND metric = w.metric \
+          AND post_id = '00000000-0000-0000-0000-000000000000' \
+          AND observed_at >= $5 AND observed_at <= $4 AND first_recorded_at <= $6) \
+       UNION ALL \
+       (SELECT observed_at, value, recorded_at FROM metric_observations \
+        WHERE team_id = $1 AND channel_id = w.channel_id AND metric = w.metric \
+          AND post_id = '00000000-0000-0000-0000-000000000000' \
+          AND observed_at < $5 AND observed_at <= $4 AND first_recorded_at <= $6 \
+        ORDER BY observed_at DESC LIMIT 1)) AS o \
+     ORDER BY o.observed_at";
+// The latest value at or before $5 of each metric ($4) on each post ($3), looked up along
+// the primary key under each of the team's channels ($2): a post observed under another
+// channel than its own still counts, and the read costs a few index probes per post, not
+// the team's history. Of two channels with the same latest instant, the greater id counts,
+// as it did in a replay of the log.
+const POST_TOTALS: &str = "SELECT DISTINCT ON (p.post_id, m.metric) p.post_id, m.metric, o.value \
+     FROM unnest($2::uuid[]) AS c (channel_id) \
+     CROSS JOIN unnest($3::uuid[]) AS p (post_id) \
+     CROSS JOIN unnest($4::text[]) AS m (metric) \
+     CROSS JOIN LATERAL (SELECT observed_at, value FROM metric_observations \
+       WHERE team_id = $1 AND channel_id = c.channel_id AND metric = m.metric \
+         AND post_id = p.post_id AND observed_at <= $5 \
+       ORDER BY observed_at DESC LIMIT 1) AS o \
+     ORDER BY p.post_id, m.metric, o.observed_at DESC, c.channel_id DESC";
+// POST_TOTALS as it stood at $6, by the rule of SERIES_KNOWN.
+const POST_TOTALS_KNOWN: &str = "SELECT DISTINCT ON (p.post_id, m.metric) p.post_id, m.metric, \
+       CASE WHEN o.recorded_at <= $6 THEN o.value ELSE \
+         (SELECT k.replaced FROM metric_corrections AS k \
+          WHERE k.team_id = $1 AND k.channel_id = c.channel_id AND k.metric = m.metric \
+            AND k.post_id = p.post_id AND k.observed_at = o.observed_at AND k.recorded_at > $6 \
+          ORDER BY k.recorded_at LIMIT 1) END AS value \
+     FROM unnest($2::uuid[]) AS c (channel_id) \
+     CROSS JOIN unnest($3::uuid[]) AS p (post_id) \
+     CROSS JOIN unnest($4::text[]) AS m (metric) \
+     CROSS JOIN LATERAL (SELECT observed_at, value, recorded_at FROM metric_observations \
+       WHERE team_id = $1 AND channel_id = c.channel_id AND metric = m.metric \
+         AND post_id = p.post_id AND observed_at <= $5 AND first_recorded_at <= $6 \
+       ORDER BY observed_at DESC LIMIT 1) AS o \
+     ORDER BY p.post_id, m.metric, o.observed_at DESC, c.channel_id DESC";
 const VOTES: &str = "SELECT idea_id, contributor_id, voted_at FROM idea_votes \
      WHERE team_id = $1 AND idea_id = ANY($2)";
 
@@ -110,7 +156,7 @@ impl Store {
         let client = self.pool().get().await?;
         let statement = client.prepare_cached(PLANS).await?;
         let mut plans = Plans::default();
-        let params: [&(dyn tokio_postgres::types::ToSql + Sync); 4] =
+        let params: [&(dyn ToSql + Sync); 4] =
             [&team_id, &types, &PostEvent::STREAM_TYPE, &need.all_posts];
         for row in client.query(&statement, &params).await? {
             let stream_type: String = row.try_get(1)?;
@@ -167,55 +213,91 @@ impl Store {
     }
 
     /// Channel-wide observations of each `(channel, metric)` in `[since, t]`, with the
-    /// latest one before `since`, oldest first.
+    /// latest one before `since`, oldest first; with `known_at`, as they stood then.
     pub async fn series(
         &self,
         team_id: Uuid,
         wanted: &[(Uuid, Metric)],
         since: DateTime<Utc>,
         t: DateTime<Utc>,
+        known_at: Option<DateTime<Utc>>,
     ) -> Result<BTreeMap<(Uuid, Metric), Vec<Point>>, StoreError> {
         let mut series: BTreeMap<(Uuid, Metric), Vec<Point>> = BTreeMap::new();
         if wanted.is_empty() {
             return Ok(series);
         }
-        let channels: Vec<Uuid> = wanted.iter().map(|(c, _)| *c).collect();
-        let metrics: Vec<&str> = wanted.iter().map(|(_, m)| m.as_str()).collect();
+        // Each series once: two goals on one series must not see its points twice.
+        let pairs: BTreeSet<(Uuid, Metric)> = wanted.iter().copied().collect();
+        let channels: Vec<Uuid> = pairs.iter().map(|(c, _)| *c).collect();
+        let metrics: Vec<&str> = pairs.iter().map(|(_, m)| m.as_str()).collect();
         let client = self.pool().get().await?;
-        let statement = client.prepare_cached(SERIES).await?;
-        for row in client
-            .query(&statement, &[&team_id, &channels, &metrics, &t, &since])
-            .await?
-        {
+        let rows = match known_at {
+            None => {
+                let statement = client.prepare_cached(SERIES).await?;
+                let params: [&(dyn ToSql + Sync); 5] = [&team_id, &channels, &metrics, &t, &since];
+                client.query(&statement, &params).await?
+            }
+            Some(known_at) => {
+                let statement = client.prepare_cached(SERIES_KNOWN).await?;
+                let params: [&(dyn ToSql + Sync); 6] =
+                    [&team_id, &channels, &metrics, &t, &since, &known_at];
+                client.query(&statement, &params).await?
+            }
+        };
+        for row in rows {
             let metric: String = row.try_get(1)?;
             let Some(metric) = Metric::parse(&metric) else {
                 continue;
             };
-            let key = (row.try_get(0)?, metric);
-            if wanted.contains(&key) {
-                series.entry(key).or_default().push(Point {
+            series
+                .entry((row.try_get(0)?, metric))
+                .or_default()
+                .push(Point {
                     at: row.try_get(2)?,
                     value: row.try_get(3)?,
                 });
-            }
         }
         Ok(series)
     }
 
-    /// The latest value at or before `t` of each of `metrics` on each of `posts`.
+    /// The latest value at or before `t` of each of `metrics` on each of `posts`, observed
+    /// under any of `channels` (the team's); with `known_at`, as it stood then.
     pub async fn post_totals(
         &self,
         team_id: Uuid,
+        channels: &[Uuid],
         posts: &[Uuid],
         metrics: &[Metric],
         t: DateTime<Utc>,
+        known_at: Option<DateTime<Utc>>,
     ) -> Result<Vec<(Uuid, Metric, f64)>, StoreError> {
-        let metrics: Vec<&str> = metrics.iter().map(|m| m.as_str()).collect();
+        // Each probe once: a repeated post or metric would only repeat rows.
+        let posts: Vec<Uuid> = posts
+            .iter()
+            .copied()
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let metrics: Vec<&str> = metrics
+            .iter()
+            .map(|m| m.as_str())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
         let client = self.pool().get().await?;
-        let statement = client.prepare_cached(POST_TOTALS).await?;
-        let rows = client
-            .query(&statement, &[&team_id, &posts, &metrics, &t])
-            .await?;
+        let rows = match known_at {
+            None => {
+                let statement = client.prepare_cached(POST_TOTALS).await?;
+                let params: [&(dyn ToSql + Sync); 5] = [&team_id, &channels, &posts, &metrics, &t];
+                client.query(&statement, &params).await?
+            }
+            Some(known_at) => {
+                let statement = client.prepare_cached(POST_TOTALS_KNOWN).await?;
+                let params: [&(dyn ToSql + Sync); 6] =
+                    [&team_id, &channels, &posts, &metrics, &t, &known_at];
+                client.query(&statement, &params).await?
+            }
+        };
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
             let metric: String = row.try_get(1)?;
@@ -242,79 +324,5 @@ impl Store {
                 .insert(row.try_get(1)?, row.try_get(2)?);
         }
         Ok(votes)
-    }
-
-    /// Everything the team had recorded by `known_at`, replayed from its events: its plans
-    /// (every post and idea included), and its votes and observations.
-    pub async fn known_at(
-        &self,
-        team_id: Uuid,
-        known_at: DateTime<Utc>,
-    ) -> Result<(Plans, Known), StoreError> {
-        const PAGE: i64 = 5_000;
-        let mut fold = Fold::default();
-        let mut votes: BTreeMap<Uuid, BTreeMap<Uuid, DateTime<Utc>>> = BTreeMap::new();
-        let mut observed: BTreeMap<(Uuid, Metric, Option<Uuid>, DateTime<Utc>), f64> =
-            BTreeMap::new();
-        let mut after = 0;
-        loop {
-            let page = self.read_team_after(team_id, after, PAGE).await?;
-            let Some(last) = page.last() else { break };
-            after = last.position;
-            for event in page.iter().filter(|e| e.recorded_at <= known_at) {
-                match event.stream_type.as_str() {
-                    t if t == VoteEvent::STREAM_TYPE => match event.decode::<VoteEvent>()?.event {
-                        VoteEvent::IdeaVoted {
-                            idea_id,
-                            contributor_id,
-                        } => {
-                            votes
-                                .entry(idea_id)
-                                .or_default()
-                                .entry(contributor_id)
-                                .or_insert(event.recorded_at);
-                        }
-                        VoteEvent::IdeaVoteWithdrawn {
-                            idea_id,
-                            contributor_id,
-                        } => {
-                            votes.entry(idea_id).or_default().remove(&contributor_id);
-                        }
-                    },
-                    t if t == MetricEvent::STREAM_TYPE => {
-                        let MetricEvent::MetricRecorded {
-                            channel_id,
-                            metric,
-                            value,
-                            observed_at,
-                            post_id,
-                            ..
-                        } = event.decode::<MetricEvent>()?.event;
-                        observed.insert((channel_id, metric, post_id, observed_at), value);
-                    }
-                    _ => fold.apply(event)?,
-                }
-            }
-        }
-        let mut plans = Plans::default();
-        for row in fold.rows.into_values() {
-            plans.push(row.state, row.created_at);
-        }
-        let observations = observed
-            .into_iter()
-            .map(|((channel_id, metric, post_id, at), value)| Observed {
-                channel_id,
-                metric,
-                post_id,
-                point: Point { at, value },
-            })
-            .collect();
-        Ok((
-            plans,
-            Known {
-                votes,
-                observations,
-            },
-        ))
     }
 }

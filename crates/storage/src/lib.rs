@@ -14,6 +14,7 @@ pub mod events;
 pub mod facts;
 pub mod failures;
 pub mod idempotency;
+pub mod known;
 pub mod members;
 pub mod migrate;
 pub mod observations;

@@ -8,6 +8,7 @@ mod conventions;
 mod events;
 mod fuzz;
 mod goals;
+mod known_at;
 mod members;
 mod metrics;
 mod ops;

@@ -37,7 +37,12 @@ pub struct SuggestionQuery {
     /// As for progress: years 2000 to 2100, default now.
     #[param(value_type = Option<String>, format = DateTime, pattern = "^(20[0-9]{2}|2100)-")]
     pub as_of: Option<Moment>,
-    /// As for progress: replays the team's events recorded by then.
+    /// System time: ignore every event recorded after it ("what did the dashboard say last
+    /// Tuesday"), years 2000 to 2100 (a time after now is now). Costs what a plain read costs
+    /// plus a replay of the team's channel, goal, post and idea events (and, for suggestions,
+    /// its votes), some 5 us each; metric observations are not replayed but read by index as
+    /// they stood then. A team with more than 50,000 events of the kinds a read replays gets
+    /// 422 `known_at_too_costly`.
     #[param(value_type = Option<String>, format = DateTime, pattern = "^(20[0-9]{2}|2100)-")]
     pub known_at: Option<Moment>,
     pub min_position: Option<i64>,
@@ -88,6 +93,7 @@ fn candidate(status: IdeaStatus) -> bool {
     (status = 400, body = Problem, content_type = "application/problem+json"),
     (status = 401, body = Problem, content_type = "application/problem+json"),
     (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "`known_at_too_costly`: more events to replay than a `known_at` read may", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/teams/{team_id}/suggestions")]
 async fn suggestions(
@@ -108,7 +114,8 @@ async fn suggestions(
     };
     let need = Need {
         ideas: true,
-        all_posts: false,
+        votes: true,
+        ..Need::default()
     };
     let inputs = Inputs::load(&ctx, team_id, when, need).await?;
     let t = inputs.t;
@@ -201,7 +208,12 @@ pub struct AssessmentQuery {
     /// As for progress: years 2000 to 2100, default now.
     #[param(value_type = Option<String>, format = DateTime, pattern = "^(20[0-9]{2}|2100)-")]
     pub as_of: Option<Moment>,
-    /// As for progress: replays the team's events recorded by then.
+    /// System time: ignore every event recorded after it ("what did the dashboard say last
+    /// Tuesday"), years 2000 to 2100 (a time after now is now). Costs what a plain read costs
+    /// plus a replay of the team's channel, goal, post and idea events (and, for suggestions,
+    /// its votes), some 5 us each; metric observations are not replayed but read by index as
+    /// they stood then. A team with more than 50,000 events of the kinds a read replays gets
+    /// 422 `known_at_too_costly`.
     #[param(value_type = Option<String>, format = DateTime, pattern = "^(20[0-9]{2}|2100)-")]
     pub known_at: Option<Moment>,
     pub min_position: Option<i64>,
@@ -267,6 +279,7 @@ fn growth(
     (status = 400, body = Problem, content_type = "application/problem+json"),
     (status = 401, body = Problem, content_type = "application/problem+json"),
     (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "`known_at_too_costly`: more events to replay than a `known_at` read may", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/teams/{team_id}/channels/assessment")]
 async fn assess(

@@ -67,7 +67,8 @@ async fn contributors(
     let limit = page::limit(query.limit)?;
     let need = Need {
         ideas: true,
-        all_posts: false,
+        votes: true,
+        ..Need::default()
     };
     let inputs = Inputs::load(&ctx, team_id, Instant::default(), need).await?;
     let ideas = &inputs.plans.ideas;
@@ -172,6 +173,7 @@ pub struct Impact {
     (status = 400, body = Problem, content_type = "application/problem+json"),
     (status = 401, body = Problem, content_type = "application/problem+json"),
     (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "`known_at_too_costly`: more events to replay than a `known_at` read may", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/teams/{team_id}/ideas/{idea_id}/impact")]
 async fn impact(
@@ -185,6 +187,7 @@ async fn impact(
     let need = Need {
         ideas: true,
         all_posts: true,
+        ..Need::default()
     };
     let inputs = Inputs::load(&ctx, team_id, *query, need).await?;
     let (idea, _) = inputs

@@ -184,6 +184,7 @@ fn idea_counts(counts: &std::collections::BTreeMap<String, i64>) -> IdeaCounts {
     (status = 400, body = Problem, content_type = "application/problem+json"),
     (status = 401, body = Problem, content_type = "application/problem+json"),
     (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "`known_at_too_costly`: more events to replay than a `known_at` read may", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/teams/{team_id}/progress")]
 async fn team_progress(
@@ -193,7 +194,11 @@ async fn team_progress(
     query: ApiQuery<Instant>,
 ) -> Result<HttpResponse, ApiError> {
     let team_id = caller.in_team(path.into_inner())?.team_id;
-    let inputs = Inputs::load(&ctx, team_id, *query, Need::default()).await?;
+    let need = Need {
+        idea_counts: true,
+        ..Need::default()
+    };
+    let inputs = Inputs::load(&ctx, team_id, *query, need).await?;
     let facts = inputs.facts(&ctx, team_id).await?;
     let published: Vec<DateTime<Utc>> = facts.published.iter().map(|(_, at)| *at).collect();
     Ok(HttpResponse::Ok().json(TeamProgress {
@@ -211,6 +216,7 @@ async fn team_progress(
     (status = 400, body = Problem, content_type = "application/problem+json"),
     (status = 401, body = Problem, content_type = "application/problem+json"),
     (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "`known_at_too_costly`: more events to replay than a `known_at` read may", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/teams/{team_id}/goals/{goal_id}/progress")]
 async fn goal_progress(

@@ -1,0 +1,368 @@
+//! `known_at` reads equal a replay of the team's whole log up to the instant: the plans and
+//! votes replayed by kind, and the observations read from the current-state tables as they
+//! stood then, corrections included, at every instant where something was recorded.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use proptest::prelude::*;
+use stride_domain::channel::{ChannelEvent, Platform};
+use stride_domain::goal::{GoalEvent, Horizon};
+use stride_domain::idea::{Author, IdeaEvent, IdeaStatus};
+use stride_domain::metric::{Metric, MetricEvent, Observation};
+use stride_domain::post::PostEvent;
+use stride_domain::progress::Point;
+use stride_domain::target::{Aggregation, Aim, Target};
+use stride_domain::vote::VoteEvent;
+use stride_domain::{Actor, EventPayload};
+use stride_storage::db::DbConfig;
+use stride_storage::facts::{Need, Plans};
+use stride_storage::known::Votes;
+use stride_storage::projections::aggregates::Fold;
+use stride_storage::{AppendRequest, ExpectedVersion, Metadata, Store, StoredEvent};
+use stride_testkit::TestDatabase;
+use uuid::Uuid;
+
+#[derive(Debug, Clone)]
+enum Op {
+    Draft(bool),
+    Publish(u8),
+    SetGoal,
+    AchieveGoal(u8),
+    SubmitIdea,
+    PlanIdea(u8),
+    Vote(u8, u8, bool),
+    /// Observations of (channel, post or none, metric, slot) with a value out of three: few
+    /// enough keys that values are often repeated and corrected.
+    Observe(Vec<(bool, Option<u8>, bool, u8, u8)>),
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    let observation = (
+        any::<bool>(),
+        prop::option::of(any::<u8>()),
+        any::<bool>(),
+        0u8..5,
+        0u8..3,
+    );
+    prop_oneof![
+        any::<bool>().prop_map(Op::Draft),
+        any::<u8>().prop_map(Op::Publish),
+        Just(Op::SetGoal),
+        any::<u8>().prop_map(Op::AchieveGoal),
+        Just(Op::SubmitIdea),
+        any::<u8>().prop_map(Op::PlanIdea),
+        (any::<u8>(), 0u8..3, any::<bool>()).prop_map(|(n, c, up)| Op::Vote(n, c, up)),
+        prop::collection::vec(observation.clone(), 1..4).prop_map(Op::Observe),
+        prop::collection::vec(observation, 1..4).prop_map(Op::Observe),
+        prop::collection::vec(
+            (any::<bool>(), Just(None), Just(false), 0u8..5, 0u8..3),
+            1..3
+        )
+        .prop_map(Op::Observe),
+    ]
+}
+
+fn slot(n: u8) -> DateTime<Utc> {
+    "2026-11-01T00:00:00Z".parse::<DateTime<Utc>>().unwrap() + TimeDelta::days(i64::from(n))
+}
+
+const METRICS: [Metric; 2] = [Metric::Followers, Metric::Likes];
+
+async fn append<E: EventPayload>(store: &Store, team: Uuid, stream: Uuid, event: E) {
+    let request = AppendRequest::new(
+        team,
+        stream,
+        ExpectedVersion::Any,
+        &[event],
+        Metadata::new(Actor::System),
+    )
+    .unwrap();
+    store.append(request).await.unwrap();
+}
+
+type Observed = BTreeMap<(Uuid, Metric, Option<Uuid>, DateTime<Utc>), f64>;
+
+/// What a replay of every event of the team recorded by `k` knows.
+fn replay(events: &[StoredEvent], k: DateTime<Utc>) -> (Plans, Votes, Observed) {
+    let mut fold = Fold::default();
+    let (mut votes, mut observed) = (Votes::new(), Observed::new());
+    for event in events.iter().filter(|e| e.recorded_at <= k) {
+        match event.stream_type.as_str() {
+            t if t == VoteEvent::STREAM_TYPE => match event.decode::<VoteEvent>().unwrap().event {
+                VoteEvent::IdeaVoted {
+                    idea_id,
+                    contributor_id,
+                } => {
+                    votes
+                        .entry(idea_id)
+                        .or_default()
+                        .entry(contributor_id)
+                        .or_insert(event.recorded_at);
+                }
+                VoteEvent::IdeaVoteWithdrawn {
+                    idea_id,
+                    contributor_id,
+                } => {
+                    votes.entry(idea_id).or_default().remove(&contributor_id);
+                }
+            },
+            t if t == MetricEvent::STREAM_TYPE => {
+                let MetricEvent::MetricRecorded {
+                    channel_id,
+                    metric,
+                    value,
+                    observed_at,
+                    post_id,
+                    ..
+                } = event.decode::<MetricEvent>().unwrap().event;
+                observed.insert((channel_id, metric, post_id, observed_at), value);
+            }
+            _ => fold.apply(event).unwrap(),
+        }
+    }
+    let mut plans = Plans::default();
+    for row in fold.rows.into_values() {
+        match row.state {
+            stride_storage::projections::aggregates::State::Channel(c) => plans.channels.push(c),
+            stride_storage::projections::aggregates::State::Goal(g) => plans.goals.push(g),
+            stride_storage::projections::aggregates::State::Post(p) => plans.posts.push(p),
+            stride_storage::projections::aggregates::State::Idea(i) => {
+                plans.ideas.push((i, row.created_at))
+            }
+        }
+    }
+    (plans, votes, observed)
+}
+
+/// Channel-wide series in `[since, t]` with the latest point before `since`, from a replay.
+fn replayed_series(
+    observed: &Observed,
+    wanted: &[(Uuid, Metric)],
+    since: DateTime<Utc>,
+    t: DateTime<Utc>,
+) -> BTreeMap<(Uuid, Metric), Vec<Point>> {
+    let mut series: BTreeMap<(Uuid, Metric), Vec<Point>> = BTreeMap::new();
+    for &(channel, metric) in wanted {
+        let points: Vec<Point> = observed
+            .iter()
+            .filter(|((c, m, p, at), _)| *c == channel && *m == metric && p.is_none() && *at <= t)
+            .map(|((.., at), value)| Point {
+                at: *at,
+                value: *value,
+            })
+            .collect();
+        let before = points.iter().filter(|p| p.at < since).max_by_key(|p| p.at);
+        let mut kept: Vec<Point> = before.into_iter().copied().collect();
+        kept.extend(points.iter().filter(|p| p.at >= since));
+        kept.sort_by_key(|p| p.at);
+        if !kept.is_empty() {
+            series.insert((channel, metric), kept);
+        }
+    }
+    series
+}
+
+/// The latest value at or before `t` of each metric on each post, from a replay.
+fn replayed_totals(
+    observed: &Observed,
+    posts: &[Uuid],
+    t: DateTime<Utc>,
+) -> Vec<(Uuid, Metric, f64)> {
+    let mut latest: BTreeMap<(Uuid, Metric), (DateTime<Utc>, f64)> = BTreeMap::new();
+    for ((_, metric, post, at), value) in observed {
+        let Some(post) = post.filter(|p| posts.contains(p)) else {
+            continue;
+        };
+        if *at <= t {
+            let entry = latest.entry((post, *metric)).or_insert((*at, *value));
+            if *at >= entry.0 {
+                *entry = (*at, *value);
+            }
+        }
+    }
+    latest
+        .into_iter()
+        .map(|((p, m), (_, v))| (p, m, v))
+        .collect()
+}
+
+async fn run(ops: Vec<Op>) {
+    let db = TestDatabase::new().await.unwrap();
+    let store = Store::connect(&DbConfig::new(db.url())).unwrap();
+    let team = Uuid::now_v7();
+    let member = Uuid::now_v7();
+    let channels = [Uuid::now_v7(), Uuid::now_v7()];
+    for (channel, platform) in channels.iter().zip([Platform::Instagram, Platform::Blog]) {
+        let event = ChannelEvent::ChannelAdded {
+            channel_id: *channel,
+            platform,
+            handle: "@acme".into(),
+            name: None,
+        };
+        append(&store, team, *channel, event).await;
+    }
+    let (mut posts, mut goals, mut ideas) = (Vec::new(), Vec::new(), Vec::new());
+    for op in ops {
+        match op {
+            Op::Draft(first) => {
+                let post = Uuid::now_v7();
+                let event = PostEvent::PostDrafted {
+                    post_id: post,
+                    channel_id: channels[usize::from(!first)],
+                    title: format!("Post {}", posts.len()),
+                    body: None,
+                    idea_id: None,
+                    goal_ids: vec![],
+                };
+                append(&store, team, post, event).await;
+                posts.push(post);
+            }
+            Op::Publish(n) if !posts.is_empty() => {
+                let event = PostEvent::PostPublished {
+                    published_at: slot(n % 5),
+                    url: None,
+                };
+                append(&store, team, posts[usize::from(n) % posts.len()], event).await;
+            }
+            Op::SetGoal => {
+                let goal = Uuid::now_v7();
+                let event = GoalEvent::GoalSet {
+                    goal_id: goal,
+                    title: format!("Goal {}", goals.len()),
+                    description: None,
+                    horizon: Horizon::Short,
+                    parent_goal_id: None,
+                    starts_on: "2026-11-01".parse().unwrap(),
+                    due_on: "2026-11-30".parse().unwrap(),
+                    target: Some(Target::Metric {
+                        channel_id: channels[0],
+                        metric: Metric::Followers,
+                        aggregation: Aggregation::Latest,
+                        baseline: 1.0,
+                        target_value: 2.0,
+                        aim: Aim::Reach(2.0),
+                    }),
+                };
+                append(&store, team, goal, event).await;
+                goals.push(goal);
+            }
+            Op::AchieveGoal(n) if !goals.is_empty() => {
+                let event = GoalEvent::GoalAchieved { reason: None };
+                append(&store, team, goals[usize::from(n) % goals.len()], event).await;
+            }
+            Op::SubmitIdea => {
+                let idea = Uuid::now_v7();
+                let event = IdeaEvent::IdeaSubmitted {
+                    idea_id: idea,
+                    title: format!("Idea {}", ideas.len()),
+                    body: None,
+                    tags: vec![],
+                    channel_ids: vec![channels[0]],
+                    author: Author::Member { member_id: member },
+                };
+                append(&store, team, idea, event).await;
+                ideas.push(idea);
+            }
+            Op::PlanIdea(n) if !ideas.is_empty() => {
+                let event = IdeaEvent::IdeaStatusChanged {
+                    from: IdeaStatus::Open,
+                    to: IdeaStatus::Planned,
+                    reason: None,
+                    by: member,
+                };
+                append(&store, team, ideas[usize::from(n) % ideas.len()], event).await;
+            }
+            Op::Vote(n, c, up) if !ideas.is_empty() => {
+                let idea_id = ideas[usize::from(n) % ideas.len()];
+                let contributor_id = Uuid::from_u128(100 + u128::from(c));
+                let stream = stride_storage::board::votes_stream(idea_id, contributor_id);
+                append(
+                    &store,
+                    team,
+                    stream,
+                    VoteEvent::cast(idea_id, contributor_id, up),
+                )
+                .await;
+            }
+            Op::Observe(rows) => {
+                let rows: Vec<Observation> = rows
+                    .into_iter()
+                    .map(|(first, post, likes, at, value)| Observation {
+                        channel_id: channels[usize::from(!first)],
+                        metric: METRICS[usize::from(likes)],
+                        value: f64::from(value),
+                        observed_at: slot(at),
+                        post_id: post
+                            .filter(|_| !posts.is_empty())
+                            .map(|n| posts[usize::from(n) % posts.len()]),
+                    })
+                    .collect();
+                store
+                    .record_observations(team, &rows, &Metadata::new(Actor::System))
+                    .await
+                    .unwrap();
+            }
+            Op::Publish(_) | Op::AchieveGoal(_) | Op::PlanIdea(_) | Op::Vote(..) => {}
+        }
+    }
+
+    let events = store.read_team_after(team, 0, 1_000_000).await.unwrap();
+    let need = Need {
+        ideas: true,
+        all_posts: true,
+        idea_counts: true,
+        votes: true,
+    };
+    // Two goals may ask for one series: it still comes once.
+    let mut wanted: Vec<(Uuid, Metric)> = channels
+        .iter()
+        .flat_map(|c| METRICS.map(|m| (*c, m)))
+        .collect();
+    wanted.push(wanted[0]);
+    let (since, t) = (slot(1), slot(3));
+    // Every instant something was recorded at, and the moment before it.
+    let mut instants: Vec<DateTime<Utc>> = events
+        .iter()
+        .flat_map(|e| [e.recorded_at - TimeDelta::microseconds(1), e.recorded_at])
+        .collect();
+    instants.sort();
+    instants.dedup();
+    for k in instants {
+        let (plans, votes, observed) = replay(&events, k);
+        let (known_plans, known) = store.known_at(team, k, need).await.unwrap();
+        assert_eq!(known_plans.channels, plans.channels, "channels at {k}");
+        assert_eq!(known_plans.goals, plans.goals, "goals at {k}");
+        assert_eq!(known_plans.posts, plans.posts, "posts at {k}");
+        assert_eq!(known_plans.ideas, plans.ideas, "ideas at {k}");
+        assert_eq!(known.votes.as_ref(), Some(&votes), "votes at {k}");
+        assert_eq!(
+            store
+                .series(team, &wanted, since, t, Some(k))
+                .await
+                .unwrap(),
+            replayed_series(&observed, &wanted, since, t),
+            "series at {k}"
+        );
+        let mut totals = store
+            .post_totals(team, &channels, &posts, &METRICS, t, Some(k))
+            .await
+            .unwrap();
+        totals.sort_by_key(|a| (a.0, a.1));
+        assert_eq!(
+            totals,
+            replayed_totals(&observed, &posts, t),
+            "post totals at {k}"
+        );
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+
+    #[test]
+    fn a_known_at_read_equals_a_replay_of_the_whole_log(ops in prop::collection::vec(op(), 1..30)) {
+        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        runtime.block_on(run(ops));
+    }
+}
