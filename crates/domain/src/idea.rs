@@ -17,6 +17,7 @@ pub const TAGS_MAX: usize = 10;
 pub const TAG_MAX: usize = 30;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum IdeaStatus {
     Open,

@@ -19,6 +19,7 @@ pub const URL_MAX: usize = 2048;
 pub const PUBLISH_SKEW: Duration = Duration::minutes(5);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PostStatus {
     Draft,

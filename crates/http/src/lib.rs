@@ -65,7 +65,7 @@ impl Default for HttpConfig {
         error::Problem,
         error::FieldError,
         stride_app::idea_views::Sort,
-        routes::posts::PostStatusName
+        stride_domain::post::PostStatus
     )),
     tags(
         (name = "teams", description = "Sign-up, the team and its settings"),

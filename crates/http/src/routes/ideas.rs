@@ -103,33 +103,11 @@ async fn submit_idea(
     Ok(answered(StatusCode::CREATED, answer))
 }
 
-#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum IdeaStatusName {
-    Open,
-    UnderReview,
-    Planned,
-    Declined,
-    Used,
-}
-
-impl From<IdeaStatusName> for IdeaStatus {
-    fn from(name: IdeaStatusName) -> IdeaStatus {
-        match name {
-            IdeaStatusName::Open => IdeaStatus::Open,
-            IdeaStatusName::UnderReview => IdeaStatus::UnderReview,
-            IdeaStatusName::Planned => IdeaStatus::Planned,
-            IdeaStatusName::Declined => IdeaStatus::Declined,
-            IdeaStatusName::Used => IdeaStatus::Used,
-        }
-    }
-}
-
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct IdeaQuery {
-    pub status: Option<IdeaStatusName>,
+    pub status: Option<IdeaStatus>,
     /// Only ideas with this tag.
     pub tag: Option<String>,
     #[serde(default)]
@@ -155,7 +133,7 @@ async fn list_ideas(
 ) -> Result<HttpResponse, ApiError> {
     let team_id = caller.in_team(path.into_inner())?.team_id;
     let limit = page::limit(query.limit)?;
-    let status = query.status.map(IdeaStatus::from);
+    let status = query.status;
     let tag = query.tag.as_deref();
     let listed = ideas::list(&ctx.app, team_id, status, tag, query.sort).await?;
     Ok(page_of(listed, limit, query.cursor.as_deref()))
@@ -187,7 +165,7 @@ async fn get_idea(
 #[serde(deny_unknown_fields)]
 pub struct StatusBody {
     /// `open`, `under_review`, `planned` or `declined` (`used` comes from publishing).
-    pub status: IdeaStatusName,
+    pub status: IdeaStatus,
     pub reason: Option<String>,
 }
 
@@ -210,8 +188,7 @@ async fn change_status(
     let origin = ctx.origin(caller.actor());
     let StatusBody { status, reason } = body.0;
     let if_match = if_match(&req)?;
-    let answer =
-        ideas::change_status(&ctx.app, &origin, ids, if_match, status.into(), reason).await?;
+    let answer = ideas::change_status(&ctx.app, &origin, ids, if_match, status, reason).await?;
     Ok(answered(StatusCode::OK, answer))
 }
 

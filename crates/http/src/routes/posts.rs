@@ -318,35 +318,11 @@ async fn get_post(
         .json(post))
 }
 
-#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum PostStatusName {
-    Draft,
-    InReview,
-    Approved,
-    Scheduled,
-    Published,
-    Archived,
-}
-
-impl From<PostStatusName> for PostStatus {
-    fn from(name: PostStatusName) -> PostStatus {
-        match name {
-            PostStatusName::Draft => PostStatus::Draft,
-            PostStatusName::InReview => PostStatus::InReview,
-            PostStatusName::Approved => PostStatus::Approved,
-            PostStatusName::Scheduled => PostStatus::Scheduled,
-            PostStatusName::Published => PostStatus::Published,
-            PostStatusName::Archived => PostStatus::Archived,
-        }
-    }
-}
-
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct PostQuery {
-    pub status: Option<PostStatusName>,
+    pub status: Option<PostStatus>,
     pub channel_id: Option<Uuid>,
     /// Posts published (or, if not yet, scheduled) at or after this instant (years 2000 to
     /// 2100).
@@ -376,7 +352,7 @@ async fn list_posts(
     let team_id = caller.in_team(path.into_inner())?.team_id;
     let limit = page::limit(query.limit)?;
     let filter = PostFilter {
-        status: query.status.map(PostStatus::from),
+        status: query.status,
         channel_id: query.channel_id,
         from: query.from.map(Moment::get),
         to: query.to.map(Moment::get),
