@@ -39,6 +39,21 @@ async fn projections_keep_up(app: &TestApp, team: &Team) {
     assert_eq!(read.status(), StatusCode::OK);
 }
 
+/// A draft post on `channel`: its path.
+async fn draft(app: &TestApp, team: &Team, channel: &str) -> String {
+    let posts = format!("/v1/teams/{}/posts", team.id);
+    let response = app
+        .post(
+            &posts,
+            &team.owner_token,
+            json!({ "channel_id": channel, "title": "Edge" }),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let draft: Value = response.json().await.unwrap();
+    format!("{posts}/{}", draft["id"].as_str().unwrap())
+}
+
 fn goal(target: Value, starts_on: &str, due_on: &str) -> Value {
     json!({ "title": "Edge", "horizon": "short", "starts_on": starts_on, "due_on": due_on, "target": target })
 }
@@ -184,18 +199,7 @@ async fn dates_outside_2000_to_2100_are_refused_by_field() {
         .await;
     }
 
-    let posts = format!("/v1/teams/{}/posts", team.id);
-    let draft: Value = app
-        .post(
-            &posts,
-            &team.owner_token,
-            json!({ "channel_id": channel, "title": "Edge" }),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let post = format!("{posts}/{}", draft["id"].as_str().unwrap());
+    let post = draft(&app, &team, &channel).await;
     refused(
         app.post(
             &format!("{post}/publish"),
@@ -279,18 +283,7 @@ async fn nul_characters_are_refused_wherever_text_enters() {
     let app = TestApp::spawn().await;
     let team = app.sign_up("acme").await;
     let channel = app.add_channel(&team, "instagram", "@acme").await;
-    let posts = format!("/v1/teams/{}/posts", team.id);
-    let draft: Value = app
-        .post(
-            &posts,
-            &team.owner_token,
-            json!({ "channel_id": channel, "title": "Edge" }),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let publish = format!("{posts}/{}/publish", draft["id"].as_str().unwrap());
+    let publish = format!("{}/publish", draft(&app, &team, &channel).await);
     refused(
         app.post(
             &publish,
