@@ -2,46 +2,16 @@
 //! and read the ideas (a list, one idea, those like a title). Only public boards exist to
 //! the public. Votes are in [`crate::votes`]; the team's own side in [`crate::ideas`].
 
-use std::sync::Arc;
-
 use chrono::Utc;
 use serde::Serialize;
 use stride_domain::idea::{self, Author, IdeaCommand, IdeaContext, IdeaStatus, NewIdea};
-use stride_domain::team::Team;
 use stride_storage::board::{ContributorRecord, ContributorToken};
 use stride_storage::tokens::NewToken;
 use uuid::Uuid;
 
 use crate::idea_views::{IdeaDetail, IdeaSet, IdeaView, Sort};
-use crate::{App, AppError, Origin, ideas};
-
-/// The longest display name a contributor may give.
-pub const PERSON_NAME_MAX: usize = 100;
-
-/// The team whose public board is at `slug`: `NotFound` when there is none or it is not
-/// public.
-pub(crate) async fn open(app: &App, slug: &str) -> Result<Arc<Team>, AppError> {
-    match app.boards.team(&app.store, slug).await? {
-        Some(team) if team.board.public => Ok(team),
-        _ => Err(AppError::NotFound("board")),
-    }
-}
-
-/// The public board at `slug` and the contributor `token` speaks for, who must be one of
-/// its own.
-pub(crate) async fn open_to(
-    app: &App,
-    slug: &str,
-    token: ContributorToken,
-) -> Result<Arc<Team>, AppError> {
-    let team = open(app, slug).await?;
-    if token.team_id != team.id {
-        return Err(AppError::Forbidden(
-            "this contributor token is for another board",
-        ));
-    }
-    Ok(team)
-}
+use crate::public_boards::{open, open_to};
+use crate::{App, AppError, Origin, ideas, people};
 
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -75,9 +45,11 @@ pub async fn join(
     let name = match name.map(str::trim) {
         None | Some("") => None,
         Some(name) => Some(
-            stride_domain::text::title(name, PERSON_NAME_MAX).map_err(|e| AppError::Invalid {
-                field: "name",
-                message: e.to_string(),
+            stride_domain::text::title(name, people::PERSON_NAME_MAX).map_err(|e| {
+                AppError::Invalid {
+                    field: "name",
+                    message: e.to_string(),
+                }
             })?,
         ),
     };

@@ -20,6 +20,7 @@ pub mod idea_views;
 pub mod ideas;
 pub mod members;
 pub mod observations;
+pub mod people;
 pub mod posts;
 pub mod public_boards;
 pub mod teams;

@@ -3,40 +3,15 @@
 //! erased. Tokens are not events: they live only as hashes, outside the event log.
 
 use stride_domain::team::{Role, Team, TeamCommand, TeamError, TeamEvent};
-use stride_domain::text;
 use stride_storage::SideWrite;
 use stride_storage::members::{MemberErasure, MemberRecord};
 use stride_storage::tokens::NewToken;
 use uuid::Uuid;
 
+use crate::people::{Person, person};
 use crate::teams::execute_versioned;
 use crate::versioned::Versioned;
 use crate::{App, AppError, Origin};
-
-/// Longest member name, in characters.
-pub const PERSON_NAME_MAX: usize = 100;
-
-/// A person's name and e-mail address as given, before they are checked.
-#[derive(Debug, Clone, Copy)]
-pub struct Person<'a> {
-    pub name: &'a str,
-    pub email: &'a str,
-}
-
-/// The names by which errors refer to a person's name and e-mail address.
-pub(crate) type PersonFields = (&'static str, &'static str);
-
-/// The person's name and e-mail address, checked and trimmed.
-pub(crate) fn person(
-    (name_field, email_field): PersonFields,
-    person: Person<'_>,
-) -> Result<(String, String), AppError> {
-    let invalid = |field, message: String| TeamError::Invalid { field, message };
-    let name = text::title(person.name, PERSON_NAME_MAX)
-        .map_err(|e| invalid(name_field, e.to_string()))?;
-    let email = text::email(person.email).map_err(|e| invalid(email_field, e.to_owned()))?;
-    Ok((name, email))
-}
 
 /// A member just added, with their first token (its secret shown this once), and the
 /// team's version and position after.

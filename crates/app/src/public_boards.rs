@@ -11,9 +11,10 @@ use quick_cache::sync::Cache;
 use stride_domain::idea;
 use stride_domain::team::Team;
 use stride_storage::Store;
+use stride_storage::board::ContributorToken;
 use uuid::Uuid;
 
-use crate::{AppError, execute, teams};
+use crate::{App, AppError, execute, teams};
 
 /// How long a team read for its board is used before it is read again.
 pub const FRESH: Duration = Duration::from_secs(1);
@@ -122,4 +123,29 @@ async fn merged_into(store: &Store, team_id: Uuid, idea_id: Uuid) -> Result<Vec<
         .filter(|i| i.merged_into == Some(idea_id))
         .map(|i| i.id)
         .collect())
+}
+
+/// The team whose public board is at `slug`: `NotFound` when there is none or it is not
+/// public.
+pub(crate) async fn open(app: &App, slug: &str) -> Result<Arc<Team>, AppError> {
+    match app.boards.team(&app.store, slug).await? {
+        Some(team) if team.board.public => Ok(team),
+        _ => Err(AppError::NotFound("board")),
+    }
+}
+
+/// The public board at `slug` and the contributor `token` speaks for, who must be one of
+/// its own.
+pub(crate) async fn open_to(
+    app: &App,
+    slug: &str,
+    token: ContributorToken,
+) -> Result<Arc<Team>, AppError> {
+    let team = open(app, slug).await?;
+    if token.team_id != team.id {
+        return Err(AppError::Forbidden(
+            "this contributor token is for another board",
+        ));
+    }
+    Ok(team)
 }

@@ -11,7 +11,7 @@ use stride_storage::{SideWrite, Store, StoreError};
 use uuid::Uuid;
 
 use crate::execute::{self, Outcome};
-use crate::members::{self, Person};
+use crate::people::{self, Person};
 use crate::versioned::{self, Versioned};
 use crate::{App, AppError, Origin};
 
@@ -102,7 +102,7 @@ pub struct Registered {
 }
 
 /// The name and e-mail fields of a sign-up's owner, as errors name them.
-const OWNER: members::PersonFields = ("owner.name", "owner.email");
+const OWNER: people::PersonFields = ("owner.name", "owner.email");
 
 /// Open sign-up: creates a team under `slug` with `owner` as its first member and owner,
 /// and that owner's first token, in one append (the slug claimed in the same commit).
@@ -114,7 +114,7 @@ pub async fn sign_up(
     slug: String,
     owner: Person<'_>,
 ) -> Result<Registered, AppError> {
-    let (owner_name, owner_email) = members::person(OWNER, owner)?;
+    let (owner_name, owner_email) = people::person(OWNER, owner)?;
     let (team_id, owner_id) = (Uuid::now_v7(), Uuid::now_v7());
     tracing::Span::current().record("team_id", tracing::field::display(team_id));
     let command = TeamCommand::CreateTeam {

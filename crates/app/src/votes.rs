@@ -18,7 +18,7 @@ use stride_storage::board::ContributorToken;
 use stride_storage::votes::Vote;
 use uuid::Uuid;
 
-use crate::{App, AppError, Origin, board};
+use crate::{App, AppError, Origin, public_boards};
 
 /// What an idea's votes add up to.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -117,7 +117,7 @@ pub async fn cast(
     idea_id: Uuid,
     up: bool,
 ) -> Result<(VoteView, i64), AppError> {
-    let team = board::open_to(app, slug, token).await?;
+    let team = public_boards::open_to(app, slug, token).await?;
     let merged = app.boards.votable(&app.store, team.id, idea_id).await?;
     let outcome = app
         .store

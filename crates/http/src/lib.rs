@@ -146,7 +146,7 @@ pub fn serve(listener: TcpListener, store: Store, config: HttpConfig) -> anyhow:
     let known = web::Data::new(routing::Routes::new(&spec));
     let body_timeout = web::Data::new(limits::BodyTimeout(config.body_timeout));
     // Every server process runs every projector; an advisory lock keeps one active each.
-    for projection in stride_storage::projections::Registered::ALL {
+    for projection in stride_storage::registry::Registered::ALL {
         projection.spawn(&store);
     }
     let origins = config.cors_origins.clone();

@@ -11,7 +11,7 @@ use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage, ResponseError, web};
 use stride_storage::Store;
-use stride_storage::projections::Registered;
+use stride_storage::registry::Registered;
 use tracing::Instrument;
 
 use crate::error::ApiError;

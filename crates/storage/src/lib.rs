@@ -20,6 +20,7 @@ pub mod migrate;
 pub mod observations;
 pub mod projections;
 pub mod projector;
+pub mod registry;
 pub mod seed;
 pub mod tokens;
 pub mod votes;

@@ -16,7 +16,6 @@ use std::time::Duration;
 use deadpool_postgres::Transaction;
 
 use crate::events::StoredEvent;
-use crate::projections::Registered;
 use crate::{Store, StoreError};
 
 /// Events applied per transaction.
@@ -249,50 +248,6 @@ impl Store {
             .transpose()?
             .unwrap_or(0.0)
             .max(0.0))
-    }
-
-    /// Waits until every projection has applied `position`, at most `timeout`.
-    pub async fn wait_projected(
-        &self,
-        position: i64,
-        timeout: Duration,
-    ) -> Result<bool, StoreError> {
-        self.wait_projected_by(position, &Registered::ALL, timeout)
-            .await
-    }
-
-    /// Waits until each of `projections` has applied `position`, at most `timeout`: a read
-    /// waits for the projections it reads, never for the others.
-    pub async fn wait_projected_by(
-        &self,
-        position: i64,
-        projections: &[Registered],
-        timeout: Duration,
-    ) -> Result<bool, StoreError> {
-        let deadline = tokio::time::Instant::now() + timeout;
-        let mut pause = Duration::from_millis(1);
-        loop {
-            // Listen before looking, so a batch committed in between still wakes us; batches
-            // committed by other processes are seen by looking again after `pause`.
-            let projected = self.projected().notified();
-            tokio::pin!(projected);
-            projected.as_mut().enable();
-            let positions = self.projection_positions().await?;
-            let applied = projections.iter().all(|wanted| {
-                positions
-                    .iter()
-                    .any(|(name, p)| name == wanted.name() && *p >= position)
-            });
-            if applied {
-                return Ok(true);
-            }
-            let now = tokio::time::Instant::now();
-            if now >= deadline {
-                return Ok(false);
-            }
-            let _ = tokio::time::timeout(pause.min(deadline - now), projected).await;
-            pause = (pause * 2).min(Duration::from_millis(50));
-        }
     }
 
     /// Keeps `projection` current for as long as the task runs: takes the projection's

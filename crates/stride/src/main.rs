@@ -14,7 +14,7 @@ use secrecy::{ExposeSecret, SecretString};
 use stride_storage::Store;
 use stride_storage::cluster::{self, ClusterError, PrivateCluster};
 use stride_storage::db::DbConfig;
-use stride_storage::projections::Registered;
+use stride_storage::registry::Registered;
 
 #[derive(Debug, Parser)]
 #[command(

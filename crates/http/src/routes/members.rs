@@ -5,7 +5,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::ETAG;
 use actix_web::{HttpRequest, HttpResponse, delete, patch, post, web};
 use serde::{Deserialize, Serialize};
-use stride_app::members;
+use stride_app::{members, people};
 use stride_domain::team::Role;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -75,7 +75,7 @@ async fn add_member(
     let caller = caller.in_team(path.into_inner())?.may_administer()?.clone();
     let origin = ctx.origin(caller.actor());
     let new = body.0;
-    let person = members::Person {
+    let person = people::Person {
         name: &new.name,
         email: &new.email,
     };

@@ -5,7 +5,7 @@ use actix_web::http::header::{ETAG, LOCATION};
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use stride_app::members;
+use stride_app::people;
 use stride_app::teams::{self, Registered, TeamDetails};
 use stride_domain::Actor;
 use stride_domain::team::TeamChanges;
@@ -20,9 +20,6 @@ use super::{etag, written};
 use crate::auth::Caller;
 use crate::error::{ApiError, Problem};
 use crate::extract::{ApiJson, Ctx, if_match};
-
-/// Longest member name, in characters (the board's contributors are held to it too).
-pub use stride_app::members::PERSON_NAME_MAX;
 
 pub fn configure(config: &mut ServiceConfig) {
     config
@@ -49,8 +46,8 @@ pub struct Person {
 }
 
 impl Person {
-    pub fn as_app(&self) -> members::Person<'_> {
-        members::Person {
+    pub fn as_app(&self) -> people::Person<'_> {
+        people::Person {
             name: &self.name,
             email: &self.email,
         }

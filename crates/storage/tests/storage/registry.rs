@@ -6,7 +6,7 @@ use std::time::Duration;
 use stride_domain::channel::{ChannelEvent, Platform};
 use stride_storage::Store;
 use stride_storage::db::DbConfig;
-use stride_storage::projections::Registered;
+use stride_storage::registry::Registered;
 use stride_testkit::TestDatabase;
 use uuid::Uuid;
 

@@ -17,7 +17,7 @@ use anyhow::Context;
 use serde::Serialize;
 use stride_storage::Store;
 use stride_storage::db::DbConfig;
-use stride_storage::projections::Registered;
+use stride_storage::registry::Registered;
 use uuid::Uuid;
 
 use drive::Summary;

@@ -1,0 +1,109 @@
+//! The projection registry: every projection Stride keeps, listed once in [`Registered`].
+//! The server runs every one, `stride projections rebuild` and the benchmark rebuild every
+//! one, and a read names the ones it reads so that it waits for those alone.
+
+use std::time::Duration;
+
+use crate::projections::{Activity, Aggregates, IdeaScores};
+use crate::projector::Projection;
+use crate::{Store, StoreError};
+
+/// A projection of the registry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Registered {
+    Activity,
+    Aggregates,
+    IdeaScores,
+}
+
+impl Registered {
+    /// Every projection Stride keeps.
+    pub const ALL: [Registered; 3] = [
+        Registered::Activity,
+        Registered::Aggregates,
+        Registered::IdeaScores,
+    ];
+
+    /// Its name: the key of its checkpoint, and what `projections rebuild` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Registered::Activity => Activity::NAME,
+            Registered::Aggregates => Aggregates::NAME,
+            Registered::IdeaScores => IdeaScores::NAME,
+        }
+    }
+
+    /// The projection named `name`.
+    pub fn named(name: &str) -> Option<Registered> {
+        Registered::ALL.into_iter().find(|p| p.name() == name)
+    }
+
+    /// Keeps the projection current in this process for as long as the task runs (see
+    /// [`Store::spawn_projection`]).
+    pub fn spawn(self, store: &Store) -> tokio::task::JoinHandle<()> {
+        match self {
+            Registered::Activity => store.spawn_projection(Activity),
+            Registered::Aggregates => store.spawn_projection(Aggregates),
+            Registered::IdeaScores => store.spawn_projection(IdeaScores),
+        }
+    }
+
+    /// Empties the projection and replays the whole log into it (see [`Store::rebuild`]).
+    pub async fn rebuild(
+        self,
+        store: &Store,
+        progress: impl Fn(usize, usize),
+    ) -> Result<usize, StoreError> {
+        match self {
+            Registered::Activity => store.rebuild(&Activity, progress).await,
+            Registered::Aggregates => store.rebuild(&Aggregates, progress).await,
+            Registered::IdeaScores => store.rebuild(&IdeaScores, progress).await,
+        }
+    }
+}
+
+impl Store {
+    /// Waits until every projection has applied `position`, at most `timeout`.
+    pub async fn wait_projected(
+        &self,
+        position: i64,
+        timeout: Duration,
+    ) -> Result<bool, StoreError> {
+        self.wait_projected_by(position, &Registered::ALL, timeout)
+            .await
+    }
+
+    /// Waits until each of `projections` has applied `position`, at most `timeout`: a read
+    /// waits for the projections it reads, never for the others.
+    pub async fn wait_projected_by(
+        &self,
+        position: i64,
+        projections: &[Registered],
+        timeout: Duration,
+    ) -> Result<bool, StoreError> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        let mut pause = Duration::from_millis(1);
+        loop {
+            // Listen before looking, so a batch committed in between still wakes us; batches
+            // committed by other processes are seen by looking again after `pause`.
+            let projected = self.projected().notified();
+            tokio::pin!(projected);
+            projected.as_mut().enable();
+            let positions = self.projection_positions().await?;
+            let applied = projections.iter().all(|wanted| {
+                positions
+                    .iter()
+                    .any(|(name, p)| name == wanted.name() && *p >= position)
+            });
+            if applied {
+                return Ok(true);
+            }
+            let now = tokio::time::Instant::now();
+            if now >= deadline {
+                return Ok(false);
+            }
+            let _ = tokio::time::timeout(pause.min(deadline - now), projected).await;
+            pause = (pause * 2).min(Duration::from_millis(50));
+        }
+    }
+}
