@@ -209,3 +209,21 @@ impl Inputs {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_replay_past_its_cap_names_the_cap_and_the_kinds() {
+        let error = known_at_error(KnownAtError::TooCostly {
+            kinds: "votes".to_owned(),
+        });
+        assert!(matches!(error, AppError::KnownAtTooCostly { .. }));
+        assert_eq!(
+            error.to_string(),
+            "known_at replays at most 50000 events, and this team has more of those this read \
+             replays (votes); read without known_at"
+        );
+    }
+}
