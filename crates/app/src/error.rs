@@ -51,4 +51,10 @@ pub enum AppError {
     /// The caller may not do this here.
     #[error("{0}")]
     Forbidden(&'static str),
+    /// A `known_at` read would replay more events than it may.
+    #[error(
+        "known_at replays at most {max} events, and this team has more of those this read \
+         replays ({kinds}); read without known_at"
+    )]
+    KnownAtTooCostly { max: i64, kinds: String },
 }

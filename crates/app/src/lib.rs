@@ -10,6 +10,7 @@ use stride_domain::Actor;
 use stride_storage::{Metadata, Store};
 
 pub mod activity;
+pub mod assessment;
 pub mod board;
 pub mod channels;
 pub mod error;
@@ -18,12 +19,16 @@ pub mod execute;
 pub mod goals;
 pub mod idea_views;
 pub mod ideas;
+pub mod lineage;
 pub mod members;
 pub mod observations;
 pub mod people;
 pub mod posts;
+pub mod progress;
 pub mod public_boards;
+pub mod suggestions;
 pub mod teams;
+pub mod time_travel;
 pub mod versioned;
 pub mod votes;
 

@@ -24,6 +24,7 @@ use crate::channel::ChannelStatus;
 pub const MIN_POSTS: u32 = 4;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Recommendation {
     Grow,

@@ -17,6 +17,7 @@ use crate::target::{Aggregation, Period};
 
 /// A goal's status at an instant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     OnTrack,
@@ -327,9 +328,12 @@ pub fn cadence_status(
 
 /// The team's pace.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Pace {
+    /// More than twice the usual weekly posts in the last 7 days: mind burning out.
     Sprinting,
+    /// Nothing published in 14 days.
     Stalled,
     Steady,
 }

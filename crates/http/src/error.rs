@@ -205,6 +205,11 @@ impl From<AppError> for ApiError {
                 "the member is still in the team: remove them first (DELETE /v1/teams/{team_id}/members/{member_id})",
             ),
             AppError::Forbidden(why) => ApiError::forbidden(why),
+            AppError::KnownAtTooCostly { .. } => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "known_at_too_costly",
+                error.to_string(),
+            ),
         }
     }
 }

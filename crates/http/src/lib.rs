@@ -20,7 +20,6 @@ pub mod canonical;
 pub mod error;
 pub mod extract;
 pub mod idempotency;
-pub mod insights;
 pub mod limits;
 pub mod middleware;
 pub mod page;
@@ -28,6 +27,7 @@ pub mod rate_limit;
 pub mod routes;
 pub mod routing;
 pub mod telemetry;
+pub mod time_travel;
 
 /// How the HTTP server behaves.
 #[derive(Debug, Clone)]

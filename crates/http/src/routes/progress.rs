@@ -1,185 +1,23 @@
 //! The team progress projection and one goal's progress, at `as_of` and `known_at`.
 
 use actix_web::{HttpResponse, get, web};
-use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
-use serde::Serialize;
-use stride_domain::goal::Horizon;
-use stride_domain::idea::IdeaStatus;
-use stride_domain::post::PostStatus;
-use stride_domain::progress::report::GoalProgress;
-use stride_domain::progress::{self, Forecast, Pace, Status};
-use utoipa::ToSchema;
+use stride_app::progress::{self, GoalProgressView, TeamProgress};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::auth::Caller;
 use crate::error::{ApiError, Problem};
 use crate::extract::{ApiQuery, Ctx};
-use crate::insights::{Inputs, Instant, Need};
+use crate::time_travel::WhenQuery;
 
 pub fn configure(config: &mut ServiceConfig) {
     config.service(team_progress).service(goal_progress);
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum StatusName {
-    OnTrack,
-    AtRisk,
-    Behind,
-    Achieved,
-    Missed,
-    Abandoned,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum PaceName {
-    /// More than twice the usual weekly posts in the last 7 days: mind burning out.
-    Sprinting,
-    /// Nothing published in 14 days.
-    Stalled,
-    Steady,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ForecastView {
-    /// Where a least-squares line through the goal's observations stands at the end of the
-    /// due day.
-    pub projected_value: f64,
-    /// The day that line reaches the target; null when the trend never gets there.
-    pub projected_completion_on: Option<NaiveDate>,
-}
-
-/// One goal's progress. `progress` is unclamped and null while there is nothing to
-/// measure. A metric goal's `current` is its latest observation (`latest`) or the sum since
-/// it started (`sum`); a cadence goal's is the posts of the current period, and it also
-/// carries `streak`, `best_streak`, `adherence` and `period_count`. A long goal without a
-/// target of its own moves by the mean of its steps' progress, each clamped to [0, 1].
-/// A cadence goal is a habit: meeting this period's count makes it `on_track`; past its
-/// due date it is `achieved` when every period met its count, else `missed`.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct GoalProgressView {
-    pub goal_id: Uuid,
-    pub title: String,
-    #[schema(value_type = Horizon)]
-    pub horizon: stride_domain::goal::Horizon,
-    #[schema(value_type = StatusName)]
-    pub status: Status,
-    pub progress: Option<f64>,
-    pub progress_pct: Option<f64>,
-    /// How far along it should be by now, in [0, 1].
-    pub expected: f64,
-    pub current: Option<f64>,
-    pub target_value: Option<f64>,
-    pub baseline: Option<f64>,
-    #[schema(value_type = Option<ForecastView>)]
-    pub forecast: Option<Forecast>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub streak: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub best_streak: Option<u32>,
-    /// Completed periods that met the count / completed periods; null before one completes.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub adherence: Option<Option<f64>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub period_count: Option<u32>,
-    #[schema(no_recursion)]
-    pub children: Vec<GoalProgressView>,
-}
-
-impl From<GoalProgress> for GoalProgressView {
-    fn from(g: GoalProgress) -> Self {
-        GoalProgressView {
-            goal_id: g.goal_id,
-            title: g.title,
-            horizon: g.horizon,
-            status: g.status,
-            progress: g.progress,
-            progress_pct: g.progress.map(|p| p * 100.0),
-            expected: g.expected,
-            current: g.current,
-            target_value: g.target_value,
-            baseline: g.baseline,
-            forecast: g.forecast,
-            streak: g.cadence.map(|c| c.streak),
-            best_streak: g.cadence.map(|c| c.best_streak),
-            adherence: g.cadence.map(|c| c.adherence),
-            period_count: g.cadence.map(|c| c.period_count),
-            children: g.children.into_iter().map(Into::into).collect(),
-        }
-    }
-}
-
-#[derive(Debug, Default, Serialize, ToSchema)]
-pub struct PostCounts {
-    /// Published in the ISO week of `as_of`, up to it.
-    pub published_this_week: u32,
-    /// Scheduled for the 7 days after `as_of`.
-    pub scheduled_next_7_days: u32,
-}
-
-#[derive(Debug, Default, Serialize, ToSchema)]
-pub struct IdeaCounts {
-    pub open: u32,
-    pub under_review: u32,
-    pub planned: u32,
-    pub used: u32,
-    pub declined: u32,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct TeamProgress {
-    pub as_of: DateTime<Utc>,
-    #[schema(value_type = PaceName)]
-    pub pace: Pace,
-    /// Goals without a parent, their steps under `children`.
-    pub goals: Vec<GoalProgressView>,
-    pub posts: PostCounts,
-    /// Ideas by status, merged duplicates left out.
-    pub ideas: IdeaCounts,
-}
-
-fn post_counts(inputs: &Inputs) -> PostCounts {
-    let t = inputs.t;
-    let week = progress::start_of(progress::period_start(
-        stride_domain::target::Period::Week,
-        t.date_naive(),
-    ));
-    let mut counts = PostCounts::default();
-    for post in &inputs.plans.posts {
-        match (post.status, post.published_at, post.scheduled_for) {
-            (PostStatus::Published, Some(at), _) if at >= week && at <= t => {
-                counts.published_this_week += 1;
-            }
-            (PostStatus::Scheduled, _, Some(at)) if at > t && at <= t + TimeDelta::days(7) => {
-                counts.scheduled_next_7_days += 1;
-            }
-            _ => {}
-        }
-    }
-    counts
-}
-
-fn idea_counts(counts: &std::collections::BTreeMap<String, i64>) -> IdeaCounts {
-    let count = |status: IdeaStatus| {
-        counts
-            .get(status.as_str())
-            .map_or(0, |n| u32::try_from(*n).unwrap_or(u32::MAX))
-    };
-    IdeaCounts {
-        open: count(IdeaStatus::Open),
-        under_review: count(IdeaStatus::UnderReview),
-        planned: count(IdeaStatus::Planned),
-        used: count(IdeaStatus::Used),
-        declined: count(IdeaStatus::Declined),
-    }
-}
-
 /// The team's progress: pace, every goal with its steps, posts this week and ideas by
 /// status. `?as_of=` evaluates at a past instant, `?known_at=` with only what was recorded
 /// by then.
-#[utoipa::path(tag = "progress", security(("bearer" = [])), params(Instant), responses(
+#[utoipa::path(tag = "progress", security(("bearer" = [])), params(WhenQuery), responses(
     (status = 200, body = TeamProgress),
     (status = 400, body = Problem, content_type = "application/problem+json"),
     (status = 401, body = Problem, content_type = "application/problem+json"),
@@ -191,27 +29,15 @@ async fn team_progress(
     ctx: Ctx,
     caller: Caller,
     path: web::Path<Uuid>,
-    query: ApiQuery<Instant>,
+    query: ApiQuery<WhenQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let team_id = caller.in_team(path.into_inner())?.team_id;
-    let need = Need {
-        idea_counts: true,
-        ..Need::default()
-    };
-    let inputs = Inputs::load(&ctx, team_id, *query, need).await?;
-    let facts = inputs.facts(&ctx, team_id).await?;
-    let published: Vec<DateTime<Utc>> = facts.published.iter().map(|(_, at)| *at).collect();
-    Ok(HttpResponse::Ok().json(TeamProgress {
-        as_of: inputs.t,
-        pace: progress::pace(&published, inputs.t),
-        goals: facts.report(inputs.t).into_iter().map(Into::into).collect(),
-        posts: post_counts(&inputs),
-        ideas: idea_counts(&inputs.idea_counts(&ctx, team_id).await?),
-    }))
+    let progress = progress::team(&ctx.app, team_id, (*query).into()).await?;
+    Ok(HttpResponse::Ok().json(progress))
 }
 
 /// One goal's progress with its steps; `?as_of=` and `?known_at=` as for team progress.
-#[utoipa::path(tag = "progress", security(("bearer" = [])), params(Instant), responses(
+#[utoipa::path(tag = "progress", security(("bearer" = [])), params(WhenQuery), responses(
     (status = 200, body = GoalProgressView),
     (status = 400, body = Problem, content_type = "application/problem+json"),
     (status = 401, body = Problem, content_type = "application/problem+json"),
@@ -223,16 +49,10 @@ async fn goal_progress(
     ctx: Ctx,
     caller: Caller,
     path: web::Path<(Uuid, Uuid)>,
-    query: ApiQuery<Instant>,
+    query: ApiQuery<WhenQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (team_id, goal_id) = path.into_inner();
     let team_id = caller.in_team(team_id)?.team_id;
-    let inputs = Inputs::load(&ctx, team_id, *query, Need::default()).await?;
-    let facts = inputs.facts(&ctx, team_id).await?;
-    let goal = facts
-        .goals
-        .iter()
-        .find(|g| g.id == goal_id)
-        .ok_or_else(|| ApiError::not_found("goal"))?;
-    Ok(HttpResponse::Ok().json(GoalProgressView::from(facts.goal(goal, inputs.t))))
+    let progress = progress::goal(&ctx.app, team_id, goal_id, (*query).into()).await?;
+    Ok(HttpResponse::Ok().json(progress))
 }

@@ -6,42 +6,27 @@
 
 use std::collections::BTreeMap;
 
-use actix_web::http::StatusCode;
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
 use stride_domain::bounds::Moment;
 use stride_domain::metric::Metric;
 use stride_domain::progress::Point;
 use stride_domain::progress::report::Facts;
 use stride_domain::target::Target;
+use stride_storage::StoreError;
 pub use stride_storage::facts::Need;
 use stride_storage::facts::Plans;
 use stride_storage::known::{KnownAtError, MAX_REPLAYED};
-use utoipa::IntoParams;
 use uuid::Uuid;
 
-use crate::error::ApiError;
-use crate::extract::Ctx;
+use crate::{App, AppError};
 
-/// When to evaluate, and with what knowledge.
-#[derive(Debug, Clone, Copy, Default, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct Instant {
-    /// Business time to evaluate at (RFC 3339, years 2000 to 2100, default now):
-    /// observations and posts up to it count, even those recorded later.
-    #[param(value_type = Option<String>, format = DateTime, pattern = "^(20[0-9]{2}|2100)-")]
+/// When to evaluate a read model, and with what knowledge.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct When {
+    /// Business time: observations and posts up to it count, even those recorded later.
     pub as_of: Option<Moment>,
-    /// System time: ignore every event recorded after it ("what did the dashboard say last
-    /// Tuesday"), years 2000 to 2100 (a time after now is now). Costs what a plain read costs
-    /// plus a replay of the team's channel, goal, post and idea events (and, for suggestions,
-    /// its votes), some 5 us each; metric observations are not replayed but read by index as
-    /// they stood then. A team with more than 50,000 events of the kinds a read replays gets
-    /// 422 `known_at_too_costly`.
-    #[param(value_type = Option<String>, format = DateTime, pattern = "^(20[0-9]{2}|2100)-")]
+    /// System time: every event recorded after it is ignored.
     pub known_at: Option<Moment>,
-    /// Wait until the projections include this position (see `Stride-Min-Position`).
-    pub min_position: Option<i64>,
 }
 
 /// Everything a read model is computed from, at one instant.
@@ -52,26 +37,23 @@ pub struct Inputs {
     known: Option<stride_storage::known::Known>,
 }
 
-/// 422 `known_at_too_costly` when the replay would pass its cap.
-fn known_at_error(error: KnownAtError) -> ApiError {
+/// The replay would pass its cap.
+fn known_at_error(error: KnownAtError) -> AppError {
     match error {
-        KnownAtError::TooCostly { kinds } => ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "known_at_too_costly",
-            format!(
-                "known_at replays at most {MAX_REPLAYED} events, and this team has more of \
-                 those this read replays ({kinds}); read without known_at"
-            ),
-        ),
+        KnownAtError::TooCostly { kinds } => AppError::KnownAtTooCostly {
+            max: MAX_REPLAYED,
+            kinds,
+        },
         KnownAtError::Store(error) => error.into(),
     }
 }
 
 /// A part of a `known_at` replay that the read's `Need` did not ask for: a bug.
-fn not_replayed(what: &str) -> ApiError {
-    ApiError::internal(anyhow::anyhow!(
+fn not_replayed(what: &str) -> AppError {
+    StoreError::Internal(anyhow::anyhow!(
         "{what} were not replayed: the read's Need must ask for them"
     ))
+    .into()
 }
 
 /// Engagement metrics counted on posts.
@@ -84,16 +66,16 @@ pub const ENGAGEMENT: [Metric; 4] = [
 
 impl Inputs {
     pub async fn load(
-        ctx: &Ctx,
+        app: &App,
         team_id: Uuid,
-        when: Instant,
+        when: When,
         need: Need,
-    ) -> Result<Inputs, ApiError> {
+    ) -> Result<Inputs, AppError> {
         let now = Utc::now();
         let t = when.as_of.map_or(now, Moment::get);
         Ok(match when.known_at.map(Moment::get) {
             Some(k) => {
-                let (plans, known) = ctx
+                let (plans, known) = app
                     .store
                     .known_at(team_id, k.min(now), need)
                     .await
@@ -106,7 +88,7 @@ impl Inputs {
             }
             None => Inputs {
                 t,
-                plans: ctx.store.plans(team_id, need).await?,
+                plans: app.store.plans(team_id, need).await?,
                 known: None,
             },
         })
@@ -121,12 +103,12 @@ impl Inputs {
     /// `since`.
     pub async fn series(
         &self,
-        ctx: &Ctx,
+        app: &App,
         team_id: Uuid,
         wanted: &[(Uuid, Metric)],
         since: DateTime<Utc>,
-    ) -> Result<BTreeMap<(Uuid, Metric), Vec<Point>>, ApiError> {
-        Ok(ctx
+    ) -> Result<BTreeMap<(Uuid, Metric), Vec<Point>>, AppError> {
+        Ok(app
             .store
             .series(team_id, wanted, since, self.t, self.known_at())
             .await?)
@@ -135,13 +117,13 @@ impl Inputs {
     /// The latest value at or before `t` of each of `metrics` on each of `posts`.
     pub async fn post_totals(
         &self,
-        ctx: &Ctx,
+        app: &App,
         team_id: Uuid,
         posts: &[Uuid],
         metrics: &[Metric],
-    ) -> Result<Vec<(Uuid, Metric, f64)>, ApiError> {
+    ) -> Result<Vec<(Uuid, Metric, f64)>, AppError> {
         let channels: Vec<Uuid> = self.plans.channels.iter().map(|c| c.id).collect();
-        Ok(ctx
+        Ok(app
             .store
             .post_totals(team_id, &channels, posts, metrics, self.t, self.known_at())
             .await?)
@@ -150,12 +132,12 @@ impl Inputs {
     /// The votes on `ideas`: idea -> contributor -> when they voted.
     pub async fn votes(
         &self,
-        ctx: &Ctx,
+        app: &App,
         team_id: Uuid,
         ideas: &[Uuid],
-    ) -> Result<BTreeMap<Uuid, BTreeMap<Uuid, DateTime<Utc>>>, ApiError> {
+    ) -> Result<BTreeMap<Uuid, BTreeMap<Uuid, DateTime<Utc>>>, AppError> {
         match &self.known {
-            None => Ok(ctx.store.votes_on(team_id, ideas).await?),
+            None => Ok(app.store.votes_on(team_id, ideas).await?),
             Some(known) => Ok(known
                 .votes
                 .as_ref()
@@ -170,11 +152,11 @@ impl Inputs {
     /// The team's ideas by status, merged duplicates left out.
     pub async fn idea_counts(
         &self,
-        ctx: &Ctx,
+        app: &App,
         team_id: Uuid,
-    ) -> Result<BTreeMap<String, i64>, ApiError> {
+    ) -> Result<BTreeMap<String, i64>, AppError> {
         let Some(known) = &self.known else {
-            return Ok(ctx.store.idea_counts(team_id).await?);
+            return Ok(app.store.idea_counts(team_id).await?);
         };
         if !known.ideas {
             return Err(not_replayed("ideas"));
@@ -192,7 +174,7 @@ impl Inputs {
     }
 
     /// The facts goal progress is computed from.
-    pub async fn facts(&self, ctx: &Ctx, team_id: Uuid) -> Result<Facts, ApiError> {
+    pub async fn facts(&self, app: &App, team_id: Uuid) -> Result<Facts, AppError> {
         // Each metric goal's series, from the earliest start among them: every goal's window
         // and the observation before it (its baseline).
         let mut wanted: Vec<(Uuid, Metric)> = Vec::new();
@@ -211,7 +193,7 @@ impl Inputs {
             goals: self.plans.goals.clone(),
             published: self.published(),
             series: self
-                .series(ctx, team_id, &wanted, since.unwrap_or(self.t))
+                .series(app, team_id, &wanted, since.unwrap_or(self.t))
                 .await?,
         })
     }
@@ -225,5 +207,23 @@ impl Inputs {
             .filter_map(|p| p.published_at.map(|at| (p.channel_id, at)))
             .filter(|(_, at)| *at <= self.t)
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_replay_past_its_cap_names_the_cap_and_the_kinds() {
+        let error = known_at_error(KnownAtError::TooCostly {
+            kinds: "votes".to_owned(),
+        });
+        assert!(matches!(error, AppError::KnownAtTooCostly { .. }));
+        assert_eq!(
+            error.to_string(),
+            "known_at replays at most 50000 events, and this team has more of those this read \
+             replays (votes); read without known_at"
+        );
     }
 }
