@@ -18,6 +18,15 @@ pub struct Page<T> {
 }
 
 /// A checked `limit`.
+/// A `cursor` that is a position in the log, as pages of the log and the feed hand out.
+pub fn position_cursor(raw: Option<&str>) -> Result<Option<i64>, ApiError> {
+    raw.map(|c| {
+        c.parse::<i64>()
+            .map_err(|_| ApiError::validation("cursor", "must be a next_cursor this API returned"))
+    })
+    .transpose()
+}
+
 pub fn limit(raw: Option<u32>) -> Result<usize, ApiError> {
     match raw.unwrap_or(DEFAULT_LIMIT) {
         limit @ 1..=MAX_LIMIT => Ok(limit as usize),

@@ -56,15 +56,7 @@ async fn feed(
 ) -> Result<HttpResponse, ApiError> {
     let team_id = caller.in_team(path.into_inner())?.team_id;
     let limit = page::limit(query.limit)?;
-    let before = query
-        .cursor
-        .as_deref()
-        .map(|c| {
-            c.parse::<i64>().map_err(|_| {
-                ApiError::validation("cursor", "must be a next_cursor this API returned")
-            })
-        })
-        .transpose()?;
+    let before = page::position_cursor(query.cursor.as_deref())?;
     let lines = activity::feed(&ctx.app, team_id, before, limit).await?;
     let next_cursor = (lines.len() == limit)
         .then(|| lines.last().map(|l| l.row.position.to_string()))

@@ -81,14 +81,7 @@ pub struct LogQuery {
 }
 
 fn start(after: Option<i64>, cursor: Option<&str>) -> Result<i64, ApiError> {
-    let from_cursor = cursor
-        .map(|c| {
-            c.parse::<i64>().map_err(|_| {
-                ApiError::validation("cursor", "must be a next_cursor this API returned")
-            })
-        })
-        .transpose()?;
-    match from_cursor.or(after) {
+    match page::position_cursor(cursor)?.or(after) {
         Some(p) if p < 0 => Err(ApiError::validation("after", "must not be negative")),
         other => Ok(other.unwrap_or(0)),
     }

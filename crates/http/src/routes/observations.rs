@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use stride_app::observations::{self, BucketSize, SeriesOf};
 use stride_domain::bounds::Moment;
 use stride_domain::metric::{Metric, Observation};
+use stride_storage::observations::Bucket;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
@@ -130,6 +131,19 @@ pub struct Point {
     pub last: f64,
 }
 
+impl From<Bucket> for Point {
+    fn from(b: Bucket) -> Point {
+        Point {
+            start: b.start,
+            count: b.count,
+            sum: b.sum,
+            min: b.min,
+            max: b.max,
+            last: b.last,
+        }
+    }
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Series {
     pub channel_id: Uuid,
@@ -164,17 +178,7 @@ async fn series(
         bucket: query.bucket,
     };
     let buckets = observations::series(&ctx.app, team_id, wanted).await?;
-    let points = buckets
-        .into_iter()
-        .map(|b| Point {
-            start: b.start,
-            count: b.count,
-            sum: b.sum,
-            min: b.min,
-            max: b.max,
-            last: b.last,
-        })
-        .collect();
+    let points = buckets.into_iter().map(Point::from).collect();
     Ok(HttpResponse::Ok().json(Series {
         channel_id: query.channel_id,
         metric: query.metric,
