@@ -63,9 +63,10 @@ pub struct DbArgs {
     /// Where the private PostgreSQL cluster lives.
     #[arg(long, env = "STRIDE_DATA_DIR", default_value = ".stride")]
     data_dir: PathBuf,
-    /// Database connections per server process.
-    #[arg(long, env = "STRIDE_DB_POOL_SIZE", default_value_t = 16)]
-    pool_size: usize,
+    /// Database connections per server process (1 to 1000).
+    #[arg(long, env = "STRIDE_DB_POOL_SIZE", default_value_t = 16,
+        value_parser = clap::value_parser!(u16).range(1..=1000))]
+    pool_size: u16,
 }
 
 #[derive(Debug, clap::Args)]
@@ -83,17 +84,19 @@ struct ServeArgs {
         default_value = ""
     )]
     cors_origins: Vec<String>,
-    /// HTTP worker threads (default: one per core).
-    #[arg(long, env = "STRIDE_WORKERS")]
-    workers: Option<usize>,
+    /// HTTP worker threads (default: one per core; 1 to 256).
+    #[arg(long, env = "STRIDE_WORKERS", value_parser = clap::value_parser!(u16).range(1..=256))]
+    workers: Option<u16>,
     /// Public board writes allowed per client address and per contributor, per minute.
     #[arg(long, env = "STRIDE_BOARD_RATE_PER_MINUTE", default_value_t = 30)]
     board_rate_per_minute: u32,
     /// ... of which this many may come at once.
     #[arg(long, env = "STRIDE_BOARD_BURST", default_value_t = 10)]
     board_burst: u32,
-    /// Seconds a request body may take to arrive once its head has; past them, 408.
-    #[arg(long, env = "STRIDE_BODY_TIMEOUT_SECS", default_value_t = 30)]
+    /// Seconds a request body may take to arrive once its head has (1 to 3600); past them,
+    /// 408.
+    #[arg(long, env = "STRIDE_BODY_TIMEOUT_SECS", default_value_t = 30,
+        value_parser = clap::value_parser!(u64).range(1..=3600))]
     body_timeout_secs: u64,
 }
 
@@ -232,7 +235,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
 
 async fn run(args: &ServeArgs, url: &SecretString) -> anyhow::Result<()> {
     let store = Store::connect(&DbConfig {
-        pool_size: args.db.pool_size,
+        pool_size: usize::from(args.db.pool_size),
         ..DbConfig::new(url.expose_secret())
     })?;
     connect_and_migrate(&store).await?;
@@ -246,12 +249,12 @@ async fn run(args: &ServeArgs, url: &SecretString) -> anyhow::Result<()> {
             .filter(|o| !o.is_empty())
             .cloned()
             .collect(),
-        workers: args.workers,
+        workers: args.workers.map(usize::from),
         board_rate: stride_http::rate_limit::BoardRate {
             per_minute: args.board_rate_per_minute,
             burst: args.board_burst,
         },
-        body_timeout: std::time::Duration::from_secs(args.body_timeout_secs.max(1)),
+        body_timeout: std::time::Duration::from_secs(args.body_timeout_secs),
     };
     tracing::info!(addr = %listener.local_addr()?, "Stride is serving; docs at /docs");
     stride_http::serve(listener, store, config)?.await?;
