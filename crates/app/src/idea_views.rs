@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use stride_domain::idea::{self, Author, Idea, IdeaEvent, IdeaStatus};
 use stride_domain::{EventPayload, RecordedEvent};
 use stride_storage::Store;
+use stride_storage::registry::Registered;
 use uuid::Uuid;
 
 use crate::AppError;
@@ -195,10 +196,12 @@ impl IdeaSet {
     /// number of ideas, not with the votes and comments on them. Votes are read only for
     /// ideas with duplicates merged in, where each voter must count once across the group.
     pub async fn load_listing(store: &Store, team_id: Uuid) -> Result<IdeaSet, AppError> {
-        // A list shows every write acknowledged before it was asked for.
+        // A list shows every write acknowledged before it was asked for, from the two
+        // projections it reads.
         let head = store.committed_head().await?;
+        let read = [Registered::Aggregates, Registered::IdeaScores];
         if !store
-            .wait_projected(head, std::time::Duration::from_secs(2))
+            .wait_projected_by(head, &read, std::time::Duration::from_secs(2))
             .await?
         {
             return Err(AppError::Lagging(
