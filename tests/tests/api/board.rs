@@ -802,35 +802,38 @@ async fn board_writes_are_rate_limited_per_address_and_per_contributor_and_recov
     );
 }
 
+/// Drafts a post made from `idea_id` on a new channel and publishes it: the draft, and the
+/// answer to publishing.
+async fn publish_post_made_from(
+    app: &TestApp,
+    team: &Team,
+    idea_id: &Value,
+) -> (Value, reqwest::Response) {
+    let channel = app.add_channel(team, "instagram", "@acme").await;
+    let posts = format!("/v1/teams/{}/posts", team.id);
+    let post: Value = app
+        .post(
+            &posts,
+            &team.owner_token,
+            json!({ "channel_id": channel, "title": "Contest!", "idea_id": idea_id }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let publish = format!("{posts}/{}/publish", post["id"].as_str().unwrap());
+    let published = app.post(&publish, &team.owner_token, json!({})).await;
+    (post, published)
+}
+
 #[tokio::test]
 async fn publishing_a_post_made_from_an_idea_marks_the_idea_used() {
     let app = TestApp::spawn().await;
     let team = app.sign_up("acme").await;
     let fan = app.join_board("acme", Some("Fan")).await;
     let idea = app.submit_idea("acme", &fan, "Latte art contest").await;
-    let channel = app.add_channel(&team, "instagram", "@acme").await;
-    let post: Value = app
-        .post(
-            &format!("/v1/teams/{}/posts", team.id),
-            &team.owner_token,
-            json!({ "channel_id": channel, "title": "Contest!", "idea_id": idea["id"] }),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let (post, published) = publish_post_made_from(&app, &team, &idea["id"]).await;
     assert_eq!(post["idea_id"], idea["id"]);
-    let published = app
-        .post(
-            &format!(
-                "/v1/teams/{}/posts/{}/publish",
-                team.id,
-                post["id"].as_str().unwrap()
-            ),
-            &team.owner_token,
-            json!({}),
-        )
-        .await;
     let position = published.headers()["stride-position"]
         .to_str()
         .unwrap()
@@ -1070,26 +1073,8 @@ async fn publishing_a_post_made_from_an_idea_and_marking_the_idea_used_commit_to
         json!({ "into": idea["id"] }),
     )
     .await;
-    let channel = app.add_channel(&team, "instagram", "@acme").await;
     // A post made from the merged duplicate: its use counts for the idea it was merged into.
-    let post: Value = app
-        .post(
-            &format!("/v1/teams/{}/posts", team.id),
-            &team.owner_token,
-            json!({ "channel_id": channel, "title": "Contest!", "idea_id": duplicate["id"] }),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let post_id = post["id"].as_str().unwrap();
-    let published = app
-        .post(
-            &format!("/v1/teams/{}/posts/{post_id}/publish", team.id),
-            &team.owner_token,
-            json!({}),
-        )
-        .await;
+    let (_, published) = publish_post_made_from(&app, &team, &duplicate["id"]).await;
     assert_eq!(published.status(), StatusCode::OK);
     let position: i64 = published.headers()["stride-position"]
         .to_str()
