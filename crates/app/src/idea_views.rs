@@ -199,9 +199,8 @@ impl IdeaSet {
         // A list shows every write acknowledged before it was asked for, from the two
         // projections it reads.
         let head = store.committed_head().await?;
-        let read = [Registered::Aggregates, Registered::IdeaScores];
         if !store
-            .wait_projected_by(head, &read, std::time::Duration::from_secs(2))
+            .wait_projected_by(head, &Registered::FOLDED, std::time::Duration::from_secs(2))
             .await?
         {
             return Err(AppError::Lagging(

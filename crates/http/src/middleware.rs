@@ -141,7 +141,7 @@ fn projections_read(path: &str) -> &'static [Registered] {
     if path.ends_with("/activity") {
         &[Registered::Activity]
     } else {
-        &[Registered::Aggregates, Registered::IdeaScores]
+        &Registered::FOLDED
     }
 }
 

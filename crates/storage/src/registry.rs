@@ -24,6 +24,10 @@ impl Registered {
         Registered::IdeaScores,
     ];
 
+    /// What the read models other than the feed are built from: folded aggregates and idea
+    /// scores.
+    pub const FOLDED: [Registered; 2] = [Registered::Aggregates, Registered::IdeaScores];
+
     /// Its name: the key of its checkpoint, and what `projections rebuild` takes.
     pub fn name(self) -> &'static str {
         match self {
