@@ -17,39 +17,45 @@ pub enum TextError {
     BadSlug,
 }
 
-/// Trims and checks a one-line title or name: 1..=max characters, no control characters.
+/// Checks and trims a one-line title or name: at most `max` characters as sent, something
+/// besides whitespace, no control characters.
 pub fn title(raw: &str, max: usize) -> Result<String, TextError> {
-    let trimmed = raw.trim();
-    if trimmed.is_empty() {
-        return Err(TextError::Empty);
-    }
-    if trimmed.chars().count() > max {
+    if raw.chars().count() > max {
         return Err(TextError::TooLong { max });
     }
-    if trimmed.chars().any(char::is_control) {
+    if raw.chars().any(char::is_control) {
         return Err(TextError::ControlCharacter);
     }
-    Ok(trimmed.to_owned())
+    match raw.trim() {
+        "" => Err(TextError::Empty),
+        trimmed => Ok(trimmed.to_owned()),
+    }
 }
 
-/// Trims and checks free text of many lines: at most `max` characters, no control characters
-/// but line breaks and tabs. Empty (after trimming) is none. Text is stored as text: nothing
-/// here or anywhere else interprets HTML.
+/// [`title`] as a JSON Schema (ECMA-262) pattern: no control character, and at least one
+/// character that is neither whitespace (as Rust trims it) nor control.
+pub const TITLE_PATTERN: &str = r"^[^\u0000-\u001f\u007f-\u009f]*[^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000-\u001f\u007f-\u009f]*$";
+
+/// [`long_text`] as a JSON Schema pattern: no control character but line breaks and tabs.
+pub const LONG_TEXT_PATTERN: &str = r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*$";
+
+/// Checks and trims free text of many lines: at most `max` characters as sent, no control
+/// characters but line breaks and tabs. Empty (after trimming) is none. Text is stored as
+/// text: nothing here or anywhere else interprets HTML.
 pub fn long_text(raw: &str, max: usize) -> Result<Option<String>, TextError> {
-    let trimmed = raw.trim();
-    if trimmed.is_empty() {
-        return Ok(None);
-    }
-    if trimmed.chars().count() > max {
+    if raw.chars().count() > max {
         return Err(TextError::TooLong { max });
     }
-    if trimmed
+    if raw
         .chars()
         .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
     {
         return Err(TextError::ControlCharacter);
     }
-    Ok(Some(trimmed.to_owned()))
+    match raw.trim() {
+        "" => Ok(None),
+        trimmed => Ok(Some(trimmed.to_owned())),
+    }
 }
 
 /// Checks a URL slug: `[a-z0-9][a-z0-9-]{2,39}`.
@@ -113,6 +119,34 @@ mod tests {
         assert_eq!(long_text("  \n ", 10), Ok(None));
         assert_eq!(long_text("abc", 2), Err(TextError::TooLong { max: 2 }));
         assert_eq!(long_text("a\u{0}b", 10), Err(TextError::ControlCharacter));
+    }
+
+    /// The patterns the OpenAPI document states accept exactly what the checks accept.
+    #[test]
+    fn the_documented_patterns_agree_with_the_checks() {
+        let title_re = regex::Regex::new(TITLE_PATTERN).unwrap();
+        let long_re = regex::Regex::new(LONG_TEXT_PATTERN).unwrap();
+        let alphabet = [
+            'a', ' ', '\t', '\n', '\r', '\u{0}', '\u{7}', '\u{7f}', '\u{85}', '\u{a0}', '\u{2003}',
+            '\u{3000}', '\u{feff}', 'é', '\u{1680}', '\u{180e}',
+        ];
+        // Every string of up to three characters from the alphabet.
+        let mut strings = vec![String::new()];
+        for _ in 0..3 {
+            let longer: Vec<String> = strings
+                .iter()
+                .flat_map(|s| alphabet.iter().map(move |c| format!("{s}{c}")))
+                .collect();
+            strings.extend(longer);
+        }
+        for s in &strings {
+            assert_eq!(title_re.is_match(s), title(s, 10).is_ok(), "title {s:?}");
+            assert_eq!(
+                long_re.is_match(s),
+                long_text(s, 10).is_ok(),
+                "long text {s:?}"
+            );
+        }
     }
 
     #[test]

@@ -123,7 +123,7 @@ fn team_in_path(path: &str) -> Option<&str> {
 }
 
 /// Every member manages their own tokens, whatever their role.
-fn own_tokens(path: &str) -> bool {
+pub(crate) fn own_tokens(path: &str) -> bool {
     path.split('/').nth(4) == Some("tokens")
 }
 

@@ -5,7 +5,7 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use stride_app::AppError;
 use stride_domain::metric::MetricError;
 use stride_domain::team::TeamError;
@@ -30,16 +30,110 @@ pub struct Problem {
     pub status: u16,
     pub detail: String,
     /// Stable machine-readable code, e.g. `validation_failed`, `not_found`, `version_conflict`.
-    pub code: String,
+    pub code: Code,
     /// Field-level problems, for `validation_failed`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
 }
 
+/// Every problem `code` the API answers with: a closed set, so that clients can match on it.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+#[schema(as = ProblemCode)]
+pub enum Code {
+    ValidationFailed,
+    MalformedJson,
+    BadRequest,
+    Unauthorized,
+    Forbidden,
+    NotFound,
+    MethodNotAllowed,
+    RequestTimeout,
+    VersionConflict,
+    AlreadyExists,
+    AlreadyTaken,
+    AlreadyMember,
+    LastOwner,
+    MemberActive,
+    GoalClosed,
+    InvalidTransition,
+    ApprovalRequired,
+    BoardClosed,
+    IdeaMerged,
+    NotMerged,
+    IdeaUsed,
+    IdempotencyInProgress,
+    PayloadTooLarge,
+    UriTooLong,
+    UnsupportedMediaType,
+    IdempotencyKeyReused,
+    KnownAtTooCostly,
+    RateLimited,
+    HeadersTooLarge,
+    Internal,
+    Unavailable,
+    ProjectionLagging,
+    ProjectionFailed,
+}
+
+impl Code {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::ValidationFailed => "validation_failed",
+            Code::MalformedJson => "malformed_json",
+            Code::BadRequest => "bad_request",
+            Code::Unauthorized => "unauthorized",
+            Code::Forbidden => "forbidden",
+            Code::NotFound => "not_found",
+            Code::MethodNotAllowed => "method_not_allowed",
+            Code::RequestTimeout => "request_timeout",
+            Code::VersionConflict => "version_conflict",
+            Code::AlreadyExists => "already_exists",
+            Code::AlreadyTaken => "already_taken",
+            Code::AlreadyMember => "already_member",
+            Code::LastOwner => "last_owner",
+            Code::MemberActive => "member_active",
+            Code::GoalClosed => "goal_closed",
+            Code::InvalidTransition => "invalid_transition",
+            Code::ApprovalRequired => "approval_required",
+            Code::BoardClosed => "board_closed",
+            Code::IdeaMerged => "idea_merged",
+            Code::NotMerged => "not_merged",
+            Code::IdeaUsed => "idea_used",
+            Code::IdempotencyInProgress => "idempotency_in_progress",
+            Code::PayloadTooLarge => "payload_too_large",
+            Code::UriTooLong => "uri_too_long",
+            Code::UnsupportedMediaType => "unsupported_media_type",
+            Code::IdempotencyKeyReused => "idempotency_key_reused",
+            Code::KnownAtTooCostly => "known_at_too_costly",
+            Code::RateLimited => "rate_limited",
+            Code::HeadersTooLarge => "headers_too_large",
+            Code::Internal => "internal",
+            Code::Unavailable => "unavailable",
+            Code::ProjectionLagging => "projection_lagging",
+            Code::ProjectionFailed => "projection_failed",
+        }
+    }
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<&str> for Code {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
 #[derive(Debug)]
 pub struct ApiError {
     pub status: StatusCode,
-    pub code: &'static str,
+    pub code: Code,
     pub detail: String,
     pub errors: Vec<FieldError>,
     pub retry_after: Option<u64>,
@@ -54,7 +148,7 @@ impl std::fmt::Display for ApiError {
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> ApiError {
+    pub fn new(status: StatusCode, code: Code, detail: impl Into<String>) -> ApiError {
         ApiError {
             status,
             code,
@@ -70,7 +164,7 @@ impl ApiError {
         let message = message.into();
         let mut error = ApiError::new(
             StatusCode::BAD_REQUEST,
-            "validation_failed",
+            Code::ValidationFailed,
             format!("{field}: {message}"),
         );
         error.errors.push(FieldError { field, message });
@@ -80,25 +174,25 @@ impl ApiError {
     pub fn not_found(what: &str) -> ApiError {
         ApiError::new(
             StatusCode::NOT_FOUND,
-            "not_found",
+            Code::NotFound,
             format!("no such {what}"),
         )
     }
 
     pub fn unauthorized(detail: &str) -> ApiError {
-        ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", detail)
+        ApiError::new(StatusCode::UNAUTHORIZED, Code::Unauthorized, detail)
     }
 
     pub fn forbidden(detail: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::FORBIDDEN, "forbidden", detail)
+        ApiError::new(StatusCode::FORBIDDEN, Code::Forbidden, detail)
     }
 
-    pub fn conflict(code: &'static str, detail: impl Into<String>) -> ApiError {
+    pub fn conflict(code: Code, detail: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::CONFLICT, code, detail)
     }
 
     pub fn unavailable(detail: impl Into<String>) -> ApiError {
-        let mut error = ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", detail);
+        let mut error = ApiError::new(StatusCode::SERVICE_UNAVAILABLE, Code::Unavailable, detail);
         error.retry_after = Some(1);
         error
     }
@@ -107,7 +201,7 @@ impl ApiError {
     pub fn projection_lagging(detail: impl Into<String>) -> ApiError {
         let mut error = ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
-            "projection_lagging",
+            Code::ProjectionLagging,
             detail,
         );
         error.retry_after = Some(1);
@@ -117,7 +211,7 @@ impl ApiError {
     pub fn internal(cause: anyhow::Error) -> ApiError {
         let mut error = ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
+            Code::Internal,
             "something went wrong on our side; the request id in X-Request-Id helps us find it",
         );
         error.cause = Some(cause);
@@ -127,18 +221,18 @@ impl ApiError {
     /// The plain problem for a status that no handler produced (an unknown route, say).
     pub fn for_status(status: StatusCode) -> ApiError {
         let code = match status.as_u16() {
-            400 => "bad_request",
-            401 => "unauthorized",
-            403 => "forbidden",
-            404 => "not_found",
-            405 => "method_not_allowed",
-            408 => "request_timeout",
-            413 => "payload_too_large",
-            415 => "unsupported_media_type",
-            429 => "rate_limited",
-            503 => "unavailable",
-            s if s >= 500 => "internal",
-            _ => "bad_request",
+            400 => Code::BadRequest,
+            401 => Code::Unauthorized,
+            403 => Code::Forbidden,
+            404 => Code::NotFound,
+            405 => Code::MethodNotAllowed,
+            408 => Code::RequestTimeout,
+            413 => Code::PayloadTooLarge,
+            415 => Code::UnsupportedMediaType,
+            429 => Code::RateLimited,
+            503 => Code::Unavailable,
+            s if s >= 500 => Code::Internal,
+            _ => Code::BadRequest,
         };
         let detail = status.canonical_reason().unwrap_or("error").to_lowercase();
         ApiError::new(status, code, detail)
@@ -150,7 +244,7 @@ impl ApiError {
             title: self.status.canonical_reason().unwrap_or("Error").to_owned(),
             status: self.status.as_u16(),
             detail: self.detail.clone(),
-            code: self.code.to_owned(),
+            code: self.code,
             errors: self.errors.clone(),
         }
     }
@@ -184,12 +278,12 @@ impl From<AppError> for ApiError {
             AppError::NotFound(what) => ApiError::not_found(what),
             AppError::PreconditionFailed { current } => ApiError::new(
                 StatusCode::PRECONDITION_FAILED,
-                "version_conflict",
+                Code::VersionConflict,
                 format!(
                     "If-Match does not match the current version \"{current}\"; read the resource again"
                 ),
             ),
-            AppError::KeptChanging => ApiError::conflict("version_conflict", error.to_string()),
+            AppError::KeptChanging => ApiError::conflict(Code::VersionConflict, error.to_string()),
             AppError::Lagging(detail) => ApiError::projection_lagging(detail),
             AppError::Team(error) => error.into(),
             AppError::Channel(error) => error.into(),
@@ -201,13 +295,13 @@ impl From<AppError> for ApiError {
             AppError::Invalid { field, message } => ApiError::validation(field, message),
             AppError::Metric(error) => error.into(),
             AppError::MemberActive => ApiError::conflict(
-                "member_active",
+                Code::MemberActive,
                 "the member is still in the team: remove them first (DELETE /v1/teams/{team_id}/members/{member_id})",
             ),
             AppError::Forbidden(why) => ApiError::forbidden(why),
             AppError::KnownAtTooCostly { .. } => ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "known_at_too_costly",
+                Code::KnownAtTooCostly,
                 error.to_string(),
             ),
         }
@@ -226,7 +320,7 @@ impl From<StoreError> for ApiError {
                 position,
             } => ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
-                "projection_failed",
+                Code::ProjectionFailed,
                 format!(
                     "the {projection} read model stopped for this team at position {position}, on an event it could not apply; it answers again once rebuilt (stride projections rebuild {projection})"
                 ),
@@ -240,7 +334,7 @@ impl From<AppendError> for ApiError {
     fn from(error: AppendError) -> Self {
         match error {
             AppendError::Conflict { .. } => ApiError::conflict(
-                "version_conflict",
+                Code::VersionConflict,
                 "the resource changed while this request was handled; read it again and retry",
             ),
             AppendError::Claimed { scope, value } => ApiError {
@@ -248,7 +342,7 @@ impl From<AppendError> for ApiError {
                     field: scope.clone(),
                     message: format!("{value:?} is taken"),
                 }],
-                ..ApiError::conflict("already_taken", format!("{scope} {value:?} is taken"))
+                ..ApiError::conflict(Code::AlreadyTaken, format!("{scope} {value:?} is taken"))
             },
             AppendError::Store(error) => error.into(),
         }
@@ -258,12 +352,12 @@ impl From<AppendError> for ApiError {
 impl From<TeamError> for ApiError {
     fn from(error: TeamError) -> Self {
         match error {
-            TeamError::AlreadyExists => ApiError::conflict("already_exists", error.to_string()),
+            TeamError::AlreadyExists => ApiError::conflict(Code::AlreadyExists, error.to_string()),
             TeamError::NotFound => ApiError::not_found("team"),
             TeamError::MemberNotFound => ApiError::not_found("member"),
-            TeamError::AlreadyMember => ApiError::conflict("already_member", error.to_string()),
+            TeamError::AlreadyMember => ApiError::conflict(Code::AlreadyMember, error.to_string()),
             TeamError::Forbidden(why) => ApiError::forbidden(why),
-            TeamError::LastOwner => ApiError::conflict("last_owner", error.to_string()),
+            TeamError::LastOwner => ApiError::conflict(Code::LastOwner, error.to_string()),
             TeamError::Invalid { field, message } => ApiError::validation(field, message),
         }
     }

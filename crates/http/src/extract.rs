@@ -13,7 +13,7 @@ use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
 use stride_storage::Store;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, Code};
 
 /// Largest JSON body a route accepts unless it says otherwise.
 pub const DEFAULT_BODY_LIMIT: usize = 64 * 1024;
@@ -37,7 +37,7 @@ impl<T: DeserializeOwned + 'static, const LIMIT: usize> FromRequest for ApiJson<
                 let chunk = chunk.map_err(|e| {
                     ApiError::new(
                         StatusCode::BAD_REQUEST,
-                        "bad_request",
+                        Code::BadRequest,
                         format!("reading the body failed: {e}"),
                     )
                 })?;
@@ -61,7 +61,7 @@ fn check_content_type(req: &HttpRequest) -> Result<(), ApiError> {
     } else {
         Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
+            Code::UnsupportedMediaType,
             "send the body as JSON with Content-Type: application/json",
         ))
     }
@@ -82,7 +82,7 @@ fn check_declared_length(req: &HttpRequest, limit: usize) -> Result<(), ApiError
 pub fn too_large(limit: usize) -> ApiError {
     ApiError::new(
         StatusCode::PAYLOAD_TOO_LARGE,
-        "payload_too_large",
+        Code::PayloadTooLarge,
         format!("the body is larger than this route's limit of {limit} bytes"),
     )
 }
@@ -181,7 +181,7 @@ fn parse_shape<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
             }
             _ => ApiError::new(
                 StatusCode::BAD_REQUEST,
-                "malformed_json",
+                Code::MalformedJson,
                 format!("the body is not valid JSON: {inner}"),
             ),
         }
@@ -384,7 +384,7 @@ mod tests {
     fn field_of(body: &str) -> (String, String) {
         let error = parse::<SignUp>(body.as_bytes()).unwrap_err();
         (
-            error.code.to_owned(),
+            error.code.to_string(),
             error
                 .errors
                 .first()
@@ -401,11 +401,11 @@ mod tests {
         };
         assert_eq!(
             nul(r#"{"name": "A\u0000", "owner": {"name": "B", "email": "c"}}"#),
-            ("validation_failed", "name".to_owned())
+            (Code::ValidationFailed, "name".to_owned())
         );
         assert_eq!(
             nul(r#"{"name": "A", "owner": {"name": "B", "email": "x\u0000y"}}"#),
-            ("validation_failed", "owner.email".to_owned())
+            (Code::ValidationFailed, "owner.email".to_owned())
         );
         // An escaped backslash followed by the letters u0000 is text, not a NUL.
         let text = r#"{"name": "A\\u0000", "owner": {"name": "B", "email": "c"}}"#;

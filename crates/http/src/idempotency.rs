@@ -23,7 +23,7 @@ use stride_storage::idempotency::Idempotency;
 use uuid::Uuid;
 
 use crate::auth::{Caller, bearer};
-use crate::error::ApiError;
+use crate::error::{ApiError, Code};
 use crate::routing::Routes;
 
 pub const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
@@ -109,12 +109,12 @@ pub async fn idempotency(
         }
         Idempotency::Mismatch => Ok(req.error_response(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "idempotency_key_reused",
+            Code::IdempotencyKeyReused,
             "this Idempotency-Key was used with a different request; use a new key",
         ))),
         Idempotency::InProgress => {
             let mut error = ApiError::conflict(
-                "idempotency_in_progress",
+                Code::IdempotencyInProgress,
                 "a request with this Idempotency-Key is still being handled",
             );
             error.retry_after = Some(1);
@@ -128,7 +128,7 @@ async fn read_body(req: &mut ServiceRequest) -> Result<web::Bytes, ApiError> {
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk
-            .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_request", e.to_string()))?;
+            .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, Code::BadRequest, e.to_string()))?;
         if body.len() + chunk.len() > MAX_BODY {
             return Err(crate::extract::too_large(MAX_BODY));
         }

@@ -17,6 +17,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 pub mod auth;
 pub mod canonical;
+pub mod contract;
 pub mod error;
 pub mod extract;
 pub mod idempotency;
@@ -26,6 +27,7 @@ pub mod page;
 pub mod rate_limit;
 pub mod routes;
 pub mod routing;
+pub mod schema;
 pub mod telemetry;
 pub mod time_travel;
 
@@ -63,6 +65,7 @@ impl Default for HttpConfig {
     modifiers(&BearerAuth),
     components(schemas(
         error::Problem,
+        error::Code,
         error::FieldError,
         stride_app::idea_views::Sort,
         stride_domain::post::PostStatus
@@ -102,7 +105,7 @@ pub fn openapi() -> OpenApi {
         .openapi(BaseDoc::openapi())
         .configure(routes::configure)
         .split_for_parts();
-    api
+    contract::complete(api)
 }
 
 fn cors(origins: &[String]) -> Cors {

@@ -23,7 +23,7 @@ use actix_web::web::{self, Bytes};
 use actix_web::{Error, HttpMessage, ResponseError};
 use futures_util::Stream;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, Code};
 
 /// The default for how long a body may take to arrive once the head has: a metric batch
 /// (1 MiB, the largest body) at 35 KB/s.
@@ -48,7 +48,7 @@ pub async fn head_limits(
     if target > MAX_URI {
         let error = ApiError::new(
             StatusCode::URI_TOO_LONG,
-            "uri_too_long",
+            Code::UriTooLong,
             format!("the path and query are {target} bytes; at most {MAX_URI} are served"),
         );
         return Ok(req.error_response(error));
@@ -61,7 +61,7 @@ pub async fn head_limits(
     if headers > MAX_HEADERS {
         let error = ApiError::new(
             StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
-            "headers_too_large",
+            Code::HeadersTooLarge,
             format!("the headers are {headers} bytes; at most {MAX_HEADERS} are served"),
         );
         return Ok(req.error_response(error));
@@ -136,7 +136,7 @@ pub async fn body_deadline(
     }
     let error = ApiError::new(
         StatusCode::REQUEST_TIMEOUT,
-        "request_timeout",
+        Code::RequestTimeout,
         format!(
             "the body did not arrive within {} s; send it again",
             timeout.as_secs_f64()

@@ -14,7 +14,7 @@ use governor::state::keyed::DefaultKeyedStateStore;
 use governor::{Quota, RateLimiter};
 use sha2::{Digest, Sha256};
 
-use crate::error::ApiError;
+use crate::error::{ApiError, Code};
 
 /// How many board writes a client may make.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,8 +74,13 @@ impl BoardLimiter {
 /// Reads the router's spelling of the path (see [`crate::canonical`]): `/v1/%62oards/...` is a
 /// board write like any other.
 fn is_board_write(req: &ServiceRequest) -> bool {
-    req.path().starts_with("/v1/boards/")
-        && !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS)
+    limits(req.method(), req.path())
+}
+
+/// Whether a request to `path` with `method` counts against the board write limits.
+pub(crate) fn limits(method: &Method, path: &str) -> bool {
+    path.starts_with("/v1/boards/")
+        && !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
 pub async fn limit_board_writes(
@@ -98,7 +103,7 @@ pub async fn limit_board_writes(
             if let Err(seconds) = limiter.check(key) {
                 let mut error = ApiError::new(
                     StatusCode::TOO_MANY_REQUESTS,
-                    "rate_limited",
+                    Code::RateLimited,
                     format!("too many board writes: retry in {seconds} s"),
                 );
                 error.retry_after = Some(seconds.max(1));

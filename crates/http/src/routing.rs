@@ -6,7 +6,7 @@
 use actix_web::http::{Method, StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 
-use crate::error::ApiError;
+use crate::error::{ApiError, Code};
 
 /// Every path template of the API with the methods it serves.
 #[derive(Debug, Default)]
@@ -132,7 +132,7 @@ pub async fn no_route(req: HttpRequest, routes: web::Data<Routes>) -> HttpRespon
         .join(", ");
     let mut response = ApiError::new(
         StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
+        Code::MethodNotAllowed,
         format!(
             "{} is not served here; this path takes {allow}",
             req.method()

@@ -8,7 +8,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::auth::Caller;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::extract::{ApiQuery, Ctx};
 use crate::page::{self, Page};
 use stride_app::activity;
@@ -43,9 +43,6 @@ pub struct FeedQuery {
 /// What happened in the team, newest first, as sentences a person reads.
 #[utoipa::path(tag = "events", security(("bearer" = [])), params(FeedQuery), responses(
     (status = 200, body = Page<ActivityItem>),
-    (status = 400, body = Problem, content_type = "application/problem+json"),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/teams/{team_id}/activity")]
 async fn feed(

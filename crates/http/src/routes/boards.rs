@@ -18,7 +18,7 @@ use uuid::Uuid;
 use super::ideas::{answered, page_of};
 use super::written;
 use crate::auth::Contributor;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery, Ctx};
 use crate::page::{self, Page};
 
@@ -48,7 +48,7 @@ fn visitor(ctx: &Ctx, contributor: Contributor) -> (Origin, ContributorToken) {
 }
 
 /// The board's name and whether it takes ideas.
-#[utoipa::path(tag = "board", responses((status = 200, body = BoardView), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(tag = "board", responses((status = 200, body = BoardView),))]
 #[get("/boards/{slug}")]
 async fn get_board(ctx: Ctx, slug: web::Path<String>) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(board::about(&ctx.app, &slug).await?))
@@ -80,8 +80,7 @@ pub struct Joined {
 /// and its replay would hand one caller another's contributor token. A repeated join makes
 /// another contributor.
 #[utoipa::path(tag = "board", request_body = JoinBody, responses(
-    (status = 201, body = Joined), (status = 400, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 201, body = Joined),
 ))]
 #[post("/boards/{slug}/contributors")]
 async fn join(
@@ -115,8 +114,7 @@ pub struct BoardQuery {
 
 /// Public ideas (not declined, not merged), `trending`, `top` or `new`.
 #[utoipa::path(tag = "board", params(BoardQuery), responses(
-    (status = 200, body = Page<IdeaView>), (status = 400, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 200, body = Page<IdeaView>),
 ))]
 #[get("/boards/{slug}/ideas")]
 async fn list(
@@ -140,9 +138,7 @@ pub struct IdeaBody {
 
 /// Submits an idea (contributor token); it starts `open`.
 #[utoipa::path(tag = "board", security(("bearer" = [])), request_body = IdeaBody, responses(
-    (status = 201, body = IdeaView), (status = 400, body = Problem, content_type = "application/problem+json"),
-    (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 409, description = "the board is not taking ideas", body = Problem, content_type = "application/problem+json"),
+    (status = 201, body = IdeaView),
 ))]
 #[post("/boards/{slug}/ideas")]
 async fn submit(
@@ -178,8 +174,7 @@ pub struct SimilarQuery {
 /// Up to 5 open ideas like this title (trigram similarity), so a fan votes instead of
 /// posting a duplicate.
 #[utoipa::path(tag = "board", params(SimilarQuery), responses(
-    (status = 200, body = Vec<IdeaView>), (status = 400, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 200, body = Vec<IdeaView>),
 ))]
 #[get("/boards/{slug}/ideas/similar")]
 async fn similar(
@@ -192,7 +187,7 @@ async fn similar(
 }
 
 /// One idea with its comments (its duplicates' too).
-#[utoipa::path(tag = "board", responses((status = 200, body = IdeaDetail), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(tag = "board", responses((status = 200, body = IdeaDetail),))]
 #[get("/boards/{slug}/ideas/{idea_id}")]
 async fn one(ctx: Ctx, path: web::Path<(String, Uuid)>) -> Result<HttpResponse, ApiError> {
     let (slug, idea_id) = path.into_inner();
@@ -214,9 +209,7 @@ async fn cast(
 
 /// Votes for an idea: once per contributor; voting again changes nothing.
 #[utoipa::path(tag = "board", security(("bearer" = [])), responses(
-    (status = 200, body = VoteView), (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json"),
-    (status = 409, description = "merged into another idea", body = Problem, content_type = "application/problem+json"),
+    (status = 200, body = VoteView),
 ))]
 #[put("/boards/{slug}/ideas/{idea_id}/vote")]
 async fn vote(
@@ -229,8 +222,7 @@ async fn vote(
 
 /// Withdraws the caller's vote; withdrawing again changes nothing.
 #[utoipa::path(tag = "board", security(("bearer" = [])), responses(
-    (status = 200, body = VoteView), (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 200, body = VoteView),
 ))]
 #[delete("/boards/{slug}/ideas/{idea_id}/vote")]
 async fn unvote(
@@ -249,9 +241,7 @@ pub struct CommentBody {
 
 /// Comments on an idea (contributor token).
 #[utoipa::path(tag = "board", security(("bearer" = [])), request_body = CommentBody, responses(
-    (status = 201, body = IdeaView), (status = 400, body = Problem, content_type = "application/problem+json"),
-    (status = 401, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json"),
-    (status = 409, body = Problem, content_type = "application/problem+json"),
+    (status = 201, body = IdeaView),
 ))]
 #[post("/boards/{slug}/ideas/{idea_id}/comments")]
 async fn comment(

@@ -12,22 +12,25 @@ use uuid::Uuid;
 
 use super::{etag, written};
 use crate::auth::Caller;
-use crate::error::{ApiError, Problem};
+use crate::error::{ApiError, Code};
 use crate::extract::{ApiJson, ApiQuery, Ctx, if_match};
 use crate::page::{self, Page};
+use crate::schema::{Name, Reason};
 
 pub fn configure(config: &mut ServiceConfig) {
     config
         .service(add_channel)
         .service(list_channels)
         .service(get_channel)
-        .service(change_status);
+        .service(change_channel_status);
 }
 
 impl From<ChannelError> for ApiError {
     fn from(error: ChannelError) -> Self {
         match error {
-            ChannelError::AlreadyExists => ApiError::conflict("already_exists", error.to_string()),
+            ChannelError::AlreadyExists => {
+                ApiError::conflict(Code::AlreadyExists, error.to_string())
+            }
             ChannelError::NotFound => ApiError::not_found("channel"),
             ChannelError::Invalid { field, message } => ApiError::validation(field, message),
         }
@@ -39,26 +42,28 @@ impl From<ChannelError> for ApiError {
 pub struct NewChannel {
     pub platform: Platform,
     /// The account on the platform, e.g. `@acmecoffee`.
+    #[schema(value_type = Name)]
     pub handle: String,
+    #[schema(value_type = Option<Name>)]
     pub name: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct StatusChange {
+pub struct ChannelStatusChange {
     pub status: ChannelStatus,
     /// Why: the honest assessment behind pausing or cutting it loose.
+    #[schema(value_type = Option<Reason>)]
     pub reason: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ChannelView {
     pub id: Uuid,
-    pub platform: String,
+    pub platform: Platform,
     pub handle: String,
     pub name: Option<String>,
-    /// `active`, `paused` or `retired`.
-    pub status: String,
+    pub status: ChannelStatus,
     pub version: i64,
 }
 
@@ -67,23 +72,25 @@ impl From<&Versioned<Channel>> for ChannelView {
         let Versioned { state, version, .. } = channel;
         ChannelView {
             id: state.id,
-            platform: state.platform.as_str().to_owned(),
+            platform: state.platform,
             handle: state.handle.clone(),
             name: state.name.clone(),
-            status: state.status.as_str().to_owned(),
+            status: state.status,
             version: *version,
         }
     }
 }
 
-/// Adds a channel the team publishes on (owners and admins).
-#[utoipa::path(tag = "channels", security(("bearer" = [])), request_body = NewChannel, responses(
-    (status = 201, body = ChannelView, headers(("ETag" = String), ("Stride-Position" = i64))),
-    (status = 400, body = Problem, content_type = "application/problem+json"),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
-))]
+/// Adds a channel the team publishes on
+///
+/// Owners and admins add the platforms the team publishes on; a platform and handle are one
+/// channel per team. The channel starts `active`.
+#[utoipa::path(tag = "channels", security(("bearer" = [])), request_body = NewChannel,
+    responses((status = 201, description = "The channel, added.", body = ChannelView,
+        headers(("ETag" = String, description = "The channel's version."),
+            ("Stride-Position" = i64, description = "The write's position in the log.")))),
+    extensions(("x-problems" = json!(["already_exists"]))),
+)]
 #[post("/teams/{team_id}/channels")]
 async fn add_channel(
     ctx: Ctx,
@@ -112,20 +119,22 @@ async fn add_channel(
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
+    /// The `next_cursor` of the page before.
     pub cursor: Option<String>,
     /// Only channels with this status.
     pub status: Option<ChannelStatus>,
-    /// Read-your-writes: wait until this position is visible.
+    /// Read-your-writes, as a query parameter (see `Stride-Min-Position`).
+    #[param(minimum = 0)]
     pub min_position: Option<i64>,
 }
 
-/// The team's channels with their status.
+/// Lists the team's channels
+///
+/// Every channel with its status, in the order they were added; any member may read them.
 #[utoipa::path(tag = "channels", security(("bearer" = [])), params(ListQuery), responses(
-    (status = 200, body = Page<ChannelView>),
-    (status = 400, body = Problem, content_type = "application/problem+json"),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 200, description = "A page of channels.", body = Page<ChannelView>),
 ))]
 #[get("/teams/{team_id}/channels")]
 async fn list_channels(
@@ -146,11 +155,13 @@ async fn list_channels(
     )))
 }
 
-/// One channel.
+/// Reads one channel
+///
+/// The channel with its status and version; its `ETag` is what a later change sends as
+/// `If-Match`.
 #[utoipa::path(tag = "channels", security(("bearer" = [])), responses(
-    (status = 200, body = ChannelView, headers(("ETag" = String))),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 200, description = "The channel.", body = ChannelView,
+        headers(("ETag" = String, description = "The channel's version."))),
 ))]
 #[get("/teams/{team_id}/channels/{channel_id}")]
 async fn get_channel(
@@ -166,29 +177,28 @@ async fn get_channel(
         .json(ChannelView::from(&channel)))
 }
 
-/// Keeps, pauses or retires a channel, with the reason (owners and admins).
-#[utoipa::path(tag = "channels", security(("bearer" = [])), request_body = StatusChange,
-    params(("If-Match" = Option<String>, Header, description = "the ETag last read")),
-    responses(
-    (status = 200, body = ChannelView, headers(("ETag" = String), ("Stride-Position" = i64))),
-    (status = 400, body = Problem, content_type = "application/problem+json"),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
-    (status = 412, body = Problem, content_type = "application/problem+json"),
-))]
+/// Keeps, pauses or retires a channel
+///
+/// Owners and admins act on an honest assessment: `active` keeps publishing, `paused` rests
+/// the channel, `retired` cuts it loose. The reason is kept with the change.
+#[utoipa::path(tag = "channels", security(("bearer" = [])), request_body = ChannelStatusChange,
+    params(("If-Match" = Option<String>, Header, description = "The `ETag` last read: the write is refused with 412 `version_conflict` when the resource changed since.")),
+    responses((status = 200, description = "The channel, changed.", body = ChannelView,
+        headers(("ETag" = String, description = "The channel's new version."),
+            ("Stride-Position" = i64, description = "The write's position in the log.")))),
+)]
 #[patch("/teams/{team_id}/channels/{channel_id}")]
-async fn change_status(
+async fn change_channel_status(
     ctx: Ctx,
     caller: Caller,
     req: HttpRequest,
     path: web::Path<(Uuid, Uuid)>,
-    body: ApiJson<StatusChange>,
+    body: ApiJson<ChannelStatusChange>,
 ) -> Result<HttpResponse, ApiError> {
     let (team_id, channel_id) = path.into_inner();
     let caller = caller.in_team(team_id)?.may_administer()?.clone();
     let origin = ctx.origin(caller.actor());
-    let StatusChange { status, reason } = body.0;
+    let ChannelStatusChange { status, reason } = body.0;
     let (ids, status) = ((team_id, channel_id), status);
     let channel =
         channels::change_status(&ctx.app, &origin, ids, if_match(&req)?, status, reason).await?;

@@ -18,7 +18,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::auth::Caller;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::extract::{ApiQuery, Ctx};
 use crate::page::{self, Page};
 
@@ -90,9 +90,6 @@ fn start(after: Option<i64>, cursor: Option<&str>) -> Result<i64, ApiError> {
 /// The team's event log, oldest first, after a position.
 #[utoipa::path(tag = "events", security(("bearer" = [])), params(LogQuery), responses(
     (status = 200, body = Page<EventView>),
-    (status = 400, body = Problem, content_type = "application/problem+json"),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/teams/{team_id}/events")]
 async fn log(
@@ -215,9 +212,6 @@ impl Tail {
     ("Last-Event-ID" = Option<i64>, Header, description = "resume after this position")),
     responses(
     (status = 200, description = "an endless text/event-stream", content_type = "text/event-stream", body = String),
-    (status = 400, body = Problem, content_type = "application/problem+json"),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/teams/{team_id}/events/stream")]
 async fn stream(

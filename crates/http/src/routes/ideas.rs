@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::written;
 use crate::auth::Caller;
-use crate::error::{ApiError, Problem};
+use crate::error::{ApiError, Code};
 use crate::extract::{ApiJson, ApiQuery, Ctx, if_match};
 use crate::page::{self, Page};
 
@@ -31,12 +31,12 @@ pub fn configure(config: &mut ServiceConfig) {
 impl From<IdeaError> for ApiError {
     fn from(error: IdeaError) -> Self {
         match error {
-            IdeaError::AlreadyExists => ApiError::conflict("already_exists", error.to_string()),
+            IdeaError::AlreadyExists => ApiError::conflict(Code::AlreadyExists, error.to_string()),
             IdeaError::NotFound => ApiError::not_found("idea"),
-            IdeaError::BoardClosed => ApiError::conflict("board_closed", error.to_string()),
-            IdeaError::Merged(_) => ApiError::conflict("idea_merged", error.to_string()),
-            IdeaError::NotMerged => ApiError::conflict("not_merged", error.to_string()),
-            IdeaError::AlreadyUsed => ApiError::conflict("idea_used", error.to_string()),
+            IdeaError::BoardClosed => ApiError::conflict(Code::BoardClosed, error.to_string()),
+            IdeaError::Merged(_) => ApiError::conflict(Code::IdeaMerged, error.to_string()),
+            IdeaError::NotMerged => ApiError::conflict(Code::NotMerged, error.to_string()),
+            IdeaError::AlreadyUsed => ApiError::conflict(Code::IdeaUsed, error.to_string()),
             IdeaError::Invalid { field, message } => ApiError::validation(field, message),
         }
     }
@@ -75,9 +75,6 @@ pub struct NewIdeaBody {
 /// A member's own idea, straight onto the team's board.
 #[utoipa::path(tag = "ideas", security(("bearer" = [])), request_body = NewIdeaBody, responses(
     (status = 201, body = IdeaView, headers(("ETag" = String), ("Stride-Position" = i64))),
-    (status = 400, body = Problem, content_type = "application/problem+json"),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/teams/{team_id}/ideas")]
 async fn submit_idea(
@@ -121,8 +118,6 @@ pub struct IdeaQuery {
 /// `top` or `new`.
 #[utoipa::path(tag = "ideas", security(("bearer" = [])), params(IdeaQuery), responses(
     (status = 200, body = Page<IdeaView>),
-    (status = 400, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/teams/{team_id}/ideas")]
 async fn list_ideas(
@@ -142,7 +137,6 @@ async fn list_ideas(
 /// One idea with its full status history and its comments (its duplicates' too).
 #[utoipa::path(tag = "ideas", security(("bearer" = [])), responses(
     (status = 200, body = IdeaDetail, headers(("ETag" = String))),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/teams/{team_id}/ideas/{idea_id}")]
 async fn get_idea(
@@ -171,9 +165,7 @@ pub struct StatusBody {
 
 /// Moderates an idea: a status with its reason (members and up).
 #[utoipa::path(tag = "ideas", security(("bearer" = [])), request_body = StatusBody, responses(
-    (status = 200, body = IdeaView), (status = 400, body = Problem, content_type = "application/problem+json"),
-    (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json"),
-    (status = 409, body = Problem, content_type = "application/problem+json"),
+    (status = 200, body = IdeaView),
 ))]
 #[post("/teams/{team_id}/ideas/{idea_id}/status")]
 async fn change_status(
@@ -202,8 +194,7 @@ pub struct MergeBody {
 /// Merges a duplicate into another idea: its votes count there (each voter once), its
 /// comments show there, and it leaves the public lists.
 #[utoipa::path(tag = "ideas", security(("bearer" = [])), request_body = MergeBody, responses(
-    (status = 200, body = IdeaView), (status = 400, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"),
+    (status = 200, body = IdeaView),
 ))]
 #[post("/teams/{team_id}/ideas/{idea_id}/merge")]
 async fn merge(
@@ -222,8 +213,7 @@ async fn merge(
 /// Undoes a merge: both ideas are as they would be had it never happened, votes cast in
 /// between included.
 #[utoipa::path(tag = "ideas", security(("bearer" = [])), responses(
-    (status = 200, body = IdeaView), (status = 404, body = Problem, content_type = "application/problem+json"),
-    (status = 409, body = Problem, content_type = "application/problem+json"),
+    (status = 200, body = IdeaView),
 ))]
 #[post("/teams/{team_id}/ideas/{idea_id}/unmerge")]
 async fn unmerge(
@@ -241,8 +231,7 @@ async fn unmerge(
 /// Erases a contributor's name and e-mail address (owners and admins): their ideas and
 /// votes stay, anonymous.
 #[utoipa::path(tag = "ideas", security(("bearer" = [])), responses(
-    (status = 204), (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 204),
 ))]
 #[delete("/teams/{team_id}/contributors/{contributor_id}/personal-data")]
 async fn erase(

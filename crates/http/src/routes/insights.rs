@@ -11,7 +11,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::auth::Caller;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::extract::{ApiQuery, Ctx};
 
 pub fn configure(config: &mut ServiceConfig) {
@@ -51,10 +51,6 @@ impl SuggestionQuery {
 /// a documented, deterministic score with the reasons for it.
 #[utoipa::path(tag = "progress", security(("bearer" = [])), params(SuggestionQuery), responses(
     (status = 200, body = Suggestions),
-    (status = 400, body = Problem, content_type = "application/problem+json"),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
-    (status = 422, description = "`known_at_too_costly`: more events to replay than a `known_at` read may", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/teams/{team_id}/suggestions")]
 async fn suggestions(
@@ -107,10 +103,6 @@ impl AssessmentQuery {
 /// with at least 4 posts is never `grow` or `keep`.
 #[utoipa::path(tag = "progress", security(("bearer" = [])), params(AssessmentQuery), responses(
     (status = 200, body = Assessment),
-    (status = 400, body = Problem, content_type = "application/problem+json"),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
-    (status = 422, description = "`known_at_too_costly`: more events to replay than a `known_at` read may", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/teams/{team_id}/channels/assessment")]
 async fn assess(

@@ -9,7 +9,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::auth::Caller;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::extract::{ApiQuery, Ctx};
 use crate::page::{self, Page};
 use crate::time_travel::WhenQuery;
@@ -32,9 +32,6 @@ pub struct CreditQuery {
 /// then ideas submitted: credit where it is due.
 #[utoipa::path(tag = "board", security(("bearer" = [])), params(CreditQuery), responses(
     (status = 200, body = Page<Credit>),
-    (status = 400, body = Problem, content_type = "application/problem+json"),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/teams/{team_id}/contributors")]
 async fn contributors(
@@ -63,10 +60,6 @@ async fn contributors(
 /// goals they served with their progress when the first post went live and now.
 #[utoipa::path(tag = "ideas", security(("bearer" = [])), params(WhenQuery), responses(
     (status = 200, body = Impact),
-    (status = 400, body = Problem, content_type = "application/problem+json"),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
-    (status = 422, description = "`known_at_too_costly`: more events to replay than a `known_at` read may", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/teams/{team_id}/ideas/{idea_id}/impact")]
 async fn impact(

@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::teams::{MemberView, TokenView};
 use super::{STRIDE_POSITION, etag, written};
 use crate::auth::Caller;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::extract::{ApiJson, Ctx, if_match};
 
 pub fn configure(config: &mut ServiceConfig) {
@@ -59,10 +59,6 @@ pub struct RoleChange {
 /// token, shown this once.
 #[utoipa::path(tag = "members", security(("bearer" = [])), request_body = NewMember, responses(
     (status = 201, body = MemberAdded, headers(("ETag" = String), ("Stride-Position" = i64))),
-    (status = 400, body = Problem, content_type = "application/problem+json"),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/teams/{team_id}/members")]
 async fn add_member(
@@ -90,11 +86,6 @@ async fn add_member(
 /// a team keeps at least one owner).
 #[utoipa::path(tag = "members", security(("bearer" = [])), request_body = RoleChange, responses(
     (status = 200, body = MemberView, headers(("ETag" = String), ("Stride-Position" = i64))),
-    (status = 400, body = Problem, content_type = "application/problem+json"),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
-    (status = 409, description = "the last owner cannot step down", body = Problem, content_type = "application/problem+json"),
 ))]
 #[patch("/teams/{team_id}/members/{member_id}")]
 async fn change_role(
@@ -121,10 +112,6 @@ async fn change_role(
 /// Removes a member; every token of theirs stops working in the same commit.
 #[utoipa::path(tag = "members", security(("bearer" = [])), responses(
     (status = 204, headers(("ETag" = String), ("Stride-Position" = i64))),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
-    (status = 409, description = "the last owner cannot leave", body = Problem, content_type = "application/problem+json"),
 ))]
 #[delete("/teams/{team_id}/members/{member_id}")]
 async fn remove_member(
@@ -150,10 +137,6 @@ async fn remove_member(
 /// nothing; a current member is removed first.
 #[utoipa::path(tag = "members", security(("bearer" = [])), responses(
     (status = 204, headers(("Stride-Position" = i64))),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
-    (status = 409, description = "`member_active`: the member is still in the team; remove them first", body = Problem, content_type = "application/problem+json"),
 ))]
 #[delete("/teams/{team_id}/members/{member_id}/personal-data")]
 async fn erase_member(

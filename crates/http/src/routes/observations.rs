@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use super::written;
 use crate::auth::Caller;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery, Ctx};
 
 /// Metric batches may be larger than other bodies: 5,000 observations.
@@ -74,11 +74,6 @@ pub struct BatchRecorded {
 /// correction.
 #[utoipa::path(tag = "metrics", security(("bearer" = [])), request_body = MetricBatch, responses(
     (status = 200, body = BatchRecorded, headers(("Stride-Position" = i64))),
-    (status = 400, body = Problem, content_type = "application/problem+json"),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
-    (status = 413, body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/teams/{team_id}/metrics")]
 async fn record(
@@ -156,9 +151,6 @@ pub struct Series {
 /// A metric's time series on one channel (or one post), in day, week or month buckets.
 #[utoipa::path(tag = "metrics", security(("bearer" = [])), params(SeriesQuery), responses(
     (status = 200, body = Series),
-    (status = 400, body = Problem, content_type = "application/problem+json"),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/teams/{team_id}/metrics")]
 async fn series(

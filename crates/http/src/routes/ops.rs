@@ -5,7 +5,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::extract::Ctx;
 use crate::telemetry::Telemetry;
 
@@ -29,7 +29,6 @@ async fn healthz() -> HttpResponse {
 /// The database answers and every migration of this build is applied.
 #[utoipa::path(tag = "operations", responses(
     (status = 200, body = Health),
-    (status = 503, body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/readyz")]
 async fn readyz(ctx: Ctx) -> Result<HttpResponse, ApiError> {

@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use super::{etag, written};
 use crate::auth::Caller;
-use crate::error::{ApiError, Problem};
+use crate::error::{ApiError, Code};
 use crate::extract::{ApiJson, ApiQuery, Ctx, if_match};
 use crate::page::{self, Page};
 
@@ -36,13 +36,13 @@ pub fn configure(config: &mut ServiceConfig) {
 impl From<PostError> for ApiError {
     fn from(error: PostError) -> Self {
         match error {
-            PostError::AlreadyExists => ApiError::conflict("already_exists", error.to_string()),
+            PostError::AlreadyExists => ApiError::conflict(Code::AlreadyExists, error.to_string()),
             PostError::NotFound => ApiError::not_found("post"),
             PostError::InvalidTransition { .. } => {
-                ApiError::conflict("invalid_transition", error.to_string())
+                ApiError::conflict(Code::InvalidTransition, error.to_string())
             }
             PostError::ApprovalRequired => {
-                ApiError::conflict("approval_required", error.to_string())
+                ApiError::conflict(Code::ApprovalRequired, error.to_string())
             }
             PostError::Forbidden => ApiError::forbidden(error.to_string()),
             PostError::Invalid { field, message } => ApiError::validation(field, message),
@@ -93,11 +93,6 @@ pub struct NewPostBody {
 /// Drafts a post, or schedules it when `scheduled_for` is given.
 #[utoipa::path(tag = "posts", security(("bearer" = [])), request_body = NewPostBody, responses(
     (status = 201, body = PostView, headers(("ETag" = String), ("Stride-Position" = i64))),
-    (status = 400, body = Problem, content_type = "application/problem+json"),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
-    (status = 409, description = "approval required", body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/teams/{team_id}/posts")]
 async fn draft_post(
@@ -142,13 +137,9 @@ pub struct PostPatch {
 /// Edits or reschedules a post. On teams that require approval, changed content goes back
 /// to draft and off the schedule.
 #[utoipa::path(tag = "posts", security(("bearer" = [])), request_body = PostPatch,
-    params(("If-Match" = Option<String>, Header, description = "the ETag last read")),
+    params(("If-Match" = Option<String>, Header, description = "The `ETag` last read: the write is refused with 412 `version_conflict` when the resource changed since.")),
     responses(
     (status = 200, body = PostView, headers(("ETag" = String), ("Stride-Position" = i64))),
-    (status = 400, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
-    (status = 409, description = "not in a state that can be edited, or approval required", body = Problem, content_type = "application/problem+json"),
-    (status = 412, body = Problem, content_type = "application/problem+json"),
 ))]
 #[patch("/teams/{team_id}/posts/{post_id}")]
 async fn edit_post(
@@ -181,7 +172,7 @@ pub struct Empty {}
 
 /// Submits a draft for review.
 #[utoipa::path(tag = "posts", security(("bearer" = [])), request_body = Empty, responses(
-    (status = 200, body = PostView), (status = 409, body = Problem, content_type = "application/problem+json"),
+    (status = 200, body = PostView),
 ))]
 #[post("/teams/{team_id}/posts/{post_id}/submit")]
 async fn submit(
@@ -203,8 +194,7 @@ async fn submit(
 
 /// Approves a post in review (owners and admins).
 #[utoipa::path(tag = "posts", security(("bearer" = [])), request_body = Empty, responses(
-    (status = 200, body = PostView), (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 409, body = Problem, content_type = "application/problem+json"),
+    (status = 200, body = PostView),
 ))]
 #[post("/teams/{team_id}/posts/{post_id}/approve")]
 async fn approve(
@@ -226,8 +216,7 @@ pub struct ChangesRequested {
 
 /// Sends a post in review back to draft with a comment (owners and admins).
 #[utoipa::path(tag = "posts", security(("bearer" = [])), request_body = ChangesRequested, responses(
-    (status = 200, body = PostView), (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 409, body = Problem, content_type = "application/problem+json"),
+    (status = 200, body = PostView),
 ))]
 #[post("/teams/{team_id}/posts/{post_id}/request-changes")]
 async fn request_changes(
@@ -255,8 +244,7 @@ pub struct Publication {
 
 /// Publishes a post (approved first, on teams that require approval).
 #[utoipa::path(tag = "posts", security(("bearer" = [])), request_body = Publication, responses(
-    (status = 200, body = PostView), (status = 400, body = Problem, content_type = "application/problem+json"),
-    (status = 409, body = Problem, content_type = "application/problem+json"),
+    (status = 200, body = PostView),
 ))]
 #[post("/teams/{team_id}/posts/{post_id}/publish")]
 async fn publish(
@@ -286,7 +274,7 @@ async fn publish(
 
 /// Withdraws a post.
 #[utoipa::path(tag = "posts", security(("bearer" = [])), request_body = Empty, responses(
-    (status = 200, body = PostView), (status = 409, body = Problem, content_type = "application/problem+json"),
+    (status = 200, body = PostView),
 ))]
 #[post("/teams/{team_id}/posts/{post_id}/archive")]
 async fn archive(
@@ -302,7 +290,6 @@ async fn archive(
 /// One post.
 #[utoipa::path(tag = "posts", security(("bearer" = [])), responses(
     (status = 200, body = PostView, headers(("ETag" = String))),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/teams/{team_id}/posts/{post_id}")]
 async fn get_post(
@@ -339,8 +326,6 @@ pub struct PostQuery {
 /// The team's posts, oldest first, by status, channel and time.
 #[utoipa::path(tag = "posts", security(("bearer" = [])), params(PostQuery), responses(
     (status = 200, body = Page<PostView>),
-    (status = 400, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/teams/{team_id}/posts")]
 async fn list_posts(

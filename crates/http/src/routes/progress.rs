@@ -6,7 +6,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::auth::Caller;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::extract::{ApiQuery, Ctx};
 use crate::time_travel::WhenQuery;
 
@@ -19,10 +19,6 @@ pub fn configure(config: &mut ServiceConfig) {
 /// by then.
 #[utoipa::path(tag = "progress", security(("bearer" = [])), params(WhenQuery), responses(
     (status = 200, body = TeamProgress),
-    (status = 400, body = Problem, content_type = "application/problem+json"),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
-    (status = 422, description = "`known_at_too_costly`: more events to replay than a `known_at` read may", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/teams/{team_id}/progress")]
 async fn team_progress(
@@ -39,10 +35,6 @@ async fn team_progress(
 /// One goal's progress with its steps; `?as_of=` and `?known_at=` as for team progress.
 #[utoipa::path(tag = "progress", security(("bearer" = [])), params(WhenQuery), responses(
     (status = 200, body = GoalProgressView),
-    (status = 400, body = Problem, content_type = "application/problem+json"),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
-    (status = 422, description = "`known_at_too_costly`: more events to replay than a `known_at` read may", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/teams/{team_id}/goals/{goal_id}/progress")]
 async fn goal_progress(

@@ -18,7 +18,7 @@ use uuid::Uuid;
 use super::channels::ChannelView;
 use super::{etag, written};
 use crate::auth::Caller;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::extract::{ApiJson, Ctx, if_match};
 
 pub fn configure(config: &mut ServiceConfig) {
@@ -160,8 +160,6 @@ impl From<Registered> for SignedUp {
 /// slug taken (409).
 #[utoipa::path(tag = "teams", request_body = SignUp, responses(
     (status = 201, body = SignedUp, headers(("ETag" = String), ("Stride-Position" = i64), ("Location" = String))),
-    (status = 400, body = Problem, content_type = "application/problem+json"),
-    (status = 409, description = "the slug is taken", body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/teams")]
 async fn sign_up(ctx: Ctx, body: ApiJson<SignUp>) -> Result<HttpResponse, ApiError> {
@@ -181,8 +179,6 @@ async fn sign_up(ctx: Ctx, body: ApiJson<SignUp>) -> Result<HttpResponse, ApiErr
 /// The team with its members and settings. Any member may read it.
 #[utoipa::path(tag = "teams", security(("bearer" = [])), responses(
     (status = 200, body = TeamView, headers(("ETag" = String))),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/teams/{team_id}")]
 async fn get_team(
@@ -227,14 +223,9 @@ impl From<TeamPatch> for TeamChanges {
 /// Renames the team or changes its settings (owners and admins). Send `If-Match` with the
 /// ETag you read to be sure nobody changed it meanwhile.
 #[utoipa::path(tag = "teams", security(("bearer" = [])), request_body = TeamPatch,
-    params(("If-Match" = Option<String>, Header, description = "the ETag last read")),
+    params(("If-Match" = Option<String>, Header, description = "The `ETag` last read: the write is refused with 412 `version_conflict` when the resource changed since.")),
     responses(
     (status = 200, body = TeamView, headers(("ETag" = String), ("Stride-Position" = i64))),
-    (status = 400, body = Problem, content_type = "application/problem+json"),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
-    (status = 412, body = Problem, content_type = "application/problem+json"),
 ))]
 #[patch("/teams/{team_id}")]
 async fn update_team(

@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::teams::TokenView;
 use super::{STRIDE_POSITION, written};
 use crate::auth::Caller;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::extract::Ctx;
 
 pub fn configure(config: &mut ServiceConfig) {
@@ -21,8 +21,6 @@ pub fn configure(config: &mut ServiceConfig) {
 /// only as hashes, outside the event log.
 #[utoipa::path(tag = "tokens", security(("bearer" = [])), responses(
     (status = 201, body = TokenView, headers(("Stride-Position" = i64))),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/teams/{team_id}/tokens")]
 async fn issue_token(
@@ -44,9 +42,6 @@ async fn issue_token(
 /// Revoking a revoked token changes nothing.
 #[utoipa::path(tag = "tokens", security(("bearer" = [])), responses(
     (status = 204, headers(("Stride-Position" = i64))),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
 ))]
 #[delete("/teams/{team_id}/tokens/{token_id}")]
 async fn revoke_token(

@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use super::{etag, written};
 use crate::auth::Caller;
-use crate::error::{ApiError, Problem};
+use crate::error::{ApiError, Code};
 use crate::extract::{ApiJson, ApiQuery, Ctx, if_match};
 use crate::page::{self, Page};
 
@@ -36,9 +36,9 @@ pub fn configure(config: &mut ServiceConfig) {
 impl From<GoalError> for ApiError {
     fn from(error: GoalError) -> Self {
         match error {
-            GoalError::AlreadyExists => ApiError::conflict("already_exists", error.to_string()),
+            GoalError::AlreadyExists => ApiError::conflict(Code::AlreadyExists, error.to_string()),
             GoalError::NotFound => ApiError::not_found("goal"),
-            GoalError::Closed(_) => ApiError::conflict("goal_closed", error.to_string()),
+            GoalError::Closed(_) => ApiError::conflict(Code::GoalClosed, error.to_string()),
             GoalError::Invalid { field, message } => ApiError::validation(field, message),
         }
     }
@@ -62,10 +62,6 @@ fn writer(caller: Caller, team_id: Uuid) -> Result<Caller, ApiError> {
 /// a cadence target. A metric target is stored with its baseline and `target_value`.
 #[utoipa::path(tag = "goals", security(("bearer" = [])), request_body = NewGoalBody, responses(
     (status = 201, body = GoalView, headers(("ETag" = String), ("Stride-Position" = i64))),
-    (status = 400, body = Problem, content_type = "application/problem+json"),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/teams/{team_id}/goals")]
 async fn set_goal(
@@ -99,9 +95,6 @@ pub struct GoalQuery {
 /// The team's goals as currently defined, oldest first, by status and horizon.
 #[utoipa::path(tag = "goals", security(("bearer" = [])), params(GoalQuery), responses(
     (status = 200, body = Page<GoalView>),
-    (status = 400, body = Problem, content_type = "application/problem+json"),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/teams/{team_id}/goals")]
 async fn list_goals(
@@ -126,9 +119,6 @@ async fn list_goals(
 /// One goal as currently defined.
 #[utoipa::path(tag = "goals", security(("bearer" = [])), responses(
     (status = 200, body = GoalView, headers(("ETag" = String))),
-    (status = 400, body = Problem, content_type = "application/problem+json"),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/teams/{team_id}/goals/{goal_id}")]
 async fn get_goal(
@@ -148,15 +138,9 @@ async fn get_goal(
 /// is a `GoalRevised` event, so moved goalposts stay visible; a revision that changes
 /// nothing records nothing. A closed goal cannot be revised (409 `goal_closed`).
 #[utoipa::path(tag = "goals", security(("bearer" = [])), request_body = GoalPatch,
-    params(("If-Match" = Option<String>, Header, description = "the ETag last read")),
+    params(("If-Match" = Option<String>, Header, description = "The `ETag` last read: the write is refused with 412 `version_conflict` when the resource changed since.")),
     responses(
     (status = 200, body = GoalView, headers(("ETag" = String), ("Stride-Position" = i64))),
-    (status = 400, body = Problem, content_type = "application/problem+json"),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
-    (status = 409, description = "the goal is closed", body = Problem, content_type = "application/problem+json"),
-    (status = 412, body = Problem, content_type = "application/problem+json"),
 ))]
 #[patch("/teams/{team_id}/goals/{goal_id}")]
 async fn revise_goal(
@@ -178,15 +162,9 @@ async fn revise_goal(
 /// Marks a goal achieved, with the reason (members and up). A closed goal no longer
 /// changes: any later revision or closing is 409 `goal_closed`.
 #[utoipa::path(tag = "goals", security(("bearer" = [])), request_body = Closing,
-    params(("If-Match" = Option<String>, Header, description = "the ETag last read")),
+    params(("If-Match" = Option<String>, Header, description = "The `ETag` last read: the write is refused with 412 `version_conflict` when the resource changed since.")),
     responses(
     (status = 200, body = GoalView, headers(("ETag" = String), ("Stride-Position" = i64))),
-    (status = 400, body = Problem, content_type = "application/problem+json"),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
-    (status = 409, description = "the goal is closed", body = Problem, content_type = "application/problem+json"),
-    (status = 412, body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/teams/{team_id}/goals/{goal_id}/achieve")]
 async fn achieve_goal(
@@ -208,15 +186,9 @@ async fn achieve_goal(
 /// changed. A closed goal no longer changes: any later revision or closing is 409
 /// `goal_closed`.
 #[utoipa::path(tag = "goals", security(("bearer" = [])), request_body = Closing,
-    params(("If-Match" = Option<String>, Header, description = "the ETag last read")),
+    params(("If-Match" = Option<String>, Header, description = "The `ETag` last read: the write is refused with 412 `version_conflict` when the resource changed since.")),
     responses(
     (status = 200, body = GoalView, headers(("ETag" = String), ("Stride-Position" = i64))),
-    (status = 400, body = Problem, content_type = "application/problem+json"),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
-    (status = 409, description = "the goal is closed", body = Problem, content_type = "application/problem+json"),
-    (status = 412, body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/teams/{team_id}/goals/{goal_id}/abandon")]
 async fn abandon_goal(

@@ -1,0 +1,356 @@
+//! The OpenAPI document made exact in one pass over what the routes declare, by the same rules
+//! the server applies: every problem status an operation can answer (with its `code`s), the
+//! convention headers, descriptive operation ids, and explicit security.
+//!
+//! A route declares only what is its own: its success responses (each with a description),
+//! its parameters, and in `x-problems` the problem codes only it answers (a domain conflict,
+//! a role check the middleware does not make). Everything that follows from the route's shape
+//! (a token, a path id, a body, a board write, `If-Match`, `known_at`) is added here, so a new
+//! route is documented as exactly as the old ones without anyone listing 401s by hand.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use actix_web::http::{Method, StatusCode};
+use serde_json::{Map, Value, json};
+use utoipa::openapi::OpenApi;
+
+use crate::error::Code;
+use crate::{auth, rate_limit};
+
+/// The extension in which a route names the problem codes only it answers.
+pub const PROBLEMS: &str = "x-problems";
+
+/// The status each code is answered with. `version_conflict` is 409 when a write raced
+/// another and 412 when `If-Match` names a version that is no longer current (added by rule).
+fn status(code: Code) -> StatusCode {
+    match code {
+        Code::ValidationFailed | Code::MalformedJson | Code::BadRequest => StatusCode::BAD_REQUEST,
+        Code::Unauthorized => StatusCode::UNAUTHORIZED,
+        Code::Forbidden => StatusCode::FORBIDDEN,
+        Code::NotFound => StatusCode::NOT_FOUND,
+        Code::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+        Code::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
+        Code::VersionConflict
+        | Code::AlreadyExists
+        | Code::AlreadyTaken
+        | Code::AlreadyMember
+        | Code::LastOwner
+        | Code::MemberActive
+        | Code::GoalClosed
+        | Code::InvalidTransition
+        | Code::ApprovalRequired
+        | Code::BoardClosed
+        | Code::IdeaMerged
+        | Code::NotMerged
+        | Code::IdeaUsed
+        | Code::IdempotencyInProgress => StatusCode::CONFLICT,
+        Code::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        Code::UriTooLong => StatusCode::URI_TOO_LONG,
+        Code::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        Code::IdempotencyKeyReused | Code::KnownAtTooCostly => StatusCode::UNPROCESSABLE_ENTITY,
+        Code::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+        Code::HeadersTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+        Code::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        Code::Unavailable | Code::ProjectionLagging | Code::ProjectionFailed => {
+            StatusCode::SERVICE_UNAVAILABLE
+        }
+    }
+}
+
+/// What a code tells the client, as the document says it.
+fn meaning(code: Code) -> &'static str {
+    match code {
+        Code::ValidationFailed => "a parameter or field is invalid; `errors` names each one",
+        Code::MalformedJson => "the body is not JSON of the documented shape",
+        Code::BadRequest => "a header is malformed (such as `Idempotency-Key`)",
+        Code::Unauthorized => "no valid token",
+        Code::Forbidden => "the caller's role (or board) may not do this",
+        Code::NotFound => "no such resource, or it belongs to another team",
+        Code::MethodNotAllowed => "the path does not take this method",
+        Code::RequestTimeout => "the body did not arrive within the server's body timeout",
+        Code::VersionConflict => {
+            "the resource changed meanwhile; read it again (412: `If-Match` is stale)"
+        }
+        Code::AlreadyExists => "it exists already",
+        Code::AlreadyTaken => "a unique value (a slug, an email, a handle) is taken",
+        Code::AlreadyMember => "the person is a member already",
+        Code::LastOwner => "the team would be left without an owner",
+        Code::MemberActive => "the member is still in the team; remove them first",
+        Code::GoalClosed => "the goal is achieved or abandoned",
+        Code::InvalidTransition => "the resource's status does not allow this",
+        Code::ApprovalRequired => "the team reviews posts: it must be approved first",
+        Code::BoardClosed => "the team's board takes no ideas",
+        Code::IdeaMerged => "the idea was merged into another",
+        Code::NotMerged => "the idea is not merged",
+        Code::IdeaUsed => "the idea was used in a post already",
+        Code::IdempotencyInProgress => {
+            "a request with this `Idempotency-Key` is still being handled"
+        }
+        Code::PayloadTooLarge => "the body is larger than the operation takes",
+        Code::UriTooLong => "the path and query exceed 8 KiB",
+        Code::UnsupportedMediaType => "the body is not `application/json`",
+        Code::IdempotencyKeyReused => "this `Idempotency-Key` was used with another body",
+        Code::KnownAtTooCostly => "`known_at` would replay more than 50,000 events",
+        Code::RateLimited => "too many board writes; retry after `Retry-After` seconds",
+        Code::HeadersTooLarge => "the headers exceed 32 KiB",
+        Code::Internal => "something went wrong on the server",
+        Code::Unavailable => "the database is unavailable; retry after `Retry-After` seconds",
+        Code::ProjectionLagging => "`Stride-Min-Position` was not reached within 2 s; retry",
+        Code::ProjectionFailed => {
+            "a read model stopped on an event for this team; it answers again once rebuilt"
+        }
+    }
+}
+
+/// The OpenAPI document completed by the rules above.
+pub fn complete(api: OpenApi) -> OpenApi {
+    let mut doc = serde_json::to_value(&api).expect("the OpenAPI document serializes");
+    complete_value(&mut doc);
+    serde_json::from_value(doc).expect("the completed OpenAPI document reads back")
+}
+
+fn complete_value(doc: &mut Value) {
+    doc["servers"] = json!([{
+        "url": "/",
+        "description": "the server that serves this document (`stride serve` listens on http://127.0.0.1:8080)"
+    }]);
+    doc["info"]["license"] = json!({"name": "Apache-2.0", "identifier": "Apache-2.0"});
+    let paths = doc["paths"].as_object_mut().expect("paths");
+    for (path, item) in paths.iter_mut() {
+        let item = item.as_object_mut().expect("path item");
+        for (method, operation) in item.iter_mut() {
+            let Ok(method) = Method::from_bytes(method.to_uppercase().as_bytes()) else {
+                continue;
+            };
+            if let Some(operation) = operation.as_object_mut() {
+                complete_operation(path, &method, operation);
+            }
+        }
+    }
+}
+
+fn complete_operation(path: &str, method: &Method, op: &mut Map<String, Value>) {
+    let name = op
+        .get("operationId")
+        .and_then(Value::as_str)
+        .unwrap_or_else(|| panic!("{method} {path} has no operationId"));
+    op.insert("operationId".into(), camel_case(name).into());
+    let secured = op
+        .get("security")
+        .and_then(Value::as_array)
+        .is_some_and(|s| !s.is_empty());
+    if !secured {
+        op.insert("security".into(), json!([]));
+    }
+    let reads = *method == Method::GET;
+    let api = path.starts_with("/v1/");
+    let mut headers = Vec::new();
+    if api && reads {
+        headers.push(json!({
+            "name": "Stride-Min-Position",
+            "in": "header",
+            "required": false,
+            "description": "Read-your-writes: wait (at most 2 s) until the read models include this position, a `Stride-Position` an earlier write answered. A position no write has reached yet is read as the newest.",
+            "schema": {"type": "integer", "format": "int64", "minimum": 0}
+        }));
+    }
+    if secured && *method == Method::POST {
+        headers.push(json!({
+            "name": "Idempotency-Key",
+            "in": "header",
+            "required": false,
+            "description": "Makes the POST safe to retry: a repeat with the same key and body within 24 hours, with the same token, answers the first response (with `Idempotent-Replayed: true`) and writes nothing.",
+            "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"}
+        }));
+    }
+    let parameters = op
+        .entry("parameters")
+        .or_insert_with(|| json!([]))
+        .as_array_mut()
+        .expect("parameters");
+    parameters.extend(headers);
+    let named = |name: &str| parameters.iter().any(|p| p["name"] == name);
+    let has_if_match = named("If-Match");
+    let has_known_at = named("known_at");
+    let has_params = !parameters.is_empty();
+    if parameters.is_empty() {
+        op.remove("parameters");
+    }
+    let has_body = op.contains_key("requestBody");
+
+    let mut problems: BTreeMap<u16, BTreeSet<Code>> = BTreeMap::new();
+    let mut add = |status: StatusCode, code: Code| {
+        problems.entry(status.as_u16()).or_default().insert(code);
+    };
+    add(StatusCode::URI_TOO_LONG, Code::UriTooLong);
+    add(
+        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+        Code::HeadersTooLarge,
+    );
+    if has_params || has_body {
+        add(StatusCode::BAD_REQUEST, Code::ValidationFailed);
+    }
+    if has_body {
+        add(StatusCode::BAD_REQUEST, Code::MalformedJson);
+        add(StatusCode::REQUEST_TIMEOUT, Code::RequestTimeout);
+        add(StatusCode::PAYLOAD_TOO_LARGE, Code::PayloadTooLarge);
+        add(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Code::UnsupportedMediaType,
+        );
+    }
+    if secured {
+        add(StatusCode::UNAUTHORIZED, Code::Unauthorized);
+    }
+    if path.contains('{') {
+        add(StatusCode::NOT_FOUND, Code::NotFound);
+    }
+    let team_route = path.starts_with("/v1/teams/{team_id}");
+    if secured && !reads && ((team_route && !auth::own_tokens(path)) || !team_route) {
+        add(StatusCode::FORBIDDEN, Code::Forbidden);
+    }
+    if secured && !reads {
+        add(StatusCode::CONFLICT, Code::VersionConflict);
+    }
+    if secured && *method == Method::POST {
+        add(StatusCode::BAD_REQUEST, Code::BadRequest);
+        add(StatusCode::CONFLICT, Code::IdempotencyInProgress);
+        add(StatusCode::UNPROCESSABLE_ENTITY, Code::IdempotencyKeyReused);
+    }
+    if has_if_match {
+        add(StatusCode::PRECONDITION_FAILED, Code::VersionConflict);
+    }
+    if has_known_at {
+        add(StatusCode::UNPROCESSABLE_ENTITY, Code::KnownAtTooCostly);
+    }
+    if rate_limit::limits(method, path) {
+        add(StatusCode::TOO_MANY_REQUESTS, Code::RateLimited);
+    }
+    if api || path == "/readyz" {
+        add(StatusCode::SERVICE_UNAVAILABLE, Code::Unavailable);
+    }
+    if api && reads {
+        add(StatusCode::BAD_REQUEST, Code::ValidationFailed);
+        add(StatusCode::SERVICE_UNAVAILABLE, Code::ProjectionLagging);
+        add(StatusCode::SERVICE_UNAVAILABLE, Code::ProjectionFailed);
+    }
+    if let Some(own) = op.remove(PROBLEMS) {
+        let own: Vec<Code> = serde_json::from_value(own)
+            .unwrap_or_else(|e| panic!("{method} {path}: {PROBLEMS} names an unknown code: {e}"));
+        for code in own {
+            add(status(code), code);
+        }
+    }
+
+    let responses = op
+        .get_mut("responses")
+        .and_then(Value::as_object_mut)
+        .unwrap_or_else(|| panic!("{method} {path} declares no responses"));
+    for (status, response) in responses.iter() {
+        assert!(
+            response["description"]
+                .as_str()
+                .is_some_and(|d| !d.is_empty()),
+            "{method} {path}: response {status} has no description"
+        );
+        assert!(
+            status.starts_with('2') || status.starts_with('3'),
+            "{method} {path}: response {status} is a problem; name its code in {PROBLEMS} instead"
+        );
+    }
+    for (status, codes) in problems {
+        responses.insert(status.to_string(), problem_response(status, &codes));
+    }
+}
+
+/// A problem response: which codes it carries and what each means, with a schema that
+/// holds `code` to exactly those.
+fn problem_response(status: u16, codes: &BTreeSet<Code>) -> Value {
+    let reason = StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or("Problem");
+    let lines: Vec<String> = codes
+        .iter()
+        .map(|code| format!("`{code}`: {}", meaning(*code)))
+        .collect();
+    let mut response = json!({
+        "description": format!("{reason}. {}.", lines.join("; ")),
+        "content": {"application/problem+json": {"schema": {
+            "allOf": [
+                {"$ref": "#/components/schemas/Problem"},
+                {"type": "object", "properties": {"code": {"enum": codes.iter().map(|c| c.as_str()).collect::<Vec<_>>()}}}
+            ]
+        }}}
+    });
+    if status == 429 || status == 503 {
+        response["headers"] = json!({"Retry-After": {
+            "description": "Seconds to wait before retrying.",
+            "schema": {"type": "integer", "minimum": 0}
+        }});
+    }
+    response
+}
+
+/// `submit_board_idea` as `submitBoardIdea`.
+fn camel_case(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut upper = false;
+    for c in name.chars() {
+        if c == '_' {
+            upper = true;
+        } else if upper {
+            out.extend(c.to_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    #[test]
+    fn operation_ids_are_unique_and_descriptive() {
+        let doc = serde_json::to_value(crate::openapi()).unwrap();
+        let mut seen = BTreeMap::new();
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, op) in item.as_object().unwrap() {
+                let id = op["operationId"].as_str().unwrap().to_owned();
+                assert!(
+                    id.chars().filter(|c| c.is_ascii_uppercase()).count() >= 1,
+                    "{method} {path}: operationId {id} is one word; say what it does to what"
+                );
+                if let Some(other) = seen.insert(id.clone(), format!("{method} {path}")) {
+                    panic!("operationId {id} is used by {other} and {method} {path}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_problem_code_has_its_status_and_meaning() {
+        let codes: Vec<Code> = serde_json::from_value(
+            serde_json::to_value(crate::openapi()).unwrap()["components"]["schemas"]["ProblemCode"]
+                ["enum"]
+                .clone(),
+        )
+        .unwrap();
+        assert!(codes.len() > 30);
+        for code in codes {
+            assert!(status(code).as_u16() >= 400, "{code}");
+            assert!(!meaning(code).is_empty(), "{code}");
+        }
+    }
+
+    #[test]
+    fn camel_case_joins_words() {
+        assert_eq!(camel_case("submit_board_idea"), "submitBoardIdea");
+        assert_eq!(camel_case("healthz"), "healthz");
+    }
+}

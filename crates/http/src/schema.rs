@@ -1,0 +1,93 @@
+//! The shapes of text the API takes, stated once with the bounds the domain enforces, and
+//! referenced by every field that takes them (`#[schema(value_type = Title)]`): a client
+//! generated from the document refuses what the server would.
+
+use stride_domain::text::{LONG_TEXT_PATTERN, TITLE_PATTERN};
+use stride_domain::{channel, idea, post};
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use utoipa::openapi::{KnownFormat, RefOr, SchemaFormat};
+use utoipa::{PartialSchema, ToSchema};
+
+fn text(description: &str, max: usize, pattern: &str) -> RefOr<Schema> {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .description(Some(description))
+        .max_length(Some(max))
+        .pattern(Some(pattern))
+        .into()
+}
+
+macro_rules! text_schema {
+    ($(#[doc = $doc:literal])* $name:ident, $max:expr, $pattern:expr) => {
+        $(#[doc = $doc])*
+        pub struct $name;
+
+        impl PartialSchema for $name {
+            fn schema() -> RefOr<Schema> {
+                text(concat!($($doc),*).trim(), $max, $pattern)
+            }
+        }
+
+        impl ToSchema for $name {}
+    };
+}
+
+text_schema!(
+    /// One line, 1 to 200 characters, something besides whitespace, no control characters; trimmed.
+    Title, post::TITLE_MAX, TITLE_PATTERN
+);
+text_schema!(
+    /// One line, 1 to 100 characters, something besides whitespace, no control characters; trimmed.
+    Name, channel::NAME_MAX, TITLE_PATTERN
+);
+text_schema!(
+    /// One line of at most 1,000 characters, something besides whitespace, no control characters; trimmed.
+    Reason, channel::REASON_MAX, TITLE_PATTERN
+);
+text_schema!(
+    /// Text of many lines, at most 10,000 characters, no control characters but line breaks and tabs; trimmed, and empty is none.
+    LongText, idea::BODY_MAX, LONG_TEXT_PATTERN
+);
+text_schema!(
+    /// A tag: one line of 1 to 30 characters, something besides whitespace, no control characters.
+    Tag, idea::TAG_MAX, TITLE_PATTERN
+);
+
+/// An e-mail address: a local part, `@`, and a domain with a dot inside it; at most 254
+/// characters.
+pub struct Email;
+
+impl PartialSchema for Email {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Email)))
+            .description(Some(
+                "An e-mail address: a local part, `@`, and a domain with a dot inside it; at most 254 characters.",
+            ))
+            .max_length(Some(254))
+            .pattern(Some(r"^[^@\s\u0000-\u001f\u007f-\u009f]+@[^\s.\u0000-\u001f\u007f-\u009f][^\s\u0000-\u001f\u007f-\u009f]*\.[^\s\u0000-\u001f\u007f-\u009f]*[^\s.\u0000-\u001f\u007f-\u009f]$"))
+            .into()
+    }
+}
+
+impl ToSchema for Email {}
+
+/// A URL slug: 3 to 40 lowercase letters, digits or hyphens, starting with a letter or digit.
+pub struct Slug;
+
+impl PartialSchema for Slug {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some(
+                "3 to 40 lowercase letters, digits or hyphens, starting with a letter or digit.",
+            ))
+            .min_length(Some(3))
+            .max_length(Some(40))
+            .pattern(Some("^[a-z0-9][a-z0-9-]{2,39}$"))
+            .into()
+    }
+}
+
+impl ToSchema for Slug {}
