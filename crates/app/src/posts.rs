@@ -32,8 +32,7 @@ pub struct PostView {
     pub idea_id: Option<Uuid>,
     /// The goals this post serves.
     pub goal_ids: Vec<Uuid>,
-    /// `draft`, `in_review`, `approved`, `scheduled`, `published` or `archived`.
-    pub status: String,
+    pub status: PostStatus,
     /// Whether its current content was approved (teams with `require_approval`).
     pub approved: bool,
     pub scheduled_for: Option<DateTime<Utc>>,
@@ -51,7 +50,7 @@ impl PostView {
             body: post.body.clone(),
             idea_id: post.idea_id,
             goal_ids: post.goal_ids.clone(),
-            status: post.status.as_str().to_owned(),
+            status: post.status,
             approved: post.approved,
             scheduled_for: post.scheduled_for,
             published_at: post.published_at,

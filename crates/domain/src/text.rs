@@ -39,6 +39,10 @@ pub const TITLE_PATTERN: &str = r"^[^\u0000-\u001f\u007f-\u009f]*[^\u0000-\u0020
 /// [`long_text`] as a JSON Schema pattern: no control character but line breaks and tabs.
 pub const LONG_TEXT_PATTERN: &str = r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*$";
 
+/// [`long_text`] that must hold something, as a JSON Schema pattern: a character besides
+/// whitespace, and no control character but line breaks and tabs.
+pub const REQUIRED_LONG_TEXT_PATTERN: &str = r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*[^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*$";
+
 /// Checks and trims free text of many lines: at most `max` characters as sent, no control
 /// characters but line breaks and tabs. Empty (after trimming) is none. Text is stored as
 /// text: nothing here or anywhere else interprets HTML.
@@ -126,6 +130,7 @@ mod tests {
     fn the_documented_patterns_agree_with_the_checks() {
         let title_re = regex::Regex::new(TITLE_PATTERN).unwrap();
         let long_re = regex::Regex::new(LONG_TEXT_PATTERN).unwrap();
+        let required_re = regex::Regex::new(REQUIRED_LONG_TEXT_PATTERN).unwrap();
         let alphabet = [
             'a', ' ', '\t', '\n', '\r', '\u{0}', '\u{7}', '\u{7f}', '\u{85}', '\u{a0}', '\u{2003}',
             '\u{3000}', '\u{feff}', 'é', '\u{1680}', '\u{180e}',
@@ -145,6 +150,11 @@ mod tests {
                 long_re.is_match(s),
                 long_text(s, 10).is_ok(),
                 "long text {s:?}"
+            );
+            assert_eq!(
+                required_re.is_match(s),
+                long_text(s, 10).is_ok_and(|t| t.is_some()),
+                "required long text {s:?}"
             );
         }
     }

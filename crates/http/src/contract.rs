@@ -11,8 +11,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use actix_web::http::{Method, StatusCode};
-use serde_json::{Map, Value, json};
-use utoipa::openapi::OpenApi;
+use serde_json::{Value, json};
+use utoipa::openapi::path::Operation;
+use utoipa::openapi::{OpenApi, RefOr};
 
 use crate::error::Code;
 use crate::{auth, rate_limit};
@@ -103,80 +104,81 @@ fn meaning(code: Code) -> &'static str {
 }
 
 /// The OpenAPI document completed by the rules above.
-pub fn complete(api: OpenApi) -> OpenApi {
-    let mut doc = serde_json::to_value(&api).expect("the OpenAPI document serializes");
-    complete_value(&mut doc);
-    serde_json::from_value(doc).expect("the completed OpenAPI document reads back")
-}
-
-fn complete_value(doc: &mut Value) {
-    doc["servers"] = json!([{
+pub fn complete(mut api: OpenApi) -> OpenApi {
+    api.servers = Some(vec![from_json(json!({
         "url": "/",
-        "description": "the server that serves this document (`stride serve` listens on http://127.0.0.1:8080)"
-    }]);
-    doc["info"]["license"] = json!({"name": "Apache-2.0", "identifier": "Apache-2.0"});
-    let paths = doc["paths"].as_object_mut().expect("paths");
-    for (path, item) in paths.iter_mut() {
-        let item = item.as_object_mut().expect("path item");
-        for (method, operation) in item.iter_mut() {
-            let Ok(method) = Method::from_bytes(method.to_uppercase().as_bytes()) else {
-                continue;
-            };
-            if let Some(operation) = operation.as_object_mut() {
+        "description": "The server that serves this document (`stride serve` listens on http://127.0.0.1:8080)."
+    }))]);
+    api.info.license = Some(from_json(
+        json!({"name": "Apache-2.0", "identifier": "Apache-2.0"}),
+    ));
+    for (path, item) in api.paths.paths.iter_mut() {
+        let operations = [
+            (Method::GET, &mut item.get),
+            (Method::POST, &mut item.post),
+            (Method::PUT, &mut item.put),
+            (Method::PATCH, &mut item.patch),
+            (Method::DELETE, &mut item.delete),
+        ];
+        for (method, operation) in operations {
+            if let Some(operation) = operation {
                 complete_operation(path, &method, operation);
             }
         }
     }
+    api
 }
 
-fn complete_operation(path: &str, method: &Method, op: &mut Map<String, Value>) {
+/// A piece of the document written as JSON, read into utoipa's types.
+fn from_json<T: serde::de::DeserializeOwned>(value: Value) -> T {
+    serde_json::from_value(value).expect("a valid piece of an OpenAPI document")
+}
+
+fn complete_operation(path: &str, method: &Method, op: &mut Operation) {
     let name = op
-        .get("operationId")
-        .and_then(Value::as_str)
+        .operation_id
+        .as_deref()
         .unwrap_or_else(|| panic!("{method} {path} has no operationId"));
-    op.insert("operationId".into(), camel_case(name).into());
-    let secured = op
-        .get("security")
-        .and_then(Value::as_array)
-        .is_some_and(|s| !s.is_empty());
+    op.operation_id = Some(camel_case(name));
+    let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
     if !secured {
-        op.insert("security".into(), json!([]));
+        op.security = Some(Vec::new());
     }
     let reads = *method == Method::GET;
     let api = path.starts_with("/v1/");
-    let mut headers = Vec::new();
+    let parameters = op.parameters.get_or_insert_with(Vec::new);
     if api && reads {
-        headers.push(json!({
+        parameters.push(from_json(json!({
             "name": "Stride-Min-Position",
             "in": "header",
             "required": false,
             "description": "Read-your-writes: wait (at most 2 s) until the read models include this position, a `Stride-Position` an earlier write answered. A position no write has reached yet is read as the newest.",
             "schema": {"type": "integer", "format": "int64", "minimum": 0}
-        }));
+        })));
     }
     if secured && *method == Method::POST {
-        headers.push(json!({
+        parameters.push(from_json(json!({
             "name": "Idempotency-Key",
             "in": "header",
             "required": false,
             "description": "Makes the POST safe to retry: a repeat with the same key and body within 24 hours, with the same token, answers the first response (with `Idempotent-Replayed: true`) and writes nothing.",
             "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"}
-        }));
+        })));
     }
-    let parameters = op
-        .entry("parameters")
-        .or_insert_with(|| json!([]))
-        .as_array_mut()
-        .expect("parameters");
-    parameters.extend(headers);
-    let named = |name: &str| parameters.iter().any(|p| p["name"] == name);
-    let has_if_match = named("If-Match");
-    let has_known_at = named("known_at");
-    let has_params = !parameters.is_empty();
-    if parameters.is_empty() {
-        op.remove("parameters");
+    let names: Vec<String> = parameters
+        .iter()
+        .filter_map(|p| match p {
+            RefOr::T(p) => Some(p.name.clone()),
+            RefOr::Ref(_) => None,
+        })
+        .collect();
+    let has_if_match = names.iter().any(|n| n == "If-Match");
+    let has_known_at = names.iter().any(|n| n == "known_at");
+    let has_params = !names.is_empty();
+    if names.is_empty() {
+        op.parameters = None;
     }
-    let has_body = op.contains_key("requestBody");
+    let has_body = op.request_body.is_some();
 
     let mut problems: BTreeMap<u16, BTreeSet<Code>> = BTreeMap::new();
     let mut add = |status: StatusCode, code: Code| {
@@ -206,7 +208,7 @@ fn complete_operation(path: &str, method: &Method, op: &mut Map<String, Value>) 
         add(StatusCode::NOT_FOUND, Code::NotFound);
     }
     let team_route = path.starts_with("/v1/teams/{team_id}");
-    if secured && !reads && ((team_route && !auth::own_tokens(path)) || !team_route) {
+    if secured && !reads && !(team_route && auth::own_tokens(path)) {
         add(StatusCode::FORBIDDEN, Code::Forbidden);
     }
     if secured && !reads {
@@ -234,23 +236,36 @@ fn complete_operation(path: &str, method: &Method, op: &mut Map<String, Value>) 
         add(StatusCode::SERVICE_UNAVAILABLE, Code::ProjectionLagging);
         add(StatusCode::SERVICE_UNAVAILABLE, Code::ProjectionFailed);
     }
-    if let Some(own) = op.remove(PROBLEMS) {
+    if let Some(own) = op.extensions.as_mut().and_then(|e| e.remove(PROBLEMS)) {
         let own: Vec<Code> = serde_json::from_value(own)
             .unwrap_or_else(|e| panic!("{method} {path}: {PROBLEMS} names an unknown code: {e}"));
         for code in own {
             add(status(code), code);
         }
     }
+    if op.extensions.as_ref().is_some_and(|e| e.is_empty()) {
+        op.extensions = None;
+    }
 
-    let responses = op
-        .get_mut("responses")
-        .and_then(Value::as_object_mut)
-        .unwrap_or_else(|| panic!("{method} {path} declares no responses"));
-    for (status, response) in responses.iter() {
+    let responses = &mut op.responses.responses;
+    assert!(
+        !responses.is_empty(),
+        "{method} {path} declares no responses"
+    );
+    for (status, response) in responses.iter_mut() {
+        let RefOr::T(response) = response else {
+            continue;
+        };
+        for (name, header) in response.headers.iter_mut() {
+            if let RefOr::T(header) = header
+                && header.description.is_none()
+            {
+                header.description =
+                    Some(header_meaning(name, &format!("{method} {path} {status}")));
+            }
+        }
         assert!(
-            response["description"]
-                .as_str()
-                .is_some_and(|d| !d.is_empty()),
+            !response.description.is_empty(),
             "{method} {path}: response {status} has no description"
         );
         assert!(
@@ -259,8 +274,24 @@ fn complete_operation(path: &str, method: &Method, op: &mut Map<String, Value>) 
         );
     }
     for (status, codes) in problems {
-        responses.insert(status.to_string(), problem_response(status, &codes));
+        responses.insert(
+            status.to_string(),
+            from_json(problem_response(status, &codes)),
+        );
     }
+}
+
+/// What a convention's response header means, said once: a route declares it bare.
+fn header_meaning(name: &str, at: &str) -> String {
+    match name {
+        "ETag" => "The resource's version, quoted: send it back as `If-Match` to change it safely.",
+        "Stride-Position" => {
+            "The write's position in the log: send it as `Stride-Min-Position` to read your own write."
+        }
+        "Location" => "Where the created resource is read.",
+        other => panic!("{at}: header {other} has no description"),
+    }
+    .to_owned()
 }
 
 /// A problem response: which codes it carries and what each means, with a schema that
@@ -279,7 +310,7 @@ fn problem_response(status: u16, codes: &BTreeSet<Code>) -> Value {
         "content": {"application/problem+json": {"schema": {
             "allOf": [
                 {"$ref": "#/components/schemas/Problem"},
-                {"type": "object", "properties": {"code": {"enum": codes.iter().map(|c| c.as_str()).collect::<Vec<_>>()}}}
+                {"type": "object", "properties": {"code": {"type": "string", "enum": codes.iter().map(|c| c.as_str()).collect::<Vec<_>>()}}}
             ]
         }}}
     });
@@ -346,6 +377,79 @@ mod tests {
             assert!(status(code).as_u16() >= 400, "{code}");
             assert!(!meaning(code).is_empty(), "{code}");
         }
+    }
+
+    /// utoipa names a schema after its Rust type and keeps the last of two with one name, so
+    /// two types sharing a name would silently document one as the other. Every type that
+    /// derives or implements a schema in the crates that make the document has a name of
+    /// its own.
+    #[test]
+    fn no_two_types_share_a_schema_name() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut names: BTreeMap<String, String> = BTreeMap::new();
+        let mut files = Vec::new();
+        for krate in ["domain", "app", "http"] {
+            collect_rust_files(&root.join(krate).join("src"), &mut files);
+        }
+        for file in files {
+            let text = std::fs::read_to_string(&file).unwrap();
+            for name in schema_names(&text) {
+                let at = file.display().to_string();
+                if let Some(other) = names.insert(name.clone(), at.clone()) {
+                    panic!(
+                        "two types are named {name} in the OpenAPI document: in {other} and {at}"
+                    );
+                }
+            }
+        }
+        assert!(names.contains_key("ProblemCode") && names.contains_key("PostView"));
+    }
+
+    fn collect_rust_files(dir: &std::path::Path, files: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                collect_rust_files(&path, files);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                files.push(path);
+            }
+        }
+    }
+
+    /// The schema names a file defines: each type deriving `ToSchema` (by its `as = ` name
+    /// when it has one) and each type implementing it by hand.
+    fn schema_names(text: &str) -> Vec<String> {
+        let mut names = Vec::new();
+        let mut deriving = false;
+        let mut renamed: Option<String> = None;
+        for line in text.lines().map(str::trim) {
+            if line.starts_with("#[") && line.contains("ToSchema") && line.contains("derive") {
+                deriving = true;
+            } else if deriving && let Some(rest) = line.strip_prefix("#[schema(as = ") {
+                renamed = rest.split(')').next().map(str::to_owned);
+            } else if deriving
+                && let Some(rest) = ["pub struct ", "pub enum ", "struct ", "enum "]
+                    .iter()
+                    .find_map(|kw| line.strip_prefix(kw))
+            {
+                let ident: String = rest
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect();
+                names.push(renamed.take().unwrap_or(ident));
+                deriving = false;
+            } else if let Some(rest) = line.strip_prefix("impl ToSchema for ") {
+                let ident = rest.trim_end_matches(" {}").trim_end_matches(" {");
+                names.push(ident.to_owned());
+            } else if line.starts_with("Cow::Borrowed(\"") {
+                // A hand-written name replaces the type's own, just pushed.
+                let name = line.trim_start_matches("Cow::Borrowed(\"");
+                if let (Some(last), Some(name)) = (names.last_mut(), name.split('"').next()) {
+                    *last = name.to_owned();
+                }
+            }
+        }
+        names
     }
 
     #[test]

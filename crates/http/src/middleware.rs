@@ -92,7 +92,8 @@ fn as_problem(response: ServiceResponse<BoxBody>) -> ServiceResponse<BoxBody> {
 }
 
 /// Reads carrying `Stride-Min-Position: N` (or `?min_position=N`) wait until the projections
-/// they read have applied position N, at most two seconds.
+/// they read have applied position N (or the newest write, when N is past it), at most two
+/// seconds.
 pub async fn min_position(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -102,22 +103,18 @@ pub async fn min_position(
         Err(error) => return Ok(req.error_response(error)),
     };
     if let (Some(wanted), Some(store)) = (wanted, req.app_data::<web::Data<Store>>().cloned()) {
-        // Not there yet: a position no write has reached is the client's mistake, not lag.
+        // A position no write has reached yet asks for every write so far: the caller can
+        // only have been handed positions of writes that committed.
         let ready = store
             .wait_projected_by(wanted, projections_read(req.path()), Duration::ZERO)
             .await;
-        if matches!(ready, Ok(false)) {
-            match store.committed_head().await {
-                Ok(head) if wanted > head => {
-                    return Ok(req.error_response(ApiError::validation(
-                        "min_position",
-                        format!("no write has reached position {wanted}; the newest is {head}"),
-                    )));
-                }
-                Ok(_) => {}
+        let wanted = match ready {
+            Ok(false) => match store.committed_head().await {
+                Ok(head) => wanted.min(head),
                 Err(error) => return Ok(req.error_response(ApiError::from(error))),
-            }
-        }
+            },
+            _ => wanted,
+        };
         match store
             .wait_projected_by(wanted, projections_read(req.path()), MIN_POSITION_WAIT)
             .await

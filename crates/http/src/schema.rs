@@ -2,7 +2,7 @@
 //! referenced by every field that takes them (`#[schema(value_type = Title)]`): a client
 //! generated from the document refuses what the server would.
 
-use stride_domain::text::{LONG_TEXT_PATTERN, TITLE_PATTERN};
+use stride_domain::text::{LONG_TEXT_PATTERN, REQUIRED_LONG_TEXT_PATTERN, TITLE_PATTERN};
 use stride_domain::{channel, idea, post};
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::openapi::{KnownFormat, RefOr, SchemaFormat};
@@ -47,6 +47,14 @@ text_schema!(
 text_schema!(
     /// Text of many lines, at most 10,000 characters, no control characters but line breaks and tabs; trimmed, and empty is none.
     LongText, idea::BODY_MAX, LONG_TEXT_PATTERN
+);
+text_schema!(
+    /// Text of many lines, at most 10,000 characters, something besides whitespace, no control characters but line breaks and tabs; trimmed.
+    RequiredText, post::BODY_MAX, REQUIRED_LONG_TEXT_PATTERN
+);
+text_schema!(
+    /// An `http` or `https` URL of at most 2,048 characters, without spaces or control characters.
+    Url, post::URL_MAX, r"^https?://[^\s\u0000-\u001f\u007f-\u009f]*$"
 );
 text_schema!(
     /// A tag: one line of 1 to 30 characters, something besides whitespace, no control characters.

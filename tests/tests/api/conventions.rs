@@ -158,7 +158,7 @@ async fn an_idempotency_key_replays_the_first_response_and_writes_nothing_more()
 }
 
 #[tokio::test]
-async fn reads_wait_for_a_min_position_and_refuse_one_never_written() {
+async fn reads_wait_for_a_min_position_and_read_one_never_written_as_the_newest() {
     let app = TestApp::spawn().await;
     let team = app.sign_up("acme").await;
     let response = app
@@ -190,15 +190,17 @@ async fn reads_wait_for_a_min_position_and_refuse_one_never_written() {
         .await;
     assert_eq!(by_query.status(), StatusCode::OK);
 
-    // A position no write has reached is a mistake, answered at once, not waited on.
+    // A position no write has reached asks for every write so far: answered at once with
+    // the newest, not waited on until it times out (503).
     let future = app
         .request(Method::GET, &path, Some(&team.owner_token))
         .header("stride-min-position", i64::MAX.to_string())
         .send()
         .await
         .unwrap();
-    let problem = assert_problem(future, 400, "validation_failed").await;
-    assert_eq!(fields(&problem), vec!["min_position"]);
+    assert_eq!(future.status(), StatusCode::OK);
+    let future: Value = future.json().await.unwrap();
+    assert_eq!(future["name"], "Acme Roasters");
     let bad = app
         .request(Method::GET, &path, Some(&team.owner_token))
         .header("stride-min-position", "soon")

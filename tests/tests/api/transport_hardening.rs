@@ -79,8 +79,8 @@ async fn percent_encoded_team_paths_pass_the_team_authentication_like_plain_ones
     let team = app.sign_up("acme").await;
     let other = app.sign_up("other").await;
     let (_, viewer) = app.add_member(&team, "viewer").await;
-    // A position no write has reached: a request that got past authentication would be
-    // answered 400 for it, so each answer below shows that authentication came first.
+    // A position no write has reached: each answer below is authentication's, given before
+    // the read would wait for anything.
     let far = "1000000000000";
     for prefix in ["/v1/%74eams", "/v1/te%61ms", "/%761/teams", "/v1/teams"] {
         let read = format!("{prefix}/{}", team.id);

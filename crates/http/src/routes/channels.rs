@@ -87,8 +87,7 @@ impl From<&Versioned<Channel>> for ChannelView {
 /// channel per team. The channel starts `active`.
 #[utoipa::path(tag = "channels", security(("bearer" = [])), request_body = NewChannel,
     responses((status = 201, description = "The channel, added.", body = ChannelView,
-        headers(("ETag" = String, description = "The channel's version."),
-            ("Stride-Position" = i64, description = "The write's position in the log.")))),
+        headers(("ETag" = String), ("Stride-Position" = i64)))),
     extensions(("x-problems" = json!(["already_exists"]))),
 )]
 #[post("/teams/{team_id}/channels")]
@@ -161,7 +160,7 @@ async fn list_channels(
 /// `If-Match`.
 #[utoipa::path(tag = "channels", security(("bearer" = [])), responses(
     (status = 200, description = "The channel.", body = ChannelView,
-        headers(("ETag" = String, description = "The channel's version."))),
+        headers(("ETag" = String))),
 ))]
 #[get("/teams/{team_id}/channels/{channel_id}")]
 async fn get_channel(
@@ -184,8 +183,7 @@ async fn get_channel(
 #[utoipa::path(tag = "channels", security(("bearer" = [])), request_body = ChannelStatusChange,
     params(("If-Match" = Option<String>, Header, description = "The `ETag` last read: the write is refused with 412 `version_conflict` when the resource changed since.")),
     responses((status = 200, description = "The channel, changed.", body = ChannelView,
-        headers(("ETag" = String, description = "The channel's new version."),
-            ("Stride-Position" = i64, description = "The write's position in the log.")))),
+        headers(("ETag" = String), ("Stride-Position" = i64)))),
 )]
 #[patch("/teams/{team_id}/channels/{channel_id}")]
 async fn change_channel_status(

@@ -16,19 +16,22 @@ use super::{STRIDE_POSITION, etag, written};
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, Ctx, if_match};
+use crate::schema::{Email, Name};
 
 pub fn configure(config: &mut ServiceConfig) {
     config
         .service(add_member)
-        .service(change_role)
+        .service(change_member_role)
         .service(remove_member)
-        .service(erase_member);
+        .service(erase_member_personal_data);
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewMember {
+    #[schema(value_type = Name)]
     pub name: String,
+    #[schema(value_type = Email)]
     pub email: String,
     pub role: Role,
 }
@@ -55,11 +58,16 @@ pub struct RoleChange {
     pub role: Role,
 }
 
-/// Adds a member (owners and admins; only owners add owners) and returns their first
-/// token, shown this once.
-#[utoipa::path(tag = "members", security(("bearer" = [])), request_body = NewMember, responses(
-    (status = 201, body = MemberAdded, headers(("ETag" = String), ("Stride-Position" = i64))),
-))]
+/// Adds a member
+///
+/// Owners and admins add a member (only owners add owners); the answer holds the member's
+/// first token, shown this once. An e-mail address is one member per team.
+#[utoipa::path(tag = "members", security(("bearer" = [])), request_body = NewMember,
+    params(("If-Match" = Option<String>, Header, description = "The `ETag` last read: the write is refused with 412 `version_conflict` when the resource changed since.")),
+    responses((status = 201, description = "The member and their first token (shown once).", body = MemberAdded,
+        headers(("ETag" = String), ("Stride-Position" = i64)))),
+    extensions(("x-problems" = json!(["already_member", "already_taken"]))),
+)]
 #[post("/teams/{team_id}/members")]
 async fn add_member(
     ctx: Ctx,
@@ -82,13 +90,18 @@ async fn add_member(
     Ok(written(StatusCode::CREATED, &body, Some(version), position))
 }
 
-/// Changes a member's role (owners and admins; only owners grant or take the owner role;
-/// a team keeps at least one owner).
-#[utoipa::path(tag = "members", security(("bearer" = [])), request_body = RoleChange, responses(
-    (status = 200, body = MemberView, headers(("ETag" = String), ("Stride-Position" = i64))),
-))]
+/// Changes a member's role
+///
+/// Owners and admins change roles; only owners grant or take the owner role, and a team
+/// keeps at least one owner.
+#[utoipa::path(tag = "members", security(("bearer" = [])), request_body = RoleChange,
+    params(("If-Match" = Option<String>, Header, description = "The `ETag` last read: the write is refused with 412 `version_conflict` when the resource changed since.")),
+    responses((status = 200, description = "The member with their new role.", body = MemberView,
+        headers(("ETag" = String), ("Stride-Position" = i64)))),
+    extensions(("x-problems" = json!(["last_owner"]))),
+)]
 #[patch("/teams/{team_id}/members/{member_id}")]
-async fn change_role(
+async fn change_member_role(
     ctx: Ctx,
     caller: Caller,
     req: HttpRequest,
@@ -109,10 +122,14 @@ async fn change_role(
     ))
 }
 
-/// Removes a member; every token of theirs stops working in the same commit.
-#[utoipa::path(tag = "members", security(("bearer" = [])), responses(
-    (status = 204, headers(("ETag" = String), ("Stride-Position" = i64))),
-))]
+/// Removes a member
+///
+/// Owners and admins remove a member (only owners remove an owner, and a team keeps at
+/// least one); every token of theirs stops working in the same commit. What they did stays.
+#[utoipa::path(tag = "members", security(("bearer" = [])), params(("If-Match" = Option<String>, Header, description = "The `ETag` last read: the write is refused with 412 `version_conflict` when the resource changed since.")),
+    responses((status = 204, description = "Removed.", headers(("ETag" = String), ("Stride-Position" = i64)))),
+    extensions(("x-problems" = json!(["last_owner"]))),
+)]
 #[delete("/teams/{team_id}/members/{member_id}")]
 async fn remove_member(
     ctx: Ctx,
@@ -131,15 +148,18 @@ async fn remove_member(
         .finish())
 }
 
-/// Erases a member's name and e-mail address once they have left the team (owners and
-/// admins). Events only ever held their id, so what they did stays, shown without a name;
-/// kept Idempotency-Key responses that named them are forgotten. Erasing again changes
-/// nothing; a current member is removed first.
-#[utoipa::path(tag = "members", security(("bearer" = [])), responses(
-    (status = 204, headers(("Stride-Position" = i64))),
-))]
+/// Erases a former member's personal data
+///
+/// Owners and admins erase the name and e-mail address of a member who has left the team.
+/// Events only ever held their id, so what they did stays, shown without a name; kept
+/// Idempotency-Key responses that named them are forgotten. Erasing again changes nothing;
+/// a current member is removed first.
+#[utoipa::path(tag = "members", security(("bearer" = [])),
+    responses((status = 204, description = "Erased.", headers(("Stride-Position" = i64)))),
+    extensions(("x-problems" = json!(["member_active"]))),
+)]
 #[delete("/teams/{team_id}/members/{member_id}/personal-data")]
-async fn erase_member(
+async fn erase_member_personal_data(
     ctx: Ctx,
     caller: Caller,
     path: web::Path<(Uuid, Uuid)>,

@@ -22,7 +22,7 @@ use crate::extract::{ApiJson, ApiQuery, Ctx};
 pub const BATCH_BODY_LIMIT: usize = 1024 * 1024;
 
 pub fn configure(config: &mut ServiceConfig) {
-    config.service(record).service(series);
+    config.service(record_metrics).service(get_metric_series);
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -56,6 +56,7 @@ impl From<ObservationIn> for Observation {
 #[serde(deny_unknown_fields)]
 pub struct MetricBatch {
     /// 1 to 5,000 observations; one bad row rejects the batch, named by its index.
+    #[schema(min_items = 1, max_items = 5000)]
     pub observations: Vec<ObservationIn>,
 }
 
@@ -69,14 +70,17 @@ pub struct BatchRecorded {
     pub unchanged: usize,
 }
 
-/// Records a batch of observations (members and up). The same (channel, metric, post,
-/// observed_at) with the same value is not recorded twice; with another value it is a
-/// correction.
+/// Records a batch of metric observations
+///
+/// Members, admins and owners record followers, likes, shares, clicks and traffic as they
+/// measure them, up to 5,000 at once (a body of at most 1 MiB). The same (channel, metric,
+/// post, observed_at) with the same value is not recorded twice; with another value it is a
+/// correction, and the original stays in the log.
 #[utoipa::path(tag = "metrics", security(("bearer" = [])), request_body = MetricBatch, responses(
-    (status = 200, body = BatchRecorded, headers(("Stride-Position" = i64))),
+    (status = 200, description = "What the batch recorded, corrected and found unchanged.", body = BatchRecorded, headers(("Stride-Position" = i64))),
 ))]
 #[post("/teams/{team_id}/metrics")]
-async fn record(
+async fn record_metrics(
     ctx: Ctx,
     caller: Caller,
     path: web::Path<Uuid>,
@@ -99,7 +103,9 @@ async fn record(
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct SeriesQuery {
+    /// The channel measured.
     pub channel_id: Uuid,
+    /// The metric read.
     pub metric: Metric,
     /// Only this post's observations; without it, the channel's own.
     pub post_id: Option<Uuid>,
@@ -109,8 +115,11 @@ pub struct SeriesQuery {
     /// Exclusive end, RFC 3339, years 2000 to 2100.
     #[param(value_type = Option<String>, format = DateTime, pattern = "^(20[0-9]{2}|2100)-")]
     pub to: Option<Moment>,
+    /// The bucket size (default `day`).
     #[serde(default)]
     pub bucket: BucketSize,
+    /// Read-your-writes, as a query parameter (see `Stride-Min-Position`).
+    #[param(minimum = 0)]
     pub min_position: Option<i64>,
 }
 
@@ -148,12 +157,15 @@ pub struct Series {
     pub points: Vec<Point>,
 }
 
-/// A metric's time series on one channel (or one post), in day, week or month buckets.
+/// Reads a metric's time series
+///
+/// One metric on one channel (or one post), in day, week or month buckets, each with its
+/// count, sum, minimum, maximum and last value. Any member may read it.
 #[utoipa::path(tag = "metrics", security(("bearer" = [])), params(SeriesQuery), responses(
-    (status = 200, body = Series),
+    (status = 200, description = "The series.", body = Series),
 ))]
 #[get("/teams/{team_id}/metrics")]
-async fn series(
+async fn get_metric_series(
     ctx: Ctx,
     caller: Caller,
     path: web::Path<Uuid>,

@@ -10,36 +10,60 @@ use crate::extract::Ctx;
 use crate::telemetry::Telemetry;
 
 pub fn configure(config: &mut ServiceConfig) {
-    config.service(healthz).service(readyz).service(metrics);
+    config
+        .service(check_health)
+        .service(check_readiness)
+        .service(get_prometheus_metrics);
+}
+
+/// `ok` when the process is up, `ready` when it can serve requests.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum HealthStatus {
+    Ok,
+    Ready,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Health {
-    /// `ok` when the process is up, `ready` when it can serve requests.
-    pub status: &'static str,
+    pub status: HealthStatus,
 }
 
-/// The process is up. Says nothing about the database.
-#[utoipa::path(tag = "operations", responses((status = 200, body = Health)))]
+/// Checks the process is up
+///
+/// Liveness: the process answers. Says nothing about the database.
+#[utoipa::path(tag = "operations", responses((status = 200, description = "The process is up.", body = Health)))]
 #[get("/healthz")]
-async fn healthz() -> HttpResponse {
-    HttpResponse::Ok().json(Health { status: "ok" })
+async fn check_health() -> HttpResponse {
+    HttpResponse::Ok().json(Health {
+        status: HealthStatus::Ok,
+    })
 }
 
-/// The database answers and every migration of this build is applied.
+/// Checks the server can serve requests
+///
+/// Readiness: the database answers and every migration of this build is applied.
 #[utoipa::path(tag = "operations", responses(
-    (status = 200, body = Health),
+    (status = 200, description = "Ready to serve.", body = Health),
 ))]
 #[get("/readyz")]
-async fn readyz(ctx: Ctx) -> Result<HttpResponse, ApiError> {
+async fn check_readiness(ctx: Ctx) -> Result<HttpResponse, ApiError> {
     ctx.store.ready().await?;
-    Ok(HttpResponse::Ok().json(Health { status: "ready" }))
+    Ok(HttpResponse::Ok().json(Health {
+        status: HealthStatus::Ready,
+    }))
 }
 
-/// Prometheus metrics in the text exposition format.
-#[utoipa::path(tag = "operations", responses((status = 200, body = String, content_type = "text/plain")))]
+/// Reads the server's Prometheus metrics
+///
+/// Request counts and latencies, pool use, projection positions and lag, and projection
+/// failures, in Prometheus' text exposition format.
+#[utoipa::path(tag = "operations", responses((status = 200, description = "The metrics, as text.", body = String, content_type = "text/plain")))]
 #[get("/metrics")]
-async fn metrics(ctx: Ctx, telemetry: web::Data<Telemetry>) -> Result<HttpResponse, ApiError> {
+async fn get_prometheus_metrics(
+    ctx: Ctx,
+    telemetry: web::Data<Telemetry>,
+) -> Result<HttpResponse, ApiError> {
     let text = telemetry
         .render(&ctx.store)
         .await

@@ -19,6 +19,7 @@ use crate::auth::Caller;
 use crate::error::{ApiError, Code};
 use crate::extract::{ApiJson, ApiQuery, Ctx, if_match};
 use crate::page::{self, Page};
+use crate::schema::{LongText, RequiredText, Title, Url};
 
 pub fn configure(config: &mut ServiceConfig) {
     config
@@ -26,11 +27,11 @@ pub fn configure(config: &mut ServiceConfig) {
         .service(list_posts)
         .service(get_post)
         .service(edit_post)
-        .service(submit)
-        .service(approve)
-        .service(request_changes)
-        .service(publish)
-        .service(archive);
+        .service(submit_post_for_review)
+        .service(approve_post)
+        .service(request_post_changes)
+        .service(publish_post)
+        .service(archive_post);
 }
 
 impl From<PostError> for ApiError {
@@ -78,10 +79,15 @@ async fn change(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewPostBody {
+    /// The channel it goes out on.
     pub channel_id: Uuid,
+    #[schema(value_type = Title)]
     pub title: String,
+    #[schema(value_type = Option<LongText>)]
     pub body: Option<String>,
+    /// The board idea the post is made from: publishing the post marks the idea used.
     pub idea_id: Option<Uuid>,
+    /// Goals of the team the post counts toward.
     #[serde(default)]
     pub goal_ids: Vec<Uuid>,
     /// With a time, the post is scheduled at once (not on teams that require approval).
@@ -90,10 +96,16 @@ pub struct NewPostBody {
     pub scheduled_for: Option<DateTime<Utc>>,
 }
 
-/// Drafts a post, or schedules it when `scheduled_for` is given.
-#[utoipa::path(tag = "posts", security(("bearer" = [])), request_body = NewPostBody, responses(
-    (status = 201, body = PostView, headers(("ETag" = String), ("Stride-Position" = i64))),
-))]
+/// Drafts a post
+///
+/// Members, admins and owners draft a post on one of the team's channels, or schedule it at
+/// once when `scheduled_for` is given (not on teams that require approval).
+#[utoipa::path(tag = "posts", security(("bearer" = [])), request_body = NewPostBody,
+    params(("If-Match" = Option<String>, Header, description = "The `ETag` last read: the write is refused with 412 `version_conflict` when the resource changed since.")),
+    responses((status = 201, description = "The post, drafted or scheduled.", body = PostView,
+        headers(("ETag" = String), ("Stride-Position" = i64)))),
+    extensions(("x-problems" = json!(["approval_required", "idea_used"]))),
+)]
 #[post("/teams/{team_id}/posts")]
 async fn draft_post(
     ctx: Ctx,
@@ -122,11 +134,13 @@ async fn draft_post(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PostPatch {
+    #[schema(value_type = Option<Title>)]
     pub title: Option<String>,
     /// Null clears it.
     #[serde(default, deserialize_with = "stride_domain::event::double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<LongText>)]
     pub body: Option<Option<String>>,
+    /// The goals the post counts toward, all of them.
     pub goal_ids: Option<Vec<Uuid>>,
     /// A time (re)schedules the post; null takes it off the schedule.
     #[serde(default, deserialize_with = "stride_domain::event::double_option")]
@@ -134,13 +148,16 @@ pub struct PostPatch {
     pub scheduled_for: Option<Option<DateTime<Utc>>>,
 }
 
-/// Edits or reschedules a post. On teams that require approval, changed content goes back
-/// to draft and off the schedule.
+/// Edits or reschedules a post
+///
+/// Members, admins and owners change a post's content, goals or schedule. On teams that
+/// require approval, changed content goes back to draft and off the schedule.
 #[utoipa::path(tag = "posts", security(("bearer" = [])), request_body = PostPatch,
     params(("If-Match" = Option<String>, Header, description = "The `ETag` last read: the write is refused with 412 `version_conflict` when the resource changed since.")),
-    responses(
-    (status = 200, body = PostView, headers(("ETag" = String), ("Stride-Position" = i64))),
-))]
+    responses((status = 200, description = "The post, changed.", body = PostView,
+        headers(("ETag" = String), ("Stride-Position" = i64)))),
+    extensions(("x-problems" = json!(["invalid_transition", "approval_required"]))),
+)]
 #[patch("/teams/{team_id}/posts/{post_id}")]
 async fn edit_post(
     ctx: Ctx,
@@ -170,12 +187,18 @@ async fn edit_post(
 #[serde(deny_unknown_fields)]
 pub struct Empty {}
 
-/// Submits a draft for review.
-#[utoipa::path(tag = "posts", security(("bearer" = [])), request_body = Empty, responses(
-    (status = 200, body = PostView),
-))]
+/// Submits a post for review
+///
+/// Members, admins and owners send a draft to review; owners and admins then approve it
+/// or request changes.
+#[utoipa::path(tag = "posts", security(("bearer" = [])), request_body = Empty,
+    params(("If-Match" = Option<String>, Header, description = "The `ETag` last read: the write is refused with 412 `version_conflict` when the resource changed since.")),
+    responses((status = 200, description = "The post, changed.", body = PostView,
+        headers(("ETag" = String), ("Stride-Position" = i64)))),
+    extensions(("x-problems" = json!(["invalid_transition"]))),
+)]
 #[post("/teams/{team_id}/posts/{post_id}/submit")]
-async fn submit(
+async fn submit_post_for_review(
     ctx: Ctx,
     caller: Caller,
     req: HttpRequest,
@@ -192,12 +215,17 @@ async fn submit(
     .await
 }
 
-/// Approves a post in review (owners and admins).
-#[utoipa::path(tag = "posts", security(("bearer" = [])), request_body = Empty, responses(
-    (status = 200, body = PostView),
-))]
+/// Approves a post in review
+///
+/// Owners and admins approve a post in review: it may then be scheduled or published.
+#[utoipa::path(tag = "posts", security(("bearer" = [])), request_body = Empty,
+    params(("If-Match" = Option<String>, Header, description = "The `ETag` last read: the write is refused with 412 `version_conflict` when the resource changed since.")),
+    responses((status = 200, description = "The post, changed.", body = PostView,
+        headers(("ETag" = String), ("Stride-Position" = i64)))),
+    extensions(("x-problems" = json!(["forbidden", "invalid_transition"]))),
+)]
 #[post("/teams/{team_id}/posts/{post_id}/approve")]
-async fn approve(
+async fn approve_post(
     ctx: Ctx,
     caller: Caller,
     req: HttpRequest,
@@ -211,15 +239,21 @@ async fn approve(
 #[serde(deny_unknown_fields)]
 pub struct ChangesRequested {
     /// What to change: shown to the author.
+    #[schema(value_type = RequiredText)]
     pub comment: String,
 }
 
-/// Sends a post in review back to draft with a comment (owners and admins).
-#[utoipa::path(tag = "posts", security(("bearer" = [])), request_body = ChangesRequested, responses(
-    (status = 200, body = PostView),
-))]
+/// Requests changes to a post in review
+///
+/// Owners and admins send a post in review back to draft, with a comment for its author.
+#[utoipa::path(tag = "posts", security(("bearer" = [])), request_body = ChangesRequested,
+    params(("If-Match" = Option<String>, Header, description = "The `ETag` last read: the write is refused with 412 `version_conflict` when the resource changed since.")),
+    responses((status = 200, description = "The post, changed.", body = PostView,
+        headers(("ETag" = String), ("Stride-Position" = i64)))),
+    extensions(("x-problems" = json!(["forbidden", "invalid_transition"]))),
+)]
 #[post("/teams/{team_id}/posts/{post_id}/request-changes")]
-async fn request_changes(
+async fn request_post_changes(
     ctx: Ctx,
     caller: Caller,
     req: HttpRequest,
@@ -239,15 +273,24 @@ pub struct Publication {
     /// was already posted.
     #[schema(pattern = "^(20[0-9]{2}|2100)-")]
     pub published_at: Option<DateTime<Utc>>,
+    /// Where it can be seen.
+    #[schema(value_type = Option<Url>)]
     pub url: Option<String>,
 }
 
-/// Publishes a post (approved first, on teams that require approval).
-#[utoipa::path(tag = "posts", security(("bearer" = [])), request_body = Publication, responses(
-    (status = 200, body = PostView),
-))]
+/// Publishes a post
+///
+/// Members, admins and owners publish a post (approved first, on teams that require
+/// approval), now or at a past instant to log what already went out. A post made from an
+/// idea marks the idea used in the same commit.
+#[utoipa::path(tag = "posts", security(("bearer" = [])), request_body = Publication,
+    params(("If-Match" = Option<String>, Header, description = "The `ETag` last read: the write is refused with 412 `version_conflict` when the resource changed since.")),
+    responses((status = 200, description = "The post, changed.", body = PostView,
+        headers(("ETag" = String), ("Stride-Position" = i64)))),
+    extensions(("x-problems" = json!(["invalid_transition", "approval_required"]))),
+)]
 #[post("/teams/{team_id}/posts/{post_id}/publish")]
-async fn publish(
+async fn publish_post(
     ctx: Ctx,
     caller: Caller,
     req: HttpRequest,
@@ -272,12 +315,17 @@ async fn publish(
     Ok(answered(StatusCode::OK, answer))
 }
 
-/// Withdraws a post.
-#[utoipa::path(tag = "posts", security(("bearer" = [])), request_body = Empty, responses(
-    (status = 200, body = PostView),
-))]
+/// Archives a post
+///
+/// Members, admins and owners withdraw a post from the plan; its history stays.
+#[utoipa::path(tag = "posts", security(("bearer" = [])), request_body = Empty,
+    params(("If-Match" = Option<String>, Header, description = "The `ETag` last read: the write is refused with 412 `version_conflict` when the resource changed since.")),
+    responses((status = 200, description = "The post, changed.", body = PostView,
+        headers(("ETag" = String), ("Stride-Position" = i64)))),
+    extensions(("x-problems" = json!(["invalid_transition"]))),
+)]
 #[post("/teams/{team_id}/posts/{post_id}/archive")]
-async fn archive(
+async fn archive_post(
     ctx: Ctx,
     caller: Caller,
     req: HttpRequest,
@@ -287,9 +335,11 @@ async fn archive(
     change(&ctx, caller, &req, path.into_inner(), PostCommand::Archive).await
 }
 
-/// One post.
+/// Reads one post
+///
+/// The post with its status, schedule, goals and version.
 #[utoipa::path(tag = "posts", security(("bearer" = [])), responses(
-    (status = 200, body = PostView, headers(("ETag" = String))),
+    (status = 200, description = "The post.", body = PostView, headers(("ETag" = String))),
 ))]
 #[get("/teams/{team_id}/posts/{post_id}")]
 async fn get_post(
@@ -309,7 +359,9 @@ async fn get_post(
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct PostQuery {
+    /// Only posts with this status.
     pub status: Option<PostStatus>,
+    /// Only posts on this channel.
     pub channel_id: Option<Uuid>,
     /// Posts published (or, if not yet, scheduled) at or after this instant (years 2000 to
     /// 2100).
@@ -318,14 +370,21 @@ pub struct PostQuery {
     /// ... and before this one.
     #[param(value_type = Option<String>, format = DateTime, pattern = "^(20[0-9]{2}|2100)-")]
     pub to: Option<Moment>,
+    /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
+    /// The `next_cursor` of the page before.
     pub cursor: Option<String>,
+    /// Read-your-writes, as a query parameter (see `Stride-Min-Position`).
+    #[param(minimum = 0)]
     pub min_position: Option<i64>,
 }
 
-/// The team's posts, oldest first, by status, channel and time.
+/// Lists the team's posts
+///
+/// The posts, oldest first, filtered by status, channel and time. Any member may read them.
 #[utoipa::path(tag = "posts", security(("bearer" = [])), params(PostQuery), responses(
-    (status = 200, body = Page<PostView>),
+    (status = 200, description = "A page of posts.", body = Page<PostView>),
 ))]
 #[get("/teams/{team_id}/posts")]
 async fn list_posts(

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use stride_app::people;
 use stride_app::teams::{self, Registered, TeamDetails};
 use stride_domain::Actor;
-use stride_domain::team::TeamChanges;
+use stride_domain::team::{Role, TeamChanges};
 use stride_storage::members::MemberRecord;
 use stride_storage::tokens::NewToken;
 use utoipa::ToSchema;
@@ -20,6 +20,7 @@ use super::{etag, written};
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, Ctx, if_match};
+use crate::schema::{Email, Name, Slug};
 
 pub fn configure(config: &mut ServiceConfig) {
     config
@@ -31,9 +32,11 @@ pub fn configure(config: &mut ServiceConfig) {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SignUp {
-    /// The team's display name, 1 to 100 characters.
+    /// The team's display name.
+    #[schema(value_type = Name)]
     pub name: String,
-    /// URL name of the team's public board: 3 to 40 of `a-z`, `0-9` and `-`.
+    /// URL name of the team's public board.
+    #[schema(value_type = Slug)]
     pub slug: String,
     pub owner: Person,
 }
@@ -41,7 +44,9 @@ pub struct SignUp {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Person {
+    #[schema(value_type = Name)]
     pub name: String,
+    #[schema(value_type = Email)]
     pub email: String,
 }
 
@@ -66,7 +71,7 @@ pub struct MemberView {
     pub id: Uuid,
     pub name: String,
     pub email: String,
-    pub role: String,
+    pub role: Role,
     pub joined_at: DateTime<Utc>,
 }
 
@@ -76,7 +81,7 @@ impl From<MemberRecord> for MemberView {
             id: record.member_id,
             name: record.name,
             email: record.email,
-            role: record.role,
+            role: Role::parse(&record.role).unwrap_or(Role::Viewer),
             joined_at: record.joined_at,
         }
     }
@@ -152,6 +157,8 @@ impl From<Registered> for SignedUp {
     }
 }
 
+/// Signs up a team
+///
 /// Open sign-up: creates a team with its first member as owner and returns that owner's
 /// first token, shown this once.
 ///
@@ -159,8 +166,11 @@ impl From<Registered> for SignedUp {
 /// and its replay would hand one caller another's owner token. A repeated sign-up finds its
 /// slug taken (409).
 #[utoipa::path(tag = "teams", request_body = SignUp, responses(
-    (status = 201, body = SignedUp, headers(("ETag" = String), ("Stride-Position" = i64), ("Location" = String))),
-))]
+    (status = 201, description = "The team, its owner, and the owner's token (shown once).", body = SignedUp,
+        headers(("ETag" = String), ("Stride-Position" = i64), ("Location" = String))),
+    ),
+    extensions(("x-problems" = json!(["already_taken"]))),
+)]
 #[post("/teams")]
 async fn sign_up(ctx: Ctx, body: ApiJson<SignUp>) -> Result<HttpResponse, ApiError> {
     let SignUp { name, slug, owner } = body.0;
@@ -176,9 +186,11 @@ async fn sign_up(ctx: Ctx, body: ApiJson<SignUp>) -> Result<HttpResponse, ApiErr
     Ok(response)
 }
 
-/// The team with its members and settings. Any member may read it.
+/// Reads the team
+///
+/// The team with its settings, members and channels. Any member may read it.
 #[utoipa::path(tag = "teams", security(("bearer" = [])), responses(
-    (status = 200, body = TeamView, headers(("ETag" = String))),
+    (status = 200, description = "The team.", body = TeamView, headers(("ETag" = String))),
 ))]
 #[get("/teams/{team_id}")]
 async fn get_team(
@@ -196,6 +208,7 @@ async fn get_team(
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TeamPatch {
+    #[schema(value_type = Option<Name>)]
     pub name: Option<String>,
     pub require_approval: Option<bool>,
     pub board: Option<BoardPatch>,
@@ -220,12 +233,15 @@ impl From<TeamPatch> for TeamChanges {
     }
 }
 
-/// Renames the team or changes its settings (owners and admins). Send `If-Match` with the
-/// ETag you read to be sure nobody changed it meanwhile.
+/// Renames the team or changes its settings
+///
+/// Owners and admins rename the team, require approval of posts, and open or close the
+/// community board. Send `If-Match` with the ETag you read to be sure nobody changed it
+/// meanwhile. Fields left out stay as they are.
 #[utoipa::path(tag = "teams", security(("bearer" = [])), request_body = TeamPatch,
     params(("If-Match" = Option<String>, Header, description = "The `ETag` last read: the write is refused with 412 `version_conflict` when the resource changed since.")),
     responses(
-    (status = 200, body = TeamView, headers(("ETag" = String), ("Stride-Position" = i64))),
+    (status = 200, description = "The team, changed.", body = TeamView, headers(("ETag" = String), ("Stride-Position" = i64))),
 ))]
 #[patch("/teams/{team_id}")]
 async fn update_team(

@@ -17,10 +17,12 @@ pub fn configure(config: &mut ServiceConfig) {
     config.service(issue_token).service(revoke_token);
 }
 
-/// Issues a new token for the caller, shown this once. Tokens are not events: they live
-/// only as hashes, outside the event log.
+/// Issues a token for the caller
+///
+/// Any member issues more tokens for themselves, each shown this once. Tokens are not
+/// events: they live only as hashes, outside the event log.
 #[utoipa::path(tag = "tokens", security(("bearer" = [])), responses(
-    (status = 201, body = TokenView, headers(("Stride-Position" = i64))),
+    (status = 201, description = "The token (shown once).", body = TokenView, headers(("Stride-Position" = i64))),
 ))]
 #[post("/teams/{team_id}/tokens")]
 async fn issue_token(
@@ -38,11 +40,14 @@ async fn issue_token(
     ))
 }
 
+/// Revokes a token
+///
 /// Revokes a token at once. Members revoke their own; owners and admins any of the team's.
 /// Revoking a revoked token changes nothing.
-#[utoipa::path(tag = "tokens", security(("bearer" = [])), responses(
-    (status = 204, headers(("Stride-Position" = i64))),
-))]
+#[utoipa::path(tag = "tokens", security(("bearer" = [])),
+    responses((status = 204, description = "Revoked.", headers(("Stride-Position" = i64)))),
+    extensions(("x-problems" = json!(["forbidden"]))),
+)]
 #[delete("/teams/{team_id}/tokens/{token_id}")]
 async fn revoke_token(
     ctx: Ctx,

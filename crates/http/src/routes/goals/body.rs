@@ -11,10 +11,12 @@ use stride_domain::target::{Aggregation, Aim, CADENCE_MAX, Period, TargetSpec};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use super::target_schemas::TargetInput;
 use crate::error::ApiError;
+use crate::schema::{LongText, Reason, Title};
 use stride_domain::metric::Metric;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TargetKind {
     /// Move a channel's metric.
@@ -27,7 +29,8 @@ pub enum TargetKind {
 /// `aggregation`, `baseline` and exactly one of `reach`, `increase_by` and
 /// `increase_by_percent`; a cadence target (`kind: cadence`) takes `count`, `period` and
 /// optionally `channel_id`. A field of the other kind is refused.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+/// Its schema is [`TargetInput`]: a union by `kind`.
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TargetBody {
     /// `metric` or `cadence`.
@@ -43,17 +46,13 @@ pub struct TargetBody {
     /// Metric: where the goal starts from. Default: the latest observation of the metric on
     /// the channel before `starts_on` (0 for a `sum` target without observations); a
     /// `latest` target without either is refused. 0 to 1e15.
-    #[schema(minimum = 0, maximum = 1e15)]
     pub baseline: Option<f64>,
     /// Metric: the value to reach, 0 to 1e15.
-    #[schema(minimum = 0, maximum = 1e15)]
     pub reach: Option<f64>,
     /// Metric: how much to add to the baseline (negative to lower it); the target value it
     /// leads to must be 0 to 1e15.
-    #[schema(minimum = -1e15, maximum = 1e15)]
     pub increase_by: Option<f64>,
     /// Metric: how many percent to add to the baseline (`10` for +10%), -100 to 1e6.
-    #[schema(minimum = -100, maximum = 1e6)]
     pub increase_by_percent: Option<f64>,
     /// Cadence: published posts per period, 1 to 1000 (required).
     pub count: Option<i64>,
@@ -152,9 +151,11 @@ impl TargetBody {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewGoalBody {
-    /// 1 to 200 characters.
+    /// What the goal is, in a line.
+    #[schema(value_type = Title)]
     pub title: String,
-    /// At most 10,000 characters.
+    /// Why the goal matters, how the team means to get there.
+    #[schema(value_type = Option<LongText>)]
     pub description: Option<String>,
     /// `long` for the big ones, `short` for the steps toward them.
     pub horizon: Horizon,
@@ -168,6 +169,7 @@ pub struct NewGoalBody {
     pub due_on: NaiveDate,
     /// What the goal measures. Required for a short goal; a long goal may have none (null),
     /// its progress is then the mean of its short goals'.
+    #[schema(value_type = Option<TargetInput>)]
     pub target: Option<TargetBody>,
 }
 
@@ -190,11 +192,12 @@ impl NewGoalBody {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GoalPatch {
-    /// 1 to 200 characters.
+    /// A new title.
+    #[schema(value_type = Option<Title>)]
     pub title: Option<String>,
-    /// Null clears it.
+    /// A new description; null clears it.
     #[serde(default, deserialize_with = "stride_domain::event::double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<LongText>)]
     pub description: Option<Option<String>>,
     /// The new last day of the window; not before `starts_on`; at most 2100-12-31.
     #[schema(pattern = "^(20[0-9]{2}|2100)-[0-9]{2}-[0-9]{2}$")]
@@ -202,7 +205,7 @@ pub struct GoalPatch {
     /// A new target. A metric target on the same channel and metric keeps the goal's
     /// baseline unless it gives one; a target cannot be removed (null is refused).
     #[serde(default, deserialize_with = "stride_domain::event::double_option")]
-    #[schema(value_type = Option<TargetBody>)]
+    #[schema(value_type = TargetInput)]
     pub target: Option<Option<TargetBody>>,
 }
 
@@ -231,6 +234,7 @@ impl GoalPatch {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Closing {
-    /// Why, at most 1,000 characters: kept with the goal and in its history.
+    /// Why: kept with the goal and in its history.
+    #[schema(value_type = Option<Reason>)]
     pub reason: Option<String>,
 }

@@ -2,6 +2,7 @@
 //! its own), and closed as achieved or abandoned with a reason.
 
 pub(crate) mod body;
+mod target_schemas;
 mod view;
 
 use actix_web::http::StatusCode;
@@ -58,10 +59,12 @@ fn writer(caller: Caller, team_id: Uuid) -> Result<Caller, ApiError> {
     Ok(caller.in_team(team_id)?.may_write()?.clone())
 }
 
-/// Sets a goal (members and up): a long goal, or a short step toward one, with a metric or
+/// Sets a goal
+///
+/// Members, admins and owners set a long goal, or a short step toward one, with a metric or
 /// a cadence target. A metric target is stored with its baseline and `target_value`.
 #[utoipa::path(tag = "goals", security(("bearer" = [])), request_body = NewGoalBody, responses(
-    (status = 201, body = GoalView, headers(("ETag" = String), ("Stride-Position" = i64))),
+    (status = 201, description = "The goal, set.", body = GoalView, headers(("ETag" = String), ("Stride-Position" = i64))),
 ))]
 #[post("/teams/{team_id}/goals")]
 async fn set_goal(
@@ -86,15 +89,21 @@ pub struct GoalQuery {
     /// Only long or only short goals.
     pub horizon: Option<Horizon>,
     /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
+    /// The `next_cursor` of the page before.
     pub cursor: Option<String>,
-    /// Read-your-writes: wait until this position is visible.
+    /// Read-your-writes, as a query parameter (see `Stride-Min-Position`).
+    #[param(minimum = 0)]
     pub min_position: Option<i64>,
 }
 
-/// The team's goals as currently defined, oldest first, by status and horizon.
+/// Lists the team's goals
+///
+/// The goals as currently defined, oldest first, filtered by status and horizon. Any member
+/// may read them; their progress is read from `/progress`.
 #[utoipa::path(tag = "goals", security(("bearer" = [])), params(GoalQuery), responses(
-    (status = 200, body = Page<GoalView>),
+    (status = 200, description = "A page of goals.", body = Page<GoalView>),
 ))]
 #[get("/teams/{team_id}/goals")]
 async fn list_goals(
@@ -116,9 +125,12 @@ async fn list_goals(
     )))
 }
 
-/// One goal as currently defined.
+/// Reads one goal
+///
+/// The goal as currently defined, with its version; its progress is read from
+/// `/goals/{goal_id}/progress`.
 #[utoipa::path(tag = "goals", security(("bearer" = [])), responses(
-    (status = 200, body = GoalView, headers(("ETag" = String))),
+    (status = 200, description = "The goal.", body = GoalView, headers(("ETag" = String))),
 ))]
 #[get("/teams/{team_id}/goals/{goal_id}")]
 async fn get_goal(
@@ -134,14 +146,17 @@ async fn get_goal(
         .json(GoalView::from(&goal)))
 }
 
-/// Revises a goal's title, description, due date or target (members and up). Each revision
-/// is a `GoalRevised` event, so moved goalposts stay visible; a revision that changes
-/// nothing records nothing. A closed goal cannot be revised (409 `goal_closed`).
+/// Revises a goal
+///
+/// Members, admins and owners change a goal's title, description, due date or target. Each
+/// revision is a `GoalRevised` event, so moved goalposts stay visible; a revision that
+/// changes nothing records nothing. A closed goal cannot be revised (409 `goal_closed`).
 #[utoipa::path(tag = "goals", security(("bearer" = [])), request_body = GoalPatch,
     params(("If-Match" = Option<String>, Header, description = "The `ETag` last read: the write is refused with 412 `version_conflict` when the resource changed since.")),
-    responses(
-    (status = 200, body = GoalView, headers(("ETag" = String), ("Stride-Position" = i64))),
-))]
+    responses((status = 200, description = "The goal, changed.", body = GoalView,
+        headers(("ETag" = String), ("Stride-Position" = i64)))),
+    extensions(("x-problems" = json!(["goal_closed"]))),
+)]
 #[patch("/teams/{team_id}/goals/{goal_id}")]
 async fn revise_goal(
     ctx: Ctx,
@@ -159,13 +174,16 @@ async fn revise_goal(
     Ok(answer(StatusCode::OK, &goal))
 }
 
-/// Marks a goal achieved, with the reason (members and up). A closed goal no longer
-/// changes: any later revision or closing is 409 `goal_closed`.
+/// Marks a goal achieved
+///
+/// Members, admins and owners close a goal as achieved, with the reason. A closed goal no
+/// longer changes: any later revision or closing is 409 `goal_closed`.
 #[utoipa::path(tag = "goals", security(("bearer" = [])), request_body = Closing,
     params(("If-Match" = Option<String>, Header, description = "The `ETag` last read: the write is refused with 412 `version_conflict` when the resource changed since.")),
-    responses(
-    (status = 200, body = GoalView, headers(("ETag" = String), ("Stride-Position" = i64))),
-))]
+    responses((status = 200, description = "The goal, changed.", body = GoalView,
+        headers(("ETag" = String), ("Stride-Position" = i64)))),
+    extensions(("x-problems" = json!(["goal_closed"]))),
+)]
 #[post("/teams/{team_id}/goals/{goal_id}/achieve")]
 async fn achieve_goal(
     ctx: Ctx,
@@ -182,14 +200,17 @@ async fn achieve_goal(
     Ok(answer(StatusCode::OK, &goal))
 }
 
-/// Abandons a goal, with the reason (members and up): the honest call when the plan
-/// changed. A closed goal no longer changes: any later revision or closing is 409
+/// Abandons a goal
+///
+/// Members, admins and owners abandon a goal, with the reason: the honest call when the
+/// plan changed. A closed goal no longer changes: any later revision or closing is 409
 /// `goal_closed`.
 #[utoipa::path(tag = "goals", security(("bearer" = [])), request_body = Closing,
     params(("If-Match" = Option<String>, Header, description = "The `ETag` last read: the write is refused with 412 `version_conflict` when the resource changed since.")),
-    responses(
-    (status = 200, body = GoalView, headers(("ETag" = String), ("Stride-Position" = i64))),
-))]
+    responses((status = 200, description = "The goal, changed.", body = GoalView,
+        headers(("ETag" = String), ("Stride-Position" = i64)))),
+    extensions(("x-problems" = json!(["goal_closed"]))),
+)]
 #[post("/teams/{team_id}/goals/{goal_id}/abandon")]
 async fn abandon_goal(
     ctx: Ctx,

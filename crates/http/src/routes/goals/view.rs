@@ -11,12 +11,15 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::body::TargetKind;
+use super::target_schemas::Target as TargetSchema;
 
 /// A goal's target as stored: a metric target always carries its `baseline` and
 /// `target_value`, plus the one of `reach`, `increase_by` and `increase_by_percent` it was
 /// stated with; a cadence target carries `count`, `period` and, when it counts one
 /// channel's posts only, `channel_id`. Fields that do not apply are left out.
-#[derive(Debug, Serialize, ToSchema)]
+///
+/// Its schema is [`TargetSchema`]: a union by `kind`.
+#[derive(Debug, Serialize)]
 pub struct TargetView {
     /// `metric` or `cadence`.
     pub kind: TargetKind,
@@ -25,11 +28,9 @@ pub struct TargetView {
     pub channel_id: Option<Uuid>,
     #[serde(skip_serializing_if = "Option::is_none")]
     /// What is measured.
-    #[schema(value_type = Option<Metric>)]
     pub metric: Option<Metric>,
     #[serde(skip_serializing_if = "Option::is_none")]
     /// `latest` for levels, `sum` for flows.
-    #[schema(value_type = Option<Aggregation>)]
     pub aggregation: Option<Aggregation>,
     /// Where the metric stood when the goal started.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -51,7 +52,6 @@ pub struct TargetView {
     pub count: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     /// `week` (ISO weeks) or `month` (calendar months).
-    #[schema(value_type = Option<Period>)]
     pub period: Option<Period>,
 }
 
@@ -130,6 +130,7 @@ pub struct GoalView {
     /// The last day of the window, included.
     pub due_on: NaiveDate,
     /// Null for a long goal measured by its short goals.
+    #[schema(value_type = Option<TargetSchema>)]
     pub target: Option<TargetView>,
     /// Whether the goal was closed: `active` until it is marked achieved or abandoned.
     #[schema(value_type = GoalState)]
