@@ -295,20 +295,9 @@ pub fn decide(
                         "must not be in the future: schedule the post instead",
                     ));
                 }
-                let url = match url.as_deref().map(str::trim) {
-                    None | Some("") => None,
-                    Some(url)
-                        if url.len() > URL_MAX
-                            || !(url.starts_with("https://") || url.starts_with("http://"))
-                            || url.chars().any(|c| c.is_control() || c.is_whitespace()) =>
-                    {
-                        return Err(invalid(
-                            "url",
-                            "must be an http or https URL of at most 2048 characters, without spaces or control characters",
-                        ));
-                    }
-                    Some(url) => Some(url.to_owned()),
-                };
+                let url = url
+                    .map(|url| text::url(&url, URL_MAX).map_err(|e| invalid("url", e)))
+                    .transpose()?;
                 Ok(vec![PostEvent::PostPublished { published_at, url }])
             }
             _ => Err(refuse("published", post)),

@@ -79,22 +79,77 @@ pub fn slug(raw: &str) -> Result<String, TextError> {
     }
 }
 
-/// A deliberately small e-mail check: one `@` with text on both sides and a dot in the domain.
-/// Deliverability is the mail server's business, not ours.
+/// Whitespace as Rust's `char::is_whitespace` knows it, for the patterns below.
+macro_rules! whitespace {
+    () => {
+        r"\u0009-\u000d\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+    };
+}
+
+/// Control characters as Rust's `char::is_control` knows them.
+macro_rules! control {
+    () => {
+        r"\u0000-\u001f\u007f-\u009f"
+    };
+}
+
+/// [`email`] as a JSON Schema pattern.
+pub const EMAIL_PATTERN: &str = concat!(
+    "^[^@",
+    whitespace!(),
+    control!(),
+    "]+@[^.",
+    whitespace!(),
+    control!(),
+    "][^",
+    whitespace!(),
+    control!(),
+    "]*\\.[^",
+    whitespace!(),
+    control!(),
+    "]*[^.",
+    whitespace!(),
+    control!(),
+    "]$"
+);
+
+/// Longest e-mail address, in characters.
+pub const EMAIL_MAX: usize = 254;
+
+/// A deliberately small e-mail check: one `@` with text on both sides and a dot inside the
+/// domain, no spaces or control characters, at most 254 characters. Deliverability is the
+/// mail server's business, not ours.
 pub fn email(raw: &str) -> Result<String, &'static str> {
-    let trimmed = raw.trim();
-    let valid = trimmed.len() <= 254
-        && !trimmed.chars().any(|c| c.is_control() || c.is_whitespace())
-        && trimmed.split_once('@').is_some_and(|(local, domain)| {
+    let valid = raw.chars().count() <= EMAIL_MAX
+        && !raw.chars().any(|c| c.is_control() || c.is_whitespace())
+        && raw.split_once('@').is_some_and(|(local, domain)| {
             !local.is_empty()
                 && domain.contains('.')
                 && !domain.starts_with('.')
                 && !domain.ends_with('.')
         });
     if valid {
-        Ok(trimmed.to_owned())
+        Ok(raw.to_owned())
     } else {
         Err("must be an e-mail address like ada@example.com")
+    }
+}
+
+/// [`url`] as a JSON Schema pattern.
+pub const URL_PATTERN: &str = concat!("^https?://[^", whitespace!(), control!(), "]*$");
+
+/// Checks a link: `http://` or `https://`, no spaces or control characters, at most `max`
+/// characters.
+pub fn url(raw: &str, max: usize) -> Result<String, &'static str> {
+    let valid = raw.chars().count() <= max
+        && (raw.starts_with("https://") || raw.starts_with("http://"))
+        && !raw.chars().any(|c| c.is_control() || c.is_whitespace());
+    if valid {
+        Ok(raw.to_owned())
+    } else {
+        Err(
+            "must be an http or https URL of at most 2048 characters, without spaces or control characters",
+        )
     }
 }
 
@@ -160,6 +215,31 @@ mod tests {
     }
 
     #[test]
+    fn the_documented_email_and_url_patterns_agree_with_the_checks() {
+        let email_re = regex::Regex::new(EMAIL_PATTERN).unwrap();
+        let url_re = regex::Regex::new(URL_PATTERN).unwrap();
+        let alphabet = ["a", "@", ".", " ", "\u{85}", "\u{feff}", "\u{7}"];
+        let mut strings = vec![String::new()];
+        for _ in 0..5 {
+            let longer: Vec<String> = strings
+                .iter()
+                .flat_map(|s| alphabet.iter().map(move |c| format!("{s}{c}")))
+                .collect();
+            strings.extend(longer);
+        }
+        for s in &strings {
+            assert_eq!(email_re.is_match(s), email(s).is_ok(), "email {s:?}");
+            for link in [format!("https://{s}"), format!("http:/{s}"), s.clone()] {
+                assert_eq!(
+                    url_re.is_match(&link),
+                    url(&link, 100).is_ok(),
+                    "url {link:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn slugs_are_lowercase_words_with_hyphens() {
         assert!(slug("acme-coffee").is_ok());
         assert!(slug("42-things").is_ok());
@@ -177,8 +257,9 @@ mod tests {
 
     #[test]
     fn emails_need_a_local_part_and_a_domain() {
-        assert_eq!(email(" ada@example.com "), Ok("ada@example.com".to_owned()));
+        assert_eq!(email("ada@example.com"), Ok("ada@example.com".to_owned()));
         for bad in [
+            " ada@example.com ",
             "ada",
             "@example.com",
             "ada@example",

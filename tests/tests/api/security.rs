@@ -89,6 +89,24 @@ async fn every_team_route_in_the_spec_answers_each_wrong_caller_as_api_md_says()
                         "{method} {path} with {who}: {status}, want {want} problem+json"
                     ));
                 }
+                // The document says so too, with the code the server sent.
+                let code = response
+                    .json::<Value>()
+                    .await
+                    .ok()
+                    .and_then(|p| p["code"].as_str().map(str::to_owned))
+                    .unwrap_or_default();
+                let documented = &item[method.as_str().to_lowercase()]["responses"]
+                    [status.to_string()]["content"]["application/problem+json"]["schema"]["allOf"]
+                    [1]["properties"]["code"]["enum"];
+                if !documented
+                    .as_array()
+                    .is_some_and(|codes| codes.iter().any(|c| c == code.as_str()))
+                {
+                    failures.push(format!(
+                        "{method} {path} with {who}: {status} {code} is not in the document"
+                    ));
+                }
             }
         }
     }
