@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::event::EventPayload;
+use crate::event;
 use crate::text;
 
 /// Longest handle or display name, in characters.
@@ -122,16 +122,11 @@ pub enum ChannelEvent {
     },
 }
 
-impl EventPayload for ChannelEvent {
-    const STREAM_TYPE: &'static str = "channel";
-
-    fn event_type(&self) -> &'static str {
-        match self {
-            ChannelEvent::ChannelAdded { .. } => "ChannelAdded",
-            ChannelEvent::ChannelStatusChanged { .. } => "ChannelStatusChanged",
-        }
-    }
-}
+event::event_payload!(
+    ChannelEvent,
+    "channel",
+    [ChannelAdded, ChannelStatusChanged]
+);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ChannelError {

@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::event::EventPayload;
+use crate::event;
 use crate::target::{self, Target, TargetContext, TargetSpec};
 use crate::{bounds, channel, text};
 
@@ -135,18 +135,11 @@ pub enum GoalEvent {
     },
 }
 
-impl EventPayload for GoalEvent {
-    const STREAM_TYPE: &'static str = "goal";
-
-    fn event_type(&self) -> &'static str {
-        match self {
-            GoalEvent::GoalSet { .. } => "GoalSet",
-            GoalEvent::GoalRevised { .. } => "GoalRevised",
-            GoalEvent::GoalAchieved { .. } => "GoalAchieved",
-            GoalEvent::GoalAbandoned { .. } => "GoalAbandoned",
-        }
-    }
-}
+event::event_payload!(
+    GoalEvent,
+    "goal",
+    [GoalSet, GoalRevised, GoalAchieved, GoalAbandoned]
+);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum GoalError {

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::event::EventPayload;
+use crate::event;
 use crate::text;
 
 pub const TITLE_MAX: usize = 200;
@@ -163,20 +163,18 @@ pub enum IdeaEvent {
     },
 }
 
-impl EventPayload for IdeaEvent {
-    const STREAM_TYPE: &'static str = "idea";
-
-    fn event_type(&self) -> &'static str {
-        match self {
-            IdeaEvent::IdeaSubmitted { .. } => "IdeaSubmitted",
-            IdeaEvent::IdeaCommented { .. } => "IdeaCommented",
-            IdeaEvent::IdeaStatusChanged { .. } => "IdeaStatusChanged",
-            IdeaEvent::IdeaMerged { .. } => "IdeaMerged",
-            IdeaEvent::IdeaUnmerged { .. } => "IdeaUnmerged",
-            IdeaEvent::IdeaUsed { .. } => "IdeaUsed",
-        }
-    }
-}
+event::event_payload!(
+    IdeaEvent,
+    "idea",
+    [
+        IdeaSubmitted,
+        IdeaCommented,
+        IdeaStatusChanged,
+        IdeaMerged,
+        IdeaUnmerged,
+        IdeaUsed
+    ]
+);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum IdeaError {

@@ -9,7 +9,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::event::EventPayload;
+use crate::event;
 use crate::{bounds, text};
 
 pub const TITLE_MAX: usize = 200;
@@ -151,22 +151,20 @@ pub enum PostEvent {
     PostArchived {},
 }
 
-impl EventPayload for PostEvent {
-    const STREAM_TYPE: &'static str = "post";
-
-    fn event_type(&self) -> &'static str {
-        match self {
-            PostEvent::PostDrafted { .. } => "PostDrafted",
-            PostEvent::PostEdited { .. } => "PostEdited",
-            PostEvent::PostScheduled { .. } => "PostScheduled",
-            PostEvent::PostSubmittedForReview {} => "PostSubmittedForReview",
-            PostEvent::PostApproved {} => "PostApproved",
-            PostEvent::PostChangesRequested { .. } => "PostChangesRequested",
-            PostEvent::PostPublished { .. } => "PostPublished",
-            PostEvent::PostArchived {} => "PostArchived",
-        }
-    }
-}
+event::event_payload!(
+    PostEvent,
+    "post",
+    [
+        PostDrafted,
+        PostEdited,
+        PostScheduled,
+        PostSubmittedForReview,
+        PostApproved,
+        PostChangesRequested,
+        PostPublished,
+        PostArchived
+    ]
+);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PostError {

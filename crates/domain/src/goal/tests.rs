@@ -3,6 +3,7 @@
 use std::collections::BTreeSet;
 
 use super::*;
+use crate::EventPayload;
 use crate::metric::Metric;
 use crate::target::{Aggregation, Aim, Period};
 

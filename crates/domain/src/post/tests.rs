@@ -1,6 +1,7 @@
 //! Given/when/then tests of the post aggregate.
 
 use super::*;
+use crate::EventPayload;
 
 const POST: Uuid = Uuid::from_u128(1);
 const CHANNEL: Uuid = Uuid::from_u128(2);
