@@ -339,24 +339,12 @@ pub fn apply(state: Option<Goal>, event: &GoalEvent) -> Option<Goal> {
     }
 }
 
-impl crate::Aggregate for Goal {
-    type Command = GoalCommand;
-    type Event = GoalEvent;
-    type Error = GoalError;
-    type Context = GoalContext;
-
-    fn decide(
-        state: Option<&Goal>,
-        command: GoalCommand,
-        context: &GoalContext,
-    ) -> Result<Vec<GoalEvent>, GoalError> {
-        decide(state, command, context)
-    }
-
-    fn apply(state: Option<Goal>, event: &GoalEvent) -> Option<Goal> {
-        apply(state, event)
-    }
-}
+crate::aggregate::impl_aggregate!(Goal {
+    command: GoalCommand,
+    event: GoalEvent,
+    error: GoalError,
+    context: GoalContext,
+});
 
 #[cfg(test)]
 mod tests;

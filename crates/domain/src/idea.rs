@@ -374,24 +374,12 @@ pub fn apply(state: Option<Idea>, event: &IdeaEvent) -> Option<Idea> {
     Some(idea)
 }
 
-impl crate::Aggregate for Idea {
-    type Command = IdeaCommand;
-    type Event = IdeaEvent;
-    type Error = IdeaError;
-    type Context = IdeaContext;
-
-    fn decide(
-        state: Option<&Idea>,
-        command: IdeaCommand,
-        context: &IdeaContext,
-    ) -> Result<Vec<IdeaEvent>, IdeaError> {
-        decide(state, command, context)
-    }
-
-    fn apply(state: Option<Idea>, event: &IdeaEvent) -> Option<Idea> {
-        apply(state, event)
-    }
-}
+crate::aggregate::impl_aggregate!(Idea {
+    command: IdeaCommand,
+    event: IdeaEvent,
+    error: IdeaError,
+    context: IdeaContext,
+});
 
 #[cfg(test)]
 mod tests;

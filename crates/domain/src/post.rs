@@ -470,24 +470,12 @@ pub fn apply(state: Option<Post>, event: &PostEvent) -> Option<Post> {
     Some(post)
 }
 
-impl crate::Aggregate for Post {
-    type Command = PostCommand;
-    type Event = PostEvent;
-    type Error = PostError;
-    type Context = PostContext;
-
-    fn decide(
-        state: Option<&Post>,
-        command: PostCommand,
-        context: &PostContext,
-    ) -> Result<Vec<PostEvent>, PostError> {
-        decide(state, command, context)
-    }
-
-    fn apply(state: Option<Post>, event: &PostEvent) -> Option<Post> {
-        apply(state, event)
-    }
-}
+crate::aggregate::impl_aggregate!(Post {
+    command: PostCommand,
+    event: PostEvent,
+    error: PostError,
+    context: PostContext,
+});
 
 #[cfg(test)]
 mod tests;
