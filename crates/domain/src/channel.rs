@@ -150,10 +150,7 @@ fn invalid(field: &'static str, error: impl ToString) -> ChannelError {
 
 /// An optional free-text reason: trimmed, at most [`REASON_MAX`] characters, empty is none.
 pub fn reason(raw: Option<String>) -> Result<Option<String>, crate::text::TextError> {
-    match raw.as_deref().map(str::trim) {
-        None | Some("") => Ok(None),
-        Some(reason) => text::title(reason, REASON_MAX).map(Some),
-    }
+    text::optional_title(raw.as_deref(), REASON_MAX)
 }
 
 pub fn decide(
@@ -172,10 +169,8 @@ pub fn decide(
             },
         ) => {
             let handle = text::title(&handle, NAME_MAX).map_err(|e| invalid("handle", e))?;
-            let name = match name.as_deref().map(str::trim) {
-                None | Some("") => None,
-                Some(name) => Some(text::title(name, NAME_MAX).map_err(|e| invalid("name", e))?),
-            };
+            let name =
+                text::optional_title(name.as_deref(), NAME_MAX).map_err(|e| invalid("name", e))?;
             Ok(vec![ChannelEvent::ChannelAdded {
                 channel_id,
                 platform,

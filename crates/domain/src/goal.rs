@@ -164,10 +164,7 @@ fn invalid(field: &'static str, message: impl ToString) -> GoalError {
 }
 
 fn description(raw: Option<String>) -> Result<Option<String>, GoalError> {
-    match raw {
-        Some(raw) => text::long_text(&raw, DESCRIPTION_MAX).map_err(|e| invalid("description", e)),
-        None => Ok(None),
-    }
+    text::optional_long_text(raw.as_deref(), DESCRIPTION_MAX).map_err(|e| invalid("description", e))
 }
 
 fn normalize(spec: TargetSpec, context: &TargetContext) -> Result<Target, GoalError> {

@@ -204,13 +204,6 @@ fn invalid(field: &'static str, message: impl ToString) -> IdeaError {
     }
 }
 
-/// A required text of many lines (see [`text::long_text`]).
-fn required_text(field: &'static str, raw: &str, max: usize) -> Result<String, IdeaError> {
-    text::long_text(raw, max)
-        .map_err(|e| invalid(field, e))?
-        .ok_or_else(|| invalid(field, "must not be empty"))
-}
-
 fn tags(raw: Vec<String>) -> Result<Vec<String>, IdeaError> {
     let mut tags: Vec<String> = Vec::new();
     for tag in raw {
@@ -258,7 +251,7 @@ pub fn decide(
             },
         ) => Ok(vec![IdeaEvent::IdeaCommented {
             comment_id,
-            body: required_text("body", &body, BODY_MAX)?,
+            body: text::required_long_text(&body, BODY_MAX).map_err(|e| invalid("body", e))?,
             author,
         }]),
         (None, IdeaCommand::ChangeStatus { status, reason, by }) => {
@@ -309,10 +302,8 @@ fn submit(new: NewIdea, context: &IdeaContext) -> Result<Vec<IdeaEvent>, IdeaErr
         return Err(IdeaError::BoardClosed);
     }
     let title = text::title(&new.title, TITLE_MAX).map_err(|e| invalid("title", e))?;
-    let body = match new.body {
-        Some(body) => text::long_text(&body, BODY_MAX).map_err(|e| invalid("body", e))?,
-        None => None,
-    };
+    let body =
+        text::optional_long_text(new.body.as_deref(), BODY_MAX).map_err(|e| invalid("body", e))?;
     let mut channel_ids = Vec::new();
     for id in new.channel_ids {
         if !context.channels.contains(&id) {

@@ -198,10 +198,7 @@ fn invalid(field: &'static str, message: impl ToString) -> PostError {
 }
 
 fn body(raw: Option<String>) -> Result<Option<String>, PostError> {
-    match raw {
-        Some(raw) => text::long_text(&raw, BODY_MAX).map_err(|e| invalid("body", e)),
-        None => Ok(None),
-    }
+    text::optional_long_text(raw.as_deref(), BODY_MAX).map_err(|e| invalid("body", e))
 }
 
 fn goal_ids(ids: Vec<Uuid>, context: &PostContext) -> Result<Vec<Uuid>, PostError> {
@@ -274,9 +271,8 @@ pub fn decide(
         },
         PostCommand::RequestChanges { comment } => match post.status {
             InReview if context.may_approve => {
-                let comment = text::long_text(&comment, BODY_MAX)
-                    .map_err(|e| invalid("comment", e))?
-                    .ok_or_else(|| invalid("comment", "must not be empty"))?;
+                let comment = text::required_long_text(&comment, BODY_MAX)
+                    .map_err(|e| invalid("comment", e))?;
                 Ok(vec![PostEvent::PostChangesRequested { comment }])
             }
             InReview => Err(PostError::Forbidden),

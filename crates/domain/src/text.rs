@@ -52,6 +52,24 @@ pub fn long_text(raw: &str, max: usize) -> Result<Option<String>, TextError> {
     Ok(Some(trimmed.to_owned()))
 }
 
+/// [`long_text`] of a field that may be left out: left out, like blank, is none.
+pub fn optional_long_text(raw: Option<&str>, max: usize) -> Result<Option<String>, TextError> {
+    raw.map_or(Ok(None), |raw| long_text(raw, max))
+}
+
+/// [`long_text`] that must say something: blank is [`TextError::Empty`].
+pub fn required_long_text(raw: &str, max: usize) -> Result<String, TextError> {
+    long_text(raw, max)?.ok_or(TextError::Empty)
+}
+
+/// [`title`] of a field that may be left out: left out, like blank, is none.
+pub fn optional_title(raw: Option<&str>, max: usize) -> Result<Option<String>, TextError> {
+    match raw.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(raw) => title(raw, max).map(Some),
+    }
+}
+
 /// Checks a URL slug: `[a-z0-9][a-z0-9-]{2,39}`.
 pub fn slug(raw: &str) -> Result<String, TextError> {
     let ok_len = (3..=40).contains(&raw.len());
@@ -113,6 +131,41 @@ mod tests {
         assert_eq!(long_text("  \n ", 10), Ok(None));
         assert_eq!(long_text("abc", 2), Err(TextError::TooLong { max: 2 }));
         assert_eq!(long_text("a\u{0}b", 10), Err(TextError::ControlCharacter));
+    }
+
+    #[test]
+    fn optional_text_may_be_left_out_or_blank_and_required_text_may_not() {
+        assert_eq!(optional_long_text(None, 10), Ok(None));
+        assert_eq!(optional_long_text(Some(" \n "), 10), Ok(None));
+        assert_eq!(
+            optional_long_text(Some(" a\nb "), 10),
+            Ok(Some("a\nb".to_owned()))
+        );
+        assert_eq!(
+            optional_long_text(Some("abc"), 2),
+            Err(TextError::TooLong { max: 2 })
+        );
+        assert_eq!(required_long_text(" a\nb ", 10), Ok("a\nb".to_owned()));
+        assert_eq!(required_long_text(" \n ", 10), Err(TextError::Empty));
+        assert_eq!(
+            required_long_text("a\u{0}b", 10),
+            Err(TextError::ControlCharacter)
+        );
+        assert_eq!(optional_title(None, 10), Ok(None));
+        assert_eq!(optional_title(Some("   "), 10), Ok(None));
+        assert_eq!(
+            optional_title(Some(" Acme "), 10),
+            Ok(Some("Acme".to_owned()))
+        );
+        assert_eq!(
+            optional_title(Some("a\nb"), 10),
+            Err(TextError::ControlCharacter),
+            "a title is one line"
+        );
+        assert_eq!(
+            optional_title(Some("abc"), 2),
+            Err(TextError::TooLong { max: 2 })
+        );
     }
 
     #[test]
