@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::event;
-use crate::text;
+use crate::{ids, text};
 
 pub const TITLE_MAX: usize = 200;
 pub const BODY_MAX: usize = 10_000;
@@ -304,18 +304,8 @@ fn submit(new: NewIdea, context: &IdeaContext) -> Result<Vec<IdeaEvent>, IdeaErr
     let title = text::title(&new.title, TITLE_MAX).map_err(|e| invalid("title", e))?;
     let body =
         text::optional_long_text(new.body.as_deref(), BODY_MAX).map_err(|e| invalid("body", e))?;
-    let mut channel_ids = Vec::new();
-    for id in new.channel_ids {
-        if !context.channels.contains(&id) {
-            return Err(invalid(
-                "channel_ids",
-                format!("{id} is not a channel of this team"),
-            ));
-        }
-        if !channel_ids.contains(&id) {
-            channel_ids.push(id);
-        }
-    }
+    let channel_ids = ids::of_team(new.channel_ids, &context.channels)
+        .map_err(|id| invalid("channel_ids", format!("{id} is not a channel of this team")))?;
     Ok(vec![IdeaEvent::IdeaSubmitted {
         idea_id: new.idea_id,
         title,

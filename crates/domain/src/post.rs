@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::event;
-use crate::{bounds, text};
+use crate::{bounds, ids, text};
 
 pub const TITLE_MAX: usize = 200;
 pub const BODY_MAX: usize = 10_000;
@@ -201,20 +201,9 @@ fn body(raw: Option<String>) -> Result<Option<String>, PostError> {
     text::optional_long_text(raw.as_deref(), BODY_MAX).map_err(|e| invalid("body", e))
 }
 
-fn goal_ids(ids: Vec<Uuid>, context: &PostContext) -> Result<Vec<Uuid>, PostError> {
-    let mut unique = Vec::with_capacity(ids.len());
-    for id in ids {
-        if !context.goals.contains(&id) {
-            return Err(invalid(
-                "goal_ids",
-                format!("{id} is not a goal of this team"),
-            ));
-        }
-        if !unique.contains(&id) {
-            unique.push(id);
-        }
-    }
-    Ok(unique)
+fn goal_ids(named: Vec<Uuid>, context: &PostContext) -> Result<Vec<Uuid>, PostError> {
+    ids::of_team(named, &context.goals)
+        .map_err(|id| invalid("goal_ids", format!("{id} is not a goal of this team")))
 }
 
 fn future(when: DateTime<Utc>, context: &PostContext) -> Result<DateTime<Utc>, PostError> {
