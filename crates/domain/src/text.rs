@@ -135,36 +135,30 @@ mod tests {
 
     #[test]
     fn optional_text_may_be_left_out_or_blank_and_required_text_may_not() {
-        assert_eq!(optional_long_text(None, 10), Ok(None));
-        assert_eq!(optional_long_text(Some(" \n "), 10), Ok(None));
-        assert_eq!(
-            optional_long_text(Some(" a\nb "), 10),
-            Ok(Some("a\nb".to_owned()))
-        );
-        assert_eq!(
-            optional_long_text(Some("abc"), 2),
-            Err(TextError::TooLong { max: 2 })
-        );
+        let some = |text: &str| Ok(Some(text.to_owned()));
+        let too_long = Err(TextError::TooLong { max: 2 });
+        for (raw, max, expected) in [
+            (None, 10, Ok(None)),
+            (Some(" \n "), 10, Ok(None)),
+            (Some(" a\nb "), 10, some("a\nb")),
+            (Some("abc"), 2, too_long.clone()),
+        ] {
+            assert_eq!(optional_long_text(raw, max), expected, "{raw:?}");
+        }
+        for (raw, max, expected) in [
+            (None, 10, Ok(None)),
+            (Some("   "), 10, Ok(None)),
+            (Some(" Acme "), 10, some("Acme")),
+            (Some("a\nb"), 10, Err(TextError::ControlCharacter)),
+            (Some("abc"), 2, too_long),
+        ] {
+            assert_eq!(optional_title(raw, max), expected, "{raw:?}");
+        }
         assert_eq!(required_long_text(" a\nb ", 10), Ok("a\nb".to_owned()));
         assert_eq!(required_long_text(" \n ", 10), Err(TextError::Empty));
         assert_eq!(
             required_long_text("a\u{0}b", 10),
             Err(TextError::ControlCharacter)
-        );
-        assert_eq!(optional_title(None, 10), Ok(None));
-        assert_eq!(optional_title(Some("   "), 10), Ok(None));
-        assert_eq!(
-            optional_title(Some(" Acme "), 10),
-            Ok(Some("Acme".to_owned()))
-        );
-        assert_eq!(
-            optional_title(Some("a\nb"), 10),
-            Err(TextError::ControlCharacter),
-            "a title is one line"
-        );
-        assert_eq!(
-            optional_title(Some("abc"), 2),
-            Err(TextError::TooLong { max: 2 })
         );
     }
 
