@@ -235,13 +235,12 @@ pub fn decide(
     command: PostCommand,
     context: &PostContext,
 ) -> Result<Vec<PostEvent>, PostError> {
-    let post = match (state, command) {
+    let (post, command) = match (state, command) {
         (None, PostCommand::DraftPost(new)) => return draft(new, context),
         (Some(_), PostCommand::DraftPost(_)) => return Err(PostError::AlreadyExists),
         (None, _) => return Err(PostError::NotFound),
         (Some(post), command) => (post, command),
     };
-    let (post, command) = post;
     use PostStatus::*;
     match command {
         PostCommand::DraftPost(_) => Err(PostError::AlreadyExists),

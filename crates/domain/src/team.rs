@@ -199,7 +199,7 @@ pub fn decide(
     actor: Actor,
     command: TeamCommand,
 ) -> Result<Vec<TeamEvent>, TeamError> {
-    let team = match (state, command) {
+    let (team, command) = match (state, command) {
         (
             None,
             TeamCommand::CreateTeam {
@@ -227,7 +227,6 @@ pub fn decide(
         (None, _) => return Err(TeamError::NotFound),
         (Some(team), command) => (team, command),
     };
-    let (team, command) = team;
     let acting_role =
         actor
             .member_id()
