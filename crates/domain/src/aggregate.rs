@@ -32,3 +32,35 @@ pub trait Aggregate: Sized {
         events.into_iter().fold(None, Self::apply)
     }
 }
+
+/// Implements [`Aggregate`] for a state whose module decides and applies with free functions
+/// of the trait's own shape, `decide(state, command, context)` and `apply(state, event)`:
+/// those functions stay the module's API, and the trait is only their other name.
+macro_rules! impl_aggregate {
+    ($state:ident {
+        command: $command:ty,
+        event: $event:ty,
+        error: $error:ty,
+        context: $context:ty $(,)?
+    }) => {
+        impl $crate::Aggregate for $state {
+            type Command = $command;
+            type Event = $event;
+            type Error = $error;
+            type Context = $context;
+
+            fn decide(
+                state: Option<&$state>,
+                command: $command,
+                context: &$context,
+            ) -> Result<Vec<$event>, $error> {
+                decide(state, command, context)
+            }
+
+            fn apply(state: Option<$state>, event: &$event) -> Option<$state> {
+                apply(state, event)
+            }
+        }
+    };
+}
+pub(crate) use impl_aggregate;

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::event::EventPayload;
+use crate::event;
 use crate::text;
 
 /// Longest handle or display name, in characters.
@@ -122,16 +122,11 @@ pub enum ChannelEvent {
     },
 }
 
-impl EventPayload for ChannelEvent {
-    const STREAM_TYPE: &'static str = "channel";
-
-    fn event_type(&self) -> &'static str {
-        match self {
-            ChannelEvent::ChannelAdded { .. } => "ChannelAdded",
-            ChannelEvent::ChannelStatusChanged { .. } => "ChannelStatusChanged",
-        }
-    }
-}
+event::event_payload!(
+    ChannelEvent,
+    "channel",
+    [ChannelAdded, ChannelStatusChanged]
+);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ChannelError {
@@ -155,10 +150,7 @@ fn invalid(field: &'static str, error: impl ToString) -> ChannelError {
 
 /// An optional free-text reason: trimmed, at most [`REASON_MAX`] characters, empty is none.
 pub fn reason(raw: Option<String>) -> Result<Option<String>, crate::text::TextError> {
-    match raw.as_deref().map(str::trim) {
-        None | Some("") => Ok(None),
-        Some(reason) => text::title(reason, REASON_MAX).map(Some),
-    }
+    text::optional_title(raw.as_deref(), REASON_MAX)
 }
 
 pub fn decide(
@@ -177,10 +169,8 @@ pub fn decide(
             },
         ) => {
             let handle = text::title(&handle, NAME_MAX).map_err(|e| invalid("handle", e))?;
-            let name = match name.as_deref().map(str::trim) {
-                None | Some("") => None,
-                Some(name) => Some(text::title(name, NAME_MAX).map_err(|e| invalid("name", e))?),
-            };
+            let name =
+                text::optional_title(name.as_deref(), NAME_MAX).map_err(|e| invalid("name", e))?;
             Ok(vec![ChannelEvent::ChannelAdded {
                 channel_id,
                 platform,

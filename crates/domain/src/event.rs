@@ -65,6 +65,26 @@ pub trait EventPayload: Sized + Serialize + for<'de> Deserialize<'de> {
     }
 }
 
+/// Implements [`EventPayload`] for an event enum whose events are stored under their
+/// variants' own names, at schema version 1: `event_payload!(GoalEvent, "goal", [GoalSet,
+/// ...])`. The stored type is the variant's name itself (`stringify!`), the very name serde
+/// writes as the tag, so the column and the payload cannot spell an event two ways; the match
+/// is exhaustive, so a new variant does not compile until it is listed.
+macro_rules! event_payload {
+    ($event:ident, $stream_type:literal, [$($variant:ident),+ $(,)?]) => {
+        impl $crate::event::EventPayload for $event {
+            const STREAM_TYPE: &'static str = $stream_type;
+
+            fn event_type(&self) -> &'static str {
+                match self {
+                    $($event::$variant { .. } => stringify!($variant),)+
+                }
+            }
+        }
+    };
+}
+pub(crate) use event_payload;
+
 /// A stored event could not be turned back into a domain event.
 #[derive(Debug, thiserror::Error)]
 pub enum DecodeError {

@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::event::EventPayload;
+use crate::event;
 use crate::target::{self, Target, TargetContext, TargetSpec};
 use crate::{bounds, channel, text};
 
@@ -135,18 +135,11 @@ pub enum GoalEvent {
     },
 }
 
-impl EventPayload for GoalEvent {
-    const STREAM_TYPE: &'static str = "goal";
-
-    fn event_type(&self) -> &'static str {
-        match self {
-            GoalEvent::GoalSet { .. } => "GoalSet",
-            GoalEvent::GoalRevised { .. } => "GoalRevised",
-            GoalEvent::GoalAchieved { .. } => "GoalAchieved",
-            GoalEvent::GoalAbandoned { .. } => "GoalAbandoned",
-        }
-    }
-}
+event::event_payload!(
+    GoalEvent,
+    "goal",
+    [GoalSet, GoalRevised, GoalAchieved, GoalAbandoned]
+);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum GoalError {
@@ -171,10 +164,7 @@ fn invalid(field: &'static str, message: impl ToString) -> GoalError {
 }
 
 fn description(raw: Option<String>) -> Result<Option<String>, GoalError> {
-    match raw {
-        Some(raw) => text::long_text(&raw, DESCRIPTION_MAX).map_err(|e| invalid("description", e)),
-        None => Ok(None),
-    }
+    text::optional_long_text(raw.as_deref(), DESCRIPTION_MAX).map_err(|e| invalid("description", e))
 }
 
 fn normalize(spec: TargetSpec, context: &TargetContext) -> Result<Target, GoalError> {
@@ -346,24 +336,12 @@ pub fn apply(state: Option<Goal>, event: &GoalEvent) -> Option<Goal> {
     }
 }
 
-impl crate::Aggregate for Goal {
-    type Command = GoalCommand;
-    type Event = GoalEvent;
-    type Error = GoalError;
-    type Context = GoalContext;
-
-    fn decide(
-        state: Option<&Goal>,
-        command: GoalCommand,
-        context: &GoalContext,
-    ) -> Result<Vec<GoalEvent>, GoalError> {
-        decide(state, command, context)
-    }
-
-    fn apply(state: Option<Goal>, event: &GoalEvent) -> Option<Goal> {
-        apply(state, event)
-    }
-}
+crate::aggregate::impl_aggregate!(Goal {
+    command: GoalCommand,
+    event: GoalEvent,
+    error: GoalError,
+    context: GoalContext,
+});
 
 #[cfg(test)]
 mod tests;

@@ -8,8 +8,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::event::EventPayload;
-use crate::text;
+use crate::event;
+use crate::{ids, text};
 
 pub const TITLE_MAX: usize = 200;
 pub const BODY_MAX: usize = 10_000;
@@ -163,20 +163,18 @@ pub enum IdeaEvent {
     },
 }
 
-impl EventPayload for IdeaEvent {
-    const STREAM_TYPE: &'static str = "idea";
-
-    fn event_type(&self) -> &'static str {
-        match self {
-            IdeaEvent::IdeaSubmitted { .. } => "IdeaSubmitted",
-            IdeaEvent::IdeaCommented { .. } => "IdeaCommented",
-            IdeaEvent::IdeaStatusChanged { .. } => "IdeaStatusChanged",
-            IdeaEvent::IdeaMerged { .. } => "IdeaMerged",
-            IdeaEvent::IdeaUnmerged { .. } => "IdeaUnmerged",
-            IdeaEvent::IdeaUsed { .. } => "IdeaUsed",
-        }
-    }
-}
+event::event_payload!(
+    IdeaEvent,
+    "idea",
+    [
+        IdeaSubmitted,
+        IdeaCommented,
+        IdeaStatusChanged,
+        IdeaMerged,
+        IdeaUnmerged,
+        IdeaUsed
+    ]
+);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum IdeaError {
@@ -204,13 +202,6 @@ fn invalid(field: &'static str, message: impl ToString) -> IdeaError {
         field,
         message: message.to_string(),
     }
-}
-
-/// A required text of many lines (see [`text::long_text`]).
-fn required_text(field: &'static str, raw: &str, max: usize) -> Result<String, IdeaError> {
-    text::long_text(raw, max)
-        .map_err(|e| invalid(field, e))?
-        .ok_or_else(|| invalid(field, "must not be empty"))
 }
 
 fn tags(raw: Vec<String>) -> Result<Vec<String>, IdeaError> {
@@ -260,7 +251,7 @@ pub fn decide(
             },
         ) => Ok(vec![IdeaEvent::IdeaCommented {
             comment_id,
-            body: required_text("body", &body, BODY_MAX)?,
+            body: text::required_long_text(&body, BODY_MAX).map_err(|e| invalid("body", e))?,
             author,
         }]),
         (None, IdeaCommand::ChangeStatus { status, reason, by }) => {
@@ -311,22 +302,10 @@ fn submit(new: NewIdea, context: &IdeaContext) -> Result<Vec<IdeaEvent>, IdeaErr
         return Err(IdeaError::BoardClosed);
     }
     let title = text::title(&new.title, TITLE_MAX).map_err(|e| invalid("title", e))?;
-    let body = match new.body {
-        Some(body) => text::long_text(&body, BODY_MAX).map_err(|e| invalid("body", e))?,
-        None => None,
-    };
-    let mut channel_ids = Vec::new();
-    for id in new.channel_ids {
-        if !context.channels.contains(&id) {
-            return Err(invalid(
-                "channel_ids",
-                format!("{id} is not a channel of this team"),
-            ));
-        }
-        if !channel_ids.contains(&id) {
-            channel_ids.push(id);
-        }
-    }
+    let body =
+        text::optional_long_text(new.body.as_deref(), BODY_MAX).map_err(|e| invalid("body", e))?;
+    let channel_ids = ids::of_team(new.channel_ids, &context.channels)
+        .map_err(|id| invalid("channel_ids", format!("{id} is not a channel of this team")))?;
     Ok(vec![IdeaEvent::IdeaSubmitted {
         idea_id: new.idea_id,
         title,
@@ -376,24 +355,12 @@ pub fn apply(state: Option<Idea>, event: &IdeaEvent) -> Option<Idea> {
     Some(idea)
 }
 
-impl crate::Aggregate for Idea {
-    type Command = IdeaCommand;
-    type Event = IdeaEvent;
-    type Error = IdeaError;
-    type Context = IdeaContext;
-
-    fn decide(
-        state: Option<&Idea>,
-        command: IdeaCommand,
-        context: &IdeaContext,
-    ) -> Result<Vec<IdeaEvent>, IdeaError> {
-        decide(state, command, context)
-    }
-
-    fn apply(state: Option<Idea>, event: &IdeaEvent) -> Option<Idea> {
-        apply(state, event)
-    }
-}
+crate::aggregate::impl_aggregate!(Idea {
+    command: IdeaCommand,
+    event: IdeaEvent,
+    error: IdeaError,
+    context: IdeaContext,
+});
 
 #[cfg(test)]
 mod tests;

@@ -13,6 +13,7 @@ pub mod channel;
 pub mod event;
 pub mod goal;
 pub mod idea;
+mod ids;
 #[cfg(test)]
 mod laws;
 pub mod metric;

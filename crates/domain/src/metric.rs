@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::bounds;
-use crate::event::EventPayload;
+use crate::event;
 
 /// The most observations one batch may carry.
 pub const BATCH_MAX: usize = 5000;
@@ -82,13 +82,7 @@ pub enum MetricEvent {
     },
 }
 
-impl EventPayload for MetricEvent {
-    const STREAM_TYPE: &'static str = "metrics";
-
-    fn event_type(&self) -> &'static str {
-        "MetricRecorded"
-    }
-}
+event::event_payload!(MetricEvent, "metrics", [MetricRecorded]);
 
 /// A bad row rejects the whole batch, named by its index.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -9,8 +9,8 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::event::EventPayload;
-use crate::{bounds, text};
+use crate::event;
+use crate::{bounds, ids, text};
 
 pub const TITLE_MAX: usize = 200;
 pub const BODY_MAX: usize = 10_000;
@@ -151,22 +151,20 @@ pub enum PostEvent {
     PostArchived {},
 }
 
-impl EventPayload for PostEvent {
-    const STREAM_TYPE: &'static str = "post";
-
-    fn event_type(&self) -> &'static str {
-        match self {
-            PostEvent::PostDrafted { .. } => "PostDrafted",
-            PostEvent::PostEdited { .. } => "PostEdited",
-            PostEvent::PostScheduled { .. } => "PostScheduled",
-            PostEvent::PostSubmittedForReview {} => "PostSubmittedForReview",
-            PostEvent::PostApproved {} => "PostApproved",
-            PostEvent::PostChangesRequested { .. } => "PostChangesRequested",
-            PostEvent::PostPublished { .. } => "PostPublished",
-            PostEvent::PostArchived {} => "PostArchived",
-        }
-    }
-}
+event::event_payload!(
+    PostEvent,
+    "post",
+    [
+        PostDrafted,
+        PostEdited,
+        PostScheduled,
+        PostSubmittedForReview,
+        PostApproved,
+        PostChangesRequested,
+        PostPublished,
+        PostArchived
+    ]
+);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PostError {
@@ -200,26 +198,12 @@ fn invalid(field: &'static str, message: impl ToString) -> PostError {
 }
 
 fn body(raw: Option<String>) -> Result<Option<String>, PostError> {
-    match raw {
-        Some(raw) => text::long_text(&raw, BODY_MAX).map_err(|e| invalid("body", e)),
-        None => Ok(None),
-    }
+    text::optional_long_text(raw.as_deref(), BODY_MAX).map_err(|e| invalid("body", e))
 }
 
-fn goal_ids(ids: Vec<Uuid>, context: &PostContext) -> Result<Vec<Uuid>, PostError> {
-    let mut unique = Vec::with_capacity(ids.len());
-    for id in ids {
-        if !context.goals.contains(&id) {
-            return Err(invalid(
-                "goal_ids",
-                format!("{id} is not a goal of this team"),
-            ));
-        }
-        if !unique.contains(&id) {
-            unique.push(id);
-        }
-    }
-    Ok(unique)
+fn goal_ids(named: Vec<Uuid>, context: &PostContext) -> Result<Vec<Uuid>, PostError> {
+    ids::of_team(named, &context.goals)
+        .map_err(|id| invalid("goal_ids", format!("{id} is not a goal of this team")))
 }
 
 fn future(when: DateTime<Utc>, context: &PostContext) -> Result<DateTime<Utc>, PostError> {
@@ -251,13 +235,12 @@ pub fn decide(
     command: PostCommand,
     context: &PostContext,
 ) -> Result<Vec<PostEvent>, PostError> {
-    let post = match (state, command) {
+    let (post, command) = match (state, command) {
         (None, PostCommand::DraftPost(new)) => return draft(new, context),
         (Some(_), PostCommand::DraftPost(_)) => return Err(PostError::AlreadyExists),
         (None, _) => return Err(PostError::NotFound),
         (Some(post), command) => (post, command),
     };
-    let (post, command) = post;
     use PostStatus::*;
     match command {
         PostCommand::DraftPost(_) => Err(PostError::AlreadyExists),
@@ -276,9 +259,8 @@ pub fn decide(
         },
         PostCommand::RequestChanges { comment } => match post.status {
             InReview if context.may_approve => {
-                let comment = text::long_text(&comment, BODY_MAX)
-                    .map_err(|e| invalid("comment", e))?
-                    .ok_or_else(|| invalid("comment", "must not be empty"))?;
+                let comment = text::required_long_text(&comment, BODY_MAX)
+                    .map_err(|e| invalid("comment", e))?;
                 Ok(vec![PostEvent::PostChangesRequested { comment }])
             }
             InReview => Err(PostError::Forbidden),
@@ -461,24 +443,12 @@ pub fn apply(state: Option<Post>, event: &PostEvent) -> Option<Post> {
     Some(post)
 }
 
-impl crate::Aggregate for Post {
-    type Command = PostCommand;
-    type Event = PostEvent;
-    type Error = PostError;
-    type Context = PostContext;
-
-    fn decide(
-        state: Option<&Post>,
-        command: PostCommand,
-        context: &PostContext,
-    ) -> Result<Vec<PostEvent>, PostError> {
-        decide(state, command, context)
-    }
-
-    fn apply(state: Option<Post>, event: &PostEvent) -> Option<Post> {
-        apply(state, event)
-    }
-}
+crate::aggregate::impl_aggregate!(Post {
+    command: PostCommand,
+    event: PostEvent,
+    error: PostError,
+    context: PostContext,
+});
 
 #[cfg(test)]
 mod tests;

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::event::{Actor, EventPayload};
+use crate::event::{self, Actor};
 use crate::text;
 
 /// Longest team name, in characters.
@@ -152,20 +152,18 @@ pub enum TeamEvent {
     },
 }
 
-impl EventPayload for TeamEvent {
-    const STREAM_TYPE: &'static str = "team";
-
-    fn event_type(&self) -> &'static str {
-        match self {
-            TeamEvent::TeamCreated { .. } => "TeamCreated",
-            TeamEvent::TeamRenamed { .. } => "TeamRenamed",
-            TeamEvent::TeamSettingsChanged { .. } => "TeamSettingsChanged",
-            TeamEvent::MemberAdded { .. } => "MemberAdded",
-            TeamEvent::MemberRoleChanged { .. } => "MemberRoleChanged",
-            TeamEvent::MemberRemoved { .. } => "MemberRemoved",
-        }
-    }
-}
+event::event_payload!(
+    TeamEvent,
+    "team",
+    [
+        TeamCreated,
+        TeamRenamed,
+        TeamSettingsChanged,
+        MemberAdded,
+        MemberRoleChanged,
+        MemberRemoved
+    ]
+);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TeamError {
@@ -201,7 +199,7 @@ pub fn decide(
     actor: Actor,
     command: TeamCommand,
 ) -> Result<Vec<TeamEvent>, TeamError> {
-    let team = match (state, command) {
+    let (team, command) = match (state, command) {
         (
             None,
             TeamCommand::CreateTeam {
@@ -229,7 +227,6 @@ pub fn decide(
         (None, _) => return Err(TeamError::NotFound),
         (Some(team), command) => (team, command),
     };
-    let (team, command) = team;
     let acting_role =
         actor
             .member_id()
@@ -387,7 +384,7 @@ impl crate::Aggregate for Team {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::DecodeError;
+    use crate::event::{DecodeError, EventPayload};
 
     const TEAM: Uuid = Uuid::from_u128(1);
     const OWNER: Uuid = Uuid::from_u128(10);

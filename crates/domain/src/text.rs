@@ -62,6 +62,24 @@ pub fn long_text(raw: &str, max: usize) -> Result<Option<String>, TextError> {
     }
 }
 
+/// [`long_text`] of a field that may be left out: left out, like blank, is none.
+pub fn optional_long_text(raw: Option<&str>, max: usize) -> Result<Option<String>, TextError> {
+    raw.map_or(Ok(None), |raw| long_text(raw, max))
+}
+
+/// [`long_text`] that must say something: blank is [`TextError::Empty`].
+pub fn required_long_text(raw: &str, max: usize) -> Result<String, TextError> {
+    long_text(raw, max)?.ok_or(TextError::Empty)
+}
+
+/// [`title`] of a field that may be left out: left out, like blank, is none.
+pub fn optional_title(raw: Option<&str>, max: usize) -> Result<Option<String>, TextError> {
+    match raw.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(raw) => title(raw, max).map(Some),
+    }
+}
+
 /// Checks a URL slug: `[a-z0-9][a-z0-9-]{2,39}`.
 pub fn slug(raw: &str) -> Result<String, TextError> {
     let ok_len = (3..=40).contains(&raw.len());
@@ -237,6 +255,35 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn optional_text_may_be_left_out_or_blank_and_required_text_may_not() {
+        let some = |text: &str| Ok(Some(text.to_owned()));
+        let too_long = Err(TextError::TooLong { max: 2 });
+        for (raw, max, expected) in [
+            (None, 10, Ok(None)),
+            (Some(" \n "), 10, Ok(None)),
+            (Some(" a\nb "), 10, some("a\nb")),
+            (Some("abc"), 2, too_long.clone()),
+        ] {
+            assert_eq!(optional_long_text(raw, max), expected, "{raw:?}");
+        }
+        for (raw, max, expected) in [
+            (None, 10, Ok(None)),
+            (Some("   "), 10, Ok(None)),
+            (Some(" Acme "), 10, some("Acme")),
+            (Some("a\nb"), 10, Err(TextError::ControlCharacter)),
+            (Some("abc"), 2, too_long),
+        ] {
+            assert_eq!(optional_title(raw, max), expected, "{raw:?}");
+        }
+        assert_eq!(required_long_text(" a\nb ", 10), Ok("a\nb".to_owned()));
+        assert_eq!(required_long_text(" \n ", 10), Err(TextError::Empty));
+        assert_eq!(
+            required_long_text("a\u{0}b", 10),
+            Err(TextError::ControlCharacter)
+        );
     }
 
     #[test]

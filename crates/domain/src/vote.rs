@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::event::EventPayload;
+use crate::event;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", content = "data")]
@@ -49,16 +49,7 @@ impl VoteEvent {
     }
 }
 
-impl EventPayload for VoteEvent {
-    const STREAM_TYPE: &'static str = "idea_votes";
-
-    fn event_type(&self) -> &'static str {
-        match self {
-            VoteEvent::IdeaVoted { .. } => "IdeaVoted",
-            VoteEvent::IdeaVoteWithdrawn { .. } => "IdeaVoteWithdrawn",
-        }
-    }
-}
+event::event_payload!(VoteEvent, "idea_votes", [IdeaVoted, IdeaVoteWithdrawn]);
 
 /// Voters by idea: contributor -> when they voted.
 pub type Voters = BTreeMap<Uuid, DateTime<Utc>>;
@@ -79,6 +70,7 @@ pub fn distinct_voters<'a>(groups: impl IntoIterator<Item = &'a Voters>) -> Vote
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::EventPayload;
 
     #[test]
     fn a_voter_on_an_idea_and_its_duplicate_counts_once_with_the_earliest_vote() {

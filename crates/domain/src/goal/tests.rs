@@ -3,6 +3,7 @@
 use std::collections::BTreeSet;
 
 use super::*;
+use crate::EventPayload;
 use crate::metric::Metric;
 use crate::target::{Aggregation, Aim, Period};
 
@@ -52,16 +53,17 @@ fn set(new: NewGoal, context: &GoalContext) -> Result<Vec<GoalEvent>, GoalError>
     decide(None, GoalCommand::SetGoal(new), context)
 }
 
+/// The events of setting a short goal on followers, from a baseline of 1000.
+fn set_followers_goal(aim: Aim) -> Vec<GoalEvent> {
+    let target = followers(Some(1000.0), aim);
+    set(new_goal(Horizon::Short, Some(target)), &context()).unwrap()
+}
+
 fn a_goal() -> Goal {
-    let events = set(
-        new_goal(
-            Horizon::Short,
-            Some(followers(Some(1000.0), Aim::IncreaseByPercent(10.0))),
-        ),
-        &context(),
-    )
-    .unwrap();
-    events.iter().fold(None, apply).unwrap()
+    set_followers_goal(Aim::IncreaseByPercent(10.0))
+        .iter()
+        .fold(None, apply)
+        .unwrap()
 }
 
 fn field(result: Result<Vec<GoalEvent>, GoalError>) -> &'static str {
@@ -269,14 +271,7 @@ fn goals_exist_once() {
 
 #[test]
 fn goal_events_round_trip() {
-    let events = set(
-        new_goal(
-            Horizon::Short,
-            Some(followers(Some(1000.0), Aim::Reach(1100.0))),
-        ),
-        &context(),
-    )
-    .unwrap();
+    let events = set_followers_goal(Aim::Reach(1100.0));
     let revised = GoalEvent::GoalRevised {
         title: None,
         description: Some(None),
