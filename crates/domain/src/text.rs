@@ -74,11 +74,14 @@ pub fn required_long_text(raw: &str, max: usize) -> Result<String, TextError> {
 
 /// [`title`] of a field that may be left out: left out, like blank, is none.
 pub fn optional_title(raw: Option<&str>, max: usize) -> Result<Option<String>, TextError> {
-    match raw.map(str::trim) {
-        None | Some("") => Ok(None),
-        Some(raw) => title(raw, max).map(Some),
+    match raw.map(|raw| title(raw, max)) {
+        None | Some(Err(TextError::Empty)) => Ok(None),
+        Some(checked) => checked.map(Some),
     }
 }
+
+/// [`optional_title`] as a JSON Schema pattern: no control character (blank is none).
+pub const OPTIONAL_TITLE_PATTERN: &str = r"^[^\u0000-\u001f\u007f-\u009f]*$";
 
 /// Checks a URL slug: `[a-z0-9][a-z0-9-]{2,39}`.
 pub fn slug(raw: &str) -> Result<String, TextError> {
@@ -204,6 +207,7 @@ mod tests {
         let title_re = regex::Regex::new(TITLE_PATTERN).unwrap();
         let long_re = regex::Regex::new(LONG_TEXT_PATTERN).unwrap();
         let required_re = regex::Regex::new(REQUIRED_LONG_TEXT_PATTERN).unwrap();
+        let optional_re = regex::Regex::new(OPTIONAL_TITLE_PATTERN).unwrap();
         let alphabet = [
             'a', ' ', '\t', '\n', '\r', '\u{0}', '\u{7}', '\u{7f}', '\u{85}', '\u{a0}', '\u{2003}',
             '\u{3000}', '\u{feff}', 'é', '\u{1680}', '\u{180e}',
@@ -228,6 +232,11 @@ mod tests {
                 required_re.is_match(s),
                 long_text(s, 10).is_ok_and(|t| t.is_some()),
                 "required long text {s:?}"
+            );
+            assert_eq!(
+                optional_re.is_match(s),
+                optional_title(Some(s), 10).is_ok(),
+                "optional title {s:?}"
             );
         }
     }
@@ -272,6 +281,11 @@ mod tests {
         for (raw, max, expected) in [
             (None, 10, Ok(None)),
             (Some("   "), 10, Ok(None)),
+            (
+                Some(&" ".repeat(11)),
+                10,
+                Err(TextError::TooLong { max: 10 }),
+            ),
             (Some(" Acme "), 10, some("Acme")),
             (Some("a\nb"), 10, Err(TextError::ControlCharacter)),
             (Some("abc"), 2, too_long),

@@ -3,8 +3,8 @@
 //! generated from the document refuses what the server would.
 
 use stride_domain::text::{
-    EMAIL_MAX, EMAIL_PATTERN, LONG_TEXT_PATTERN, REQUIRED_LONG_TEXT_PATTERN, TITLE_PATTERN,
-    URL_PATTERN,
+    EMAIL_MAX, EMAIL_PATTERN, LONG_TEXT_PATTERN, OPTIONAL_TITLE_PATTERN,
+    REQUIRED_LONG_TEXT_PATTERN, TITLE_PATTERN, URL_PATTERN,
 };
 use stride_domain::{channel, idea, post};
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
@@ -44,8 +44,12 @@ text_schema!(
     Name, channel::NAME_MAX, TITLE_PATTERN
 );
 text_schema!(
-    /// One line of at most 1,000 characters, something besides whitespace, no control characters; trimmed.
-    Reason, channel::REASON_MAX, TITLE_PATTERN
+    /// One line of at most 100 characters, no control characters; trimmed, and blank is none.
+    OptionalName, channel::NAME_MAX, OPTIONAL_TITLE_PATTERN
+);
+text_schema!(
+    /// One line of at most 1,000 characters, no control characters; trimmed, and blank is none.
+    Reason, channel::REASON_MAX, OPTIONAL_TITLE_PATTERN
 );
 text_schema!(
     /// Text of many lines, at most 10,000 characters, no control characters but line breaks and tabs; trimmed, and empty is none.

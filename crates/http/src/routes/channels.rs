@@ -15,7 +15,7 @@ use crate::auth::Caller;
 use crate::error::{ApiError, Code};
 use crate::extract::{ApiJson, ApiQuery, Ctx, if_match};
 use crate::page::{self, Page};
-use crate::schema::{Name, Reason};
+use crate::schema::{Name, OptionalName, Reason};
 
 pub fn configure(config: &mut ServiceConfig) {
     config
@@ -44,7 +44,7 @@ pub struct NewChannel {
     /// The account on the platform, e.g. `@acmecoffee`.
     #[schema(value_type = Name)]
     pub handle: String,
-    #[schema(value_type = Option<Name>)]
+    #[schema(value_type = Option<OptionalName>)]
     pub name: Option<String>,
 }
 
