@@ -21,40 +21,20 @@ use crate::{App, AppError, Origin, idea_views, teams};
 /// How often a command is decided again on fresh state after losing a race.
 const ATTEMPTS: usize = 3;
 
+/// A post as it is now, with its version.
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PostView {
-    pub id: Uuid,
-    pub channel_id: Uuid,
-    pub title: String,
-    pub body: Option<String>,
-    /// The community idea this post was made from.
-    pub idea_id: Option<Uuid>,
-    /// The goals this post serves.
-    pub goal_ids: Vec<Uuid>,
-    pub status: PostStatus,
-    /// Whether its current content was approved (teams with `require_approval`).
-    pub approved: bool,
-    pub scheduled_for: Option<DateTime<Utc>>,
-    pub published_at: Option<DateTime<Utc>>,
-    pub url: Option<String>,
+    #[serde(flatten)]
+    pub post: Post,
+    /// The post's version, as in its ETag.
     pub version: i64,
 }
 
 impl PostView {
     fn new(post: &Post, version: i64) -> PostView {
         PostView {
-            id: post.id,
-            channel_id: post.channel_id,
-            title: post.title.clone(),
-            body: post.body.clone(),
-            idea_id: post.idea_id,
-            goal_ids: post.goal_ids.clone(),
-            status: post.status,
-            approved: post.approved,
-            scheduled_for: post.scheduled_for,
-            published_at: post.published_at,
-            url: post.url.clone(),
+            post: post.clone(),
             version,
         }
     }

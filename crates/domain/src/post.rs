@@ -43,14 +43,18 @@ impl PostStatus {
     }
 }
 
-/// Serialized as a projection keeps it.
+/// Serialized as a projection keeps it, and as the API shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Post {
     pub id: Uuid,
+    /// The channel it goes out on.
     pub channel_id: Uuid,
     pub title: String,
     pub body: Option<String>,
+    /// The community idea this post was made from.
     pub idea_id: Option<Uuid>,
+    /// The goals this post serves.
     pub goal_ids: Vec<Uuid>,
     pub status: PostStatus,
     /// Approved content: cleared when the content changes.

@@ -403,7 +403,12 @@ async fn list_posts(
     };
     let posts = posts::list(&ctx.app, team_id, filter).await?;
     let cursor = query.cursor.as_deref();
-    Ok(HttpResponse::Ok().json(page::paginate(posts, |p| p.id.to_string(), limit, cursor)))
+    Ok(HttpResponse::Ok().json(page::paginate(
+        posts,
+        |p| p.post.id.to_string(),
+        limit,
+        cursor,
+    )))
 }
 
 /// The team's posts among `ids`.
