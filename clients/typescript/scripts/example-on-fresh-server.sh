@@ -6,12 +6,19 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 stride="$(realpath "${1:-$repo/target/debug/stride}")"
-[ -x "$stride" ] || { echo "no stride binary at $stride: run \`cargo build -p stride\` first" >&2; exit 1; }
+if [ ! -x "$stride" ]; then
+  echo "no stride binary at $stride: run \`cargo build -p stride\` first" >&2
+  exit 1
+fi
 
 # Under /tmp, so that PostgreSQL's own user can reach it when this runs as root.
 data="$(mktemp -d /tmp/stride-example.XXXXXX)"
 chmod 755 "$data"
-port="$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')"
+port="$(node -e '
+  const server = require("net").createServer().listen(0, "127.0.0.1", () => {
+    console.log(server.address().port);
+    server.close();
+  });')"
 env -u DATABASE_URL STRIDE_DATA_DIR="$data" STRIDE_ADDR="127.0.0.1:$port" STRIDE_LOG=warn \
   "$stride" serve >"$data.log" 2>&1 &
 server=$!
