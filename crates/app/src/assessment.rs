@@ -19,9 +19,7 @@ use crate::{App, AppError};
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChannelAssessment {
     pub channel_id: Uuid,
-    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub platform: Platform,
-    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub status: ChannelStatus,
     /// Posts published on it in the window.
     pub posts_published: u32,

@@ -115,7 +115,7 @@ pub async fn similar(app: &App, slug: &str, title: &str) -> Result<Vec<IdeaView>
     Ok(candidates
         .into_iter()
         .filter_map(|(id, _)| ideas.view(id, now))
-        .filter(|v| v.status == IdeaStatus::Open.as_str() && v.merged_into.is_none())
+        .filter(|v| v.status == IdeaStatus::Open && v.merged_into.is_none())
         .take(5)
         .collect())
 }

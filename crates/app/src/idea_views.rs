@@ -31,11 +31,19 @@ pub enum Sort {
     New,
 }
 
+/// Who wrote an idea or a comment: a contributor from the public board or a team member.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum AuthorKind {
+    Contributor,
+    Member,
+}
+
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuthorView {
-    /// `contributor` or `member`.
-    pub kind: &'static str,
+    pub kind: AuthorKind,
     pub id: Uuid,
     /// Their display name, unless they gave none or had it erased.
     pub name: Option<String>,
@@ -45,8 +53,8 @@ type Names = BTreeMap<Uuid, Option<String>>;
 
 fn author_view(author: Author, names: &Names) -> AuthorView {
     let (kind, id) = match author {
-        Author::Contributor { .. } => ("contributor", author.id()),
-        Author::Member { .. } => ("member", author.id()),
+        Author::Contributor { .. } => (AuthorKind::Contributor, author.id()),
+        Author::Member { .. } => (AuthorKind::Member, author.id()),
     };
     AuthorView {
         kind,
@@ -58,7 +66,7 @@ fn author_view(author: Author, names: &Names) -> AuthorView {
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StatusChange {
-    pub status: String,
+    pub status: IdeaStatus,
     pub reason: Option<String>,
     /// The member who changed it.
     pub by: Uuid,
@@ -85,8 +93,7 @@ pub struct IdeaView {
     pub tags: Vec<String>,
     /// Channels a member aimed the idea at.
     pub channel_ids: Vec<Uuid>,
-    /// `open`, `under_review`, `planned`, `declined` or `used`.
-    pub status: String,
+    pub status: IdeaStatus,
     pub author: AuthorView,
     /// Distinct voters, across the duplicates merged into it.
     pub vote_count: i64,
@@ -142,13 +149,13 @@ fn fold(events: &[RecordedEvent<IdeaEvent>], version: i64, names: &Names) -> Opt
     for recorded in events {
         match &recorded.event {
             IdeaEvent::IdeaStatusChanged { to, reason, by, .. } => history.push(StatusChange {
-                status: to.as_str().to_owned(),
+                status: *to,
                 reason: reason.clone(),
                 by: *by,
                 at: recorded.recorded_at,
             }),
             IdeaEvent::IdeaUsed { .. } => history.push(StatusChange {
-                status: IdeaStatus::Used.as_str().to_owned(),
+                status: IdeaStatus::Used,
                 reason: None,
                 by: Uuid::nil(),
                 at: recorded.recorded_at,
@@ -320,7 +327,7 @@ impl IdeaSet {
             body: idea.body.clone(),
             tags: idea.tags.clone(),
             channel_ids: idea.channel_ids.clone(),
-            status: idea.status.as_str().to_owned(),
+            status: idea.status,
             author: author_view(idea.author, &self.names),
             vote_count: tally.count,
             comment_count,

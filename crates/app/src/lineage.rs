@@ -90,11 +90,9 @@ pub struct PostImpact {
     pub post_id: Uuid,
     pub title: String,
     pub channel_id: Uuid,
-    /// `draft`, `in_review`, `approved`, `scheduled`, `published` or `archived`.
-    pub status: String,
+    pub status: PostStatus,
     pub published_at: Option<DateTime<Utc>>,
     /// Each metric's latest value recorded on the post.
-    #[cfg_attr(feature = "openapi", schema(value_type = BTreeMap<String, f64>))]
     pub metrics: BTreeMap<Metric, f64>,
     pub goal_ids: Vec<Uuid>,
 }
@@ -191,7 +189,7 @@ pub async fn impact(
             post_id: p.id,
             title: p.title.clone(),
             channel_id: p.channel_id,
-            status: p.status.as_str().to_owned(),
+            status: p.status,
             published_at: p.published_at,
             metrics: metrics.remove(&p.id).unwrap_or_default(),
             goal_ids: p.goal_ids.clone(),

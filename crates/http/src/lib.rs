@@ -76,6 +76,7 @@ impl Default for HttpConfig {
         (name = "tokens", description = "Bearer tokens, shown once"),
         (name = "channels", description = "The platforms a team publishes on"),
         (name = "goals", description = "Long goals and the short steps toward them"),
+        (name = "progress", description = "Where the team stands: progress, pace, suggestions and the channel assessment"),
         (name = "posts", description = "From draft to scheduled to published, with review when the team wants it"),
         (name = "ideas", description = "The team's side of the board: its own ideas, moderation, merges"),
         (name = "board", description = "A team's public community board: contributors, ideas, votes, comments"),

@@ -24,6 +24,7 @@ pub struct WhenQuery {
     #[param(value_type = Option<String>, format = DateTime, pattern = "^(20[0-9]{2}|2100)-")]
     pub known_at: Option<Moment>,
     /// Wait until the projections include this position (see `Stride-Min-Position`).
+    #[param(minimum = 0)]
     pub min_position: Option<i64>,
 }
 

@@ -14,7 +14,7 @@ use crate::page::{self, Page};
 use stride_app::activity;
 
 pub fn configure(config: &mut ServiceConfig) {
-    config.service(feed);
+    config.service(get_activity_feed);
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -22,7 +22,8 @@ pub struct ActivityItem {
     /// The event's position in the log.
     pub position: i64,
     pub at: DateTime<Utc>,
-    /// The event type behind the line.
+    /// The type of the event behind the line, such as `IdeaSubmitted` (as `event_type` in
+    /// the event log).
     pub kind: String,
     /// "Olivia published 'Poll time' on Instagram".
     pub text: String,
@@ -34,18 +35,26 @@ pub struct ActivityItem {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct FeedQuery {
+    /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
-    /// The `next_cursor` of the previous page.
+    /// The `next_cursor` of the page before: lines before that position.
     pub cursor: Option<String>,
+    /// Read-your-writes, as a query parameter (see `Stride-Min-Position`).
+    #[param(minimum = 0)]
     pub min_position: Option<i64>,
 }
 
-/// What happened in the team, newest first, as sentences a person reads.
+/// Reads the team's activity feed
+///
+/// Any member may read what happened in the team, newest first, as sentences a person
+/// reads ("Olivia published 'Poll time' on Instagram"). Names are looked up as the feed is
+/// read, so an erased name is gone from it too.
 #[utoipa::path(tag = "events", security(("bearer" = [])), params(FeedQuery), responses(
-    (status = 200, body = Page<ActivityItem>),
+    (status = 200, description = "A page of the feed, newest first.", body = Page<ActivityItem>),
 ))]
 #[get("/teams/{team_id}/activity")]
-async fn feed(
+async fn get_activity_feed(
     ctx: Ctx,
     caller: Caller,
     path: web::Path<Uuid>,

@@ -21,18 +21,19 @@ use crate::auth::Contributor;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery, Ctx};
 use crate::page::{self, Page};
+use crate::schema::{Email, LongText, Name, Tag, Title};
 
 pub fn configure(config: &mut ServiceConfig) {
     config
         .service(get_board)
-        .service(join)
-        .service(list)
-        .service(submit)
-        .service(similar)
-        .service(one)
-        .service(vote)
-        .service(unvote)
-        .service(comment);
+        .service(join_board)
+        .service(list_board_ideas)
+        .service(submit_board_idea)
+        .service(find_similar_board_ideas)
+        .service(get_board_idea)
+        .service(vote_on_board_idea)
+        .service(withdraw_board_vote)
+        .service(comment_on_board_idea);
 }
 
 /// The origin of what `contributor` asks, and who their token speaks for.
@@ -47,8 +48,13 @@ fn visitor(ctx: &Ctx, contributor: Contributor) -> (Origin, ContributorToken) {
     (ctx.origin(actor), token)
 }
 
-/// The board's name and whether it takes ideas.
-#[utoipa::path(tag = "board", responses((status = 200, body = BoardView),))]
+/// Reads a team's public board
+///
+/// Anyone may read a public board, without a token: its team's name and whether it takes
+/// new ideas now. A board that is not public does not exist to the public (404).
+#[utoipa::path(tag = "board", responses(
+    (status = 200, description = "The board.", body = BoardView),
+))]
 #[get("/boards/{slug}")]
 async fn get_board(ctx: Ctx, slug: web::Path<String>) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(board::about(&ctx.app, &slug).await?))
@@ -56,9 +62,13 @@ async fn get_board(ctx: Ctx, slug: web::Path<String>) -> Result<HttpResponse, Ap
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct JoinBody {
+pub struct BoardJoinBody {
     /// Shown with your ideas; kept out of the event log and erasable.
+    #[schema(value_type = Option<Name>)]
     pub name: Option<String>,
+    /// For the team to reach you; never shown on the board, kept out of the event log and
+    /// erasable.
+    #[schema(value_type = Option<Email>)]
     pub email: Option<String>,
 }
 
@@ -71,24 +81,29 @@ pub struct ContributorView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Joined {
     pub contributor: ContributorView,
+    /// The contributor's token for this board's writes (its `member_id` is the
+    /// contributor's id).
     pub token: super::teams::TokenView,
 }
 
-/// A contributor token for this board, shown once.
+/// Joins a public board as a contributor
 ///
-/// `Idempotency-Key` is ignored here: joining carries no token, so a key could be anyone's
-/// and its replay would hand one caller another's contributor token. A repeated join makes
-/// another contributor.
-#[utoipa::path(tag = "board", request_body = JoinBody, responses(
-    (status = 201, body = Joined),
+/// Anyone may join a public board, without a token, with a name and an e-mail address if
+/// they like (both kept out of the event log and erasable); the answer holds a contributor
+/// token for the board's writes, shown once. `Idempotency-Key` is ignored here: joining
+/// carries no token, so a key could be anyone's and its replay would hand one caller
+/// another's contributor token. A repeated join makes another contributor.
+#[utoipa::path(tag = "board", request_body = BoardJoinBody, responses(
+    (status = 201, description = "The new contributor and their token, shown once.", body = Joined,
+        headers(("Stride-Position" = i64, description = "The write's position in the log."))),
 ))]
 #[post("/boards/{slug}/contributors")]
-async fn join(
+async fn join_board(
     ctx: Ctx,
     slug: web::Path<String>,
-    body: ApiJson<JoinBody>,
+    body: ApiJson<BoardJoinBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let JoinBody { name, email } = body.0;
+    let BoardJoinBody { name, email } = body.0;
     let (record, token, position) =
         board::join(&ctx.app, &slug, name.as_deref(), email.as_deref()).await?;
     let joined = Joined {
@@ -105,19 +120,30 @@ async fn join(
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct BoardQuery {
+    /// The order: `trending` (votes weighted by age, the default), `top` (most votes) or
+    /// `new` (newest first).
     #[serde(default)]
     pub sort: Sort,
+    /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
+    /// The `next_cursor` of the page before.
     pub cursor: Option<String>,
+    /// Read-your-writes, as a query parameter (see `Stride-Min-Position`).
+    #[param(minimum = 0)]
     pub min_position: Option<i64>,
 }
 
-/// Public ideas (not declined, not merged), `trending`, `top` or `new`.
+/// Lists a public board's ideas
+///
+/// Anyone may read a public board's ideas, without a token: those neither declined nor
+/// merged into another, `trending`, `top` or `new` first. Votes on duplicates merged into
+/// an idea count for it, each voter once.
 #[utoipa::path(tag = "board", params(BoardQuery), responses(
-    (status = 200, body = Page<IdeaView>),
+    (status = 200, description = "A page of the board's ideas.", body = Page<IdeaView>),
 ))]
 #[get("/boards/{slug}/ideas")]
-async fn list(
+async fn list_board_ideas(
     ctx: Ctx,
     slug: web::Path<String>,
     query: ApiQuery<BoardQuery>,
@@ -129,23 +155,34 @@ async fn list(
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct IdeaBody {
+pub struct BoardIdeaBody {
+    #[schema(value_type = Title)]
     pub title: String,
+    #[schema(value_type = Option<LongText>)]
     pub body: Option<String>,
+    /// Lowercased, duplicates dropped; at most 10 distinct tags.
     #[serde(default)]
+    #[schema(value_type = Vec<Tag>, max_items = 10)]
     pub tags: Vec<String>,
 }
 
-/// Submits an idea (contributor token); it starts `open`.
-#[utoipa::path(tag = "board", security(("bearer" = [])), request_body = IdeaBody, responses(
-    (status = 201, body = IdeaView),
-))]
+/// Submits an idea to a public board
+///
+/// A contributor of this board (with the token joining it gave) submits an idea while the
+/// board takes ideas; it starts `open`, voted on by nobody yet. A member's token is 403:
+/// members submit on the team's side.
+#[utoipa::path(tag = "board", security(("bearer" = [])), request_body = BoardIdeaBody, responses(
+    (status = 201, description = "The idea, submitted.", body = IdeaView,
+        headers(("ETag" = String, description = "The idea's version."),
+            ("Stride-Position" = i64, description = "The write's position in the log.")))),
+    extensions(("x-problems" = json!(["board_closed"]))),
+)]
 #[post("/boards/{slug}/ideas")]
-async fn submit(
+async fn submit_board_idea(
     ctx: Ctx,
     contributor: Contributor,
     slug: web::Path<String>,
-    body: ApiJson<IdeaBody>,
+    body: ApiJson<BoardIdeaBody>,
 ) -> Result<HttpResponse, ApiError> {
     let (origin, token) = visitor(&ctx, contributor);
     let body = body.0;
@@ -168,16 +205,20 @@ async fn submit(
 #[into_params(parameter_in = Query)]
 pub struct SimilarQuery {
     /// The title a fan is about to submit.
+    #[param(value_type = Title)]
     pub title: String,
 }
 
-/// Up to 5 open ideas like this title (trigram similarity), so a fan votes instead of
-/// posting a duplicate.
+/// Finds a public board's ideas like a title
+///
+/// Anyone may ask, without a token: up to 5 open ideas whose titles are like this one
+/// (trigram similarity), most alike first, so that a fan votes for an idea instead of
+/// submitting it again.
 #[utoipa::path(tag = "board", params(SimilarQuery), responses(
-    (status = 200, body = Vec<IdeaView>),
+    (status = 200, description = "Up to 5 open ideas, most alike first.", body = Vec<IdeaView>),
 ))]
 #[get("/boards/{slug}/ideas/similar")]
-async fn similar(
+async fn find_similar_board_ideas(
     ctx: Ctx,
     slug: web::Path<String>,
     query: ApiQuery<SimilarQuery>,
@@ -186,10 +227,18 @@ async fn similar(
     Ok(HttpResponse::Ok().json(views))
 }
 
-/// One idea with its comments (its duplicates' too).
-#[utoipa::path(tag = "board", responses((status = 200, body = IdeaDetail),))]
+/// Reads one idea of a public board
+///
+/// Anyone may read an idea of a public board, without a token: the idea with its status
+/// history and its comments, those on the duplicates merged into it included.
+#[utoipa::path(tag = "board", responses(
+    (status = 200, description = "The idea with its history and comments.", body = IdeaDetail),
+))]
 #[get("/boards/{slug}/ideas/{idea_id}")]
-async fn one(ctx: Ctx, path: web::Path<(String, Uuid)>) -> Result<HttpResponse, ApiError> {
+async fn get_board_idea(
+    ctx: Ctx,
+    path: web::Path<(String, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
     let (slug, idea_id) = path.into_inner();
     let detail = board::idea(&ctx.app, &slug, idea_id).await?;
     Ok(HttpResponse::Ok().json(detail))
@@ -207,12 +256,19 @@ async fn cast(
     Ok(written(StatusCode::OK, &answer, None, position))
 }
 
-/// Votes for an idea: once per contributor; voting again changes nothing.
+/// Votes for an idea on a public board
+///
+/// A contributor of this board votes for an idea: once per contributor, so voting again
+/// changes nothing. An idea merged into another takes no votes (409 `idea_merged`): vote
+/// for the one it was merged into.
 #[utoipa::path(tag = "board", security(("bearer" = [])), responses(
-    (status = 200, body = VoteView),
-))]
+    (status = 200, description = "The idea's votes, the caller's among them.", body = VoteView,
+        headers(("Stride-Position" = i64, description = "The write's position in the log."))),
+    ),
+    extensions(("x-problems" = json!(["idea_merged"]))),
+)]
 #[put("/boards/{slug}/ideas/{idea_id}/vote")]
-async fn vote(
+async fn vote_on_board_idea(
     ctx: Ctx,
     contributor: Contributor,
     path: web::Path<(String, Uuid)>,
@@ -220,12 +276,19 @@ async fn vote(
     cast(ctx, contributor, path.into_inner(), true).await
 }
 
-/// Withdraws the caller's vote; withdrawing again changes nothing.
+/// Withdraws a vote on a public board
+///
+/// A contributor of this board withdraws their vote for an idea; withdrawing a vote that
+/// is not there changes nothing. An idea merged into another is answered with 409
+/// `idea_merged`.
 #[utoipa::path(tag = "board", security(("bearer" = [])), responses(
-    (status = 200, body = VoteView),
-))]
+    (status = 200, description = "The idea's votes, without the caller's.", body = VoteView,
+        headers(("Stride-Position" = i64, description = "The write's position in the log."))),
+    ),
+    extensions(("x-problems" = json!(["idea_merged"]))),
+)]
 #[delete("/boards/{slug}/ideas/{idea_id}/vote")]
-async fn unvote(
+async fn withdraw_board_vote(
     ctx: Ctx,
     contributor: Contributor,
     path: web::Path<(String, Uuid)>,
@@ -235,20 +298,29 @@ async fn unvote(
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct CommentBody {
+pub struct BoardCommentBody {
+    /// The comment; something besides whitespace.
+    #[schema(value_type = LongText)]
     pub body: String,
 }
 
-/// Comments on an idea (contributor token).
-#[utoipa::path(tag = "board", security(("bearer" = [])), request_body = CommentBody, responses(
-    (status = 201, body = IdeaView),
-))]
+/// Comments on an idea of a public board
+///
+/// A contributor of this board comments on an idea; the comment shows on the idea (and,
+/// once the idea is merged into another, there). An idea merged into another takes no
+/// comments (409 `idea_merged`).
+#[utoipa::path(tag = "board", security(("bearer" = [])), request_body = BoardCommentBody, responses(
+    (status = 201, description = "The idea, commented on.", body = IdeaView,
+        headers(("ETag" = String, description = "The idea's version."),
+            ("Stride-Position" = i64, description = "The write's position in the log.")))),
+    extensions(("x-problems" = json!(["idea_merged"]))),
+)]
 #[post("/boards/{slug}/ideas/{idea_id}/comments")]
-async fn comment(
+async fn comment_on_board_idea(
     ctx: Ctx,
     contributor: Contributor,
     path: web::Path<(String, Uuid)>,
-    body: ApiJson<CommentBody>,
+    body: ApiJson<BoardCommentBody>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, idea_id) = path.into_inner();
     let (origin, token) = visitor(&ctx, contributor);

@@ -31,7 +31,7 @@ const POLL: Duration = Duration::from_millis(250);
 const RECHECK: Duration = Duration::from_millis(500);
 
 pub fn configure(config: &mut ServiceConfig) {
-    config.service(log).service(stream);
+    config.service(list_events).service(stream_events);
 }
 
 /// One event as the log exports it.
@@ -40,13 +40,21 @@ pub struct EventView {
     /// Orders the whole log; positions are increasing but not consecutive.
     pub position: i64,
     pub event_id: Uuid,
+    /// The aggregate the event belongs to (a team, a channel, a goal, a post, an idea...).
     pub stream_id: Uuid,
+    /// The kind of aggregate, such as `idea`.
     pub stream_type: String,
+    /// The event's number in its stream, from 1.
     pub stream_version: i64,
+    /// Such as `IdeaSubmitted`.
     pub event_type: String,
+    /// The version of the event type's `data` shape.
     pub schema_version: i32,
+    /// The event's fields, as its `event_type` and `schema_version` define them.
+    #[schema(value_type = Object)]
     pub data: serde_json::Value,
     /// Actor, request and correlation ids.
+    #[schema(value_type = Object)]
     pub metadata: serde_json::Value,
     pub recorded_at: DateTime<Utc>,
 }
@@ -73,10 +81,15 @@ impl From<StoredEvent> for EventView {
 #[into_params(parameter_in = Query)]
 pub struct LogQuery {
     /// Events after this position (default: from the start).
+    #[param(minimum = 0)]
     pub after: Option<i64>,
-    /// The same, as the `next_cursor` of the previous page.
+    /// The same, as the `next_cursor` of the page before; it wins over `after`.
     pub cursor: Option<String>,
+    /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
+    /// Read-your-writes, as a query parameter (see `Stride-Min-Position`).
+    #[param(minimum = 0)]
     pub min_position: Option<i64>,
 }
 
@@ -87,12 +100,15 @@ fn start(after: Option<i64>, cursor: Option<&str>) -> Result<i64, ApiError> {
     }
 }
 
-/// The team's event log, oldest first, after a position.
+/// Lists the team's events
+///
+/// Any member may read the team's raw event log, oldest first, after a position: every
+/// change ever made, as it was recorded, for exports and for systems that follow the team.
 #[utoipa::path(tag = "events", security(("bearer" = [])), params(LogQuery), responses(
-    (status = 200, body = Page<EventView>),
+    (status = 200, description = "A page of events, oldest first.", body = Page<EventView>),
 ))]
 #[get("/teams/{team_id}/events")]
-async fn log(
+async fn list_events(
     ctx: Ctx,
     caller: Caller,
     path: web::Path<Uuid>,
@@ -116,6 +132,7 @@ async fn log(
 #[into_params(parameter_in = Query)]
 pub struct StreamQuery {
     /// Start after this position; `Last-Event-ID` does the same and wins.
+    #[param(minimum = 0)]
     pub after: Option<i64>,
 }
 
@@ -204,17 +221,20 @@ impl Tail {
     }
 }
 
-/// New team events as Server-Sent Events (`id` is the position, `event` the event type,
-/// `data` the event as in the log). Reconnect with `Last-Event-ID` to resume where it
-/// stopped; a comment line every 15 s keeps the connection alive. The stream ends within a
-/// second after its token is revoked or its member removed (reconnecting then answers 401).
+/// Streams the team's events live
+///
+/// Any member may follow the team's events as Server-Sent Events (`id` is the position,
+/// `event` the event type, `data` the event as in the log). Reconnect with `Last-Event-ID`
+/// to resume where it stopped; a comment line every 15 s keeps the connection alive. The
+/// stream ends within a second after its token is revoked or its member removed
+/// (reconnecting then answers 401).
 #[utoipa::path(tag = "events", security(("bearer" = [])), params(StreamQuery,
-    ("Last-Event-ID" = Option<i64>, Header, description = "resume after this position")),
+    ("Last-Event-ID" = Option<i64>, Header, minimum = 0, description = "Resume after this position: the `id` of the last event received; it wins over `after`.")),
     responses(
-    (status = 200, description = "an endless text/event-stream", content_type = "text/event-stream", body = String),
+    (status = 200, description = "An endless `text/event-stream` of the team's events.", content_type = "text/event-stream", body = String),
 ))]
 #[get("/teams/{team_id}/events/stream")]
-async fn stream(
+async fn stream_events(
     ctx: Ctx,
     caller: Caller,
     req: HttpRequest,

@@ -16,16 +16,17 @@ use crate::auth::Caller;
 use crate::error::{ApiError, Code};
 use crate::extract::{ApiJson, ApiQuery, Ctx, if_match};
 use crate::page::{self, Page};
+use crate::schema::{LongText, Reason, Tag, Title};
 
 pub fn configure(config: &mut ServiceConfig) {
     config
         .service(submit_idea)
         .service(list_ideas)
         .service(get_idea)
-        .service(change_status)
-        .service(merge)
-        .service(unmerge)
-        .service(erase);
+        .service(change_idea_status)
+        .service(merge_idea)
+        .service(unmerge_idea)
+        .service(erase_contributor_personal_data);
 }
 
 impl From<IdeaError> for ApiError {
@@ -63,19 +64,29 @@ pub fn page_of(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewIdeaBody {
+    #[schema(value_type = Title)]
     pub title: String,
+    #[schema(value_type = Option<LongText>)]
     pub body: Option<String>,
+    /// Lowercased, duplicates dropped; at most 10 distinct tags.
     #[serde(default)]
+    #[schema(value_type = Vec<Tag>, max_items = 10)]
     pub tags: Vec<String>,
-    /// Channels the idea is for: a boost in suggestions when a goal there falls behind.
+    /// Channels the idea is for, each one of the team's: a boost in suggestions when a goal
+    /// there falls behind.
     #[serde(default)]
     pub channel_ids: Vec<Uuid>,
 }
 
-/// A member's own idea, straight onto the team's board.
+/// Submits a member's own idea
+///
+/// Members, admins and owners put an idea of their own straight onto the team's board,
+/// whether or not the board takes ideas from the community; it starts `open`.
 #[utoipa::path(tag = "ideas", security(("bearer" = [])), request_body = NewIdeaBody, responses(
-    (status = 201, body = IdeaView, headers(("ETag" = String), ("Stride-Position" = i64))),
-))]
+    (status = 201, description = "The idea, submitted.", body = IdeaView,
+        headers(("ETag" = String, description = "The idea's version."),
+            ("Stride-Position" = i64, description = "The write's position in the log.")))),
+)]
 #[post("/teams/{team_id}/ideas")]
 async fn submit_idea(
     ctx: Ctx,
@@ -104,20 +115,30 @@ async fn submit_idea(
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct IdeaQuery {
+    /// Only ideas with this status.
     pub status: Option<IdeaStatus>,
-    /// Only ideas with this tag.
+    /// Only ideas with this tag (compared lowercased).
     pub tag: Option<String>,
+    /// The order: `trending` (votes weighted by age, the default), `top` (most votes) or
+    /// `new` (newest first).
     #[serde(default)]
     pub sort: Sort,
+    /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
+    /// The `next_cursor` of the page before.
     pub cursor: Option<String>,
+    /// Read-your-writes, as a query parameter (see `Stride-Min-Position`).
+    #[param(minimum = 0)]
     pub min_position: Option<i64>,
 }
 
-/// The team's ideas (merged duplicates included, marked), by status and tag, `trending`,
-/// `top` or `new`.
+/// Lists the team's ideas
+///
+/// Any member may read every idea of the team, declined ones and merged duplicates
+/// included (marked by `merged_into`), by status and tag, `trending`, `top` or `new` first.
 #[utoipa::path(tag = "ideas", security(("bearer" = [])), params(IdeaQuery), responses(
-    (status = 200, body = Page<IdeaView>),
+    (status = 200, description = "A page of the team's ideas.", body = Page<IdeaView>),
 ))]
 #[get("/teams/{team_id}/ideas")]
 async fn list_ideas(
@@ -134,9 +155,14 @@ async fn list_ideas(
     Ok(page_of(listed, limit, query.cursor.as_deref()))
 }
 
-/// One idea with its full status history and its comments (its duplicates' too).
+/// Reads one of the team's ideas
+///
+/// Any member may read an idea with its full status history (each change with its reason)
+/// and its comments, those on the duplicates merged into it included. Its `ETag` is what a
+/// later status change sends as `If-Match`.
 #[utoipa::path(tag = "ideas", security(("bearer" = [])), responses(
-    (status = 200, body = IdeaDetail, headers(("ETag" = String))),
+    (status = 200, description = "The idea with its history and comments.", body = IdeaDetail,
+        headers(("ETag" = String, description = "The idea's version."))),
 ))]
 #[get("/teams/{team_id}/ideas/{idea_id}")]
 async fn get_idea(
@@ -157,28 +183,61 @@ async fn get_idea(
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct StatusBody {
-    /// `open`, `under_review`, `planned` or `declined` (`used` comes from publishing).
-    pub status: IdeaStatus,
+pub struct IdeaStatusBody {
+    pub status: ModeratedStatus,
+    /// Why: kept with the change and shown in the idea's history.
+    #[schema(value_type = Option<Reason>)]
     pub reason: Option<String>,
 }
 
-/// Moderates an idea: a status with its reason (members and up).
-#[utoipa::path(tag = "ideas", security(("bearer" = [])), request_body = StatusBody, responses(
-    (status = 200, body = IdeaView),
-))]
+/// The statuses a member may give an idea: `used` comes only from publishing a post made
+/// from it.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ModeratedStatus {
+    Open,
+    UnderReview,
+    Planned,
+    Declined,
+}
+
+impl From<ModeratedStatus> for IdeaStatus {
+    fn from(status: ModeratedStatus) -> IdeaStatus {
+        match status {
+            ModeratedStatus::Open => IdeaStatus::Open,
+            ModeratedStatus::UnderReview => IdeaStatus::UnderReview,
+            ModeratedStatus::Planned => IdeaStatus::Planned,
+            ModeratedStatus::Declined => IdeaStatus::Declined,
+        }
+    }
+}
+
+/// Moderates an idea
+///
+/// Members, admins and owners give an idea a status with the reason for it: `open`,
+/// `under_review`, `planned` or `declined` (declined ideas leave the public board). The
+/// whole history is kept and shown. A used idea keeps its status (409 `idea_used`); a
+/// duplicate merged into another is moderated there (409 `idea_merged`).
+#[utoipa::path(tag = "ideas", security(("bearer" = [])), request_body = IdeaStatusBody,
+    params(("If-Match" = Option<String>, Header, description = "The `ETag` last read: the write is refused with 412 `version_conflict` when the resource changed since.")),
+    responses((status = 200, description = "The idea, moderated.", body = IdeaView,
+        headers(("ETag" = String, description = "The idea's new version."),
+            ("Stride-Position" = i64, description = "The write's position in the log.")))),
+    extensions(("x-problems" = json!(["idea_used", "idea_merged"]))),
+)]
 #[post("/teams/{team_id}/ideas/{idea_id}/status")]
-async fn change_status(
+async fn change_idea_status(
     ctx: Ctx,
     caller: Caller,
     req: HttpRequest,
     path: web::Path<(Uuid, Uuid)>,
-    body: ApiJson<StatusBody>,
+    body: ApiJson<IdeaStatusBody>,
 ) -> Result<HttpResponse, ApiError> {
     let ids = path.into_inner();
     let caller = caller.in_team(ids.0)?.may_write()?.clone();
     let origin = ctx.origin(caller.actor());
-    let StatusBody { status, reason } = body.0;
+    let IdeaStatusBody { status, reason } = body.0;
+    let status = IdeaStatus::from(status);
     let if_match = if_match(&req)?;
     let answer = ideas::change_status(&ctx.app, &origin, ids, if_match, status, reason).await?;
     Ok(answered(StatusCode::OK, answer))
@@ -186,22 +245,28 @@ async fn change_status(
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct MergeBody {
-    /// The idea this one duplicates.
+pub struct IdeaMergeBody {
+    /// The idea this one duplicates: another of the team's ideas, not itself merged.
     pub into: Uuid,
 }
 
-/// Merges a duplicate into another idea: its votes count there (each voter once), its
-/// comments show there, and it leaves the public lists.
-#[utoipa::path(tag = "ideas", security(("bearer" = [])), request_body = MergeBody, responses(
-    (status = 200, body = IdeaView),
-))]
+/// Merges a duplicate into another idea
+///
+/// Members, admins and owners merge a duplicate into the idea it repeats: its votes count
+/// there (each voter once), its comments show there, and it leaves the public lists. An
+/// idea merged already is 409 `idea_merged`; unmerge it first.
+#[utoipa::path(tag = "ideas", security(("bearer" = [])), request_body = IdeaMergeBody, responses(
+    (status = 200, description = "The duplicate, merged.", body = IdeaView,
+        headers(("ETag" = String, description = "The duplicate's new version."),
+            ("Stride-Position" = i64, description = "The write's position in the log.")))),
+    extensions(("x-problems" = json!(["idea_merged"]))),
+)]
 #[post("/teams/{team_id}/ideas/{idea_id}/merge")]
-async fn merge(
+async fn merge_idea(
     ctx: Ctx,
     caller: Caller,
     path: web::Path<(Uuid, Uuid)>,
-    body: ApiJson<MergeBody>,
+    body: ApiJson<IdeaMergeBody>,
 ) -> Result<HttpResponse, ApiError> {
     let (team_id, idea_id) = path.into_inner();
     let caller = caller.in_team(team_id)?.may_write()?.clone();
@@ -210,13 +275,19 @@ async fn merge(
     Ok(answered(StatusCode::OK, answer))
 }
 
-/// Undoes a merge: both ideas are as they would be had it never happened, votes cast in
-/// between included.
+/// Undoes a merge
+///
+/// Members, admins and owners split a merged duplicate off again: both ideas are as they
+/// would be had the merge never happened, votes cast in between included. An idea that is
+/// not merged is 409 `not_merged`.
 #[utoipa::path(tag = "ideas", security(("bearer" = [])), responses(
-    (status = 200, body = IdeaView),
-))]
+    (status = 200, description = "The idea, no longer merged.", body = IdeaView,
+        headers(("ETag" = String, description = "The idea's new version."),
+            ("Stride-Position" = i64, description = "The write's position in the log.")))),
+    extensions(("x-problems" = json!(["not_merged"]))),
+)]
 #[post("/teams/{team_id}/ideas/{idea_id}/unmerge")]
-async fn unmerge(
+async fn unmerge_idea(
     ctx: Ctx,
     caller: Caller,
     path: web::Path<(Uuid, Uuid)>,
@@ -228,13 +299,17 @@ async fn unmerge(
     Ok(answered(StatusCode::OK, answer))
 }
 
-/// Erases a contributor's name and e-mail address (owners and admins): their ideas and
-/// votes stay, anonymous.
+/// Erases a contributor's personal data
+///
+/// Owners and admins erase a board contributor's name and e-mail address, which were never
+/// in the event log: their ideas, comments and votes stay, anonymous. Erasing again changes
+/// nothing.
 #[utoipa::path(tag = "ideas", security(("bearer" = [])), responses(
-    (status = 204),
+    (status = 204, description = "Erased.",
+        headers(("Stride-Position" = i64, description = "The log's position after the erasure."))),
 ))]
 #[delete("/teams/{team_id}/contributors/{contributor_id}/personal-data")]
-async fn erase(
+async fn erase_contributor_personal_data(
     ctx: Ctx,
     caller: Caller,
     path: web::Path<(Uuid, Uuid)>,
@@ -245,4 +320,22 @@ async fn erase(
     Ok(HttpResponse::NoContent()
         .insert_header((super::STRIDE_POSITION, position.to_string()))
         .finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use stride_domain::idea;
+    use utoipa::PartialSchema;
+
+    use super::*;
+    use crate::routes::boards::BoardIdeaBody;
+
+    /// The attribute can only hold a literal: this keeps it the domain's bound.
+    #[test]
+    fn the_documented_tag_bound_is_the_domains() {
+        for schema in [NewIdeaBody::schema(), BoardIdeaBody::schema()] {
+            let schema = serde_json::to_value(schema).unwrap();
+            assert_eq!(schema["properties"]["tags"]["maxItems"], idea::TAGS_MAX);
+        }
+    }
 }

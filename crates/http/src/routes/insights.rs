@@ -15,14 +15,15 @@ use crate::error::ApiError;
 use crate::extract::{ApiQuery, Ctx};
 
 pub fn configure(config: &mut ServiceConfig) {
-    config.service(suggestions).service(assess);
+    config.service(get_suggestions).service(assess_channels);
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct SuggestionQuery {
-    /// How many to return (default 10, at most 200).
+    /// How many to return, 1 to 200 (default 10).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
     /// As for progress: years 2000 to 2100, default now.
     #[param(value_type = Option<String>, format = DateTime, pattern = "^(20[0-9]{2}|2100)-")]
@@ -35,6 +36,8 @@ pub struct SuggestionQuery {
     /// 422 `known_at_too_costly`.
     #[param(value_type = Option<String>, format = DateTime, pattern = "^(20[0-9]{2}|2100)-")]
     pub known_at: Option<Moment>,
+    /// Read-your-writes, as a query parameter (see `Stride-Min-Position`).
+    #[param(minimum = 0)]
     pub min_position: Option<i64>,
 }
 
@@ -47,13 +50,17 @@ impl SuggestionQuery {
     }
 }
 
-/// The ideas the team could turn into posts next (open, under review or planned), ranked by
-/// a documented, deterministic score with the reasons for it.
+/// Suggests what to post next
+///
+/// Any member may ask which ideas the team could turn into posts next (open, under review
+/// or planned), ranked by a documented, deterministic score with the reasons for it: the
+/// votes, each halving every 7 days, and a boost for an idea aimed at a channel where a
+/// goal falls behind.
 #[utoipa::path(tag = "progress", security(("bearer" = [])), params(SuggestionQuery), responses(
-    (status = 200, body = Suggestions),
+    (status = 200, description = "The suggestions, best first.", body = Suggestions),
 ))]
 #[get("/teams/{team_id}/suggestions")]
-async fn suggestions(
+async fn get_suggestions(
     ctx: Ctx,
     caller: Caller,
     path: web::Path<Uuid>,
@@ -72,7 +79,8 @@ async fn suggestions(
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct AssessmentQuery {
-    /// The days before `as_of` looked at (default 30, 1 to 365).
+    /// The days before `as_of` looked at, 1 to 365 (default 30).
+    #[param(minimum = 1, maximum = 365)]
     pub window_days: Option<u32>,
     /// As for progress: years 2000 to 2100, default now.
     #[param(value_type = Option<String>, format = DateTime, pattern = "^(20[0-9]{2}|2100)-")]
@@ -85,6 +93,8 @@ pub struct AssessmentQuery {
     /// 422 `known_at_too_costly`.
     #[param(value_type = Option<String>, format = DateTime, pattern = "^(20[0-9]{2}|2100)-")]
     pub known_at: Option<Moment>,
+    /// Read-your-writes, as a query parameter (see `Stride-Min-Position`).
+    #[param(minimum = 0)]
     pub min_position: Option<i64>,
 }
 
@@ -97,15 +107,17 @@ impl AssessmentQuery {
     }
 }
 
-/// Each channel over the window: posts, engagement per post, follower growth and a
-/// recommendation (`grow`, `keep`, `review` or `cut`) by the rule in the domain's
-/// assessment module: a channel lowest on both engagement per post and follower growth
-/// with at least 4 posts is never `grow` or `keep`.
+/// Assesses the team's channels
+///
+/// Any member may read how each channel did over the window: posts, engagement per post,
+/// follower growth and a recommendation (`grow`, `keep`, `review` or `cut`) with its
+/// reasons. A channel lowest on both engagement per post and follower growth with at least
+/// 4 posts is never `grow` or `keep`.
 #[utoipa::path(tag = "progress", security(("bearer" = [])), params(AssessmentQuery), responses(
-    (status = 200, body = Assessment),
+    (status = 200, description = "Each channel's assessment over the window.", body = Assessment),
 ))]
 #[get("/teams/{team_id}/channels/assessment")]
-async fn assess(
+async fn assess_channels(
     ctx: Ctx,
     caller: Caller,
     path: web::Path<Uuid>,

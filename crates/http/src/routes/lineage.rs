@@ -15,26 +15,33 @@ use crate::page::{self, Page};
 use crate::time_travel::WhenQuery;
 
 pub fn configure(config: &mut ServiceConfig) {
-    config.service(contributors).service(impact);
+    config.service(list_contributors).service(get_idea_impact);
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct CreditQuery {
+    /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
-    /// The `next_cursor` of the previous page.
+    /// The `next_cursor` of the page before.
     pub cursor: Option<String>,
+    /// Read-your-writes, as a query parameter (see `Stride-Min-Position`).
+    #[param(minimum = 0)]
     pub min_position: Option<i64>,
 }
 
-/// Community contributors with at least one idea, ranked by ideas used, then votes drawn,
-/// then ideas submitted: credit where it is due.
+/// Lists the board's contributors with their credit
+///
+/// Any member may read who brought ideas from the community: every contributor with at
+/// least one idea, ranked by ideas used, then votes drawn, then ideas submitted. Credit
+/// where it is due.
 #[utoipa::path(tag = "board", security(("bearer" = [])), params(CreditQuery), responses(
-    (status = 200, body = Page<Credit>),
+    (status = 200, description = "A page of contributors, most credited first.", body = Page<Credit>),
 ))]
 #[get("/teams/{team_id}/contributors")]
-async fn contributors(
+async fn list_contributors(
     ctx: Ctx,
     caller: Caller,
     path: web::Path<Uuid>,
@@ -56,13 +63,16 @@ async fn contributors(
     }))
 }
 
-/// What became of an idea: the posts made from it, the metrics recorded on them, and the
-/// goals they served with their progress when the first post went live and now.
+/// Traces what became of an idea
+///
+/// Any member may follow an idea to its effect: the posts made from it, the metrics
+/// recorded on them, and the goals they served with their progress when the first post
+/// went live and now. `?as_of=` and `?known_at=` as for team progress.
 #[utoipa::path(tag = "ideas", security(("bearer" = [])), params(WhenQuery), responses(
-    (status = 200, body = Impact),
+    (status = 200, description = "The idea's posts, their metrics and the goals they moved.", body = Impact),
 ))]
 #[get("/teams/{team_id}/ideas/{idea_id}/impact")]
-async fn impact(
+async fn get_idea_impact(
     ctx: Ctx,
     caller: Caller,
     path: web::Path<(Uuid, Uuid)>,

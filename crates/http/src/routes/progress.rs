@@ -11,17 +11,19 @@ use crate::extract::{ApiQuery, Ctx};
 use crate::time_travel::WhenQuery;
 
 pub fn configure(config: &mut ServiceConfig) {
-    config.service(team_progress).service(goal_progress);
+    config.service(get_team_progress).service(get_goal_progress);
 }
 
-/// The team's progress: pace, every goal with its steps, posts this week and ideas by
-/// status. `?as_of=` evaluates at a past instant, `?known_at=` with only what was recorded
-/// by then.
+/// Reads the team's progress
+///
+/// Any member may read where the team stands: its pace, every goal with its steps, posts
+/// this week and ideas by status. `?as_of=` evaluates at a past instant, `?known_at=` with
+/// only what was recorded by then.
 #[utoipa::path(tag = "progress", security(("bearer" = [])), params(WhenQuery), responses(
-    (status = 200, body = TeamProgress),
+    (status = 200, description = "The team's progress at `as_of`.", body = TeamProgress),
 ))]
 #[get("/teams/{team_id}/progress")]
-async fn team_progress(
+async fn get_team_progress(
     ctx: Ctx,
     caller: Caller,
     path: web::Path<Uuid>,
@@ -32,12 +34,15 @@ async fn team_progress(
     Ok(HttpResponse::Ok().json(progress))
 }
 
-/// One goal's progress with its steps; `?as_of=` and `?known_at=` as for team progress.
+/// Reads one goal's progress
+///
+/// Any member may read a goal's progress, status and forecast, with its steps under
+/// `children`; `?as_of=` and `?known_at=` as for team progress.
 #[utoipa::path(tag = "progress", security(("bearer" = [])), params(WhenQuery), responses(
-    (status = 200, body = GoalProgressView),
+    (status = 200, description = "The goal's progress at `as_of`.", body = GoalProgressView),
 ))]
 #[get("/teams/{team_id}/goals/{goal_id}/progress")]
-async fn goal_progress(
+async fn get_goal_progress(
     ctx: Ctx,
     caller: Caller,
     path: web::Path<(Uuid, Uuid)>,
