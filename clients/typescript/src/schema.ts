@@ -11,8 +11,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The process is up. Says nothing about the database. */
-        get: operations["healthz"];
+        /**
+         * Checks the process is up
+         * @description Liveness: the process answers. Says nothing about the database.
+         */
+        get: operations["checkHealth"];
         put?: never;
         post?: never;
         delete?: never;
@@ -28,8 +31,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Prometheus metrics in the text exposition format. */
-        get: operations["metrics"];
+        /**
+         * Reads the server's Prometheus metrics
+         * @description Request counts and latencies, pool use, projection positions and lag, and projection
+         *     failures, in Prometheus' text exposition format.
+         */
+        get: operations["getPrometheusMetrics"];
         put?: never;
         post?: never;
         delete?: never;
@@ -45,8 +52,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The database answers and every migration of this build is applied. */
-        get: operations["readyz"];
+        /**
+         * Checks the server can serve requests
+         * @description Readiness: the database answers and every migration of this build is applied.
+         */
+        get: operations["checkReadiness"];
         put?: never;
         post?: never;
         delete?: never;
@@ -62,8 +72,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The board's name and whether it takes ideas. */
-        get: operations["get_board"];
+        /**
+         * Reads a team's public board
+         * @description Anyone may read a public board, without a token: its team's name and whether it takes
+         *     new ideas now. A board that is not public does not exist to the public (404).
+         */
+        get: operations["getBoard"];
         put?: never;
         post?: never;
         delete?: never;
@@ -82,12 +96,14 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * A contributor token for this board, shown once.
-         * @description `Idempotency-Key` is ignored here: joining carries no token, so a key could be anyone's
-         *     and its replay would hand one caller another's contributor token. A repeated join makes
-         *     another contributor.
+         * Joins a public board as a contributor
+         * @description Anyone may join a public board, without a token, with a name and an e-mail address if
+         *     they like (both kept out of the event log and erasable); the answer holds a contributor
+         *     token for the board's writes, shown once. `Idempotency-Key` is ignored here: joining
+         *     carries no token, so a key could be anyone's and its replay would hand one caller
+         *     another's contributor token. A repeated join makes another contributor.
          */
-        post: operations["join"];
+        post: operations["joinBoard"];
         delete?: never;
         options?: never;
         head?: never;
@@ -101,11 +117,21 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Public ideas (not declined, not merged), `trending`, `top` or `new`. */
-        get: operations["list"];
+        /**
+         * Lists a public board's ideas
+         * @description Anyone may read a public board's ideas, without a token: those neither declined nor
+         *     merged into another, `trending`, `top` or `new` first. Votes on duplicates merged into
+         *     an idea count for it, each voter once.
+         */
+        get: operations["listBoardIdeas"];
         put?: never;
-        /** Submits an idea (contributor token); it starts `open`. */
-        post: operations["submit"];
+        /**
+         * Submits an idea to a public board
+         * @description A contributor of this board (with the token joining it gave) submits an idea while the
+         *     board takes ideas; it starts `open`, voted on by nobody yet. A member's token is 403:
+         *     members submit on the team's side.
+         */
+        post: operations["submitBoardIdea"];
         delete?: never;
         options?: never;
         head?: never;
@@ -120,10 +146,12 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Up to 5 open ideas like this title (trigram similarity), so a fan votes instead of
-         *     posting a duplicate.
+         * Finds a public board's ideas like a title
+         * @description Anyone may ask, without a token: up to 5 open ideas whose titles are like this one
+         *     (trigram similarity), most alike first, so that a fan votes for an idea instead of
+         *     submitting it again.
          */
-        get: operations["similar"];
+        get: operations["findSimilarBoardIdeas"];
         put?: never;
         post?: never;
         delete?: never;
@@ -139,8 +167,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One idea with its comments (its duplicates' too). */
-        get: operations["one"];
+        /**
+         * Reads one idea of a public board
+         * @description Anyone may read an idea of a public board, without a token: the idea with its status
+         *     history and its comments, those on the duplicates merged into it included.
+         */
+        get: operations["getBoardIdea"];
         put?: never;
         post?: never;
         delete?: never;
@@ -158,8 +190,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Comments on an idea (contributor token). */
-        post: operations["comment"];
+        /**
+         * Comments on an idea of a public board
+         * @description A contributor of this board comments on an idea; the comment shows on the idea (and,
+         *     once the idea is merged into another, there). An idea merged into another takes no
+         *     comments (409 `idea_merged`).
+         */
+        post: operations["commentOnBoardIdea"];
         delete?: never;
         options?: never;
         head?: never;
@@ -174,11 +211,21 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Votes for an idea: once per contributor; voting again changes nothing. */
-        put: operations["vote"];
+        /**
+         * Votes for an idea on a public board
+         * @description A contributor of this board votes for an idea: once per contributor, so voting again
+         *     changes nothing. An idea merged into another takes no votes (409 `idea_merged`): vote
+         *     for the one it was merged into.
+         */
+        put: operations["voteOnBoardIdea"];
         post?: never;
-        /** Withdraws the caller's vote; withdrawing again changes nothing. */
-        delete: operations["unvote"];
+        /**
+         * Withdraws a vote on a public board
+         * @description A contributor of this board withdraws their vote for an idea; withdrawing a vote that
+         *     is not there changes nothing. An idea merged into another is answered with 409
+         *     `idea_merged`.
+         */
+        delete: operations["withdrawBoardVote"];
         options?: never;
         head?: never;
         patch?: never;
@@ -194,13 +241,15 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Open sign-up: creates a team with its first member as owner and returns that owner's
+         * Signs up a team
+         * @description Open sign-up: creates a team with its first member as owner and returns that owner's
          *     first token, shown this once.
-         * @description `Idempotency-Key` is ignored here: a sign-up carries no token, so a key could be anyone's
+         *
+         *     `Idempotency-Key` is ignored here: a sign-up carries no token, so a key could be anyone's
          *     and its replay would hand one caller another's owner token. A repeated sign-up finds its
          *     slug taken (409).
          */
-        post: operations["sign_up"];
+        post: operations["signUp"];
         delete?: never;
         options?: never;
         head?: never;
@@ -214,18 +263,23 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The team with its members and settings. Any member may read it. */
-        get: operations["get_team"];
+        /**
+         * Reads the team
+         * @description The team with its settings, members and channels. Any member may read it.
+         */
+        get: operations["getTeam"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
         /**
-         * Renames the team or changes its settings (owners and admins). Send `If-Match` with the
-         *     ETag you read to be sure nobody changed it meanwhile.
+         * Renames the team or changes its settings
+         * @description Owners and admins rename the team, require approval of posts, and open or close the
+         *     community board. Send `If-Match` with the ETag you read to be sure nobody changed it
+         *     meanwhile. Fields left out stay as they are.
          */
-        patch: operations["update_team"];
+        patch: operations["updateTeam"];
         trace?: never;
     };
     "/v1/teams/{team_id}/activity": {
@@ -235,8 +289,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** What happened in the team, newest first, as sentences a person reads. */
-        get: operations["feed"];
+        /**
+         * Reads the team's activity feed
+         * @description Any member may read what happened in the team, newest first, as sentences a person
+         *     reads ("Olivia published 'Poll time' on Instagram"). Names are looked up as the feed is
+         *     read, so an erased name is gone from it too.
+         */
+        get: operations["getActivityFeed"];
         put?: never;
         post?: never;
         delete?: never;
@@ -252,11 +311,18 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The team's channels with their status. */
-        get: operations["list_channels"];
+        /**
+         * Lists the team's channels
+         * @description Every channel with its status, in the order they were added; any member may read them.
+         */
+        get: operations["listChannels"];
         put?: never;
-        /** Adds a channel the team publishes on (owners and admins). */
-        post: operations["add_channel"];
+        /**
+         * Adds a channel the team publishes on
+         * @description Owners and admins add the platforms the team publishes on; a platform and handle are one
+         *     channel per team. The channel starts `active`.
+         */
+        post: operations["addChannel"];
         delete?: never;
         options?: never;
         head?: never;
@@ -271,12 +337,13 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Each channel over the window: posts, engagement per post, follower growth and a
-         *     recommendation (`grow`, `keep`, `review` or `cut`) by the rule in the domain's
-         *     assessment module: a channel lowest on both engagement per post and follower growth
-         *     with at least 4 posts is never `grow` or `keep`.
+         * Assesses the team's channels
+         * @description Any member may read how each channel did over the window: posts, engagement per post,
+         *     follower growth and a recommendation (`grow`, `keep`, `review` or `cut`) with its
+         *     reasons. A channel lowest on both engagement per post and follower growth with at least
+         *     4 posts is never `grow` or `keep`.
          */
-        get: operations["assess"];
+        get: operations["assessChannels"];
         put?: never;
         post?: never;
         delete?: never;
@@ -292,15 +359,23 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One channel. */
-        get: operations["get_channel"];
+        /**
+         * Reads one channel
+         * @description The channel with its status and version; its `ETag` is what a later change sends as
+         *     `If-Match`.
+         */
+        get: operations["getChannel"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        /** Keeps, pauses or retires a channel, with the reason (owners and admins). */
-        patch: operations["change_status"];
+        /**
+         * Keeps, pauses or retires a channel
+         * @description Owners and admins act on an honest assessment: `active` keeps publishing, `paused` rests
+         *     the channel, `retired` cuts it loose. The reason is kept with the change.
+         */
+        patch: operations["changeChannelStatus"];
         trace?: never;
     };
     "/v1/teams/{team_id}/contributors": {
@@ -311,10 +386,12 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Community contributors with at least one idea, ranked by ideas used, then votes drawn,
-         *     then ideas submitted: credit where it is due.
+         * Lists the board's contributors with their credit
+         * @description Any member may read who brought ideas from the community: every contributor with at
+         *     least one idea, ranked by ideas used, then votes drawn, then ideas submitted. Credit
+         *     where it is due.
          */
-        get: operations["contributors"];
+        get: operations["listContributors"];
         put?: never;
         post?: never;
         delete?: never;
@@ -334,10 +411,12 @@ export interface paths {
         put?: never;
         post?: never;
         /**
-         * Erases a contributor's name and e-mail address (owners and admins): their ideas and
-         *     votes stay, anonymous.
+         * Erases a contributor's personal data
+         * @description Owners and admins erase a board contributor's name and e-mail address, which were never
+         *     in the event log: their ideas, comments and votes stay, anonymous. Erasing again changes
+         *     nothing.
          */
-        delete: operations["erase"];
+        delete: operations["eraseContributorPersonalData"];
         options?: never;
         head?: never;
         patch?: never;
@@ -350,8 +429,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The team's event log, oldest first, after a position. */
-        get: operations["log"];
+        /**
+         * Lists the team's events
+         * @description Any member may read the team's raw event log, oldest first, after a position: every
+         *     change ever made, as it was recorded, for exports and for systems that follow the team.
+         */
+        get: operations["listEvents"];
         put?: never;
         post?: never;
         delete?: never;
@@ -368,12 +451,14 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * New team events as Server-Sent Events (`id` is the position, `event` the event type,
-         *     `data` the event as in the log). Reconnect with `Last-Event-ID` to resume where it
-         *     stopped; a comment line every 15 s keeps the connection alive. The stream ends within a
-         *     second after its token is revoked or its member removed (reconnecting then answers 401).
+         * Streams the team's events live
+         * @description Any member may follow the team's events as Server-Sent Events (`id` is the position,
+         *     `event` the event type, `data` the event as in the log). Reconnect with `Last-Event-ID`
+         *     to resume where it stopped; a comment line every 15 s keeps the connection alive. The
+         *     stream ends within a second after its token is revoked or its member removed
+         *     (reconnecting then answers 401).
          */
-        get: operations["stream"];
+        get: operations["streamEvents"];
         put?: never;
         post?: never;
         delete?: never;
@@ -389,14 +474,19 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The team's goals as currently defined, oldest first, by status and horizon. */
-        get: operations["list_goals"];
+        /**
+         * Lists the team's goals
+         * @description The goals as currently defined, oldest first, filtered by status and horizon. Any member
+         *     may read them; their progress is read from `/progress`.
+         */
+        get: operations["listGoals"];
         put?: never;
         /**
-         * Sets a goal (members and up): a long goal, or a short step toward one, with a metric or
+         * Sets a goal
+         * @description Members, admins and owners set a long goal, or a short step toward one, with a metric or
          *     a cadence target. A metric target is stored with its baseline and `target_value`.
          */
-        post: operations["set_goal"];
+        post: operations["setGoal"];
         delete?: never;
         options?: never;
         head?: never;
@@ -410,19 +500,24 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One goal as currently defined. */
-        get: operations["get_goal"];
+        /**
+         * Reads one goal
+         * @description The goal as currently defined, with its version; its progress is read from
+         *     `/goals/{goal_id}/progress`.
+         */
+        get: operations["getGoal"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
         /**
-         * Revises a goal's title, description, due date or target (members and up). Each revision
-         *     is a `GoalRevised` event, so moved goalposts stay visible; a revision that changes
-         *     nothing records nothing. A closed goal cannot be revised (409 `goal_closed`).
+         * Revises a goal
+         * @description Members, admins and owners change a goal's title, description, due date or target. Each
+         *     revision is a `GoalRevised` event, so moved goalposts stay visible; a revision that
+         *     changes nothing records nothing. A closed goal cannot be revised (409 `goal_closed`).
          */
-        patch: operations["revise_goal"];
+        patch: operations["reviseGoal"];
         trace?: never;
     };
     "/v1/teams/{team_id}/goals/{goal_id}/abandon": {
@@ -435,11 +530,12 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Abandons a goal, with the reason (members and up): the honest call when the plan
-         *     changed. A closed goal no longer changes: any later revision or closing is 409
+         * Abandons a goal
+         * @description Members, admins and owners abandon a goal, with the reason: the honest call when the
+         *     plan changed. A closed goal no longer changes: any later revision or closing is 409
          *     `goal_closed`.
          */
-        post: operations["abandon_goal"];
+        post: operations["abandonGoal"];
         delete?: never;
         options?: never;
         head?: never;
@@ -456,10 +552,11 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Marks a goal achieved, with the reason (members and up). A closed goal no longer
-         *     changes: any later revision or closing is 409 `goal_closed`.
+         * Marks a goal achieved
+         * @description Members, admins and owners close a goal as achieved, with the reason. A closed goal no
+         *     longer changes: any later revision or closing is 409 `goal_closed`.
          */
-        post: operations["achieve_goal"];
+        post: operations["achieveGoal"];
         delete?: never;
         options?: never;
         head?: never;
@@ -473,8 +570,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One goal's progress with its steps; `?as_of=` and `?known_at=` as for team progress. */
-        get: operations["goal_progress"];
+        /**
+         * Reads one goal's progress
+         * @description Any member may read a goal's progress, status and forecast, with its steps under
+         *     `children`; `?as_of=` and `?known_at=` as for team progress.
+         */
+        get: operations["getGoalProgress"];
         put?: never;
         post?: never;
         delete?: never;
@@ -491,13 +592,18 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The team's ideas (merged duplicates included, marked), by status and tag, `trending`,
-         *     `top` or `new`.
+         * Lists the team's ideas
+         * @description Any member may read every idea of the team, declined ones and merged duplicates
+         *     included (marked by `merged_into`), by status and tag, `trending`, `top` or `new` first.
          */
-        get: operations["list_ideas"];
+        get: operations["listIdeas"];
         put?: never;
-        /** A member's own idea, straight onto the team's board. */
-        post: operations["submit_idea"];
+        /**
+         * Submits a member's own idea
+         * @description Members, admins and owners put an idea of their own straight onto the team's board,
+         *     whether or not the board takes ideas from the community; it starts `open`.
+         */
+        post: operations["submitIdea"];
         delete?: never;
         options?: never;
         head?: never;
@@ -511,8 +617,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One idea with its full status history and its comments (its duplicates' too). */
-        get: operations["get_idea"];
+        /**
+         * Reads one of the team's ideas
+         * @description Any member may read an idea with its full status history (each change with its reason)
+         *     and its comments, those on the duplicates merged into it included. Its `ETag` is what a
+         *     later status change sends as `If-Match`.
+         */
+        get: operations["getIdea"];
         put?: never;
         post?: never;
         delete?: never;
@@ -529,10 +640,12 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * What became of an idea: the posts made from it, the metrics recorded on them, and the
-         *     goals they served with their progress when the first post went live and now.
+         * Traces what became of an idea
+         * @description Any member may follow an idea to its effect: the posts made from it, the metrics
+         *     recorded on them, and the goals they served with their progress when the first post
+         *     went live and now. `?as_of=` and `?known_at=` as for team progress.
          */
-        get: operations["impact"];
+        get: operations["getIdeaImpact"];
         put?: never;
         post?: never;
         delete?: never;
@@ -551,10 +664,12 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Merges a duplicate into another idea: its votes count there (each voter once), its
-         *     comments show there, and it leaves the public lists.
+         * Merges a duplicate into another idea
+         * @description Members, admins and owners merge a duplicate into the idea it repeats: its votes count
+         *     there (each voter once), its comments show there, and it leaves the public lists. An
+         *     idea merged already is 409 `idea_merged`; unmerge it first.
          */
-        post: operations["merge"];
+        post: operations["mergeIdea"];
         delete?: never;
         options?: never;
         head?: never;
@@ -570,8 +685,14 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Moderates an idea: a status with its reason (members and up). */
-        post: operations["change_status"];
+        /**
+         * Moderates an idea
+         * @description Members, admins and owners give an idea a status with the reason for it: `open`,
+         *     `under_review`, `planned` or `declined` (declined ideas leave the public board). The
+         *     whole history is kept and shown. A used idea keeps its status (409 `idea_used`); a
+         *     duplicate merged into another is moderated there (409 `idea_merged`).
+         */
+        post: operations["changeIdeaStatus"];
         delete?: never;
         options?: never;
         head?: never;
@@ -588,10 +709,12 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Undoes a merge: both ideas are as they would be had it never happened, votes cast in
-         *     between included.
+         * Undoes a merge
+         * @description Members, admins and owners split a merged duplicate off again: both ideas are as they
+         *     would be had the merge never happened, votes cast in between included. An idea that is
+         *     not merged is 409 `not_merged`.
          */
-        post: operations["unmerge"];
+        post: operations["unmergeIdea"];
         delete?: never;
         options?: never;
         head?: never;
@@ -608,10 +731,11 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Adds a member (owners and admins; only owners add owners) and returns their first
-         *     token, shown this once.
+         * Adds a member
+         * @description Owners and admins add a member (only owners add owners); the answer holds the member's
+         *     first token, shown this once. An e-mail address is one member per team.
          */
-        post: operations["add_member"];
+        post: operations["addMember"];
         delete?: never;
         options?: never;
         head?: never;
@@ -628,15 +752,20 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Removes a member; every token of theirs stops working in the same commit. */
-        delete: operations["remove_member"];
+        /**
+         * Removes a member
+         * @description Owners and admins remove a member (only owners remove an owner, and a team keeps at
+         *     least one); every token of theirs stops working in the same commit. What they did stays.
+         */
+        delete: operations["removeMember"];
         options?: never;
         head?: never;
         /**
-         * Changes a member's role (owners and admins; only owners grant or take the owner role;
-         *     a team keeps at least one owner).
+         * Changes a member's role
+         * @description Owners and admins change roles; only owners grant or take the owner role, and a team
+         *     keeps at least one owner.
          */
-        patch: operations["change_role"];
+        patch: operations["changeMemberRole"];
         trace?: never;
     };
     "/v1/teams/{team_id}/members/{member_id}/personal-data": {
@@ -650,12 +779,13 @@ export interface paths {
         put?: never;
         post?: never;
         /**
-         * Erases a member's name and e-mail address once they have left the team (owners and
-         *     admins). Events only ever held their id, so what they did stays, shown without a name;
-         *     kept Idempotency-Key responses that named them are forgotten. Erasing again changes
-         *     nothing; a current member is removed first.
+         * Erases a former member's personal data
+         * @description Owners and admins erase the name and e-mail address of a member who has left the team.
+         *     Events only ever held their id, so what they did stays, shown without a name; kept
+         *     Idempotency-Key responses that named them are forgotten. Erasing again changes nothing;
+         *     a current member is removed first.
          */
-        delete: operations["erase_member"];
+        delete: operations["eraseMemberPersonalData"];
         options?: never;
         head?: never;
         patch?: never;
@@ -668,15 +798,21 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A metric's time series on one channel (or one post), in day, week or month buckets. */
-        get: operations["series"];
+        /**
+         * Reads a metric's time series
+         * @description One metric on one channel (or one post), in day, week or month buckets, each with its
+         *     count, sum, minimum, maximum and last value. Any member may read it.
+         */
+        get: operations["getMetricSeries"];
         put?: never;
         /**
-         * Records a batch of observations (members and up). The same (channel, metric, post,
-         *     observed_at) with the same value is not recorded twice; with another value it is a
-         *     correction.
+         * Records a batch of metric observations
+         * @description Members, admins and owners record followers, likes, shares, clicks and traffic as they
+         *     measure them, up to 5,000 at once (a body of at most 1 MiB). The same (channel, metric,
+         *     post, observed_at) with the same value is not recorded twice; with another value it is a
+         *     correction, and the original stays in the log.
          */
-        post: operations["record"];
+        post: operations["recordMetrics"];
         delete?: never;
         options?: never;
         head?: never;
@@ -690,11 +826,18 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The team's posts, oldest first, by status, channel and time. */
-        get: operations["list_posts"];
+        /**
+         * Lists the team's posts
+         * @description The posts, oldest first, filtered by status, channel and time. Any member may read them.
+         */
+        get: operations["listPosts"];
         put?: never;
-        /** Drafts a post, or schedules it when `scheduled_for` is given. */
-        post: operations["draft_post"];
+        /**
+         * Drafts a post
+         * @description Members, admins and owners draft a post on one of the team's channels, or schedule it at
+         *     once when `scheduled_for` is given (not on teams that require approval).
+         */
+        post: operations["draftPost"];
         delete?: never;
         options?: never;
         head?: never;
@@ -708,18 +851,22 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One post. */
-        get: operations["get_post"];
+        /**
+         * Reads one post
+         * @description The post with its status, schedule, goals and version.
+         */
+        get: operations["getPost"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
         /**
-         * Edits or reschedules a post. On teams that require approval, changed content goes back
-         *     to draft and off the schedule.
+         * Edits or reschedules a post
+         * @description Members, admins and owners change a post's content, goals or schedule. On teams that
+         *     require approval, changed content goes back to draft and off the schedule.
          */
-        patch: operations["edit_post"];
+        patch: operations["editPost"];
         trace?: never;
     };
     "/v1/teams/{team_id}/posts/{post_id}/approve": {
@@ -731,8 +878,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Approves a post in review (owners and admins). */
-        post: operations["approve"];
+        /**
+         * Approves a post in review
+         * @description Owners and admins approve a post in review: it may then be scheduled or published.
+         */
+        post: operations["approvePost"];
         delete?: never;
         options?: never;
         head?: never;
@@ -748,8 +898,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Withdraws a post. */
-        post: operations["archive"];
+        /**
+         * Archives a post
+         * @description Members, admins and owners withdraw a post from the plan; its history stays.
+         */
+        post: operations["archivePost"];
         delete?: never;
         options?: never;
         head?: never;
@@ -765,8 +918,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Publishes a post (approved first, on teams that require approval). */
-        post: operations["publish"];
+        /**
+         * Publishes a post
+         * @description Members, admins and owners publish a post (approved first, on teams that require
+         *     approval), now or at a past instant to log what already went out. A post made from an
+         *     idea marks the idea used in the same commit.
+         */
+        post: operations["publishPost"];
         delete?: never;
         options?: never;
         head?: never;
@@ -782,8 +940,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Sends a post in review back to draft with a comment (owners and admins). */
-        post: operations["request_changes"];
+        /**
+         * Requests changes to a post in review
+         * @description Owners and admins send a post in review back to draft, with a comment for its author.
+         */
+        post: operations["requestPostChanges"];
         delete?: never;
         options?: never;
         head?: never;
@@ -799,8 +960,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Submits a draft for review. */
-        post: operations["submit"];
+        /**
+         * Submits a post for review
+         * @description Members, admins and owners send a draft to review; owners and admins then approve it
+         *     or request changes.
+         */
+        post: operations["submitPostForReview"];
         delete?: never;
         options?: never;
         head?: never;
@@ -815,11 +980,12 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The team's progress: pace, every goal with its steps, posts this week and ideas by
-         *     status. `?as_of=` evaluates at a past instant, `?known_at=` with only what was recorded
-         *     by then.
+         * Reads the team's progress
+         * @description Any member may read where the team stands: its pace, every goal with its steps, posts
+         *     this week and ideas by status. `?as_of=` evaluates at a past instant, `?known_at=` with
+         *     only what was recorded by then.
          */
-        get: operations["team_progress"];
+        get: operations["getTeamProgress"];
         put?: never;
         post?: never;
         delete?: never;
@@ -836,10 +1002,13 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The ideas the team could turn into posts next (open, under review or planned), ranked by
-         *     a documented, deterministic score with the reasons for it.
+         * Suggests what to post next
+         * @description Any member may ask which ideas the team could turn into posts next (open, under review
+         *     or planned), ranked by a documented, deterministic score with the reasons for it: the
+         *     votes, each halving every 7 days, and a boost for an idea aimed at a channel where a
+         *     goal falls behind.
          */
-        get: operations["suggestions"];
+        get: operations["getSuggestions"];
         put?: never;
         post?: never;
         delete?: never;
@@ -858,10 +1027,11 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Issues a new token for the caller, shown this once. Tokens are not events: they live
-         *     only as hashes, outside the event log.
+         * Issues a token for the caller
+         * @description Any member issues more tokens for themselves, each shown this once. Tokens are not
+         *     events: they live only as hashes, outside the event log.
          */
-        post: operations["issue_token"];
+        post: operations["issueToken"];
         delete?: never;
         options?: never;
         head?: never;
@@ -879,10 +1049,11 @@ export interface paths {
         put?: never;
         post?: never;
         /**
-         * Revokes a token at once. Members revoke their own; owners and admins any of the team's.
+         * Revokes a token
+         * @description Revokes a token at once. Members revoke their own; owners and admins any of the team's.
          *     Revoking a revoked token changes nothing.
          */
-        delete: operations["revoke_token"];
+        delete: operations["revokeToken"];
         options?: never;
         head?: never;
         patch?: never;
@@ -897,7 +1068,10 @@ export interface components {
             actor_id?: string | null;
             /** Format: date-time */
             at: string;
-            /** @description The event type behind the line. */
+            /**
+             * @description The type of the event behind the line, such as `IdeaSubmitted` (as `event_type` in
+             *     the event log).
+             */
             kind: string;
             /**
              * Format: int64
@@ -918,11 +1092,15 @@ export interface components {
             /** Format: int32 */
             window_days: number;
         };
+        /**
+         * @description Who wrote an idea or a comment: a contributor from the public board or a team member.
+         * @enum {string}
+         */
+        AuthorKind: "contributor" | "member";
         AuthorView: {
             /** Format: uuid */
             id: string;
-            /** @description `contributor` or `member`. */
-            kind: string;
+            kind: components["schemas"]["AuthorKind"];
             /** @description Their display name, unless they gave none or had it erased. */
             name?: string | null;
         };
@@ -939,6 +1117,20 @@ export interface components {
             /** @description Whether the community board at `/v1/boards/{slug}` is visible. */
             public: boolean;
         };
+        BoardCommentBody: {
+            /** @description The comment; something besides whitespace. */
+            body: components["schemas"]["LongText"];
+        };
+        BoardIdeaBody: {
+            body?: components["schemas"]["LongText"] | null;
+            /** @description Lowercased, duplicates dropped; at most 10 distinct tags. */
+            tags?: components["schemas"]["Tag"][];
+            title: components["schemas"]["Title"];
+        };
+        BoardJoinBody: {
+            email?: components["schemas"]["Email"] | null;
+            name?: components["schemas"]["Name"] | null;
+        };
         BoardPatch: {
             accepting_ideas?: boolean | null;
             public?: boolean | null;
@@ -953,9 +1145,41 @@ export interface components {
          * @enum {string}
          */
         BucketSize: "day" | "week" | "month";
+        /** @description A cadence target. */
+        CadenceTarget: {
+            /**
+             * Format: uuid
+             * @description Only this channel's posts count, when set.
+             */
+            channel_id?: string;
+            /** @description Published posts per period. */
+            count: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "cadence";
+            period: components["schemas"]["Period"];
+        };
+        /** @description Publish a number of posts every period. */
+        CadenceTargetInput: {
+            /**
+             * Format: uuid
+             * @description Count only posts published on this channel; omitted or null counts posts on any channel.
+             */
+            channel_id?: string | null;
+            /** @description Published posts per period. */
+            count: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "cadence";
+            period: components["schemas"]["Period"];
+        };
         ChangesRequested: {
             /** @description What to change: shown to the author. */
-            comment: string;
+            comment: components["schemas"]["RequiredText"];
         };
         ChannelAssessment: {
             /** Format: uuid */
@@ -972,7 +1196,7 @@ export interface components {
              *     null without an observation at or before each end.
              */
             follower_growth_pct?: number | null;
-            platform: string;
+            platform: components["schemas"]["Platform"];
             /**
              * Format: int32
              * @description Posts published on it in the window.
@@ -980,28 +1204,27 @@ export interface components {
             posts_published: number;
             reasons: string[];
             recommendation: components["schemas"]["Recommendation"];
-            status: string;
+            status: components["schemas"]["ChannelStatus"];
         };
         /** @enum {string} */
         ChannelStatus: "active" | "paused" | "retired";
+        ChannelStatusChange: {
+            reason?: components["schemas"]["Reason"] | null;
+            status: components["schemas"]["ChannelStatus"];
+        };
         ChannelView: {
             handle: string;
             /** Format: uuid */
             id: string;
             name?: string | null;
-            platform: string;
-            /** @description `active`, `paused` or `retired`. */
-            status: string;
+            platform: components["schemas"]["Platform"];
+            status: components["schemas"]["ChannelStatus"];
             /** Format: int64 */
             version: number;
         };
         /** @description Why a goal was achieved or abandoned. */
         Closing: {
-            /** @description Why, at most 1,000 characters: kept with the goal and in its history. */
-            reason?: string | null;
-        };
-        CommentBody: {
-            body: string;
+            reason?: components["schemas"]["Reason"] | null;
         };
         CommentView: {
             /** Format: date-time */
@@ -1039,15 +1262,22 @@ export interface components {
              */
             votes_drawn: number;
         };
+        /**
+         * Format: email
+         * @description An e-mail address: a local part, `@`, and a domain with a dot inside it; at most 254 characters.
+         */
+        Email: string;
         Empty: Record<string, never>;
         /** @description One event as the log exports it. */
         EventView: {
-            data: unknown;
+            /** @description The event's fields, as its `event_type` and `schema_version` define them. */
+            data: Record<string, never>;
             /** Format: uuid */
             event_id: string;
+            /** @description Such as `IdeaSubmitted`. */
             event_type: string;
             /** @description Actor, request and correlation ids. */
-            metadata: unknown;
+            metadata: Record<string, never>;
             /**
              * Format: int64
              * @description Orders the whole log; positions are increasing but not consecutive.
@@ -1055,12 +1285,22 @@ export interface components {
             position: number;
             /** Format: date-time */
             recorded_at: string;
-            /** Format: int32 */
+            /**
+             * Format: int32
+             * @description The version of the event type's `data` shape.
+             */
             schema_version: number;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The aggregate the event belongs to (a team, a channel, a goal, a post, an idea...).
+             */
             stream_id: string;
+            /** @description The kind of aggregate, such as `idea`. */
             stream_type: string;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description The event's number in its stream, from 1.
+             */
             stream_version: number;
         };
         /** @description A problem with one field of the request. */
@@ -1102,16 +1342,18 @@ export interface components {
         };
         /** @description A revision: only the fields given change. Every revision is kept in the goal's history. */
         GoalPatch: {
-            /** @description Null clears it. */
-            description?: string | null;
+            description?: components["schemas"]["LongText"] | null;
             /**
              * Format: date
              * @description The new last day of the window; not before `starts_on`; at most 2100-12-31.
              */
             due_on?: string | null;
-            target?: components["schemas"]["TargetBody"] | null;
-            /** @description 1 to 200 characters. */
-            title?: string | null;
+            /**
+             * @description A new target. A metric target on the same channel and metric keeps the goal's
+             *     baseline unless it gives one; a target cannot be removed (null is refused).
+             */
+            target?: components["schemas"]["TargetInput"];
+            title?: components["schemas"]["Title"] | null;
         };
         /**
          * @description One goal's progress. `progress` is unclamped and null while there is nothing to
@@ -1194,7 +1436,7 @@ export interface components {
             status: components["schemas"]["GoalState"];
             /** @description The reason given when it was achieved or abandoned. */
             status_reason?: string | null;
-            target?: components["schemas"]["TargetView"] | null;
+            target?: components["schemas"]["Target"] | null;
             /** @description What the goal is, in a line. */
             title: string;
             /**
@@ -1204,16 +1446,15 @@ export interface components {
             version: number;
         };
         Health: {
-            /** @description `ok` when the process is up, `ready` when it can serve requests. */
-            status: string;
+            status: components["schemas"]["HealthStatus"];
         };
+        /**
+         * @description `ok` when the process is up, `ready` when it can serve requests.
+         * @enum {string}
+         */
+        HealthStatus: "ok" | "ready";
         /** @enum {string} */
         Horizon: "long" | "short";
-        IdeaBody: {
-            body?: string | null;
-            tags?: string[];
-            title: string;
-        };
         IdeaCounts: {
             /** Format: int32 */
             declined: number;
@@ -1231,8 +1472,19 @@ export interface components {
             /** @description Every status change, oldest first. */
             history: components["schemas"]["StatusChange"][];
         };
+        IdeaMergeBody: {
+            /**
+             * Format: uuid
+             * @description The idea this one duplicates: another of the team's ideas, not itself merged.
+             */
+            into: string;
+        };
         /** @enum {string} */
         IdeaStatus: "open" | "under_review" | "planned" | "declined" | "used";
+        IdeaStatusBody: {
+            reason?: components["schemas"]["Reason"] | null;
+            status: components["schemas"]["ModeratedStatus"];
+        };
         IdeaView: {
             author: components["schemas"]["AuthorView"];
             body?: string | null;
@@ -1253,8 +1505,7 @@ export interface components {
              * @description The decayed vote score `trending` sorts by.
              */
             score: number;
-            /** @description `open`, `under_review`, `planned`, `declined` or `used`. */
-            status: string;
+            status: components["schemas"]["IdeaStatus"];
             /** Format: date-time */
             submitted_at: string;
             tags: string[];
@@ -1278,15 +1529,16 @@ export interface components {
             posts: components["schemas"]["PostImpact"][];
             title: string;
         };
-        JoinBody: {
-            email?: string | null;
-            /** @description Shown with your ideas; kept out of the event log and erasable. */
-            name?: string | null;
-        };
         Joined: {
             contributor: components["schemas"]["ContributorView"];
+            /**
+             * @description The contributor's token for this board's writes (its `member_id` is the
+             *     contributor's id).
+             */
             token: components["schemas"]["TokenView"];
         };
+        /** @description Text of many lines, at most 10,000 characters, no control characters but line breaks and tabs; trimmed, and empty is none. */
+        LongText: string;
         MemberAdded: {
             member: components["schemas"]["MemberView"];
             token: components["schemas"]["TokenView"];
@@ -1298,14 +1550,7 @@ export interface components {
             /** Format: date-time */
             joined_at: string;
             name: string;
-            role: string;
-        };
-        MergeBody: {
-            /**
-             * Format: uuid
-             * @description The idea this one duplicates.
-             */
-            into: string;
+            role: components["schemas"]["Role"];
         };
         /** @enum {string} */
         Metric: "followers" | "subscribers" | "likes" | "shares" | "comments" | "clicks" | "traffic" | "views";
@@ -1313,16 +1558,71 @@ export interface components {
             /** @description 1 to 5,000 observations; one bad row rejects the batch, named by its index. */
             observations: components["schemas"]["ObservationIn"][];
         };
+        /** @description A metric target. */
+        MetricTarget: {
+            aggregation: components["schemas"]["Aggregation"];
+            /** @description Where the metric stood when the goal started. */
+            baseline: number;
+            /**
+             * Format: uuid
+             * @description The channel measured.
+             */
+            channel_id: string;
+            /** @description The increase over the baseline, when the target was stated so. */
+            increase_by?: number;
+            /** @description The increase in percent, when the target was stated so. */
+            increase_by_percent?: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "metric";
+            metric: components["schemas"]["Metric"];
+            /** @description The value to reach, when the target was stated so. */
+            reach?: number;
+            /** @description The value the goal aims at, however the target was stated. */
+            target_value: number;
+        };
+        /** @description Move a channel's metric: exactly one of `reach`, `increase_by` and `increase_by_percent`. */
+        MetricTargetInput: {
+            aggregation?: components["schemas"]["Aggregation"];
+            /** @description Where the goal starts from. Default: the latest observation of the metric on the channel before `starts_on` (0 for a `sum` target without observations); a `latest` target without either is refused. */
+            baseline?: number;
+            /**
+             * Format: uuid
+             * @description The channel measured.
+             */
+            channel_id: string;
+            /** @description How much to add to the baseline (negative to lower it); the target value it leads to must be 0 to 1e15. */
+            increase_by?: number;
+            /** @description How many percent to add to the baseline (`10` for +10%). */
+            increase_by_percent?: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "metric";
+            metric: components["schemas"]["Metric"];
+            /** @description The value to reach. */
+            reach?: number;
+        };
+        /**
+         * @description The statuses a member may give an idea: `used` comes only from publishing a post made
+         *     from it.
+         * @enum {string}
+         */
+        ModeratedStatus: "open" | "under_review" | "planned" | "declined";
+        /** @description One line, 1 to 100 characters, something besides whitespace, no control characters; trimmed. */
+        Name: string;
         NewChannel: {
             /** @description The account on the platform, e.g. `@acmecoffee`. */
-            handle: string;
-            name?: string | null;
+            handle: components["schemas"]["Name"];
+            name?: components["schemas"]["OptionalName"] | null;
             platform: components["schemas"]["Platform"];
         };
         /** @description A goal to set. */
         NewGoalBody: {
-            /** @description At most 10,000 characters. */
-            description?: string | null;
+            description?: components["schemas"]["LongText"] | null;
             /**
              * Format: date
              * @description The last day of the window, included; not before `starts_on`; at most 2100-12-31.
@@ -1340,28 +1640,39 @@ export interface components {
              * @description The first day of the goal's window (`YYYY-MM-DD`, UTC), 2000-01-01 to 2100-12-31.
              */
             starts_on: string;
-            target?: components["schemas"]["TargetBody"] | null;
-            /** @description 1 to 200 characters. */
-            title: string;
+            target?: components["schemas"]["TargetInput"] | null;
+            /** @description What the goal is, in a line. */
+            title: components["schemas"]["Title"];
         };
         NewIdeaBody: {
-            body?: string | null;
-            /** @description Channels the idea is for: a boost in suggestions when a goal there falls behind. */
+            body?: components["schemas"]["LongText"] | null;
+            /**
+             * @description Channels the idea is for, each one of the team's: a boost in suggestions when a goal
+             *     there falls behind.
+             */
             channel_ids?: string[];
-            tags?: string[];
-            title: string;
+            /** @description Lowercased, duplicates dropped; at most 10 distinct tags. */
+            tags?: components["schemas"]["Tag"][];
+            title: components["schemas"]["Title"];
         };
         NewMember: {
-            email: string;
-            name: string;
+            email: components["schemas"]["Email"];
+            name: components["schemas"]["Name"];
             role: components["schemas"]["Role"];
         };
         NewPostBody: {
-            body?: string | null;
-            /** Format: uuid */
+            body?: components["schemas"]["LongText"] | null;
+            /**
+             * Format: uuid
+             * @description The channel it goes out on.
+             */
             channel_id: string;
+            /** @description Goals of the team the post counts toward. */
             goal_ids?: string[];
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The board idea the post is made from: publishing the post marks the idea used.
+             */
             idea_id?: string | null;
             /**
              * Format: date-time
@@ -1369,7 +1680,7 @@ export interface components {
              *     In the future, at most in 2100.
              */
             scheduled_for?: string | null;
-            title: string;
+            title: components["schemas"]["Title"];
         };
         ObservationIn: {
             /** Format: uuid */
@@ -1391,6 +1702,8 @@ export interface components {
              */
             value: number;
         };
+        /** @description One line of at most 100 characters, no control characters; trimmed, and blank is none. */
+        OptionalName: string;
         /**
          * @description The team's pace.
          * @enum {string}
@@ -1398,215 +1711,51 @@ export interface components {
         Pace: "sprinting" | "stalled" | "steady";
         /** @description One page of a list. */
         Page_ActivityItem: {
-            items: {
-                /** Format: uuid */
-                actor_id?: string | null;
-                /** Format: date-time */
-                at: string;
-                /** @description The event type behind the line. */
-                kind: string;
-                /**
-                 * Format: int64
-                 * @description The event's position in the log.
-                 */
-                position: number;
-                /** Format: uuid */
-                subject_id: string;
-                /** @description "Olivia published 'Poll time' on Instagram". */
-                text: string;
-            }[];
+            items: components["schemas"]["ActivityItem"][];
             /** @description Pass as `?cursor=` for the next page; null on the last page. */
             next_cursor?: string | null;
         };
         /** @description One page of a list. */
         Page_ChannelView: {
-            items: {
-                handle: string;
-                /** Format: uuid */
-                id: string;
-                name?: string | null;
-                platform: string;
-                /** @description `active`, `paused` or `retired`. */
-                status: string;
-                /** Format: int64 */
-                version: number;
-            }[];
+            items: components["schemas"]["ChannelView"][];
             /** @description Pass as `?cursor=` for the next page; null on the last page. */
             next_cursor?: string | null;
         };
         /** @description One page of a list. */
         Page_Credit: {
-            items: {
-                /** Format: uuid */
-                contributor_id: string;
-                /** Format: int32 */
-                ideas_submitted: number;
-                /**
-                 * Format: int32
-                 * @description Their ideas the team turned into published posts.
-                 */
-                ideas_used: number;
-                /** @description Their display name, unless they gave none or had it erased. */
-                name?: string | null;
-                /**
-                 * Format: int32
-                 * @description Distinct voters on their ideas, duplicates merged into them included.
-                 */
-                votes_drawn: number;
-            }[];
+            items: components["schemas"]["Credit"][];
             /** @description Pass as `?cursor=` for the next page; null on the last page. */
             next_cursor?: string | null;
         };
         /** @description One page of a list. */
         Page_EventView: {
-            items: {
-                data: unknown;
-                /** Format: uuid */
-                event_id: string;
-                event_type: string;
-                /** @description Actor, request and correlation ids. */
-                metadata: unknown;
-                /**
-                 * Format: int64
-                 * @description Orders the whole log; positions are increasing but not consecutive.
-                 */
-                position: number;
-                /** Format: date-time */
-                recorded_at: string;
-                /** Format: int32 */
-                schema_version: number;
-                /** Format: uuid */
-                stream_id: string;
-                stream_type: string;
-                /** Format: int64 */
-                stream_version: number;
-            }[];
+            items: components["schemas"]["EventView"][];
             /** @description Pass as `?cursor=` for the next page; null on the last page. */
             next_cursor?: string | null;
         };
         /** @description One page of a list. */
         Page_GoalView: {
-            items: {
-                /** @description The longer story: why the goal matters, how the team means to get there. */
-                description?: string | null;
-                /**
-                 * Format: date
-                 * @description The last day of the window, included.
-                 */
-                due_on: string;
-                /** @description `long` for the big ones, `short` for the steps toward them. */
-                horizon: components["schemas"]["Horizon"];
-                /**
-                 * Format: uuid
-                 * @description The goal's id, a UUIDv7 given by the server.
-                 */
-                id: string;
-                /**
-                 * Format: uuid
-                 * @description The long goal this short goal is a step toward.
-                 */
-                parent_goal_id?: string | null;
-                /**
-                 * Format: int32
-                 * @description How many times the goal was revised; each revision is an event in its history.
-                 */
-                revisions: number;
-                /**
-                 * Format: date
-                 * @description The first day of the goal's window.
-                 */
-                starts_on: string;
-                /** @description Whether the goal was closed: `active` until it is marked achieved or abandoned. */
-                status: components["schemas"]["GoalState"];
-                /** @description The reason given when it was achieved or abandoned. */
-                status_reason?: string | null;
-                target?: components["schemas"]["TargetView"] | null;
-                /** @description What the goal is, in a line. */
-                title: string;
-                /**
-                 * Format: int64
-                 * @description The goal's version, as in its ETag.
-                 */
-                version: number;
-            }[];
+            items: components["schemas"]["GoalView"][];
             /** @description Pass as `?cursor=` for the next page; null on the last page. */
             next_cursor?: string | null;
         };
         /** @description One page of a list. */
         Page_IdeaView: {
-            items: {
-                author: components["schemas"]["AuthorView"];
-                body?: string | null;
-                /** @description Channels a member aimed the idea at. */
-                channel_ids: string[];
-                comment_count: number;
-                /** Format: uuid */
-                id: string;
-                /** @description Duplicates merged into this idea. */
-                merged: string[];
-                /**
-                 * Format: uuid
-                 * @description Set when this idea is a duplicate merged into another.
-                 */
-                merged_into?: string | null;
-                /**
-                 * Format: double
-                 * @description The decayed vote score `trending` sorts by.
-                 */
-                score: number;
-                /** @description `open`, `under_review`, `planned`, `declined` or `used`. */
-                status: string;
-                /** Format: date-time */
-                submitted_at: string;
-                tags: string[];
-                title: string;
-                /** Format: int64 */
-                version: number;
-                /**
-                 * Format: int64
-                 * @description Distinct voters, across the duplicates merged into it.
-                 */
-                vote_count: number;
-            }[];
+            items: components["schemas"]["IdeaView"][];
             /** @description Pass as `?cursor=` for the next page; null on the last page. */
             next_cursor?: string | null;
         };
         /** @description One page of a list. */
         Page_PostView: {
-            items: {
-                /** @description Whether its current content was approved (teams with `require_approval`). */
-                approved: boolean;
-                body?: string | null;
-                /** Format: uuid */
-                channel_id: string;
-                /** @description The goals this post serves. */
-                goal_ids: string[];
-                /** Format: uuid */
-                id: string;
-                /**
-                 * Format: uuid
-                 * @description The community idea this post was made from.
-                 */
-                idea_id?: string | null;
-                /** Format: date-time */
-                published_at?: string | null;
-                /** Format: date-time */
-                scheduled_for?: string | null;
-                /** @description `draft`, `in_review`, `approved`, `scheduled`, `published` or `archived`. */
-                status: string;
-                title: string;
-                url?: string | null;
-                /** Format: int64 */
-                version: number;
-            }[];
+            items: components["schemas"]["PostView"][];
             /** @description Pass as `?cursor=` for the next page; null on the last page. */
             next_cursor?: string | null;
         };
         /** @enum {string} */
         Period: "week" | "month";
         Person: {
-            email: string;
-            name: string;
+            email: components["schemas"]["Email"];
+            name: components["schemas"]["Name"];
         };
         /** @enum {string} */
         Platform: "twitter" | "facebook" | "instagram" | "linkedin" | "pinterest" | "tiktok" | "youtube" | "blog" | "newsletter" | "other";
@@ -1629,6 +1778,33 @@ export interface components {
             start: string;
             /** Format: double */
             sum: number;
+        };
+        /** @description Serialized as a projection keeps it, and as the API shows it. */
+        Post: {
+            /** @description Approved content: cleared when the content changes. */
+            approved: boolean;
+            body?: string | null;
+            /**
+             * Format: uuid
+             * @description The channel it goes out on.
+             */
+            channel_id: string;
+            /** @description The goals this post serves. */
+            goal_ids: string[];
+            /** Format: uuid */
+            id: string;
+            /**
+             * Format: uuid
+             * @description The community idea this post was made from.
+             */
+            idea_id?: string | null;
+            /** Format: date-time */
+            published_at?: string | null;
+            /** Format: date-time */
+            scheduled_for?: string | null;
+            status: components["schemas"]["PostStatus"];
+            title: string;
+            url?: string | null;
         };
         PostCounts: {
             /**
@@ -1654,53 +1830,34 @@ export interface components {
             post_id: string;
             /** Format: date-time */
             published_at?: string | null;
-            /** @description `draft`, `in_review`, `approved`, `scheduled`, `published` or `archived`. */
-            status: string;
+            status: components["schemas"]["PostStatus"];
             title: string;
         };
         PostPatch: {
-            /** @description Null clears it. */
-            body?: string | null;
+            body?: components["schemas"]["LongText"] | null;
+            /** @description The goals the post counts toward, all of them. */
             goal_ids?: string[] | null;
             /**
              * Format: date-time
              * @description A time (re)schedules the post; null takes it off the schedule.
              */
             scheduled_for?: string | null;
-            title?: string | null;
+            title?: components["schemas"]["Title"] | null;
         };
         /** @enum {string} */
         PostStatus: "draft" | "in_review" | "approved" | "scheduled" | "published" | "archived";
-        PostView: {
-            /** @description Whether its current content was approved (teams with `require_approval`). */
-            approved: boolean;
-            body?: string | null;
-            /** Format: uuid */
-            channel_id: string;
-            /** @description The goals this post serves. */
-            goal_ids: string[];
-            /** Format: uuid */
-            id: string;
+        /** @description A post as it is now, with its version. */
+        PostView: components["schemas"]["Post"] & {
             /**
-             * Format: uuid
-             * @description The community idea this post was made from.
+             * Format: int64
+             * @description The post's version, as in its ETag.
              */
-            idea_id?: string | null;
-            /** Format: date-time */
-            published_at?: string | null;
-            /** Format: date-time */
-            scheduled_for?: string | null;
-            /** @description `draft`, `in_review`, `approved`, `scheduled`, `published` or `archived`. */
-            status: string;
-            title: string;
-            url?: string | null;
-            /** Format: int64 */
             version: number;
         };
         /** @description An RFC 9457 problem document. */
         Problem: {
             /** @description Stable machine-readable code, e.g. `validation_failed`, `not_found`, `version_conflict`. */
-            code: string;
+            code: components["schemas"]["ProblemCode"];
             detail: string;
             /** @description Field-level problems, for `validation_failed`. */
             errors?: components["schemas"]["FieldError"][];
@@ -1710,6 +1867,11 @@ export interface components {
             /** @description A URI naming the kind of problem: `urn:stride:problem:<code>`. */
             type: string;
         };
+        /**
+         * @description Every problem `code` the API answers with: a closed set, so that clients can match on it.
+         * @enum {string}
+         */
+        ProblemCode: "validation_failed" | "malformed_json" | "bad_request" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "version_conflict" | "already_exists" | "already_taken" | "already_member" | "last_owner" | "member_active" | "goal_closed" | "invalid_transition" | "approval_required" | "board_closed" | "idea_merged" | "not_merged" | "idea_used" | "idempotency_in_progress" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "idempotency_key_reused" | "known_at_too_costly" | "rate_limited" | "headers_too_large" | "internal" | "unavailable" | "projection_lagging" | "projection_failed";
         Publication: {
             /**
              * Format: date-time
@@ -1717,10 +1879,14 @@ export interface components {
              *     was already posted.
              */
             published_at?: string | null;
-            url?: string | null;
+            url?: components["schemas"]["Url"] | null;
         };
+        /** @description One line of at most 1,000 characters, no control characters; trimmed, and blank is none. */
+        Reason: string;
         /** @enum {string} */
         Recommendation: "grow" | "keep" | "review" | "cut";
+        /** @description Text of many lines, at most 10,000 characters, something besides whitespace, no control characters but line breaks and tabs; trimmed. */
+        RequiredText: string;
         /**
          * @description What a member may do. Ordered from most to least powerful.
          * @enum {string}
@@ -1739,17 +1905,19 @@ export interface components {
             post_id?: string | null;
         };
         SignUp: {
-            /** @description The team's display name, 1 to 100 characters. */
-            name: string;
+            /** @description The team's display name. */
+            name: components["schemas"]["Name"];
             owner: components["schemas"]["Person"];
-            /** @description URL name of the team's public board: 3 to 40 of `a-z`, `0-9` and `-`. */
-            slug: string;
+            /** @description URL name of the team's public board. */
+            slug: components["schemas"]["Slug"];
         };
         SignedUp: {
             member: components["schemas"]["MemberView"];
             team: components["schemas"]["TeamView"];
             token: components["schemas"]["TokenView"];
         };
+        /** @description 3 to 40 lowercase letters, digits or hyphens, starting with a letter or digit. */
+        Slug: string;
         /** @enum {string} */
         Sort: "trending" | "top" | "new";
         /**
@@ -1757,11 +1925,6 @@ export interface components {
          * @enum {string}
          */
         Status: "on_track" | "at_risk" | "behind" | "achieved" | "missed" | "abandoned";
-        StatusBody: {
-            reason?: string | null;
-            /** @description `open`, `under_review`, `planned` or `declined` (`used` comes from publishing). */
-            status: components["schemas"]["IdeaStatus"];
-        };
         StatusChange: {
             /** Format: date-time */
             at: string;
@@ -1771,7 +1934,7 @@ export interface components {
              */
             by: string;
             reason?: string | null;
-            status: string;
+            status: components["schemas"]["IdeaStatus"];
         };
         Suggestion: {
             /** Format: uuid */
@@ -1796,106 +1959,15 @@ export interface components {
             /** @description Best first; ties go to more votes, then to the older idea. */
             items: components["schemas"]["Suggestion"][];
         };
-        /**
-         * @description A goal's target. A metric target (`kind: metric`) takes `channel_id`, `metric`,
-         *     `aggregation`, `baseline` and exactly one of `reach`, `increase_by` and
-         *     `increase_by_percent`; a cadence target (`kind: cadence`) takes `count`, `period` and
-         *     optionally `channel_id`. A field of the other kind is refused.
-         */
-        TargetBody: {
-            aggregation?: components["schemas"]["Aggregation"] | null;
-            /**
-             * Format: double
-             * @description Metric: where the goal starts from. Default: the latest observation of the metric on
-             *     the channel before `starts_on` (0 for a `sum` target without observations); a
-             *     `latest` target without either is refused. 0 to 1e15.
-             */
-            baseline?: number | null;
-            /**
-             * Format: uuid
-             * @description Metric: the channel measured (required). Cadence: count only posts published on this
-             *     channel; omitted or null counts posts on any channel.
-             */
-            channel_id?: string | null;
-            /**
-             * Format: int64
-             * @description Cadence: published posts per period, 1 to 1000 (required).
-             */
-            count?: number | null;
-            /**
-             * Format: double
-             * @description Metric: how much to add to the baseline (negative to lower it); the target value it
-             *     leads to must be 0 to 1e15.
-             */
-            increase_by?: number | null;
-            /**
-             * Format: double
-             * @description Metric: how many percent to add to the baseline (`10` for +10%), -100 to 1e6.
-             */
-            increase_by_percent?: number | null;
-            /** @description `metric` or `cadence`. */
-            kind: components["schemas"]["TargetKind"];
-            metric?: components["schemas"]["Metric"] | null;
-            period?: components["schemas"]["Period"] | null;
-            /**
-             * Format: double
-             * @description Metric: the value to reach, 0 to 1e15.
-             */
-            reach?: number | null;
-        };
-        /** @enum {string} */
-        TargetKind: "metric" | "cadence";
-        /**
-         * @description A goal's target as stored: a metric target always carries its `baseline` and
-         *     `target_value`, plus the one of `reach`, `increase_by` and `increase_by_percent` it was
-         *     stated with; a cadence target carries `count`, `period` and, when it counts one
-         *     channel's posts only, `channel_id`. Fields that do not apply are left out.
-         */
-        TargetView: {
-            aggregation?: components["schemas"]["Aggregation"] | null;
-            /**
-             * Format: double
-             * @description Where the metric stood when the goal started.
-             */
-            baseline?: number | null;
-            /**
-             * Format: uuid
-             * @description The channel measured (metric) or whose posts count (cadence).
-             */
-            channel_id?: string | null;
-            /**
-             * Format: int32
-             * @description Published posts per period.
-             */
-            count?: number | null;
-            /**
-             * Format: double
-             * @description The increase over the baseline, when the target was stated so.
-             */
-            increase_by?: number | null;
-            /**
-             * Format: double
-             * @description The increase over the baseline in percent, when the target was stated so.
-             */
-            increase_by_percent?: number | null;
-            /** @description `metric` or `cadence`. */
-            kind: components["schemas"]["TargetKind"];
-            metric?: components["schemas"]["Metric"] | null;
-            period?: components["schemas"]["Period"] | null;
-            /**
-             * Format: double
-             * @description The value to reach, when the target was stated so.
-             */
-            reach?: number | null;
-            /**
-             * Format: double
-             * @description The value the goal aims at, however the target was stated.
-             */
-            target_value?: number | null;
-        };
+        /** @description A tag: one line of 1 to 30 characters, something besides whitespace, no control characters. */
+        Tag: string;
+        /** @description A goal's target as stored: a metric target carries its `baseline` and `target_value` and the one of `reach`, `increase_by` and `increase_by_percent` it was stated with. */
+        Target: components["schemas"]["MetricTarget"] | components["schemas"]["CadenceTarget"];
+        /** @description A goal's target: a metric to move (`kind: metric`) or a posting cadence (`kind: cadence`). */
+        TargetInput: components["schemas"]["MetricTargetInput"] | components["schemas"]["CadenceTargetInput"];
         TeamPatch: {
             board?: components["schemas"]["BoardPatch"] | null;
-            name?: string | null;
+            name?: components["schemas"]["Name"] | null;
             require_approval?: boolean | null;
         };
         TeamProgress: {
@@ -1924,6 +1996,8 @@ export interface components {
              */
             version: number;
         };
+        /** @description One line, 1 to 200 characters, something besides whitespace, no control characters; trimmed. */
+        Title: string;
         /** @description A token, shown once: only its hash is kept. */
         TokenView: {
             /** Format: uuid */
@@ -1933,6 +2007,8 @@ export interface components {
             /** @description Send as `Authorization: Bearer <secret>`. It cannot be shown again. */
             secret: string;
         };
+        /** @description An `http` or `https` URL of at most 2,048 characters, without spaces or control characters. */
+        Url: string;
         VoteView: {
             /** Format: uuid */
             idea_id: string;
@@ -1950,7 +2026,7 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    healthz: {
+    checkHealth: {
         parameters: {
             query?: never;
             header?: never;
@@ -1959,6 +2035,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The process is up. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1967,9 +2044,33 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
+            /** @description URI Too Long. `uri_too_long`: the path and query exceed 8 KiB. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Request Header Fields Too Large. `headers_too_large`: the headers exceed 32 KiB. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "headers_too_large";
+                    };
+                };
+            };
         };
     };
-    metrics: {
+    getPrometheusMetrics: {
         parameters: {
             query?: never;
             header?: never;
@@ -1978,6 +2079,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The metrics, as text. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1986,9 +2088,33 @@ export interface operations {
                     "text/plain": string;
                 };
             };
+            /** @description URI Too Long. `uri_too_long`: the path and query exceed 8 KiB. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Request Header Fields Too Large. `headers_too_large`: the headers exceed 32 KiB. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "headers_too_large";
+                    };
+                };
+            };
         };
     };
-    readyz: {
+    checkReadiness: {
         parameters: {
             query?: never;
             header?: never;
@@ -1997,6 +2123,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Ready to serve. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2005,20 +2132,53 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
-            503: {
+            /** @description URI Too Long. `uri_too_long`: the path and query exceed 8 KiB. */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Request Header Fields Too Large. `headers_too_large`: the headers exceed 32 KiB. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "headers_too_large";
+                    };
+                };
+            };
+            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unavailable";
+                    };
                 };
             };
         };
     };
-    get_board: {
+    getBoard: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Read-your-writes: wait (at most 2 s) until the read models include this position, a `Stride-Position` an earlier write answered. A position no write has reached yet is read as the newest. */
+                "Stride-Min-Position"?: number;
+            };
             path: {
                 slug: string;
             };
@@ -2026,6 +2186,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The board. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2034,17 +2195,71 @@ export interface operations {
                     "application/json": components["schemas"]["BoardView"];
                 };
             };
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description Not Found. `not_found`: no such resource, or it belongs to another team. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description URI Too Long. `uri_too_long`: the path and query exceed 8 KiB. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Request Header Fields Too Large. `headers_too_large`: the headers exceed 32 KiB. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "headers_too_large";
+                    };
+                };
+            };
+            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within 2 s; retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unavailable" | "projection_lagging" | "projection_failed";
+                    };
                 };
             };
         };
     };
-    join: {
+    joinBoard: {
         parameters: {
             query?: never;
             header?: never;
@@ -2055,45 +2270,154 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["JoinBody"];
+                "application/json": components["schemas"]["BoardJoinBody"];
             };
         };
         responses: {
+            /** @description The new contributor and their token, shown once. */
             201: {
                 headers: {
+                    /** @description The write's position in the log. */
+                    "Stride-Position"?: number;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Joined"];
                 };
             };
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one; `malformed_json`: the body is not JSON of the documented shape. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "malformed_json";
+                    };
                 };
             };
+            /** @description Not Found. `not_found`: no such resource, or it belongs to another team. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description Request Timeout. `request_timeout`: the body did not arrive within the server's body timeout. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "request_timeout";
+                    };
+                };
+            };
+            /** @description Payload Too Large. `payload_too_large`: the body is larger than the operation takes. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description URI Too Long. `uri_too_long`: the path and query exceed 8 KiB. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Unsupported Media Type. `unsupported_media_type`: the body is not `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description Too Many Requests. `rate_limited`: too many board writes; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description Request Header Fields Too Large. `headers_too_large`: the headers exceed 32 KiB. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "headers_too_large";
+                    };
+                };
+            };
+            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unavailable";
+                    };
                 };
             };
         };
     };
-    list: {
+    listBoardIdeas: {
         parameters: {
             query?: {
+                /**
+                 * @description The order: `trending` (votes weighted by age, the default), `top` (most votes) or
+                 *     `new` (newest first).
+                 */
                 sort?: components["schemas"]["Sort"];
+                /** @description Page size, 1 to 200 (default 50). */
                 limit?: number;
+                /** @description The `next_cursor` of the page before. */
                 cursor?: string;
+                /** @description Read-your-writes, as a query parameter (see `Stride-Min-Position`). */
                 min_position?: number;
             };
-            header?: never;
+            header?: {
+                /** @description Read-your-writes: wait (at most 2 s) until the read models include this position, a `Stride-Position` an earlier write answered. A position no write has reached yet is read as the newest. */
+                "Stride-Min-Position"?: number;
+            };
             path: {
                 slug: string;
             };
@@ -2101,6 +2425,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description A page of the board's ideas. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2109,28 +2434,77 @@ export interface operations {
                     "application/json": components["schemas"]["Page_IdeaView"];
                 };
             };
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
                 };
             };
+            /** @description Not Found. `not_found`: no such resource, or it belongs to another team. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description URI Too Long. `uri_too_long`: the path and query exceed 8 KiB. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Request Header Fields Too Large. `headers_too_large`: the headers exceed 32 KiB. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "headers_too_large";
+                    };
+                };
+            };
+            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within 2 s; retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unavailable" | "projection_lagging" | "projection_failed";
+                    };
                 };
             };
         };
     };
-    submit: {
+    submitBoardIdea: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: a repeat with the same key and body within 24 hours, with the same token, answers the first response (with `Idempotent-Replayed: true`) and writes nothing. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 slug: string;
             };
@@ -2138,60 +2512,195 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["IdeaBody"];
+                "application/json": components["schemas"]["BoardIdeaBody"];
             };
         };
         responses: {
+            /** @description The idea, submitted. */
             201: {
                 headers: {
+                    /** @description The idea's version. */
+                    ETag?: string;
+                    /** @description The write's position in the log. */
+                    "Stride-Position"?: number;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["IdeaView"];
                 };
             };
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one; `malformed_json`: the body is not JSON of the documented shape; `bad_request`: a header is malformed (such as `Idempotency-Key`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "malformed_json" | "bad_request";
+                    };
                 };
             };
+            /** @description Unauthorized. `unauthorized`: no valid token. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
                 };
             };
+            /** @description Forbidden. `forbidden`: the caller's role (or board) may not do this. */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
                 };
             };
-            /** @description the board is not taking ideas */
+            /** @description Not Found. `not_found`: no such resource, or it belongs to another team. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description Request Timeout. `request_timeout`: the body did not arrive within the server's body timeout. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "request_timeout";
+                    };
+                };
+            };
+            /** @description Conflict. `version_conflict`: the resource changed meanwhile; read it again (412: `If-Match` is stale); `board_closed`: the team's board takes no ideas; `idempotency_in_progress`: a request with this `Idempotency-Key` is still being handled. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "version_conflict" | "board_closed" | "idempotency_in_progress";
+                    };
+                };
+            };
+            /** @description Payload Too Large. `payload_too_large`: the body is larger than the operation takes. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description URI Too Long. `uri_too_long`: the path and query exceed 8 KiB. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Unsupported Media Type. `unsupported_media_type`: the body is not `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description Unprocessable Entity. `idempotency_key_reused`: this `Idempotency-Key` was used with another body. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotency_key_reused";
+                    };
+                };
+            };
+            /** @description Too Many Requests. `rate_limited`: too many board writes; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description Request Header Fields Too Large. `headers_too_large`: the headers exceed 32 KiB. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "headers_too_large";
+                    };
+                };
+            };
+            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unavailable";
+                    };
                 };
             };
         };
     };
-    similar: {
+    findSimilarBoardIdeas: {
         parameters: {
             query: {
                 /** @description The title a fan is about to submit. */
-                title: string;
+                title: components["schemas"]["Title"];
             };
-            header?: never;
+            header?: {
+                /** @description Read-your-writes: wait (at most 2 s) until the read models include this position, a `Stride-Position` an earlier write answered. A position no write has reached yet is read as the newest. */
+                "Stride-Min-Position"?: number;
+            };
             path: {
                 slug: string;
             };
@@ -2199,6 +2708,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Up to 5 open ideas, most alike first. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2207,28 +2717,77 @@ export interface operations {
                     "application/json": components["schemas"]["IdeaView"][];
                 };
             };
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
                 };
             };
+            /** @description Not Found. `not_found`: no such resource, or it belongs to another team. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description URI Too Long. `uri_too_long`: the path and query exceed 8 KiB. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Request Header Fields Too Large. `headers_too_large`: the headers exceed 32 KiB. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "headers_too_large";
+                    };
+                };
+            };
+            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within 2 s; retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unavailable" | "projection_lagging" | "projection_failed";
+                    };
                 };
             };
         };
     };
-    one: {
+    getBoardIdea: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Read-your-writes: wait (at most 2 s) until the read models include this position, a `Stride-Position` an earlier write answered. A position no write has reached yet is read as the newest. */
+                "Stride-Min-Position"?: number;
+            };
             path: {
                 slug: string;
                 idea_id: string;
@@ -2237,6 +2796,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The idea with its history and comments. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2245,20 +2805,77 @@ export interface operations {
                     "application/json": components["schemas"]["IdeaDetail"];
                 };
             };
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description Not Found. `not_found`: no such resource, or it belongs to another team. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description URI Too Long. `uri_too_long`: the path and query exceed 8 KiB. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Request Header Fields Too Large. `headers_too_large`: the headers exceed 32 KiB. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "headers_too_large";
+                    };
+                };
+            };
+            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within 2 s; retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unavailable" | "projection_lagging" | "projection_failed";
+                    };
                 };
             };
         };
     };
-    comment: {
+    commentOnBoardIdea: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: a repeat with the same key and body within 24 hours, with the same token, answers the first response (with `Idempotent-Replayed: true`) and writes nothing. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 slug: string;
                 idea_id: string;
@@ -2267,108 +2884,186 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CommentBody"];
+                "application/json": components["schemas"]["BoardCommentBody"];
             };
         };
         responses: {
+            /** @description The idea, commented on. */
             201: {
                 headers: {
+                    /** @description The idea's version. */
+                    ETag?: string;
+                    /** @description The write's position in the log. */
+                    "Stride-Position"?: number;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["IdeaView"];
                 };
             };
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one; `malformed_json`: the body is not JSON of the documented shape; `bad_request`: a header is malformed (such as `Idempotency-Key`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "malformed_json" | "bad_request";
+                    };
                 };
             };
+            /** @description Unauthorized. `unauthorized`: no valid token. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
                 };
             };
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    vote: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                slug: string;
-                idea_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["VoteView"];
-                };
-            };
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            /** @description Forbidden. `forbidden`: the caller's role (or board) may not do this. */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
                 };
             };
+            /** @description Not Found. `not_found`: no such resource, or it belongs to another team. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
                 };
             };
-            /** @description merged into another idea */
+            /** @description Request Timeout. `request_timeout`: the body did not arrive within the server's body timeout. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "request_timeout";
+                    };
+                };
+            };
+            /** @description Conflict. `version_conflict`: the resource changed meanwhile; read it again (412: `If-Match` is stale); `idea_merged`: the idea was merged into another; `idempotency_in_progress`: a request with this `Idempotency-Key` is still being handled. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "version_conflict" | "idea_merged" | "idempotency_in_progress";
+                    };
+                };
+            };
+            /** @description Payload Too Large. `payload_too_large`: the body is larger than the operation takes. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description URI Too Long. `uri_too_long`: the path and query exceed 8 KiB. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Unsupported Media Type. `unsupported_media_type`: the body is not `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description Unprocessable Entity. `idempotency_key_reused`: this `Idempotency-Key` was used with another body. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotency_key_reused";
+                    };
+                };
+            };
+            /** @description Too Many Requests. `rate_limited`: too many board writes; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description Request Header Fields Too Large. `headers_too_large`: the headers exceed 32 KiB. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "headers_too_large";
+                    };
+                };
+            };
+            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unavailable";
+                    };
                 };
             };
         };
     };
-    unvote: {
+    voteOnBoardIdea: {
         parameters: {
             query?: never;
             header?: never;
@@ -2380,33 +3075,269 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The idea's votes, the caller's among them. */
             200: {
                 headers: {
+                    /** @description The write's position in the log. */
+                    "Stride-Position"?: number;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["VoteView"];
                 };
             };
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description Unauthorized. `unauthorized`: no valid token. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
                 };
             };
+            /** @description Forbidden. `forbidden`: the caller's role (or board) may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description Not Found. `not_found`: no such resource, or it belongs to another team. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description Conflict. `version_conflict`: the resource changed meanwhile; read it again (412: `If-Match` is stale); `idea_merged`: the idea was merged into another. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "version_conflict" | "idea_merged";
+                    };
+                };
+            };
+            /** @description URI Too Long. `uri_too_long`: the path and query exceed 8 KiB. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Too Many Requests. `rate_limited`: too many board writes; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description Request Header Fields Too Large. `headers_too_large`: the headers exceed 32 KiB. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "headers_too_large";
+                    };
+                };
+            };
+            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unavailable";
+                    };
                 };
             };
         };
     };
-    sign_up: {
+    withdrawBoardVote: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+                idea_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The idea's votes, without the caller's. */
+            200: {
+                headers: {
+                    /** @description The write's position in the log. */
+                    "Stride-Position"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VoteView"];
+                };
+            };
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description Unauthorized. `unauthorized`: no valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description Forbidden. `forbidden`: the caller's role (or board) may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description Not Found. `not_found`: no such resource, or it belongs to another team. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description Conflict. `version_conflict`: the resource changed meanwhile; read it again (412: `If-Match` is stale); `idea_merged`: the idea was merged into another. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "version_conflict" | "idea_merged";
+                    };
+                };
+            };
+            /** @description URI Too Long. `uri_too_long`: the path and query exceed 8 KiB. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Too Many Requests. `rate_limited`: too many board writes; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description Request Header Fields Too Large. `headers_too_large`: the headers exceed 32 KiB. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "headers_too_large";
+                    };
+                };
+            };
+            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unavailable";
+                    };
+                };
+            };
+        };
+    };
+    signUp: {
         parameters: {
             query?: never;
             header?: never;
@@ -2419,10 +3350,14 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The team, its owner, and the owner's token (shown once). */
             201: {
                 headers: {
+                    /** @description The resource's version, quoted: send it back as `If-Match` to change it safely. */
                     ETag?: string;
+                    /** @description Where the created resource is read. */
                     Location?: string;
+                    /** @description The write's position in the log: send it as `Stride-Min-Position` to read your own write. */
                     "Stride-Position"?: number;
                     [name: string]: unknown;
                 };
@@ -2430,29 +3365,113 @@ export interface operations {
                     "application/json": components["schemas"]["SignedUp"];
                 };
             };
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one; `malformed_json`: the body is not JSON of the documented shape. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "malformed_json";
+                    };
                 };
             };
-            /** @description the slug is taken */
+            /** @description Request Timeout. `request_timeout`: the body did not arrive within the server's body timeout. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "request_timeout";
+                    };
+                };
+            };
+            /** @description Conflict. `already_taken`: a unique value (a slug, an email, a handle) is taken. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "already_taken";
+                    };
+                };
+            };
+            /** @description Payload Too Large. `payload_too_large`: the body is larger than the operation takes. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description URI Too Long. `uri_too_long`: the path and query exceed 8 KiB. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Unsupported Media Type. `unsupported_media_type`: the body is not `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description Request Header Fields Too Large. `headers_too_large`: the headers exceed 32 KiB. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "headers_too_large";
+                    };
+                };
+            };
+            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unavailable";
+                    };
                 };
             };
         };
     };
-    get_team: {
+    getTeam: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Read-your-writes: wait (at most 2 s) until the read models include this position, a `Stride-Position` an earlier write answered. A position no write has reached yet is read as the newest. */
+                "Stride-Min-Position"?: number;
+            };
             path: {
                 team_id: string;
             };
@@ -2460,8 +3479,10 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The team. */
             200: {
                 headers: {
+                    /** @description The resource's version, quoted: send it back as `If-Match` to change it safely. */
                     ETag?: string;
                     [name: string]: unknown;
                 };
@@ -2469,29 +3490,87 @@ export interface operations {
                     "application/json": components["schemas"]["TeamView"];
                 };
             };
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description Unauthorized. `unauthorized`: no valid token. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
                 };
             };
+            /** @description Not Found. `not_found`: no such resource, or it belongs to another team. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description URI Too Long. `uri_too_long`: the path and query exceed 8 KiB. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Request Header Fields Too Large. `headers_too_large`: the headers exceed 32 KiB. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "headers_too_large";
+                    };
+                };
+            };
+            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within 2 s; retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unavailable" | "projection_lagging" | "projection_failed";
+                    };
                 };
             };
         };
     };
-    update_team: {
+    updateTeam: {
         parameters: {
             query?: never;
             header?: {
-                /** @description the ETag last read */
+                /** @description The `ETag` last read: the write is refused with 412 `version_conflict` when the resource changed since. */
                 "If-Match"?: string | null;
             };
             path: {
@@ -2505,9 +3584,12 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The team, changed. */
             200: {
                 headers: {
+                    /** @description The resource's version, quoted: send it back as `If-Match` to change it safely. */
                     ETag?: string;
+                    /** @description The write's position in the log: send it as `Stride-Min-Position` to read your own write. */
                     "Stride-Position"?: number;
                     [name: string]: unknown;
                 };
@@ -2515,57 +3597,168 @@ export interface operations {
                     "application/json": components["schemas"]["TeamView"];
                 };
             };
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one; `malformed_json`: the body is not JSON of the documented shape. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "malformed_json";
+                    };
                 };
             };
+            /** @description Unauthorized. `unauthorized`: no valid token. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
                 };
             };
+            /** @description Forbidden. `forbidden`: the caller's role (or board) may not do this. */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
                 };
             };
+            /** @description Not Found. `not_found`: no such resource, or it belongs to another team. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
                 };
             };
+            /** @description Request Timeout. `request_timeout`: the body did not arrive within the server's body timeout. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "request_timeout";
+                    };
+                };
+            };
+            /** @description Conflict. `version_conflict`: the resource changed meanwhile; read it again (412: `If-Match` is stale). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "version_conflict";
+                    };
+                };
+            };
+            /** @description Precondition Failed. `version_conflict`: the resource changed meanwhile; read it again (412: `If-Match` is stale). */
             412: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "version_conflict";
+                    };
+                };
+            };
+            /** @description Payload Too Large. `payload_too_large`: the body is larger than the operation takes. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description URI Too Long. `uri_too_long`: the path and query exceed 8 KiB. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Unsupported Media Type. `unsupported_media_type`: the body is not `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description Request Header Fields Too Large. `headers_too_large`: the headers exceed 32 KiB. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "headers_too_large";
+                    };
+                };
+            };
+            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unavailable";
+                    };
                 };
             };
         };
     };
-    feed: {
+    getActivityFeed: {
         parameters: {
             query?: {
+                /** @description Page size, 1 to 200 (default 50). */
                 limit?: number;
-                /** @description The `next_cursor` of the previous page. */
+                /** @description The `next_cursor` of the page before: lines before that position. */
                 cursor?: string;
+                /** @description Read-your-writes, as a query parameter (see `Stride-Min-Position`). */
                 min_position?: number;
             };
-            header?: never;
+            header?: {
+                /** @description Read-your-writes: wait (at most 2 s) until the read models include this position, a `Stride-Position` an earlier write answered. A position no write has reached yet is read as the newest. */
+                "Stride-Min-Position"?: number;
+            };
             path: {
                 team_id: string;
             };
@@ -2573,6 +3766,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description A page of the feed, newest first. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2581,44 +3775,98 @@ export interface operations {
                     "application/json": components["schemas"]["Page_ActivityItem"];
                 };
             };
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
                 };
             };
+            /** @description Unauthorized. `unauthorized`: no valid token. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
                 };
             };
+            /** @description Not Found. `not_found`: no such resource, or it belongs to another team. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description URI Too Long. `uri_too_long`: the path and query exceed 8 KiB. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Request Header Fields Too Large. `headers_too_large`: the headers exceed 32 KiB. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "headers_too_large";
+                    };
+                };
+            };
+            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within 2 s; retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unavailable" | "projection_lagging" | "projection_failed";
+                    };
                 };
             };
         };
     };
-    list_channels: {
+    listChannels: {
         parameters: {
             query?: {
                 /** @description Page size, 1 to 200 (default 50). */
                 limit?: number;
+                /** @description The `next_cursor` of the page before. */
                 cursor?: string;
                 /** @description Only channels with this status. */
                 status?: components["schemas"]["ChannelStatus"];
-                /** @description Read-your-writes: wait until this position is visible. */
+                /** @description Read-your-writes, as a query parameter (see `Stride-Min-Position`). */
                 min_position?: number;
             };
-            header?: never;
+            header?: {
+                /** @description Read-your-writes: wait (at most 2 s) until the read models include this position, a `Stride-Position` an earlier write answered. A position no write has reached yet is read as the newest. */
+                "Stride-Min-Position"?: number;
+            };
             path: {
                 team_id: string;
             };
@@ -2626,6 +3874,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description A page of channels. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2634,36 +3883,89 @@ export interface operations {
                     "application/json": components["schemas"]["Page_ChannelView"];
                 };
             };
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
                 };
             };
+            /** @description Unauthorized. `unauthorized`: no valid token. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
                 };
             };
+            /** @description Not Found. `not_found`: no such resource, or it belongs to another team. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description URI Too Long. `uri_too_long`: the path and query exceed 8 KiB. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Request Header Fields Too Large. `headers_too_large`: the headers exceed 32 KiB. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "headers_too_large";
+                    };
+                };
+            };
+            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within 2 s; retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unavailable" | "projection_lagging" | "projection_failed";
+                    };
                 };
             };
         };
     };
-    add_channel: {
+    addChannel: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: a repeat with the same key and body within 24 hours, with the same token, answers the first response (with `Idempotent-Replayed: true`) and writes nothing. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 team_id: string;
             };
@@ -2675,9 +3977,12 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The channel, added. */
             201: {
                 headers: {
+                    /** @description The resource's version, quoted: send it back as `If-Match` to change it safely. */
                     ETag?: string;
+                    /** @description The write's position in the log: send it as `Stride-Min-Position` to read your own write. */
                     "Stride-Position"?: number;
                     [name: string]: unknown;
                 };
@@ -2685,44 +3990,158 @@ export interface operations {
                     "application/json": components["schemas"]["ChannelView"];
                 };
             };
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one; `malformed_json`: the body is not JSON of the documented shape; `bad_request`: a header is malformed (such as `Idempotency-Key`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "malformed_json" | "bad_request";
+                    };
                 };
             };
+            /** @description Unauthorized. `unauthorized`: no valid token. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
                 };
             };
+            /** @description Forbidden. `forbidden`: the caller's role (or board) may not do this. */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
                 };
             };
+            /** @description Not Found. `not_found`: no such resource, or it belongs to another team. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description Request Timeout. `request_timeout`: the body did not arrive within the server's body timeout. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "request_timeout";
+                    };
+                };
+            };
+            /** @description Conflict. `version_conflict`: the resource changed meanwhile; read it again (412: `If-Match` is stale); `already_exists`: it exists already; `idempotency_in_progress`: a request with this `Idempotency-Key` is still being handled. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "version_conflict" | "already_exists" | "idempotency_in_progress";
+                    };
+                };
+            };
+            /** @description Payload Too Large. `payload_too_large`: the body is larger than the operation takes. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description URI Too Long. `uri_too_long`: the path and query exceed 8 KiB. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Unsupported Media Type. `unsupported_media_type`: the body is not `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description Unprocessable Entity. `idempotency_key_reused`: this `Idempotency-Key` was used with another body. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotency_key_reused";
+                    };
+                };
+            };
+            /** @description Request Header Fields Too Large. `headers_too_large`: the headers exceed 32 KiB. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "headers_too_large";
+                    };
+                };
+            };
+            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unavailable";
+                    };
                 };
             };
         };
     };
-    assess: {
+    assessChannels: {
         parameters: {
             query?: {
-                /** @description The days before `as_of` looked at (default 30, 1 to 365). */
+                /** @description The days before `as_of` looked at, 1 to 365 (default 30). */
                 window_days?: number;
                 /** @description As for progress: years 2000 to 2100, default now. */
                 as_of?: string;
@@ -2735,9 +4154,13 @@ export interface operations {
                  *     422 `known_at_too_costly`.
                  */
                 known_at?: string;
+                /** @description Read-your-writes, as a query parameter (see `Stride-Min-Position`). */
                 min_position?: number;
             };
-            header?: never;
+            header?: {
+                /** @description Read-your-writes: wait (at most 2 s) until the read models include this position, a `Stride-Position` an earlier write answered. A position no write has reached yet is read as the newest. */
+                "Stride-Min-Position"?: number;
+            };
             path: {
                 team_id: string;
             };
@@ -2745,6 +4168,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Each channel's assessment over the window. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2753,45 +4177,101 @@ export interface operations {
                     "application/json": components["schemas"]["Assessment"];
                 };
             };
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
                 };
             };
+            /** @description Unauthorized. `unauthorized`: no valid token. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
                 };
             };
+            /** @description Not Found. `not_found`: no such resource, or it belongs to another team. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
                 };
             };
-            /** @description `known_at_too_costly`: more events to replay than a `known_at` read may */
+            /** @description URI Too Long. `uri_too_long`: the path and query exceed 8 KiB. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Unprocessable Entity. `known_at_too_costly`: `known_at` would replay more than 50,000 events. */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "known_at_too_costly";
+                    };
+                };
+            };
+            /** @description Request Header Fields Too Large. `headers_too_large`: the headers exceed 32 KiB. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "headers_too_large";
+                    };
+                };
+            };
+            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within 2 s; retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unavailable" | "projection_lagging" | "projection_failed";
+                    };
                 };
             };
         };
     };
-    get_channel: {
+    getChannel: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Read-your-writes: wait (at most 2 s) until the read models include this position, a `Stride-Position` an earlier write answered. A position no write has reached yet is read as the newest. */
+                "Stride-Min-Position"?: number;
+            };
             path: {
                 team_id: string;
                 channel_id: string;
@@ -2800,8 +4280,10 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The channel. */
             200: {
                 headers: {
+                    /** @description The resource's version, quoted: send it back as `If-Match` to change it safely. */
                     ETag?: string;
                     [name: string]: unknown;
                 };
@@ -2809,29 +4291,87 @@ export interface operations {
                     "application/json": components["schemas"]["ChannelView"];
                 };
             };
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description Unauthorized. `unauthorized`: no valid token. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
                 };
             };
+            /** @description Not Found. `not_found`: no such resource, or it belongs to another team. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description URI Too Long. `uri_too_long`: the path and query exceed 8 KiB. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Request Header Fields Too Large. `headers_too_large`: the headers exceed 32 KiB. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "headers_too_large";
+                    };
+                };
+            };
+            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within 2 s; retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unavailable" | "projection_lagging" | "projection_failed";
+                    };
                 };
             };
         };
     };
-    change_status: {
+    changeChannelStatus: {
         parameters: {
             query?: never;
             header?: {
-                /** @description the ETag last read */
+                /** @description The `ETag` last read: the write is refused with 412 `version_conflict` when the resource changed since. */
                 "If-Match"?: string | null;
             };
             path: {
@@ -2842,13 +4382,16 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["StatusChange"];
+                "application/json": components["schemas"]["ChannelStatusChange"];
             };
         };
         responses: {
+            /** @description The channel, changed. */
             200: {
                 headers: {
+                    /** @description The resource's version, quoted: send it back as `If-Match` to change it safely. */
                     ETag?: string;
+                    /** @description The write's position in the log: send it as `Stride-Min-Position` to read your own write. */
                     "Stride-Position"?: number;
                     [name: string]: unknown;
                 };
@@ -2856,57 +4399,168 @@ export interface operations {
                     "application/json": components["schemas"]["ChannelView"];
                 };
             };
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one; `malformed_json`: the body is not JSON of the documented shape. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "malformed_json";
+                    };
                 };
             };
+            /** @description Unauthorized. `unauthorized`: no valid token. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
                 };
             };
+            /** @description Forbidden. `forbidden`: the caller's role (or board) may not do this. */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
                 };
             };
+            /** @description Not Found. `not_found`: no such resource, or it belongs to another team. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
                 };
             };
+            /** @description Request Timeout. `request_timeout`: the body did not arrive within the server's body timeout. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "request_timeout";
+                    };
+                };
+            };
+            /** @description Conflict. `version_conflict`: the resource changed meanwhile; read it again (412: `If-Match` is stale). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "version_conflict";
+                    };
+                };
+            };
+            /** @description Precondition Failed. `version_conflict`: the resource changed meanwhile; read it again (412: `If-Match` is stale). */
             412: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "version_conflict";
+                    };
+                };
+            };
+            /** @description Payload Too Large. `payload_too_large`: the body is larger than the operation takes. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description URI Too Long. `uri_too_long`: the path and query exceed 8 KiB. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Unsupported Media Type. `unsupported_media_type`: the body is not `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description Request Header Fields Too Large. `headers_too_large`: the headers exceed 32 KiB. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "headers_too_large";
+                    };
+                };
+            };
+            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unavailable";
+                    };
                 };
             };
         };
     };
-    contributors: {
+    listContributors: {
         parameters: {
             query?: {
+                /** @description Page size, 1 to 200 (default 50). */
                 limit?: number;
-                /** @description The `next_cursor` of the previous page. */
+                /** @description The `next_cursor` of the page before. */
                 cursor?: string;
+                /** @description Read-your-writes, as a query parameter (see `Stride-Min-Position`). */
                 min_position?: number;
             };
-            header?: never;
+            header?: {
+                /** @description Read-your-writes: wait (at most 2 s) until the read models include this position, a `Stride-Position` an earlier write answered. A position no write has reached yet is read as the newest. */
+                "Stride-Min-Position"?: number;
+            };
             path: {
                 team_id: string;
             };
@@ -2914,6 +4568,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description A page of contributors, most credited first. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2922,33 +4577,83 @@ export interface operations {
                     "application/json": components["schemas"]["Page_Credit"];
                 };
             };
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
                 };
             };
+            /** @description Unauthorized. `unauthorized`: no valid token. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
                 };
             };
+            /** @description Not Found. `not_found`: no such resource, or it belongs to another team. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description URI Too Long. `uri_too_long`: the path and query exceed 8 KiB. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Request Header Fields Too Large. `headers_too_large`: the headers exceed 32 KiB. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "headers_too_large";
+                    };
+                };
+            };
+            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within 2 s; retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unavailable" | "projection_lagging" | "projection_failed";
+                    };
                 };
             };
         };
     };
-    erase: {
+    eraseContributorPersonalData: {
         parameters: {
             query?: never;
             header?: never;
@@ -2960,41 +4665,131 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Erased. */
             204: {
                 headers: {
+                    /** @description The log's position after the erasure. */
+                    "Stride-Position"?: number;
                     [name: string]: unknown;
                 };
                 content?: never;
             };
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description Unauthorized. `unauthorized`: no valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description Forbidden. `forbidden`: the caller's role (or board) may not do this. */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
                 };
             };
+            /** @description Not Found. `not_found`: no such resource, or it belongs to another team. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description Conflict. `version_conflict`: the resource changed meanwhile; read it again (412: `If-Match` is stale). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "version_conflict";
+                    };
+                };
+            };
+            /** @description URI Too Long. `uri_too_long`: the path and query exceed 8 KiB. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Request Header Fields Too Large. `headers_too_large`: the headers exceed 32 KiB. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "headers_too_large";
+                    };
+                };
+            };
+            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unavailable";
+                    };
                 };
             };
         };
     };
-    log: {
+    listEvents: {
         parameters: {
             query?: {
                 /** @description Events after this position (default: from the start). */
                 after?: number;
-                /** @description The same, as the `next_cursor` of the previous page. */
+                /** @description The same, as the `next_cursor` of the page before; it wins over `after`. */
                 cursor?: string;
+                /** @description Page size, 1 to 200 (default 50). */
                 limit?: number;
+                /** @description Read-your-writes, as a query parameter (see `Stride-Min-Position`). */
                 min_position?: number;
             };
-            header?: never;
+            header?: {
+                /** @description Read-your-writes: wait (at most 2 s) until the read models include this position, a `Stride-Position` an earlier write answered. A position no write has reached yet is read as the newest. */
+                "Stride-Min-Position"?: number;
+            };
             path: {
                 team_id: string;
             };
@@ -3002,6 +4797,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description A page of events, oldest first. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3010,41 +4806,93 @@ export interface operations {
                     "application/json": components["schemas"]["Page_EventView"];
                 };
             };
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
                 };
             };
+            /** @description Unauthorized. `unauthorized`: no valid token. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
                 };
             };
+            /** @description Not Found. `not_found`: no such resource, or it belongs to another team. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description URI Too Long. `uri_too_long`: the path and query exceed 8 KiB. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Request Header Fields Too Large. `headers_too_large`: the headers exceed 32 KiB. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "headers_too_large";
+                    };
+                };
+            };
+            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within 2 s; retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unavailable" | "projection_lagging" | "projection_failed";
+                    };
                 };
             };
         };
     };
-    stream: {
+    streamEvents: {
         parameters: {
             query?: {
                 /** @description Start after this position; `Last-Event-ID` does the same and wins. */
                 after?: number;
             };
             header?: {
-                /** @description resume after this position */
+                /** @description Resume after this position: the `id` of the last event received; it wins over `after`. */
                 "Last-Event-ID"?: number | null;
+                /** @description Read-your-writes: wait (at most 2 s) until the read models include this position, a `Stride-Position` an earlier write answered. A position no write has reached yet is read as the newest. */
+                "Stride-Min-Position"?: number;
             };
             path: {
                 team_id: string;
@@ -3053,7 +4901,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description an endless text/event-stream */
+            /** @description An endless `text/event-stream` of the team's events. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3062,33 +4910,83 @@ export interface operations {
                     "text/event-stream": string;
                 };
             };
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
                 };
             };
+            /** @description Unauthorized. `unauthorized`: no valid token. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
                 };
             };
+            /** @description Not Found. `not_found`: no such resource, or it belongs to another team. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description URI Too Long. `uri_too_long`: the path and query exceed 8 KiB. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Request Header Fields Too Large. `headers_too_large`: the headers exceed 32 KiB. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "headers_too_large";
+                    };
+                };
+            };
+            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within 2 s; retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unavailable" | "projection_lagging" | "projection_failed";
+                    };
                 };
             };
         };
     };
-    list_goals: {
+    listGoals: {
         parameters: {
             query?: {
                 /** @description Only goals with this status. */
@@ -3097,11 +4995,15 @@ export interface operations {
                 horizon?: components["schemas"]["Horizon"];
                 /** @description Page size, 1 to 200 (default 50). */
                 limit?: number;
+                /** @description The `next_cursor` of the page before. */
                 cursor?: string;
-                /** @description Read-your-writes: wait until this position is visible. */
+                /** @description Read-your-writes, as a query parameter (see `Stride-Min-Position`). */
                 min_position?: number;
             };
-            header?: never;
+            header?: {
+                /** @description Read-your-writes: wait (at most 2 s) until the read models include this position, a `Stride-Position` an earlier write answered. A position no write has reached yet is read as the newest. */
+                "Stride-Min-Position"?: number;
+            };
             path: {
                 team_id: string;
             };
@@ -3109,6 +5011,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description A page of goals. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3117,36 +5020,89 @@ export interface operations {
                     "application/json": components["schemas"]["Page_GoalView"];
                 };
             };
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
                 };
             };
+            /** @description Unauthorized. `unauthorized`: no valid token. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
                 };
             };
+            /** @description Not Found. `not_found`: no such resource, or it belongs to another team. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description URI Too Long. `uri_too_long`: the path and query exceed 8 KiB. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Request Header Fields Too Large. `headers_too_large`: the headers exceed 32 KiB. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "headers_too_large";
+                    };
+                };
+            };
+            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within 2 s; retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unavailable" | "projection_lagging" | "projection_failed";
+                    };
                 };
             };
         };
     };
-    set_goal: {
+    setGoal: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: a repeat with the same key and body within 24 hours, with the same token, answers the first response (with `Idempotent-Replayed: true`) and writes nothing. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 team_id: string;
             };
@@ -3158,9 +5114,12 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The goal, set. */
             201: {
                 headers: {
+                    /** @description The resource's version, quoted: send it back as `If-Match` to change it safely. */
                     ETag?: string;
+                    /** @description The write's position in the log: send it as `Stride-Min-Position` to read your own write. */
                     "Stride-Position"?: number;
                     [name: string]: unknown;
                 };
@@ -3168,44 +5127,161 @@ export interface operations {
                     "application/json": components["schemas"]["GoalView"];
                 };
             };
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one; `malformed_json`: the body is not JSON of the documented shape; `bad_request`: a header is malformed (such as `Idempotency-Key`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "malformed_json" | "bad_request";
+                    };
                 };
             };
+            /** @description Unauthorized. `unauthorized`: no valid token. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
                 };
             };
+            /** @description Forbidden. `forbidden`: the caller's role (or board) may not do this. */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
                 };
             };
+            /** @description Not Found. `not_found`: no such resource, or it belongs to another team. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description Request Timeout. `request_timeout`: the body did not arrive within the server's body timeout. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "request_timeout";
+                    };
+                };
+            };
+            /** @description Conflict. `version_conflict`: the resource changed meanwhile; read it again (412: `If-Match` is stale); `idempotency_in_progress`: a request with this `Idempotency-Key` is still being handled. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "version_conflict" | "idempotency_in_progress";
+                    };
+                };
+            };
+            /** @description Payload Too Large. `payload_too_large`: the body is larger than the operation takes. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description URI Too Long. `uri_too_long`: the path and query exceed 8 KiB. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Unsupported Media Type. `unsupported_media_type`: the body is not `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description Unprocessable Entity. `idempotency_key_reused`: this `Idempotency-Key` was used with another body. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotency_key_reused";
+                    };
+                };
+            };
+            /** @description Request Header Fields Too Large. `headers_too_large`: the headers exceed 32 KiB. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "headers_too_large";
+                    };
+                };
+            };
+            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unavailable";
+                    };
                 };
             };
         };
     };
-    get_goal: {
+    getGoal: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Read-your-writes: wait (at most 2 s) until the read models include this position, a `Stride-Position` an earlier write answered. A position no write has reached yet is read as the newest. */
+                "Stride-Min-Position"?: number;
+            };
             path: {
                 team_id: string;
                 goal_id: string;
@@ -3214,8 +5290,10 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The goal. */
             200: {
                 headers: {
+                    /** @description The resource's version, quoted: send it back as `If-Match` to change it safely. */
                     ETag?: string;
                     [name: string]: unknown;
                 };
@@ -3223,37 +5301,87 @@ export interface operations {
                     "application/json": components["schemas"]["GoalView"];
                 };
             };
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
                 };
             };
+            /** @description Unauthorized. `unauthorized`: no valid token. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
                 };
             };
+            /** @description Not Found. `not_found`: no such resource, or it belongs to another team. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description URI Too Long. `uri_too_long`: the path and query exceed 8 KiB. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Request Header Fields Too Large. `headers_too_large`: the headers exceed 32 KiB. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "headers_too_large";
+                    };
+                };
+            };
+            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within 2 s; retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unavailable" | "projection_lagging" | "projection_failed";
+                    };
                 };
             };
         };
     };
-    revise_goal: {
+    reviseGoal: {
         parameters: {
             query?: never;
             header?: {
-                /** @description the ETag last read */
+                /** @description The `ETag` last read: the write is refused with 412 `version_conflict` when the resource changed since. */
                 "If-Match"?: string | null;
             };
             path: {
@@ -3268,9 +5396,12 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The goal, changed. */
             200: {
                 headers: {
+                    /** @description The resource's version, quoted: send it back as `If-Match` to change it safely. */
                     ETag?: string;
+                    /** @description The write's position in the log: send it as `Stride-Min-Position` to read your own write. */
                     "Stride-Position"?: number;
                     [name: string]: unknown;
                 };
@@ -3278,63 +5409,162 @@ export interface operations {
                     "application/json": components["schemas"]["GoalView"];
                 };
             };
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one; `malformed_json`: the body is not JSON of the documented shape. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "malformed_json";
+                    };
                 };
             };
+            /** @description Unauthorized. `unauthorized`: no valid token. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
                 };
             };
+            /** @description Forbidden. `forbidden`: the caller's role (or board) may not do this. */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
                 };
             };
+            /** @description Not Found. `not_found`: no such resource, or it belongs to another team. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
                 };
             };
-            /** @description the goal is closed */
+            /** @description Request Timeout. `request_timeout`: the body did not arrive within the server's body timeout. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "request_timeout";
+                    };
+                };
+            };
+            /** @description Conflict. `version_conflict`: the resource changed meanwhile; read it again (412: `If-Match` is stale); `goal_closed`: the goal is achieved or abandoned. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "version_conflict" | "goal_closed";
+                    };
                 };
             };
+            /** @description Precondition Failed. `version_conflict`: the resource changed meanwhile; read it again (412: `If-Match` is stale). */
             412: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "version_conflict";
+                    };
+                };
+            };
+            /** @description Payload Too Large. `payload_too_large`: the body is larger than the operation takes. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description URI Too Long. `uri_too_long`: the path and query exceed 8 KiB. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Unsupported Media Type. `unsupported_media_type`: the body is not `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description Request Header Fields Too Large. `headers_too_large`: the headers exceed 32 KiB. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "headers_too_large";
+                    };
+                };
+            };
+            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unavailable";
+                    };
                 };
             };
         };
     };
-    abandon_goal: {
+    abandonGoal: {
         parameters: {
             query?: never;
             header?: {
-                /** @description the ETag last read */
+                /** @description The `ETag` last read: the write is refused with 412 `version_conflict` when the resource changed since. */
                 "If-Match"?: string | null;
+                /** @description Makes the POST safe to retry: a repeat with the same key and body within 24 hours, with the same token, answers the first response (with `Idempotent-Replayed: true`) and writes nothing. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 team_id: string;
@@ -3348,9 +5578,12 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The goal, changed. */
             200: {
                 headers: {
+                    /** @description The resource's version, quoted: send it back as `If-Match` to change it safely. */
                     ETag?: string;
+                    /** @description The write's position in the log: send it as `Stride-Min-Position` to read your own write. */
                     "Stride-Position"?: number;
                     [name: string]: unknown;
                 };
@@ -3358,63 +5591,174 @@ export interface operations {
                     "application/json": components["schemas"]["GoalView"];
                 };
             };
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one; `malformed_json`: the body is not JSON of the documented shape; `bad_request`: a header is malformed (such as `Idempotency-Key`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "malformed_json" | "bad_request";
+                    };
                 };
             };
+            /** @description Unauthorized. `unauthorized`: no valid token. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
                 };
             };
+            /** @description Forbidden. `forbidden`: the caller's role (or board) may not do this. */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
                 };
             };
+            /** @description Not Found. `not_found`: no such resource, or it belongs to another team. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
                 };
             };
-            /** @description the goal is closed */
+            /** @description Request Timeout. `request_timeout`: the body did not arrive within the server's body timeout. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "request_timeout";
+                    };
+                };
+            };
+            /** @description Conflict. `version_conflict`: the resource changed meanwhile; read it again (412: `If-Match` is stale); `goal_closed`: the goal is achieved or abandoned; `idempotency_in_progress`: a request with this `Idempotency-Key` is still being handled. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "version_conflict" | "goal_closed" | "idempotency_in_progress";
+                    };
                 };
             };
+            /** @description Precondition Failed. `version_conflict`: the resource changed meanwhile; read it again (412: `If-Match` is stale). */
             412: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "version_conflict";
+                    };
+                };
+            };
+            /** @description Payload Too Large. `payload_too_large`: the body is larger than the operation takes. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description URI Too Long. `uri_too_long`: the path and query exceed 8 KiB. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Unsupported Media Type. `unsupported_media_type`: the body is not `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description Unprocessable Entity. `idempotency_key_reused`: this `Idempotency-Key` was used with another body. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotency_key_reused";
+                    };
+                };
+            };
+            /** @description Request Header Fields Too Large. `headers_too_large`: the headers exceed 32 KiB. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "headers_too_large";
+                    };
+                };
+            };
+            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unavailable";
+                    };
                 };
             };
         };
     };
-    achieve_goal: {
+    achieveGoal: {
         parameters: {
             query?: never;
             header?: {
-                /** @description the ETag last read */
+                /** @description The `ETag` last read: the write is refused with 412 `version_conflict` when the resource changed since. */
                 "If-Match"?: string | null;
+                /** @description Makes the POST safe to retry: a repeat with the same key and body within 24 hours, with the same token, answers the first response (with `Idempotent-Replayed: true`) and writes nothing. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 team_id: string;
@@ -3428,9 +5772,12 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The goal, changed. */
             200: {
                 headers: {
+                    /** @description The resource's version, quoted: send it back as `If-Match` to change it safely. */
                     ETag?: string;
+                    /** @description The write's position in the log: send it as `Stride-Min-Position` to read your own write. */
                     "Stride-Position"?: number;
                     [name: string]: unknown;
                 };
@@ -3438,58 +5785,167 @@ export interface operations {
                     "application/json": components["schemas"]["GoalView"];
                 };
             };
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one; `malformed_json`: the body is not JSON of the documented shape; `bad_request`: a header is malformed (such as `Idempotency-Key`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "malformed_json" | "bad_request";
+                    };
                 };
             };
+            /** @description Unauthorized. `unauthorized`: no valid token. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
                 };
             };
+            /** @description Forbidden. `forbidden`: the caller's role (or board) may not do this. */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
                 };
             };
+            /** @description Not Found. `not_found`: no such resource, or it belongs to another team. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
                 };
             };
-            /** @description the goal is closed */
+            /** @description Request Timeout. `request_timeout`: the body did not arrive within the server's body timeout. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "request_timeout";
+                    };
+                };
+            };
+            /** @description Conflict. `version_conflict`: the resource changed meanwhile; read it again (412: `If-Match` is stale); `goal_closed`: the goal is achieved or abandoned; `idempotency_in_progress`: a request with this `Idempotency-Key` is still being handled. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "version_conflict" | "goal_closed" | "idempotency_in_progress";
+                    };
                 };
             };
+            /** @description Precondition Failed. `version_conflict`: the resource changed meanwhile; read it again (412: `If-Match` is stale). */
             412: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "version_conflict";
+                    };
+                };
+            };
+            /** @description Payload Too Large. `payload_too_large`: the body is larger than the operation takes. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description URI Too Long. `uri_too_long`: the path and query exceed 8 KiB. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Unsupported Media Type. `unsupported_media_type`: the body is not `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description Unprocessable Entity. `idempotency_key_reused`: this `Idempotency-Key` was used with another body. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotency_key_reused";
+                    };
+                };
+            };
+            /** @description Request Header Fields Too Large. `headers_too_large`: the headers exceed 32 KiB. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "headers_too_large";
+                    };
+                };
+            };
+            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unavailable";
+                    };
                 };
             };
         };
     };
-    goal_progress: {
+    getGoalProgress: {
         parameters: {
             query?: {
                 /**
@@ -3509,7 +5965,10 @@ export interface operations {
                 /** @description Wait until the projections include this position (see `Stride-Min-Position`). */
                 min_position?: number;
             };
-            header?: never;
+            header?: {
+                /** @description Read-your-writes: wait (at most 2 s) until the read models include this position, a `Stride-Position` an earlier write answered. A position no write has reached yet is read as the newest. */
+                "Stride-Min-Position"?: number;
+            };
             path: {
                 team_id: string;
                 goal_id: string;
@@ -3518,6 +5977,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The goal's progress at `as_of`. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3526,53 +5986,117 @@ export interface operations {
                     "application/json": components["schemas"]["GoalProgressView"];
                 };
             };
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
                 };
             };
+            /** @description Unauthorized. `unauthorized`: no valid token. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
                 };
             };
+            /** @description Not Found. `not_found`: no such resource, or it belongs to another team. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
                 };
             };
-            /** @description `known_at_too_costly`: more events to replay than a `known_at` read may */
+            /** @description URI Too Long. `uri_too_long`: the path and query exceed 8 KiB. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Unprocessable Entity. `known_at_too_costly`: `known_at` would replay more than 50,000 events. */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "known_at_too_costly";
+                    };
+                };
+            };
+            /** @description Request Header Fields Too Large. `headers_too_large`: the headers exceed 32 KiB. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "headers_too_large";
+                    };
+                };
+            };
+            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within 2 s; retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unavailable" | "projection_lagging" | "projection_failed";
+                    };
                 };
             };
         };
     };
-    list_ideas: {
+    listIdeas: {
         parameters: {
             query?: {
+                /** @description Only ideas with this status. */
                 status?: components["schemas"]["IdeaStatus"];
-                /** @description Only ideas with this tag. */
+                /** @description Only ideas with this tag (compared lowercased). */
                 tag?: string;
+                /**
+                 * @description The order: `trending` (votes weighted by age, the default), `top` (most votes) or
+                 *     `new` (newest first).
+                 */
                 sort?: components["schemas"]["Sort"];
+                /** @description Page size, 1 to 200 (default 50). */
                 limit?: number;
+                /** @description The `next_cursor` of the page before. */
                 cursor?: string;
+                /** @description Read-your-writes, as a query parameter (see `Stride-Min-Position`). */
                 min_position?: number;
             };
-            header?: never;
+            header?: {
+                /** @description Read-your-writes: wait (at most 2 s) until the read models include this position, a `Stride-Position` an earlier write answered. A position no write has reached yet is read as the newest. */
+                "Stride-Min-Position"?: number;
+            };
             path: {
                 team_id: string;
             };
@@ -3580,6 +6104,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description A page of the team's ideas. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3588,28 +6113,89 @@ export interface operations {
                     "application/json": components["schemas"]["Page_IdeaView"];
                 };
             };
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
                 };
             };
+            /** @description Unauthorized. `unauthorized`: no valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description Not Found. `not_found`: no such resource, or it belongs to another team. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description URI Too Long. `uri_too_long`: the path and query exceed 8 KiB. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Request Header Fields Too Large. `headers_too_large`: the headers exceed 32 KiB. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "headers_too_large";
+                    };
+                };
+            };
+            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within 2 s; retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unavailable" | "projection_lagging" | "projection_failed";
+                    };
                 };
             };
         };
     };
-    submit_idea: {
+    submitIdea: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: a repeat with the same key and body within 24 hours, with the same token, answers the first response (with `Idempotent-Replayed: true`) and writes nothing. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 team_id: string;
             };
@@ -3621,9 +6207,12 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The idea, submitted. */
             201: {
                 headers: {
+                    /** @description The idea's version. */
                     ETag?: string;
+                    /** @description The write's position in the log. */
                     "Stride-Position"?: number;
                     [name: string]: unknown;
                 };
@@ -3631,36 +6220,161 @@ export interface operations {
                     "application/json": components["schemas"]["IdeaView"];
                 };
             };
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one; `malformed_json`: the body is not JSON of the documented shape; `bad_request`: a header is malformed (such as `Idempotency-Key`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "malformed_json" | "bad_request";
+                    };
                 };
             };
+            /** @description Unauthorized. `unauthorized`: no valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description Forbidden. `forbidden`: the caller's role (or board) may not do this. */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
                 };
             };
+            /** @description Not Found. `not_found`: no such resource, or it belongs to another team. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description Request Timeout. `request_timeout`: the body did not arrive within the server's body timeout. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "request_timeout";
+                    };
+                };
+            };
+            /** @description Conflict. `version_conflict`: the resource changed meanwhile; read it again (412: `If-Match` is stale); `idempotency_in_progress`: a request with this `Idempotency-Key` is still being handled. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "version_conflict" | "idempotency_in_progress";
+                    };
+                };
+            };
+            /** @description Payload Too Large. `payload_too_large`: the body is larger than the operation takes. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description URI Too Long. `uri_too_long`: the path and query exceed 8 KiB. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Unsupported Media Type. `unsupported_media_type`: the body is not `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description Unprocessable Entity. `idempotency_key_reused`: this `Idempotency-Key` was used with another body. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotency_key_reused";
+                    };
+                };
+            };
+            /** @description Request Header Fields Too Large. `headers_too_large`: the headers exceed 32 KiB. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "headers_too_large";
+                    };
+                };
+            };
+            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unavailable";
+                    };
                 };
             };
         };
     };
-    get_idea: {
+    getIdea: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Read-your-writes: wait (at most 2 s) until the read models include this position, a `Stride-Position` an earlier write answered. A position no write has reached yet is read as the newest. */
+                "Stride-Min-Position"?: number;
+            };
             path: {
                 team_id: string;
                 idea_id: string;
@@ -3669,8 +6383,10 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The idea with its history and comments. */
             200: {
                 headers: {
+                    /** @description The idea's version. */
                     ETag?: string;
                     [name: string]: unknown;
                 };
@@ -3678,17 +6394,83 @@ export interface operations {
                     "application/json": components["schemas"]["IdeaDetail"];
                 };
             };
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description Unauthorized. `unauthorized`: no valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description Not Found. `not_found`: no such resource, or it belongs to another team. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description URI Too Long. `uri_too_long`: the path and query exceed 8 KiB. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Request Header Fields Too Large. `headers_too_large`: the headers exceed 32 KiB. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "headers_too_large";
+                    };
+                };
+            };
+            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within 2 s; retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unavailable" | "projection_lagging" | "projection_failed";
+                    };
                 };
             };
         };
     };
-    impact: {
+    getIdeaImpact: {
         parameters: {
             query?: {
                 /**
@@ -3708,7 +6490,10 @@ export interface operations {
                 /** @description Wait until the projections include this position (see `Stride-Min-Position`). */
                 min_position?: number;
             };
-            header?: never;
+            header?: {
+                /** @description Read-your-writes: wait (at most 2 s) until the read models include this position, a `Stride-Position` an earlier write answered. A position no write has reached yet is read as the newest. */
+                "Stride-Min-Position"?: number;
+            };
             path: {
                 team_id: string;
                 idea_id: string;
@@ -3717,6 +6502,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The idea's posts, their metrics and the goals they moved. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3725,45 +6511,101 @@ export interface operations {
                     "application/json": components["schemas"]["Impact"];
                 };
             };
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
                 };
             };
+            /** @description Unauthorized. `unauthorized`: no valid token. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
                 };
             };
+            /** @description Not Found. `not_found`: no such resource, or it belongs to another team. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
                 };
             };
-            /** @description `known_at_too_costly`: more events to replay than a `known_at` read may */
+            /** @description URI Too Long. `uri_too_long`: the path and query exceed 8 KiB. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Unprocessable Entity. `known_at_too_costly`: `known_at` would replay more than 50,000 events. */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "known_at_too_costly";
+                    };
+                };
+            };
+            /** @description Request Header Fields Too Large. `headers_too_large`: the headers exceed 32 KiB. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "headers_too_large";
+                    };
+                };
+            };
+            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within 2 s; retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unavailable" | "projection_lagging" | "projection_failed";
+                    };
                 };
             };
         };
     };
-    merge: {
+    mergeIdea: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: a repeat with the same key and body within 24 hours, with the same token, answers the first response (with `Idempotent-Replayed: true`) and writes nothing. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 team_id: string;
                 idea_id: string;
@@ -3772,106 +6614,372 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["MergeBody"];
+                "application/json": components["schemas"]["IdeaMergeBody"];
             };
         };
         responses: {
+            /** @description The duplicate, merged. */
             200: {
                 headers: {
+                    /** @description The duplicate's new version. */
+                    ETag?: string;
+                    /** @description The write's position in the log. */
+                    "Stride-Position"?: number;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["IdeaView"];
                 };
             };
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one; `malformed_json`: the body is not JSON of the documented shape; `bad_request`: a header is malformed (such as `Idempotency-Key`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "malformed_json" | "bad_request";
+                    };
                 };
             };
-            404: {
+            /** @description Unauthorized. `unauthorized`: no valid token. */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
                 };
             };
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    change_status: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                team_id: string;
-                idea_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["StatusBody"];
-            };
-        };
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["IdeaView"];
-                };
-            };
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            /** @description Forbidden. `forbidden`: the caller's role (or board) may not do this. */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
                 };
             };
+            /** @description Not Found. `not_found`: no such resource, or it belongs to another team. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
                 };
             };
+            /** @description Request Timeout. `request_timeout`: the body did not arrive within the server's body timeout. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "request_timeout";
+                    };
+                };
+            };
+            /** @description Conflict. `version_conflict`: the resource changed meanwhile; read it again (412: `If-Match` is stale); `idea_merged`: the idea was merged into another; `idempotency_in_progress`: a request with this `Idempotency-Key` is still being handled. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "version_conflict" | "idea_merged" | "idempotency_in_progress";
+                    };
+                };
+            };
+            /** @description Payload Too Large. `payload_too_large`: the body is larger than the operation takes. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description URI Too Long. `uri_too_long`: the path and query exceed 8 KiB. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Unsupported Media Type. `unsupported_media_type`: the body is not `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description Unprocessable Entity. `idempotency_key_reused`: this `Idempotency-Key` was used with another body. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotency_key_reused";
+                    };
+                };
+            };
+            /** @description Request Header Fields Too Large. `headers_too_large`: the headers exceed 32 KiB. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "headers_too_large";
+                    };
+                };
+            };
+            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unavailable";
+                    };
                 };
             };
         };
     };
-    unmerge: {
+    changeIdeaStatus: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` last read: the write is refused with 412 `version_conflict` when the resource changed since. */
+                "If-Match"?: string | null;
+                /** @description Makes the POST safe to retry: a repeat with the same key and body within 24 hours, with the same token, answers the first response (with `Idempotent-Replayed: true`) and writes nothing. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                team_id: string;
+                idea_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IdeaStatusBody"];
+            };
+        };
+        responses: {
+            /** @description The idea, moderated. */
+            200: {
+                headers: {
+                    /** @description The idea's new version. */
+                    ETag?: string;
+                    /** @description The write's position in the log. */
+                    "Stride-Position"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IdeaView"];
+                };
+            };
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one; `malformed_json`: the body is not JSON of the documented shape; `bad_request`: a header is malformed (such as `Idempotency-Key`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "malformed_json" | "bad_request";
+                    };
+                };
+            };
+            /** @description Unauthorized. `unauthorized`: no valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description Forbidden. `forbidden`: the caller's role (or board) may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description Not Found. `not_found`: no such resource, or it belongs to another team. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description Request Timeout. `request_timeout`: the body did not arrive within the server's body timeout. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "request_timeout";
+                    };
+                };
+            };
+            /** @description Conflict. `version_conflict`: the resource changed meanwhile; read it again (412: `If-Match` is stale); `idea_merged`: the idea was merged into another; `idea_used`: the idea was used in a post already; `idempotency_in_progress`: a request with this `Idempotency-Key` is still being handled. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "version_conflict" | "idea_merged" | "idea_used" | "idempotency_in_progress";
+                    };
+                };
+            };
+            /** @description Precondition Failed. `version_conflict`: the resource changed meanwhile; read it again (412: `If-Match` is stale). */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "version_conflict";
+                    };
+                };
+            };
+            /** @description Payload Too Large. `payload_too_large`: the body is larger than the operation takes. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description URI Too Long. `uri_too_long`: the path and query exceed 8 KiB. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Unsupported Media Type. `unsupported_media_type`: the body is not `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description Unprocessable Entity. `idempotency_key_reused`: this `Idempotency-Key` was used with another body. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotency_key_reused";
+                    };
+                };
+            };
+            /** @description Request Header Fields Too Large. `headers_too_large`: the headers exceed 32 KiB. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "headers_too_large";
+                    };
+                };
+            };
+            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unavailable";
+                    };
+                };
+            };
+        };
+    };
+    unmergeIdea: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: a repeat with the same key and body within 24 hours, with the same token, answers the first response (with `Idempotent-Replayed: true`) and writes nothing. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 team_id: string;
                 idea_id: string;
@@ -3880,36 +6988,140 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The idea, no longer merged. */
             200: {
                 headers: {
+                    /** @description The idea's new version. */
+                    ETag?: string;
+                    /** @description The write's position in the log. */
+                    "Stride-Position"?: number;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["IdeaView"];
                 };
             };
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one; `bad_request`: a header is malformed (such as `Idempotency-Key`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "bad_request";
+                    };
+                };
+            };
+            /** @description Unauthorized. `unauthorized`: no valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description Forbidden. `forbidden`: the caller's role (or board) may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description Not Found. `not_found`: no such resource, or it belongs to another team. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
                 };
             };
+            /** @description Conflict. `version_conflict`: the resource changed meanwhile; read it again (412: `If-Match` is stale); `not_merged`: the idea is not merged; `idempotency_in_progress`: a request with this `Idempotency-Key` is still being handled. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "version_conflict" | "not_merged" | "idempotency_in_progress";
+                    };
+                };
+            };
+            /** @description URI Too Long. `uri_too_long`: the path and query exceed 8 KiB. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Unprocessable Entity. `idempotency_key_reused`: this `Idempotency-Key` was used with another body. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotency_key_reused";
+                    };
+                };
+            };
+            /** @description Request Header Fields Too Large. `headers_too_large`: the headers exceed 32 KiB. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "headers_too_large";
+                    };
+                };
+            };
+            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unavailable";
+                    };
                 };
             };
         };
     };
-    add_member: {
+    addMember: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` last read: the write is refused with 412 `version_conflict` when the resource changed since. */
+                "If-Match"?: string | null;
+                /** @description Makes the POST safe to retry: a repeat with the same key and body within 24 hours, with the same token, answers the first response (with `Idempotent-Replayed: true`) and writes nothing. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 team_id: string;
             };
@@ -3921,9 +7133,12 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The member and their first token (shown once). */
             201: {
                 headers: {
+                    /** @description The resource's version, quoted: send it back as `If-Match` to change it safely. */
                     ETag?: string;
+                    /** @description The write's position in the log: send it as `Stride-Min-Position` to read your own write. */
                     "Stride-Position"?: number;
                     [name: string]: unknown;
                 };
@@ -3931,44 +7146,173 @@ export interface operations {
                     "application/json": components["schemas"]["MemberAdded"];
                 };
             };
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one; `malformed_json`: the body is not JSON of the documented shape; `bad_request`: a header is malformed (such as `Idempotency-Key`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "malformed_json" | "bad_request";
+                    };
                 };
             };
+            /** @description Unauthorized. `unauthorized`: no valid token. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
                 };
             };
+            /** @description Forbidden. `forbidden`: the caller's role (or board) may not do this. */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
                 };
             };
+            /** @description Not Found. `not_found`: no such resource, or it belongs to another team. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description Request Timeout. `request_timeout`: the body did not arrive within the server's body timeout. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "request_timeout";
+                    };
+                };
+            };
+            /** @description Conflict. `version_conflict`: the resource changed meanwhile; read it again (412: `If-Match` is stale); `already_taken`: a unique value (a slug, an email, a handle) is taken; `already_member`: the person is a member already; `idempotency_in_progress`: a request with this `Idempotency-Key` is still being handled. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "version_conflict" | "already_taken" | "already_member" | "idempotency_in_progress";
+                    };
+                };
+            };
+            /** @description Precondition Failed. `version_conflict`: the resource changed meanwhile; read it again (412: `If-Match` is stale). */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "version_conflict";
+                    };
+                };
+            };
+            /** @description Payload Too Large. `payload_too_large`: the body is larger than the operation takes. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description URI Too Long. `uri_too_long`: the path and query exceed 8 KiB. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Unsupported Media Type. `unsupported_media_type`: the body is not `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description Unprocessable Entity. `idempotency_key_reused`: this `Idempotency-Key` was used with another body. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotency_key_reused";
+                    };
+                };
+            };
+            /** @description Request Header Fields Too Large. `headers_too_large`: the headers exceed 32 KiB. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "headers_too_large";
+                    };
+                };
+            };
+            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unavailable";
+                    };
                 };
             };
         };
     };
-    remove_member: {
+    removeMember: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` last read: the write is refused with 412 `version_conflict` when the resource changed since. */
+                "If-Match"?: string | null;
+            };
             path: {
                 team_id: string;
                 member_id: string;
@@ -3977,53 +7321,136 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Removed. */
             204: {
                 headers: {
+                    /** @description The resource's version, quoted: send it back as `If-Match` to change it safely. */
                     ETag?: string;
+                    /** @description The write's position in the log: send it as `Stride-Min-Position` to read your own write. */
                     "Stride-Position"?: number;
                     [name: string]: unknown;
                 };
                 content?: never;
             };
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description Unauthorized. `unauthorized`: no valid token. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
                 };
             };
+            /** @description Forbidden. `forbidden`: the caller's role (or board) may not do this. */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
                 };
             };
+            /** @description Not Found. `not_found`: no such resource, or it belongs to another team. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
                 };
             };
-            /** @description the last owner cannot leave */
+            /** @description Conflict. `version_conflict`: the resource changed meanwhile; read it again (412: `If-Match` is stale); `last_owner`: the team would be left without an owner. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "version_conflict" | "last_owner";
+                    };
+                };
+            };
+            /** @description Precondition Failed. `version_conflict`: the resource changed meanwhile; read it again (412: `If-Match` is stale). */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "version_conflict";
+                    };
+                };
+            };
+            /** @description URI Too Long. `uri_too_long`: the path and query exceed 8 KiB. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Request Header Fields Too Large. `headers_too_large`: the headers exceed 32 KiB. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "headers_too_large";
+                    };
+                };
+            };
+            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unavailable";
+                    };
                 };
             };
         };
     };
-    change_role: {
+    changeMemberRole: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` last read: the write is refused with 412 `version_conflict` when the resource changed since. */
+                "If-Match"?: string | null;
+            };
             path: {
                 team_id: string;
                 member_id: string;
@@ -4036,9 +7463,12 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The member with their new role. */
             200: {
                 headers: {
+                    /** @description The resource's version, quoted: send it back as `If-Match` to change it safely. */
                     ETag?: string;
+                    /** @description The write's position in the log: send it as `Stride-Min-Position` to read your own write. */
                     "Stride-Position"?: number;
                     [name: string]: unknown;
                 };
@@ -4046,50 +7476,155 @@ export interface operations {
                     "application/json": components["schemas"]["MemberView"];
                 };
             };
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one; `malformed_json`: the body is not JSON of the documented shape. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "malformed_json";
+                    };
                 };
             };
+            /** @description Unauthorized. `unauthorized`: no valid token. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
                 };
             };
+            /** @description Forbidden. `forbidden`: the caller's role (or board) may not do this. */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
                 };
             };
+            /** @description Not Found. `not_found`: no such resource, or it belongs to another team. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
                 };
             };
-            /** @description the last owner cannot step down */
+            /** @description Request Timeout. `request_timeout`: the body did not arrive within the server's body timeout. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "request_timeout";
+                    };
+                };
+            };
+            /** @description Conflict. `version_conflict`: the resource changed meanwhile; read it again (412: `If-Match` is stale); `last_owner`: the team would be left without an owner. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "version_conflict" | "last_owner";
+                    };
+                };
+            };
+            /** @description Precondition Failed. `version_conflict`: the resource changed meanwhile; read it again (412: `If-Match` is stale). */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "version_conflict";
+                    };
+                };
+            };
+            /** @description Payload Too Large. `payload_too_large`: the body is larger than the operation takes. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description URI Too Long. `uri_too_long`: the path and query exceed 8 KiB. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Unsupported Media Type. `unsupported_media_type`: the body is not `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description Request Header Fields Too Large. `headers_too_large`: the headers exceed 32 KiB. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "headers_too_large";
+                    };
+                };
+            };
+            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unavailable";
+                    };
                 };
             };
         };
     };
-    erase_member: {
+    eraseMemberPersonalData: {
         parameters: {
             query?: never;
             header?: never;
@@ -4101,52 +7636,121 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Erased. */
             204: {
                 headers: {
+                    /** @description The write's position in the log: send it as `Stride-Min-Position` to read your own write. */
                     "Stride-Position"?: number;
                     [name: string]: unknown;
                 };
                 content?: never;
             };
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description Unauthorized. `unauthorized`: no valid token. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
                 };
             };
+            /** @description Forbidden. `forbidden`: the caller's role (or board) may not do this. */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
                 };
             };
+            /** @description Not Found. `not_found`: no such resource, or it belongs to another team. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
                 };
             };
-            /** @description `member_active`: the member is still in the team; remove them first */
+            /** @description Conflict. `version_conflict`: the resource changed meanwhile; read it again (412: `If-Match` is stale); `member_active`: the member is still in the team; remove them first. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "version_conflict" | "member_active";
+                    };
+                };
+            };
+            /** @description URI Too Long. `uri_too_long`: the path and query exceed 8 KiB. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Request Header Fields Too Large. `headers_too_large`: the headers exceed 32 KiB. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "headers_too_large";
+                    };
+                };
+            };
+            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unavailable";
+                    };
                 };
             };
         };
     };
-    series: {
+    getMetricSeries: {
         parameters: {
             query: {
+                /** @description The channel measured. */
                 channel_id: string;
+                /** @description The metric read. */
                 metric: components["schemas"]["Metric"];
                 /** @description Only this post's observations; without it, the channel's own. */
                 post_id?: string;
@@ -4154,10 +7758,15 @@ export interface operations {
                 from?: string;
                 /** @description Exclusive end, RFC 3339, years 2000 to 2100. */
                 to?: string;
+                /** @description The bucket size (default `day`). */
                 bucket?: components["schemas"]["BucketSize"];
+                /** @description Read-your-writes, as a query parameter (see `Stride-Min-Position`). */
                 min_position?: number;
             };
-            header?: never;
+            header?: {
+                /** @description Read-your-writes: wait (at most 2 s) until the read models include this position, a `Stride-Position` an earlier write answered. A position no write has reached yet is read as the newest. */
+                "Stride-Min-Position"?: number;
+            };
             path: {
                 team_id: string;
             };
@@ -4165,6 +7774,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The series. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4173,36 +7783,89 @@ export interface operations {
                     "application/json": components["schemas"]["Series"];
                 };
             };
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
                 };
             };
+            /** @description Unauthorized. `unauthorized`: no valid token. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
                 };
             };
+            /** @description Not Found. `not_found`: no such resource, or it belongs to another team. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description URI Too Long. `uri_too_long`: the path and query exceed 8 KiB. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Request Header Fields Too Large. `headers_too_large`: the headers exceed 32 KiB. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "headers_too_large";
+                    };
+                };
+            };
+            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within 2 s; retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unavailable" | "projection_lagging" | "projection_failed";
+                    };
                 };
             };
         };
     };
-    record: {
+    recordMetrics: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: a repeat with the same key and body within 24 hours, with the same token, answers the first response (with `Idempotent-Replayed: true`) and writes nothing. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 team_id: string;
             };
@@ -4214,8 +7877,10 @@ export interface operations {
             };
         };
         responses: {
+            /** @description What the batch recorded, corrected and found unchanged. */
             200: {
                 headers: {
+                    /** @description The write's position in the log: send it as `Stride-Min-Position` to read your own write. */
                     "Stride-Position"?: number;
                     [name: string]: unknown;
                 };
@@ -4223,52 +7888,160 @@ export interface operations {
                     "application/json": components["schemas"]["BatchRecorded"];
                 };
             };
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one; `malformed_json`: the body is not JSON of the documented shape; `bad_request`: a header is malformed (such as `Idempotency-Key`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "malformed_json" | "bad_request";
+                    };
                 };
             };
+            /** @description Unauthorized. `unauthorized`: no valid token. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
                 };
             };
+            /** @description Forbidden. `forbidden`: the caller's role (or board) may not do this. */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
                 };
             };
+            /** @description Not Found. `not_found`: no such resource, or it belongs to another team. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
                 };
             };
+            /** @description Request Timeout. `request_timeout`: the body did not arrive within the server's body timeout. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "request_timeout";
+                    };
+                };
+            };
+            /** @description Conflict. `version_conflict`: the resource changed meanwhile; read it again (412: `If-Match` is stale); `idempotency_in_progress`: a request with this `Idempotency-Key` is still being handled. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "version_conflict" | "idempotency_in_progress";
+                    };
+                };
+            };
+            /** @description Payload Too Large. `payload_too_large`: the body is larger than the operation takes. */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description URI Too Long. `uri_too_long`: the path and query exceed 8 KiB. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Unsupported Media Type. `unsupported_media_type`: the body is not `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description Unprocessable Entity. `idempotency_key_reused`: this `Idempotency-Key` was used with another body. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotency_key_reused";
+                    };
+                };
+            };
+            /** @description Request Header Fields Too Large. `headers_too_large`: the headers exceed 32 KiB. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "headers_too_large";
+                    };
+                };
+            };
+            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unavailable";
+                    };
                 };
             };
         };
     };
-    list_posts: {
+    listPosts: {
         parameters: {
             query?: {
+                /** @description Only posts with this status. */
                 status?: components["schemas"]["PostStatus"];
+                /** @description Only posts on this channel. */
                 channel_id?: string;
                 /**
                  * @description Posts published (or, if not yet, scheduled) at or after this instant (years 2000 to
@@ -4277,11 +8050,17 @@ export interface operations {
                 from?: string;
                 /** @description ... and before this one. */
                 to?: string;
+                /** @description Page size, 1 to 200 (default 50). */
                 limit?: number;
+                /** @description The `next_cursor` of the page before. */
                 cursor?: string;
+                /** @description Read-your-writes, as a query parameter (see `Stride-Min-Position`). */
                 min_position?: number;
             };
-            header?: never;
+            header?: {
+                /** @description Read-your-writes: wait (at most 2 s) until the read models include this position, a `Stride-Position` an earlier write answered. A position no write has reached yet is read as the newest. */
+                "Stride-Min-Position"?: number;
+            };
             path: {
                 team_id: string;
             };
@@ -4289,6 +8068,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description A page of posts. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4297,28 +8077,91 @@ export interface operations {
                     "application/json": components["schemas"]["Page_PostView"];
                 };
             };
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
                 };
             };
+            /** @description Unauthorized. `unauthorized`: no valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description Not Found. `not_found`: no such resource, or it belongs to another team. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description URI Too Long. `uri_too_long`: the path and query exceed 8 KiB. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Request Header Fields Too Large. `headers_too_large`: the headers exceed 32 KiB. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "headers_too_large";
+                    };
+                };
+            };
+            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within 2 s; retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unavailable" | "projection_lagging" | "projection_failed";
+                    };
                 };
             };
         };
     };
-    draft_post: {
+    draftPost: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` last read: the write is refused with 412 `version_conflict` when the resource changed since. */
+                "If-Match"?: string | null;
+                /** @description Makes the POST safe to retry: a repeat with the same key and body within 24 hours, with the same token, answers the first response (with `Idempotent-Replayed: true`) and writes nothing. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 team_id: string;
             };
@@ -4330,9 +8173,12 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The post, drafted or scheduled. */
             201: {
                 headers: {
+                    /** @description The resource's version, quoted: send it back as `If-Match` to change it safely. */
                     ETag?: string;
+                    /** @description The write's position in the log: send it as `Stride-Min-Position` to read your own write. */
                     "Stride-Position"?: number;
                     [name: string]: unknown;
                 };
@@ -4340,53 +8186,173 @@ export interface operations {
                     "application/json": components["schemas"]["PostView"];
                 };
             };
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one; `malformed_json`: the body is not JSON of the documented shape; `bad_request`: a header is malformed (such as `Idempotency-Key`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "malformed_json" | "bad_request";
+                    };
                 };
             };
+            /** @description Unauthorized. `unauthorized`: no valid token. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
                 };
             };
+            /** @description Forbidden. `forbidden`: the caller's role (or board) may not do this. */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
                 };
             };
+            /** @description Not Found. `not_found`: no such resource, or it belongs to another team. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
                 };
             };
-            /** @description approval required */
+            /** @description Request Timeout. `request_timeout`: the body did not arrive within the server's body timeout. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "request_timeout";
+                    };
+                };
+            };
+            /** @description Conflict. `version_conflict`: the resource changed meanwhile; read it again (412: `If-Match` is stale); `approval_required`: the team reviews posts: it must be approved first; `idea_used`: the idea was used in a post already; `idempotency_in_progress`: a request with this `Idempotency-Key` is still being handled. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "version_conflict" | "approval_required" | "idea_used" | "idempotency_in_progress";
+                    };
+                };
+            };
+            /** @description Precondition Failed. `version_conflict`: the resource changed meanwhile; read it again (412: `If-Match` is stale). */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "version_conflict";
+                    };
+                };
+            };
+            /** @description Payload Too Large. `payload_too_large`: the body is larger than the operation takes. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description URI Too Long. `uri_too_long`: the path and query exceed 8 KiB. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Unsupported Media Type. `unsupported_media_type`: the body is not `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description Unprocessable Entity. `idempotency_key_reused`: this `Idempotency-Key` was used with another body. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotency_key_reused";
+                    };
+                };
+            };
+            /** @description Request Header Fields Too Large. `headers_too_large`: the headers exceed 32 KiB. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "headers_too_large";
+                    };
+                };
+            };
+            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unavailable";
+                    };
                 };
             };
         };
     };
-    get_post: {
+    getPost: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Read-your-writes: wait (at most 2 s) until the read models include this position, a `Stride-Position` an earlier write answered. A position no write has reached yet is read as the newest. */
+                "Stride-Min-Position"?: number;
+            };
             path: {
                 team_id: string;
                 post_id: string;
@@ -4395,8 +8361,10 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The post. */
             200: {
                 headers: {
+                    /** @description The resource's version, quoted: send it back as `If-Match` to change it safely. */
                     ETag?: string;
                     [name: string]: unknown;
                 };
@@ -4404,21 +8372,87 @@ export interface operations {
                     "application/json": components["schemas"]["PostView"];
                 };
             };
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description Unauthorized. `unauthorized`: no valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description Not Found. `not_found`: no such resource, or it belongs to another team. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description URI Too Long. `uri_too_long`: the path and query exceed 8 KiB. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Request Header Fields Too Large. `headers_too_large`: the headers exceed 32 KiB. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "headers_too_large";
+                    };
+                };
+            };
+            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within 2 s; retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unavailable" | "projection_lagging" | "projection_failed";
+                    };
                 };
             };
         };
     };
-    edit_post: {
+    editPost: {
         parameters: {
             query?: never;
             header?: {
-                /** @description the ETag last read */
+                /** @description The `ETag` last read: the write is refused with 412 `version_conflict` when the resource changed since. */
                 "If-Match"?: string | null;
             };
             path: {
@@ -4433,9 +8467,12 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The post, changed. */
             200: {
                 headers: {
+                    /** @description The resource's version, quoted: send it back as `If-Match` to change it safely. */
                     ETag?: string;
+                    /** @description The write's position in the log: send it as `Stride-Min-Position` to read your own write. */
                     "Stride-Position"?: number;
                     [name: string]: unknown;
                 };
@@ -4443,87 +8480,163 @@ export interface operations {
                     "application/json": components["schemas"]["PostView"];
                 };
             };
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one; `malformed_json`: the body is not JSON of the documented shape. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "malformed_json";
+                    };
                 };
             };
-            404: {
+            /** @description Unauthorized. `unauthorized`: no valid token. */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
                 };
             };
-            /** @description not in a state that can be edited, or approval required */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    approve: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                team_id: string;
-                post_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["Empty"];
-            };
-        };
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["PostView"];
-                };
-            };
+            /** @description Forbidden. `forbidden`: the caller's role (or board) may not do this. */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
                 };
             };
+            /** @description Not Found. `not_found`: no such resource, or it belongs to another team. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description Request Timeout. `request_timeout`: the body did not arrive within the server's body timeout. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "request_timeout";
+                    };
+                };
+            };
+            /** @description Conflict. `version_conflict`: the resource changed meanwhile; read it again (412: `If-Match` is stale); `invalid_transition`: the resource's status does not allow this; `approval_required`: the team reviews posts: it must be approved first. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "version_conflict" | "invalid_transition" | "approval_required";
+                    };
+                };
+            };
+            /** @description Precondition Failed. `version_conflict`: the resource changed meanwhile; read it again (412: `If-Match` is stale). */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "version_conflict";
+                    };
+                };
+            };
+            /** @description Payload Too Large. `payload_too_large`: the body is larger than the operation takes. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description URI Too Long. `uri_too_long`: the path and query exceed 8 KiB. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Unsupported Media Type. `unsupported_media_type`: the body is not `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description Request Header Fields Too Large. `headers_too_large`: the headers exceed 32 KiB. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "headers_too_large";
+                    };
+                };
+            };
+            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unavailable";
+                    };
                 };
             };
         };
     };
-    archive: {
+    approvePost: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` last read: the write is refused with 412 `version_conflict` when the resource changed since. */
+                "If-Match"?: string | null;
+                /** @description Makes the POST safe to retry: a repeat with the same key and body within 24 hours, with the same token, answers the first response (with `Idempotent-Replayed: true`) and writes nothing. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 team_id: string;
                 post_id: string;
@@ -4536,28 +8649,382 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The post, changed. */
             200: {
                 headers: {
+                    /** @description The resource's version, quoted: send it back as `If-Match` to change it safely. */
+                    ETag?: string;
+                    /** @description The write's position in the log: send it as `Stride-Min-Position` to read your own write. */
+                    "Stride-Position"?: number;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["PostView"];
                 };
             };
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one; `malformed_json`: the body is not JSON of the documented shape; `bad_request`: a header is malformed (such as `Idempotency-Key`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "malformed_json" | "bad_request";
+                    };
+                };
+            };
+            /** @description Unauthorized. `unauthorized`: no valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description Forbidden. `forbidden`: the caller's role (or board) may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description Not Found. `not_found`: no such resource, or it belongs to another team. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description Request Timeout. `request_timeout`: the body did not arrive within the server's body timeout. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "request_timeout";
+                    };
+                };
+            };
+            /** @description Conflict. `version_conflict`: the resource changed meanwhile; read it again (412: `If-Match` is stale); `invalid_transition`: the resource's status does not allow this; `idempotency_in_progress`: a request with this `Idempotency-Key` is still being handled. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "version_conflict" | "invalid_transition" | "idempotency_in_progress";
+                    };
+                };
+            };
+            /** @description Precondition Failed. `version_conflict`: the resource changed meanwhile; read it again (412: `If-Match` is stale). */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "version_conflict";
+                    };
+                };
+            };
+            /** @description Payload Too Large. `payload_too_large`: the body is larger than the operation takes. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description URI Too Long. `uri_too_long`: the path and query exceed 8 KiB. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Unsupported Media Type. `unsupported_media_type`: the body is not `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description Unprocessable Entity. `idempotency_key_reused`: this `Idempotency-Key` was used with another body. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotency_key_reused";
+                    };
+                };
+            };
+            /** @description Request Header Fields Too Large. `headers_too_large`: the headers exceed 32 KiB. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "headers_too_large";
+                    };
+                };
+            };
+            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unavailable";
+                    };
                 };
             };
         };
     };
-    publish: {
+    archivePost: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` last read: the write is refused with 412 `version_conflict` when the resource changed since. */
+                "If-Match"?: string | null;
+                /** @description Makes the POST safe to retry: a repeat with the same key and body within 24 hours, with the same token, answers the first response (with `Idempotent-Replayed: true`) and writes nothing. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                team_id: string;
+                post_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Empty"];
+            };
+        };
+        responses: {
+            /** @description The post, changed. */
+            200: {
+                headers: {
+                    /** @description The resource's version, quoted: send it back as `If-Match` to change it safely. */
+                    ETag?: string;
+                    /** @description The write's position in the log: send it as `Stride-Min-Position` to read your own write. */
+                    "Stride-Position"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PostView"];
+                };
+            };
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one; `malformed_json`: the body is not JSON of the documented shape; `bad_request`: a header is malformed (such as `Idempotency-Key`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "malformed_json" | "bad_request";
+                    };
+                };
+            };
+            /** @description Unauthorized. `unauthorized`: no valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description Forbidden. `forbidden`: the caller's role (or board) may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description Not Found. `not_found`: no such resource, or it belongs to another team. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description Request Timeout. `request_timeout`: the body did not arrive within the server's body timeout. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "request_timeout";
+                    };
+                };
+            };
+            /** @description Conflict. `version_conflict`: the resource changed meanwhile; read it again (412: `If-Match` is stale); `invalid_transition`: the resource's status does not allow this; `idempotency_in_progress`: a request with this `Idempotency-Key` is still being handled. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "version_conflict" | "invalid_transition" | "idempotency_in_progress";
+                    };
+                };
+            };
+            /** @description Precondition Failed. `version_conflict`: the resource changed meanwhile; read it again (412: `If-Match` is stale). */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "version_conflict";
+                    };
+                };
+            };
+            /** @description Payload Too Large. `payload_too_large`: the body is larger than the operation takes. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description URI Too Long. `uri_too_long`: the path and query exceed 8 KiB. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Unsupported Media Type. `unsupported_media_type`: the body is not `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description Unprocessable Entity. `idempotency_key_reused`: this `Idempotency-Key` was used with another body. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotency_key_reused";
+                    };
+                };
+            };
+            /** @description Request Header Fields Too Large. `headers_too_large`: the headers exceed 32 KiB. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "headers_too_large";
+                    };
+                };
+            };
+            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unavailable";
+                    };
+                };
+            };
+        };
+    };
+    publishPost: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The `ETag` last read: the write is refused with 412 `version_conflict` when the resource changed since. */
+                "If-Match"?: string | null;
+                /** @description Makes the POST safe to retry: a repeat with the same key and body within 24 hours, with the same token, answers the first response (with `Idempotent-Replayed: true`) and writes nothing. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 team_id: string;
                 post_id: string;
@@ -4570,36 +9037,188 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The post, changed. */
             200: {
                 headers: {
+                    /** @description The resource's version, quoted: send it back as `If-Match` to change it safely. */
+                    ETag?: string;
+                    /** @description The write's position in the log: send it as `Stride-Min-Position` to read your own write. */
+                    "Stride-Position"?: number;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["PostView"];
                 };
             };
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one; `malformed_json`: the body is not JSON of the documented shape; `bad_request`: a header is malformed (such as `Idempotency-Key`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "malformed_json" | "bad_request";
+                    };
                 };
             };
+            /** @description Unauthorized. `unauthorized`: no valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description Forbidden. `forbidden`: the caller's role (or board) may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description Not Found. `not_found`: no such resource, or it belongs to another team. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description Request Timeout. `request_timeout`: the body did not arrive within the server's body timeout. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "request_timeout";
+                    };
+                };
+            };
+            /** @description Conflict. `version_conflict`: the resource changed meanwhile; read it again (412: `If-Match` is stale); `invalid_transition`: the resource's status does not allow this; `approval_required`: the team reviews posts: it must be approved first; `idempotency_in_progress`: a request with this `Idempotency-Key` is still being handled. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "version_conflict" | "invalid_transition" | "approval_required" | "idempotency_in_progress";
+                    };
+                };
+            };
+            /** @description Precondition Failed. `version_conflict`: the resource changed meanwhile; read it again (412: `If-Match` is stale). */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "version_conflict";
+                    };
+                };
+            };
+            /** @description Payload Too Large. `payload_too_large`: the body is larger than the operation takes. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description URI Too Long. `uri_too_long`: the path and query exceed 8 KiB. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Unsupported Media Type. `unsupported_media_type`: the body is not `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description Unprocessable Entity. `idempotency_key_reused`: this `Idempotency-Key` was used with another body. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotency_key_reused";
+                    };
+                };
+            };
+            /** @description Request Header Fields Too Large. `headers_too_large`: the headers exceed 32 KiB. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "headers_too_large";
+                    };
+                };
+            };
+            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unavailable";
+                    };
                 };
             };
         };
     };
-    request_changes: {
+    requestPostChanges: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` last read: the write is refused with 412 `version_conflict` when the resource changed since. */
+                "If-Match"?: string | null;
+                /** @description Makes the POST safe to retry: a repeat with the same key and body within 24 hours, with the same token, answers the first response (with `Idempotent-Replayed: true`) and writes nothing. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 team_id: string;
                 post_id: string;
@@ -4612,36 +9231,188 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The post, changed. */
             200: {
                 headers: {
+                    /** @description The resource's version, quoted: send it back as `If-Match` to change it safely. */
+                    ETag?: string;
+                    /** @description The write's position in the log: send it as `Stride-Min-Position` to read your own write. */
+                    "Stride-Position"?: number;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["PostView"];
                 };
             };
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one; `malformed_json`: the body is not JSON of the documented shape; `bad_request`: a header is malformed (such as `Idempotency-Key`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "malformed_json" | "bad_request";
+                    };
+                };
+            };
+            /** @description Unauthorized. `unauthorized`: no valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description Forbidden. `forbidden`: the caller's role (or board) may not do this. */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
                 };
             };
+            /** @description Not Found. `not_found`: no such resource, or it belongs to another team. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description Request Timeout. `request_timeout`: the body did not arrive within the server's body timeout. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "request_timeout";
+                    };
+                };
+            };
+            /** @description Conflict. `version_conflict`: the resource changed meanwhile; read it again (412: `If-Match` is stale); `invalid_transition`: the resource's status does not allow this; `idempotency_in_progress`: a request with this `Idempotency-Key` is still being handled. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "version_conflict" | "invalid_transition" | "idempotency_in_progress";
+                    };
+                };
+            };
+            /** @description Precondition Failed. `version_conflict`: the resource changed meanwhile; read it again (412: `If-Match` is stale). */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "version_conflict";
+                    };
+                };
+            };
+            /** @description Payload Too Large. `payload_too_large`: the body is larger than the operation takes. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description URI Too Long. `uri_too_long`: the path and query exceed 8 KiB. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Unsupported Media Type. `unsupported_media_type`: the body is not `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description Unprocessable Entity. `idempotency_key_reused`: this `Idempotency-Key` was used with another body. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotency_key_reused";
+                    };
+                };
+            };
+            /** @description Request Header Fields Too Large. `headers_too_large`: the headers exceed 32 KiB. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "headers_too_large";
+                    };
+                };
+            };
+            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unavailable";
+                    };
                 };
             };
         };
     };
-    submit: {
+    submitPostForReview: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` last read: the write is refused with 412 `version_conflict` when the resource changed since. */
+                "If-Match"?: string | null;
+                /** @description Makes the POST safe to retry: a repeat with the same key and body within 24 hours, with the same token, answers the first response (with `Idempotent-Replayed: true`) and writes nothing. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 team_id: string;
                 post_id: string;
@@ -4654,25 +9425,180 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The post, changed. */
             200: {
                 headers: {
+                    /** @description The resource's version, quoted: send it back as `If-Match` to change it safely. */
+                    ETag?: string;
+                    /** @description The write's position in the log: send it as `Stride-Min-Position` to read your own write. */
+                    "Stride-Position"?: number;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["PostView"];
                 };
             };
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one; `malformed_json`: the body is not JSON of the documented shape; `bad_request`: a header is malformed (such as `Idempotency-Key`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "malformed_json" | "bad_request";
+                    };
+                };
+            };
+            /** @description Unauthorized. `unauthorized`: no valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description Forbidden. `forbidden`: the caller's role (or board) may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description Not Found. `not_found`: no such resource, or it belongs to another team. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description Request Timeout. `request_timeout`: the body did not arrive within the server's body timeout. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "request_timeout";
+                    };
+                };
+            };
+            /** @description Conflict. `version_conflict`: the resource changed meanwhile; read it again (412: `If-Match` is stale); `invalid_transition`: the resource's status does not allow this; `idempotency_in_progress`: a request with this `Idempotency-Key` is still being handled. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "version_conflict" | "invalid_transition" | "idempotency_in_progress";
+                    };
+                };
+            };
+            /** @description Precondition Failed. `version_conflict`: the resource changed meanwhile; read it again (412: `If-Match` is stale). */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "version_conflict";
+                    };
+                };
+            };
+            /** @description Payload Too Large. `payload_too_large`: the body is larger than the operation takes. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description URI Too Long. `uri_too_long`: the path and query exceed 8 KiB. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Unsupported Media Type. `unsupported_media_type`: the body is not `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description Unprocessable Entity. `idempotency_key_reused`: this `Idempotency-Key` was used with another body. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotency_key_reused";
+                    };
+                };
+            };
+            /** @description Request Header Fields Too Large. `headers_too_large`: the headers exceed 32 KiB. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "headers_too_large";
+                    };
+                };
+            };
+            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unavailable";
+                    };
                 };
             };
         };
     };
-    team_progress: {
+    getTeamProgress: {
         parameters: {
             query?: {
                 /**
@@ -4692,7 +9618,10 @@ export interface operations {
                 /** @description Wait until the projections include this position (see `Stride-Min-Position`). */
                 min_position?: number;
             };
-            header?: never;
+            header?: {
+                /** @description Read-your-writes: wait (at most 2 s) until the read models include this position, a `Stride-Position` an earlier write answered. A position no write has reached yet is read as the newest. */
+                "Stride-Min-Position"?: number;
+            };
             path: {
                 team_id: string;
             };
@@ -4700,6 +9629,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The team's progress at `as_of`. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4708,45 +9638,98 @@ export interface operations {
                     "application/json": components["schemas"]["TeamProgress"];
                 };
             };
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
                 };
             };
+            /** @description Unauthorized. `unauthorized`: no valid token. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
                 };
             };
+            /** @description Not Found. `not_found`: no such resource, or it belongs to another team. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
                 };
             };
-            /** @description `known_at_too_costly`: more events to replay than a `known_at` read may */
+            /** @description URI Too Long. `uri_too_long`: the path and query exceed 8 KiB. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Unprocessable Entity. `known_at_too_costly`: `known_at` would replay more than 50,000 events. */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "known_at_too_costly";
+                    };
+                };
+            };
+            /** @description Request Header Fields Too Large. `headers_too_large`: the headers exceed 32 KiB. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "headers_too_large";
+                    };
+                };
+            };
+            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within 2 s; retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unavailable" | "projection_lagging" | "projection_failed";
+                    };
                 };
             };
         };
     };
-    suggestions: {
+    getSuggestions: {
         parameters: {
             query?: {
-                /** @description How many to return (default 10, at most 200). */
+                /** @description How many to return, 1 to 200 (default 10). */
                 limit?: number;
                 /** @description As for progress: years 2000 to 2100, default now. */
                 as_of?: string;
@@ -4759,9 +9742,13 @@ export interface operations {
                  *     422 `known_at_too_costly`.
                  */
                 known_at?: string;
+                /** @description Read-your-writes, as a query parameter (see `Stride-Min-Position`). */
                 min_position?: number;
             };
-            header?: never;
+            header?: {
+                /** @description Read-your-writes: wait (at most 2 s) until the read models include this position, a `Stride-Position` an earlier write answered. A position no write has reached yet is read as the newest. */
+                "Stride-Min-Position"?: number;
+            };
             path: {
                 team_id: string;
             };
@@ -4769,6 +9756,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The suggestions, best first. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4777,45 +9765,101 @@ export interface operations {
                     "application/json": components["schemas"]["Suggestions"];
                 };
             };
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
                 };
             };
+            /** @description Unauthorized. `unauthorized`: no valid token. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
                 };
             };
+            /** @description Not Found. `not_found`: no such resource, or it belongs to another team. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
                 };
             };
-            /** @description `known_at_too_costly`: more events to replay than a `known_at` read may */
+            /** @description URI Too Long. `uri_too_long`: the path and query exceed 8 KiB. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Unprocessable Entity. `known_at_too_costly`: `known_at` would replay more than 50,000 events. */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "known_at_too_costly";
+                    };
+                };
+            };
+            /** @description Request Header Fields Too Large. `headers_too_large`: the headers exceed 32 KiB. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "headers_too_large";
+                    };
+                };
+            };
+            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within 2 s; retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unavailable" | "projection_lagging" | "projection_failed";
+                    };
                 };
             };
         };
     };
-    issue_token: {
+    issueToken: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: a repeat with the same key and body within 24 hours, with the same token, answers the first response (with `Idempotent-Replayed: true`) and writes nothing. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 team_id: string;
             };
@@ -4823,8 +9867,10 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The token (shown once). */
             201: {
                 headers: {
+                    /** @description The write's position in the log: send it as `Stride-Min-Position` to read your own write. */
                     "Stride-Position"?: number;
                     [name: string]: unknown;
                 };
@@ -4832,25 +9878,107 @@ export interface operations {
                     "application/json": components["schemas"]["TokenView"];
                 };
             };
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one; `bad_request`: a header is malformed (such as `Idempotency-Key`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "bad_request";
+                    };
+                };
+            };
+            /** @description Unauthorized. `unauthorized`: no valid token. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
                 };
             };
+            /** @description Not Found. `not_found`: no such resource, or it belongs to another team. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description Conflict. `version_conflict`: the resource changed meanwhile; read it again (412: `If-Match` is stale); `idempotency_in_progress`: a request with this `Idempotency-Key` is still being handled. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "version_conflict" | "idempotency_in_progress";
+                    };
+                };
+            };
+            /** @description URI Too Long. `uri_too_long`: the path and query exceed 8 KiB. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Unprocessable Entity. `idempotency_key_reused`: this `Idempotency-Key` was used with another body. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotency_key_reused";
+                    };
+                };
+            };
+            /** @description Request Header Fields Too Large. `headers_too_large`: the headers exceed 32 KiB. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "headers_too_large";
+                    };
+                };
+            };
+            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unavailable";
+                    };
                 };
             };
         };
     };
-    revoke_token: {
+    revokeToken: {
         parameters: {
             query?: never;
             header?: never;
@@ -4862,35 +9990,111 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Revoked. */
             204: {
                 headers: {
+                    /** @description The write's position in the log: send it as `Stride-Min-Position` to read your own write. */
                     "Stride-Position"?: number;
                     [name: string]: unknown;
                 };
                 content?: never;
             };
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description Unauthorized. `unauthorized`: no valid token. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
                 };
             };
+            /** @description Forbidden. `forbidden`: the caller's role (or board) may not do this. */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
                 };
             };
+            /** @description Not Found. `not_found`: no such resource, or it belongs to another team. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description Conflict. `version_conflict`: the resource changed meanwhile; read it again (412: `If-Match` is stale). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "version_conflict";
+                    };
+                };
+            };
+            /** @description URI Too Long. `uri_too_long`: the path and query exceed 8 KiB. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Request Header Fields Too Large. `headers_too_large`: the headers exceed 32 KiB. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "headers_too_large";
+                    };
+                };
+            };
+            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unavailable";
+                    };
                 };
             };
         };

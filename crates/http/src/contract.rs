@@ -130,6 +130,10 @@ pub fn complete(mut api: OpenApi) -> OpenApi {
 }
 
 /// A piece of the document written as JSON, read into utoipa's types.
+#[allow(
+    clippy::expect_used,
+    reason = "the pieces are written in this file; every test that builds the document reads each one"
+)]
 fn from_json<T: serde::de::DeserializeOwned>(value: Value) -> T {
     serde_json::from_value(value).expect("a valid piece of an OpenAPI document")
 }
@@ -417,34 +421,48 @@ mod tests {
     }
 
     /// The schema names a file defines: each type deriving `ToSchema` (by its `as = ` name
-    /// when it has one) and each type implementing it by hand.
+    /// when it has one) and each type implementing it by hand (by the name it returns).
     fn schema_names(text: &str) -> Vec<String> {
         let mut names = Vec::new();
         let mut deriving = false;
         let mut renamed: Option<String> = None;
+        let mut attribute = String::new();
         for line in text.lines().map(str::trim) {
-            if line.starts_with("#[") && line.contains("ToSchema") && line.contains("derive") {
-                deriving = true;
-            } else if deriving && let Some(rest) = line.strip_prefix("#[schema(as = ") {
-                renamed = rest.split(')').next().map(str::to_owned);
-            } else if deriving
-                && let Some(rest) = ["pub struct ", "pub enum ", "struct ", "enum "]
-                    .iter()
-                    .find_map(|kw| line.strip_prefix(kw))
-            {
+            if !attribute.is_empty() || line.starts_with("#[") {
+                attribute.push_str(line);
+                let depth =
+                    attribute.matches('[').count() as i64 - attribute.matches(']').count() as i64;
+                if depth > 0 {
+                    continue;
+                }
+                if attribute.contains("derive") && attribute.contains("ToSchema") {
+                    deriving = true;
+                }
+                if let Some((_, rest)) = attribute.split_once("schema(as = ") {
+                    renamed = rest.split(')').next().map(str::to_owned);
+                }
+                attribute.clear();
+                continue;
+            }
+            let item = ["pub struct ", "pub enum ", "struct ", "enum "]
+                .iter()
+                .find_map(|kw| line.strip_prefix(kw));
+            if let Some(rest) = item {
                 let ident: String = rest
                     .chars()
                     .take_while(|c| c.is_alphanumeric() || *c == '_')
                     .collect();
-                names.push(renamed.take().unwrap_or(ident));
+                if deriving {
+                    names.push(renamed.take().unwrap_or(ident));
+                }
                 deriving = false;
+                renamed = None;
             } else if let Some(rest) = line.strip_prefix("impl ToSchema for ") {
                 let ident = rest.trim_end_matches(" {}").trim_end_matches(" {");
                 names.push(ident.to_owned());
-            } else if line.starts_with("Cow::Borrowed(\"") {
+            } else if let Some(rest) = line.strip_prefix("Cow::Borrowed(\"") {
                 // A hand-written name replaces the type's own, just pushed.
-                let name = line.trim_start_matches("Cow::Borrowed(\"");
-                if let (Some(last), Some(name)) = (names.last_mut(), name.split('"').next()) {
+                if let (Some(last), Some(name)) = (names.last_mut(), rest.split('"').next()) {
                     *last = name.to_owned();
                 }
             }

@@ -82,7 +82,6 @@ impl Default for HttpConfig {
         (name = "board", description = "A team's public community board: contributors, ideas, votes, comments"),
         (name = "events", description = "The raw event log and its live stream"),
         (name = "metrics", description = "Observations of followers, likes, clicks and more, over time"),
-        (name = "progress", description = "What a frontend reads in one call: progress, suggestions, channel assessments"),
         (name = "operations", description = "Health, readiness and metrics"),
     )
 )]

@@ -13,6 +13,10 @@ use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::Schema;
 use utoipa::{PartialSchema, ToSchema};
 
+#[allow(
+    clippy::expect_used,
+    reason = "the schemas are written in this file; every test that builds the document reads each one"
+)]
 fn schema(value: Value) -> RefOr<Schema> {
     serde_json::from_value(value).expect("a valid schema")
 }
