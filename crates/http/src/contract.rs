@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use actix_web::http::{Method, StatusCode};
 use serde_json::{Value, json};
-use utoipa::openapi::path::Operation;
+use utoipa::openapi::path::{Operation, PathItem};
 use utoipa::openapi::{OpenApi, RefOr};
 
 use crate::error::Code;
@@ -126,7 +126,117 @@ pub fn complete(mut api: OpenApi) -> OpenApi {
             }
         }
     }
+    link_created_resources(&mut api);
     api
+}
+
+/// The operations of a path, with their methods.
+fn operations(item: &PathItem) -> impl Iterator<Item = (Method, &Operation)> {
+    [
+        (Method::GET, &item.get),
+        (Method::POST, &item.post),
+        (Method::PUT, &item.put),
+        (Method::PATCH, &item.patch),
+        (Method::DELETE, &item.delete),
+    ]
+    .into_iter()
+    .filter_map(|(method, operation)| operation.as_ref().map(|op| (method, op)))
+}
+
+/// OpenAPI links from each write that creates a resource (a token's `POST .../channels`
+/// answering 201) to every operation on that resource (`.../channels/{channel_id}...`),
+/// so that a client, or a stateful test, can follow the id it was handed.
+fn link_created_resources(api: &mut OpenApi) {
+    let components = serde_json::to_value(&api.components).unwrap_or_default();
+    let mut links: Vec<(String, String, Value)> = Vec::new();
+    for (path, item) in &api.paths.paths {
+        let Some(create) = &item.post else { continue };
+        let secured = create.security.as_ref().is_some_and(|s| !s.is_empty());
+        let Some(RefOr::T(created)) = create.responses.responses.get("201") else {
+            continue;
+        };
+        let Some(collection) = path.rsplit('/').next().filter(|s| !s.starts_with('{')) else {
+            continue;
+        };
+        let singular = collection.trim_end_matches('s');
+        let param = format!("{singular}_id");
+        let prefix = format!("{path}/{{{param}}}");
+        let created = serde_json::to_value(created).unwrap_or_default();
+        let schema = &created["content"]["application/json"]["schema"];
+        let Some(pointer) = id_pointer(schema, singular, &components) else {
+            continue;
+        };
+        for (target_path, target) in &api.paths.paths {
+            if !secured || !target_path.starts_with(&prefix) {
+                continue;
+            }
+            for (_, op) in operations(target) {
+                let Some(id) = &op.operation_id else { continue };
+                let parameters: serde_json::Map<String, Value> = target_path
+                    .split('/')
+                    .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+                    .map(|name| {
+                        let value = if name == param {
+                            format!("$response.body#{pointer}")
+                        } else {
+                            format!("$request.path.{name}")
+                        };
+                        (name.to_owned(), Value::from(value))
+                    })
+                    .collect();
+                links.push((
+                    path.clone(),
+                    id.clone(),
+                    json!({
+                        "operationId": id,
+                        "parameters": parameters,
+                        "description": format!("The {singular} just created."),
+                    }),
+                ));
+            }
+        }
+    }
+    for (path, name, link) in links {
+        if let Some(RefOr::T(created)) = api
+            .paths
+            .paths
+            .get_mut(&path)
+            .and_then(|item| item.post.as_mut())
+            .and_then(|op| op.responses.responses.get_mut("201"))
+        {
+            created.links.insert(name, from_json(link));
+        }
+    }
+}
+
+/// Where a created resource's id is in the answer: `/id`, or `/<resource>/id` when the
+/// answer holds it beside other things (a member with their first token).
+fn id_pointer(schema: &Value, singular: &str, components: &Value) -> Option<String> {
+    let resolve = |schema: &Value| -> Value {
+        match schema["$ref"].as_str() {
+            Some(reference) => {
+                components["schemas"][reference.trim_start_matches("#/components/schemas/")].clone()
+            }
+            None => schema.clone(),
+        }
+    };
+    let has_id = |schema: &Value| {
+        let schema = resolve(schema);
+        schema["properties"].get("id").is_some()
+            || schema["allOf"].as_array().is_some_and(|parts| {
+                parts
+                    .iter()
+                    .any(|p| resolve(p)["properties"].get("id").is_some())
+            })
+    };
+    let schema = resolve(schema);
+    if has_id(&schema) {
+        Some("/id".to_owned())
+    } else if has_id(&schema["properties"][singular]) {
+        Some(format!("/{singular}/id"))
+    } else {
+        None
+    }
 }
 
 /// A piece of the document written as JSON, read into utoipa's types.
@@ -468,6 +578,23 @@ mod tests {
             }
         }
         names
+    }
+
+    #[test]
+    fn a_created_resource_links_to_the_operations_on_it() {
+        let doc = serde_json::to_value(crate::openapi()).unwrap();
+        let links =
+            &doc["paths"]["/v1/teams/{team_id}/channels"]["post"]["responses"]["201"]["links"];
+        assert_eq!(
+            links["changeChannelStatus"]["parameters"],
+            json!({"team_id": "$request.path.team_id", "channel_id": "$response.body#/id"})
+        );
+        let member = &doc["paths"]["/v1/teams/{team_id}/members"]["post"]["responses"]["201"]["links"]
+            ["removeMember"]["parameters"]["member_id"];
+        assert_eq!(member, "$response.body#/member/id");
+        let post = &doc["paths"]["/v1/teams/{team_id}/posts"]["post"]["responses"]["201"]["links"]
+            ["publishPost"]["parameters"]["post_id"];
+        assert_eq!(post, "$response.body#/id");
     }
 
     #[test]

@@ -103,13 +103,21 @@ impl Routes {
         })
     }
 
-    /// The methods served at `path`, when some route has its shape.
+    /// The methods served at `path`, when some route has its shape. Where templates overlap
+    /// (`/channels/assessment` and `/channels/{channel_id}`), the path is the one with the
+    /// most literal segments, and takes its methods alone.
     fn allowed(&self, path: &str) -> Option<Vec<Method>> {
         let asked = segments(path);
-        let mut methods: Vec<Method> = self
+        let literal = |template: &[String]| template.iter().filter(|t| !is_param(t)).count();
+        let fitting: Vec<_> = self
             .templates
             .iter()
             .filter(|(template, _)| fits(template, &asked))
+            .collect();
+        let most = fitting.iter().map(|(t, _)| literal(t)).max()?;
+        let mut methods: Vec<Method> = fitting
+            .iter()
+            .filter(|(template, _)| literal(template) == most)
             .flat_map(|(_, methods)| methods.iter().cloned())
             .collect();
         if methods.is_empty() {
@@ -165,5 +173,19 @@ mod tests {
         assert!(authenticates(Method::POST, "/v1/teams/x/channels"));
         assert!(!authenticates(Method::GET, "/v1/boards/acme/ideas/similar"));
         assert!(!authenticates(Method::POST, "/v1/nowhere"));
+    }
+
+    #[test]
+    fn a_path_allows_the_methods_of_the_template_it_is_served_by() {
+        let routes = Routes::new(&crate::openapi());
+        assert_eq!(
+            routes.allowed("/v1/teams/x/channels/assessment"),
+            Some(vec![Method::GET])
+        );
+        assert_eq!(
+            routes.allowed("/v1/teams/x/channels/y"),
+            Some(vec![Method::GET, Method::PATCH])
+        );
+        assert_eq!(routes.allowed("/v1/nowhere"), None);
     }
 }

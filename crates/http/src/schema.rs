@@ -8,7 +8,7 @@ use stride_domain::text::{
 };
 use stride_domain::{channel, idea, post};
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
-use utoipa::openapi::{KnownFormat, RefOr, SchemaFormat};
+use utoipa::openapi::{RefOr, SchemaFormat};
 use utoipa::{PartialSchema, ToSchema};
 
 fn text(description: &str, max: usize, pattern: &str) -> RefOr<Schema> {
@@ -76,7 +76,8 @@ impl PartialSchema for Email {
     fn schema() -> RefOr<Schema> {
         ObjectBuilder::new()
             .schema_type(Type::String)
-            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Email)))
+            // Addresses may be internationalized (RFC 6531), so `idn-email`, not `email`.
+            .format(Some(SchemaFormat::Custom("idn-email".to_owned())))
             .description(Some(
                 "An e-mail address: a local part, `@`, and a domain with a dot inside it; at most 254 characters.",
             ))
