@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::StoreError;
+use crate::db::pair;
 use crate::members::Directory;
 use crate::tokens::{NewToken, hash};
 
@@ -130,7 +131,7 @@ impl Directory<'_> {
 
     /// Display names of the team's contributors and members, by id (erased ones: none).
     pub async fn names(self, team_id: Uuid) -> Result<Vec<(Uuid, Option<String>)>, StoreError> {
-        self.query_names(NAMES, &[&team_id]).await
+        self.store.query_rows(NAMES, &[&team_id], pair).await
     }
 
     /// Display names of the contributors and members among `ids`.
@@ -139,20 +140,8 @@ impl Directory<'_> {
         team_id: Uuid,
         ids: &[Uuid],
     ) -> Result<Vec<(Uuid, Option<String>)>, StoreError> {
-        self.query_names(NAMES_OF, &[&team_id, &ids]).await
-    }
-
-    async fn query_names(
-        self,
-        sql: &str,
-        params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
-    ) -> Result<Vec<(Uuid, Option<String>)>, StoreError> {
-        let client = self.store.pool().get().await?;
-        let statement = client.prepare_cached(sql).await?;
-        let rows = client.query(&statement, params).await?;
-        Ok(rows
-            .iter()
-            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
-            .collect::<Result<_, tokio_postgres::Error>>()?)
+        self.store
+            .query_rows(NAMES_OF, &[&team_id, &ids], pair)
+            .await
     }
 }

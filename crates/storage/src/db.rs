@@ -13,7 +13,8 @@ use std::time::Duration;
 
 use anyhow::Context;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
-use tokio_postgres::NoTls;
+use tokio_postgres::types::{FromSql, ToSql};
+use tokio_postgres::{NoTls, Row};
 
 use crate::StoreError;
 use crate::board::ContributorToken;
@@ -83,6 +84,15 @@ impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Store").finish_non_exhaustive()
     }
+}
+
+/// A row's first two columns, for [`Store::query_rows`].
+pub(crate) fn pair<A, B>(row: &Row) -> Result<(A, B), tokio_postgres::Error>
+where
+    A: for<'a> FromSql<'a>,
+    B: for<'a> FromSql<'a>,
+{
+    Ok((row.try_get(0)?, row.try_get(1)?))
 }
 
 /// Builds a pool. Connections are opened lazily, so this succeeds while PostgreSQL is down.
@@ -191,6 +201,24 @@ impl Store {
     /// and the plans as known at an earlier instant.
     pub fn read_models(&self) -> ReadModels<'_> {
         ReadModels { store: self }
+    }
+
+    /// Runs `sql` (prepared once per connection) on a pooled connection and converts each
+    /// row it answers.
+    pub(crate) async fn query_rows<T, C, E>(
+        &self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+        convert: impl Fn(&Row) -> Result<T, E>,
+    ) -> Result<C, StoreError>
+    where
+        C: FromIterator<T>,
+        StoreError: From<E>,
+    {
+        let client = self.pool().get().await?;
+        let statement = client.prepare_cached(sql).await?;
+        let rows = client.query(&statement, params).await?;
+        Ok(rows.iter().map(convert).collect::<Result<C, E>>()?)
     }
 
     pub(crate) fn failure_copy(&self) -> &crate::failures::SharedFailureCopy {

@@ -323,15 +323,13 @@ impl EventLog<'_> {
         if stream_ids.is_empty() {
             return Ok(Default::default());
         }
-        let client = self.store.pool().get().await?;
-        let statement = client.prepare_cached(EXISTING_STREAMS).await?;
-        let rows = client
-            .query(&statement, &[&team_id, &stream_type, &stream_ids])
-            .await?;
-        Ok(rows
-            .iter()
-            .map(|r| r.try_get(0))
-            .collect::<Result<_, _>>()?)
+        self.store
+            .query_rows(
+                EXISTING_STREAMS,
+                &[&team_id, &stream_type, &stream_ids],
+                |r| r.try_get(0),
+            )
+            .await
     }
 
     /// Events of all teams after `position`, oldest first, never skipping one that commits late.
@@ -350,15 +348,13 @@ impl EventLog<'_> {
         position: i64,
         limit: i64,
     ) -> Result<Vec<StoredEvent>, StoreError> {
-        let client = self.store.pool().get().await?;
-        let statement = client.prepare_cached(READ_TEAM_AFTER).await?;
-        let rows = client
-            .query(&statement, &[&team_id, &position, &limit])
-            .await?;
-        Ok(rows
-            .iter()
-            .map(StoredEvent::from_row)
-            .collect::<Result<_, _>>()?)
+        self.store
+            .query_rows(
+                READ_TEAM_AFTER,
+                &[&team_id, &position, &limit],
+                StoredEvent::from_row,
+            )
+            .await
     }
 
     /// Waits until readers can see `position` (every transaction that could still write
@@ -390,6 +386,14 @@ impl EventLog<'_> {
     }
 }
 
+/// Rows of events as stored, in their order.
+fn stored_events(rows: &[Row]) -> Result<Vec<StoredEvent>, StoreError> {
+    Ok(rows
+        .iter()
+        .map(StoredEvent::from_row)
+        .collect::<Result<_, _>>()?)
+}
+
 /// Rows of events grouped into their streams, decoded, by stream id.
 fn by_stream<'a, E: EventPayload>(
     rows: impl IntoIterator<Item = &'a Row>,
@@ -415,10 +419,7 @@ pub(crate) async fn read_all_after_on(
 ) -> Result<Vec<StoredEvent>, StoreError> {
     let statement = client.prepare_cached(READ_ALL_AFTER).await?;
     let rows = client.query(&statement, &[&position, &limit]).await?;
-    Ok(rows
-        .iter()
-        .map(StoredEvent::from_row)
-        .collect::<Result<_, _>>()?)
+    stored_events(&rows)
 }
 
 /// [`read_all_after_on`] for a reader of `stream_types` only: every event comes, so that
@@ -434,10 +435,7 @@ pub(crate) async fn read_types_after_on(
     let rows = client
         .query(&statement, &[&position, &limit, &stream_types])
         .await?;
-    Ok(rows
-        .iter()
-        .map(StoredEvent::from_row)
-        .collect::<Result<_, _>>()?)
+    stored_events(&rows)
 }
 
 /// [`EventLog::visible_bound`] on a connection the caller already holds.

@@ -18,6 +18,7 @@ use stride_domain::progress::Point;
 use tokio_postgres::types::ToSql;
 use uuid::Uuid;
 
+use crate::db::pair;
 use crate::projections::aggregates::{State, stored};
 use crate::projections::{Aggregates, IdeaScores};
 use crate::projector::Projection;
@@ -191,14 +192,11 @@ impl ReadModels<'_> {
             .projections()
             .check(team_id, &[Aggregates::NAME])
             .await?;
-        let client = self.store.pool().get().await?;
-        let statement = client.prepare_cached(IDEAS).await?;
-        let rows = client
-            .query(&statement, &[&team_id, &IdeaEvent::STREAM_TYPE])
-            .await?;
-        rows.iter()
-            .map(|r| Ok((stored(r.try_get(0)?)?, r.try_get(1)?, r.try_get(2)?)))
-            .collect()
+        self.store
+            .query_rows(IDEAS, &[&team_id, &IdeaEvent::STREAM_TYPE], |r| {
+                Ok::<_, StoreError>((stored(r.try_get(0)?)?, r.try_get(1)?, r.try_get(2)?))
+            })
+            .await
     }
 
     /// Each idea's own current voters and the log2 of their decayed weight (see the
@@ -211,13 +209,11 @@ impl ReadModels<'_> {
             .projections()
             .check(team_id, &[IdeaScores::NAME])
             .await?;
-        let client = self.store.pool().get().await?;
-        let statement = client.prepare_cached(SCORES).await?;
-        let rows = client.query(&statement, &[&team_id]).await?;
-        Ok(rows
-            .iter()
-            .map(|r| Ok((r.try_get(0)?, (r.try_get(1)?, r.try_get(2)?))))
-            .collect::<Result<_, tokio_postgres::Error>>()?)
+        self.store
+            .query_rows(SCORES, &[&team_id], |r| {
+                Ok::<_, tokio_postgres::Error>((r.try_get(0)?, (r.try_get(1)?, r.try_get(2)?)))
+            })
+            .await
     }
 
     /// The team's ideas by status, merged duplicates left out.
@@ -226,13 +222,7 @@ impl ReadModels<'_> {
             .projections()
             .check(team_id, &[Aggregates::NAME])
             .await?;
-        let client = self.store.pool().get().await?;
-        let statement = client.prepare_cached(IDEA_COUNTS).await?;
-        let rows = client.query(&statement, &[&team_id]).await?;
-        Ok(rows
-            .iter()
-            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
-            .collect::<Result<_, tokio_postgres::Error>>()?)
+        self.store.query_rows(IDEA_COUNTS, &[&team_id], pair).await
     }
 
     /// Channel-wide observations of each `(channel, metric)` in `[since, t]`, with the
@@ -253,20 +243,13 @@ impl ReadModels<'_> {
         let pairs: BTreeSet<(Uuid, Metric)> = wanted.iter().copied().collect();
         let channels: Vec<Uuid> = pairs.iter().map(|(c, _)| *c).collect();
         let metrics: Vec<&str> = pairs.iter().map(|(_, m)| m.as_str()).collect();
-        let client = self.store.pool().get().await?;
-        let rows = match known_at {
-            None => {
-                let statement = client.prepare_cached(SERIES).await?;
-                let params: [&(dyn ToSql + Sync); 5] = [&team_id, &channels, &metrics, &t, &since];
-                client.query(&statement, &params).await?
-            }
-            Some(known_at) => {
-                let statement = client.prepare_cached(SERIES_KNOWN).await?;
-                let params: [&(dyn ToSql + Sync); 6] =
-                    [&team_id, &channels, &metrics, &t, &since, &known_at];
-                client.query(&statement, &params).await?
-            }
-        };
+        let rows = self
+            .query_known(
+                (SERIES, SERIES_KNOWN),
+                &[&team_id, &channels, &metrics, &t, &since],
+                known_at,
+            )
+            .await?;
         for row in rows {
             let metric: String = row.try_get(1)?;
             let Some(metric) = Metric::parse(&metric) else {
@@ -307,20 +290,13 @@ impl ReadModels<'_> {
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect();
-        let client = self.store.pool().get().await?;
-        let rows = match known_at {
-            None => {
-                let statement = client.prepare_cached(POST_TOTALS).await?;
-                let params: [&(dyn ToSql + Sync); 5] = [&team_id, &channels, &posts, &metrics, &t];
-                client.query(&statement, &params).await?
-            }
-            Some(known_at) => {
-                let statement = client.prepare_cached(POST_TOTALS_KNOWN).await?;
-                let params: [&(dyn ToSql + Sync); 6] =
-                    [&team_id, &channels, &posts, &metrics, &t, &known_at];
-                client.query(&statement, &params).await?
-            }
-        };
+        let rows = self
+            .query_known(
+                (POST_TOTALS, POST_TOTALS_KNOWN),
+                &[&team_id, &channels, &posts, &metrics, &t],
+                known_at,
+            )
+            .await?;
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
             let metric: String = row.try_get(1)?;
@@ -338,15 +314,9 @@ impl ReadModels<'_> {
         title: &str,
         limit: i64,
     ) -> Result<Vec<(Uuid, f32)>, StoreError> {
-        let client = self.store.pool().get().await?;
-        let statement = client.prepare_cached(SIMILAR).await?;
-        let rows = client
-            .query(&statement, &[&team_id, &title, &limit])
-            .await?;
-        Ok(rows
-            .iter()
-            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
-            .collect::<Result<_, tokio_postgres::Error>>()?)
+        self.store
+            .query_rows(SIMILAR, &[&team_id, &title, &limit], pair)
+            .await
     }
 
     /// Ideas that were ever merged into one of `ideas` (some may have been unmerged since).
@@ -356,12 +326,32 @@ impl ReadModels<'_> {
         ideas: &[Uuid],
     ) -> Result<Vec<Uuid>, StoreError> {
         let targets: Vec<String> = ideas.iter().map(Uuid::to_string).collect();
+        self.store
+            .query_rows(MERGED_INTO, &[&team_id, &targets], |r| r.try_get(0))
+            .await
+    }
+
+    /// Runs `plain` with `params`, or with `known_at` its variant `known`, which reads as
+    /// things stood then and takes `known_at` after `params`.
+    async fn query_known(
+        self,
+        (plain, known): (&str, &str),
+        params: &[&(dyn ToSql + Sync)],
+        known_at: Option<DateTime<Utc>>,
+    ) -> Result<Vec<tokio_postgres::Row>, StoreError> {
         let client = self.store.pool().get().await?;
-        let statement = client.prepare_cached(MERGED_INTO).await?;
-        let rows = client.query(&statement, &[&team_id, &targets]).await?;
-        Ok(rows
-            .iter()
-            .map(|r| r.try_get(0))
-            .collect::<Result<_, tokio_postgres::Error>>()?)
+        let rows = match &known_at {
+            None => {
+                let statement = client.prepare_cached(plain).await?;
+                client.query(&statement, params).await?
+            }
+            Some(known_at) => {
+                let statement = client.prepare_cached(known).await?;
+                let params: Vec<&(dyn ToSql + Sync)> =
+                    params.iter().copied().chain([known_at as _]).collect();
+                client.query(&statement, &params).await?
+            }
+        };
+        Ok(rows)
     }
 }

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use uuid::Uuid;
 
 use crate::StoreError;
+use crate::db::pair;
 use crate::projector::Projector;
 
 /// How long a process answers from its copy of the failures before reading them again.
@@ -102,12 +103,7 @@ impl Projector<'_> {
 
     /// How many teams each projection has stopped for.
     pub async fn failure_counts(self) -> Result<Vec<(String, i64)>, StoreError> {
-        let client = self.store.pool().get().await?;
-        let rows = client.query(COUNTS, &[]).await?;
-        Ok(rows
-            .iter()
-            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
-            .collect::<Result<_, tokio_postgres::Error>>()?)
+        self.store.query_rows(COUNTS, &[], pair).await
     }
 }
 

@@ -57,10 +57,7 @@ fn record(row: &tokio_postgres::Row) -> Result<MemberRecord, tokio_postgres::Err
 impl Directory<'_> {
     /// The team's current members, oldest first.
     pub async fn members(self, team_id: Uuid) -> Result<Vec<MemberRecord>, StoreError> {
-        let client = self.store.pool().get().await?;
-        let statement = client.prepare_cached(LIST).await?;
-        let rows = client.query(&statement, &[&team_id]).await?;
-        Ok(rows.iter().map(record).collect::<Result<_, _>>()?)
+        self.store.query_rows(LIST, &[&team_id], record).await
     }
 
     pub async fn member(

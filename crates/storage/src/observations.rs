@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 use stride_domain::metric::{Metric, MetricEvent, Observation};
+use tokio_postgres::types::ToSql;
 use uuid::Uuid;
 
 use crate::{AppendError, AppendRequest, ExpectedVersion, Metadata, Store, StoreError};
@@ -167,26 +168,19 @@ impl Observations<'_> {
         (from, to): (Option<DateTime<Utc>>, Option<DateTime<Utc>>),
         bucket: &str,
     ) -> Result<Vec<Bucket>, StoreError> {
-        let client = self.store.pool().get().await?;
-        let statement = client.prepare_cached(SERIES).await?;
         let post = post_id.unwrap_or_else(Uuid::nil);
-        let rows = client
-            .query(
-                &statement,
-                &[
-                    &team_id,
-                    &channel_id,
-                    &metric.as_str(),
-                    &post,
-                    &from,
-                    &to,
-                    &bucket,
-                ],
-            )
-            .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(Bucket {
+        let params: [&(dyn ToSql + Sync); 7] = [
+            &team_id,
+            &channel_id,
+            &metric.as_str(),
+            &post,
+            &from,
+            &to,
+            &bucket,
+        ];
+        self.store
+            .query_rows(SERIES, &params, |row| {
+                Ok::<_, tokio_postgres::Error>(Bucket {
                     start: row.try_get(0)?,
                     count: row.try_get(1)?,
                     sum: row.try_get(2)?,
@@ -195,8 +189,7 @@ impl Observations<'_> {
                     last: row.try_get(5)?,
                 })
             })
-            .collect::<Result<_, tokio_postgres::Error>>()
-            .map_err(StoreError::from)
+            .await
     }
 
     /// The latest observation of a channel's metric strictly before `before` (a goal's

@@ -18,6 +18,7 @@ use std::time::Duration;
 
 use deadpool_postgres::Transaction;
 
+use crate::db::pair;
 use crate::events::StoredEvent;
 use crate::{Store, StoreError};
 
@@ -239,12 +240,7 @@ impl Projector<'_> {
 
     /// Every projection's checkpoint.
     pub async fn positions(self) -> Result<Vec<(String, i64)>, StoreError> {
-        let client = self.store.pool().get().await?;
-        let rows = client.query(POSITIONS, &[]).await?;
-        Ok(rows
-            .iter()
-            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
-            .collect::<Result<_, tokio_postgres::Error>>()?)
+        self.store.query_rows(POSITIONS, &[], pair).await
     }
 
     /// How long the oldest event a projection at `position` has not applied has waited.

@@ -330,15 +330,9 @@ impl crate::facts::ReadModels<'_> {
             .projections()
             .check(team_id, &[Activity::NAME])
             .await?;
-        let client = self.store.pool().get().await?;
-        let statement = client.prepare_cached(FEED).await?;
-        let rows = client
-            .query(&statement, &[&team_id, &before, &limit])
-            .await?;
-        Ok(rows
-            .iter()
-            .map(|r| {
-                Ok(ActivityRow {
+        self.store
+            .query_rows(FEED, &[&team_id, &before, &limit], |r| {
+                Ok::<_, tokio_postgres::Error>(ActivityRow {
                     position: r.try_get(0)?,
                     kind: r.try_get(1)?,
                     actor_id: r.try_get(2)?,
@@ -349,6 +343,6 @@ impl crate::facts::ReadModels<'_> {
                     channel_label: r.try_get(7)?,
                 })
             })
-            .collect::<Result<_, tokio_postgres::Error>>()?)
+            .await
     }
 }
