@@ -24,8 +24,18 @@ pub async fn feed(
     limit: usize,
 ) -> Result<Vec<Line>, AppError> {
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-    let rows = app.store.activity(team_id, before, limit).await?;
-    let names: Names = app.store.names(team_id).await?.into_iter().collect();
+    let rows = app
+        .store
+        .read_models()
+        .activity(team_id, before, limit)
+        .await?;
+    let names: Names = app
+        .store
+        .directory()
+        .names(team_id)
+        .await?
+        .into_iter()
+        .collect();
     Ok(rows
         .into_iter()
         .map(|row| Line {

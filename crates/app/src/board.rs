@@ -64,9 +64,10 @@ pub async fn join(
     };
     let (record, token) = app
         .store
+        .directory()
         .add_contributor(team.id, name.as_deref(), email.as_deref())
         .await?;
-    let position = app.store.visible_head().await?;
+    let position = app.store.events().visible_head().await?;
     Ok((record, token, position))
 }
 
@@ -108,7 +109,11 @@ pub async fn similar(app: &App, slug: &str, title: &str) -> Result<Vec<IdeaView>
             field: "title",
             message: e.to_string(),
         })?;
-    let candidates = app.store.similar_titles(team.id, &title, 50).await?;
+    let candidates = app
+        .store
+        .read_models()
+        .similar_titles(team.id, &title, 50)
+        .await?;
     let ids: Vec<Uuid> = candidates.iter().map(|(id, _)| *id).collect();
     let ideas = IdeaSet::load_some(&app.store, team.id, &ids).await?;
     let now = Utc::now();

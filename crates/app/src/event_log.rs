@@ -20,8 +20,12 @@ pub async fn page(
     after: i64,
     limit: usize,
 ) -> Result<Vec<StoredEvent>, AppError> {
-    let head = app.store.committed_head().await?;
-    app.store.wait_visible(head, WAIT).await?;
+    let head = app.store.events().committed_head().await?;
+    app.store.events().wait_visible(head, WAIT).await?;
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-    Ok(app.store.read_team_after(team_id, after, limit).await?)
+    Ok(app
+        .store
+        .events()
+        .read_team_after(team_id, after, limit)
+        .await?)
 }

@@ -38,7 +38,7 @@ pub async fn load<E: EventPayload, S>(
     stream_id: Uuid,
     fold: &impl Fn(Option<S>, &E) -> Option<S>,
 ) -> Result<Outcome<S>, AppError> {
-    let stream = store.read_stream::<E>(team_id, stream_id).await?;
+    let stream = store.events().read_stream::<E>(team_id, stream_id).await?;
     let position = stream.events.last().map_or(0, |e| e.position);
     let state = stream.events.iter().fold(None, |s, e| fold(s, &e.event));
     Ok(Outcome {
@@ -98,7 +98,12 @@ pub async fn create_with<E: EventPayload, S, Er: From<AppError>>(
     )
     .map_err(AppError::from)?;
     request.side_writes = side_writes;
-    let appended = app.store.append(request).await.map_err(AppError::from)?;
+    let appended = app
+        .store
+        .events()
+        .append(request)
+        .await
+        .map_err(AppError::from)?;
     Ok(Outcome {
         state: events.iter().fold(None, &fold),
         version: appended.stream_version,
@@ -139,7 +144,7 @@ pub async fn execute_with<E: EventPayload, S, Er: From<AppError>>(
         )
         .map_err(AppError::from)?;
         request.side_writes = side_writes;
-        match app.store.append(request).await {
+        match app.store.events().append(request).await {
             Ok(appended) => {
                 return Ok(Outcome {
                     state: events.iter().fold(current.state, &fold),

@@ -39,6 +39,7 @@ async fn target_context(
     let channels = match channel_id {
         Some(id) => {
             store
+                .events()
                 .existing_streams(team_id, ChannelEvent::STREAM_TYPE, &[id])
                 .await?
         }
@@ -53,6 +54,7 @@ async fn target_context(
         }) if channels.contains(channel_id) => {
             let before = starts_on.and_time(NaiveTime::MIN).and_utc();
             store
+                .observations()
                 .latest_observation_before(team_id, *channel_id, metric.as_str(), before)
                 .await?
         }

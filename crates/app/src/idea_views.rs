@@ -205,8 +205,9 @@ impl IdeaSet {
     pub async fn load_listing(store: &Store, team_id: Uuid) -> Result<IdeaSet, AppError> {
         // A list shows every write acknowledged before it was asked for, from the two
         // projections it reads.
-        let head = store.committed_head().await?;
+        let head = store.events().committed_head().await?;
         if !store
+            .projections()
             .wait_projected_by(head, &Registered::FOLDED, std::time::Duration::from_secs(2))
             .await?
         {
@@ -214,8 +215,14 @@ impl IdeaSet {
                 "the lists are catching up with recent writes; retry shortly".to_owned(),
             ));
         }
-        let names: Names = store.names(team_id).await?.into_iter().collect();
+        let names: Names = store
+            .directory()
+            .names(team_id)
+            .await?
+            .into_iter()
+            .collect();
         let ideas: BTreeMap<Uuid, Folded> = store
+            .read_models()
             .listed_ideas(team_id)
             .await?
             .into_iter()
@@ -231,10 +238,10 @@ impl IdeaSet {
         let votes = if grouped.is_empty() {
             BTreeMap::new()
         } else {
-            store.votes_on(team_id, &grouped).await?
+            store.votes().votes_on(team_id, &grouped).await?
         };
         Ok(IdeaSet {
-            ballots: Ballots::kept(store.idea_scores(team_id).await?, votes),
+            ballots: Ballots::kept(store.read_models().idea_scores(team_id).await?, votes),
             ideas,
             names,
             duplicates,
@@ -252,6 +259,7 @@ impl IdeaSet {
         submitted_at: DateTime<Utc>,
     ) -> Result<IdeaSet, AppError> {
         let names: Names = store
+            .directory()
             .names_of(team_id, &[idea.author.id()])
             .await?
             .into_iter()
@@ -272,10 +280,13 @@ impl IdeaSet {
         ideas: &[Uuid],
     ) -> Result<IdeaSet, AppError> {
         let mut ids = ideas.to_vec();
-        ids.extend(store.ever_merged_into(team_id, ideas).await?);
+        ids.extend(store.read_models().ever_merged_into(team_id, ideas).await?);
         ids.sort_unstable();
         ids.dedup();
-        let streams = store.read_streams::<IdeaEvent>(team_id, &ids).await?;
+        let streams = store
+            .events()
+            .read_streams::<IdeaEvent>(team_id, &ids)
+            .await?;
         let authors: Vec<Uuid> = streams
             .values()
             .flat_map(|s| &s.events)
@@ -286,6 +297,7 @@ impl IdeaSet {
             })
             .collect();
         let names: Names = store
+            .directory()
             .names_of(team_id, &authors)
             .await?
             .into_iter()
@@ -294,7 +306,7 @@ impl IdeaSet {
             .iter()
             .filter_map(|(id, s)| fold(&s.events, s.version, &names).map(|f| (*id, f)))
             .collect();
-        let votes = store.votes_on(team_id, &ids).await?;
+        let votes = store.votes().votes_on(team_id, &ids).await?;
         Ok(IdeaSet {
             duplicates: duplicates(&ideas),
             ideas,
@@ -398,6 +410,7 @@ impl IdeaSet {
 /// Whether `stream_id` is one of the team's ideas.
 pub async fn exists(store: &Store, team_id: Uuid, idea_id: Uuid) -> Result<bool, AppError> {
     Ok(!store
+        .events()
         .existing_streams(team_id, IdeaEvent::STREAM_TYPE, &[idea_id])
         .await?
         .is_empty())

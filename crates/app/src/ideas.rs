@@ -63,6 +63,7 @@ pub async fn submit(
 ) -> Result<(IdeaView, i64), AppError> {
     let channels = app
         .store
+        .events()
         .read_team_streams::<ChannelEvent>(team_id)
         .await?
         .into_keys()
@@ -175,8 +176,13 @@ pub async fn erase_contributor(
     team_id: Uuid,
     contributor_id: Uuid,
 ) -> Result<i64, AppError> {
-    if !app.store.erase_contributor(team_id, contributor_id).await? {
+    if !app
+        .store
+        .directory()
+        .erase_contributor(team_id, contributor_id)
+        .await?
+    {
         return Err(AppError::NotFound("contributor"));
     }
-    Ok(app.store.visible_head().await?)
+    Ok(app.store.events().visible_head().await?)
 }

@@ -61,8 +61,13 @@ pub async fn contributors(app: &App, team_id: Uuid) -> Result<Vec<Credit>, AppEr
             entry.votes_drawn += ballots.tally(idea.id, merged, inputs.t).count as u32;
         }
     }
-    let names: BTreeMap<Uuid, Option<String>> =
-        app.store.names(team_id).await?.into_iter().collect();
+    let names: BTreeMap<Uuid, Option<String>> = app
+        .store
+        .directory()
+        .names(team_id)
+        .await?
+        .into_iter()
+        .collect();
     let mut ranked: Vec<Credit> = credit.into_values().collect();
     for c in &mut ranked {
         c.name = names.get(&c.contributor_id).cloned().flatten();

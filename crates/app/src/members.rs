@@ -56,6 +56,7 @@ pub async fn add(
     let team = execute_versioned(app, origin, team_id, if_match, command, side_writes).await?;
     let member = app
         .store
+        .directory()
         .member(team_id, member_id)
         .await?
         .ok_or(AppError::NotFound("member"))?;
@@ -87,6 +88,7 @@ pub async fn change_role(
     let team = execute_versioned(app, origin, team_id, if_match, command, side_writes).await?;
     let member = app
         .store
+        .directory()
         .member(team_id, member_id)
         .await?
         .ok_or(AppError::NotFound("member"))?;
@@ -111,8 +113,13 @@ pub async fn remove(
 /// [`AppError::MemberActive`].
 #[tracing::instrument(skip_all, fields(team_id = %team_id, member_id = %member_id))]
 pub async fn erase(app: &App, team_id: Uuid, member_id: Uuid) -> Result<i64, AppError> {
-    match app.store.erase_member(team_id, member_id).await? {
-        MemberErasure::Erased => Ok(app.store.visible_head().await?),
+    match app
+        .store
+        .directory()
+        .erase_member(team_id, member_id)
+        .await?
+    {
+        MemberErasure::Erased => Ok(app.store.events().visible_head().await?),
         MemberErasure::StillMember => Err(AppError::MemberActive),
         MemberErasure::Unknown => Err(AppError::NotFound("member")),
     }
@@ -128,8 +135,12 @@ pub struct Issued {
 /// Issues another token for the member.
 #[tracing::instrument(skip_all, fields(team_id = %team_id, member_id = %member_id))]
 pub async fn issue_token(app: &App, team_id: Uuid, member_id: Uuid) -> Result<Issued, AppError> {
-    let token = app.store.issue_token(team_id, member_id).await?;
-    let position = app.store.visible_head().await?;
+    let token = app
+        .store
+        .directory()
+        .issue_token(team_id, member_id)
+        .await?;
+    let position = app.store.events().visible_head().await?;
     Ok(Issued { token, position })
 }
 
@@ -145,6 +156,7 @@ pub async fn revoke_token(
 ) -> Result<i64, AppError> {
     let token = app
         .store
+        .directory()
         .find_token(team_id, token_id)
         .await?
         .ok_or(AppError::NotFound("token"))?;
@@ -152,6 +164,9 @@ pub async fn revoke_token(
     if !own && !role.can_administer() {
         return Err(TeamError::Forbidden("only owners and admins may do this").into());
     }
-    app.store.revoke_token(team_id, token_id).await?;
-    Ok(app.store.visible_head().await?)
+    app.store
+        .directory()
+        .revoke_token(team_id, token_id)
+        .await?;
+    Ok(app.store.events().visible_head().await?)
 }

@@ -32,12 +32,14 @@ pub async fn record(
     named.dedup();
     let posts = app
         .store
+        .events()
         .existing_streams(team_id, PostEvent::STREAM_TYPE, &named)
         .await?;
     metric::check_batch(rows, now, |c| channels.contains(&c), |p| posts.contains(&p))?;
     Ok(app
         .store
-        .record_observations(team_id, rows, &origin.metadata())
+        .observations()
+        .record(team_id, rows, &origin.metadata())
         .await?)
 }
 
@@ -95,6 +97,7 @@ pub async fn series(app: &App, team_id: Uuid, wanted: SeriesOf) -> Result<Vec<Bu
     }
     Ok(app
         .store
+        .observations()
         .metric_series(
             team_id,
             wanted.channel_id,
@@ -108,6 +111,7 @@ pub async fn series(app: &App, team_id: Uuid, wanted: SeriesOf) -> Result<Vec<Bu
 
 async fn channel_ids(store: &Store, team_id: Uuid) -> Result<BTreeSet<Uuid>, AppError> {
     Ok(store
+        .events()
         .read_team_streams::<ChannelEvent>(team_id)
         .await?
         .into_keys()

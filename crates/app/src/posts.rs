@@ -130,6 +130,7 @@ pub async fn list(app: &App, team_id: Uuid, filter: PostFilter) -> Result<Vec<Po
     let timed = filter.from.is_some() || filter.to.is_some();
     Ok(app
         .store
+        .events()
         .read_team_streams::<PostEvent>(team_id)
         .await?
         .values()
@@ -157,6 +158,7 @@ pub async fn team_posts(
 ) -> Result<BTreeSet<Uuid>, AppError> {
     Ok(app
         .store
+        .events()
         .existing_streams(team_id, PostEvent::STREAM_TYPE, ids)
         .await?)
 }
@@ -167,6 +169,7 @@ async fn context(app: &App, team_id: Uuid, role: Role) -> Result<PostContext, Ap
     let (team, _) = teams::load(&app.store, team_id).await?;
     let channels = app
         .store
+        .events()
         .read_team_streams::<ChannelEvent>(team_id)
         .await?
         .into_iter()
@@ -182,6 +185,7 @@ async fn context(app: &App, team_id: Uuid, role: Role) -> Result<PostContext, Ap
         .collect();
     let goals = app
         .store
+        .events()
         .read_team_streams::<GoalEvent>(team_id)
         .await?
         .into_keys()
@@ -283,10 +287,10 @@ async fn append(app: &App, mut requests: Vec<AppendRequest>) -> Result<(i64, i64
     if requests.len() == 1
         && let Some(request) = requests.pop()
     {
-        let appended = app.store.append(request).await?;
+        let appended = app.store.events().append(request).await?;
         return Ok((appended.stream_version, appended.position));
     }
-    let appended = app.store.append_all(requests).await?;
+    let appended = app.store.events().append_all(requests).await?;
     let version = appended.first().map_or(0, |a| a.stream_version);
     let position = appended.iter().map(|a| a.position).max().unwrap_or(0);
     Ok((version, position))

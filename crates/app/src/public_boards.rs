@@ -58,7 +58,7 @@ impl PublicBoards {
         {
             return Ok(Some(team));
         }
-        let Some(team_id) = store.team_by_slug(slug).await? else {
+        let Some(team_id) = store.directory().team_by_slug(slug).await? else {
             return Ok(None);
         };
         let read = Instant::now();
@@ -110,11 +110,15 @@ impl PublicBoards {
 
 /// The duplicates merged into `idea_id` now.
 async fn merged_into(store: &Store, team_id: Uuid, idea_id: Uuid) -> Result<Vec<Uuid>, AppError> {
-    let ever = store.ever_merged_into(team_id, &[idea_id]).await?;
+    let ever = store
+        .read_models()
+        .ever_merged_into(team_id, &[idea_id])
+        .await?;
     if ever.is_empty() {
         return Ok(ever);
     }
     let streams = store
+        .events()
         .read_streams::<idea::IdeaEvent>(team_id, &ever)
         .await?;
     Ok(streams

@@ -83,7 +83,7 @@ pub struct TeamDetails {
 
 async fn details(app: &App, team: Versioned<Team>) -> Result<TeamDetails, AppError> {
     let team_id = team.state.id;
-    let members = app.store.members(team_id).await?;
+    let members = app.store.directory().members(team_id).await?;
     let channels = versioned::in_team::<Channel>(&app.store, team_id).await?;
     Ok(TeamDetails {
         team,
@@ -149,7 +149,7 @@ pub async fn sign_up(
     })
     .await?;
     let team = Versioned::found(outcome, "team")?;
-    let members = app.store.members(team_id).await?;
+    let members = app.store.directory().members(team_id).await?;
     let owner = members.first().cloned().ok_or_else(|| {
         AppError::Store(StoreError::Internal(anyhow::anyhow!(
             "owner missing after sign-up"

@@ -77,6 +77,7 @@ impl Inputs {
             Some(k) => {
                 let (plans, known) = app
                     .store
+                    .read_models()
                     .known_at(team_id, k.min(now), need)
                     .await
                     .map_err(known_at_error)?;
@@ -88,7 +89,7 @@ impl Inputs {
             }
             None => Inputs {
                 t,
-                plans: app.store.plans(team_id, need).await?,
+                plans: app.store.read_models().plans(team_id, need).await?,
                 known: None,
             },
         })
@@ -110,6 +111,7 @@ impl Inputs {
     ) -> Result<BTreeMap<(Uuid, Metric), Vec<Point>>, AppError> {
         Ok(app
             .store
+            .read_models()
             .series(team_id, wanted, since, self.t, self.known_at())
             .await?)
     }
@@ -125,6 +127,7 @@ impl Inputs {
         let channels: Vec<Uuid> = self.plans.channels.iter().map(|c| c.id).collect();
         Ok(app
             .store
+            .read_models()
             .post_totals(team_id, &channels, posts, metrics, self.t, self.known_at())
             .await?)
     }
@@ -137,7 +140,7 @@ impl Inputs {
         ideas: &[Uuid],
     ) -> Result<BTreeMap<Uuid, BTreeMap<Uuid, DateTime<Utc>>>, AppError> {
         match &self.known {
-            None => Ok(app.store.votes_on(team_id, ideas).await?),
+            None => Ok(app.store.votes().votes_on(team_id, ideas).await?),
             Some(known) => Ok(known
                 .votes
                 .as_ref()
@@ -156,7 +159,7 @@ impl Inputs {
         team_id: Uuid,
     ) -> Result<BTreeMap<String, i64>, AppError> {
         let Some(known) = &self.known else {
-            return Ok(app.store.idea_counts(team_id).await?);
+            return Ok(app.store.read_models().idea_counts(team_id).await?);
         };
         if !known.ideas {
             return Err(not_replayed("ideas"));

@@ -43,7 +43,10 @@ pub async fn in_team<A: Aggregate>(
     store: &Store,
     team_id: Uuid,
 ) -> Result<Vec<Versioned<A>>, AppError> {
-    let streams = store.read_team_streams::<A::Event>(team_id).await?;
+    let streams = store
+        .events()
+        .read_team_streams::<A::Event>(team_id)
+        .await?;
     Ok(streams
         .into_values()
         .filter_map(|stream| {

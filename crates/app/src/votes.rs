@@ -121,6 +121,7 @@ pub async fn cast(
     let merged = app.boards.votable(&app.store, team.id, idea_id).await?;
     let outcome = app
         .store
+        .votes()
         .vote(Vote {
             team_id: team.id,
             idea_id,
@@ -137,7 +138,7 @@ pub async fn cast(
         let group: Vec<Uuid> = std::iter::once(idea_id)
             .chain(merged.iter().copied())
             .collect();
-        Ballots::each(app.store.votes_on(team.id, &group).await?)
+        Ballots::each(app.store.votes().votes_on(team.id, &group).await?)
     };
     let tally = ballots.tally(idea_id, &merged, Utc::now());
     let view = VoteView {

@@ -84,9 +84,13 @@ async fn authenticate(
 ) -> Result<Caller, ApiError> {
     let token = token?;
     let store = store.ok_or_else(|| ApiError::internal(anyhow::anyhow!("no store")))?;
-    let owner = store.authenticate(&token).await?.ok_or_else(|| {
-        ApiError::unauthorized("the token is unknown, revoked, or its member left the team")
-    })?;
+    let owner = store
+        .directory()
+        .authenticate(&token)
+        .await?
+        .ok_or_else(|| {
+            ApiError::unauthorized("the token is unknown, revoked, or its member left the team")
+        })?;
     let role = Role::parse(&owner.role)
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("unknown role {}", owner.role)))?;
     Ok(Caller {
@@ -196,13 +200,13 @@ impl FromRequest for Contributor {
         Box::pin(async move {
             let token = token?;
             let store = store.ok_or_else(|| ApiError::internal(anyhow::anyhow!("no store")))?;
-            if let Some(found) = store.authenticate_contributor(&token).await? {
+            if let Some(found) = store.directory().authenticate_contributor(&token).await? {
                 return Ok(Contributor {
                     team_id: found.team_id,
                     contributor_id: found.contributor_id,
                 });
             }
-            if store.authenticate(&token).await?.is_some() {
+            if store.directory().authenticate(&token).await?.is_some() {
                 return Err(ApiError::forbidden(
                     "board writes take a contributor token: get one with POST /v1/boards/{slug}/contributors",
                 ));

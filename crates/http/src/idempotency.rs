@@ -82,7 +82,8 @@ pub async fn idempotency(
     let request_hash = hasher.finalize().to_vec();
 
     let state = match store
-        .idempotency_begin(&scope, &key, &request_hash, team_id)
+        .idempotency()
+        .begin(&scope, &key, &request_hash, team_id)
         .await
     {
         Ok(state) => state,
@@ -163,7 +164,7 @@ async fn owner(req: &ServiceRequest, store: &Store) -> Result<Option<KeyOwner>, 
     let Some(token) = authenticated.then(|| bearer(req.request()).ok()).flatten() else {
         return Ok(None);
     };
-    let contributor = store.authenticate_contributor(&token).await?;
+    let contributor = store.directory().authenticate_contributor(&token).await?;
     Ok(contributor.map(|found| KeyOwner {
         scope,
         team_id: found.team_id,
@@ -179,7 +180,7 @@ async fn finish(
     response: ServiceResponse<BoxBody>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
     if response.status().is_server_error() {
-        if let Err(error) = store.idempotency_release(scope, key).await {
+        if let Err(error) = store.idempotency().release(scope, key).await {
             tracing::warn!(error = %error, "could not release an idempotency key");
         }
         return Ok(response);
@@ -194,7 +195,8 @@ async fn finish(
         .filter_map(|(name, value)| Some((name.to_string(), value.to_str().ok()?.to_owned())))
         .collect();
     if let Err(error) = store
-        .idempotency_complete(scope, key, head.status().as_u16(), &headers, &bytes)
+        .idempotency()
+        .complete(scope, key, head.status().as_u16(), &headers, &bytes)
         .await
     {
         tracing::warn!(error = %error, "could not keep a response for Idempotency-Key replays");

@@ -106,16 +106,18 @@ pub async fn min_position(
         // A position no write has reached yet asks for every write so far: the caller can
         // only have been handed positions of writes that committed.
         let ready = store
+            .projections()
             .wait_projected_by(wanted, projections_read(req.path()), Duration::ZERO)
             .await;
         let wanted = match ready {
-            Ok(false) => match store.committed_head().await {
+            Ok(false) => match store.events().committed_head().await {
                 Ok(head) => wanted.min(head),
                 Err(error) => return Ok(req.error_response(ApiError::from(error))),
             },
             _ => wanted,
         };
         match store
+            .projections()
             .wait_projected_by(wanted, projections_read(req.path()), MIN_POSITION_WAIT)
             .await
         {

@@ -102,18 +102,18 @@ impl Telemetry {
 
     /// The text exposition, with the pool and the projections read at scrape time.
     pub async fn render(&self, store: &Store) -> anyhow::Result<String> {
-        for (name, position) in store.projection_positions().await? {
+        for (name, position) in store.projections().positions().await? {
             self.projection_position
                 .with_label_values(&[name.as_str()])
                 .set(position);
             self.projection_lag
                 .with_label_values(&[name.as_str()])
-                .set(store.lag_seconds(position).await?);
+                .set(store.projections().lag_seconds(position).await?);
             self.projection_failures
                 .with_label_values(&[name.as_str()])
                 .set(0);
         }
-        for (name, teams) in store.projection_failure_counts().await? {
+        for (name, teams) in store.projections().failure_counts().await? {
             self.projection_failures
                 .with_label_values(&[name.as_str()])
                 .set(teams);

@@ -9,20 +9,20 @@
 use std::collections::BTreeSet;
 
 use crate::append::{self, MAX_EVENTS_PER_TRANSACTION};
-use crate::events::{AppendRequest, Appended};
-use crate::{AppendError, Store, StoreError};
+use crate::events::{AppendRequest, Appended, EventLog};
+use crate::{AppendError, StoreError};
 
-impl Store {
+impl EventLog<'_> {
     /// Appends every request in one transaction, each checked against its stream's expected
     /// version: all are written, or none is. Answers each stream's [`Appended`] in the order
     /// asked; the first refusal (a stale version, say) when any is refused. Each stream may
-    /// appear once, and unique claims are taken by [`Store::append`] alone.
+    /// appear once, and unique claims are taken by [`EventLog::append`] alone.
     pub async fn append_all(
-        &self,
+        self,
         requests: Vec<AppendRequest>,
     ) -> Result<Vec<Appended>, AppendError> {
         check(&requests)?;
-        let mut client = self.pool().get().await?;
+        let mut client = self.store.pool().get().await?;
         let tx = client.transaction().await.map_err(append::failed)?;
         let outcomes = append::append_in(&tx, &requests)
             .await
@@ -35,7 +35,7 @@ impl Store {
             }
         };
         tx.commit().await.map_err(append::failed)?;
-        self.notify_appended();
+        self.store.notify_appended();
         Ok(appended)
     }
 }

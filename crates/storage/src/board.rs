@@ -1,11 +1,14 @@
-//! The community board's storage: contributors (personal data, erasable) with their tokens,
-//! and votes, recorded once per contributor per idea in one transaction with their events.
+//! The community board's contributors in the [`Directory`]: their personal data (erasable)
+//! with their tokens, the board's team by its slug, and the display names of contributors
+//! and members alike.
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use crate::StoreError;
+use crate::db::pair;
+use crate::members::Directory;
 use crate::tokens::{NewToken, hash};
-use crate::{Store, StoreError};
 
 /// Prefix of contributor tokens, so that they never pass for a member's.
 pub const CONTRIBUTOR_PREFIX: &str = "stridec_";
@@ -29,34 +32,18 @@ const INSERT_CONTRIBUTOR: &str = "INSERT INTO contributors (team_id, contributor
 const INSERT_TOKEN: &str = "INSERT INTO contributor_tokens (team_id, token_id, contributor_id, hash) VALUES ($1, $2, $3, $4)";
 const AUTHENTICATE: &str = "SELECT team_id, contributor_id FROM contributor_tokens WHERE hash = $1";
 
-const SIMILAR: &str = "SELECT stream_id, similarity(data->>'title', $2) AS alike FROM events \
-     WHERE team_id = $1 AND event_type = 'IdeaSubmitted' AND (data->>'title') % $2 \
-     ORDER BY alike DESC, stream_id LIMIT $3";
 const ERASE: &str = "UPDATE contributors SET name = NULL, email = NULL, erased_at = coalesce(erased_at, now()) \
      WHERE team_id = $1 AND contributor_id = $2";
-
-const MERGED_INTO: &str = "SELECT DISTINCT stream_id FROM events \
-     WHERE team_id = $1 AND event_type = 'IdeaMerged' AND data->>'into' = ANY($2)";
 
 const NAMES_OF: &str = "SELECT contributor_id, name FROM contributors WHERE team_id = $1 AND contributor_id = ANY($2) \
      UNION ALL SELECT member_id, name FROM members WHERE team_id = $1 AND member_id = ANY($2)";
 const NAMES: &str = "SELECT contributor_id, name FROM contributors WHERE team_id = $1 \
      UNION ALL SELECT member_id, name FROM members WHERE team_id = $1";
 
-/// The stream of one contributor's votes on one idea: apart from the idea's own, so that
-/// votes never wait for or conflict with its version, and apart from other voters', so that
-/// hundreds voting on a hot idea at once never queue behind each other's stream head.
-pub fn votes_stream(idea_id: Uuid, contributor_id: Uuid) -> Uuid {
-    Uuid::new_v5(
-        &idea_id,
-        &[b"votes:".as_slice(), contributor_id.as_bytes()].concat(),
-    )
-}
-
-impl Store {
+impl Directory<'_> {
     /// Registers a contributor on a team's board with a first token (shown once).
     pub async fn add_contributor(
-        &self,
+        self,
         team_id: Uuid,
         name: Option<&str>,
         email: Option<&str>,
@@ -67,7 +54,7 @@ impl Store {
             .secret
             .replacen(crate::tokens::PREFIX, CONTRIBUTOR_PREFIX, 1);
         token.hash = hash(&token.secret);
-        let mut client = self.pool().get().await?;
+        let mut client = self.store.pool().get().await?;
         let tx = client.transaction().await?;
         let row = tx
             .query_one(
@@ -91,8 +78,8 @@ impl Store {
     }
 
     /// The team whose board lives at `slug`.
-    pub async fn team_by_slug(&self, slug: &str) -> Result<Option<Uuid>, StoreError> {
-        let client = self.pool().get().await?;
+    pub async fn team_by_slug(self, slug: &str) -> Result<Option<Uuid>, StoreError> {
+        let client = self.store.pool().get().await?;
         let statement = client
             .prepare_cached("SELECT team_id FROM unique_claims WHERE scope = 'slug' AND value = $1")
             .await?;
@@ -101,17 +88,17 @@ impl Store {
     }
 
     pub async fn authenticate_contributor(
-        &self,
+        self,
         secret: &str,
     ) -> Result<Option<ContributorToken>, StoreError> {
         if !secret.starts_with(CONTRIBUTOR_PREFIX) {
             return Ok(None);
         }
         let hash = hash(secret);
-        if let Some(known) = self.contributor_tokens().get(&hash) {
+        if let Some(known) = self.store.contributor_tokens().get(&hash) {
             return Ok(Some(known));
         }
-        let client = self.pool().get().await?;
+        let client = self.store.pool().get().await?;
         let statement = client.prepare_cached(AUTHENTICATE).await?;
         let Some(row) = client.query_opt(&statement, &[&hash]).await? else {
             return Ok(None);
@@ -120,36 +107,18 @@ impl Store {
             team_id: row.try_get(0)?,
             contributor_id: row.try_get(1)?,
         };
-        self.contributor_tokens().insert(hash, found);
+        self.store.contributor_tokens().insert(hash, found);
         Ok(Some(found))
-    }
-
-    /// Ideas whose titles look like `title`, most alike first, at most `limit`.
-    pub async fn similar_titles(
-        &self,
-        team_id: Uuid,
-        title: &str,
-        limit: i64,
-    ) -> Result<Vec<(Uuid, f32)>, StoreError> {
-        let client = self.pool().get().await?;
-        let statement = client.prepare_cached(SIMILAR).await?;
-        let rows = client
-            .query(&statement, &[&team_id, &title, &limit])
-            .await?;
-        Ok(rows
-            .iter()
-            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
-            .collect::<Result<_, tokio_postgres::Error>>()?)
     }
 
     /// Erases a contributor's name and e-mail address everywhere Stride kept them: their
     /// ideas and votes stay, anonymous. Returns whether the contributor exists.
     pub async fn erase_contributor(
-        &self,
+        self,
         team_id: Uuid,
         contributor_id: Uuid,
     ) -> Result<bool, StoreError> {
-        let mut client = self.pool().get().await?;
+        let mut client = self.store.pool().get().await?;
         let tx = client.transaction().await?;
         let found = tx.execute(ERASE, &[&team_id, &contributor_id]).await? > 0;
         if found {
@@ -160,47 +129,19 @@ impl Store {
         Ok(found)
     }
 
-    /// Ideas that were ever merged into one of `ideas` (some may have been unmerged since).
-    pub async fn ever_merged_into(
-        &self,
-        team_id: Uuid,
-        ideas: &[Uuid],
-    ) -> Result<Vec<Uuid>, StoreError> {
-        let targets: Vec<String> = ideas.iter().map(Uuid::to_string).collect();
-        let client = self.pool().get().await?;
-        let statement = client.prepare_cached(MERGED_INTO).await?;
-        let rows = client.query(&statement, &[&team_id, &targets]).await?;
-        Ok(rows
-            .iter()
-            .map(|r| r.try_get(0))
-            .collect::<Result<_, tokio_postgres::Error>>()?)
-    }
-
     /// Display names of the team's contributors and members, by id (erased ones: none).
-    pub async fn names(&self, team_id: Uuid) -> Result<Vec<(Uuid, Option<String>)>, StoreError> {
-        self.query_names(NAMES, &[&team_id]).await
+    pub async fn names(self, team_id: Uuid) -> Result<Vec<(Uuid, Option<String>)>, StoreError> {
+        self.store.query_rows(NAMES, &[&team_id], pair).await
     }
 
     /// Display names of the contributors and members among `ids`.
     pub async fn names_of(
-        &self,
+        self,
         team_id: Uuid,
         ids: &[Uuid],
     ) -> Result<Vec<(Uuid, Option<String>)>, StoreError> {
-        self.query_names(NAMES_OF, &[&team_id, &ids]).await
-    }
-
-    async fn query_names(
-        &self,
-        sql: &str,
-        params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
-    ) -> Result<Vec<(Uuid, Option<String>)>, StoreError> {
-        let client = self.pool().get().await?;
-        let statement = client.prepare_cached(sql).await?;
-        let rows = client.query(&statement, params).await?;
-        Ok(rows
-            .iter()
-            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
-            .collect::<Result<_, tokio_postgres::Error>>()?)
+        self.store
+            .query_rows(NAMES_OF, &[&team_id, &ids], pair)
+            .await
     }
 }

@@ -1,5 +1,10 @@
 //! The connection pool and the [`Store`] handle the rest of Stride holds, and
 //! [`config_url`] for code that is handed a connection config but takes a URL.
+//!
+//! `Store` itself only connects and answers for the pool; each part of storage is reached
+//! through its own handle, a borrowed view over the same shared state: [`Store::events`],
+//! [`Store::votes`], [`Store::observations`], [`Store::projections`], [`Store::directory`],
+//! [`Store::idempotency`] and [`Store::read_models`].
 
 mod url;
 
@@ -8,12 +13,19 @@ use std::time::Duration;
 
 use anyhow::Context;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
-use tokio_postgres::NoTls;
+use tokio_postgres::types::{FromSql, ToSql};
+use tokio_postgres::{NoTls, Row};
 
-use crate::append::MAX_EVENTS_PER_TRANSACTION;
+use crate::StoreError;
 use crate::board::ContributorToken;
 use crate::committer::Committer;
-use crate::votes::Voter;
+use crate::events::EventLog;
+use crate::facts::ReadModels;
+use crate::idempotency::IdempotencyKeys;
+use crate::members::Directory;
+use crate::observations::Observations;
+use crate::projector::Projector;
+use crate::votes::{Voter, Voting};
 
 pub use url::config_url;
 
@@ -23,8 +35,6 @@ pub use url::config_url;
 const BATCHES_IN_FLIGHT: usize = 2;
 /// Contributor tokens kept in memory.
 const CONTRIBUTOR_TOKENS: usize = 10_000;
-use crate::events::{AppendRequest, Appended};
-use crate::{AppendError, StoreError};
 
 /// How to reach PostgreSQL.
 #[derive(Debug, Clone)]
@@ -76,14 +86,13 @@ impl std::fmt::Debug for Store {
     }
 }
 
-/// A wake-up armed by [`Store::watch_appends`].
-pub struct AppendWatch<'a>(std::pin::Pin<Box<tokio::sync::futures::Notified<'a>>>);
-
-impl AppendWatch<'_> {
-    /// Resolves once an append was seen since the watch was armed, or after `timeout`.
-    pub async fn or(self, timeout: Duration) {
-        let _ = tokio::time::timeout(timeout, self.0).await;
-    }
+/// A row's first two columns, for [`Store::query_rows`].
+pub(crate) fn pair<A, B>(row: &Row) -> Result<(A, B), tokio_postgres::Error>
+where
+    A: for<'a> FromSql<'a>,
+    B: for<'a> FromSql<'a>,
+{
+    Ok((row.try_get(0)?, row.try_get(1)?))
 }
 
 /// Builds a pool. Connections are opened lazily, so this succeeds while PostgreSQL is down.
@@ -141,22 +150,84 @@ impl Store {
         &self.inner.pool
     }
 
+    /// Whether the database answers and the migrations are applied.
+    pub async fn ready(&self) -> Result<(), StoreError> {
+        let client = self.pool().get().await?;
+        crate::migrate::check_applied(&client).await
+    }
+
+    /// Pool size and free connections, for /metrics.
+    pub fn pool_status(&self) -> deadpool_postgres::Status {
+        self.pool().status()
+    }
+
+    /// Starts announcing this process's appends and listening for others'; runs until the
+    /// runtime stops, reconnecting as needed.
+    pub fn spawn_wakeups(&self, config: tokio_postgres::Config) -> tokio::task::JoinHandle<()> {
+        crate::wakeup::spawn(self.clone(), config)
+    }
+
+    /// The event log: appends, reads, visibility and wake-ups.
+    pub fn events(&self) -> EventLog<'_> {
+        EventLog { store: self }
+    }
+
+    /// Contributors' votes on ideas: casting them and reading them.
+    pub fn votes(&self) -> Voting<'_> {
+        Voting { store: self }
+    }
+
+    /// Metric observations: recording them and reading their series.
+    pub fn observations(&self) -> Observations<'_> {
+        Observations { store: self }
+    }
+
+    /// The projections: applying, rebuilding, waiting for and checking them.
+    pub fn projections(&self) -> Projector<'_> {
+        Projector { store: self }
+    }
+
+    /// Members' and contributors' personal data and their tokens.
+    pub fn directory(&self) -> Directory<'_> {
+        Directory { store: self }
+    }
+
+    /// Idempotency-Key records.
+    pub fn idempotency(&self) -> IdempotencyKeys<'_> {
+        IdempotencyKeys { store: self }
+    }
+
+    /// What the read models are computed from: the projections, the current-state tables,
+    /// and the plans as known at an earlier instant.
+    pub fn read_models(&self) -> ReadModels<'_> {
+        ReadModels { store: self }
+    }
+
+    /// Runs `sql` (prepared once per connection) on a pooled connection and converts each
+    /// row it answers.
+    pub(crate) async fn query_rows<T, C, E>(
+        &self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+        convert: impl Fn(&Row) -> Result<T, E>,
+    ) -> Result<C, StoreError>
+    where
+        C: FromIterator<T>,
+        StoreError: From<E>,
+    {
+        let client = self.pool().get().await?;
+        let statement = client.prepare_cached(sql).await?;
+        let rows = client.query(&statement, params).await?;
+        Ok(rows.iter().map(convert).collect::<Result<C, E>>()?)
+    }
+
     pub(crate) fn failure_copy(&self) -> &crate::failures::SharedFailureCopy {
         &self.inner.failures
     }
 
-    /// Appends the events of one command: all or none, checked against the expected version.
-    pub async fn append(&self, request: AppendRequest) -> Result<Appended, AppendError> {
-        if request.events.is_empty() || request.events.len() > MAX_EVENTS_PER_TRANSACTION / 2 {
-            return Err(AppendError::Store(StoreError::Internal(anyhow::anyhow!(
-                "an append holds 1 to {} events, not {}",
-                MAX_EVENTS_PER_TRANSACTION / 2,
-                request.events.len()
-            ))));
-        }
-        let appended = self.inner.committer.append(request).await;
-        self.notify_appended();
-        appended
+    /// The committer that runs group commit.
+    pub(crate) fn committer(&self) -> &Committer {
+        &self.inner.committer
     }
 
     /// Wakes whoever waits for new events here, and has them announced to other processes.
@@ -168,6 +239,11 @@ impl Store {
     /// Wakes this process's waiters after another process appended.
     pub(crate) fn wake_local(&self) {
         self.inner.appended.notify_waiters();
+    }
+
+    /// Woken after every commit that wrote events, here or in another process.
+    pub(crate) fn appended(&self) -> &tokio::sync::Notify {
+        &self.inner.appended
     }
 
     pub(crate) fn contributor_tokens(
@@ -193,30 +269,5 @@ impl Store {
     /// Resolves when there are commits to announce.
     pub(crate) async fn to_announce(&self) {
         self.inner.unannounced.notified().await;
-    }
-
-    /// Resolves after the next append seen (see [`Store::spawn_wakeups`]), or after
-    /// `timeout`.
-    pub async fn appended_or(&self, timeout: Duration) {
-        self.watch_appends().or(timeout).await;
-    }
-
-    /// Arms a wake-up for the next append seen, to take before reading: an append that
-    /// commits while the caller reads then wakes it at once instead of being missed.
-    pub fn watch_appends(&self) -> AppendWatch<'_> {
-        let mut notified = Box::pin(self.inner.appended.notified());
-        notified.as_mut().enable();
-        AppendWatch(notified)
-    }
-
-    /// Whether the database answers and the migrations are applied.
-    pub async fn ready(&self) -> Result<(), StoreError> {
-        let client = self.pool().get().await?;
-        crate::migrate::check_applied(&client).await
-    }
-
-    /// Pool size and free connections, for /metrics.
-    pub fn pool_status(&self) -> deadpool_postgres::Status {
-        self.pool().status()
     }
 }

@@ -1,4 +1,6 @@
-//! The event store's vocabulary (what an append asks for and what it answers) and its reads.
+//! The event store's vocabulary (what an append asks for and what it answers), the
+//! [`EventLog`] handle with its appends and reads. Group commit lives in `committer.rs`,
+//! appends to several streams at once in `append_all.rs`, wake-ups in `wakeup.rs`.
 //!
 //! Reads of the whole log, or of one team's log, only return events below
 //! `events_visible_below()`: positions are taken when a transaction writes but become
@@ -11,7 +13,8 @@ use stride_domain::{Actor, EventPayload, RecordedEvent};
 use tokio_postgres::Row;
 use uuid::Uuid;
 
-use crate::{Store, StoreError};
+use crate::append::MAX_EVENTS_PER_TRANSACTION;
+use crate::{AppendError, Store, StoreError};
 
 /// What the stream must look like for the append to go ahead.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -240,15 +243,35 @@ const COMMITTED_HEAD: &str = "SELECT coalesce(max(position), 0) FROM events";
 const VISIBLE_HEAD: &str =
     "SELECT coalesce(max(position), 0) FROM events WHERE position < events_visible_below()";
 
-impl Store {
+/// The event log: appends, reads of streams and of the log, visibility and wake-ups.
+#[derive(Debug, Clone, Copy)]
+pub struct EventLog<'a> {
+    pub(crate) store: &'a Store,
+}
+
+impl EventLog<'_> {
+    /// Appends the events of one command: all or none, checked against the expected version.
+    pub async fn append(self, request: AppendRequest) -> Result<Appended, AppendError> {
+        if request.events.is_empty() || request.events.len() > MAX_EVENTS_PER_TRANSACTION / 2 {
+            return Err(AppendError::Store(StoreError::Internal(anyhow::anyhow!(
+                "an append holds 1 to {} events, not {}",
+                MAX_EVENTS_PER_TRANSACTION / 2,
+                request.events.len()
+            ))));
+        }
+        let appended = self.store.committer().append(request).await;
+        self.store.notify_appended();
+        appended
+    }
+
     /// Every event of one stream of `E`'s type, in order, decoded. A stream of another
     /// type reads as empty.
     pub async fn read_stream<E: EventPayload>(
-        &self,
+        self,
         team_id: Uuid,
         stream_id: Uuid,
     ) -> Result<Stream<E>, StoreError> {
-        let client = self.pool().get().await?;
+        let client = self.store.pool().get().await?;
         let statement = client.prepare_cached(READ_STREAM).await?;
         let rows = client
             .query(&statement, &[&team_id, &stream_id, &E::STREAM_TYPE])
@@ -263,10 +286,10 @@ impl Store {
 
     /// Every stream of one kind (`E::STREAM_TYPE`) in a team, decoded, by stream id.
     pub async fn read_team_streams<E: EventPayload>(
-        &self,
+        self,
         team_id: Uuid,
     ) -> Result<std::collections::BTreeMap<Uuid, Stream<E>>, StoreError> {
-        let client = self.pool().get().await?;
+        let client = self.store.pool().get().await?;
         let statement = client.prepare_cached(READ_TEAM_STREAMS).await?;
         let rows = client
             .query(&statement, &[&team_id, &E::STREAM_TYPE])
@@ -277,11 +300,11 @@ impl Store {
     /// The streams `stream_ids` of `E`'s type in a team, decoded, by stream id; ids of
     /// other streams are left out.
     pub async fn read_streams<E: EventPayload>(
-        &self,
+        self,
         team_id: Uuid,
         stream_ids: &[Uuid],
     ) -> Result<std::collections::BTreeMap<Uuid, Stream<E>>, StoreError> {
-        let client = self.pool().get().await?;
+        let client = self.store.pool().get().await?;
         let statement = client.prepare_cached(READ_STREAMS).await?;
         let rows = client.query(&statement, &[&team_id, &stream_ids]).await?;
         by_stream(
@@ -292,7 +315,7 @@ impl Store {
 
     /// Which of `stream_ids` are streams of `stream_type` in the team.
     pub async fn existing_streams(
-        &self,
+        self,
         team_id: Uuid,
         stream_type: &str,
         stream_ids: &[Uuid],
@@ -300,71 +323,75 @@ impl Store {
         if stream_ids.is_empty() {
             return Ok(Default::default());
         }
-        let client = self.pool().get().await?;
-        let statement = client.prepare_cached(EXISTING_STREAMS).await?;
-        let rows = client
-            .query(&statement, &[&team_id, &stream_type, &stream_ids])
-            .await?;
-        Ok(rows
-            .iter()
-            .map(|r| r.try_get(0))
-            .collect::<Result<_, _>>()?)
+        self.store
+            .query_rows(
+                EXISTING_STREAMS,
+                &[&team_id, &stream_type, &stream_ids],
+                |r| r.try_get(0),
+            )
+            .await
     }
 
     /// Events of all teams after `position`, oldest first, never skipping one that commits late.
     pub async fn read_all_after(
-        &self,
+        self,
         position: i64,
         limit: i64,
     ) -> Result<Vec<StoredEvent>, StoreError> {
-        read_all_after_on(&*self.pool().get().await?, position, limit).await
+        read_all_after_on(&*self.store.pool().get().await?, position, limit).await
     }
 
     /// One team's events after `position`, oldest first, with the same guarantee.
     pub async fn read_team_after(
-        &self,
+        self,
         team_id: Uuid,
         position: i64,
         limit: i64,
     ) -> Result<Vec<StoredEvent>, StoreError> {
-        let client = self.pool().get().await?;
-        let statement = client.prepare_cached(READ_TEAM_AFTER).await?;
-        let rows = client
-            .query(&statement, &[&team_id, &position, &limit])
-            .await?;
-        Ok(rows
-            .iter()
-            .map(StoredEvent::from_row)
-            .collect::<Result<_, _>>()?)
+        self.store
+            .query_rows(
+                READ_TEAM_AFTER,
+                &[&team_id, &position, &limit],
+                StoredEvent::from_row,
+            )
+            .await
     }
 
     /// Waits until readers can see `position` (every transaction that could still write
     /// below it has ended), at most `timeout`. Returns whether it became visible.
     pub async fn wait_visible(
-        &self,
+        self,
         position: i64,
         timeout: std::time::Duration,
     ) -> Result<bool, StoreError> {
-        wait_visible_on(&*self.pool().get().await?, position, timeout).await
+        wait_visible_on(&*self.store.pool().get().await?, position, timeout).await
     }
 
     /// Every position below this bound is final: no transaction can still write there.
-    pub async fn visible_bound(&self) -> Result<i64, StoreError> {
-        visible_bound_on(&*self.pool().get().await?).await
+    pub async fn visible_bound(self) -> Result<i64, StoreError> {
+        visible_bound_on(&*self.store.pool().get().await?).await
     }
 
     /// The newest position committed before this call, whether or not readers of the log
     /// may see it yet: what a read must wait for to include every acknowledged write.
-    pub async fn committed_head(&self) -> Result<i64, StoreError> {
-        let client = self.pool().get().await?;
+    pub async fn committed_head(self) -> Result<i64, StoreError> {
+        let client = self.store.pool().get().await?;
         let statement = client.prepare_cached(COMMITTED_HEAD).await?;
         Ok(client.query_one(&statement, &[]).await?.try_get(0)?)
     }
 
     /// The highest position a reader can see now.
-    pub async fn visible_head(&self) -> Result<i64, StoreError> {
-        visible_head_on(&self.pool().get().await?).await
+    pub async fn visible_head(self) -> Result<i64, StoreError> {
+        visible_head_on(&self.store.pool().get().await?).await
     }
+}
+
+/// Rows of events as stored, in their order.
+fn stored_events(rows: &[Row]) -> Result<Vec<StoredEvent>, StoreError> {
+    Ok(rows
+        .iter()
+        .map(StoredEvent::from_row)
+        .collect::<Result<_, _>>()?)
 }
 
 /// Rows of events grouped into their streams, decoded, by stream id.
@@ -384,7 +411,7 @@ fn by_stream<'a, E: EventPayload>(
     Ok(streams)
 }
 
-/// [`Store::read_all_after`] on a connection the caller already holds.
+/// [`EventLog::read_all_after`] on a connection the caller already holds.
 pub(crate) async fn read_all_after_on(
     client: &deadpool_postgres::ClientWrapper,
     position: i64,
@@ -392,10 +419,7 @@ pub(crate) async fn read_all_after_on(
 ) -> Result<Vec<StoredEvent>, StoreError> {
     let statement = client.prepare_cached(READ_ALL_AFTER).await?;
     let rows = client.query(&statement, &[&position, &limit]).await?;
-    Ok(rows
-        .iter()
-        .map(StoredEvent::from_row)
-        .collect::<Result<_, _>>()?)
+    stored_events(&rows)
 }
 
 /// [`read_all_after_on`] for a reader of `stream_types` only: every event comes, so that
@@ -411,13 +435,10 @@ pub(crate) async fn read_types_after_on(
     let rows = client
         .query(&statement, &[&position, &limit, &stream_types])
         .await?;
-    Ok(rows
-        .iter()
-        .map(StoredEvent::from_row)
-        .collect::<Result<_, _>>()?)
+    stored_events(&rows)
 }
 
-/// [`Store::visible_bound`] on a connection the caller already holds.
+/// [`EventLog::visible_bound`] on a connection the caller already holds.
 async fn visible_bound_on(client: &deadpool_postgres::ClientWrapper) -> Result<i64, StoreError> {
     let statement = client
         .prepare_cached("SELECT events_visible_below()")
@@ -425,7 +446,7 @@ async fn visible_bound_on(client: &deadpool_postgres::ClientWrapper) -> Result<i
     Ok(client.query_one(&statement, &[]).await?.try_get(0)?)
 }
 
-/// [`Store::wait_visible`] on a connection the caller already holds: waits until every
+/// [`EventLog::wait_visible`] on a connection the caller already holds: waits until every
 /// position up to `position` is final; `false` after `timeout`.
 pub(crate) async fn wait_visible_on(
     client: &deadpool_postgres::ClientWrapper,

@@ -1,7 +1,9 @@
-//! What progress, suggestions and assessments are computed from, loaded from the
-//! projections and the current-state tables: the cost is the size of the team's plans and of
-//! the window asked for, not its history. Observations can also be read as they stood at an
-//! earlier instant of system time, for `known_at` reads (see [`crate::known`]).
+//! The [`ReadModels`] handle: what progress, suggestions, assessments and idea lists are
+//! computed from, loaded from the projections and the current-state tables: the cost is the
+//! size of the team's plans and of the window asked for, not its history. Observations can
+//! also be read as they stood at an earlier instant of system time, and plans replayed as
+//! they stood then, for `known_at` reads (see [`crate::known`]); the activity feed is read
+//! beside its projection (`projections/activity.rs`).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -16,6 +18,7 @@ use stride_domain::progress::Point;
 use tokio_postgres::types::ToSql;
 use uuid::Uuid;
 
+use crate::db::pair;
 use crate::projections::aggregates::{State, stored};
 use crate::projections::{Aggregates, IdeaScores};
 use crate::projector::Projection;
@@ -137,13 +140,22 @@ const POST_TOTALS_KNOWN: &str = "SELECT DISTINCT ON (p.post_id, m.metric) p.post
          AND post_id = p.post_id AND observed_at <= $5 AND first_recorded_at <= $6 \
        ORDER BY observed_at DESC LIMIT 1) AS o \
      ORDER BY p.post_id, m.metric, o.observed_at DESC, c.channel_id DESC";
-const VOTES: &str = "SELECT idea_id, contributor_id, voted_at FROM idea_votes \
-     WHERE team_id = $1 AND idea_id = ANY($2)";
+const SIMILAR: &str = "SELECT stream_id, similarity(data->>'title', $2) AS alike FROM events \
+     WHERE team_id = $1 AND event_type = 'IdeaSubmitted' AND (data->>'title') % $2 \
+     ORDER BY alike DESC, stream_id LIMIT $3";
+const MERGED_INTO: &str = "SELECT DISTINCT stream_id FROM events \
+     WHERE team_id = $1 AND event_type = 'IdeaMerged' AND data->>'into' = ANY($2)";
 
-impl Store {
+/// What read models are computed from: plans, idea lists and scores, series, the feed.
+#[derive(Debug, Clone, Copy)]
+pub struct ReadModels<'a> {
+    pub(crate) store: &'a Store,
+}
+
+impl ReadModels<'_> {
     /// The team's channels, goals, posts and (when needed) ideas as the projection holds
     /// them now.
-    pub async fn plans(&self, team_id: Uuid, need: Need) -> Result<Plans, StoreError> {
+    pub async fn plans(self, team_id: Uuid, need: Need) -> Result<Plans, StoreError> {
         let mut types = vec![
             ChannelEvent::STREAM_TYPE,
             GoalEvent::STREAM_TYPE,
@@ -152,8 +164,11 @@ impl Store {
         if need.ideas {
             types.push(IdeaEvent::STREAM_TYPE);
         }
-        self.check_projections(team_id, &[Aggregates::NAME]).await?;
-        let client = self.pool().get().await?;
+        self.store
+            .projections()
+            .check(team_id, &[Aggregates::NAME])
+            .await?;
+        let client = self.store.pool().get().await?;
         let statement = client.prepare_cached(PLANS).await?;
         let mut plans = Plans::default();
         let params: [&(dyn ToSql + Sync); 4] =
@@ -170,52 +185,50 @@ impl Store {
     /// Every idea of the team as the projection holds it: its state, when it was submitted
     /// and its stream version.
     pub async fn listed_ideas(
-        &self,
+        self,
         team_id: Uuid,
     ) -> Result<Vec<(Idea, DateTime<Utc>, i64)>, StoreError> {
-        self.check_projections(team_id, &[Aggregates::NAME]).await?;
-        let client = self.pool().get().await?;
-        let statement = client.prepare_cached(IDEAS).await?;
-        let rows = client
-            .query(&statement, &[&team_id, &IdeaEvent::STREAM_TYPE])
+        self.store
+            .projections()
+            .check(team_id, &[Aggregates::NAME])
             .await?;
-        rows.iter()
-            .map(|r| Ok((stored(r.try_get(0)?)?, r.try_get(1)?, r.try_get(2)?)))
-            .collect()
+        self.store
+            .query_rows(IDEAS, &[&team_id, &IdeaEvent::STREAM_TYPE], |r| {
+                Ok::<_, StoreError>((stored(r.try_get(0)?)?, r.try_get(1)?, r.try_get(2)?))
+            })
+            .await
     }
 
     /// Each idea's own current voters and the log2 of their decayed weight (see the
     /// `idea_scores` projection).
     pub async fn idea_scores(
-        &self,
+        self,
         team_id: Uuid,
     ) -> Result<BTreeMap<Uuid, (i32, Option<f64>)>, StoreError> {
-        self.check_projections(team_id, &[IdeaScores::NAME]).await?;
-        let client = self.pool().get().await?;
-        let statement = client.prepare_cached(SCORES).await?;
-        let rows = client.query(&statement, &[&team_id]).await?;
-        Ok(rows
-            .iter()
-            .map(|r| Ok((r.try_get(0)?, (r.try_get(1)?, r.try_get(2)?))))
-            .collect::<Result<_, tokio_postgres::Error>>()?)
+        self.store
+            .projections()
+            .check(team_id, &[IdeaScores::NAME])
+            .await?;
+        self.store
+            .query_rows(SCORES, &[&team_id], |r| {
+                Ok::<_, tokio_postgres::Error>((r.try_get(0)?, (r.try_get(1)?, r.try_get(2)?)))
+            })
+            .await
     }
 
     /// The team's ideas by status, merged duplicates left out.
-    pub async fn idea_counts(&self, team_id: Uuid) -> Result<BTreeMap<String, i64>, StoreError> {
-        self.check_projections(team_id, &[Aggregates::NAME]).await?;
-        let client = self.pool().get().await?;
-        let statement = client.prepare_cached(IDEA_COUNTS).await?;
-        let rows = client.query(&statement, &[&team_id]).await?;
-        Ok(rows
-            .iter()
-            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
-            .collect::<Result<_, tokio_postgres::Error>>()?)
+    pub async fn idea_counts(self, team_id: Uuid) -> Result<BTreeMap<String, i64>, StoreError> {
+        self.store
+            .projections()
+            .check(team_id, &[Aggregates::NAME])
+            .await?;
+        self.store.query_rows(IDEA_COUNTS, &[&team_id], pair).await
     }
 
     /// Channel-wide observations of each `(channel, metric)` in `[since, t]`, with the
     /// latest one before `since`, oldest first; with `known_at`, as they stood then.
     pub async fn series(
-        &self,
+        self,
         team_id: Uuid,
         wanted: &[(Uuid, Metric)],
         since: DateTime<Utc>,
@@ -230,20 +243,13 @@ impl Store {
         let pairs: BTreeSet<(Uuid, Metric)> = wanted.iter().copied().collect();
         let channels: Vec<Uuid> = pairs.iter().map(|(c, _)| *c).collect();
         let metrics: Vec<&str> = pairs.iter().map(|(_, m)| m.as_str()).collect();
-        let client = self.pool().get().await?;
-        let rows = match known_at {
-            None => {
-                let statement = client.prepare_cached(SERIES).await?;
-                let params: [&(dyn ToSql + Sync); 5] = [&team_id, &channels, &metrics, &t, &since];
-                client.query(&statement, &params).await?
-            }
-            Some(known_at) => {
-                let statement = client.prepare_cached(SERIES_KNOWN).await?;
-                let params: [&(dyn ToSql + Sync); 6] =
-                    [&team_id, &channels, &metrics, &t, &since, &known_at];
-                client.query(&statement, &params).await?
-            }
-        };
+        let rows = self
+            .query_known(
+                (SERIES, SERIES_KNOWN),
+                &[&team_id, &channels, &metrics, &t, &since],
+                known_at,
+            )
+            .await?;
         for row in rows {
             let metric: String = row.try_get(1)?;
             let Some(metric) = Metric::parse(&metric) else {
@@ -263,7 +269,7 @@ impl Store {
     /// The latest value at or before `t` of each of `metrics` on each of `posts`, observed
     /// under any of `channels` (the team's); with `known_at`, as it stood then.
     pub async fn post_totals(
-        &self,
+        self,
         team_id: Uuid,
         channels: &[Uuid],
         posts: &[Uuid],
@@ -284,20 +290,13 @@ impl Store {
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect();
-        let client = self.pool().get().await?;
-        let rows = match known_at {
-            None => {
-                let statement = client.prepare_cached(POST_TOTALS).await?;
-                let params: [&(dyn ToSql + Sync); 5] = [&team_id, &channels, &posts, &metrics, &t];
-                client.query(&statement, &params).await?
-            }
-            Some(known_at) => {
-                let statement = client.prepare_cached(POST_TOTALS_KNOWN).await?;
-                let params: [&(dyn ToSql + Sync); 6] =
-                    [&team_id, &channels, &posts, &metrics, &t, &known_at];
-                client.query(&statement, &params).await?
-            }
-        };
+        let rows = self
+            .query_known(
+                (POST_TOTALS, POST_TOTALS_KNOWN),
+                &[&team_id, &channels, &posts, &metrics, &t],
+                known_at,
+            )
+            .await?;
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
             let metric: String = row.try_get(1)?;
@@ -308,21 +307,51 @@ impl Store {
         Ok(out)
     }
 
-    /// The current votes on `ideas`: idea -> contributor -> when they voted.
-    pub async fn votes_on(
-        &self,
+    /// Ideas whose titles look like `title`, most alike first, at most `limit`.
+    pub async fn similar_titles(
+        self,
+        team_id: Uuid,
+        title: &str,
+        limit: i64,
+    ) -> Result<Vec<(Uuid, f32)>, StoreError> {
+        self.store
+            .query_rows(SIMILAR, &[&team_id, &title, &limit], pair)
+            .await
+    }
+
+    /// Ideas that were ever merged into one of `ideas` (some may have been unmerged since).
+    pub async fn ever_merged_into(
+        self,
         team_id: Uuid,
         ideas: &[Uuid],
-    ) -> Result<BTreeMap<Uuid, BTreeMap<Uuid, DateTime<Utc>>>, StoreError> {
-        let client = self.pool().get().await?;
-        let statement = client.prepare_cached(VOTES).await?;
-        let mut votes: BTreeMap<Uuid, BTreeMap<Uuid, DateTime<Utc>>> = BTreeMap::new();
-        for row in client.query(&statement, &[&team_id, &ideas]).await? {
-            votes
-                .entry(row.try_get(0)?)
-                .or_default()
-                .insert(row.try_get(1)?, row.try_get(2)?);
-        }
-        Ok(votes)
+    ) -> Result<Vec<Uuid>, StoreError> {
+        let targets: Vec<String> = ideas.iter().map(Uuid::to_string).collect();
+        self.store
+            .query_rows(MERGED_INTO, &[&team_id, &targets], |r| r.try_get(0))
+            .await
+    }
+
+    /// Runs `plain` with `params`, or with `known_at` its variant `known`, which reads as
+    /// things stood then and takes `known_at` after `params`.
+    async fn query_known(
+        self,
+        (plain, known): (&str, &str),
+        params: &[&(dyn ToSql + Sync)],
+        known_at: Option<DateTime<Utc>>,
+    ) -> Result<Vec<tokio_postgres::Row>, StoreError> {
+        let client = self.store.pool().get().await?;
+        let rows = match &known_at {
+            None => {
+                let statement = client.prepare_cached(plain).await?;
+                client.query(&statement, params).await?
+            }
+            Some(known_at) => {
+                let statement = client.prepare_cached(known).await?;
+                let params: Vec<&(dyn ToSql + Sync)> =
+                    params.iter().copied().chain([known_at as _]).collect();
+                client.query(&statement, &params).await?
+            }
+        };
+        Ok(rows)
     }
 }

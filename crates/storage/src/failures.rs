@@ -1,7 +1,7 @@
 //! Events a projection could not apply, and the guard that keeps a team's reads of a broken
 //! projection from answering with what it holds. The projector records a failure in the same
 //! transaction as its checkpoint (see `projector.rs`); every read of a projection's tables
-//! asks [`Store::check_projections`] first, from a copy of the table each process keeps for
+//! asks [`Projector::check`] first, from a copy of the table each process keeps for
 //! at most [`FRESH`].
 
 use std::collections::HashMap;
@@ -10,7 +10,9 @@ use std::time::{Duration, Instant};
 
 use uuid::Uuid;
 
-use crate::{Store, StoreError};
+use crate::StoreError;
+use crate::db::pair;
+use crate::projector::Projector;
 
 /// How long a process answers from its copy of the failures before reading them again.
 const FRESH: Duration = Duration::from_secs(1);
@@ -48,23 +50,19 @@ impl FailureCopy {
     }
 }
 
-impl Store {
+impl Projector<'_> {
     /// Fails with [`StoreError::ProjectionFailed`] when one of `projections` stopped on an
     /// event of the team: what it holds for the team is not what the log says.
-    pub async fn check_projections(
-        &self,
-        team_id: Uuid,
-        projections: &[&str],
-    ) -> Result<(), StoreError> {
+    pub async fn check(self, team_id: Uuid, projections: &[&str]) -> Result<(), StoreError> {
         let cached = {
-            let copy = self.failure_copy().lock().map_err(poisoned)?;
+            let copy = self.store.failure_copy().lock().map_err(poisoned)?;
             copy.fresh().then(|| copy.failed(team_id, projections))
         };
         let failed = match cached {
             Some(failed) => failed,
             None => {
                 let by_team = self.read_failures().await?;
-                let mut copy = self.failure_copy().lock().map_err(poisoned)?;
+                let mut copy = self.store.failure_copy().lock().map_err(poisoned)?;
                 copy.by_team = by_team;
                 copy.read = Some(Instant::now());
                 copy.failed(team_id, projections)
@@ -84,14 +82,14 @@ impl Store {
 
     /// Makes the next check read the failures again: this process just recorded or cleared
     /// one.
-    pub(crate) fn forget_failure_copy(&self) {
-        if let Ok(mut copy) = self.failure_copy().lock() {
+    pub(crate) fn forget_failure_copy(self) {
+        if let Ok(mut copy) = self.store.failure_copy().lock() {
             copy.read = None;
         }
     }
 
-    async fn read_failures(&self) -> Result<HashMap<Uuid, Vec<Failure>>, StoreError> {
-        let client = self.pool().get().await?;
+    async fn read_failures(self) -> Result<HashMap<Uuid, Vec<Failure>>, StoreError> {
+        let client = self.store.pool().get().await?;
         let statement = client.prepare_cached(ALL).await?;
         let mut by_team: HashMap<Uuid, Vec<Failure>> = HashMap::new();
         for row in client.query(&statement, &[]).await? {
@@ -104,13 +102,8 @@ impl Store {
     }
 
     /// How many teams each projection has stopped for.
-    pub async fn projection_failure_counts(&self) -> Result<Vec<(String, i64)>, StoreError> {
-        let client = self.pool().get().await?;
-        let rows = client.query(COUNTS, &[]).await?;
-        Ok(rows
-            .iter()
-            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
-            .collect::<Result<_, tokio_postgres::Error>>()?)
+    pub async fn failure_counts(self) -> Result<Vec<(String, i64)>, StoreError> {
+        self.store.query_rows(COUNTS, &[], pair).await
     }
 }
 

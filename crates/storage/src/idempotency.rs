@@ -38,15 +38,22 @@ const RELEASE: &str =
 const FORGET_NAMING: &str = "DELETE FROM idempotency_keys \
      WHERE team_id = $1 AND position(convert_to($2, 'UTF8') in body) > 0";
 
-impl Store {
-    pub async fn idempotency_begin(
-        &self,
+/// Idempotency-Key records: begun by a keyed request, then completed or released.
+#[derive(Debug, Clone, Copy)]
+pub struct IdempotencyKeys<'a> {
+    pub(crate) store: &'a Store,
+}
+
+impl IdempotencyKeys<'_> {
+    /// Claims `key` for a request, or says what became of an earlier one with that key.
+    pub async fn begin(
+        self,
         scope: &str,
         key: &str,
         request_hash: &[u8],
         team_id: Uuid,
     ) -> Result<Idempotency, StoreError> {
-        let client = self.pool().get().await?;
+        let client = self.store.pool().get().await?;
         if client
             .query_opt(CLAIM, &[&scope, &key, &request_hash, &team_id])
             .await?
@@ -76,15 +83,16 @@ impl Store {
         })
     }
 
-    pub async fn idempotency_complete(
-        &self,
+    /// Keeps the response to replay for `key`.
+    pub async fn complete(
+        self,
         scope: &str,
         key: &str,
         status: u16,
         headers: &[(String, String)],
         body: &[u8],
     ) -> Result<(), StoreError> {
-        let client = self.pool().get().await?;
+        let client = self.store.pool().get().await?;
         let headers = serde_json::to_value(headers).map_err(anyhow::Error::from)?;
         let status = i16::try_from(status).unwrap_or(500);
         client
@@ -94,8 +102,8 @@ impl Store {
     }
 
     /// Forgets a key whose request failed, so that a retry is handled afresh.
-    pub async fn idempotency_release(&self, scope: &str, key: &str) -> Result<(), StoreError> {
-        let client = self.pool().get().await?;
+    pub async fn release(self, scope: &str, key: &str) -> Result<(), StoreError> {
+        let client = self.store.pool().get().await?;
         client.execute(RELEASE, &[&scope, &key]).await?;
         Ok(())
     }

@@ -9,14 +9,12 @@
 //! - Metric observations, the bulk of most logs, are never replayed. The observations table
 //!   keeps when each key was first recorded, when its value last changed and what each
 //!   correction replaced (V13), so the observations as they stood then are read by index,
-//!   window by window, like a plain read (`Store::series`, `Store::post_totals`).
+//!   window by window, like a plain read (`ReadModels::series`, `ReadModels::post_totals`).
 //!
 //! An event is known at `K` when `recorded_at <= K`. Positions follow transaction ids while
 //! `recorded_at` is the transaction's start, so the two orders nearly agree but not strictly:
 //! the replay filters every event of its kinds by `recorded_at` rather than stopping at the
 //! first one recorded later, which would not be exact.
-
-use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use stride_domain::EventPayload;
@@ -29,10 +27,11 @@ use thiserror::Error;
 use tokio_postgres::IsolationLevel;
 use uuid::Uuid;
 
+use crate::StoreError;
 use crate::events::StoredEvent;
-use crate::facts::{Need, Plans};
+use crate::facts::{Need, Plans, ReadModels};
 use crate::projections::aggregates::Fold;
-use crate::{Store, StoreError};
+use crate::votes::Votes;
 
 /// The most events a `known_at` read replays: a team with more events of the kinds a read
 /// replays is refused. Some 5 us each on our machines (read, decode, fold), so a quarter of
@@ -41,9 +40,6 @@ pub const MAX_REPLAYED: i64 = 50_000;
 
 /// Events read per round trip.
 const PAGE: i64 = 5_000;
-
-/// Votes by idea: contributor -> when they voted.
-pub type Votes = BTreeMap<Uuid, BTreeMap<Uuid, DateTime<Utc>>>;
 
 /// A `known_at` read was refused, or failed.
 #[derive(Debug, Error)]
@@ -92,11 +88,11 @@ const REPLAY: &str = "SELECT position, team_id, event_id, stream_id, stream_type
      WHERE team_id = $1 AND stream_type = $2 AND position > $3 AND recorded_at <= $4 \
      ORDER BY position LIMIT $5";
 
-impl Store {
+impl ReadModels<'_> {
     /// The team's plans as recorded by `at` (every post and, when `need` asks for them,
     /// every idea), and its votes when `need` weighs them, replayed from their events.
     pub async fn known_at(
-        &self,
+        self,
         team_id: Uuid,
         at: DateTime<Utc>,
         need: Need,
@@ -113,7 +109,7 @@ impl Store {
         if need.votes {
             kinds.push(VoteEvent::STREAM_TYPE);
         }
-        let mut client = self.pool().get().await?;
+        let mut client = self.store.pool().get().await?;
         // One snapshot for the count and every page.
         let client = client
             .build_transaction()

@@ -1,5 +1,6 @@
-//! Members' personal data (names, e-mail addresses), kept outside the event log, and its
-//! erasure once a member has left.
+//! The [`Directory`] of people: members' personal data (names, e-mail addresses), kept
+//! outside the event log, and its erasure once a member has left. Members' tokens are in
+//! `tokens.rs`, the board's contributors in `board.rs`.
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -37,6 +38,12 @@ pub enum MemberErasure {
     Unknown,
 }
 
+/// Members and contributors: their personal data, their tokens, and their display names.
+#[derive(Debug, Clone, Copy)]
+pub struct Directory<'a> {
+    pub(crate) store: &'a Store,
+}
+
 fn record(row: &tokio_postgres::Row) -> Result<MemberRecord, tokio_postgres::Error> {
     Ok(MemberRecord {
         member_id: row.try_get(0)?,
@@ -47,21 +54,18 @@ fn record(row: &tokio_postgres::Row) -> Result<MemberRecord, tokio_postgres::Err
     })
 }
 
-impl Store {
+impl Directory<'_> {
     /// The team's current members, oldest first.
-    pub async fn members(&self, team_id: Uuid) -> Result<Vec<MemberRecord>, StoreError> {
-        let client = self.pool().get().await?;
-        let statement = client.prepare_cached(LIST).await?;
-        let rows = client.query(&statement, &[&team_id]).await?;
-        Ok(rows.iter().map(record).collect::<Result<_, _>>()?)
+    pub async fn members(self, team_id: Uuid) -> Result<Vec<MemberRecord>, StoreError> {
+        self.store.query_rows(LIST, &[&team_id], record).await
     }
 
     pub async fn member(
-        &self,
+        self,
         team_id: Uuid,
         member_id: Uuid,
     ) -> Result<Option<MemberRecord>, StoreError> {
-        let client = self.pool().get().await?;
+        let client = self.store.pool().get().await?;
         let statement = client.prepare_cached(ONE).await?;
         let row = client
             .query_opt(&statement, &[&team_id, &member_id])
@@ -73,11 +77,11 @@ impl Store {
     /// them: the members table and the team's kept responses that name them. Events only
     /// ever held their id, so what they did stays, without their name.
     pub async fn erase_member(
-        &self,
+        self,
         team_id: Uuid,
         member_id: Uuid,
     ) -> Result<MemberErasure, StoreError> {
-        let mut client = self.pool().get().await?;
+        let mut client = self.store.pool().get().await?;
         let tx = client.transaction().await?;
         let left: Option<bool> = match tx.query_opt(LEFT, &[&team_id, &member_id]).await? {
             Some(row) => Some(row.try_get(0)?),

@@ -1,10 +1,12 @@
-//! Metric observations: recorded idempotently per (channel, metric, post, observed_at), with
-//! their time series read back in buckets.
+//! Metric observations ([`Observations`]): recorded idempotently per (channel, metric, post,
+//! observed_at), with their time series read back in buckets. Bulk seeding for the benchmark
+//! is in `seed.rs`; the series read models read, as of an instant, are in `facts.rs`.
 
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 use stride_domain::metric::{Metric, MetricEvent, Observation};
+use tokio_postgres::types::ToSql;
 use uuid::Uuid;
 
 use crate::{AppendError, AppendRequest, ExpectedVersion, Metadata, Store, StoreError};
@@ -12,28 +14,6 @@ use crate::{AppendError, AppendRequest, ExpectedVersion, Metadata, Store, StoreE
 const LATEST_BEFORE: &str = "SELECT value FROM metric_observations \
      WHERE team_id = $1 AND channel_id = $2 AND metric = $3 AND post_id = $4 AND observed_at < $5 \
      ORDER BY observed_at DESC LIMIT 1";
-
-impl Store {
-    /// The latest observation of a channel's metric strictly before `before` (a goal's
-    /// default baseline). `post_id` None means the channel as a whole.
-    pub async fn latest_observation_before(
-        &self,
-        team_id: Uuid,
-        channel_id: Uuid,
-        metric: &str,
-        before: DateTime<Utc>,
-    ) -> Result<Option<f64>, StoreError> {
-        let client = self.pool().get().await?;
-        let statement = client.prepare_cached(LATEST_BEFORE).await?;
-        let row = client
-            .query_opt(
-                &statement,
-                &[&team_id, &channel_id, &metric, &Uuid::nil(), &before],
-            )
-            .await?;
-        Ok(row.map(|r| r.try_get(0)).transpose()?)
-    }
-}
 
 /// What a batch changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,11 +57,17 @@ const SERIES: &str = include_str!("sql/metric_series.sql");
 
 type Key = (Uuid, Metric, Option<Uuid>, DateTime<Utc>);
 
-impl Store {
+/// Metric observations: recording batches of them and reading them back.
+#[derive(Debug, Clone, Copy)]
+pub struct Observations<'a> {
+    pub(crate) store: &'a Store,
+}
+
+impl Observations<'_> {
     /// Records a checked batch: new observations and corrections become `MetricRecorded`
     /// events, in one transaction with the observations table that deduplicates them.
-    pub async fn record_observations(
-        &self,
+    pub async fn record(
+        self,
         team_id: Uuid,
         rows: &[Observation],
         metadata: &Metadata,
@@ -98,8 +84,8 @@ impl Store {
         kept.sort_unstable();
         let kept: Vec<&Observation> = kept.into_iter().map(|i| &rows[i]).collect();
 
-        let _turn = self.batch_turn().await;
-        let mut client = self.pool().get().await?;
+        let _turn = self.store.batch_turn().await;
+        let mut client = self.store.pool().get().await?;
         let tx = client.transaction().await?;
         let statement = tx.prepare_cached(UPSERT).await?;
         let channels: Vec<Uuid> = kept.iter().map(|r| r.channel_id).collect();
@@ -157,7 +143,7 @@ impl Store {
             position = position.max(outcome?.position);
         }
         tx.commit().await?;
-        self.notify_appended();
+        self.store.notify_appended();
         if position == 0 {
             // Nothing new: the batch is acknowledged at the visible head, read on this
             // connection (asking the pool for a second one while holding this could starve it).
@@ -174,7 +160,7 @@ impl Store {
     /// A metric's observations in `[from, to)`, bucketed by UTC day, ISO week or month.
     #[allow(clippy::too_many_arguments)]
     pub async fn metric_series(
-        &self,
+        self,
         team_id: Uuid,
         channel_id: Uuid,
         metric: Metric,
@@ -182,26 +168,19 @@ impl Store {
         (from, to): (Option<DateTime<Utc>>, Option<DateTime<Utc>>),
         bucket: &str,
     ) -> Result<Vec<Bucket>, StoreError> {
-        let client = self.pool().get().await?;
-        let statement = client.prepare_cached(SERIES).await?;
         let post = post_id.unwrap_or_else(Uuid::nil);
-        let rows = client
-            .query(
-                &statement,
-                &[
-                    &team_id,
-                    &channel_id,
-                    &metric.as_str(),
-                    &post,
-                    &from,
-                    &to,
-                    &bucket,
-                ],
-            )
-            .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(Bucket {
+        let params: [&(dyn ToSql + Sync); 7] = [
+            &team_id,
+            &channel_id,
+            &metric.as_str(),
+            &post,
+            &from,
+            &to,
+            &bucket,
+        ];
+        self.store
+            .query_rows(SERIES, &params, |row| {
+                Ok::<_, tokio_postgres::Error>(Bucket {
                     start: row.try_get(0)?,
                     count: row.try_get(1)?,
                     sum: row.try_get(2)?,
@@ -210,7 +189,26 @@ impl Store {
                     last: row.try_get(5)?,
                 })
             })
-            .collect::<Result<_, tokio_postgres::Error>>()
-            .map_err(StoreError::from)
+            .await
+    }
+
+    /// The latest observation of a channel's metric strictly before `before` (a goal's
+    /// default baseline). `post_id` None means the channel as a whole.
+    pub async fn latest_observation_before(
+        self,
+        team_id: Uuid,
+        channel_id: Uuid,
+        metric: &str,
+        before: DateTime<Utc>,
+    ) -> Result<Option<f64>, StoreError> {
+        let client = self.store.pool().get().await?;
+        let statement = client.prepare_cached(LATEST_BEFORE).await?;
+        let row = client
+            .query_opt(
+                &statement,
+                &[&team_id, &channel_id, &metric, &Uuid::nil(), &before],
+            )
+            .await?;
+        Ok(row.map(|r| r.try_get(0)).transpose()?)
     }
 }

@@ -8,6 +8,9 @@
 //! a savepoint; the event that fails is recorded in `projection_failures` with its team, that
 //! team's later events are skipped by this projection, and every other team's go on. The
 //! team's reads of the projection answer `projection_failed` until a rebuild.
+//!
+//! The [`Projector`] handle reaches this side of storage; waiting for projections is in
+//! `registry.rs`, the failures and the check every read makes in `failures.rs`.
 
 use std::collections::HashSet;
 use std::future::Future;
@@ -15,6 +18,7 @@ use std::time::Duration;
 
 use deadpool_postgres::Transaction;
 
+use crate::db::pair;
 use crate::events::StoredEvent;
 use crate::{Store, StoreError};
 
@@ -71,10 +75,16 @@ async fn checkpoint_on(
     Ok(client.query_one(CHECKPOINT, &[&name]).await?.try_get(0)?)
 }
 
-impl Store {
+/// The projections' side of storage: applying, rebuilding, waiting for and checking them.
+#[derive(Debug, Clone, Copy)]
+pub struct Projector<'a> {
+    pub(crate) store: &'a Store,
+}
+
+impl Projector<'_> {
     /// Applies one batch after the projection's checkpoint; the number of events applied.
-    pub async fn project_batch<P: Projection>(&self, projection: &P) -> Result<usize, StoreError> {
-        let mut client = self.pool().get().await?;
+    pub async fn project_batch<P: Projection>(self, projection: &P) -> Result<usize, StoreError> {
+        let mut client = self.store.pool().get().await?;
         let checkpoint = checkpoint_on(&client, P::NAME).await?;
         Ok(self
             .project_on(&mut client, projection, checkpoint)
@@ -86,7 +96,7 @@ impl Store {
     /// checkpoint now. When the stored checkpoint is not `checkpoint` (a rebuild moved it),
     /// nothing is applied and the stored one is returned.
     async fn project_on<P: Projection>(
-        &self,
+        self,
         client: &mut deadpool_postgres::ClientWrapper,
         projection: &P,
         checkpoint: i64,
@@ -114,7 +124,7 @@ impl Store {
                 }
             }
         }
-        self.projected().notify_waiters();
+        self.store.projected().notify_waiters();
         Ok((count, last))
     }
 
@@ -122,7 +132,7 @@ impl Store {
     /// time, each in a savepoint, recording the events that fail and skipping their teams'
     /// later events. False when another applier moved the checkpoint meanwhile.
     async fn isolate<P: Projection>(
-        &self,
+        self,
         client: &mut deadpool_postgres::ClientWrapper,
         projection: &P,
         checkpoint: i64,
@@ -171,7 +181,7 @@ impl Store {
     }
 
     /// Applies batches until the projection has caught up with what is visible now.
-    pub async fn catch_up<P: Projection>(&self, projection: &P) -> Result<usize, StoreError> {
+    pub async fn catch_up<P: Projection>(self, projection: &P) -> Result<usize, StoreError> {
         let mut applied = 0;
         loop {
             match self.project_batch(projection).await? {
@@ -184,11 +194,11 @@ impl Store {
     /// Empties the projection and replays the whole log into it; `progress` hears
     /// (applied, total) after every batch.
     pub async fn rebuild<P: Projection>(
-        &self,
+        self,
         projection: &P,
         progress: impl Fn(usize, usize),
     ) -> Result<usize, StoreError> {
-        let mut client = self.pool().get().await?;
+        let mut client = self.store.pool().get().await?;
         // Everything committed before the rebuild began is replayed, even what an open
         // transaction elsewhere on the server keeps readers from seeing for now.
         let (total, target): (i64, i64) = {
@@ -229,18 +239,13 @@ impl Store {
     }
 
     /// Every projection's checkpoint.
-    pub async fn projection_positions(&self) -> Result<Vec<(String, i64)>, StoreError> {
-        let client = self.pool().get().await?;
-        let rows = client.query(POSITIONS, &[]).await?;
-        Ok(rows
-            .iter()
-            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
-            .collect::<Result<_, tokio_postgres::Error>>()?)
+    pub async fn positions(self) -> Result<Vec<(String, i64)>, StoreError> {
+        self.store.query_rows(POSITIONS, &[], pair).await
     }
 
     /// How long the oldest event a projection at `position` has not applied has waited.
-    pub async fn lag_seconds(&self, position: i64) -> Result<f64, StoreError> {
-        let client = self.pool().get().await?;
+    pub async fn lag_seconds(self, position: i64) -> Result<f64, StoreError> {
+        let client = self.store.pool().get().await?;
         let statement = client.prepare_cached(LAG).await?;
         let row = client.query_opt(&statement, &[&position]).await?;
         Ok(row
@@ -252,11 +257,11 @@ impl Store {
 
     /// Keeps `projection` current for as long as the task runs: takes the projection's
     /// advisory lock (or waits for it), then applies events as they arrive.
-    pub fn spawn_projection<P: Projection>(&self, projection: P) -> tokio::task::JoinHandle<()> {
-        let store = self.clone();
+    pub fn spawn<P: Projection>(self, projection: P) -> tokio::task::JoinHandle<()> {
+        let store = self.store.clone();
         tokio::spawn(async move {
             loop {
-                if let Err(error) = store.lead(&projection).await {
+                if let Err(error) = store.projections().lead(&projection).await {
                     tracing::warn!(projection = P::NAME, error = %error, "projector stopped; retrying");
                 }
                 tokio::time::sleep(POLL).await;
@@ -264,12 +269,12 @@ impl Store {
         })
     }
 
-    async fn lead<P: Projection>(&self, projection: &P) -> Result<(), StoreError> {
+    async fn lead<P: Projection>(self, projection: &P) -> Result<(), StoreError> {
         // The lock lives as long as this connection: if the process dies, PostgreSQL
         // releases it and another process takes over. The connection leaves the pool, so
         // that when this task ends it closes and releases the lock, rather than going back
         // to the pool still holding it where no later attempt could take it again.
-        let holder = deadpool_postgres::Object::take(self.pool().get().await?);
+        let holder = deadpool_postgres::Object::take(self.store.pool().get().await?);
         loop {
             let locked: bool = holder
                 .query_one(TRY_LOCK, &[&LOCK_SPACE, &P::NAME])
@@ -291,7 +296,7 @@ impl Store {
                     "lost the projector's lock connection"
                 )));
             }
-            let watch = self.watch_appends();
+            let watch = self.store.events().watch_appends();
             let (applied, now) = self.project_on(&mut holder, projection, checkpoint).await?;
             checkpoint = now;
             if applied < BATCH as usize {

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use crate::projections::{Activity, Aggregates, IdeaScores};
-use crate::projector::Projection;
+use crate::projector::{Projection, Projector};
 use crate::{Store, StoreError};
 
 /// A projection of the registry.
@@ -43,33 +43,33 @@ impl Registered {
     }
 
     /// Keeps the projection current in this process for as long as the task runs (see
-    /// [`Store::spawn_projection`]).
+    /// [`Projector::spawn`]).
     pub fn spawn(self, store: &Store) -> tokio::task::JoinHandle<()> {
         match self {
-            Registered::Activity => store.spawn_projection(Activity),
-            Registered::Aggregates => store.spawn_projection(Aggregates),
-            Registered::IdeaScores => store.spawn_projection(IdeaScores),
+            Registered::Activity => store.projections().spawn(Activity),
+            Registered::Aggregates => store.projections().spawn(Aggregates),
+            Registered::IdeaScores => store.projections().spawn(IdeaScores),
         }
     }
 
-    /// Empties the projection and replays the whole log into it (see [`Store::rebuild`]).
+    /// Empties the projection and replays the whole log into it (see [`Projector::rebuild`]).
     pub async fn rebuild(
         self,
         store: &Store,
         progress: impl Fn(usize, usize),
     ) -> Result<usize, StoreError> {
         match self {
-            Registered::Activity => store.rebuild(&Activity, progress).await,
-            Registered::Aggregates => store.rebuild(&Aggregates, progress).await,
-            Registered::IdeaScores => store.rebuild(&IdeaScores, progress).await,
+            Registered::Activity => store.projections().rebuild(&Activity, progress).await,
+            Registered::Aggregates => store.projections().rebuild(&Aggregates, progress).await,
+            Registered::IdeaScores => store.projections().rebuild(&IdeaScores, progress).await,
         }
     }
 }
 
-impl Store {
+impl Projector<'_> {
     /// Waits until every projection has applied `position`, at most `timeout`.
     pub async fn wait_projected(
-        &self,
+        self,
         position: i64,
         timeout: Duration,
     ) -> Result<bool, StoreError> {
@@ -80,7 +80,7 @@ impl Store {
     /// Waits until each of `projections` has applied `position`, at most `timeout`: a read
     /// waits for the projections it reads, never for the others.
     pub async fn wait_projected_by(
-        &self,
+        self,
         position: i64,
         projections: &[Registered],
         timeout: Duration,
@@ -90,10 +90,10 @@ impl Store {
         loop {
             // Listen before looking, so a batch committed in between still wakes us; batches
             // committed by other processes are seen by looking again after `pause`.
-            let projected = self.projected().notified();
+            let projected = self.store.projected().notified();
             tokio::pin!(projected);
             projected.as_mut().enable();
-            let positions = self.projection_positions().await?;
+            let positions = self.positions().await?;
             let applied = projections.iter().all(|wanted| {
                 positions
                     .iter()

@@ -9,9 +9,9 @@ use stride_domain::EventPayload;
 use stride_domain::metric::MetricEvent;
 use uuid::Uuid;
 
+use crate::StoreError;
 use crate::events::Metadata;
-use crate::observations::metrics_stream;
-use crate::{Store, StoreError};
+use crate::observations::{Observations, metrics_stream};
 
 /// Events per transaction: below the 65,536 positions one transaction owns.
 pub const CHUNK: i64 = 50_000;
@@ -32,12 +32,12 @@ const OBSERVATIONS: &str = "INSERT INTO metric_observations (team_id, channel_id
 const STREAM: &str = "INSERT INTO streams (team_id, stream_id, stream_type, version) VALUES ($1, $2, $3, $4) \
      ON CONFLICT (team_id, stream_id) DO UPDATE SET version = excluded.version";
 
-impl Store {
+impl Observations<'_> {
     /// Appends `count` `MetricRecorded` events (views of one post, a second apart, going back
     /// from `until`) to the metric stream of `channel_id`, which must have no events yet;
     /// `progress` hears the events written so far after every transaction.
     pub async fn seed_metric_events(
-        &self,
+        self,
         team_id: Uuid,
         channel_id: Uuid,
         post_id: Uuid,
@@ -49,7 +49,7 @@ impl Store {
         let metadata = serde_json::to_value(Metadata::new(Actor::System))
             .map_err(|e| StoreError::Internal(e.into()))?;
         let stream_type = MetricEvent::STREAM_TYPE;
-        let mut client = self.pool().get().await?;
+        let mut client = self.store.pool().get().await?;
         let mut first = 1;
         while first <= count {
             let last = (first + CHUNK - 1).min(count);
@@ -80,7 +80,7 @@ impl Store {
             progress(last);
             first = last + 1;
         }
-        self.notify_appended();
+        self.store.notify_appended();
         Ok(count)
     }
 }

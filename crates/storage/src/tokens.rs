@@ -4,7 +4,8 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::{Store, StoreError};
+use crate::StoreError;
+use crate::members::Directory;
 
 pub(crate) const PREFIX: &str = "stride_";
 
@@ -73,14 +74,14 @@ const STILL_VALID: &str = "SELECT 1 FROM tokens t \
      WHERE t.team_id = $1 AND t.token_id = $2 AND t.revoked_at IS NULL AND m.removed_at IS NULL";
 const REVOKE: &str = "UPDATE tokens SET revoked_at = now() WHERE team_id = $1 AND token_id = $2 AND revoked_at IS NULL";
 
-impl Store {
+impl Directory<'_> {
     /// The member a presented token speaks for, if it is valid: known, not revoked, and its
     /// member still in the team.
-    pub async fn authenticate(&self, secret: &str) -> Result<Option<TokenOwner>, StoreError> {
+    pub async fn authenticate(self, secret: &str) -> Result<Option<TokenOwner>, StoreError> {
         if !secret.starts_with(PREFIX) {
             return Ok(None);
         }
-        let client = self.pool().get().await?;
+        let client = self.store.pool().get().await?;
         let statement = client.prepare_cached(AUTHENTICATE).await?;
         let row = client.query_opt(&statement, &[&hash(secret)]).await?;
         row.map(|row| {
@@ -95,13 +96,9 @@ impl Store {
     }
 
     /// Issues another token for a member already in the team.
-    pub async fn issue_token(
-        &self,
-        team_id: Uuid,
-        member_id: Uuid,
-    ) -> Result<NewToken, StoreError> {
+    pub async fn issue_token(self, team_id: Uuid, member_id: Uuid) -> Result<NewToken, StoreError> {
         let token = NewToken::generate();
-        let client = self.pool().get().await?;
+        let client = self.store.pool().get().await?;
         client
             .execute(
                 INSERT,
@@ -112,11 +109,11 @@ impl Store {
     }
 
     pub async fn find_token(
-        &self,
+        self,
         team_id: Uuid,
         token_id: Uuid,
     ) -> Result<Option<TokenRecord>, StoreError> {
-        let client = self.pool().get().await?;
+        let client = self.store.pool().get().await?;
         let row = client.query_opt(FIND, &[&team_id, &token_id]).await?;
         row.map(|row| {
             Ok(TokenRecord {
@@ -130,19 +127,19 @@ impl Store {
     /// Whether a token that authenticated earlier still would: not revoked since, and its
     /// member still in the team. Two primary-key lookups, cheap enough to repeat often.
     pub async fn token_still_valid(
-        &self,
+        self,
         team_id: Uuid,
         token_id: Uuid,
     ) -> Result<bool, StoreError> {
-        let client = self.pool().get().await?;
+        let client = self.store.pool().get().await?;
         let statement = client.prepare_cached(STILL_VALID).await?;
         let row = client.query_opt(&statement, &[&team_id, &token_id]).await?;
         Ok(row.is_some())
     }
 
     /// Revokes a token; revoking it again changes nothing.
-    pub async fn revoke_token(&self, team_id: Uuid, token_id: Uuid) -> Result<(), StoreError> {
-        let client = self.pool().get().await?;
+    pub async fn revoke_token(self, team_id: Uuid, token_id: Uuid) -> Result<(), StoreError> {
+        let client = self.store.pool().get().await?;
         client.execute(REVOKE, &[&team_id, &token_id]).await?;
         Ok(())
     }

@@ -2,9 +2,11 @@
 //! Votes that arrive at the same moment share one transaction (see [`crate::batcher`]):
 //! each keeps its own row, its own event and its own answer, and they pay for one statement
 //! on the vote rows, one insert of events, one count of voters and one commit between them.
+//! The current votes are read back from the same rows ([`Voting::votes_on`]).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
+use chrono::{DateTime, Utc};
 use deadpool_postgres::{GenericClient, Pool, Transaction};
 use stride_domain::vote::VoteEvent;
 use tokio::sync::oneshot;
@@ -12,7 +14,6 @@ use uuid::Uuid;
 
 use crate::append;
 use crate::batcher::Batcher;
-use crate::board::votes_stream;
 use crate::committer::stopped;
 use crate::{AppendError, AppendRequest, ExpectedVersion, Metadata, Store, StoreError};
 
@@ -37,6 +38,21 @@ const CAST: &str = "WITH v AS (SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::
 const COUNT: &str = "SELECT i.team_id, i.idea_id, \
          (SELECT count(*) FROM idea_votes v WHERE v.team_id = i.team_id AND v.idea_id = i.idea_id) \
      FROM unnest($1::uuid[], $2::uuid[]) AS i(team_id, idea_id)";
+const VOTES: &str = "SELECT idea_id, contributor_id, voted_at FROM idea_votes \
+     WHERE team_id = $1 AND idea_id = ANY($2)";
+
+/// The stream of one contributor's votes on one idea: apart from the idea's own, so that
+/// votes never wait for or conflict with its version, and apart from other voters', so that
+/// hundreds voting on a hot idea at once never queue behind each other's stream head.
+pub fn votes_stream(idea_id: Uuid, contributor_id: Uuid) -> Uuid {
+    Uuid::new_v5(
+        &idea_id,
+        &[b"votes:".as_slice(), contributor_id.as_bytes()].concat(),
+    )
+}
+
+/// Votes by idea: contributor -> when they voted.
+pub type Votes = BTreeMap<Uuid, BTreeMap<Uuid, DateTime<Utc>>>;
 
 /// How many vote transactions may be in flight at once.
 const WORKERS: usize = 4;
@@ -99,20 +115,41 @@ impl Voter {
     }
 }
 
-impl Store {
+/// Contributors' votes on ideas: cast in shared transactions, read from their rows.
+#[derive(Debug, Clone, Copy)]
+pub struct Voting<'a> {
+    pub(crate) store: &'a Store,
+}
+
+impl Voting<'_> {
     /// Votes for an idea, or withdraws the vote: a repeat changes nothing and writes nothing.
-    pub async fn vote(&self, vote: Vote) -> Answer {
+    pub async fn vote(self, vote: Vote) -> Answer {
         let (reply, answer) = oneshot::channel();
-        self.voter()
+        self.store
+            .voter()
             .batcher
             .submit(Job { vote, reply })
             .await
             .map_err(|_| stopped())?;
         let outcome = answer.await.map_err(|_| stopped())??;
         if outcome.changed {
-            self.notify_appended();
+            self.store.notify_appended();
         }
         Ok(outcome)
+    }
+
+    /// The current votes on `ideas`: idea -> contributor -> when they voted.
+    pub async fn votes_on(self, team_id: Uuid, ideas: &[Uuid]) -> Result<Votes, StoreError> {
+        let client = self.store.pool().get().await?;
+        let statement = client.prepare_cached(VOTES).await?;
+        let mut votes = Votes::new();
+        for row in client.query(&statement, &[&team_id, &ideas]).await? {
+            votes
+                .entry(row.try_get(0)?)
+                .or_default()
+                .insert(row.try_get(1)?, row.try_get(2)?);
+        }
+        Ok(votes)
     }
 }
 

@@ -3,7 +3,8 @@
 //! for it), and a `LISTEN stride_events` connection wakes this process's projectors and live
 //! streams when another process appends. Announcements coalesce: the commits of a 2 ms
 //! window, and those made while one NOTIFY is in flight, make one more. Projectors also
-//! poll, so a lost connection only slows them down until it is back.
+//! poll, so a lost connection only slows them down until it is back. Within a process,
+//! [`EventLog::watch_appends`] wakes a waiter after the next append seen.
 
 use std::time::Duration;
 
@@ -11,65 +12,88 @@ use futures_util::StreamExt;
 use tokio_postgres::{AsyncMessage, NoTls};
 
 use crate::Store;
+use crate::events::EventLog;
 
 const CHANNEL: &str = "stride_events";
 const RETRY: Duration = Duration::from_secs(1);
 /// How long an announcement waits for more commits to announce with it.
 const GATHER: Duration = Duration::from_millis(2);
 
-impl Store {
-    /// Starts announcing this process's appends and listening for others'; runs until the
-    /// runtime stops, reconnecting as needed.
-    pub fn spawn_wakeups(&self, config: tokio_postgres::Config) -> tokio::task::JoinHandle<()> {
-        let store = self.clone();
-        tokio::spawn(async move {
-            loop {
-                if let Err(error) = store.wake_on_notify(&config).await {
-                    tracing::debug!(error = %error, "event notifications paused; polling meanwhile");
-                }
-                tokio::time::sleep(RETRY).await;
-            }
-        })
+/// A wake-up armed by [`EventLog::watch_appends`].
+pub struct AppendWatch<'a>(std::pin::Pin<Box<tokio::sync::futures::Notified<'a>>>);
+
+impl AppendWatch<'_> {
+    /// Resolves once an append was seen since the watch was armed, or after `timeout`.
+    pub async fn or(self, timeout: Duration) {
+        let _ = tokio::time::timeout(timeout, self.0).await;
+    }
+}
+
+impl<'a> EventLog<'a> {
+    /// Resolves after the next append seen (see [`Store::spawn_wakeups`]), or after
+    /// `timeout`.
+    pub async fn appended_or(self, timeout: Duration) {
+        self.watch_appends().or(timeout).await;
     }
 
-    async fn wake_on_notify(
-        &self,
-        config: &tokio_postgres::Config,
-    ) -> Result<(), tokio_postgres::Error> {
-        let (client, mut connection) = config.connect(NoTls).await?;
-        let (heard, mut hearing) = tokio::sync::mpsc::unbounded_channel::<()>();
-        let driver = tokio::spawn(async move {
-            let mut messages = futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
-            while let Some(message) = messages.next().await {
-                match message {
-                    Ok(AsyncMessage::Notification(_)) => {
-                        if heard.send(()).is_err() {
-                            break;
-                        }
-                    }
-                    Ok(_) => {}
-                    Err(_) => break,
-                }
-            }
-        });
-        client.batch_execute(&format!("LISTEN {CHANNEL}")).await?;
-        let notify = format!("NOTIFY {CHANNEL}");
-        let result = loop {
-            tokio::select! {
-                () = self.to_announce() => {
-                    // Let the commits of the next moment join this announcement.
-                    tokio::time::sleep(GATHER).await;
-                    if let Err(error) = client.batch_execute(&notify).await {
-                        break Err(error);
-                    }
-                }
-                message = hearing.recv() => match message {
-                    Some(()) => self.wake_local(),
-                    None => break Ok(()),
-                },
-            }
-        };
-        driver.abort();
-        result
+    /// Arms a wake-up for the next append seen, to take before reading: an append that
+    /// commits while the caller reads then wakes it at once instead of being missed.
+    pub fn watch_appends(self) -> AppendWatch<'a> {
+        let mut notified = Box::pin(self.store.appended().notified());
+        notified.as_mut().enable();
+        AppendWatch(notified)
     }
+}
+
+/// Announces this process's appends and listens for others' (see [`Store::spawn_wakeups`]).
+pub(crate) fn spawn(store: Store, config: tokio_postgres::Config) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            if let Err(error) = wake_on_notify(&store, &config).await {
+                tracing::debug!(error = %error, "event notifications paused; polling meanwhile");
+            }
+            tokio::time::sleep(RETRY).await;
+        }
+    })
+}
+
+async fn wake_on_notify(
+    store: &Store,
+    config: &tokio_postgres::Config,
+) -> Result<(), tokio_postgres::Error> {
+    let (client, mut connection) = config.connect(NoTls).await?;
+    let (heard, mut hearing) = tokio::sync::mpsc::unbounded_channel::<()>();
+    let driver = tokio::spawn(async move {
+        let mut messages = futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
+        while let Some(message) = messages.next().await {
+            match message {
+                Ok(AsyncMessage::Notification(_)) => {
+                    if heard.send(()).is_err() {
+                        break;
+                    }
+                }
+                Ok(_) => {}
+                Err(_) => break,
+            }
+        }
+    });
+    client.batch_execute(&format!("LISTEN {CHANNEL}")).await?;
+    let notify = format!("NOTIFY {CHANNEL}");
+    let result = loop {
+        tokio::select! {
+            () = store.to_announce() => {
+                // Let the commits of the next moment join this announcement.
+                tokio::time::sleep(GATHER).await;
+                if let Err(error) = client.batch_execute(&notify).await {
+                    break Err(error);
+                }
+            }
+            message = hearing.recv() => match message {
+                Some(()) => store.wake_local(),
+                None => break Ok(()),
+            },
+        }
+    };
+    driver.abort();
+    result
 }

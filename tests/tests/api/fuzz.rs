@@ -289,12 +289,16 @@ async fn hostile_values_in_every_field_never_get_a_server_error_or_poison_the_lo
     }
 
     // Everything written is projected, and nothing accepted stopped a projection.
-    let head = app.store.committed_head().await.unwrap();
+    let head = app.store.events().committed_head().await.unwrap();
     assert!(
         app.store
+            .projections()
             .wait_projected(head, Duration::from_secs(20))
             .await
             .unwrap()
     );
-    assert_eq!(app.store.projection_failure_counts().await.unwrap(), vec![]);
+    assert_eq!(
+        app.store.projections().failure_counts().await.unwrap(),
+        vec![]
+    );
 }

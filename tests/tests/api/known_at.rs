@@ -158,6 +158,7 @@ async fn a_known_at_read_past_its_replay_cap_is_refused_and_one_that_needs_no_vo
     let idea_id: uuid::Uuid = idea["id"].as_str().unwrap().parse().unwrap();
     let projected = app
         .store
+        .projections()
         .wait_projected(position, std::time::Duration::from_secs(10));
     assert!(projected.await.unwrap(), "the projections pass the idea");
     assert!(position > 50_001, "the positions below are free");

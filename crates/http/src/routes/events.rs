@@ -163,6 +163,7 @@ impl Tail {
         }
         match self
             .store
+            .directory()
             .token_still_valid(self.team_id, self.token_id)
             .await
         {
@@ -191,9 +192,10 @@ impl Tail {
                 return Some((Ok(chunk), self));
             }
             let store = self.store.clone();
-            let watch = store.watch_appends();
+            let watch = store.events().watch_appends();
             match self
                 .store
+                .events()
                 .read_team_after(self.team_id, self.after, 200)
                 .await
             {

@@ -318,24 +318,21 @@ const FEED: &str = "SELECT a.position, a.kind, a.actor_id, a.subject_id, a.detai
      WHERE a.team_id = $1 AND a.position < coalesce($2::bigint, 9223372036854775807) \
      ORDER BY a.position DESC LIMIT $3";
 
-impl crate::Store {
+impl crate::facts::ReadModels<'_> {
     /// The team's feed, newest first, before `before` (a position) when given.
     pub async fn activity(
-        &self,
+        self,
         team_id: Uuid,
         before: Option<i64>,
         limit: i64,
     ) -> Result<Vec<ActivityRow>, crate::StoreError> {
-        self.check_projections(team_id, &[Activity::NAME]).await?;
-        let client = self.pool().get().await?;
-        let statement = client.prepare_cached(FEED).await?;
-        let rows = client
-            .query(&statement, &[&team_id, &before, &limit])
+        self.store
+            .projections()
+            .check(team_id, &[Activity::NAME])
             .await?;
-        Ok(rows
-            .iter()
-            .map(|r| {
-                Ok(ActivityRow {
+        self.store
+            .query_rows(FEED, &[&team_id, &before, &limit], |r| {
+                Ok::<_, tokio_postgres::Error>(ActivityRow {
                     position: r.try_get(0)?,
                     kind: r.try_get(1)?,
                     actor_id: r.try_get(2)?,
@@ -346,6 +343,6 @@ impl crate::Store {
                     channel_label: r.try_get(7)?,
                 })
             })
-            .collect::<Result<_, tokio_postgres::Error>>()?)
+            .await
     }
 }

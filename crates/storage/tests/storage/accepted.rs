@@ -139,7 +139,11 @@ async fn offer_all(
                 };
                 let id = new.goal_id;
                 if let Ok(events) = goal::decide(None, GoalCommand::SetGoal(new), &context) {
-                    store.append(request(team, id, &events)).await.unwrap();
+                    store
+                        .events()
+                        .append(request(team, id, &events))
+                        .await
+                        .unwrap();
                     accepted.extend(events.iter().map(|e| serde_json::to_value(e).unwrap()));
                 }
             }
@@ -175,7 +179,11 @@ async fn offer_all(
                 if let Ok(more) = post::decide(draft.as_ref(), publish, &context) {
                     events.extend(more);
                 }
-                store.append(request(team, id, &events)).await.unwrap();
+                store
+                    .events()
+                    .append(request(team, id, &events))
+                    .await
+                    .unwrap();
                 accepted.extend(events.iter().map(|e| serde_json::to_value(e).unwrap()));
             }
             Offer::Observations(rows) => {
@@ -192,7 +200,8 @@ async fn offer_all(
                 if metric::check_batch(&rows, now(), |c| c == channel, |_| false).is_ok() {
                     let metadata = Metadata::new(Actor::System);
                     store
-                        .record_observations(team, &rows, &metadata)
+                        .observations()
+                        .record(team, &rows, &metadata)
                         .await
                         .unwrap();
                 }
@@ -215,7 +224,11 @@ async fn offer_all(
                 };
                 let id = new.idea_id;
                 if let Ok(events) = idea::decide(None, IdeaCommand::Submit(new), &context) {
-                    store.append(request(team, id, &events)).await.unwrap();
+                    store
+                        .events()
+                        .append(request(team, id, &events))
+                        .await
+                        .unwrap();
                     accepted.extend(events.iter().map(|e| serde_json::to_value(e).unwrap()));
                 }
             }
@@ -227,7 +240,12 @@ async fn offer_all(
 /// The team's goal, post and idea events as read back, encoded; every other event decodes.
 async fn read_back(store: &Store, team: Uuid) -> Vec<serde_json::Value> {
     let mut read = Vec::new();
-    for stored in store.read_team_after(team, 0, 10_000).await.unwrap() {
+    for stored in store
+        .events()
+        .read_team_after(team, 0, 10_000)
+        .await
+        .unwrap()
+    {
         let value = match stored.stream_type.as_str() {
             t if t == GoalEvent::STREAM_TYPE => Some(
                 stored
@@ -281,20 +299,39 @@ async fn run(offers: Vec<Offer>, team: Uuid, channel: Uuid) {
         accepted,
         "read back unchanged"
     );
-    store.catch_up(&Activity).await.unwrap();
-    store.catch_up(&Aggregates).await.unwrap();
-    store.catch_up(&IdeaScores).await.unwrap();
+    store.projections().catch_up(&Activity).await.unwrap();
+    store.projections().catch_up(&Aggregates).await.unwrap();
+    store.projections().catch_up(&IdeaScores).await.unwrap();
     assert_eq!(
-        store.projection_failure_counts().await.unwrap(),
+        store.projections().failure_counts().await.unwrap(),
         vec![],
         "every projection applied every accepted event"
     );
     let live = snapshot(&db).await;
-    store.rebuild(&Activity, |_, _| {}).await.unwrap();
-    store.rebuild(&Aggregates, |_, _| {}).await.unwrap();
-    store.rebuild(&IdeaScores, |_, _| {}).await.unwrap();
+    store
+        .projections()
+        .rebuild(&Activity, |_, _| {})
+        .await
+        .unwrap();
+    store
+        .projections()
+        .rebuild(&Aggregates, |_, _| {})
+        .await
+        .unwrap();
+    store
+        .projections()
+        .rebuild(&IdeaScores, |_, _| {})
+        .await
+        .unwrap();
     assert_eq!(snapshot(&db).await, live, "a rebuild gives the live rows");
-    assert!(store.projection_failure_counts().await.unwrap().is_empty());
+    assert!(
+        store
+            .projections()
+            .failure_counts()
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 const TEAM: Uuid = Uuid::from_u128(0x7ea3);

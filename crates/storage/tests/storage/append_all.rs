@@ -55,15 +55,18 @@ async fn one_stale_version_refuses_the_appends_to_every_stream() {
     let (db, store) = store().await;
     let (team, post, idea) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
     store
+        .events()
         .append(request(team, post, ExpectedVersion::NoStream, 1))
         .await
         .expect("post");
     store
+        .events()
         .append(request(team, idea, ExpectedVersion::NoStream, 2))
         .await
         .expect("idea");
 
     let refused = store
+        .events()
         .append_all(vec![
             request(team, post, ExpectedVersion::Exactly(1), 1),
             request(team, idea, ExpectedVersion::Exactly(1), 1),
@@ -84,6 +87,7 @@ async fn one_stale_version_refuses_the_appends_to_every_stream() {
     );
 
     let appended = store
+        .events()
         .append_all(vec![
             request(team, post, ExpectedVersion::Exactly(1), 1),
             request(team, idea, ExpectedVersion::Exactly(2), 2),
@@ -108,12 +112,13 @@ async fn an_append_to_several_streams_names_each_stream_once() {
     let (db, store) = store().await;
     let (team, stream) = (Uuid::now_v7(), Uuid::now_v7());
     let twice = store
+        .events()
         .append_all(vec![
             request(team, stream, ExpectedVersion::NoStream, 1),
             request(team, stream, ExpectedVersion::Exactly(1), 1),
         ])
         .await;
     assert!(matches!(twice, Err(AppendError::Store(_))), "{twice:?}");
-    assert!(store.append_all(Vec::new()).await.is_err());
+    assert!(store.events().append_all(Vec::new()).await.is_err());
     assert_eq!(versions(&db, team, &[stream]).await, [(0, 0)]);
 }

@@ -63,12 +63,14 @@ async fn all_events(store: &Store) -> Vec<stride_storage::StoredEvent> {
         .get(0);
     assert!(
         store
+            .events()
             .wait_visible(newest - 1, Duration::from_secs(10))
             .await
             .expect("wait"),
         "the log became visible"
     );
     store
+        .events()
         .read_all_after(0, 1_000_000)
         .await
         .expect("read the log")
@@ -93,6 +95,7 @@ async fn a_reader_following_the_log_never_skips_an_event_that_commits_late() {
                     ExpectedVersion::Exactly(n)
                 };
                 store
+                    .events()
                     .append(request(team, stream, expected, vec![event(n as u64)]))
                     .await
                     .expect("append");
@@ -130,7 +133,7 @@ async fn a_reader_following_the_log_never_skips_an_event_that_commits_late() {
             let mut after = 0;
             loop {
                 let done = !writing.load(Ordering::SeqCst);
-                let batch = store.read_all_after(after, 7).await.expect("read");
+                let batch = store.events().read_all_after(after, 7).await.expect("read");
                 if let Some(last) = batch.last() {
                     after = last.position;
                 }
@@ -167,6 +170,7 @@ async fn a_stale_expected_version_is_a_typed_conflict_and_writes_nothing() {
     let (_db, store) = store().await;
     let (team, stream) = (Uuid::now_v7(), Uuid::now_v7());
     store
+        .events()
         .append(request(
             team,
             stream,
@@ -176,6 +180,7 @@ async fn a_stale_expected_version_is_a_typed_conflict_and_writes_nothing() {
         .await
         .expect("first");
     let stale = store
+        .events()
         .append(request(
             team,
             stream,
@@ -190,6 +195,7 @@ async fn a_stale_expected_version_is_a_typed_conflict_and_writes_nothing() {
         other => panic!("expected a conflict, got {other:?}"),
     }
     let again = store
+        .events()
         .append(request(
             team,
             stream,
@@ -205,6 +211,7 @@ async fn a_stale_expected_version_is_a_typed_conflict_and_writes_nothing() {
 
     // The lost races took no stream version: the next append continues without a hole.
     let next = store
+        .events()
         .append(request(
             team,
             stream,
@@ -227,6 +234,7 @@ async fn of_many_concurrent_appends_at_one_version_exactly_one_wins() {
     let (_db, store) = store().await;
     let (team, stream) = (Uuid::now_v7(), Uuid::now_v7());
     store
+        .events()
         .append(request(
             team,
             stream,
@@ -240,6 +248,7 @@ async fn of_many_concurrent_appends_at_one_version_exactly_one_wins() {
             let store = store.clone();
             tokio::spawn(async move {
                 store
+                    .events()
                     .append(request(
                         team,
                         stream,
@@ -274,6 +283,7 @@ async fn appends_without_a_version_check_never_conflict() {
             let store = store.clone();
             tokio::spawn(async move {
                 store
+                    .events()
                     .append(request(team, stream, ExpectedVersion::Any, vec![event(n)]))
                     .await
             })
@@ -299,6 +309,7 @@ async fn the_same_event_id_is_stored_once() {
     let (team, stream) = (Uuid::now_v7(), Uuid::now_v7());
     let original = event(1);
     let first = store
+        .events()
         .append(request(
             team,
             stream,
@@ -308,6 +319,7 @@ async fn the_same_event_id_is_stored_once() {
         .await
         .expect("first");
     let second = store
+        .events()
         .append(request(
             team,
             stream,
@@ -332,6 +344,7 @@ async fn the_database_refuses_to_update_delete_or_truncate_events() {
     let (db, store) = store().await;
     let team = Uuid::now_v7();
     store
+        .events()
         .append(request(
             team,
             Uuid::now_v7(),
@@ -381,7 +394,7 @@ async fn a_command_commits_all_of_its_events_and_side_writes_or_none() {
     )
     .with_side_write(member_row.clone())
     .with_side_write(token(b"first"));
-    store.append(ok).await.expect("first command");
+    store.events().append(ok).await.expect("first command");
 
     // Its third write fails (a token hash that exists): its two events must not be stored.
     let stream = Uuid::now_v7();
@@ -393,7 +406,7 @@ async fn a_command_commits_all_of_its_events_and_side_writes_or_none() {
     )
     .with_side_write(member_row)
     .with_side_write(token(b"first"));
-    let result = store.append(failing).await;
+    let result = store.events().append(failing).await;
     assert!(
         matches!(result, Err(AppendError::Store(StoreError::Internal(_)))),
         "{result:?}"
@@ -407,6 +420,7 @@ async fn a_command_commits_all_of_its_events_and_side_writes_or_none() {
     assert!(log.iter().all(|e| e.stream_id != stream));
     // And its stream was not created: the same command without the bad write goes through.
     store
+        .events()
         .append(request(
             team,
             stream,
@@ -439,7 +453,7 @@ async fn one_failing_command_does_not_fail_the_commands_committed_with_it() {
         member_id: member,
         hash: b"taken".to_vec(),
     });
-    store.append(seed).await.expect("seed");
+    store.events().append(seed).await.expect("seed");
     let tasks: Vec<_> = (0..40)
         .map(|n| {
             let store = store.clone();
@@ -457,7 +471,7 @@ async fn one_failing_command_does_not_fail_the_commands_committed_with_it() {
                         hash: b"taken".to_vec(),
                     });
                 }
-                (n, store.append(r).await)
+                (n, store.events().append(r).await)
             })
         })
         .collect();
@@ -482,7 +496,7 @@ async fn a_taken_claim_refuses_the_command() {
         vec![event(1)],
     )
     .with_side_write(claim());
-    store.append(first).await.expect("first claim");
+    store.events().append(first).await.expect("first claim");
     let second = request(
         Uuid::now_v7(),
         Uuid::now_v7(),
@@ -491,7 +505,7 @@ async fn a_taken_claim_refuses_the_command() {
     )
     .with_side_write(claim());
     assert!(matches!(
-        store.append(second).await,
+        store.events().append(second).await,
         Err(AppendError::Claimed { .. })
     ));
     assert_eq!(all_events(&store).await.len(), 1);
@@ -510,14 +524,19 @@ async fn events_carry_their_type_version_metadata_and_database_time() {
         actor: Actor::Member { member_id },
     };
     let before = chrono::Utc::now() - chrono::Duration::seconds(5);
-    let appended = store.append(r).await.expect("append");
+    let appended = store.events().append(r).await.expect("append");
     assert!(
         store
+            .events()
             .wait_visible(appended.position, Duration::from_secs(10))
             .await
             .expect("wait")
     );
-    let log = store.read_team_after(team, 0, 10).await.expect("team log");
+    let log = store
+        .events()
+        .read_team_after(team, 0, 10)
+        .await
+        .expect("team log");
     assert_eq!(log.len(), 1);
     let stored = &log[0];
     assert_eq!(
@@ -536,6 +555,7 @@ async fn events_carry_their_type_version_metadata_and_database_time() {
     assert!(stored.recorded_at > before);
     assert!(
         store
+            .events()
             .read_team_after(Uuid::now_v7(), 0, 10)
             .await
             .expect("other team")
@@ -560,7 +580,7 @@ async fn another_process_appending_wakes_this_one_through_notify() {
     let waiting = {
         let (reader, woke) = (reader.clone(), woke.clone());
         tokio::spawn(async move {
-            reader.appended_or(Duration::from_secs(3600)).await;
+            reader.events().appended_or(Duration::from_secs(3600)).await;
             woke.store(true, Ordering::SeqCst);
         })
     };
@@ -571,6 +591,7 @@ async fn another_process_appending_wakes_this_one_through_notify() {
             break;
         }
         writer
+            .events()
             .append(request(
                 team,
                 Uuid::now_v7(),

@@ -49,7 +49,7 @@ async fn append_poison(store: &Store, team: Uuid) -> i64 {
         metadata: Metadata::new(Actor::System),
         side_writes: vec![],
     };
-    store.append(request).await.unwrap().position
+    store.events().append(request).await.unwrap().position
 }
 
 fn stopped_at(result: Result<(), StoreError>) -> Option<(String, i64)> {
@@ -75,54 +75,88 @@ async fn an_event_a_projection_cannot_apply_stops_it_for_its_team_only() {
     let later = add_channel(&store, healthy, "after").await;
     settle(&store).await;
 
-    store.catch_up(&Aggregates).await.unwrap();
-    store.catch_up(&Activity).await.unwrap();
-    store.catch_up(&IdeaScores).await.unwrap();
+    store.projections().catch_up(&Aggregates).await.unwrap();
+    store.projections().catch_up(&Activity).await.unwrap();
+    store.projections().catch_up(&IdeaScores).await.unwrap();
 
-    let plans = store.plans(healthy, Need::default()).await.unwrap();
+    let plans = store
+        .read_models()
+        .plans(healthy, Need::default())
+        .await
+        .unwrap();
     assert_eq!(
         plans.channels.len(),
         2,
         "the healthy team's later events applied"
     );
     assert!(plans.channels.iter().any(|c| c.id == later));
-    assert_eq!(store.activity(healthy, None, 10).await.unwrap().len(), 2);
     assert_eq!(
-        stopped_at(store.check_projections(poisoned, &[Aggregates::NAME]).await),
+        store
+            .read_models()
+            .activity(healthy, None, 10)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(
+        stopped_at(
+            store
+                .projections()
+                .check(poisoned, &[Aggregates::NAME])
+                .await
+        ),
         Some((Aggregates::NAME.to_owned(), poison))
     );
     assert!(matches!(
-        store.plans(poisoned, Need::default()).await,
+        store.read_models().plans(poisoned, Need::default()).await,
         Err(StoreError::ProjectionFailed { .. })
     ));
     // The feed names a goal by its title when it has one, and the trending projection reads
     // no goal events: neither stopped.
     for projection in [Activity::NAME, IdeaScores::NAME] {
         assert_eq!(
-            stopped_at(store.check_projections(poisoned, &[projection]).await),
+            stopped_at(store.projections().check(poisoned, &[projection]).await),
             None
         );
     }
-    assert!(store.activity(poisoned, None, 10).await.is_ok());
-    assert!(store.idea_scores(poisoned).await.is_ok());
-    let counts = store.projection_failure_counts().await.unwrap();
+    assert!(
+        store
+            .read_models()
+            .activity(poisoned, None, 10)
+            .await
+            .is_ok()
+    );
+    assert!(store.read_models().idea_scores(poisoned).await.is_ok());
+    let counts = store.projections().failure_counts().await.unwrap();
     assert_eq!(counts, vec![(Aggregates::NAME.to_owned(), 1)]);
     // Every checkpoint is past the poison: reads waiting for a position are not held up.
     assert!(
         store
+            .projections()
             .wait_projected(poison, std::time::Duration::ZERO)
             .await
             .unwrap()
     );
 
     // A rebuild replays the log from the start: the poison stops the team again, and only it.
-    store.rebuild(&Aggregates, |_, _| {}).await.unwrap();
+    store
+        .projections()
+        .rebuild(&Aggregates, |_, _| {})
+        .await
+        .unwrap();
     assert_eq!(
-        stopped_at(store.check_projections(poisoned, &[Aggregates::NAME]).await),
+        stopped_at(
+            store
+                .projections()
+                .check(poisoned, &[Aggregates::NAME])
+                .await
+        ),
         Some((Aggregates::NAME.to_owned(), poison))
     );
     assert_eq!(
         store
+            .read_models()
             .plans(healthy, Need::default())
             .await
             .unwrap()
@@ -139,7 +173,7 @@ async fn a_rebuild_clears_a_projections_failures_once_its_events_apply() {
     let team = Uuid::now_v7();
     add_channel(&store, team, "fine").await;
     settle(&store).await;
-    store.catch_up(&Aggregates).await.unwrap();
+    store.projections().catch_up(&Aggregates).await.unwrap();
     // A failure recorded by an earlier version whose bug is fixed now.
     let client = db.connect().await.unwrap();
     client
@@ -151,11 +185,26 @@ async fn a_rebuild_clears_a_projections_failures_once_its_events_apply() {
         .await
         .unwrap();
     assert!(matches!(
-        store.plans(team, Need::default()).await,
+        store.read_models().plans(team, Need::default()).await,
         Err(StoreError::ProjectionFailed { .. })
     ));
-    store.rebuild(&Aggregates, |_, _| {}).await.unwrap();
-    let plans = store.plans(team, Need::default()).await.unwrap();
+    store
+        .projections()
+        .rebuild(&Aggregates, |_, _| {})
+        .await
+        .unwrap();
+    let plans = store
+        .read_models()
+        .plans(team, Need::default())
+        .await
+        .unwrap();
     assert_eq!(plans.channels.len(), 1);
-    assert!(store.projection_failure_counts().await.unwrap().is_empty());
+    assert!(
+        store
+            .projections()
+            .failure_counts()
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }

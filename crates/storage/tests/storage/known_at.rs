@@ -17,8 +17,8 @@ use stride_domain::vote::VoteEvent;
 use stride_domain::{Actor, EventPayload};
 use stride_storage::db::DbConfig;
 use stride_storage::facts::{Need, Plans};
-use stride_storage::known::Votes;
 use stride_storage::projections::aggregates::Fold;
+use stride_storage::votes::Votes;
 use stride_storage::{AppendRequest, ExpectedVersion, Metadata, Store, StoredEvent};
 use stride_testkit::TestDatabase;
 use uuid::Uuid;
@@ -78,7 +78,7 @@ async fn append<E: EventPayload>(store: &Store, team: Uuid, stream: Uuid, event:
         Metadata::new(Actor::System),
     )
     .unwrap();
-    store.append(request).await.unwrap();
+    store.events().append(request).await.unwrap();
 }
 
 type Observed = BTreeMap<(Uuid, Metric, Option<Uuid>, DateTime<Utc>), f64>;
@@ -276,7 +276,7 @@ async fn run(ops: Vec<Op>) {
             Op::Vote(n, c, up) if !ideas.is_empty() => {
                 let idea_id = ideas[usize::from(n) % ideas.len()];
                 let contributor_id = Uuid::from_u128(100 + u128::from(c));
-                let stream = stride_storage::board::votes_stream(idea_id, contributor_id);
+                let stream = stride_storage::votes::votes_stream(idea_id, contributor_id);
                 append(
                     &store,
                     team,
@@ -299,7 +299,8 @@ async fn run(ops: Vec<Op>) {
                     })
                     .collect();
                 store
-                    .record_observations(team, &rows, &Metadata::new(Actor::System))
+                    .observations()
+                    .record(team, &rows, &Metadata::new(Actor::System))
                     .await
                     .unwrap();
             }
@@ -307,7 +308,11 @@ async fn run(ops: Vec<Op>) {
         }
     }
 
-    let events = store.read_team_after(team, 0, 1_000_000).await.unwrap();
+    let events = store
+        .events()
+        .read_team_after(team, 0, 1_000_000)
+        .await
+        .unwrap();
     let need = Need {
         ideas: true,
         all_posts: true,
@@ -330,7 +335,7 @@ async fn run(ops: Vec<Op>) {
     instants.dedup();
     for k in instants {
         let (plans, votes, observed) = replay(&events, k);
-        let (known_plans, known) = store.known_at(team, k, need).await.unwrap();
+        let (known_plans, known) = store.read_models().known_at(team, k, need).await.unwrap();
         assert_eq!(known_plans.channels, plans.channels, "channels at {k}");
         assert_eq!(known_plans.goals, plans.goals, "goals at {k}");
         assert_eq!(known_plans.posts, plans.posts, "posts at {k}");
@@ -338,6 +343,7 @@ async fn run(ops: Vec<Op>) {
         assert_eq!(known.votes.as_ref(), Some(&votes), "votes at {k}");
         assert_eq!(
             store
+                .read_models()
                 .series(team, &wanted, since, t, Some(k))
                 .await
                 .unwrap(),
@@ -345,6 +351,7 @@ async fn run(ops: Vec<Op>) {
             "series at {k}"
         );
         let mut totals = store
+            .read_models()
             .post_totals(team, &channels, &posts, &METRICS, t, Some(k))
             .await
             .unwrap();

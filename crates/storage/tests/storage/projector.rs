@@ -105,6 +105,7 @@ pub(super) async fn settle(store: &Store) {
         .get(0);
     assert!(
         store
+            .events()
             .wait_visible(newest - 1, Duration::from_secs(10))
             .await
             .unwrap()
@@ -126,7 +127,7 @@ pub(super) async fn append<E: stride_domain::EventPayload>(
         Metadata::new(Actor::Member { member_id: actor }),
     )
     .unwrap();
-    store.append(request).await.unwrap();
+    store.events().append(request).await.unwrap();
 }
 
 async fn run(ops: Vec<Op>) {
@@ -303,21 +304,29 @@ async fn run(ops: Vec<Op>) {
                 let idea_id = ideas[usize::from(n) % ideas.len()];
                 let contributor_id = Uuid::from_u128(100 + u128::from(c));
                 let event = VoteEvent::cast(idea_id, contributor_id, up);
-                let stream = stride_storage::board::votes_stream(idea_id, contributor_id);
+                let stream = stride_storage::votes::votes_stream(idea_id, contributor_id);
                 append(&store, team, stream, &[event], owner).await;
             }
             Op::Vote(..) => {}
             Op::Project => {
-                store.project_batch(&Activity).await.unwrap();
-                store.project_batch(&Aggregates).await.unwrap();
-                store.project_batch(&IdeaScores).await.unwrap();
+                store.projections().project_batch(&Activity).await.unwrap();
+                store
+                    .projections()
+                    .project_batch(&Aggregates)
+                    .await
+                    .unwrap();
+                store
+                    .projections()
+                    .project_batch(&IdeaScores)
+                    .await
+                    .unwrap();
             }
         }
     }
     settle(&store).await;
-    store.catch_up(&Activity).await.unwrap();
-    store.catch_up(&Aggregates).await.unwrap();
-    store.catch_up(&IdeaScores).await.unwrap();
+    store.projections().catch_up(&Activity).await.unwrap();
+    store.projections().catch_up(&Aggregates).await.unwrap();
+    store.projections().catch_up(&IdeaScores).await.unwrap();
     let live = snapshot(&db).await;
     assert!(!live.0.is_empty(), "the feed has lines");
     let counted: Vec<String> = db
@@ -341,11 +350,28 @@ async fn run(ops: Vec<Op>) {
     assert_eq!(kept, counted, "the kept counts agree with the ideas");
     assert!(!live.2.is_empty(), "the channels are folded");
 
-    let rebuilt_events = store.rebuild(&Activity, |_, _| {}).await.unwrap();
-    let logged = store.read_all_after(0, 1_000_000).await.unwrap().len();
+    let rebuilt_events = store
+        .projections()
+        .rebuild(&Activity, |_, _| {})
+        .await
+        .unwrap();
+    let logged = store
+        .events()
+        .read_all_after(0, 1_000_000)
+        .await
+        .unwrap()
+        .len();
     assert_eq!(rebuilt_events, logged, "a rebuild replays each event once");
-    store.rebuild(&Aggregates, |_, _| {}).await.unwrap();
-    store.rebuild(&IdeaScores, |_, _| {}).await.unwrap();
+    store
+        .projections()
+        .rebuild(&Aggregates, |_, _| {})
+        .await
+        .unwrap();
+    store
+        .projections()
+        .rebuild(&IdeaScores, |_, _| {})
+        .await
+        .unwrap();
     assert_eq!(
         snapshot(&db).await,
         live,
@@ -353,7 +379,7 @@ async fn run(ops: Vec<Op>) {
     );
 
     // Delivering every event again changes nothing.
-    let all = store.read_all_after(0, 1_000_000).await.unwrap();
+    let all = store.events().read_all_after(0, 1_000_000).await.unwrap();
     let mut client = store.pool().get().await.unwrap();
     let tx = client.transaction().await.unwrap();
     Activity.apply(&tx, &all).await.unwrap();
@@ -366,12 +392,26 @@ async fn run(ops: Vec<Op>) {
         "re-delivered events change nothing"
     );
     assert_eq!(
-        store.project_batch(&Activity).await.unwrap(),
+        store.projections().project_batch(&Activity).await.unwrap(),
         0,
         "and the checkpoint holds them applied"
     );
-    assert_eq!(store.project_batch(&Aggregates).await.unwrap(), 0);
-    assert_eq!(store.project_batch(&IdeaScores).await.unwrap(), 0);
+    assert_eq!(
+        store
+            .projections()
+            .project_batch(&Aggregates)
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        store
+            .projections()
+            .project_batch(&IdeaScores)
+            .await
+            .unwrap(),
+        0
+    );
 }
 
 proptest! {
@@ -395,7 +435,7 @@ async fn rename(store: &Store, team: Uuid, n: u32) -> i64 {
         Metadata::new(Actor::System),
     )
     .unwrap();
-    store.append(request).await.unwrap().position
+    store.events().append(request).await.unwrap().position
 }
 
 #[tokio::test]
@@ -412,14 +452,15 @@ async fn when_the_active_projector_stops_another_process_takes_over() {
     let (first, second) = (connect(), connect());
     let team = Uuid::now_v7();
     let position = rename(&first, team, 1).await;
-    let leader = first.spawn_projection(Activity);
+    let leader = first.projections().spawn(Activity);
     assert!(
         first
+            .projections()
             .wait_projected_by(position, &[Registered::Activity], Duration::from_secs(20))
             .await
             .unwrap()
     );
-    let standby = second.spawn_projection(Activity);
+    let standby = second.projections().spawn(Activity);
 
     // The leader stops while its process (and its pool) lives on.
     leader.abort();
@@ -427,6 +468,7 @@ async fn when_the_active_projector_stops_another_process_takes_over() {
     let position = rename(&first, team, 2).await;
     assert!(
         second
+            .projections()
             .wait_projected_by(position, &[Registered::Activity], Duration::from_secs(20))
             .await
             .unwrap(),

@@ -41,7 +41,7 @@ async fn a_read_waits_only_for_the_projections_it_reads() {
     )
     .await;
     settle(&store).await;
-    let head = store.committed_head().await.unwrap();
+    let head = store.events().committed_head().await.unwrap();
     // Every projection but the feed catches up.
     for projection in [Registered::Aggregates, Registered::IdeaScores] {
         projection.rebuild(&store, |_, _| {}).await.unwrap();
@@ -49,17 +49,28 @@ async fn a_read_waits_only_for_the_projections_it_reads() {
     let read = [Registered::Aggregates, Registered::IdeaScores];
     assert!(
         store
+            .projections()
             .wait_projected_by(head, &read, Duration::ZERO)
             .await
             .unwrap()
     );
     assert!(
-        !store.wait_projected(head, Duration::ZERO).await.unwrap(),
+        !store
+            .projections()
+            .wait_projected(head, Duration::ZERO)
+            .await
+            .unwrap(),
         "the feed has not applied the channel yet"
     );
     Registered::Activity
         .rebuild(&store, |_, _| {})
         .await
         .unwrap();
-    assert!(store.wait_projected(head, Duration::ZERO).await.unwrap());
+    assert!(
+        store
+            .projections()
+            .wait_projected(head, Duration::ZERO)
+            .await
+            .unwrap()
+    );
 }

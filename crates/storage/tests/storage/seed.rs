@@ -17,6 +17,7 @@ async fn seeded_events_read_back_like_appended_ones() {
     let until = "2026-11-23T12:00:00Z".parse().unwrap();
     let heard = std::sync::Mutex::new(Vec::new());
     let seeded = store
+        .observations()
         .seed_metric_events(team, channel, post, count, until, |n| {
             heard.lock().unwrap().push(n)
         })
@@ -26,14 +27,19 @@ async fn seeded_events_read_back_like_appended_ones() {
     assert_eq!(*heard.lock().unwrap(), vec![CHUNK, CHUNK * 2, count]);
 
     // Readers see the log below the oldest transaction still open anywhere on the server.
-    let head = store.committed_head().await.unwrap();
+    let head = store.events().committed_head().await.unwrap();
     assert!(
         store
+            .events()
             .wait_visible(head, std::time::Duration::from_secs(30))
             .await
             .unwrap()
     );
-    let events = store.read_team_after(team, 0, 1_000_000).await.unwrap();
+    let events = store
+        .events()
+        .read_team_after(team, 0, 1_000_000)
+        .await
+        .unwrap();
     assert_eq!(events.len() as i64, count);
     assert!(events.windows(2).all(|w| w[0].position < w[1].position));
     assert_eq!(events.last().unwrap().stream_version, count);

@@ -31,7 +31,7 @@ async fn one_contributors_votes_and_withdrawals_at_once_alternate_and_end_where_
         let outcomes = futures_util::future::join_all(
             [true, false, true, false, true, true, false]
                 .into_iter()
-                .map(|up| store.vote(vote(up))),
+                .map(|up| store.votes().vote(vote(up))),
         )
         .await;
         let changed = outcomes

@@ -196,6 +196,7 @@ pub async fn run(args: &BenchArgs, url: &str) -> anyhow::Result<()> {
     let seeding = Instant::now();
     let team_id: Uuid = team.id.parse()?;
     store
+        .observations()
         .seed_metric_events(
             team_id,
             Uuid::now_v7(),
@@ -212,7 +213,7 @@ pub async fn run(args: &BenchArgs, url: &str) -> anyhow::Result<()> {
     client.batch_execute("ANALYZE").await?;
     drop(client);
     step(args.json, "waiting for the projections to catch up");
-    let head = store.visible_head().await?;
+    let head = store.events().visible_head().await?;
     let catch_up = scenarios::wait_projected(&http, &team, head).await?;
     step(
         args.json,
