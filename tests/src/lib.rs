@@ -284,6 +284,14 @@ pub fn id(value: &Value) -> Uuid {
         .unwrap_or_else(|| panic!("not an id: {value}"))
 }
 
+/// Asserts a `validation_failed` problem, 400 or 422 (which of the two is pinned by
+/// `conventions::unreadable_requests_are_400_and_refused_values_422`); returns the problem.
+pub async fn assert_invalid(response: Response) -> Value {
+    let status = response.status().as_u16();
+    assert!(matches!(status, 400 | 422), "status {status}");
+    assert_problem(response, status, "validation_failed").await
+}
+
 /// Asserts a problem+json answer with `status` and `code`; returns the problem.
 pub async fn assert_problem(response: Response, status: u16, code: &str) -> Value {
     let actual = response.status().as_u16();

@@ -1263,7 +1263,7 @@ export interface components {
             votes_drawn: number;
         };
         /**
-         * Format: email
+         * Format: idn-email
          * @description An e-mail address: a local part, `@`, and a domain with a dot inside it; at most 254 characters.
          */
         Email: string;
@@ -1583,7 +1583,7 @@ export interface components {
             /** @description The value the goal aims at, however the target was stated. */
             target_value: number;
         };
-        /** @description Move a channel's metric: exactly one of `reach`, `increase_by` and `increase_by_percent`. */
+        /** @description Move a channel's metric, aiming by exactly one of `reach`, `increase_by` and `increase_by_percent`. */
         MetricTargetInput: {
             aggregation?: components["schemas"]["Aggregation"];
             /** @description Where the goal starts from. Default: the latest observation of the metric on the channel before `starts_on` (0 for a `sum` target without observations); a `latest` target without either is refused. */
@@ -1593,18 +1593,39 @@ export interface components {
              * @description The channel measured.
              */
             channel_id: string;
-            /** @description How much to add to the baseline (negative to lower it); the target value it leads to must be 0 to 1e15. */
-            increase_by?: number;
-            /** @description How many percent to add to the baseline (`10` for +10%). */
-            increase_by_percent?: number;
-            /**
-             * @description discriminator enum property added by openapi-typescript
-             * @enum {string}
-             */
+            /** @enum {string} */
             kind: "metric";
             metric: components["schemas"]["Metric"];
             /** @description The value to reach. */
-            reach?: number;
+            reach: number;
+        } | {
+            aggregation?: components["schemas"]["Aggregation"];
+            /** @description Where the goal starts from. Default: the latest observation of the metric on the channel before `starts_on` (0 for a `sum` target without observations); a `latest` target without either is refused. */
+            baseline?: number;
+            /**
+             * Format: uuid
+             * @description The channel measured.
+             */
+            channel_id: string;
+            /** @description How much to add to the baseline (negative to lower it); the target value it leads to must be 0 to 1e15. */
+            increase_by: number;
+            /** @enum {string} */
+            kind: "metric";
+            metric: components["schemas"]["Metric"];
+        } | {
+            aggregation?: components["schemas"]["Aggregation"];
+            /** @description Where the goal starts from. Default: the latest observation of the metric on the channel before `starts_on` (0 for a `sum` target without observations); a `latest` target without either is refused. */
+            baseline?: number;
+            /**
+             * Format: uuid
+             * @description The channel measured.
+             */
+            channel_id: string;
+            /** @description How many percent to add to the baseline (`10` for +10%). */
+            increase_by_percent: number;
+            /** @enum {string} */
+            kind: "metric";
+            metric: components["schemas"]["Metric"];
         };
         /**
          * @description The statuses a member may give an idea: `used` comes only from publishing a post made
@@ -2195,7 +2216,7 @@ export interface operations {
                     "application/json": components["schemas"]["BoardView"];
                 };
             };
-            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one. */
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2228,6 +2249,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Unprocessable Entity. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
                     };
                 };
             };
@@ -2285,7 +2318,7 @@ export interface operations {
                     "application/json": components["schemas"]["Joined"];
                 };
             };
-            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one; `malformed_json`: the body is not JSON of the documented shape. */
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked); `malformed_json`: the body is not JSON of the documented shape. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2354,6 +2387,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description Unprocessable Entity. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
                     };
                 };
             };
@@ -2434,7 +2479,7 @@ export interface operations {
                     "application/json": components["schemas"]["Page_IdeaView"];
                 };
             };
-            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one. */
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2467,6 +2512,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Unprocessable Entity. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
                     };
                 };
             };
@@ -2529,7 +2586,7 @@ export interface operations {
                     "application/json": components["schemas"]["IdeaView"];
                 };
             };
-            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one; `malformed_json`: the body is not JSON of the documented shape; `bad_request`: a header is malformed (such as `Idempotency-Key`). */
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked); `malformed_json`: the body is not JSON of the documented shape; `bad_request`: a header is malformed (such as `Idempotency-Key`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2637,7 +2694,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unprocessable Entity. `idempotency_key_reused`: this `Idempotency-Key` was used with another body. */
+            /** @description Unprocessable Entity. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked); `idempotency_key_reused`: this `Idempotency-Key` was used with another body. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2645,7 +2702,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "idempotency_key_reused";
+                        code?: "validation_failed" | "idempotency_key_reused";
                     };
                 };
             };
@@ -2717,7 +2774,7 @@ export interface operations {
                     "application/json": components["schemas"]["IdeaView"][];
                 };
             };
-            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one. */
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2750,6 +2807,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Unprocessable Entity. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
                     };
                 };
             };
@@ -2805,7 +2874,7 @@ export interface operations {
                     "application/json": components["schemas"]["IdeaDetail"];
                 };
             };
-            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one. */
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2838,6 +2907,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Unprocessable Entity. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
                     };
                 };
             };
@@ -2901,7 +2982,7 @@ export interface operations {
                     "application/json": components["schemas"]["IdeaView"];
                 };
             };
-            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one; `malformed_json`: the body is not JSON of the documented shape; `bad_request`: a header is malformed (such as `Idempotency-Key`). */
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked); `malformed_json`: the body is not JSON of the documented shape; `bad_request`: a header is malformed (such as `Idempotency-Key`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3009,7 +3090,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unprocessable Entity. `idempotency_key_reused`: this `Idempotency-Key` was used with another body. */
+            /** @description Unprocessable Entity. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked); `idempotency_key_reused`: this `Idempotency-Key` was used with another body. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3017,7 +3098,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "idempotency_key_reused";
+                        code?: "validation_failed" | "idempotency_key_reused";
                     };
                 };
             };
@@ -3086,7 +3167,7 @@ export interface operations {
                     "application/json": components["schemas"]["VoteView"];
                 };
             };
-            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one. */
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3155,6 +3236,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Unprocessable Entity. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
                     };
                 };
             };
@@ -3223,7 +3316,7 @@ export interface operations {
                     "application/json": components["schemas"]["VoteView"];
                 };
             };
-            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one. */
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3292,6 +3385,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Unprocessable Entity. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
                     };
                 };
             };
@@ -3365,7 +3470,7 @@ export interface operations {
                     "application/json": components["schemas"]["SignedUp"];
                 };
             };
-            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one; `malformed_json`: the body is not JSON of the documented shape. */
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked); `malformed_json`: the body is not JSON of the documented shape. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3437,6 +3542,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description Unprocessable Entity. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
             /** @description Request Header Fields Too Large. `headers_too_large`: the headers exceed 32 KiB. */
             431: {
                 headers: {
@@ -3490,7 +3607,7 @@ export interface operations {
                     "application/json": components["schemas"]["TeamView"];
                 };
             };
-            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one. */
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3535,6 +3652,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Unprocessable Entity. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
                     };
                 };
             };
@@ -3597,7 +3726,7 @@ export interface operations {
                     "application/json": components["schemas"]["TeamView"];
                 };
             };
-            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one; `malformed_json`: the body is not JSON of the documented shape. */
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked); `malformed_json`: the body is not JSON of the documented shape. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3717,6 +3846,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description Unprocessable Entity. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
             /** @description Request Header Fields Too Large. `headers_too_large`: the headers exceed 32 KiB. */
             431: {
                 headers: {
@@ -3775,7 +3916,7 @@ export interface operations {
                     "application/json": components["schemas"]["Page_ActivityItem"];
                 };
             };
-            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one. */
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3820,6 +3961,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Unprocessable Entity. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
                     };
                 };
             };
@@ -3883,7 +4036,7 @@ export interface operations {
                     "application/json": components["schemas"]["Page_ChannelView"];
                 };
             };
-            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one. */
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3928,6 +4081,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Unprocessable Entity. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
                     };
                 };
             };
@@ -3990,7 +4155,7 @@ export interface operations {
                     "application/json": components["schemas"]["ChannelView"];
                 };
             };
-            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one; `malformed_json`: the body is not JSON of the documented shape; `bad_request`: a header is malformed (such as `Idempotency-Key`). */
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked); `malformed_json`: the body is not JSON of the documented shape; `bad_request`: a header is malformed (such as `Idempotency-Key`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4098,7 +4263,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unprocessable Entity. `idempotency_key_reused`: this `Idempotency-Key` was used with another body. */
+            /** @description Unprocessable Entity. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked); `idempotency_key_reused`: this `Idempotency-Key` was used with another body. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4106,7 +4271,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "idempotency_key_reused";
+                        code?: "validation_failed" | "idempotency_key_reused";
                     };
                 };
             };
@@ -4177,7 +4342,7 @@ export interface operations {
                     "application/json": components["schemas"]["Assessment"];
                 };
             };
-            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one. */
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4225,7 +4390,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unprocessable Entity. `known_at_too_costly`: `known_at` would replay more than 50,000 events. */
+            /** @description Unprocessable Entity. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked); `known_at_too_costly`: `known_at` would replay more than 50,000 events. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4233,7 +4398,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "known_at_too_costly";
+                        code?: "validation_failed" | "known_at_too_costly";
                     };
                 };
             };
@@ -4291,7 +4456,7 @@ export interface operations {
                     "application/json": components["schemas"]["ChannelView"];
                 };
             };
-            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one. */
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4336,6 +4501,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Unprocessable Entity. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
                     };
                 };
             };
@@ -4399,7 +4576,7 @@ export interface operations {
                     "application/json": components["schemas"]["ChannelView"];
                 };
             };
-            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one; `malformed_json`: the body is not JSON of the documented shape. */
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked); `malformed_json`: the body is not JSON of the documented shape. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4519,6 +4696,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description Unprocessable Entity. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
             /** @description Request Header Fields Too Large. `headers_too_large`: the headers exceed 32 KiB. */
             431: {
                 headers: {
@@ -4577,7 +4766,7 @@ export interface operations {
                     "application/json": components["schemas"]["Page_Credit"];
                 };
             };
-            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one. */
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4622,6 +4811,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Unprocessable Entity. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
                     };
                 };
             };
@@ -4674,7 +4875,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one. */
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4746,6 +4947,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description Unprocessable Entity. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
             /** @description Request Header Fields Too Large. `headers_too_large`: the headers exceed 32 KiB. */
             431: {
                 headers: {
@@ -4806,7 +5019,7 @@ export interface operations {
                     "application/json": components["schemas"]["Page_EventView"];
                 };
             };
-            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one. */
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4851,6 +5064,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Unprocessable Entity. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
                     };
                 };
             };
@@ -4910,7 +5135,7 @@ export interface operations {
                     "text/event-stream": string;
                 };
             };
-            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one. */
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4955,6 +5180,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Unprocessable Entity. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
                     };
                 };
             };
@@ -5020,7 +5257,7 @@ export interface operations {
                     "application/json": components["schemas"]["Page_GoalView"];
                 };
             };
-            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one. */
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5065,6 +5302,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Unprocessable Entity. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
                     };
                 };
             };
@@ -5127,7 +5376,7 @@ export interface operations {
                     "application/json": components["schemas"]["GoalView"];
                 };
             };
-            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one; `malformed_json`: the body is not JSON of the documented shape; `bad_request`: a header is malformed (such as `Idempotency-Key`). */
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked); `malformed_json`: the body is not JSON of the documented shape; `bad_request`: a header is malformed (such as `Idempotency-Key`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5235,7 +5484,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unprocessable Entity. `idempotency_key_reused`: this `Idempotency-Key` was used with another body. */
+            /** @description Unprocessable Entity. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked); `idempotency_key_reused`: this `Idempotency-Key` was used with another body. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5243,7 +5492,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "idempotency_key_reused";
+                        code?: "validation_failed" | "idempotency_key_reused";
                     };
                 };
             };
@@ -5301,7 +5550,7 @@ export interface operations {
                     "application/json": components["schemas"]["GoalView"];
                 };
             };
-            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one. */
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5346,6 +5595,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Unprocessable Entity. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
                     };
                 };
             };
@@ -5409,7 +5670,7 @@ export interface operations {
                     "application/json": components["schemas"]["GoalView"];
                 };
             };
-            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one; `malformed_json`: the body is not JSON of the documented shape. */
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked); `malformed_json`: the body is not JSON of the documented shape. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5529,6 +5790,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description Unprocessable Entity. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
             /** @description Request Header Fields Too Large. `headers_too_large`: the headers exceed 32 KiB. */
             431: {
                 headers: {
@@ -5591,7 +5864,7 @@ export interface operations {
                     "application/json": components["schemas"]["GoalView"];
                 };
             };
-            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one; `malformed_json`: the body is not JSON of the documented shape; `bad_request`: a header is malformed (such as `Idempotency-Key`). */
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked); `malformed_json`: the body is not JSON of the documented shape; `bad_request`: a header is malformed (such as `Idempotency-Key`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5711,7 +5984,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unprocessable Entity. `idempotency_key_reused`: this `Idempotency-Key` was used with another body. */
+            /** @description Unprocessable Entity. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked); `idempotency_key_reused`: this `Idempotency-Key` was used with another body. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5719,7 +5992,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "idempotency_key_reused";
+                        code?: "validation_failed" | "idempotency_key_reused";
                     };
                 };
             };
@@ -5785,7 +6058,7 @@ export interface operations {
                     "application/json": components["schemas"]["GoalView"];
                 };
             };
-            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one; `malformed_json`: the body is not JSON of the documented shape; `bad_request`: a header is malformed (such as `Idempotency-Key`). */
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked); `malformed_json`: the body is not JSON of the documented shape; `bad_request`: a header is malformed (such as `Idempotency-Key`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5905,7 +6178,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unprocessable Entity. `idempotency_key_reused`: this `Idempotency-Key` was used with another body. */
+            /** @description Unprocessable Entity. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked); `idempotency_key_reused`: this `Idempotency-Key` was used with another body. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5913,7 +6186,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "idempotency_key_reused";
+                        code?: "validation_failed" | "idempotency_key_reused";
                     };
                 };
             };
@@ -5986,7 +6259,7 @@ export interface operations {
                     "application/json": components["schemas"]["GoalProgressView"];
                 };
             };
-            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one. */
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6034,7 +6307,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unprocessable Entity. `known_at_too_costly`: `known_at` would replay more than 50,000 events. */
+            /** @description Unprocessable Entity. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked); `known_at_too_costly`: `known_at` would replay more than 50,000 events. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6042,7 +6315,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "known_at_too_costly";
+                        code?: "validation_failed" | "known_at_too_costly";
                     };
                 };
             };
@@ -6113,7 +6386,7 @@ export interface operations {
                     "application/json": components["schemas"]["Page_IdeaView"];
                 };
             };
-            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one. */
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6158,6 +6431,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Unprocessable Entity. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
                     };
                 };
             };
@@ -6220,7 +6505,7 @@ export interface operations {
                     "application/json": components["schemas"]["IdeaView"];
                 };
             };
-            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one; `malformed_json`: the body is not JSON of the documented shape; `bad_request`: a header is malformed (such as `Idempotency-Key`). */
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked); `malformed_json`: the body is not JSON of the documented shape; `bad_request`: a header is malformed (such as `Idempotency-Key`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6328,7 +6613,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unprocessable Entity. `idempotency_key_reused`: this `Idempotency-Key` was used with another body. */
+            /** @description Unprocessable Entity. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked); `idempotency_key_reused`: this `Idempotency-Key` was used with another body. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6336,7 +6621,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "idempotency_key_reused";
+                        code?: "validation_failed" | "idempotency_key_reused";
                     };
                 };
             };
@@ -6394,7 +6679,7 @@ export interface operations {
                     "application/json": components["schemas"]["IdeaDetail"];
                 };
             };
-            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one. */
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6439,6 +6724,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Unprocessable Entity. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
                     };
                 };
             };
@@ -6511,7 +6808,7 @@ export interface operations {
                     "application/json": components["schemas"]["Impact"];
                 };
             };
-            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one. */
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6559,7 +6856,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unprocessable Entity. `known_at_too_costly`: `known_at` would replay more than 50,000 events. */
+            /** @description Unprocessable Entity. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked); `known_at_too_costly`: `known_at` would replay more than 50,000 events. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6567,7 +6864,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "known_at_too_costly";
+                        code?: "validation_failed" | "known_at_too_costly";
                     };
                 };
             };
@@ -6631,7 +6928,7 @@ export interface operations {
                     "application/json": components["schemas"]["IdeaView"];
                 };
             };
-            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one; `malformed_json`: the body is not JSON of the documented shape; `bad_request`: a header is malformed (such as `Idempotency-Key`). */
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked); `malformed_json`: the body is not JSON of the documented shape; `bad_request`: a header is malformed (such as `Idempotency-Key`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6739,7 +7036,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unprocessable Entity. `idempotency_key_reused`: this `Idempotency-Key` was used with another body. */
+            /** @description Unprocessable Entity. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked); `idempotency_key_reused`: this `Idempotency-Key` was used with another body. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6747,7 +7044,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "idempotency_key_reused";
+                        code?: "validation_failed" | "idempotency_key_reused";
                     };
                 };
             };
@@ -6813,7 +7110,7 @@ export interface operations {
                     "application/json": components["schemas"]["IdeaView"];
                 };
             };
-            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one; `malformed_json`: the body is not JSON of the documented shape; `bad_request`: a header is malformed (such as `Idempotency-Key`). */
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked); `malformed_json`: the body is not JSON of the documented shape; `bad_request`: a header is malformed (such as `Idempotency-Key`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6933,7 +7230,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unprocessable Entity. `idempotency_key_reused`: this `Idempotency-Key` was used with another body. */
+            /** @description Unprocessable Entity. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked); `idempotency_key_reused`: this `Idempotency-Key` was used with another body. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6941,7 +7238,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "idempotency_key_reused";
+                        code?: "validation_failed" | "idempotency_key_reused";
                     };
                 };
             };
@@ -7001,7 +7298,7 @@ export interface operations {
                     "application/json": components["schemas"]["IdeaView"];
                 };
             };
-            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one; `bad_request`: a header is malformed (such as `Idempotency-Key`). */
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked); `bad_request`: a header is malformed (such as `Idempotency-Key`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7073,7 +7370,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unprocessable Entity. `idempotency_key_reused`: this `Idempotency-Key` was used with another body. */
+            /** @description Unprocessable Entity. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked); `idempotency_key_reused`: this `Idempotency-Key` was used with another body. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7081,7 +7378,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "idempotency_key_reused";
+                        code?: "validation_failed" | "idempotency_key_reused";
                     };
                 };
             };
@@ -7146,7 +7443,7 @@ export interface operations {
                     "application/json": components["schemas"]["MemberAdded"];
                 };
             };
-            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one; `malformed_json`: the body is not JSON of the documented shape; `bad_request`: a header is malformed (such as `Idempotency-Key`). */
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked); `malformed_json`: the body is not JSON of the documented shape; `bad_request`: a header is malformed (such as `Idempotency-Key`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7266,7 +7563,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unprocessable Entity. `idempotency_key_reused`: this `Idempotency-Key` was used with another body. */
+            /** @description Unprocessable Entity. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked); `idempotency_key_reused`: this `Idempotency-Key` was used with another body. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7274,7 +7571,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "idempotency_key_reused";
+                        code?: "validation_failed" | "idempotency_key_reused";
                     };
                 };
             };
@@ -7332,7 +7629,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one. */
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7416,6 +7713,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description Unprocessable Entity. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
             /** @description Request Header Fields Too Large. `headers_too_large`: the headers exceed 32 KiB. */
             431: {
                 headers: {
@@ -7476,7 +7785,7 @@ export interface operations {
                     "application/json": components["schemas"]["MemberView"];
                 };
             };
-            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one; `malformed_json`: the body is not JSON of the documented shape. */
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked); `malformed_json`: the body is not JSON of the documented shape. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7596,6 +7905,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description Unprocessable Entity. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
             /** @description Request Header Fields Too Large. `headers_too_large`: the headers exceed 32 KiB. */
             431: {
                 headers: {
@@ -7645,7 +7966,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one. */
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7717,6 +8038,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description Unprocessable Entity. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
             /** @description Request Header Fields Too Large. `headers_too_large`: the headers exceed 32 KiB. */
             431: {
                 headers: {
@@ -7783,7 +8116,7 @@ export interface operations {
                     "application/json": components["schemas"]["Series"];
                 };
             };
-            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one. */
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7828,6 +8161,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Unprocessable Entity. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
                     };
                 };
             };
@@ -7888,7 +8233,7 @@ export interface operations {
                     "application/json": components["schemas"]["BatchRecorded"];
                 };
             };
-            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one; `malformed_json`: the body is not JSON of the documented shape; `bad_request`: a header is malformed (such as `Idempotency-Key`). */
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked); `malformed_json`: the body is not JSON of the documented shape; `bad_request`: a header is malformed (such as `Idempotency-Key`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7996,7 +8341,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unprocessable Entity. `idempotency_key_reused`: this `Idempotency-Key` was used with another body. */
+            /** @description Unprocessable Entity. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked); `idempotency_key_reused`: this `Idempotency-Key` was used with another body. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -8004,7 +8349,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "idempotency_key_reused";
+                        code?: "validation_failed" | "idempotency_key_reused";
                     };
                 };
             };
@@ -8077,7 +8422,7 @@ export interface operations {
                     "application/json": components["schemas"]["Page_PostView"];
                 };
             };
-            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one. */
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8122,6 +8467,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Unprocessable Entity. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
                     };
                 };
             };
@@ -8186,7 +8543,7 @@ export interface operations {
                     "application/json": components["schemas"]["PostView"];
                 };
             };
-            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one; `malformed_json`: the body is not JSON of the documented shape; `bad_request`: a header is malformed (such as `Idempotency-Key`). */
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked); `malformed_json`: the body is not JSON of the documented shape; `bad_request`: a header is malformed (such as `Idempotency-Key`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8306,7 +8663,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unprocessable Entity. `idempotency_key_reused`: this `Idempotency-Key` was used with another body. */
+            /** @description Unprocessable Entity. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked); `idempotency_key_reused`: this `Idempotency-Key` was used with another body. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -8314,7 +8671,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "idempotency_key_reused";
+                        code?: "validation_failed" | "idempotency_key_reused";
                     };
                 };
             };
@@ -8372,7 +8729,7 @@ export interface operations {
                     "application/json": components["schemas"]["PostView"];
                 };
             };
-            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one. */
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8417,6 +8774,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Unprocessable Entity. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
                     };
                 };
             };
@@ -8480,7 +8849,7 @@ export interface operations {
                     "application/json": components["schemas"]["PostView"];
                 };
             };
-            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one; `malformed_json`: the body is not JSON of the documented shape. */
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked); `malformed_json`: the body is not JSON of the documented shape. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8600,6 +8969,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description Unprocessable Entity. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
             /** @description Request Header Fields Too Large. `headers_too_large`: the headers exceed 32 KiB. */
             431: {
                 headers: {
@@ -8662,7 +9043,7 @@ export interface operations {
                     "application/json": components["schemas"]["PostView"];
                 };
             };
-            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one; `malformed_json`: the body is not JSON of the documented shape; `bad_request`: a header is malformed (such as `Idempotency-Key`). */
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked); `malformed_json`: the body is not JSON of the documented shape; `bad_request`: a header is malformed (such as `Idempotency-Key`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8782,7 +9163,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unprocessable Entity. `idempotency_key_reused`: this `Idempotency-Key` was used with another body. */
+            /** @description Unprocessable Entity. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked); `idempotency_key_reused`: this `Idempotency-Key` was used with another body. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -8790,7 +9171,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "idempotency_key_reused";
+                        code?: "validation_failed" | "idempotency_key_reused";
                     };
                 };
             };
@@ -8856,7 +9237,7 @@ export interface operations {
                     "application/json": components["schemas"]["PostView"];
                 };
             };
-            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one; `malformed_json`: the body is not JSON of the documented shape; `bad_request`: a header is malformed (such as `Idempotency-Key`). */
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked); `malformed_json`: the body is not JSON of the documented shape; `bad_request`: a header is malformed (such as `Idempotency-Key`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8976,7 +9357,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unprocessable Entity. `idempotency_key_reused`: this `Idempotency-Key` was used with another body. */
+            /** @description Unprocessable Entity. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked); `idempotency_key_reused`: this `Idempotency-Key` was used with another body. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -8984,7 +9365,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "idempotency_key_reused";
+                        code?: "validation_failed" | "idempotency_key_reused";
                     };
                 };
             };
@@ -9050,7 +9431,7 @@ export interface operations {
                     "application/json": components["schemas"]["PostView"];
                 };
             };
-            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one; `malformed_json`: the body is not JSON of the documented shape; `bad_request`: a header is malformed (such as `Idempotency-Key`). */
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked); `malformed_json`: the body is not JSON of the documented shape; `bad_request`: a header is malformed (such as `Idempotency-Key`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9170,7 +9551,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unprocessable Entity. `idempotency_key_reused`: this `Idempotency-Key` was used with another body. */
+            /** @description Unprocessable Entity. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked); `idempotency_key_reused`: this `Idempotency-Key` was used with another body. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -9178,7 +9559,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "idempotency_key_reused";
+                        code?: "validation_failed" | "idempotency_key_reused";
                     };
                 };
             };
@@ -9244,7 +9625,7 @@ export interface operations {
                     "application/json": components["schemas"]["PostView"];
                 };
             };
-            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one; `malformed_json`: the body is not JSON of the documented shape; `bad_request`: a header is malformed (such as `Idempotency-Key`). */
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked); `malformed_json`: the body is not JSON of the documented shape; `bad_request`: a header is malformed (such as `Idempotency-Key`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9364,7 +9745,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unprocessable Entity. `idempotency_key_reused`: this `Idempotency-Key` was used with another body. */
+            /** @description Unprocessable Entity. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked); `idempotency_key_reused`: this `Idempotency-Key` was used with another body. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -9372,7 +9753,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "idempotency_key_reused";
+                        code?: "validation_failed" | "idempotency_key_reused";
                     };
                 };
             };
@@ -9438,7 +9819,7 @@ export interface operations {
                     "application/json": components["schemas"]["PostView"];
                 };
             };
-            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one; `malformed_json`: the body is not JSON of the documented shape; `bad_request`: a header is malformed (such as `Idempotency-Key`). */
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked); `malformed_json`: the body is not JSON of the documented shape; `bad_request`: a header is malformed (such as `Idempotency-Key`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9558,7 +9939,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unprocessable Entity. `idempotency_key_reused`: this `Idempotency-Key` was used with another body. */
+            /** @description Unprocessable Entity. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked); `idempotency_key_reused`: this `Idempotency-Key` was used with another body. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -9566,7 +9947,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "idempotency_key_reused";
+                        code?: "validation_failed" | "idempotency_key_reused";
                     };
                 };
             };
@@ -9638,7 +10019,7 @@ export interface operations {
                     "application/json": components["schemas"]["TeamProgress"];
                 };
             };
-            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one. */
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9686,7 +10067,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unprocessable Entity. `known_at_too_costly`: `known_at` would replay more than 50,000 events. */
+            /** @description Unprocessable Entity. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked); `known_at_too_costly`: `known_at` would replay more than 50,000 events. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -9694,7 +10075,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "known_at_too_costly";
+                        code?: "validation_failed" | "known_at_too_costly";
                     };
                 };
             };
@@ -9765,7 +10146,7 @@ export interface operations {
                     "application/json": components["schemas"]["Suggestions"];
                 };
             };
-            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one. */
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9813,7 +10194,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unprocessable Entity. `known_at_too_costly`: `known_at` would replay more than 50,000 events. */
+            /** @description Unprocessable Entity. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked); `known_at_too_costly`: `known_at` would replay more than 50,000 events. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -9821,7 +10202,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "known_at_too_costly";
+                        code?: "validation_failed" | "known_at_too_costly";
                     };
                 };
             };
@@ -9878,7 +10259,7 @@ export interface operations {
                     "application/json": components["schemas"]["TokenView"];
                 };
             };
-            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one; `bad_request`: a header is malformed (such as `Idempotency-Key`). */
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked); `bad_request`: a header is malformed (such as `Idempotency-Key`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9938,7 +10319,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unprocessable Entity. `idempotency_key_reused`: this `Idempotency-Key` was used with another body. */
+            /** @description Unprocessable Entity. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked); `idempotency_key_reused`: this `Idempotency-Key` was used with another body. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -9946,7 +10327,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "idempotency_key_reused";
+                        code?: "validation_failed" | "idempotency_key_reused";
                     };
                 };
             };
@@ -9999,7 +10380,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one. */
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -10068,6 +10449,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Unprocessable Entity. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
                     };
                 };
             };

@@ -61,7 +61,9 @@ fn status(code: Code) -> StatusCode {
 /// What a code tells the client, as the document says it.
 fn meaning(code: Code) -> &'static str {
     match code {
-        Code::ValidationFailed => "a parameter or field is invalid; `errors` names each one",
+        Code::ValidationFailed => {
+            "a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked)"
+        }
         Code::MalformedJson => "the body is not JSON of the documented shape",
         Code::BadRequest => "a header is malformed (such as `Idempotency-Key`)",
         Code::Unauthorized => "no valid token",
@@ -305,6 +307,7 @@ fn complete_operation(path: &str, method: &Method, op: &mut Operation) {
     );
     if has_params || has_body {
         add(StatusCode::BAD_REQUEST, Code::ValidationFailed);
+        add(StatusCode::UNPROCESSABLE_ENTITY, Code::ValidationFailed);
     }
     if has_body {
         add(StatusCode::BAD_REQUEST, Code::MalformedJson);

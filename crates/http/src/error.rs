@@ -171,6 +171,17 @@ impl ApiError {
         error
     }
 
+    /// 422 `validation_failed`: the request has the documented shape, but what it asks
+    /// cannot be done as asked (a window that ends before it starts, a goal under a goal that
+    /// takes none, an id of something that is not the team's). 400 is kept for requests
+    /// whose shape the document already refuses.
+    pub fn unprocessable(field: impl Into<String>, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            ..ApiError::validation(field, message)
+        }
+    }
+
     pub fn not_found(what: &str) -> ApiError {
         ApiError::new(
             StatusCode::NOT_FOUND,
@@ -292,7 +303,7 @@ impl From<AppError> for ApiError {
             AppError::Idea(error) => error.into(),
             AppError::Append(error) => error.into(),
             AppError::Store(error) => error.into(),
-            AppError::Invalid { field, message } => ApiError::validation(field, message),
+            AppError::Invalid { field, message } => ApiError::unprocessable(field, message),
             AppError::Metric(error) => error.into(),
             AppError::MemberActive => ApiError::conflict(
                 Code::MemberActive,
@@ -358,7 +369,7 @@ impl From<TeamError> for ApiError {
             TeamError::AlreadyMember => ApiError::conflict(Code::AlreadyMember, error.to_string()),
             TeamError::Forbidden(why) => ApiError::forbidden(why),
             TeamError::LastOwner => ApiError::conflict(Code::LastOwner, error.to_string()),
-            TeamError::Invalid { field, message } => ApiError::validation(field, message),
+            TeamError::Invalid { field, message } => ApiError::unprocessable(field, message),
         }
     }
 }
@@ -366,12 +377,12 @@ impl From<TeamError> for ApiError {
 impl From<MetricError> for ApiError {
     fn from(error: MetricError) -> Self {
         match error {
-            MetricError::BatchSize(_) => ApiError::validation("observations", error.to_string()),
+            MetricError::BatchSize(_) => ApiError::unprocessable("observations", error.to_string()),
             MetricError::Row {
                 index,
                 field,
                 message,
-            } => ApiError::validation(format!("observations[{index}].{field}"), message),
+            } => ApiError::unprocessable(format!("observations[{index}].{field}"), message),
         }
     }
 }

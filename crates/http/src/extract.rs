@@ -91,6 +91,10 @@ pub fn too_large(limit: usize) -> ApiError {
 /// holds a NUL character (which PostgreSQL's text and JSON columns cannot hold).
 pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     let value = parse_shape(body)?;
+    // Every body is an object; serde would also read a struct from an array of its fields.
+    if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(ApiError::validation("body", "must be a JSON object"));
+    }
     if has_nul_escape(body) {
         let field = serde_json::from_slice::<serde_json::Value>(body)
             .ok()
@@ -351,6 +355,21 @@ mod tests {
         let error = parse_query::<When>(raw).unwrap_err();
         assert_eq!(error.code, "validation_failed");
         error.errors[0].field.clone()
+    }
+
+    #[test]
+    fn a_body_is_an_object_never_its_fields_in_a_row() {
+        #[derive(Debug, serde::Deserialize)]
+        struct Two {
+            _a: Option<String>,
+            _b: Option<String>,
+        }
+        let error = parse::<Two>(b"[null, null]").unwrap_err();
+        assert_eq!(
+            (error.code, error.errors[0].field.as_str()),
+            (Code::ValidationFailed, "body")
+        );
+        assert!(parse::<Two>(b" {}").is_ok());
     }
 
     #[test]

@@ -144,28 +144,31 @@ fn projections_read(path: &str) -> &'static [Registered] {
     }
 }
 
+/// The position a read asks for, by header or query parameter (the later of the two when it
+/// gives both); each must be a position, a whole number from 0.
 fn wanted_position(req: &ServiceRequest) -> Result<Option<i64>, ApiError> {
     let from_header = req
         .headers()
         .get(&MIN_POSITION)
-        .map(|v| v.to_str().unwrap_or("x").to_owned());
+        .map(|v| ("Stride-Min-Position", v.to_str().unwrap_or("x").to_owned()));
     let from_query =
         web::Query::<std::collections::HashMap<String, String>>::from_query(req.query_string())
             .ok()
-            .and_then(|q| q.get("min_position").cloned());
-    match from_header.or(from_query) {
-        None => Ok(None),
-        Some(raw) => raw
+            .and_then(|q| q.get("min_position").map(|v| ("min_position", v.clone())));
+    let mut wanted = None;
+    for (field, raw) in from_header.into_iter().chain(from_query) {
+        let position = raw
             .trim()
             .parse::<i64>()
             .ok()
             .filter(|p| *p >= 0)
-            .map(Some)
             .ok_or_else(|| {
                 ApiError::validation(
-                    "Stride-Min-Position",
+                    field,
                     "must be a position this API returned in Stride-Position",
                 )
-            }),
+            })?;
+        wanted = wanted.max(Some(position));
     }
+    Ok(wanted)
 }

@@ -57,15 +57,27 @@ impl<T: ToSchema> ToSchema for Page<T> {
     }
 }
 
-/// A checked `limit`.
-/// A `cursor` that is a position in the log, as pages of the log and the feed hand out.
+/// The shape of a position cursor, as the document states it: a position written plainly.
+pub const POSITION_CURSOR_PATTERN: &str = "^(0|[1-9][0-9]{0,17})$";
+
+/// A `cursor` that is a position in the log, as pages of the log and the feed hand out: digits
+/// without a leading zero, at most 18 of them (see [`POSITION_CURSOR_PATTERN`]).
 pub fn position_cursor(raw: Option<&str>) -> Result<Option<i64>, ApiError> {
     raw.map(|c| {
-        c.parse::<i64>()
-            .map_err(|_| ApiError::validation("cursor", "must be a next_cursor this API returned"))
+        let plain = (1..=18).contains(&c.len())
+            && c.bytes().all(|b| b.is_ascii_digit())
+            && (c == "0" || !c.starts_with('0'));
+        plain
+            .then(|| c.parse::<i64>().ok())
+            .flatten()
+            .ok_or_else(|| {
+                ApiError::validation("cursor", "must be a next_cursor this API returned")
+            })
     })
     .transpose()
 }
+
+/// A checked `limit`.
 
 pub fn limit(raw: Option<u32>) -> Result<usize, ApiError> {
     match raw.unwrap_or(DEFAULT_LIMIT) {

@@ -1,6 +1,6 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use stride_tests::{Team, TestApp, assert_problem, fields};
+use stride_tests::{Team, TestApp, assert_invalid, assert_problem, fields};
 
 async fn vote(app: &TestApp, slug: &str, idea: &Value, token: &str) -> Value {
     let id = idea["id"].as_str().unwrap();
@@ -337,12 +337,8 @@ async fn ideas_and_comments_are_checked_by_field() {
         (json!({ "title": "x", "tags": ["not a tag"] }), "tags"),
         (json!({ "title": "x", "channel_ids": [] }), "channel_ids"),
     ] {
-        let problem = assert_problem(
-            app.post("/v1/boards/acme/ideas", &fan, body.clone()).await,
-            400,
-            "validation_failed",
-        )
-        .await;
+        let problem =
+            assert_invalid(app.post("/v1/boards/acme/ideas", &fan, body.clone()).await).await;
         assert_eq!(fields(&problem), vec![field.to_owned()], "{body}");
     }
     let idea = app.submit_idea("acme", &fan, "Fine").await;
@@ -352,7 +348,7 @@ async fn ideas_and_comments_are_checked_by_field() {
     );
     assert_problem(
         app.post(&comments, &fan, json!({ "body": "" })).await,
-        400,
+        422,
         "validation_failed",
     )
     .await;
@@ -375,7 +371,7 @@ async fn ideas_and_comments_are_checked_by_field() {
         .await
         .unwrap();
     assert_eq!(
-        fields(&assert_problem(bad_join, 400, "validation_failed").await),
+        fields(&assert_problem(bad_join, 422, "validation_failed").await),
         vec!["email".to_owned()]
     );
 }
@@ -550,7 +546,7 @@ async fn merge_counts_each_voter_once_and_unmerge_restores_both_ideas() {
             json!({ "into": b_id }),
         )
         .await;
-    assert_problem(into_self, 400, "validation_failed").await;
+    assert_problem(into_self, 422, "validation_failed").await;
 }
 
 #[tokio::test]
@@ -603,7 +599,7 @@ async fn similar_titles_point_fans_at_open_ideas_that_exist() {
             .send()
             .await
             .unwrap(),
-        400,
+        422,
         "validation_failed",
     )
     .await;

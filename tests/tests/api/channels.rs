@@ -199,7 +199,7 @@ async fn channel_rules_roles_and_team_boundaries() {
             json!({ "platform": "blog", "handle": "  " }),
         )
         .await,
-        400,
+        422,
         "validation_failed",
     )
     .await;
@@ -211,7 +211,7 @@ async fn channel_rules_roles_and_team_boundaries() {
             json!({ "platform": "blog", "handle": "x".repeat(101) }),
         )
         .await,
-        400,
+        422,
         "validation_failed",
     )
     .await;
@@ -268,7 +268,7 @@ async fn channel_rules_roles_and_team_boundaries() {
             json!({ "status": "paused", "reason": "r".repeat(1001) }),
         )
         .await,
-        400,
+        422,
         "validation_failed",
     )
     .await;

@@ -315,3 +315,63 @@ async fn an_id_of_another_kind_of_resource_is_404_never_500() {
         );
     }
 }
+
+#[tokio::test]
+async fn unreadable_requests_are_400_and_refused_values_422() {
+    let app = TestApp::spawn().await;
+    let team = app.sign_up("acme").await;
+    let channels = format!("/v1/teams/{}/channels", team.id);
+    let goals = format!("/v1/teams/{}/goals", team.id);
+    let goal = |starts_on: &str, due_on: &str| {
+        json!({
+            "title": "Three posts a week", "horizon": "short", "starts_on": starts_on,
+            "due_on": due_on, "target": { "kind": "cadence", "count": 3, "period": "week" }
+        })
+    };
+    // Not the documented shape: the body cannot be read as the operation takes it.
+    for (body, field) in [
+        (json!({ "platform": "myspace", "handle": "@a" }), "platform"),
+        (json!({ "platform": "blog", "handle": 7 }), "handle"),
+        (
+            json!({ "platform": "blog", "handle": "@a", "colour": "red" }),
+            "colour",
+        ),
+        (json!({ "handle": "@a" }), "platform"),
+    ] {
+        let problem = assert_problem(
+            app.post(&channels, &team.owner_token, body).await,
+            400,
+            "validation_failed",
+        )
+        .await;
+        assert_eq!(fields(&problem), vec![field.to_owned()]);
+    }
+    let array = app
+        .post(&channels, &team.owner_token, json!(["blog", "@a"]))
+        .await;
+    assert_problem(array, 400, "validation_failed").await;
+    // The documented shape, refused by a rule: a value out of its bounds, two fields that
+    // disagree, a reference to something that is not the team's.
+    let foreign = app.sign_up("other").await;
+    let foreign_channel = app.add_channel(&foreign, "blog", "@other").await;
+    let mut not_ours = goal("2026-11-02", "2026-11-29");
+    not_ours["target"]["channel_id"] = json!(foreign_channel);
+    for (body, field) in [
+        (json!({ "platform": "blog", "handle": "  " }), "handle"),
+        (goal("2026-11-29", "2026-11-02"), "due_on"),
+        (not_ours, "target.channel_id"),
+    ] {
+        let path = if body.get("platform").is_some() {
+            &channels
+        } else {
+            &goals
+        };
+        let problem = assert_problem(
+            app.post(path, &team.owner_token, body).await,
+            422,
+            "validation_failed",
+        )
+        .await;
+        assert_eq!(fields(&problem), vec![field.to_owned()]);
+    }
+}

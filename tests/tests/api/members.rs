@@ -192,7 +192,7 @@ async fn member_requests_are_validated_and_scoped_to_the_team() {
             json!({ "name": "X", "email": "nope", "role": "member" }),
         )
         .await,
-        400,
+        422,
         "validation_failed",
     )
     .await;

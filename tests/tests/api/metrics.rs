@@ -1,6 +1,6 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use stride_tests::{TestApp, assert_problem, fields, in_days};
+use stride_tests::{TestApp, assert_invalid, assert_problem, fields, in_days};
 
 fn followers(channel: &str, value: f64, at: &str) -> Value {
     json!({ "channel_id": channel, "metric": "followers", "value": value, "observed_at": at })
@@ -133,13 +133,13 @@ async fn a_bad_row_rejects_the_whole_batch_naming_its_index() {
                 json!({ "observations": [good.clone(), bad] }),
             )
             .await;
-        let problem = assert_problem(response, 400, "validation_failed").await;
+        let problem = assert_invalid(response).await;
         assert_eq!(fields(&problem), vec![field.to_owned()]);
     }
     let problem = assert_problem(
         app.post(&path, &team.owner_token, json!({ "observations": [] }))
             .await,
-        400,
+        422,
         "validation_failed",
     )
     .await;
@@ -154,7 +154,7 @@ async fn a_bad_row_rejects_the_whole_batch_naming_its_index() {
             json!({ "observations": too_many }),
         )
         .await,
-        400,
+        422,
         "validation_failed",
     )
     .await;
@@ -257,7 +257,7 @@ async fn series_come_back_in_day_week_and_month_buckets() {
                 &team.owner_token,
             )
             .await;
-        assert_problem(response, 400, "validation_failed").await;
+        assert_invalid(response).await;
     }
     let missing = app
         .get(

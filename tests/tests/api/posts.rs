@@ -1,6 +1,6 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use stride_tests::{Team, TestApp, assert_problem, fields, in_days};
+use stride_tests::{Team, TestApp, assert_invalid, assert_problem, fields, in_days};
 
 async fn draft(app: &TestApp, team: &Team, token: &str, body: Value) -> Value {
     let response = app
@@ -138,7 +138,7 @@ async fn teams_log_posts_that_already_went_out() {
             json!({ "published_at": in_days(1) }),
         )
         .await;
-    let problem = assert_problem(future, 400, "validation_failed").await;
+    let problem = assert_problem(future, 422, "validation_failed").await;
     assert_eq!(fields(&problem), vec!["published_at".to_owned()]);
 }
 
@@ -341,12 +341,7 @@ async fn posts_are_checked_by_field() {
         ),
     ];
     for (body, field) in cases {
-        let problem = assert_problem(
-            app.post(&posts, &team.owner_token, body.clone()).await,
-            400,
-            "validation_failed",
-        )
-        .await;
+        let problem = assert_invalid(app.post(&posts, &team.owner_token, body.clone()).await).await;
         assert_eq!(fields(&problem), vec![field.to_owned()], "{body}");
     }
     let post = draft(
@@ -364,7 +359,7 @@ async fn posts_are_checked_by_field() {
             json!({ "url": "ftp://nope" }),
         )
         .await,
-        400,
+        422,
         "validation_failed",
     )
     .await;

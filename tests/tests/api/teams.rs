@@ -1,6 +1,6 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use stride_tests::{TestApp, assert_problem, fields};
+use stride_tests::{TestApp, assert_invalid, assert_problem, fields};
 use uuid::Uuid;
 
 #[tokio::test]
@@ -119,7 +119,7 @@ async fn sign_up_names_each_invalid_field() {
             .send()
             .await
             .unwrap();
-        let problem = assert_problem(response, 400, "validation_failed").await;
+        let problem = assert_invalid(response).await;
         assert_eq!(fields(&problem), vec![field.to_owned()], "{body}");
     }
     let client = app.db.connect().await.unwrap();
@@ -275,7 +275,7 @@ async fn owners_and_admins_change_settings_with_optimistic_concurrency() {
     assert_problem(
         app.patch(&path, &team.owner_token, json!({ "name": "" }))
             .await,
-        400,
+        422,
         "validation_failed",
     )
     .await;

@@ -39,6 +39,7 @@ pub struct FeedQuery {
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
     /// The `next_cursor` of the page before: lines before that position.
+    #[param(pattern = "^(0|[1-9][0-9]{0,17})$")]
     pub cursor: Option<String>,
     /// Read-your-writes, as a query parameter (see `Stride-Min-Position`).
     #[param(minimum = 0)]

@@ -32,7 +32,7 @@ impl From<ChannelError> for ApiError {
                 ApiError::conflict(Code::AlreadyExists, error.to_string())
             }
             ChannelError::NotFound => ApiError::not_found("channel"),
-            ChannelError::Invalid { field, message } => ApiError::validation(field, message),
+            ChannelError::Invalid { field, message } => ApiError::unprocessable(field, message),
         }
     }
 }

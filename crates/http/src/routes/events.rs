@@ -84,6 +84,7 @@ pub struct LogQuery {
     #[param(minimum = 0)]
     pub after: Option<i64>,
     /// The same, as the `next_cursor` of the page before; it wins over `after`.
+    #[param(pattern = "^(0|[1-9][0-9]{0,17})$")]
     pub cursor: Option<String>,
     /// Page size, 1 to 200 (default 50).
     #[param(minimum = 1, maximum = 200)]

@@ -46,7 +46,7 @@ impl From<PostError> for ApiError {
                 ApiError::conflict(Code::ApprovalRequired, error.to_string())
             }
             PostError::Forbidden => ApiError::forbidden(error.to_string()),
-            PostError::Invalid { field, message } => ApiError::validation(field, message),
+            PostError::Invalid { field, message } => ApiError::unprocessable(field, message),
         }
     }
 }

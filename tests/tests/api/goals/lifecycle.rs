@@ -2,7 +2,7 @@
 
 use reqwest::Method;
 use serde_json::{Value, json};
-use stride_tests::{TestApp, assert_problem, fields, id};
+use stride_tests::{TestApp, assert_invalid, assert_problem, fields, id};
 use uuid::Uuid;
 
 use super::*;
@@ -174,12 +174,7 @@ async fn revisions_move_the_goalposts_keep_the_baseline_and_stay_in_the_log() {
             "target.baseline",
         ),
     ] {
-        let problem = assert_problem(
-            app.patch(&path, &team.owner_token, body).await,
-            400,
-            "validation_failed",
-        )
-        .await;
+        let problem = assert_invalid(app.patch(&path, &team.owner_token, body).await).await;
         assert_eq!(fields(&problem), vec![field.to_owned()]);
     }
 
@@ -278,7 +273,7 @@ async fn an_achieved_or_abandoned_goal_is_closed_to_every_change() {
             json!({ "reason": "r".repeat(1001) }),
         )
         .await,
-        400,
+        422,
         "validation_failed",
     )
     .await;

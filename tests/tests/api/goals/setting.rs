@@ -1,7 +1,7 @@
 //! Setting goals: how targets are stated and normalized, and every refusal by field.
 
 use serde_json::{Value, json};
-use stride_tests::{TestApp, assert_problem, fields};
+use stride_tests::{TestApp, assert_invalid, fields};
 use uuid::Uuid;
 
 use super::*;
@@ -245,11 +245,9 @@ async fn goals_are_refused_field_by_field_and_nothing_is_written() {
     ];
     let before = app.event_count(&team).await;
     for (body, field) in cases {
-        let problem = assert_problem(
+        let problem = assert_invalid(
             app.post(&goals(&team), &team.owner_token, body.clone())
                 .await,
-            400,
-            "validation_failed",
         )
         .await;
         assert_eq!(fields(&problem), vec![field.to_owned()], "{body}");

@@ -77,28 +77,42 @@ impl ToSchema for TargetInput {
     }
 
     fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        // Exactly one aim: one variant per aim, each refusing the others.
+        let aims = [
+            ("reach", quantity("The value to reach.")),
+            (
+                "increase_by",
+                json!({"type": "number", "minimum": -QUANTITY_MAX, "maximum": QUANTITY_MAX,
+                "description": "How much to add to the baseline (negative to lower it); the target value it leads to must be 0 to 1e15."}),
+            ),
+            (
+                "increase_by_percent",
+                json!({"type": "number", "minimum": -100, "maximum": PERCENT_MAX,
+                "description": "How many percent to add to the baseline (`10` for +10%)."}),
+            ),
+        ];
+        let variants: Vec<Value> = aims
+            .into_iter()
+            .map(|(aim, bounds)| {
+                json!({
+                    "type": "object",
+                    "title": format!("metric target by {aim}"),
+                    "required": ["kind", "channel_id", "metric", aim],
+                    "additionalProperties": false,
+                    "properties": {
+                        "kind": kind("metric"),
+                        "channel_id": uuid("The channel measured."),
+                        "metric": refer("Metric"),
+                        "aggregation": refer("Aggregation"),
+                        "baseline": quantity("Where the goal starts from. Default: the latest observation of the metric on the channel before `starts_on` (0 for a `sum` target without observations); a `latest` target without either is refused."),
+                        aim: bounds,
+                    },
+                })
+            })
+            .collect();
         let metric = schema(json!({
-            "type": "object",
-            "description": "Move a channel's metric: exactly one of `reach`, `increase_by` and `increase_by_percent`.",
-            "required": ["kind", "channel_id", "metric"],
-            "additionalProperties": false,
-            "properties": {
-                "kind": kind("metric"),
-                "channel_id": uuid("The channel measured."),
-                "metric": refer("Metric"),
-                "aggregation": refer("Aggregation"),
-                "baseline": quantity("Where the goal starts from. Default: the latest observation of the metric on the channel before `starts_on` (0 for a `sum` target without observations); a `latest` target without either is refused."),
-                "reach": quantity("The value to reach."),
-                "increase_by": {"type": "number", "minimum": -QUANTITY_MAX, "maximum": QUANTITY_MAX,
-                    "description": "How much to add to the baseline (negative to lower it); the target value it leads to must be 0 to 1e15."},
-                "increase_by_percent": {"type": "number", "minimum": -100, "maximum": PERCENT_MAX,
-                    "description": "How many percent to add to the baseline (`10` for +10%)."},
-            },
-            "oneOf": [
-                {"required": ["reach"]},
-                {"required": ["increase_by"]},
-                {"required": ["increase_by_percent"]},
-            ]
+            "description": "Move a channel's metric, aiming by exactly one of `reach`, `increase_by` and `increase_by_percent`.",
+            "oneOf": variants,
         }));
         let cadence = schema(json!({
             "type": "object",
