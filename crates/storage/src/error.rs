@@ -65,14 +65,23 @@ pub enum AppendError {
     Store(#[from] StoreError),
 }
 
-impl From<tokio_postgres::Error> for AppendError {
-    fn from(error: tokio_postgres::Error) -> Self {
-        AppendError::Store(error.into())
-    }
-}
+/// Lets `?` turn PostgreSQL's and the pool's errors into `$error::Store`, classified as
+/// [`StoreError`] classifies them, for an error that adds its own refusals to a store's.
+macro_rules! wraps_store_error {
+    ($error:ident) => {
+        impl From<tokio_postgres::Error> for $error {
+            fn from(error: tokio_postgres::Error) -> Self {
+                $error::Store(error.into())
+            }
+        }
 
-impl From<deadpool_postgres::PoolError> for AppendError {
-    fn from(error: deadpool_postgres::PoolError) -> Self {
-        AppendError::Store(error.into())
-    }
+        impl From<deadpool_postgres::PoolError> for $error {
+            fn from(error: deadpool_postgres::PoolError) -> Self {
+                $error::Store(error.into())
+            }
+        }
+    };
 }
+pub(crate) use wraps_store_error;
+
+wraps_store_error!(AppendError);

@@ -19,7 +19,7 @@ use tokio_postgres::types::ToSql;
 use uuid::Uuid;
 
 use crate::db::pair;
-use crate::projections::aggregates::{State, stored};
+use crate::projections::aggregates::{Fold, State, stored};
 use crate::projections::{Aggregates, IdeaScores};
 use crate::projector::Projection;
 use crate::{Store, StoreError};
@@ -35,13 +35,25 @@ pub struct Plans {
 }
 
 impl Plans {
-    pub(crate) fn push(&mut self, state: State, created_at: DateTime<Utc>) {
+    fn push(&mut self, state: State, created_at: DateTime<Utc>) {
         match state {
             State::Channel(c) => self.channels.push(c),
             State::Goal(g) => self.goals.push(g),
             State::Post(p) => self.posts.push(p),
             State::Idea(i) => self.ideas.push((i, created_at)),
         }
+    }
+}
+
+impl From<Fold> for Plans {
+    /// The states a replay reached, each kind in stream-id order, as the projection's
+    /// rows are read.
+    fn from(fold: Fold) -> Plans {
+        let mut plans = Plans::default();
+        for row in fold.rows.into_values() {
+            plans.push(row.state, row.created_at);
+        }
+        plans
     }
 }
 

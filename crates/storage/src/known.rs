@@ -31,7 +31,7 @@ use crate::StoreError;
 use crate::events::StoredEvent;
 use crate::facts::{Need, Plans, ReadModels};
 use crate::projections::aggregates::Fold;
-use crate::votes::Votes;
+use crate::votes::{Votes, tally};
 
 /// The most events a `known_at` read replays: a team with more events of the kinds a read
 /// replays is refused. Some 5 us each on our machines (read, decode, fold), so a quarter of
@@ -51,17 +51,7 @@ pub enum KnownAtError {
     Store(#[from] StoreError),
 }
 
-impl From<tokio_postgres::Error> for KnownAtError {
-    fn from(error: tokio_postgres::Error) -> Self {
-        KnownAtError::Store(error.into())
-    }
-}
-
-impl From<deadpool_postgres::PoolError> for KnownAtError {
-    fn from(error: deadpool_postgres::PoolError) -> Self {
-        KnownAtError::Store(error.into())
-    }
-}
+crate::error::wraps_store_error!(KnownAtError);
 
 /// What a team knew at an instant of system time besides its plans.
 #[derive(Debug, Clone)]
@@ -151,33 +141,6 @@ impl ReadModels<'_> {
             }
         }
         client.commit().await?;
-        let mut plans = Plans::default();
-        for row in fold.rows.into_values() {
-            plans.push(row.state, row.created_at);
-        }
-        Ok((plans, Known { at, ideas, votes }))
+        Ok((Plans::from(fold), Known { at, ideas, votes }))
     }
-}
-
-/// A vote counts from the first time it was cast; a withdrawal removes it.
-fn tally(votes: &mut Votes, event: &StoredEvent) -> Result<(), StoreError> {
-    match event.decode::<VoteEvent>()?.event {
-        VoteEvent::IdeaVoted {
-            idea_id,
-            contributor_id,
-        } => {
-            votes
-                .entry(idea_id)
-                .or_default()
-                .entry(contributor_id)
-                .or_insert(event.recorded_at);
-        }
-        VoteEvent::IdeaVoteWithdrawn {
-            idea_id,
-            contributor_id,
-        } => {
-            votes.entry(idea_id).or_default().remove(&contributor_id);
-        }
-    }
-    Ok(())
 }

@@ -15,7 +15,9 @@ use uuid::Uuid;
 use crate::append;
 use crate::batcher::Batcher;
 use crate::committer::stopped;
-use crate::{AppendError, AppendRequest, ExpectedVersion, Metadata, Store, StoreError};
+use crate::{
+    AppendError, AppendRequest, ExpectedVersion, Metadata, Store, StoreError, StoredEvent,
+};
 
 // Each voter's key locked for the transaction before anything is written, in key order. A
 // transaction is given its id (which orders its events' positions) at its first write, so
@@ -53,6 +55,19 @@ pub fn votes_stream(idea_id: Uuid, contributor_id: Uuid) -> Uuid {
 
 /// Votes by idea: contributor -> when they voted.
 pub type Votes = BTreeMap<Uuid, BTreeMap<Uuid, DateTime<Utc>>>;
+
+/// Replays one vote event into `votes`: a vote counts from the first time it was cast; a
+/// withdrawal removes it.
+pub fn tally(votes: &mut Votes, event: &StoredEvent) -> Result<(), StoreError> {
+    let (idea_id, contributor_id, up) = event.decode::<VoteEvent>()?.event.parts();
+    let voters = votes.entry(idea_id).or_default();
+    if up {
+        voters.entry(contributor_id).or_insert(event.recorded_at);
+    } else {
+        voters.remove(&contributor_id);
+    }
+    Ok(())
+}
 
 /// How many vote transactions may be in flight at once.
 const WORKERS: usize = 4;

@@ -8,11 +8,11 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use deadpool_postgres::Transaction;
 use serde_json::Value;
-use stride_domain::EventPayload;
-use stride_domain::channel::{self, Channel, ChannelEvent};
-use stride_domain::goal::{self, Goal, GoalEvent};
-use stride_domain::idea::{self, Idea, IdeaEvent};
-use stride_domain::post::{self, Post, PostEvent, PostStatus};
+use stride_domain::channel::{Channel, ChannelEvent};
+use stride_domain::goal::{Goal, GoalEvent};
+use stride_domain::idea::{Idea, IdeaEvent};
+use stride_domain::post::{Post, PostEvent, PostStatus};
+use stride_domain::{Aggregate, EventPayload};
 use uuid::Uuid;
 
 use crate::StoreError;
@@ -77,6 +77,41 @@ pub(crate) fn stored<T: serde::de::DeserializeOwned>(state: Value) -> Result<T, 
         .map_err(|e| StoreError::Internal(anyhow::Error::new(e).context("a stored aggregate")))
 }
 
+/// An aggregate folded here, and its place in [`State`].
+trait Folded: Aggregate {
+    fn into_state(self) -> State;
+    /// The aggregate `state` holds, if it is one of this kind.
+    fn from_state(state: State) -> Option<Self>;
+}
+
+macro_rules! folded {
+    ($($kind:ident),*) => {$(
+        impl Folded for $kind {
+            fn into_state(self) -> State {
+                State::$kind(self)
+            }
+
+            fn from_state(state: State) -> Option<Self> {
+                match state {
+                    State::$kind(s) => Some(s),
+                    _ => None,
+                }
+            }
+        }
+    )*};
+}
+
+folded!(Channel, Goal, Post, Idea);
+
+/// `prior` after `event`, both of the aggregate `A`, by the domain's own `apply`.
+fn advance<A: Folded>(
+    prior: Option<State>,
+    event: &StoredEvent,
+) -> Result<Option<State>, StoreError> {
+    let event = event.decode::<A::Event>()?.event;
+    Ok(A::apply(prior.and_then(A::from_state), &event).map(A::into_state))
+}
+
 /// A folded row: its state, the last position applied and when its stream began.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row {
@@ -104,34 +139,10 @@ impl Fold {
         }
         let prior = current.map(|r| r.state.clone());
         let next = match event.stream_type.as_str() {
-            t if t == ChannelEvent::STREAM_TYPE => {
-                let prior = match prior {
-                    Some(State::Channel(c)) => Some(c),
-                    _ => None,
-                };
-                channel::apply(prior, &event.decode::<ChannelEvent>()?.event).map(State::Channel)
-            }
-            t if t == GoalEvent::STREAM_TYPE => {
-                let prior = match prior {
-                    Some(State::Goal(g)) => Some(g),
-                    _ => None,
-                };
-                goal::apply(prior, &event.decode::<GoalEvent>()?.event).map(State::Goal)
-            }
-            t if t == PostEvent::STREAM_TYPE => {
-                let prior = match prior {
-                    Some(State::Post(p)) => Some(p),
-                    _ => None,
-                };
-                post::apply(prior, &event.decode::<PostEvent>()?.event).map(State::Post)
-            }
-            t if t == IdeaEvent::STREAM_TYPE => {
-                let prior = match prior {
-                    Some(State::Idea(i)) => Some(i),
-                    _ => None,
-                };
-                idea::apply(prior, &event.decode::<IdeaEvent>()?.event).map(State::Idea)
-            }
+            t if t == ChannelEvent::STREAM_TYPE => advance::<Channel>(prior, event)?,
+            t if t == GoalEvent::STREAM_TYPE => advance::<Goal>(prior, event)?,
+            t if t == PostEvent::STREAM_TYPE => advance::<Post>(prior, event)?,
+            t if t == IdeaEvent::STREAM_TYPE => advance::<Idea>(prior, event)?,
             _ => return Ok(()),
         };
         if let Some(state) = next {
