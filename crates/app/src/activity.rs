@@ -1,8 +1,7 @@
 //! The activity feed's sentences: "Olivia published 'Poll time' on Instagram". Names of
 //! people are looked up when the feed is read, so an erased name is gone from it too.
 
-use std::collections::BTreeMap;
-
+pub use stride_storage::board::Names;
 use stride_storage::projections::activity::ActivityRow;
 use uuid::Uuid;
 
@@ -29,13 +28,7 @@ pub async fn feed(
         .read_models()
         .activity(team_id, before, limit)
         .await?;
-    let names: Names = app
-        .store
-        .directory()
-        .names(team_id)
-        .await?
-        .into_iter()
-        .collect();
+    let names: Names = app.store.directory().names(team_id).await?;
     Ok(rows
         .into_iter()
         .map(|row| Line {
@@ -44,9 +37,6 @@ pub async fn feed(
         })
         .collect())
 }
-
-/// Display names by member or contributor id; `None` for people without one (or erased).
-pub type Names = BTreeMap<Uuid, Option<String>>;
 
 fn who(names: &Names, id: Option<Uuid>) -> String {
     id.and_then(|id| names.get(&id).cloned().flatten())

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use stride_domain::idea::{self, Author, Idea, IdeaEvent, IdeaStatus};
 use stride_domain::{EventPayload, RecordedEvent};
 use stride_storage::Store;
+use stride_storage::board::Names;
 use stride_storage::registry::Registered;
 use uuid::Uuid;
 
@@ -48,8 +49,6 @@ pub struct AuthorView {
     /// Their display name, unless they gave none or had it erased.
     pub name: Option<String>,
 }
-
-type Names = BTreeMap<Uuid, Option<String>>;
 
 fn author_view(author: Author, names: &Names) -> AuthorView {
     let (kind, id) = match author {
@@ -215,12 +214,7 @@ impl IdeaSet {
                 "the lists are catching up with recent writes; retry shortly".to_owned(),
             ));
         }
-        let names: Names = store
-            .directory()
-            .names(team_id)
-            .await?
-            .into_iter()
-            .collect();
+        let names: Names = store.directory().names(team_id).await?;
         let ideas: BTreeMap<Uuid, Folded> = store
             .read_models()
             .listed_ideas(team_id)
@@ -261,9 +255,7 @@ impl IdeaSet {
         let names: Names = store
             .directory()
             .names_of(team_id, &[idea.author.id()])
-            .await?
-            .into_iter()
-            .collect();
+            .await?;
         Ok(IdeaSet {
             ideas: BTreeMap::from([(idea.id, Folded::bare(idea, version, submitted_at))]),
             names,
@@ -296,12 +288,7 @@ impl IdeaSet {
                 _ => None,
             })
             .collect();
-        let names: Names = store
-            .directory()
-            .names_of(team_id, &authors)
-            .await?
-            .into_iter()
-            .collect();
+        let names: Names = store.directory().names_of(team_id, &authors).await?;
         let ideas = streams
             .iter()
             .filter_map(|(id, s)| fold(&s.events, s.version, &names).map(|f| (*id, f)))

@@ -64,10 +64,8 @@ pub async fn submit(
     let channels = app
         .store
         .events()
-        .read_team_streams::<ChannelEvent>(team_id)
-        .await?
-        .into_keys()
-        .collect();
+        .stream_ids::<ChannelEvent>(team_id)
+        .await?;
     let context = IdeaContext {
         channels,
         accepting_ideas: true,

@@ -61,13 +61,7 @@ pub async fn contributors(app: &App, team_id: Uuid) -> Result<Vec<Credit>, AppEr
             entry.votes_drawn += ballots.tally(idea.id, merged, inputs.t).count as u32;
         }
     }
-    let names: BTreeMap<Uuid, Option<String>> = app
-        .store
-        .directory()
-        .names(team_id)
-        .await?
-        .into_iter()
-        .collect();
+    let names = app.store.directory().names(team_id).await?;
     let mut ranked: Vec<Credit> = credit.into_values().collect();
     for c in &mut ranked {
         c.name = names.get(&c.contributor_id).cloned().flatten();

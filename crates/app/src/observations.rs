@@ -110,10 +110,5 @@ pub async fn series(app: &App, team_id: Uuid, wanted: SeriesOf) -> Result<Vec<Bu
 }
 
 async fn channel_ids(store: &Store, team_id: Uuid) -> Result<BTreeSet<Uuid>, AppError> {
-    Ok(store
-        .events()
-        .read_team_streams::<ChannelEvent>(team_id)
-        .await?
-        .into_keys()
-        .collect())
+    Ok(store.events().stream_ids::<ChannelEvent>(team_id).await?)
 }

@@ -183,13 +183,7 @@ async fn context(app: &App, team_id: Uuid, role: Role) -> Result<PostContext, Ap
                 .map(|_| id)
         })
         .collect();
-    let goals = app
-        .store
-        .events()
-        .read_team_streams::<GoalEvent>(team_id)
-        .await?
-        .into_keys()
-        .collect();
+    let goals = app.store.events().stream_ids::<GoalEvent>(team_id).await?;
     Ok(PostContext {
         now: Utc::now(),
         require_approval: team.require_approval,

@@ -2,6 +2,8 @@
 //! with their tokens, the board's team by its slug, and the display names of contributors
 //! and members alike.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -21,6 +23,9 @@ pub struct ContributorRecord {
     pub joined_at: DateTime<Utc>,
 }
 
+/// Display names by member or contributor id; `None` for people without one (or erased).
+pub type Names = BTreeMap<Uuid, Option<String>>;
+
 /// Who a contributor token speaks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ContributorToken {
@@ -30,6 +35,7 @@ pub struct ContributorToken {
 
 const INSERT_CONTRIBUTOR: &str = "INSERT INTO contributors (team_id, contributor_id, name, email) VALUES ($1, $2, $3, $4) RETURNING joined_at";
 const INSERT_TOKEN: &str = "INSERT INTO contributor_tokens (team_id, token_id, contributor_id, hash) VALUES ($1, $2, $3, $4)";
+const TEAM_BY_SLUG: &str = "SELECT team_id FROM unique_claims WHERE scope = 'slug' AND value = $1";
 const AUTHENTICATE: &str = "SELECT team_id, contributor_id FROM contributor_tokens WHERE hash = $1";
 
 const ERASE: &str = "UPDATE contributors SET name = NULL, email = NULL, erased_at = coalesce(erased_at, now()) \
@@ -79,12 +85,9 @@ impl Directory<'_> {
 
     /// The team whose board lives at `slug`.
     pub async fn team_by_slug(self, slug: &str) -> Result<Option<Uuid>, StoreError> {
-        let client = self.store.pool().get().await?;
-        let statement = client
-            .prepare_cached("SELECT team_id FROM unique_claims WHERE scope = 'slug' AND value = $1")
-            .await?;
-        let row = client.query_opt(&statement, &[&slug]).await?;
-        Ok(row.map(|r| r.try_get(0)).transpose()?)
+        self.store
+            .query_opt(TEAM_BY_SLUG, &[&slug], |r| r.try_get(0))
+            .await
     }
 
     pub async fn authenticate_contributor(
@@ -98,17 +101,19 @@ impl Directory<'_> {
         if let Some(known) = self.store.contributor_tokens().get(&hash) {
             return Ok(Some(known));
         }
-        let client = self.store.pool().get().await?;
-        let statement = client.prepare_cached(AUTHENTICATE).await?;
-        let Some(row) = client.query_opt(&statement, &[&hash]).await? else {
-            return Ok(None);
-        };
-        let found = ContributorToken {
-            team_id: row.try_get(0)?,
-            contributor_id: row.try_get(1)?,
-        };
-        self.store.contributor_tokens().insert(hash, found);
-        Ok(Some(found))
+        let found = self
+            .store
+            .query_opt(AUTHENTICATE, &[&hash], |row| {
+                Ok::<_, tokio_postgres::Error>(ContributorToken {
+                    team_id: row.try_get(0)?,
+                    contributor_id: row.try_get(1)?,
+                })
+            })
+            .await?;
+        if let Some(found) = found {
+            self.store.contributor_tokens().insert(hash, found);
+        }
+        Ok(found)
     }
 
     /// Erases a contributor's name and e-mail address everywhere Stride kept them: their
@@ -130,16 +135,12 @@ impl Directory<'_> {
     }
 
     /// Display names of the team's contributors and members, by id (erased ones: none).
-    pub async fn names(self, team_id: Uuid) -> Result<Vec<(Uuid, Option<String>)>, StoreError> {
+    pub async fn names(self, team_id: Uuid) -> Result<Names, StoreError> {
         self.store.query_rows(NAMES, &[&team_id], pair).await
     }
 
     /// Display names of the contributors and members among `ids`.
-    pub async fn names_of(
-        self,
-        team_id: Uuid,
-        ids: &[Uuid],
-    ) -> Result<Vec<(Uuid, Option<String>)>, StoreError> {
+    pub async fn names_of(self, team_id: Uuid, ids: &[Uuid]) -> Result<Names, StoreError> {
         self.store
             .query_rows(NAMES_OF, &[&team_id, &ids], pair)
             .await

@@ -221,6 +221,23 @@ impl Store {
         Ok(rows.iter().map(convert).collect::<Result<C, E>>()?)
     }
 
+    /// Runs `sql` (prepared once per connection) on a pooled connection and converts the one
+    /// row it answers, if any.
+    pub(crate) async fn query_opt<T, E>(
+        &self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+        convert: impl Fn(&Row) -> Result<T, E>,
+    ) -> Result<Option<T>, StoreError>
+    where
+        StoreError: From<E>,
+    {
+        let client = self.pool().get().await?;
+        let statement = client.prepare_cached(sql).await?;
+        let row = client.query_opt(&statement, params).await?;
+        Ok(row.as_ref().map(convert).transpose()?)
+    }
+
     pub(crate) fn failure_copy(&self) -> &crate::failures::SharedFailureCopy {
         &self.inner.failures
     }

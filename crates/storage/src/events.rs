@@ -230,6 +230,7 @@ const READ_TYPES_AFTER: &str = "SELECT position, team_id, event_id, stream_id, s
        CASE WHEN stream_type = ANY($3) THEN metadata ELSE 'null'::jsonb END AS metadata, recorded_at \
      FROM events WHERE position > $1 AND position < events_visible_below() ORDER BY position LIMIT $2";
 const READ_TEAM_STREAMS: &str = include_str!("sql/read_team_streams.sql");
+const STREAM_IDS: &str = "SELECT stream_id FROM streams WHERE team_id = $1 AND stream_type = $2";
 const EXISTING_STREAMS: &str =
     "SELECT stream_id FROM streams WHERE team_id = $1 AND stream_type = $2 AND stream_id = ANY($3)";
 const READ_TEAM_AFTER: &str = include_str!("sql/read_team_after.sql");
@@ -311,6 +312,17 @@ impl EventLog<'_> {
             rows.iter()
                 .filter(|row| row.try_get::<_, &str>("stream_type").ok() == Some(E::STREAM_TYPE)),
         )
+    }
+
+    /// The ids of every stream of one kind (`E::STREAM_TYPE`) in a team, without reading
+    /// their events.
+    pub async fn stream_ids<E: EventPayload>(
+        self,
+        team_id: Uuid,
+    ) -> Result<std::collections::BTreeSet<Uuid>, StoreError> {
+        self.store
+            .query_rows(STREAM_IDS, &[&team_id, &E::STREAM_TYPE], |r| r.try_get(0))
+            .await
     }
 
     /// Which of `stream_ids` are streams of `stream_type` in the team.

@@ -65,12 +65,9 @@ impl Directory<'_> {
         team_id: Uuid,
         member_id: Uuid,
     ) -> Result<Option<MemberRecord>, StoreError> {
-        let client = self.store.pool().get().await?;
-        let statement = client.prepare_cached(ONE).await?;
-        let row = client
-            .query_opt(&statement, &[&team_id, &member_id])
-            .await?;
-        Ok(row.as_ref().map(record).transpose()?)
+        self.store
+            .query_opt(ONE, &[&team_id, &member_id], record)
+            .await
     }
 
     /// Erases the name and e-mail address of a member who has left, everywhere Stride kept

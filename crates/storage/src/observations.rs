@@ -201,14 +201,10 @@ impl Observations<'_> {
         metric: &str,
         before: DateTime<Utc>,
     ) -> Result<Option<f64>, StoreError> {
-        let client = self.store.pool().get().await?;
-        let statement = client.prepare_cached(LATEST_BEFORE).await?;
-        let row = client
-            .query_opt(
-                &statement,
-                &[&team_id, &channel_id, &metric, &Uuid::nil(), &before],
-            )
-            .await?;
-        Ok(row.map(|r| r.try_get(0)).transpose()?)
+        let params: [&(dyn ToSql + Sync); 5] =
+            [&team_id, &channel_id, &metric, &Uuid::nil(), &before];
+        self.store
+            .query_opt(LATEST_BEFORE, &params, |r| r.try_get(0))
+            .await
     }
 }

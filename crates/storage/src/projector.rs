@@ -245,14 +245,11 @@ impl Projector<'_> {
 
     /// How long the oldest event a projection at `position` has not applied has waited.
     pub async fn lag_seconds(self, position: i64) -> Result<f64, StoreError> {
-        let client = self.store.pool().get().await?;
-        let statement = client.prepare_cached(LAG).await?;
-        let row = client.query_opt(&statement, &[&position]).await?;
-        Ok(row
-            .map(|r| r.try_get::<_, f64>(0))
-            .transpose()?
-            .unwrap_or(0.0)
-            .max(0.0))
+        let lag: Option<f64> = self
+            .store
+            .query_opt(LAG, &[&position], |r| r.try_get(0))
+            .await?;
+        Ok(lag.unwrap_or(0.0).max(0.0))
     }
 
     /// Keeps `projection` current for as long as the task runs: takes the projection's

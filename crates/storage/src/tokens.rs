@@ -81,18 +81,16 @@ impl Directory<'_> {
         if !secret.starts_with(PREFIX) {
             return Ok(None);
         }
-        let client = self.store.pool().get().await?;
-        let statement = client.prepare_cached(AUTHENTICATE).await?;
-        let row = client.query_opt(&statement, &[&hash(secret)]).await?;
-        row.map(|row| {
-            Ok(TokenOwner {
-                token_id: row.try_get(0)?,
-                team_id: row.try_get(1)?,
-                member_id: row.try_get(2)?,
-                role: row.try_get(3)?,
+        self.store
+            .query_opt(AUTHENTICATE, &[&hash(secret)], |row| {
+                Ok::<_, tokio_postgres::Error>(TokenOwner {
+                    token_id: row.try_get(0)?,
+                    team_id: row.try_get(1)?,
+                    member_id: row.try_get(2)?,
+                    role: row.try_get(3)?,
+                })
             })
-        })
-        .transpose()
+            .await
     }
 
     /// Issues another token for a member already in the team.
@@ -113,15 +111,14 @@ impl Directory<'_> {
         team_id: Uuid,
         token_id: Uuid,
     ) -> Result<Option<TokenRecord>, StoreError> {
-        let client = self.store.pool().get().await?;
-        let row = client.query_opt(FIND, &[&team_id, &token_id]).await?;
-        row.map(|row| {
-            Ok(TokenRecord {
-                member_id: row.try_get(0)?,
-                revoked: row.try_get(1)?,
+        self.store
+            .query_opt(FIND, &[&team_id, &token_id], |row| {
+                Ok::<_, tokio_postgres::Error>(TokenRecord {
+                    member_id: row.try_get(0)?,
+                    revoked: row.try_get(1)?,
+                })
             })
-        })
-        .transpose()
+            .await
     }
 
     /// Whether a token that authenticated earlier still would: not revoked since, and its
@@ -131,10 +128,13 @@ impl Directory<'_> {
         team_id: Uuid,
         token_id: Uuid,
     ) -> Result<bool, StoreError> {
-        let client = self.store.pool().get().await?;
-        let statement = client.prepare_cached(STILL_VALID).await?;
-        let row = client.query_opt(&statement, &[&team_id, &token_id]).await?;
-        Ok(row.is_some())
+        let found = self
+            .store
+            .query_opt(STILL_VALID, &[&team_id, &token_id], |_| {
+                Ok::<_, StoreError>(())
+            })
+            .await?;
+        Ok(found.is_some())
     }
 
     /// Revokes a token; revoking it again changes nothing.
