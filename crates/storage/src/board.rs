@@ -33,6 +33,11 @@ pub struct ContributorToken {
     pub contributor_id: Uuid,
 }
 
+crate::db::from_columns!(ContributorToken {
+    team_id,
+    contributor_id
+});
+
 const INSERT_CONTRIBUTOR: &str = "INSERT INTO contributors (team_id, contributor_id, name, email) VALUES ($1, $2, $3, $4) RETURNING joined_at";
 const INSERT_TOKEN: &str = "INSERT INTO contributor_tokens (team_id, token_id, contributor_id, hash) VALUES ($1, $2, $3, $4)";
 const TEAM_BY_SLUG: &str = "SELECT team_id FROM unique_claims WHERE scope = 'slug' AND value = $1";
@@ -103,12 +108,7 @@ impl Directory<'_> {
         }
         let found = self
             .store
-            .query_opt(AUTHENTICATE, &[&hash], |row| {
-                Ok::<_, tokio_postgres::Error>(ContributorToken {
-                    team_id: row.try_get(0)?,
-                    contributor_id: row.try_get(1)?,
-                })
-            })
+            .query_opt(AUTHENTICATE, &[&hash], ContributorToken::from_row)
             .await?;
         if let Some(found) = found {
             self.store.contributor_tokens().insert(hash, found);

@@ -44,20 +44,20 @@ pub struct Directory<'a> {
     pub(crate) store: &'a Store,
 }
 
-fn record(row: &tokio_postgres::Row) -> Result<MemberRecord, tokio_postgres::Error> {
-    Ok(MemberRecord {
-        member_id: row.try_get(0)?,
-        name: row.try_get(1)?,
-        email: row.try_get(2)?,
-        role: row.try_get(3)?,
-        joined_at: row.try_get(4)?,
-    })
-}
+crate::db::from_columns!(MemberRecord {
+    member_id,
+    name,
+    email,
+    role,
+    joined_at,
+});
 
 impl Directory<'_> {
     /// The team's current members, oldest first.
     pub async fn members(self, team_id: Uuid) -> Result<Vec<MemberRecord>, StoreError> {
-        self.store.query_rows(LIST, &[&team_id], record).await
+        self.store
+            .query_rows(LIST, &[&team_id], MemberRecord::from_row)
+            .await
     }
 
     pub async fn member(
@@ -66,7 +66,7 @@ impl Directory<'_> {
         member_id: Uuid,
     ) -> Result<Option<MemberRecord>, StoreError> {
         self.store
-            .query_opt(ONE, &[&team_id, &member_id], record)
+            .query_opt(ONE, &[&team_id, &member_id], MemberRecord::from_row)
             .await
     }
 

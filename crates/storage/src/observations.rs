@@ -40,6 +40,15 @@ pub struct Bucket {
     pub last: f64,
 }
 
+crate::db::from_columns!(Bucket {
+    start,
+    count,
+    sum,
+    min,
+    max,
+    last
+});
+
 /// The stream of a channel's metric events seeded in bulk (see `seed`).
 pub fn metrics_stream(channel_id: Uuid) -> Uuid {
     Uuid::new_v5(&channel_id, b"metrics")
@@ -179,16 +188,7 @@ impl Observations<'_> {
             &bucket,
         ];
         self.store
-            .query_rows(SERIES, &params, |row| {
-                Ok::<_, tokio_postgres::Error>(Bucket {
-                    start: row.try_get(0)?,
-                    count: row.try_get(1)?,
-                    sum: row.try_get(2)?,
-                    min: row.try_get(3)?,
-                    max: row.try_get(4)?,
-                    last: row.try_get(5)?,
-                })
-            })
+            .query_rows(SERIES, &params, Bucket::from_row)
             .await
     }
 

@@ -62,6 +62,14 @@ pub struct TokenRecord {
     pub revoked: bool,
 }
 
+crate::db::from_columns!(TokenOwner {
+    token_id,
+    team_id,
+    member_id,
+    role,
+});
+crate::db::from_columns!(TokenRecord { member_id, revoked });
+
 const AUTHENTICATE: &str = "SELECT t.token_id, t.team_id, t.member_id, m.role FROM tokens t \
      JOIN members m ON m.team_id = t.team_id AND m.member_id = t.member_id \
      WHERE t.hash = $1 AND t.revoked_at IS NULL AND m.removed_at IS NULL";
@@ -82,14 +90,7 @@ impl Directory<'_> {
             return Ok(None);
         }
         self.store
-            .query_opt(AUTHENTICATE, &[&hash(secret)], |row| {
-                Ok::<_, tokio_postgres::Error>(TokenOwner {
-                    token_id: row.try_get(0)?,
-                    team_id: row.try_get(1)?,
-                    member_id: row.try_get(2)?,
-                    role: row.try_get(3)?,
-                })
-            })
+            .query_opt(AUTHENTICATE, &[&hash(secret)], TokenOwner::from_row)
             .await
     }
 
@@ -112,12 +113,7 @@ impl Directory<'_> {
         token_id: Uuid,
     ) -> Result<Option<TokenRecord>, StoreError> {
         self.store
-            .query_opt(FIND, &[&team_id, &token_id], |row| {
-                Ok::<_, tokio_postgres::Error>(TokenRecord {
-                    member_id: row.try_get(0)?,
-                    revoked: row.try_get(1)?,
-                })
-            })
+            .query_opt(FIND, &[&team_id, &token_id], TokenRecord::from_row)
             .await
     }
 

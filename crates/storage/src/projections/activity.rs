@@ -311,6 +311,17 @@ pub struct ActivityRow {
     pub channel_label: Option<String>,
 }
 
+crate::db::from_columns!(ActivityRow {
+    position,
+    kind,
+    actor_id,
+    subject_id,
+    details,
+    at,
+    label,
+    channel_label,
+});
+
 const FEED: &str = "SELECT a.position, a.kind, a.actor_id, a.subject_id, a.details, a.at, s.label, c.label \
      FROM activity a \
      LEFT JOIN activity_subjects s ON s.team_id = a.team_id AND s.subject_id = a.subject_id \
@@ -331,18 +342,7 @@ impl crate::facts::ReadModels<'_> {
             .check(team_id, &[Activity::NAME])
             .await?;
         self.store
-            .query_rows(FEED, &[&team_id, &before, &limit], |r| {
-                Ok::<_, tokio_postgres::Error>(ActivityRow {
-                    position: r.try_get(0)?,
-                    kind: r.try_get(1)?,
-                    actor_id: r.try_get(2)?,
-                    subject_id: r.try_get(3)?,
-                    details: r.try_get(4)?,
-                    at: r.try_get(5)?,
-                    label: r.try_get(6)?,
-                    channel_label: r.try_get(7)?,
-                })
-            })
+            .query_rows(FEED, &[&team_id, &before, &limit], ActivityRow::from_row)
             .await
     }
 }
