@@ -354,3 +354,45 @@ async fn count(
         .map(|row| Ok(((row.try_get(0)?, row.try_get(1)?), row.try_get(2)?)))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use stride_domain::EventPayload;
+
+    use super::*;
+    use crate::NewEvent;
+
+    /// `event` as the log stores it, recorded at second `at`.
+    fn stored(event: VoteEvent, at: i64) -> StoredEvent {
+        let new = NewEvent::from_domain(&event).unwrap();
+        StoredEvent {
+            position: at,
+            team_id: Uuid::nil(),
+            event_id: new.event_id,
+            stream_id: Uuid::nil(),
+            stream_type: VoteEvent::STREAM_TYPE.into(),
+            stream_version: 1,
+            event_type: new.event_type,
+            schema_version: new.schema_version,
+            data: new.data,
+            metadata: serde_json::Value::Null,
+            recorded_at: DateTime::from_timestamp(at, 0).unwrap(),
+        }
+    }
+
+    #[test]
+    fn a_vote_counts_from_its_first_cast_and_a_withdrawal_removes_it() {
+        let (idea, ada, ben) = (Uuid::from_u128(1), Uuid::from_u128(2), Uuid::from_u128(3));
+        let mut votes = Votes::new();
+        for (event, at) in [
+            (VoteEvent::cast(idea, ada, true), 10),
+            (VoteEvent::cast(idea, ben, true), 20),
+            (VoteEvent::cast(idea, ada, true), 30),
+            (VoteEvent::cast(idea, ben, false), 40),
+        ] {
+            tally(&mut votes, &stored(event, at)).unwrap();
+        }
+        let since = DateTime::from_timestamp(10, 0).unwrap();
+        assert_eq!(votes, Votes::from([(idea, BTreeMap::from([(ada, since)]))]));
+    }
+}

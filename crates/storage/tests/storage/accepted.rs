@@ -7,20 +7,17 @@ use std::collections::BTreeSet;
 
 use proptest::prelude::*;
 use stride_domain::arbitrary::{extreme_day, extreme_instant, extreme_number, now, text};
-use stride_domain::channel::{ChannelEvent, Platform};
+use stride_domain::channel::Platform;
 use stride_domain::goal::{self, GoalCommand, GoalContext, GoalEvent, Horizon, NewGoal};
 use stride_domain::idea::{self, Author, IdeaCommand, IdeaContext, IdeaEvent, NewIdea};
 use stride_domain::metric::{self, Metric, Observation};
 use stride_domain::post::{self, NewPost, PostCommand, PostContext, PostEvent};
 use stride_domain::target::{Aggregation, Aim, Period, TargetContext, TargetSpec};
 use stride_domain::{Actor, EventPayload};
-use stride_storage::db::DbConfig;
-use stride_storage::projections::{Activity, Aggregates, IdeaScores};
-use stride_storage::{AppendRequest, ExpectedVersion, Metadata, Store};
-use stride_testkit::TestDatabase;
+use stride_storage::{Metadata, Store, StoredEvent};
 use uuid::Uuid;
 
-use super::projector::{append, settle, snapshot};
+use super::fixture::{add_channel, append, catch_up_all, rebuild_all, settle, snapshot, store};
 
 /// One command as a client could send it, with hostile values.
 #[derive(Debug, Clone)]
@@ -105,16 +102,16 @@ fn offer(channel: Uuid) -> impl Strategy<Value = Offer> {
     ]
 }
 
-/// A request for `events` of a new stream.
-fn request<E: EventPayload>(team: Uuid, stream: Uuid, events: &[E]) -> AppendRequest {
-    AppendRequest::new(
-        team,
-        stream,
-        ExpectedVersion::Any,
-        events,
-        Metadata::new(Actor::System),
-    )
-    .unwrap()
+/// Appends what the domain accepted to a stream of its own, and keeps it, encoded, in
+/// `accepted`.
+async fn keep<E: EventPayload>(
+    store: &Store,
+    (team, stream): (Uuid, Uuid),
+    events: &[E],
+    accepted: &mut Vec<serde_json::Value>,
+) {
+    append(store, team, stream, events).await;
+    accepted.extend(events.iter().map(|e| serde_json::to_value(e).unwrap()));
 }
 
 /// Decides each offer as the domain would; appends what it accepts. Returns the accepted
@@ -139,12 +136,7 @@ async fn offer_all(
                 };
                 let id = new.goal_id;
                 if let Ok(events) = goal::decide(None, GoalCommand::SetGoal(new), &context) {
-                    store
-                        .events()
-                        .append(request(team, id, &events))
-                        .await
-                        .unwrap();
-                    accepted.extend(events.iter().map(|e| serde_json::to_value(e).unwrap()));
+                    keep(store, (team, id), &events, &mut accepted).await;
                 }
             }
             Offer::Post {
@@ -179,12 +171,7 @@ async fn offer_all(
                 if let Ok(more) = post::decide(draft.as_ref(), publish, &context) {
                     events.extend(more);
                 }
-                store
-                    .events()
-                    .append(request(team, id, &events))
-                    .await
-                    .unwrap();
-                accepted.extend(events.iter().map(|e| serde_json::to_value(e).unwrap()));
+                keep(store, (team, id), &events, &mut accepted).await;
             }
             Offer::Observations(rows) => {
                 let rows: Vec<Observation> = rows
@@ -224,17 +211,17 @@ async fn offer_all(
                 };
                 let id = new.idea_id;
                 if let Ok(events) = idea::decide(None, IdeaCommand::Submit(new), &context) {
-                    store
-                        .events()
-                        .append(request(team, id, &events))
-                        .await
-                        .unwrap();
-                    accepted.extend(events.iter().map(|e| serde_json::to_value(e).unwrap()));
+                    keep(store, (team, id), &events, &mut accepted).await;
                 }
             }
         }
     }
     accepted
+}
+
+/// A stored event decoded as `E`, and encoded again.
+fn reencoded<E: EventPayload>(stored: &StoredEvent) -> serde_json::Value {
+    serde_json::to_value(stored.decode::<E>().unwrap().event).unwrap()
 }
 
 /// The team's goal, post and idea events as read back, encoded; every other event decodes.
@@ -247,51 +234,23 @@ async fn read_back(store: &Store, team: Uuid) -> Vec<serde_json::Value> {
         .unwrap()
     {
         let value = match stored.stream_type.as_str() {
-            t if t == GoalEvent::STREAM_TYPE => Some(
-                stored
-                    .decode::<GoalEvent>()
-                    .map(|e| e.event)
-                    .map(|e| serde_json::to_value(e).unwrap()),
-            ),
-            t if t == PostEvent::STREAM_TYPE => Some(
-                stored
-                    .decode::<PostEvent>()
-                    .map(|e| e.event)
-                    .map(|e| serde_json::to_value(e).unwrap()),
-            ),
-            t if t == IdeaEvent::STREAM_TYPE => Some(
-                stored
-                    .decode::<IdeaEvent>()
-                    .map(|e| e.event)
-                    .map(|e| serde_json::to_value(e).unwrap()),
-            ),
+            t if t == GoalEvent::STREAM_TYPE => Some(reencoded::<GoalEvent>(&stored)),
+            t if t == PostEvent::STREAM_TYPE => Some(reencoded::<PostEvent>(&stored)),
+            t if t == IdeaEvent::STREAM_TYPE => Some(reencoded::<IdeaEvent>(&stored)),
             t if t == metric::MetricEvent::STREAM_TYPE => {
                 stored.decode::<metric::MetricEvent>().unwrap();
                 None
             }
             _ => None,
         };
-        read.extend(value.map(Result::unwrap));
+        read.extend(value);
     }
     read
 }
 
 async fn run(offers: Vec<Offer>, team: Uuid, channel: Uuid) {
-    let db = TestDatabase::new().await.unwrap();
-    let store = Store::connect(&DbConfig::new(db.url())).unwrap();
-    append(
-        &store,
-        team,
-        channel,
-        &[ChannelEvent::ChannelAdded {
-            channel_id: channel,
-            platform: Platform::Instagram,
-            handle: "@acme".into(),
-            name: None,
-        }],
-        Uuid::now_v7(),
-    )
-    .await;
+    let (db, store) = store().await;
+    add_channel(&store, team, channel, Platform::Instagram, "@acme").await;
     let accepted = offer_all(&store, team, channel, offers).await;
     settle(&store).await;
     assert_eq!(
@@ -299,39 +258,17 @@ async fn run(offers: Vec<Offer>, team: Uuid, channel: Uuid) {
         accepted,
         "read back unchanged"
     );
-    store.projections().catch_up(&Activity).await.unwrap();
-    store.projections().catch_up(&Aggregates).await.unwrap();
-    store.projections().catch_up(&IdeaScores).await.unwrap();
+    catch_up_all(&store).await;
+    let projections = store.projections();
     assert_eq!(
-        store.projections().failure_counts().await.unwrap(),
+        projections.failure_counts().await.unwrap(),
         vec![],
         "every projection applied every accepted event"
     );
     let live = snapshot(&db).await;
-    store
-        .projections()
-        .rebuild(&Activity, |_, _| {})
-        .await
-        .unwrap();
-    store
-        .projections()
-        .rebuild(&Aggregates, |_, _| {})
-        .await
-        .unwrap();
-    store
-        .projections()
-        .rebuild(&IdeaScores, |_, _| {})
-        .await
-        .unwrap();
+    rebuild_all(&store).await;
     assert_eq!(snapshot(&db).await, live, "a rebuild gives the live rows");
-    assert!(
-        store
-            .projections()
-            .failure_counts()
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(projections.failure_counts().await.unwrap().is_empty());
 }
 
 const TEAM: Uuid = Uuid::from_u128(0x7ea3);

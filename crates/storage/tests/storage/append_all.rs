@@ -1,35 +1,14 @@
 //! Appends to several streams: one transaction, all or nothing.
 
-use serde_json::json;
-use stride_domain::Actor;
-use stride_storage::db::DbConfig;
-use stride_storage::{AppendError, AppendRequest, ExpectedVersion, Metadata, NewEvent, Store};
+use stride_storage::{AppendError, AppendRequest, ExpectedVersion};
 use stride_testkit::TestDatabase;
 use uuid::Uuid;
 
-async fn store() -> (TestDatabase, Store) {
-    let db = TestDatabase::new().await.expect("a test database");
-    let store = Store::connect(&DbConfig::new(db.url())).expect("a store");
-    (db, store)
-}
+use super::fixture::{counted, store};
 
-fn request(team: Uuid, stream: Uuid, expected: ExpectedVersion, n: usize) -> AppendRequest {
-    AppendRequest {
-        team_id: team,
-        stream_id: stream,
-        stream_type: "counter".into(),
-        expected,
-        events: (0..n)
-            .map(|i| NewEvent {
-                event_id: Uuid::now_v7(),
-                event_type: "Counted".into(),
-                schema_version: 1,
-                data: json!({ "n": i }),
-            })
-            .collect(),
-        metadata: Metadata::new(Actor::System),
-        side_writes: Vec::new(),
-    }
+/// A request to append `n` events to `stream`.
+fn request(team: Uuid, stream: Uuid, expected: ExpectedVersion, n: u64) -> AppendRequest {
+    counted(team, stream, expected, 0..n)
 }
 
 /// Each stream's version and number of events, as the database holds them.

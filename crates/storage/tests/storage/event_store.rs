@@ -7,68 +7,21 @@ use std::time::Duration;
 
 use serde_json::json;
 use stride_domain::Actor;
+use stride_storage::ExpectedVersion::{Any, Exactly, NoStream};
 use stride_storage::db::DbConfig;
-use stride_storage::{
-    AppendError, AppendRequest, ExpectedVersion, Metadata, NewEvent, SideWrite, Store, StoreError,
-};
-use stride_testkit::TestDatabase;
+use stride_storage::{AppendError, Metadata, SideWrite, Store, StoreError};
 use uuid::Uuid;
 
-async fn store() -> (TestDatabase, Store) {
-    let db = TestDatabase::new().await.expect("a test database");
-    let store = Store::connect(&DbConfig {
-        pool_size: 12,
-        ..DbConfig::new(db.url())
-    })
-    .expect("a store");
-    (db, store)
-}
+use super::fixture::{counted, settle};
 
-fn event(n: u64) -> NewEvent {
-    NewEvent {
-        event_id: Uuid::now_v7(),
-        event_type: "Counted".into(),
-        schema_version: 1,
-        data: json!({ "n": n }),
-    }
-}
-
-fn request(
-    team: Uuid,
-    stream: Uuid,
-    expected: ExpectedVersion,
-    events: Vec<NewEvent>,
-) -> AppendRequest {
-    AppendRequest {
-        team_id: team,
-        stream_id: stream,
-        stream_type: "counter".into(),
-        expected,
-        events,
-        metadata: Metadata::new(Actor::System),
-        side_writes: Vec::new(),
-    }
+/// A store with a pool large enough for the concurrent appends below, on a fresh database.
+async fn store() -> (stride_testkit::TestDatabase, Store) {
+    super::fixture::store_with(12).await
 }
 
 /// The whole log, once every transaction that committed before this call is visible.
 async fn all_events(store: &Store) -> Vec<stride_storage::StoredEvent> {
-    let client = store.pool().get().await.expect("connect");
-    let newest: i64 = client
-        .query_one(
-            "SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint << 16",
-            &[],
-        )
-        .await
-        .expect("snapshot")
-        .get(0);
-    assert!(
-        store
-            .events()
-            .wait_visible(newest - 1, Duration::from_secs(10))
-            .await
-            .expect("wait"),
-        "the log became visible"
-    );
+    settle(store).await;
     store
         .events()
         .read_all_after(0, 1_000_000)
@@ -89,14 +42,10 @@ async fn a_reader_following_the_log_never_skips_an_event_that_commits_late() {
         writers.push(tokio::spawn(async move {
             let stream = Uuid::now_v7();
             for n in 0..60 {
-                let expected = if n == 0 {
-                    ExpectedVersion::NoStream
-                } else {
-                    ExpectedVersion::Exactly(n)
-                };
+                let expected = if n == 0 { NoStream } else { Exactly(n) };
                 store
                     .events()
-                    .append(request(team, stream, expected, vec![event(n as u64)]))
+                    .append(counted(team, stream, expected, [n as u64]))
                     .await
                     .expect("append");
             }
@@ -168,41 +117,19 @@ async fn a_reader_following_the_log_never_skips_an_event_that_commits_late() {
 #[tokio::test]
 async fn a_stale_expected_version_is_a_typed_conflict_and_writes_nothing() {
     let (_db, store) = store().await;
+    let log = store.events();
     let (team, stream) = (Uuid::now_v7(), Uuid::now_v7());
-    store
-        .events()
-        .append(request(
-            team,
-            stream,
-            ExpectedVersion::NoStream,
-            vec![event(1), event(2)],
-        ))
+    log.append(counted(team, stream, NoStream, [1, 2]))
         .await
         .expect("first");
-    let stale = store
-        .events()
-        .append(request(
-            team,
-            stream,
-            ExpectedVersion::Exactly(1),
-            vec![event(3)],
-        ))
-        .await;
+    let stale = log.append(counted(team, stream, Exactly(1), [3])).await;
     match stale {
         Err(AppendError::Conflict {
             expected, actual, ..
         }) => assert_eq!((expected, actual), (Some(1), Some(2))),
         other => panic!("expected a conflict, got {other:?}"),
     }
-    let again = store
-        .events()
-        .append(request(
-            team,
-            stream,
-            ExpectedVersion::NoStream,
-            vec![event(4)],
-        ))
-        .await;
+    let again = log.append(counted(team, stream, NoStream, [4])).await;
     assert!(
         matches!(again, Err(AppendError::Conflict { .. })),
         "a stream is created once"
@@ -210,14 +137,8 @@ async fn a_stale_expected_version_is_a_typed_conflict_and_writes_nothing() {
     assert_eq!(all_events(&store).await.len(), 2, "nothing was written");
 
     // The lost races took no stream version: the next append continues without a hole.
-    let next = store
-        .events()
-        .append(request(
-            team,
-            stream,
-            ExpectedVersion::Exactly(2),
-            vec![event(5)],
-        ))
+    let next = log
+        .append(counted(team, stream, Exactly(2), [5]))
         .await
         .expect("next");
     assert_eq!(next.stream_version, 3);
@@ -235,12 +156,7 @@ async fn of_many_concurrent_appends_at_one_version_exactly_one_wins() {
     let (team, stream) = (Uuid::now_v7(), Uuid::now_v7());
     store
         .events()
-        .append(request(
-            team,
-            stream,
-            ExpectedVersion::NoStream,
-            vec![event(0)],
-        ))
+        .append(counted(team, stream, NoStream, [0]))
         .await
         .expect("create");
     let racers: Vec<_> = (0..20)
@@ -249,12 +165,7 @@ async fn of_many_concurrent_appends_at_one_version_exactly_one_wins() {
             tokio::spawn(async move {
                 store
                     .events()
-                    .append(request(
-                        team,
-                        stream,
-                        ExpectedVersion::Exactly(1),
-                        vec![event(n)],
-                    ))
+                    .append(counted(team, stream, Exactly(1), [n]))
                     .await
             })
         })
@@ -281,12 +192,9 @@ async fn appends_without_a_version_check_never_conflict() {
     let voters: Vec<_> = (0..100)
         .map(|n| {
             let store = store.clone();
-            tokio::spawn(async move {
-                store
-                    .events()
-                    .append(request(team, stream, ExpectedVersion::Any, vec![event(n)]))
-                    .await
-            })
+            tokio::spawn(
+                async move { store.events().append(counted(team, stream, Any, [n])).await },
+            )
         })
         .collect();
     for voter in voters {
@@ -306,37 +214,20 @@ async fn appends_without_a_version_check_never_conflict() {
 #[tokio::test]
 async fn the_same_event_id_is_stored_once() {
     let (_db, store) = store().await;
-    let (team, stream) = (Uuid::now_v7(), Uuid::now_v7());
-    let original = event(1);
-    let first = store
-        .events()
-        .append(request(
-            team,
-            stream,
-            ExpectedVersion::Any,
-            vec![original.clone()],
-        ))
-        .await
-        .expect("first");
-    let second = store
-        .events()
-        .append(request(
-            team,
-            stream,
-            ExpectedVersion::Any,
-            vec![original.clone()],
-        ))
-        .await
-        .expect("second");
+    let log = store.events();
+    let request = counted(Uuid::now_v7(), Uuid::now_v7(), Any, [1]);
+    let original = request.events[0].clone();
+    let first = log.append(request.clone()).await.expect("first");
+    let second = log.append(request).await.expect("second");
     assert!(!first.duplicate);
     assert!(second.duplicate, "the repeat is recognized");
     assert_eq!(
         second.position, first.position,
         "and answered with the original position"
     );
-    let log = all_events(&store).await;
-    assert_eq!(log.len(), 1);
-    assert_eq!(log[0].event_id, original.event_id);
+    let stored = all_events(&store).await;
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].event_id, original.event_id);
 }
 
 #[tokio::test]
@@ -345,12 +236,7 @@ async fn the_database_refuses_to_update_delete_or_truncate_events() {
     let team = Uuid::now_v7();
     store
         .events()
-        .append(request(
-            team,
-            Uuid::now_v7(),
-            ExpectedVersion::NoStream,
-            vec![event(1)],
-        ))
+        .append(counted(team, Uuid::now_v7(), NoStream, [1]))
         .await
         .expect("append");
     let client = db.connect().await.expect("connect");
@@ -386,26 +272,16 @@ async fn a_command_commits_all_of_its_events_and_side_writes_or_none() {
         member_id: member,
         hash: hash.to_vec(),
     };
-    let ok = request(
-        team,
-        Uuid::now_v7(),
-        ExpectedVersion::NoStream,
-        vec![event(1), event(2)],
-    )
-    .with_side_write(member_row.clone())
-    .with_side_write(token(b"first"));
+    let ok = counted(team, Uuid::now_v7(), NoStream, [1, 2])
+        .with_side_write(member_row.clone())
+        .with_side_write(token(b"first"));
     store.events().append(ok).await.expect("first command");
 
     // Its third write fails (a token hash that exists): its two events must not be stored.
     let stream = Uuid::now_v7();
-    let failing = request(
-        team,
-        stream,
-        ExpectedVersion::NoStream,
-        vec![event(3), event(4)],
-    )
-    .with_side_write(member_row)
-    .with_side_write(token(b"first"));
+    let failing = counted(team, stream, NoStream, [3, 4])
+        .with_side_write(member_row)
+        .with_side_write(token(b"first"));
     let result = store.events().append(failing).await;
     assert!(
         matches!(result, Err(AppendError::Store(StoreError::Internal(_)))),
@@ -421,12 +297,7 @@ async fn a_command_commits_all_of_its_events_and_side_writes_or_none() {
     // And its stream was not created: the same command without the bad write goes through.
     store
         .events()
-        .append(request(
-            team,
-            stream,
-            ExpectedVersion::NoStream,
-            vec![event(3)],
-        ))
+        .append(counted(team, stream, NoStream, [3]))
         .await
         .expect("retry");
 }
@@ -436,34 +307,24 @@ async fn one_failing_command_does_not_fail_the_commands_committed_with_it() {
     let (_db, store) = store().await;
     let team = Uuid::now_v7();
     let member = Uuid::now_v7();
-    let seed = request(
-        team,
-        Uuid::now_v7(),
-        ExpectedVersion::NoStream,
-        vec![event(0)],
-    )
-    .with_side_write(SideWrite::Member {
-        member_id: member,
-        name: "Ada".into(),
-        email: "ada@example.com".into(),
-        role: "owner".into(),
-    })
-    .with_side_write(SideWrite::Token {
-        token_id: Uuid::now_v7(),
-        member_id: member,
-        hash: b"taken".to_vec(),
-    });
+    let seed = counted(team, Uuid::now_v7(), NoStream, [0])
+        .with_side_write(SideWrite::Member {
+            member_id: member,
+            name: "Ada".into(),
+            email: "ada@example.com".into(),
+            role: "owner".into(),
+        })
+        .with_side_write(SideWrite::Token {
+            token_id: Uuid::now_v7(),
+            member_id: member,
+            hash: b"taken".to_vec(),
+        });
     store.events().append(seed).await.expect("seed");
     let tasks: Vec<_> = (0..40)
         .map(|n| {
             let store = store.clone();
             tokio::spawn(async move {
-                let mut r = request(
-                    team,
-                    Uuid::now_v7(),
-                    ExpectedVersion::NoStream,
-                    vec![event(n)],
-                );
+                let mut r = counted(team, Uuid::now_v7(), NoStream, [n]);
                 if n % 10 == 0 {
                     r = r.with_side_write(SideWrite::Token {
                         token_id: Uuid::now_v7(),
@@ -489,21 +350,9 @@ async fn a_taken_claim_refuses_the_command() {
         scope: "slug".into(),
         value: "acme".into(),
     };
-    let first = request(
-        Uuid::now_v7(),
-        Uuid::now_v7(),
-        ExpectedVersion::NoStream,
-        vec![event(1)],
-    )
-    .with_side_write(claim());
+    let first = counted(Uuid::now_v7(), Uuid::now_v7(), NoStream, [1]).with_side_write(claim());
     store.events().append(first).await.expect("first claim");
-    let second = request(
-        Uuid::now_v7(),
-        Uuid::now_v7(),
-        ExpectedVersion::NoStream,
-        vec![event(2)],
-    )
-    .with_side_write(claim());
+    let second = counted(Uuid::now_v7(), Uuid::now_v7(), NoStream, [2]).with_side_write(claim());
     assert!(matches!(
         store.events().append(second).await,
         Err(AppendError::Claimed { .. })
@@ -516,7 +365,7 @@ async fn events_carry_their_type_version_metadata_and_database_time() {
     let (_db, store) = store().await;
     let (team, stream) = (Uuid::now_v7(), Uuid::now_v7());
     let member_id = Uuid::now_v7();
-    let mut r = request(team, stream, ExpectedVersion::NoStream, vec![event(1)]);
+    let mut r = counted(team, stream, NoStream, [1]);
     r.metadata = Metadata {
         request_id: Some("req-1".into()),
         correlation_id: Some("corr-1".into()),
@@ -592,12 +441,7 @@ async fn another_process_appending_wakes_this_one_through_notify() {
         }
         writer
             .events()
-            .append(request(
-                team,
-                Uuid::now_v7(),
-                ExpectedVersion::Any,
-                vec![event(n)],
-            ))
+            .append(counted(team, Uuid::now_v7(), Any, [n]))
             .await
             .unwrap();
         tokio::time::sleep(Duration::from_millis(100)).await;

@@ -4,33 +4,18 @@
 
 use serde_json::json;
 use stride_domain::Actor;
-use stride_domain::channel::{ChannelEvent, Platform};
-use stride_storage::db::DbConfig;
+use stride_domain::channel::Platform;
 use stride_storage::facts::Need;
 use stride_storage::projections::{Activity, Aggregates, IdeaScores};
 use stride_storage::projector::Projection;
 use stride_storage::{AppendRequest, ExpectedVersion, Metadata, NewEvent, Store, StoreError};
-use stride_testkit::TestDatabase;
 use uuid::Uuid;
 
-use super::projector::{append, settle};
+use super::fixture::{add_channel, catch_up_all, settle, store};
 
-async fn add_channel(store: &Store, team: Uuid, handle: &str) -> Uuid {
-    let channel = Uuid::now_v7();
-    append(
-        store,
-        team,
-        channel,
-        &[ChannelEvent::ChannelAdded {
-            channel_id: channel,
-            platform: Platform::Blog,
-            handle: handle.into(),
-            name: None,
-        }],
-        Uuid::now_v7(),
-    )
-    .await;
-    channel
+/// Adds a blog under `handle`.
+async fn add_blog(store: &Store, team: Uuid, handle: &str) -> Uuid {
+    add_channel(store, team, Uuid::now_v7(), Platform::Blog, handle).await
 }
 
 /// A goal event no version of the domain wrote: the projections cannot fold it.
@@ -52,8 +37,9 @@ async fn append_poison(store: &Store, team: Uuid) -> i64 {
     store.events().append(request).await.unwrap().position
 }
 
-fn stopped_at(result: Result<(), StoreError>) -> Option<(String, i64)> {
-    match result {
+/// Where the projection `name` stopped for `team`, if it did.
+async fn stopped_at(store: &Store, team: Uuid, name: &str) -> Option<(String, i64)> {
+    match store.projections().check(team, &[name]).await {
         Err(StoreError::ProjectionFailed {
             projection,
             position,
@@ -65,115 +51,65 @@ fn stopped_at(result: Result<(), StoreError>) -> Option<(String, i64)> {
 
 #[tokio::test]
 async fn an_event_a_projection_cannot_apply_stops_it_for_its_team_only() {
-    let db = TestDatabase::new().await.unwrap();
-    let store = Store::connect(&DbConfig::new(db.url())).unwrap();
+    let (_db, store) = store().await;
+    let (projections, read) = (store.projections(), store.read_models());
     let (poisoned, healthy) = (Uuid::now_v7(), Uuid::now_v7());
-    add_channel(&store, poisoned, "before").await;
-    add_channel(&store, healthy, "before").await;
+    add_blog(&store, poisoned, "before").await;
+    add_blog(&store, healthy, "before").await;
     let poison = append_poison(&store, poisoned).await;
-    add_channel(&store, poisoned, "after").await;
-    let later = add_channel(&store, healthy, "after").await;
+    add_blog(&store, poisoned, "after").await;
+    let later = add_blog(&store, healthy, "after").await;
     settle(&store).await;
+    catch_up_all(&store).await;
 
-    store.projections().catch_up(&Aggregates).await.unwrap();
-    store.projections().catch_up(&Activity).await.unwrap();
-    store.projections().catch_up(&IdeaScores).await.unwrap();
-
-    let plans = store
-        .read_models()
-        .plans(healthy, Need::default())
-        .await
-        .unwrap();
+    let plans = read.plans(healthy, Need::default()).await.unwrap();
     assert_eq!(
         plans.channels.len(),
         2,
         "the healthy team's later events applied"
     );
     assert!(plans.channels.iter().any(|c| c.id == later));
+    assert_eq!(read.activity(healthy, None, 10).await.unwrap().len(), 2);
+    let stopped_by_poison = Some((Aggregates::NAME.to_owned(), poison));
     assert_eq!(
-        store
-            .read_models()
-            .activity(healthy, None, 10)
-            .await
-            .unwrap()
-            .len(),
-        2
-    );
-    assert_eq!(
-        stopped_at(
-            store
-                .projections()
-                .check(poisoned, &[Aggregates::NAME])
-                .await
-        ),
-        Some((Aggregates::NAME.to_owned(), poison))
+        stopped_at(&store, poisoned, Aggregates::NAME).await,
+        stopped_by_poison
     );
     assert!(matches!(
-        store.read_models().plans(poisoned, Need::default()).await,
+        read.plans(poisoned, Need::default()).await,
         Err(StoreError::ProjectionFailed { .. })
     ));
     // The feed names a goal by its title when it has one, and the trending projection reads
     // no goal events: neither stopped.
     for projection in [Activity::NAME, IdeaScores::NAME] {
-        assert_eq!(
-            stopped_at(store.projections().check(poisoned, &[projection]).await),
-            None
-        );
+        assert_eq!(stopped_at(&store, poisoned, projection).await, None);
     }
-    assert!(
-        store
-            .read_models()
-            .activity(poisoned, None, 10)
-            .await
-            .is_ok()
-    );
-    assert!(store.read_models().idea_scores(poisoned).await.is_ok());
-    let counts = store.projections().failure_counts().await.unwrap();
+    assert!(read.activity(poisoned, None, 10).await.is_ok());
+    assert!(read.idea_scores(poisoned).await.is_ok());
+    let counts = projections.failure_counts().await.unwrap();
     assert_eq!(counts, vec![(Aggregates::NAME.to_owned(), 1)]);
     // Every checkpoint is past the poison: reads waiting for a position are not held up.
-    assert!(
-        store
-            .projections()
-            .wait_projected(poison, std::time::Duration::ZERO)
-            .await
-            .unwrap()
-    );
+    let waited = projections.wait_projected(poison, std::time::Duration::ZERO);
+    assert!(waited.await.unwrap());
 
     // A rebuild replays the log from the start: the poison stops the team again, and only it.
-    store
-        .projections()
-        .rebuild(&Aggregates, |_, _| {})
-        .await
-        .unwrap();
+    projections.rebuild(&Aggregates, |_, _| {}).await.unwrap();
     assert_eq!(
-        stopped_at(
-            store
-                .projections()
-                .check(poisoned, &[Aggregates::NAME])
-                .await
-        ),
-        Some((Aggregates::NAME.to_owned(), poison))
+        stopped_at(&store, poisoned, Aggregates::NAME).await,
+        stopped_by_poison
     );
-    assert_eq!(
-        store
-            .read_models()
-            .plans(healthy, Need::default())
-            .await
-            .unwrap()
-            .channels
-            .len(),
-        2
-    );
+    let plans = read.plans(healthy, Need::default()).await.unwrap();
+    assert_eq!(plans.channels.len(), 2);
 }
 
 #[tokio::test]
 async fn a_rebuild_clears_a_projections_failures_once_its_events_apply() {
-    let db = TestDatabase::new().await.unwrap();
-    let store = Store::connect(&DbConfig::new(db.url())).unwrap();
+    let (db, store) = store().await;
+    let (projections, read) = (store.projections(), store.read_models());
     let team = Uuid::now_v7();
-    add_channel(&store, team, "fine").await;
+    add_blog(&store, team, "fine").await;
     settle(&store).await;
-    store.projections().catch_up(&Aggregates).await.unwrap();
+    projections.catch_up(&Aggregates).await.unwrap();
     // A failure recorded by an earlier version whose bug is fixed now.
     let client = db.connect().await.unwrap();
     client
@@ -185,26 +121,11 @@ async fn a_rebuild_clears_a_projections_failures_once_its_events_apply() {
         .await
         .unwrap();
     assert!(matches!(
-        store.read_models().plans(team, Need::default()).await,
+        read.plans(team, Need::default()).await,
         Err(StoreError::ProjectionFailed { .. })
     ));
-    store
-        .projections()
-        .rebuild(&Aggregates, |_, _| {})
-        .await
-        .unwrap();
-    let plans = store
-        .read_models()
-        .plans(team, Need::default())
-        .await
-        .unwrap();
+    projections.rebuild(&Aggregates, |_, _| {}).await.unwrap();
+    let plans = read.plans(team, Need::default()).await.unwrap();
     assert_eq!(plans.channels.len(), 1);
-    assert!(
-        store
-            .projections()
-            .failure_counts()
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(projections.failure_counts().await.unwrap().is_empty());
 }

@@ -6,22 +6,18 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use proptest::prelude::*;
-use stride_domain::channel::{ChannelEvent, Platform};
-use stride_domain::goal::{GoalEvent, Horizon};
-use stride_domain::idea::{Author, IdeaEvent, IdeaStatus};
 use stride_domain::metric::{Metric, MetricEvent, Observation};
-use stride_domain::post::PostEvent;
 use stride_domain::progress::Point;
 use stride_domain::target::{Aggregation, Aim, Target};
 use stride_domain::vote::VoteEvent;
 use stride_domain::{Actor, EventPayload};
-use stride_storage::db::DbConfig;
 use stride_storage::facts::{Need, Plans};
 use stride_storage::projections::aggregates::Fold;
-use stride_storage::votes::Votes;
-use stride_storage::{AppendRequest, ExpectedVersion, Metadata, Store, StoredEvent};
-use stride_testkit::TestDatabase;
+use stride_storage::votes::{Votes, tally};
+use stride_storage::{Metadata, StoredEvent};
 use uuid::Uuid;
+
+use super::fixture::{World, store};
 
 #[derive(Debug, Clone)]
 enum Op {
@@ -69,18 +65,6 @@ fn slot(n: u8) -> DateTime<Utc> {
 
 const METRICS: [Metric; 2] = [Metric::Followers, Metric::Likes];
 
-async fn append<E: EventPayload>(store: &Store, team: Uuid, stream: Uuid, event: E) {
-    let request = AppendRequest::new(
-        team,
-        stream,
-        ExpectedVersion::Any,
-        &[event],
-        Metadata::new(Actor::System),
-    )
-    .unwrap();
-    store.events().append(request).await.unwrap();
-}
-
 type Observed = BTreeMap<(Uuid, Metric, Option<Uuid>, DateTime<Utc>), f64>;
 
 /// What a replay of every event of the team recorded by `k` knows.
@@ -89,24 +73,7 @@ fn replay(events: &[StoredEvent], k: DateTime<Utc>) -> (Plans, Votes, Observed) 
     let (mut votes, mut observed) = (Votes::new(), Observed::new());
     for event in events.iter().filter(|e| e.recorded_at <= k) {
         match event.stream_type.as_str() {
-            t if t == VoteEvent::STREAM_TYPE => match event.decode::<VoteEvent>().unwrap().event {
-                VoteEvent::IdeaVoted {
-                    idea_id,
-                    contributor_id,
-                } => {
-                    votes
-                        .entry(idea_id)
-                        .or_default()
-                        .entry(contributor_id)
-                        .or_insert(event.recorded_at);
-                }
-                VoteEvent::IdeaVoteWithdrawn {
-                    idea_id,
-                    contributor_id,
-                } => {
-                    votes.entry(idea_id).or_default().remove(&contributor_id);
-                }
-            },
+            t if t == VoteEvent::STREAM_TYPE => tally(&mut votes, event).unwrap(),
             t if t == MetricEvent::STREAM_TYPE => {
                 let MetricEvent::MetricRecorded {
                     channel_id,
@@ -121,18 +88,7 @@ fn replay(events: &[StoredEvent], k: DateTime<Utc>) -> (Plans, Votes, Observed) 
             _ => fold.apply(event).unwrap(),
         }
     }
-    let mut plans = Plans::default();
-    for row in fold.rows.into_values() {
-        match row.state {
-            stride_storage::projections::aggregates::State::Channel(c) => plans.channels.push(c),
-            stride_storage::projections::aggregates::State::Goal(g) => plans.goals.push(g),
-            stride_storage::projections::aggregates::State::Post(p) => plans.posts.push(p),
-            stride_storage::projections::aggregates::State::Idea(i) => {
-                plans.ideas.push((i, row.created_at))
-            }
-        }
-    }
-    (plans, votes, observed)
+    (Plans::from(fold), votes, observed)
 }
 
 /// Channel-wide series in `[since, t]` with the latest point before `since`, from a replay.
@@ -188,104 +144,31 @@ fn replayed_totals(
 }
 
 async fn run(ops: Vec<Op>) {
-    let db = TestDatabase::new().await.unwrap();
-    let store = Store::connect(&DbConfig::new(db.url())).unwrap();
+    let (_db, store) = store().await;
     let team = Uuid::now_v7();
-    let member = Uuid::now_v7();
-    let channels = [Uuid::now_v7(), Uuid::now_v7()];
-    for (channel, platform) in channels.iter().zip([Platform::Instagram, Platform::Blog]) {
-        let event = ChannelEvent::ChannelAdded {
-            channel_id: *channel,
-            platform,
-            handle: "@acme".into(),
-            name: None,
-        };
-        append(&store, team, *channel, event).await;
-    }
-    let (mut posts, mut goals, mut ideas) = (Vec::new(), Vec::new(), Vec::new());
+    let mut world = World::new(&store, team, Uuid::now_v7()).await;
+    let channels = world.channels;
     for op in ops {
         match op {
-            Op::Draft(first) => {
-                let post = Uuid::now_v7();
-                let event = PostEvent::PostDrafted {
-                    post_id: post,
-                    channel_id: channels[usize::from(!first)],
-                    title: format!("Post {}", posts.len()),
-                    body: None,
-                    idea_id: None,
-                    goal_ids: vec![],
-                };
-                append(&store, team, post, event).await;
-                posts.push(post);
-            }
-            Op::Publish(n) if !posts.is_empty() => {
-                let event = PostEvent::PostPublished {
-                    published_at: slot(n % 5),
-                    url: None,
-                };
-                append(&store, team, posts[usize::from(n) % posts.len()], event).await;
-            }
+            Op::Draft(first) => world.draft(first).await,
+            Op::Publish(n) => world.publish(n, slot(n % 5)).await,
             Op::SetGoal => {
-                let goal = Uuid::now_v7();
-                let event = GoalEvent::GoalSet {
-                    goal_id: goal,
-                    title: format!("Goal {}", goals.len()),
-                    description: None,
-                    horizon: Horizon::Short,
-                    parent_goal_id: None,
-                    starts_on: "2026-11-01".parse().unwrap(),
-                    due_on: "2026-11-30".parse().unwrap(),
-                    target: Some(Target::Metric {
-                        channel_id: channels[0],
-                        metric: Metric::Followers,
-                        aggregation: Aggregation::Latest,
-                        baseline: 1.0,
-                        target_value: 2.0,
-                        aim: Aim::Reach(2.0),
-                    }),
+                let target = Target::Metric {
+                    channel_id: channels[0],
+                    metric: Metric::Followers,
+                    aggregation: Aggregation::Latest,
+                    baseline: 1.0,
+                    target_value: 2.0,
+                    aim: Aim::Reach(2.0),
                 };
-                append(&store, team, goal, event).await;
-                goals.push(goal);
+                world.set_goal(target).await;
             }
-            Op::AchieveGoal(n) if !goals.is_empty() => {
-                let event = GoalEvent::GoalAchieved { reason: None };
-                append(&store, team, goals[usize::from(n) % goals.len()], event).await;
-            }
-            Op::SubmitIdea => {
-                let idea = Uuid::now_v7();
-                let event = IdeaEvent::IdeaSubmitted {
-                    idea_id: idea,
-                    title: format!("Idea {}", ideas.len()),
-                    body: None,
-                    tags: vec![],
-                    channel_ids: vec![channels[0]],
-                    author: Author::Member { member_id: member },
-                };
-                append(&store, team, idea, event).await;
-                ideas.push(idea);
-            }
-            Op::PlanIdea(n) if !ideas.is_empty() => {
-                let event = IdeaEvent::IdeaStatusChanged {
-                    from: IdeaStatus::Open,
-                    to: IdeaStatus::Planned,
-                    reason: None,
-                    by: member,
-                };
-                append(&store, team, ideas[usize::from(n) % ideas.len()], event).await;
-            }
-            Op::Vote(n, c, up) if !ideas.is_empty() => {
-                let idea_id = ideas[usize::from(n) % ideas.len()];
-                let contributor_id = Uuid::from_u128(100 + u128::from(c));
-                let stream = stride_storage::votes::votes_stream(idea_id, contributor_id);
-                append(
-                    &store,
-                    team,
-                    stream,
-                    VoteEvent::cast(idea_id, contributor_id, up),
-                )
-                .await;
-            }
+            Op::AchieveGoal(n) => world.achieve_goal(n).await,
+            Op::SubmitIdea => world.submit_idea().await,
+            Op::PlanIdea(n) => world.plan_idea(n).await,
+            Op::Vote(n, c, up) => world.vote(n, c, up).await,
             Op::Observe(rows) => {
+                let posts = &world.posts;
                 let rows: Vec<Observation> = rows
                     .into_iter()
                     .map(|(first, post, likes, at, value)| Observation {
@@ -304,9 +187,9 @@ async fn run(ops: Vec<Op>) {
                     .await
                     .unwrap();
             }
-            Op::Publish(_) | Op::AchieveGoal(_) | Op::PlanIdea(_) | Op::Vote(..) => {}
         }
     }
+    let posts = world.posts;
 
     let events = store
         .events()
@@ -333,28 +216,23 @@ async fn run(ops: Vec<Op>) {
         .collect();
     instants.sort();
     instants.dedup();
+    let read = store.read_models();
     for k in instants {
         let (plans, votes, observed) = replay(&events, k);
-        let (known_plans, known) = store.read_models().known_at(team, k, need).await.unwrap();
+        let (known_plans, known) = read.known_at(team, k, need).await.unwrap();
         assert_eq!(known_plans.channels, plans.channels, "channels at {k}");
         assert_eq!(known_plans.goals, plans.goals, "goals at {k}");
         assert_eq!(known_plans.posts, plans.posts, "posts at {k}");
         assert_eq!(known_plans.ideas, plans.ideas, "ideas at {k}");
         assert_eq!(known.votes.as_ref(), Some(&votes), "votes at {k}");
+        let series = read.series(team, &wanted, since, t, Some(k)).await;
         assert_eq!(
-            store
-                .read_models()
-                .series(team, &wanted, since, t, Some(k))
-                .await
-                .unwrap(),
+            series.unwrap(),
             replayed_series(&observed, &wanted, since, t),
             "series at {k}"
         );
-        let mut totals = store
-            .read_models()
-            .post_totals(team, &channels, &posts, &METRICS, t, Some(k))
-            .await
-            .unwrap();
+        let totals = read.post_totals(team, &channels, &posts, &METRICS, t, Some(k));
+        let mut totals = totals.await.unwrap();
         totals.sort_by_key(|a| (a.0, a.1));
         assert_eq!(
             totals,

@@ -6,6 +6,7 @@ mod accepted;
 mod append_all;
 mod event_store;
 mod failures;
+mod fixture;
 mod known_at;
 mod projector;
 mod registry;

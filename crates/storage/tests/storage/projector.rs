@@ -5,21 +5,21 @@ use std::time::Duration;
 
 use proptest::prelude::*;
 use stride_domain::Actor;
-use stride_domain::channel::{ChannelEvent, Platform};
-use stride_domain::goal::{GoalEvent, Horizon};
-use stride_domain::idea::{Author, IdeaEvent, IdeaStatus};
+use stride_domain::channel::{ChannelEvent, ChannelStatus};
 use stride_domain::metric::Metric;
-use stride_domain::post::PostEvent;
 use stride_domain::target::{Aggregation, Aim, Period, Target};
 use stride_domain::team::{Role, TeamEvent};
-use stride_domain::vote::VoteEvent;
+use stride_storage::Store;
 use stride_storage::db::DbConfig;
 use stride_storage::projections::{Activity, Aggregates, IdeaScores};
 use stride_storage::projector::Projection;
 use stride_storage::registry::Registered;
-use stride_storage::{AppendRequest, ExpectedVersion, Metadata, Store};
 use stride_testkit::TestDatabase;
 use uuid::Uuid;
+
+use super::fixture::{
+    World, append, append_as, catch_up_all, rebuild_all, settle, snapshot, store,
+};
 
 /// One change to make, in a small world of one team, two channels and a few posts.
 #[derive(Debug, Clone)]
@@ -56,185 +56,60 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
-pub(super) async fn snapshot(
-    db: &TestDatabase,
-) -> (
-    Vec<String>,
-    Vec<String>,
-    Vec<String>,
-    Vec<String>,
-    Vec<String>,
-) {
-    let client = db.connect().await.unwrap();
-    let rows = |sql: &'static str| {
-        let client = &client;
-        async move {
-            client
-                .query(sql, &[])
-                .await
-                .unwrap()
-                .iter()
-                .map(|r| r.get::<_, String>(0))
-                .collect::<Vec<_>>()
-        }
-    };
-    (
-        rows("SELECT a::text FROM activity a ORDER BY team_id, position").await,
-        rows("SELECT s::text FROM activity_subjects s ORDER BY team_id, subject_id").await,
-        rows("SELECT a::text FROM aggregates a ORDER BY team_id, stream_id").await,
-        rows(
-            "SELECT s::text || coalesce((SELECT string_agg(v::text, ',' ORDER BY v.contributor_id) \
-             FROM idea_voters v WHERE v.team_id = s.team_id AND v.idea_id = s.idea_id), '') \
-             FROM idea_scores s ORDER BY team_id, idea_id",
-        )
-        .await,
-        rows("SELECT c::text FROM idea_counts c WHERE ideas <> 0 ORDER BY team_id, status").await,
-    )
-}
-
-/// Waits until every transaction begun before this call is visible to the projector.
-pub(super) async fn settle(store: &Store) {
-    let client = store.pool().get().await.unwrap();
-    let newest: i64 = client
-        .query_one(
-            "SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint << 16",
-            &[],
-        )
-        .await
-        .unwrap()
-        .get(0);
-    assert!(
-        store
-            .events()
-            .wait_visible(newest - 1, Duration::from_secs(10))
-            .await
-            .unwrap()
-    );
-}
-
-pub(super) async fn append<E: stride_domain::EventPayload>(
-    store: &Store,
-    team: Uuid,
-    stream: Uuid,
-    events: &[E],
-    actor: Uuid,
-) {
-    let request = AppendRequest::new(
-        team,
-        stream,
-        ExpectedVersion::Any,
-        events,
-        Metadata::new(Actor::Member { member_id: actor }),
-    )
-    .unwrap();
-    store.events().append(request).await.unwrap();
+/// Lets every projection take one batch of whatever is there now; answers how many events
+/// each applied.
+async fn project_batches(store: &Store) -> [usize; 3] {
+    let projections = store.projections();
+    [
+        projections.project_batch(&Activity).await.unwrap(),
+        projections.project_batch(&Aggregates).await.unwrap(),
+        projections.project_batch(&IdeaScores).await.unwrap(),
+    ]
 }
 
 async fn run(ops: Vec<Op>) {
-    let db = TestDatabase::new().await.unwrap();
-    let store = Store::connect(&DbConfig::new(db.url())).unwrap();
+    let (db, store) = store().await;
     let (team, owner) = (Uuid::now_v7(), Uuid::now_v7());
-    append(
-        &store,
-        team,
-        team,
-        &[
-            TeamEvent::TeamCreated {
-                team_id: team,
-                name: "Acme".into(),
-                slug: "acme".into(),
-            },
-            TeamEvent::MemberAdded {
-                member_id: owner,
-                role: Role::Owner,
-            },
-        ],
-        owner,
-    )
-    .await;
-    let channels = [Uuid::now_v7(), Uuid::now_v7()];
-    for (channel, platform) in channels.iter().zip([Platform::Instagram, Platform::Blog]) {
-        append(
-            &store,
-            team,
-            *channel,
-            &[ChannelEvent::ChannelAdded {
-                channel_id: *channel,
-                platform,
-                handle: "@acme".into(),
-                name: None,
-            }],
-            owner,
-        )
-        .await;
-    }
-    let mut posts = Vec::new();
-    let (mut goals, mut ideas) = (Vec::new(), Vec::new());
+    let by_owner = Actor::Member { member_id: owner };
+    let created = [
+        TeamEvent::TeamCreated {
+            team_id: team,
+            name: "Acme".into(),
+            slug: "acme".into(),
+        },
+        TeamEvent::MemberAdded {
+            member_id: owner,
+            role: Role::Owner,
+        },
+    ];
+    append_as(&store, team, team, &created, by_owner).await;
+    let mut world = World::new(&store, team, owner).await;
     for op in ops {
         match op {
             Op::Rename(n) => {
-                append(
-                    &store,
-                    team,
-                    team,
-                    &[TeamEvent::TeamRenamed {
-                        name: format!("Acme {n}"),
-                    }],
-                    owner,
-                )
-                .await
+                let name = format!("Acme {n}");
+                let renamed = TeamEvent::TeamRenamed { name };
+                append_as(&store, team, team, &[renamed], by_owner).await;
             }
             Op::AddMember => {
-                append(
-                    &store,
-                    team,
-                    team,
-                    &[TeamEvent::MemberAdded {
-                        member_id: Uuid::now_v7(),
-                        role: Role::Member,
-                    }],
-                    owner,
-                )
-                .await
+                let added = TeamEvent::MemberAdded {
+                    member_id: Uuid::now_v7(),
+                    role: Role::Member,
+                };
+                append_as(&store, team, team, &[added], by_owner).await;
             }
             Op::PauseChannel(first) => {
                 let event = ChannelEvent::ChannelStatusChanged {
-                    from: stride_domain::channel::ChannelStatus::Active,
-                    to: stride_domain::channel::ChannelStatus::Paused,
+                    from: ChannelStatus::Active,
+                    to: ChannelStatus::Paused,
                     reason: Some("rest".into()),
                 };
-                append(&store, team, channels[usize::from(!first)], &[event], owner).await;
+                let channel = world.channels[usize::from(!first)];
+                append_as(&store, team, channel, &[event], by_owner).await;
             }
-            Op::Draft(first) => {
-                let post = Uuid::now_v7();
-                let event = PostEvent::PostDrafted {
-                    post_id: post,
-                    channel_id: channels[usize::from(!first)],
-                    title: format!("Post {}", posts.len()),
-                    body: None,
-                    idea_id: None,
-                    goal_ids: vec![],
-                };
-                append(&store, team, post, &[event], owner).await;
-                posts.push(post);
-            }
-            Op::Publish(n) if !posts.is_empty() => {
-                let post = posts[usize::from(n) % posts.len()];
-                append(
-                    &store,
-                    team,
-                    post,
-                    &[PostEvent::PostPublished {
-                        published_at: chrono::Utc::now(),
-                        url: None,
-                    }],
-                    owner,
-                )
-                .await;
-            }
-            Op::Publish(_) => {}
+            Op::Draft(first) => world.draft(first).await,
+            Op::Publish(n) => world.publish(n, chrono::Utc::now()).await,
             Op::SetGoal(cadence) => {
-                let goal = Uuid::now_v7();
                 let target = if cadence {
                     Target::Cadence {
                         count: 3,
@@ -243,7 +118,7 @@ async fn run(ops: Vec<Op>) {
                     }
                 } else {
                     Target::Metric {
-                        channel_id: channels[0],
+                        channel_id: world.channels[0],
                         metric: Metric::Followers,
                         aggregation: Aggregation::Latest,
                         baseline: 1000.0,
@@ -251,82 +126,19 @@ async fn run(ops: Vec<Op>) {
                         aim: Aim::Reach(1100.0),
                     }
                 };
-                let event = GoalEvent::GoalSet {
-                    goal_id: goal,
-                    title: format!("Goal {}", goals.len()),
-                    description: None,
-                    horizon: Horizon::Short,
-                    parent_goal_id: None,
-                    starts_on: "2026-11-01".parse().unwrap(),
-                    due_on: "2026-11-30".parse().unwrap(),
-                    target: Some(target),
-                };
-                append(&store, team, goal, &[event], owner).await;
-                goals.push(goal);
+                world.set_goal(target).await;
             }
-            Op::AchieveGoal(n) if !goals.is_empty() => {
-                let goal = goals[usize::from(n) % goals.len()];
-                append(
-                    &store,
-                    team,
-                    goal,
-                    &[GoalEvent::GoalAchieved { reason: None }],
-                    owner,
-                )
-                .await;
-            }
-            Op::AchieveGoal(_) => {}
-            Op::SubmitIdea => {
-                let idea = Uuid::now_v7();
-                let event = IdeaEvent::IdeaSubmitted {
-                    idea_id: idea,
-                    title: format!("Idea {}", ideas.len()),
-                    body: None,
-                    tags: vec![],
-                    channel_ids: vec![channels[0]],
-                    author: Author::Member { member_id: owner },
-                };
-                append(&store, team, idea, &[event], owner).await;
-                ideas.push(idea);
-            }
-            Op::PlanIdea(n) if !ideas.is_empty() => {
-                let idea = ideas[usize::from(n) % ideas.len()];
-                let event = IdeaEvent::IdeaStatusChanged {
-                    from: IdeaStatus::Open,
-                    to: IdeaStatus::Planned,
-                    reason: None,
-                    by: owner,
-                };
-                append(&store, team, idea, &[event], owner).await;
-            }
-            Op::PlanIdea(_) => {}
-            Op::Vote(n, c, up) if !ideas.is_empty() => {
-                let idea_id = ideas[usize::from(n) % ideas.len()];
-                let contributor_id = Uuid::from_u128(100 + u128::from(c));
-                let event = VoteEvent::cast(idea_id, contributor_id, up);
-                let stream = stride_storage::votes::votes_stream(idea_id, contributor_id);
-                append(&store, team, stream, &[event], owner).await;
-            }
-            Op::Vote(..) => {}
+            Op::AchieveGoal(n) => world.achieve_goal(n).await,
+            Op::SubmitIdea => world.submit_idea().await,
+            Op::PlanIdea(n) => world.plan_idea(n).await,
+            Op::Vote(n, c, up) => world.vote(n, c, up).await,
             Op::Project => {
-                store.projections().project_batch(&Activity).await.unwrap();
-                store
-                    .projections()
-                    .project_batch(&Aggregates)
-                    .await
-                    .unwrap();
-                store
-                    .projections()
-                    .project_batch(&IdeaScores)
-                    .await
-                    .unwrap();
+                project_batches(&store).await;
             }
         }
     }
     settle(&store).await;
-    store.projections().catch_up(&Activity).await.unwrap();
-    store.projections().catch_up(&Aggregates).await.unwrap();
-    store.projections().catch_up(&IdeaScores).await.unwrap();
+    catch_up_all(&store).await;
     let live = snapshot(&db).await;
     assert!(!live.0.is_empty(), "the feed has lines");
     let counted: Vec<String> = db
@@ -346,32 +158,18 @@ async fn run(ops: Vec<Op>) {
         .collect();
     let mut kept = live.4.clone();
     kept.sort();
-    assert_eq!(counted.is_empty(), ideas.is_empty(), "ideas are counted");
+    assert_eq!(
+        counted.is_empty(),
+        world.ideas.is_empty(),
+        "ideas are counted"
+    );
     assert_eq!(kept, counted, "the kept counts agree with the ideas");
     assert!(!live.2.is_empty(), "the channels are folded");
 
-    let rebuilt_events = store
-        .projections()
-        .rebuild(&Activity, |_, _| {})
-        .await
-        .unwrap();
-    let logged = store
-        .events()
-        .read_all_after(0, 1_000_000)
-        .await
-        .unwrap()
-        .len();
-    assert_eq!(rebuilt_events, logged, "a rebuild replays each event once");
-    store
-        .projections()
-        .rebuild(&Aggregates, |_, _| {})
-        .await
-        .unwrap();
-    store
-        .projections()
-        .rebuild(&IdeaScores, |_, _| {})
-        .await
-        .unwrap();
+    let log = store.events();
+    let logged = log.read_all_after(0, 1_000_000).await.unwrap().len();
+    let replayed = rebuild_all(&store).await;
+    assert_eq!(replayed[0], logged, "a rebuild replays each event once");
     assert_eq!(
         snapshot(&db).await,
         live,
@@ -379,7 +177,7 @@ async fn run(ops: Vec<Op>) {
     );
 
     // Delivering every event again changes nothing.
-    let all = store.events().read_all_after(0, 1_000_000).await.unwrap();
+    let all = log.read_all_after(0, 1_000_000).await.unwrap();
     let mut client = store.pool().get().await.unwrap();
     let tx = client.transaction().await.unwrap();
     Activity.apply(&tx, &all).await.unwrap();
@@ -392,25 +190,9 @@ async fn run(ops: Vec<Op>) {
         "re-delivered events change nothing"
     );
     assert_eq!(
-        store.projections().project_batch(&Activity).await.unwrap(),
-        0,
+        project_batches(&store).await,
+        [0; 3],
         "and the checkpoint holds them applied"
-    );
-    assert_eq!(
-        store
-            .projections()
-            .project_batch(&Aggregates)
-            .await
-            .unwrap(),
-        0
-    );
-    assert_eq!(
-        store
-            .projections()
-            .project_batch(&IdeaScores)
-            .await
-            .unwrap(),
-        0
     );
 }
 
@@ -425,17 +207,8 @@ proptest! {
 }
 
 async fn rename(store: &Store, team: Uuid, n: u32) -> i64 {
-    let request = AppendRequest::new(
-        team,
-        team,
-        ExpectedVersion::Any,
-        &[TeamEvent::TeamRenamed {
-            name: format!("Acme {n}"),
-        }],
-        Metadata::new(Actor::System),
-    )
-    .unwrap();
-    store.events().append(request).await.unwrap().position
+    let name = format!("Acme {n}");
+    append(store, team, team, &[TeamEvent::TeamRenamed { name }]).await
 }
 
 #[tokio::test]

@@ -3,14 +3,11 @@
 
 use std::time::Duration;
 
-use stride_domain::channel::{ChannelEvent, Platform};
-use stride_storage::Store;
-use stride_storage::db::DbConfig;
+use stride_domain::channel::Platform;
 use stride_storage::registry::Registered;
-use stride_testkit::TestDatabase;
 use uuid::Uuid;
 
-use super::projector::{append, settle};
+use super::fixture::{add_channel, settle, store};
 
 #[test]
 fn every_projection_is_listed_once_under_its_own_name() {
@@ -24,39 +21,27 @@ fn every_projection_is_listed_once_under_its_own_name() {
 
 #[tokio::test]
 async fn a_read_waits_only_for_the_projections_it_reads() {
-    let db = TestDatabase::new().await.unwrap();
-    let store = Store::connect(&DbConfig::new(db.url())).unwrap();
-    let (team, channel) = (Uuid::now_v7(), Uuid::now_v7());
-    append(
+    let (_db, store) = store().await;
+    add_channel(
         &store,
-        team,
-        channel,
-        &[ChannelEvent::ChannelAdded {
-            channel_id: channel,
-            platform: Platform::Blog,
-            handle: "news".into(),
-            name: None,
-        }],
         Uuid::now_v7(),
+        Uuid::now_v7(),
+        Platform::Blog,
+        "news",
     )
     .await;
     settle(&store).await;
     let head = store.events().committed_head().await.unwrap();
+    let projections = store.projections();
     // Every projection but the feed catches up.
     for projection in [Registered::Aggregates, Registered::IdeaScores] {
         projection.rebuild(&store, |_, _| {}).await.unwrap();
     }
     let read = [Registered::Aggregates, Registered::IdeaScores];
+    let by_read = projections.wait_projected_by(head, &read, Duration::ZERO);
+    assert!(by_read.await.unwrap());
     assert!(
-        store
-            .projections()
-            .wait_projected_by(head, &read, Duration::ZERO)
-            .await
-            .unwrap()
-    );
-    assert!(
-        !store
-            .projections()
+        !projections
             .wait_projected(head, Duration::ZERO)
             .await
             .unwrap(),
@@ -66,11 +51,6 @@ async fn a_read_waits_only_for_the_projections_it_reads() {
         .rebuild(&store, |_, _| {})
         .await
         .unwrap();
-    assert!(
-        store
-            .projections()
-            .wait_projected(head, Duration::ZERO)
-            .await
-            .unwrap()
-    );
+    let by_all = projections.wait_projected(head, Duration::ZERO);
+    assert!(by_all.await.unwrap());
 }

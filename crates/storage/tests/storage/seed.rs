@@ -2,16 +2,14 @@
 //! with the stream head and the observations table in step.
 
 use stride_domain::metric::MetricEvent;
-use stride_storage::Store;
-use stride_storage::db::DbConfig;
 use stride_storage::seed::CHUNK;
-use stride_testkit::TestDatabase;
 use uuid::Uuid;
+
+use super::fixture::store;
 
 #[tokio::test]
 async fn seeded_events_read_back_like_appended_ones() {
-    let db = TestDatabase::new().await.unwrap();
-    let store = Store::connect(&DbConfig::new(db.url())).unwrap();
+    let (db, store) = store().await;
     let (team, channel, post) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
     let count = CHUNK * 2 + 7;
     let until = "2026-11-23T12:00:00Z".parse().unwrap();

@@ -3,20 +3,15 @@
 //! projections read it) in that order.
 
 use stride_domain::Actor;
-use stride_storage::db::DbConfig;
+use stride_storage::Metadata;
 use stride_storage::votes::Vote;
-use stride_storage::{Metadata, Store};
-use stride_testkit::TestDatabase;
 use uuid::Uuid;
+
+use super::fixture::store_with;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_contributors_votes_and_withdrawals_at_once_alternate_and_end_where_the_row_is() {
-    let db = TestDatabase::new().await.expect("a test database");
-    let store = Store::connect(&DbConfig {
-        pool_size: 8,
-        ..DbConfig::new(db.url())
-    })
-    .unwrap();
+    let (db, store) = store_with(8).await;
     let (team_id, idea_id) = (Uuid::now_v7(), Uuid::now_v7());
     let client = db.connect().await.unwrap();
     for round in 0..20u128 {
