@@ -9,9 +9,8 @@ use stride_storage::tokens::NewToken;
 use uuid::Uuid;
 
 use crate::people::{Person, person};
-use crate::teams::execute_versioned;
 use crate::versioned::Versioned;
-use crate::{App, AppError, Origin};
+use crate::{App, AppError, Origin, teams};
 
 /// A member just added, with their first token (its secret shown this once), and the
 /// team's version and position after.
@@ -53,18 +52,13 @@ pub async fn add(
             },
         ]
     };
-    let team = execute_versioned(app, origin, team_id, if_match, command, side_writes).await?;
-    let member = app
-        .store
-        .directory()
-        .member(team_id, member_id)
-        .await?
-        .ok_or(AppError::NotFound("member"))?;
+    let ids = (team_id, member_id);
+    let added = execute_on_member(app, origin, ids, if_match, command, side_writes).await?;
     Ok(Added {
-        member,
+        member: added.state,
         token,
-        version: team.version,
-        position: team.position,
+        version: added.version,
+        position: added.position,
     })
 }
 
@@ -85,14 +79,23 @@ pub async fn change_role(
             role: role.as_str().into(),
         }]
     };
-    let team = execute_versioned(app, origin, team_id, if_match, command, side_writes).await?;
-    let member = app
-        .store
-        .directory()
-        .member(team_id, member_id)
-        .await?
-        .ok_or(AppError::NotFound("member"))?;
-    Ok(team.with(member))
+    let ids = (team_id, member_id);
+    execute_on_member(app, origin, ids, if_match, command, side_writes).await
+}
+
+/// Runs a team command about one member, answering that member's record as the command
+/// left it, with the team's version and position after.
+async fn execute_on_member(
+    app: &App,
+    origin: &Origin,
+    (team_id, member_id): (Uuid, Uuid),
+    if_match: Option<i64>,
+    command: TeamCommand,
+    side_writes: impl Fn(&[TeamEvent]) -> Vec<SideWrite>,
+) -> Result<Versioned<MemberRecord>, AppError> {
+    let team = teams::execute(app, origin, team_id, if_match, command, side_writes).await?;
+    let member = app.store.directory().member(team_id, member_id).await?;
+    Ok(team.with(member.ok_or(AppError::NotFound("member"))?))
 }
 
 /// Removes a member; every token of theirs stops working in the same commit.
@@ -105,7 +108,7 @@ pub async fn remove(
 ) -> Result<Versioned<Team>, AppError> {
     let command = TeamCommand::RemoveMember { member_id };
     let side_writes = |_: &[TeamEvent]| vec![SideWrite::MemberRemoved { member_id }];
-    execute_versioned(app, origin, team_id, if_match, command, side_writes).await
+    teams::execute(app, origin, team_id, if_match, command, side_writes).await
 }
 
 /// Erases the name and e-mail address of a member who has left, answering the position a

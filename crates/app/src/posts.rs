@@ -166,7 +166,7 @@ pub async fn team_posts(
 /// What a post command is decided against: the clock, the team's review setting, the
 /// member's right to approve, the channels that take posts and the team's goals.
 async fn context(app: &App, team_id: Uuid, role: Role) -> Result<PostContext, AppError> {
-    let (team, _) = teams::load(&app.store, team_id).await?;
+    let team = teams::load(&app.store, team_id).await?.state;
     let channels = app
         .store
         .events()

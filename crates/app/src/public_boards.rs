@@ -62,7 +62,7 @@ impl PublicBoards {
             return Ok(None);
         };
         let read = Instant::now();
-        let team = Arc::new(teams::load(store, team_id).await?.0);
+        let team = Arc::new(teams::load(store, team_id).await?.state);
         self.teams.insert(slug.to_owned(), (team.clone(), read));
         Ok(Some(team))
     }

@@ -10,32 +10,29 @@ use stride_storage::tokens::NewToken;
 use stride_storage::{SideWrite, Store, StoreError};
 use uuid::Uuid;
 
-use crate::execute::{self, Outcome};
+use crate::execute;
 use crate::people::{self, Person};
 use crate::versioned::{self, Versioned};
 use crate::{App, AppError, Origin};
 
 /// The team with its version and the position of its last event; `NotFound` when there is
 /// none.
-pub async fn load(store: &Store, team_id: Uuid) -> Result<(Team, Outcome<Team>), AppError> {
-    found(execute::load_aggregate::<Team>(store, team_id, team_id).await?)
-}
-
-fn found(outcome: Outcome<Team>) -> Result<(Team, Outcome<Team>), AppError> {
-    let team = outcome.state.clone().ok_or(AppError::NotFound("team"))?;
-    Ok((team, outcome))
+pub async fn load(store: &Store, team_id: Uuid) -> Result<Versioned<Team>, AppError> {
+    let outcome = execute::load_aggregate::<Team>(store, team_id, team_id).await?;
+    Versioned::found(outcome, "team")
 }
 
 /// Decides `command` against the team's current state and appends its events with the
-/// side writes `side` computes from them.
-pub async fn execute(
+/// side writes `side` computes from them; answers the team with the version and position
+/// the command left.
+pub(crate) async fn execute(
     app: &App,
     origin: &Origin,
     team_id: Uuid,
     if_match: Option<i64>,
     command: TeamCommand,
     side: impl Fn(&[TeamEvent]) -> Vec<SideWrite>,
-) -> Result<(Team, Outcome<Team>), AppError> {
+) -> Result<Versioned<Team>, AppError> {
     let actor: Actor = origin.actor;
     let outcome = execute::execute_with(
         app,
@@ -52,24 +49,7 @@ pub async fn execute(
     )
     .await?;
     app.boards.forget();
-    found(outcome)
-}
-
-/// [`execute`], answering the team with the version and position the command left.
-pub(crate) async fn execute_versioned(
-    app: &App,
-    origin: &Origin,
-    team_id: Uuid,
-    if_match: Option<i64>,
-    command: TeamCommand,
-    side: impl Fn(&[TeamEvent]) -> Vec<SideWrite>,
-) -> Result<Versioned<Team>, AppError> {
-    let (team, outcome) = execute(app, origin, team_id, if_match, command, side).await?;
-    Ok(Versioned {
-        state: team,
-        version: outcome.version,
-        position: outcome.position,
-    })
+    Versioned::found(outcome, "team")
 }
 
 /// The team as its members read it: its state and version, who belongs to it, and the
@@ -170,13 +150,7 @@ pub async fn sign_up(
 /// The team with its members and channels.
 #[tracing::instrument(skip_all, fields(team_id = %team_id))]
 pub async fn get(app: &App, team_id: Uuid) -> Result<TeamDetails, AppError> {
-    let (team, current) = load(&app.store, team_id).await?;
-    let team = Versioned {
-        state: team,
-        version: current.version,
-        position: current.position,
-    };
-    details(app, team).await
+    details(app, load(&app.store, team_id).await?).await
 }
 
 /// Renames the team or changes its settings; what already holds changes nothing.
@@ -190,6 +164,6 @@ pub async fn update(
 ) -> Result<TeamDetails, AppError> {
     let command = TeamCommand::UpdateTeam(changes);
     let no_side_writes = |_: &[TeamEvent]| Vec::new();
-    let team = execute_versioned(app, origin, team_id, if_match, command, no_side_writes).await?;
+    let team = execute(app, origin, team_id, if_match, command, no_side_writes).await?;
     details(app, team).await
 }
