@@ -28,6 +28,19 @@ pub struct Team {
     pub ideas: Vec<String>,
 }
 
+impl Team {
+    /// A read of the team's newest feed line that waits until `position` is projected:
+    /// answered once the projections include it.
+    fn feed_at(&self, http: &reqwest::Client, position: i64) -> reqwest::RequestBuilder {
+        http.get(format!(
+            "{}/v1/teams/{}/activity?limit=1",
+            self.base, self.id
+        ))
+        .bearer_auth(&self.token)
+        .header("stride-min-position", position.to_string())
+    }
+}
+
 async fn json_ok(response: reqwest::Response) -> anyhow::Result<Value> {
     let status = response.status();
     if !status.is_success() {
@@ -69,28 +82,23 @@ pub async fn set_up(
         .as_str()
         .context("token")?
         .to_owned();
+    // The owner's writes, each to a path under the team.
     let team_url = format!("{base}/v1/teams/{id}");
-    let channel = post(
-        http,
-        format!("{team_url}/channels"),
-        Some(&token),
-        json!({ "platform": "instagram", "handle": "@bench" }),
-    )
-    .await?["id"]
-        .as_str()
-        .context("channel id")?
-        .to_owned();
+    let owner = async |path: &str, body: Value| {
+        post(http, format!("{team_url}{path}"), Some(&token), body).await
+    };
+    let added = json!({ "platform": "instagram", "handle": "@bench" });
+    let added = owner("/channels", added).await?;
+    let channel = added["id"].as_str().context("channel id")?.to_owned();
     let today = chrono::Utc::now().date_naive();
     let (start, due) = (today - chrono::Days::new(14), today + chrono::Days::new(14));
-    post(http, format!("{team_url}/goals"), Some(&token), json!({
+    owner("/goals", json!({
         "title": "Grow followers", "horizon": "short", "starts_on": start, "due_on": due,
         "target": { "kind": "metric", "channel_id": channel, "metric": "followers", "aggregation": "latest", "baseline": 1000, "increase_by_percent": 10 }
     }))
     .await?;
-    post(
-        http,
-        format!("{team_url}/goals"),
-        Some(&token),
+    owner(
+        "/goals",
         json!({
             "title": "Three posts a week", "horizon": "short", "starts_on": start, "due_on": due,
             "target": { "kind": "cadence", "count": 3, "period": "week", "channel_id": channel }
@@ -100,30 +108,17 @@ pub async fn set_up(
     let days: Vec<Value> = (0..14)
         .map(|d| json!({ "channel_id": channel, "metric": "followers", "value": 1000 + 5 * d, "observed_at": format!("{}T12:00:00Z", start + chrono::Days::new(d)) }))
         .collect();
-    post(
-        http,
-        format!("{team_url}/metrics"),
-        Some(&token),
-        json!({ "observations": days }),
-    )
-    .await?;
+    owner("/metrics", json!({ "observations": days })).await?;
     for d in 0..10 {
-        let draft = post(
-            http,
-            format!("{team_url}/posts"),
-            Some(&token),
+        let draft = owner(
+            "/posts",
             json!({ "channel_id": channel, "title": format!("Post {d}") }),
         )
         .await?;
         let post_id = draft["id"].as_str().context("post id")?;
         let at = chrono::Utc::now() - chrono::Duration::days(d);
-        post(
-            http,
-            format!("{team_url}/posts/{post_id}/publish"),
-            Some(&token),
-            json!({ "published_at": at }),
-        )
-        .await?;
+        let publish = format!("/posts/{post_id}/publish");
+        owner(&publish, json!({ "published_at": at })).await?;
     }
     let mut tokens = Vec::with_capacity(contributors);
     for _ in 0..contributors {
@@ -314,15 +309,7 @@ async fn lag_probe(
             tokio::time::sleep(Duration::from_millis(2)).await;
             continue;
         }
-        let response = http
-            .get(format!(
-                "{}/v1/teams/{}/activity?limit=1",
-                team.base, team.id
-            ))
-            .bearer_auth(&team.token)
-            .header("stride-min-position", p.to_string())
-            .send()
-            .await;
+        let response = team.feed_at(&http, p).send().await;
         match response {
             Ok(r) if r.status().is_success() => {
                 samples.latencies.push(acked.elapsed());
@@ -397,15 +384,7 @@ pub async fn wait_projected(
 ) -> anyhow::Result<Duration> {
     let started = Instant::now();
     loop {
-        let response = http
-            .get(format!(
-                "{}/v1/teams/{}/activity?limit=1",
-                team.base, team.id
-            ))
-            .bearer_auth(&team.token)
-            .header("stride-min-position", position.to_string())
-            .send()
-            .await?;
+        let response = team.feed_at(http, position).send().await?;
         if response.status().is_success() {
             return Ok(started.elapsed());
         }

@@ -12,34 +12,13 @@ use serde_json::{Value, json};
 use stride_testkit::TestDatabase;
 use tokio::sync::Mutex;
 
-use crate::server::Server;
+use crate::server::{Server, Team, answer, sign_up};
 
 /// Concurrent writers in a load.
 const WRITERS: usize = 8;
 
 /// What a load's writers had acknowledged: each idea's id and its write's position.
 type Acknowledged = Arc<Mutex<Vec<(String, i64)>>>;
-
-struct Team {
-    id: String,
-    token: String,
-}
-
-async fn sign_up(http: &reqwest::Client, base: &str) -> Team {
-    let body: Value = http
-        .post(format!("{base}/v1/teams"))
-        .json(&json!({ "name": "Acme", "slug": "acme", "owner": { "name": "Olivia", "email": "olivia@example.com" } }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    Team {
-        id: body["team"]["id"].as_str().unwrap().to_owned(),
-        token: body["token"]["secret"].as_str().unwrap().to_owned(),
-    }
-}
 
 /// Writers submitting ideas round-robin to `bases` until `stop`; what was acknowledged:
 /// the idea's id and the write's position.
@@ -128,18 +107,8 @@ async fn logged_streams(
     let mut streams = BTreeSet::new();
     let mut after = 0;
     loop {
-        let page: Value = http
-            .get(format!(
-                "{base}/v1/teams/{}/events?after={after}&limit=200",
-                team.id
-            ))
-            .bearer_auth(&team.token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let url = format!("{base}/v1/teams/{}/events?after={after}&limit=200", team.id);
+        let page = answer(http.get(url).bearer_auth(&team.token)).await;
         let items = page["items"].as_array().unwrap();
         let Some(last) = items.last() else {
             return (streams, after);
@@ -204,6 +173,17 @@ fn rebuild(url: &str) {
     );
 }
 
+/// The projections the servers left equal a rebuild from the log.
+async fn assert_projections_equal_a_rebuild(db: &TestDatabase) {
+    let live = projection_rows(db).await;
+    rebuild(db.url());
+    assert_eq!(
+        projection_rows(db).await,
+        live,
+        "the projections equal a rebuild"
+    );
+}
+
 fn log_path(db: &TestDatabase, name: &str) -> std::path::PathBuf {
     std::env::temp_dir().join(format!("stride-{}-{name}.log", db.name()))
 }
@@ -248,15 +228,8 @@ async fn every_acknowledged_write_survives_kill_9_and_projections_equal_a_rebuil
     // log: wait for its head, not for the newest acknowledged position.
     assert!(head >= acknowledged.iter().map(|(_, p)| *p).max().unwrap());
     wait_projected(&http, &restarted.base, &team, head).await;
-    let (status, output) = restarted.terminate();
-    assert!(status.success(), "{output}");
-    let live = projection_rows(&db).await;
-    rebuild(db.url());
-    assert_eq!(
-        projection_rows(&db).await,
-        live,
-        "the projections equal a rebuild"
-    );
+    restarted.stop();
+    assert_projections_equal_a_rebuild(&db).await;
 }
 
 /// Which application holds each projection's advisory lock (one row per holder).
@@ -348,16 +321,9 @@ async fn of_three_servers_one_projects_and_another_takes_over_when_it_dies() {
     let (_, head) = logged_streams(&http, &survivor, &team).await;
     wait_projected(&http, &survivor, &team, head).await;
     for (_, server) in servers {
-        let (status, output) = server.terminate();
-        assert!(status.success(), "{output}");
+        server.stop();
     }
-    let live = projection_rows(&db).await;
-    rebuild(db.url());
-    assert_eq!(
-        projection_rows(&db).await,
-        live,
-        "the projections equal a rebuild"
-    );
+    assert_projections_equal_a_rebuild(&db).await;
 }
 
 /// Writes one idea; the status, and whether the body was problem+json.
@@ -436,8 +402,7 @@ async fn while_postgres_restarts_requests_get_503_and_the_server_recovers_by_its
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let (status, output) = server.terminate();
-    assert!(status.success(), "{output}");
+    server.stop();
     cluster.stop().await.unwrap();
     let _ = std::fs::remove_dir_all(&dir);
     let _ = std::fs::remove_file(dir.with_extension("log"));

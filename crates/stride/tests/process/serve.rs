@@ -4,9 +4,7 @@
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use serde_json::{Value, json};
-
-use crate::server::{Server, free_port};
+use crate::server::{Server, free_port, sign_up};
 
 /// `stride serve` with its own PostgreSQL in `data_dir`.
 fn start(data_dir: &Path, name: &str) -> Server {
@@ -24,17 +22,7 @@ async fn serve_without_a_database_url_runs_its_own_postgres_and_stops_it_on_sigt
 
     let mut first = start(&data_dir, "first");
     first.wait_ready(&http).await;
-    let signed_up: Value = http
-        .post(format!("{}/v1/teams", first.base))
-        .json(&json!({ "name": "Acme", "slug": "acme", "owner": { "name": "Olivia", "email": "olivia@example.com" } }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let team_id = signed_up["team"]["id"].as_str().unwrap().to_owned();
-    let token = signed_up["token"]["secret"].as_str().unwrap().to_owned();
+    let team = sign_up(&http, &first.base).await;
     let (status, output) = first.terminate();
     assert!(
         status.success(),
@@ -52,15 +40,14 @@ async fn serve_without_a_database_url_runs_its_own_postgres_and_stops_it_on_sigt
     // The second start finds the cluster initialized, and the team is still there.
     let mut second = start(&data_dir, "second");
     second.wait_ready(&http).await;
-    let team = http
-        .get(format!("{}/v1/teams/{team_id}", second.base))
-        .bearer_auth(&token)
+    let read = http
+        .get(format!("{}/v1/teams/{}", second.base, team.id))
+        .bearer_auth(&team.token)
         .send()
         .await
         .unwrap();
-    assert_eq!(team.status().as_u16(), 200);
-    let (status, output) = second.terminate();
-    assert!(status.success(), "{output}");
+    assert_eq!(read.status().as_u16(), 200);
+    second.stop();
     assert!(!data_dir.join("pg/postmaster.pid").exists());
 
     let _ = std::fs::remove_dir_all(&data_dir);

@@ -1,4 +1,5 @@
-//! A `stride serve` process under test: started, waited for, stopped or killed.
+//! A `stride serve` process under test: started, waited for, stopped or killed; and the
+//! team a test signs up on it.
 
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -7,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
+use serde_json::{Value, json};
 
 pub struct Server {
     pub child: Child,
@@ -85,6 +87,12 @@ impl Server {
         }
     }
 
+    /// SIGTERM, and a clean exit.
+    pub fn stop(self) {
+        let (status, output) = self.terminate();
+        assert!(status.success(), "{output}");
+    }
+
     /// SIGKILL: no shutdown, no flush, no goodbye.
     pub fn kill9(mut self) {
         self.child.kill().unwrap();
@@ -101,4 +109,28 @@ impl Drop for Server {
             let _ = self.child.wait();
         }
     }
+}
+
+/// A team signed up on a server: its id and its owner's token.
+pub struct Team {
+    pub id: String,
+    pub token: String,
+}
+
+/// Signs up the team `acme` on the server at `base`.
+pub async fn sign_up(http: &reqwest::Client, base: &str) -> Team {
+    let body = answer(
+        http.post(format!("{base}/v1/teams"))
+            .json(&json!({ "name": "Acme", "slug": "acme", "owner": { "name": "Olivia", "email": "olivia@example.com" } })),
+    )
+    .await;
+    Team {
+        id: body["team"]["id"].as_str().unwrap().to_owned(),
+        token: body["token"]["secret"].as_str().unwrap().to_owned(),
+    }
+}
+
+/// Sends `request` and answers the JSON body of its response.
+pub async fn answer(request: reqwest::RequestBuilder) -> Value {
+    request.send().await.unwrap().json().await.unwrap()
 }
