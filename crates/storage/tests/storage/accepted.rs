@@ -17,7 +17,9 @@ use stride_domain::{Actor, EventPayload};
 use stride_storage::{Metadata, Store, StoredEvent};
 use uuid::Uuid;
 
-use super::fixture::{add_channel, append, catch_up_all, rebuild_all, settle, snapshot, store};
+use super::fixture::{
+    add_channel, append, block_on, catch_up_all, rebuild_all, settle, snapshot, store,
+};
 
 /// One command as a client could send it, with hostile values.
 #[derive(Debug, Clone)]
@@ -281,11 +283,6 @@ proptest! {
     fn whatever_the_domain_accepts_is_stored_read_back_and_projected_as_a_rebuild_would(
         offers in prop::collection::vec(offer(CHANNEL), 1..24),
     ) {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        runtime.block_on(run(offers, TEAM, CHANNEL));
+        block_on(run(offers, TEAM, CHANNEL));
     }
 }

@@ -4,13 +4,15 @@
 
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
+use proptest::prelude::*;
 use serde_json::json;
 use stride_domain::channel::{ChannelEvent, Platform};
 use stride_domain::goal::{GoalEvent, Horizon};
 use stride_domain::idea::{Author, IdeaEvent, IdeaStatus};
+use stride_domain::metric::Metric;
 use stride_domain::post::PostEvent;
-use stride_domain::target::Target;
+use stride_domain::target::{Aggregation, Aim, Period, Target};
 use stride_domain::vote::VoteEvent;
 use stride_domain::{Actor, EventPayload};
 use stride_storage::db::DbConfig;
@@ -19,6 +21,17 @@ use stride_storage::registry::Registered;
 use stride_storage::{AppendRequest, ExpectedVersion, Metadata, NewEvent, Store};
 use stride_testkit::TestDatabase;
 use uuid::Uuid;
+
+/// Runs one case of a property test to its end on a runtime of its own, with the two
+/// worker threads a `#[tokio::test]` of these suites runs on.
+pub(super) fn block_on<F: Future>(case: F) -> F::Output {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(case)
+}
 
 /// A store with the default pool on a fresh database.
 pub(super) async fn store() -> (TestDatabase, Store) {
@@ -185,6 +198,40 @@ pub(super) async fn snapshot(db: &TestDatabase) -> Rows {
     )
 }
 
+/// One change a property test makes to its [`World`].
+#[derive(Debug, Clone)]
+pub(super) enum Change {
+    /// A post drafted on the first channel, or the second.
+    Draft(bool),
+    Publish(u8),
+    /// A cadence goal, or a metric one.
+    SetGoal(bool),
+    AchieveGoal(u8),
+    SubmitIdea,
+    PlanIdea(u8),
+    /// A vote, or its withdrawal, by one of three contributors.
+    Vote(u8, u8, bool),
+}
+
+/// Changes to a world, votes twice as often as the others.
+pub(super) fn change() -> impl Strategy<Value = Change> {
+    let vote = (any::<u8>(), 0u8..3, any::<bool>()).prop_map(|(n, c, up)| Change::Vote(n, c, up));
+    prop_oneof![
+        1 => any::<bool>().prop_map(Change::Draft),
+        1 => any::<u8>().prop_map(Change::Publish),
+        1 => any::<bool>().prop_map(Change::SetGoal),
+        1 => any::<u8>().prop_map(Change::AchieveGoal),
+        1 => Just(Change::SubmitIdea),
+        1 => any::<u8>().prop_map(Change::PlanIdea),
+        2 => vote,
+    ]
+}
+
+/// Day `n` of November 2026, the month the world's goals run.
+pub(super) fn slot(n: u8) -> DateTime<Utc> {
+    "2026-11-01T00:00:00Z".parse::<DateTime<Utc>>().unwrap() + TimeDelta::days(i64::from(n))
+}
+
 /// A small team's world that a property test grows one change at a time: an Instagram and
 /// a blog channel, and the posts, goals and ideas made so far, all by one member. A change
 /// that names the n-th post, goal or idea when there is none yet does nothing.
@@ -224,6 +271,19 @@ impl<'a> World<'a> {
         }
     }
 
+    /// Makes `change`, by the member.
+    pub async fn apply(&mut self, change: Change) {
+        match change {
+            Change::Draft(first) => self.draft(first).await,
+            Change::Publish(n) => self.publish(n).await,
+            Change::SetGoal(cadence) => self.set_goal(cadence).await,
+            Change::AchieveGoal(n) => self.achieve_goal(n).await,
+            Change::SubmitIdea => self.submit_idea().await,
+            Change::PlanIdea(n) => self.plan_idea(n).await,
+            Change::Vote(n, c, up) => self.vote(n, c, up).await,
+        }
+    }
+
     async fn append<E: EventPayload>(&self, stream: Uuid, event: E) {
         let actor = Actor::Member {
             member_id: self.member,
@@ -231,8 +291,7 @@ impl<'a> World<'a> {
         append_as(self.store, self.team, stream, &[event], actor).await;
     }
 
-    /// Drafts a post on the first channel or the second.
-    pub async fn draft(&mut self, first: bool) {
+    async fn draft(&mut self, first: bool) {
         let post = Uuid::now_v7();
         let drafted = PostEvent::PostDrafted {
             post_id: post,
@@ -246,17 +305,36 @@ impl<'a> World<'a> {
         self.posts.push(post);
     }
 
-    /// Publishes the n-th post at `published_at`.
-    pub async fn publish(&self, n: u8, published_at: DateTime<Utc>) {
+    /// Publishes the n-th post on one of the first five days of the month.
+    async fn publish(&self, n: u8) {
         if let Some(post) = nth(&self.posts, n) {
-            let url = None;
-            let published = PostEvent::PostPublished { published_at, url };
+            let published = PostEvent::PostPublished {
+                published_at: slot(n % 5),
+                url: None,
+            };
             self.append(post, published).await;
         }
     }
 
-    /// Sets a short goal for November 2026 with `target`.
-    pub async fn set_goal(&mut self, target: Target) {
+    /// Sets a short goal for the month: three posts a week, or 1,100 followers on
+    /// Instagram from 1,000.
+    async fn set_goal(&mut self, cadence: bool) {
+        let target = if cadence {
+            Target::Cadence {
+                count: 3,
+                period: Period::Week,
+                channel_id: None,
+            }
+        } else {
+            Target::Metric {
+                channel_id: self.channels[0],
+                metric: Metric::Followers,
+                aggregation: Aggregation::Latest,
+                baseline: 1000.0,
+                target_value: 1100.0,
+                aim: Aim::Reach(1100.0),
+            }
+        };
         let goal = Uuid::now_v7();
         let set = GoalEvent::GoalSet {
             goal_id: goal,
@@ -272,8 +350,7 @@ impl<'a> World<'a> {
         self.goals.push(goal);
     }
 
-    /// Marks the n-th goal achieved.
-    pub async fn achieve_goal(&self, n: u8) {
+    async fn achieve_goal(&self, n: u8) {
         if let Some(goal) = nth(&self.goals, n) {
             self.append(goal, GoalEvent::GoalAchieved { reason: None })
                 .await;
@@ -281,7 +358,7 @@ impl<'a> World<'a> {
     }
 
     /// Submits an idea aimed at the first channel.
-    pub async fn submit_idea(&mut self) {
+    async fn submit_idea(&mut self) {
         let idea = Uuid::now_v7();
         let submitted = IdeaEvent::IdeaSubmitted {
             idea_id: idea,
@@ -297,8 +374,7 @@ impl<'a> World<'a> {
         self.ideas.push(idea);
     }
 
-    /// Plans the n-th idea.
-    pub async fn plan_idea(&self, n: u8) {
+    async fn plan_idea(&self, n: u8) {
         if let Some(idea) = nth(&self.ideas, n) {
             let planned = IdeaEvent::IdeaStatusChanged {
                 from: IdeaStatus::Open,
@@ -310,8 +386,7 @@ impl<'a> World<'a> {
         }
     }
 
-    /// A vote on the n-th idea (or its withdrawal) by the c-th of a few contributors.
-    pub async fn vote(&self, n: u8, c: u8, up: bool) {
+    async fn vote(&self, n: u8, c: u8, up: bool) {
         if let Some(idea_id) = nth(&self.ideas, n) {
             let contributor_id = Uuid::from_u128(100 + u128::from(c));
             let stream = stride_storage::votes::votes_stream(idea_id, contributor_id);

@@ -8,7 +8,6 @@ use chrono::{DateTime, TimeDelta, Utc};
 use proptest::prelude::*;
 use stride_domain::metric::{Metric, MetricEvent, Observation};
 use stride_domain::progress::Point;
-use stride_domain::target::{Aggregation, Aim, Target};
 use stride_domain::vote::VoteEvent;
 use stride_domain::{Actor, EventPayload};
 use stride_storage::facts::{Need, Plans};
@@ -17,17 +16,11 @@ use stride_storage::votes::{Votes, tally};
 use stride_storage::{Metadata, StoredEvent};
 use uuid::Uuid;
 
-use super::fixture::{World, store};
+use super::fixture::{Change, World, block_on, change, slot, store};
 
 #[derive(Debug, Clone)]
 enum Op {
-    Draft(bool),
-    Publish(u8),
-    SetGoal,
-    AchieveGoal(u8),
-    SubmitIdea,
-    PlanIdea(u8),
-    Vote(u8, u8, bool),
+    Change(Change),
     /// Observations of (channel, post or none, metric, slot) with a value out of three: few
     /// enough keys that values are often repeated and corrected.
     Observe(Vec<(bool, Option<u8>, bool, u8, u8)>),
@@ -42,25 +35,14 @@ fn op() -> impl Strategy<Value = Op> {
         0u8..3,
     );
     prop_oneof![
-        any::<bool>().prop_map(Op::Draft),
-        any::<u8>().prop_map(Op::Publish),
-        Just(Op::SetGoal),
-        any::<u8>().prop_map(Op::AchieveGoal),
-        Just(Op::SubmitIdea),
-        any::<u8>().prop_map(Op::PlanIdea),
-        (any::<u8>(), 0u8..3, any::<bool>()).prop_map(|(n, c, up)| Op::Vote(n, c, up)),
-        prop::collection::vec(observation.clone(), 1..4).prop_map(Op::Observe),
-        prop::collection::vec(observation, 1..4).prop_map(Op::Observe),
-        prop::collection::vec(
+        7 => change().prop_map(Op::Change),
+        2 => prop::collection::vec(observation, 1..4).prop_map(Op::Observe),
+        1 => prop::collection::vec(
             (any::<bool>(), Just(None), Just(false), 0u8..5, 0u8..3),
             1..3
         )
         .prop_map(Op::Observe),
     ]
-}
-
-fn slot(n: u8) -> DateTime<Utc> {
-    "2026-11-01T00:00:00Z".parse::<DateTime<Utc>>().unwrap() + TimeDelta::days(i64::from(n))
 }
 
 const METRICS: [Metric; 2] = [Metric::Followers, Metric::Likes];
@@ -150,23 +132,7 @@ async fn run(ops: Vec<Op>) {
     let channels = world.channels;
     for op in ops {
         match op {
-            Op::Draft(first) => world.draft(first).await,
-            Op::Publish(n) => world.publish(n, slot(n % 5)).await,
-            Op::SetGoal => {
-                let target = Target::Metric {
-                    channel_id: channels[0],
-                    metric: Metric::Followers,
-                    aggregation: Aggregation::Latest,
-                    baseline: 1.0,
-                    target_value: 2.0,
-                    aim: Aim::Reach(2.0),
-                };
-                world.set_goal(target).await;
-            }
-            Op::AchieveGoal(n) => world.achieve_goal(n).await,
-            Op::SubmitIdea => world.submit_idea().await,
-            Op::PlanIdea(n) => world.plan_idea(n).await,
-            Op::Vote(n, c, up) => world.vote(n, c, up).await,
+            Op::Change(change) => world.apply(change).await,
             Op::Observe(rows) => {
                 let posts = &world.posts;
                 let rows: Vec<Observation> = rows
@@ -247,7 +213,6 @@ proptest! {
 
     #[test]
     fn a_known_at_read_equals_a_replay_of_the_whole_log(ops in prop::collection::vec(op(), 1..30)) {
-        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-        runtime.block_on(run(ops));
+        block_on(run(ops));
     }
 }

@@ -6,8 +6,6 @@ use std::time::Duration;
 use proptest::prelude::*;
 use stride_domain::Actor;
 use stride_domain::channel::{ChannelEvent, ChannelStatus};
-use stride_domain::metric::Metric;
-use stride_domain::target::{Aggregation, Aim, Period, Target};
 use stride_domain::team::{Role, TeamEvent};
 use stride_storage::Store;
 use stride_storage::db::DbConfig;
@@ -18,7 +16,8 @@ use stride_testkit::TestDatabase;
 use uuid::Uuid;
 
 use super::fixture::{
-    World, append, append_as, catch_up_all, rebuild_all, settle, snapshot, store,
+    Change, World, append, append_as, block_on, catch_up_all, change, rebuild_all, settle,
+    snapshot, store,
 };
 
 /// One change to make, in a small world of one team, two channels and a few posts.
@@ -27,32 +26,18 @@ enum Op {
     Rename(u8),
     AddMember,
     PauseChannel(bool),
-    Draft(bool),
-    Publish(u8),
-    SetGoal(bool),
-    AchieveGoal(u8),
-    SubmitIdea,
-    PlanIdea(u8),
-    /// A vote, or its withdrawal, by one of three contributors.
-    Vote(u8, u8, bool),
+    Change(Change),
     /// Let the projector take whatever is there now.
     Project,
 }
 
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
-        any::<u8>().prop_map(Op::Rename),
-        Just(Op::AddMember),
-        any::<bool>().prop_map(Op::PauseChannel),
-        any::<bool>().prop_map(Op::Draft),
-        any::<u8>().prop_map(Op::Publish),
-        any::<bool>().prop_map(Op::SetGoal),
-        any::<u8>().prop_map(Op::AchieveGoal),
-        Just(Op::SubmitIdea),
-        any::<u8>().prop_map(Op::PlanIdea),
-        (any::<u8>(), 0u8..3, any::<bool>()).prop_map(|(n, c, up)| Op::Vote(n, c, up)),
-        (any::<u8>(), 0u8..3, any::<bool>()).prop_map(|(n, c, up)| Op::Vote(n, c, up)),
-        Just(Op::Project),
+        1 => any::<u8>().prop_map(Op::Rename),
+        1 => Just(Op::AddMember),
+        1 => any::<bool>().prop_map(Op::PauseChannel),
+        8 => change().prop_map(Op::Change),
+        1 => Just(Op::Project),
     ]
 }
 
@@ -107,31 +92,7 @@ async fn run(ops: Vec<Op>) {
                 let channel = world.channels[usize::from(!first)];
                 append_as(&store, team, channel, &[event], by_owner).await;
             }
-            Op::Draft(first) => world.draft(first).await,
-            Op::Publish(n) => world.publish(n, chrono::Utc::now()).await,
-            Op::SetGoal(cadence) => {
-                let target = if cadence {
-                    Target::Cadence {
-                        count: 3,
-                        period: Period::Week,
-                        channel_id: None,
-                    }
-                } else {
-                    Target::Metric {
-                        channel_id: world.channels[0],
-                        metric: Metric::Followers,
-                        aggregation: Aggregation::Latest,
-                        baseline: 1000.0,
-                        target_value: 1100.0,
-                        aim: Aim::Reach(1100.0),
-                    }
-                };
-                world.set_goal(target).await;
-            }
-            Op::AchieveGoal(n) => world.achieve_goal(n).await,
-            Op::SubmitIdea => world.submit_idea().await,
-            Op::PlanIdea(n) => world.plan_idea(n).await,
-            Op::Vote(n, c, up) => world.vote(n, c, up).await,
+            Op::Change(change) => world.apply(change).await,
             Op::Project => {
                 project_batches(&store).await;
             }
@@ -201,8 +162,7 @@ proptest! {
 
     #[test]
     fn a_live_projection_equals_a_rebuild_and_redelivery_changes_nothing(ops in prop::collection::vec(op(), 1..40)) {
-        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-        runtime.block_on(run(ops));
+        block_on(run(ops));
     }
 }
 
