@@ -51,16 +51,8 @@ pub async fn draft(
     if_match: Option<i64>,
     new: NewPost,
 ) -> Result<(PostView, i64), AppError> {
-    if let Some(idea_id) = new.idea_id
-        && !idea_views::exists(&app.store, team_id, idea_id).await?
-    {
-        return Err(AppError::Invalid {
-            field: "idea_id",
-            message: "is not an idea of this team".to_owned(),
-        });
-    }
     let ids = (team_id, new.post_id);
-    run(
+    change(
         app,
         origin,
         ids,
@@ -69,23 +61,6 @@ pub async fn draft(
         PostCommand::DraftPost(new),
     )
     .await
-}
-
-/// Edits, reschedules, submits for review, approves, sends back for changes or archives a
-/// post, for a member with `role`. Answers the post and the position of the write.
-#[tracing::instrument(skip_all, fields(team_id = %team_id, post_id = %post_id))]
-pub async fn change(
-    app: &App,
-    origin: &Origin,
-    (team_id, post_id): (Uuid, Uuid),
-    role: Role,
-    if_match: Option<i64>,
-    command: PostCommand,
-) -> Result<(PostView, i64), AppError> {
-    if let PostCommand::DraftPost(new) = command {
-        return draft(app, origin, team_id, role, if_match, new).await;
-    }
-    run(app, origin, (team_id, post_id), role, if_match, command).await
 }
 
 /// Publishes a post (approved first, on teams that require approval). A post made from an
@@ -102,7 +77,7 @@ pub async fn publish(
     url: Option<String>,
 ) -> Result<(PostView, i64), AppError> {
     let command = PostCommand::Publish { published_at, url };
-    run(app, origin, (team_id, post_id), role, if_match, command).await
+    change(app, origin, (team_id, post_id), role, if_match, command).await
 }
 
 /// One post.
@@ -193,11 +168,17 @@ async fn context(app: &App, team_id: Uuid, role: Role) -> Result<PostContext, Ap
     })
 }
 
-/// Runs one post command, with the idea a publication marks used: loads the post, decides,
+/// Drafts, edits, reschedules, submits for review, approves, sends back for changes,
+/// publishes or archives a post, for a member with `role`. Answers the post and the
+/// position of the write.
+///
+/// Runs the command with the idea a publication marks used: loads the post, decides,
 /// appends what was decided with the version it was decided on. Without an expected version
 /// (`If-Match`) a lost race (on the post or its idea) is decided again on fresh state; with
-/// one, a stale post is [`AppError::PreconditionFailed`].
-async fn run(
+/// one, a stale post is [`AppError::PreconditionFailed`]. A draft names its own post, and
+/// only an idea of the team.
+#[tracing::instrument(skip_all, fields(team_id = %team_id, post_id = %post_id))]
+pub async fn change(
     app: &App,
     origin: &Origin,
     (team_id, post_id): (Uuid, Uuid),
@@ -205,6 +186,20 @@ async fn run(
     if_match: Option<i64>,
     command: PostCommand,
 ) -> Result<(PostView, i64), AppError> {
+    let post_id = match &command {
+        PostCommand::DraftPost(new) => {
+            if let Some(idea_id) = new.idea_id
+                && !idea_views::exists(&app.store, team_id, idea_id).await?
+            {
+                return Err(AppError::Invalid {
+                    field: "idea_id",
+                    message: "is not an idea of this team".to_owned(),
+                });
+            }
+            new.post_id
+        }
+        _ => post_id,
+    };
     let context = context(app, team_id, role).await?;
     for _ in 0..ATTEMPTS {
         let current = execute::load_aggregate::<Post>(&app.store, team_id, post_id).await?;
