@@ -35,7 +35,7 @@ pub struct ContributorToken {
 
 crate::db::from_columns!(ContributorToken {
     team_id,
-    contributor_id
+    contributor_id,
 });
 
 const INSERT_CONTRIBUTOR: &str = "INSERT INTO contributors (team_id, contributor_id, name, email) VALUES ($1, $2, $3, $4) RETURNING joined_at";

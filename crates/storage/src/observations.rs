@@ -46,7 +46,7 @@ crate::db::from_columns!(Bucket {
     sum,
     min,
     max,
-    last
+    last,
 });
 
 /// The stream of a channel's metric events seeded in bulk (see `seed`).
