@@ -733,7 +733,7 @@ export interface paths {
         /**
          * Adds a member
          * @description Owners and admins add a member (only owners add owners); the answer holds the member's
-         *     first token, shown this once. An e-mail address is one member per team.
+         *     first token, shown this once.
          */
         post: operations["addMember"];
         delete?: never;
@@ -1129,7 +1129,7 @@ export interface components {
         };
         BoardJoinBody: {
             email?: components["schemas"]["Email"] | null;
-            name?: components["schemas"]["Name"] | null;
+            name?: components["schemas"]["OptionalName"] | null;
         };
         BoardPatch: {
             accepting_ideas?: boolean | null;
@@ -1262,10 +1262,7 @@ export interface components {
              */
             votes_drawn: number;
         };
-        /**
-         * Format: idn-email
-         * @description An e-mail address: a local part, `@`, and a domain with a dot inside it; at most 254 characters.
-         */
+        /** @description An e-mail address: a local part, `@`, and a domain with a dot inside it; at most 254 characters. */
         Email: string;
         Empty: Record<string, never>;
         /** @description One event as the log exports it. */
@@ -1956,6 +1953,23 @@ export interface components {
             by: string;
             reason?: string | null;
             status: components["schemas"]["IdeaStatus"];
+        };
+        /**
+         * @description One frame of the event stream, as `text/event-stream` carries it: the first says how long
+         *     to wait before reconnecting; each after it is one event.
+         */
+        StreamFrame: {
+            /** @description The event as the log exports it (an `EventView`), as JSON text. */
+            data?: string | null;
+            /** @description The event's type, such as `IdeaSubmitted`. */
+            event?: string | null;
+            /** @description The event's position: send it back as `Last-Event-ID` to resume after it. */
+            id?: string | null;
+            /**
+             * Format: int64
+             * @description Milliseconds to wait before reconnecting.
+             */
+            retry?: number | null;
         };
         Suggestion: {
             /** Format: uuid */
@@ -3699,8 +3713,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The `ETag` last read: the write is refused with 412 `version_conflict` when the resource changed since. */
-                "If-Match"?: string | null;
+                /** @description The `ETag` last read (`"3"`): the write is refused with 412 `version_conflict` when the resource changed since, or when the value is no ETag this API sent. `*` matches any version. */
+                "If-Match"?: string;
             };
             path: {
                 team_id: string;
@@ -4548,8 +4562,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The `ETag` last read: the write is refused with 412 `version_conflict` when the resource changed since. */
-                "If-Match"?: string | null;
+                /** @description The `ETag` last read (`"3"`): the write is refused with 412 `version_conflict` when the resource changed since, or when the value is no ETag this API sent. `*` matches any version. */
+                "If-Match"?: string;
             };
             path: {
                 team_id: string;
@@ -5115,7 +5129,7 @@ export interface operations {
             };
             header?: {
                 /** @description Resume after this position: the `id` of the last event received; it wins over `after`. */
-                "Last-Event-ID"?: number | null;
+                "Last-Event-ID"?: number;
                 /** @description Read-your-writes: wait (at most 2 s) until the read models include this position, a `Stride-Position` an earlier write answered. A position no write has reached yet is read as the newest. */
                 "Stride-Min-Position"?: number;
             };
@@ -5132,7 +5146,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/event-stream": string;
+                    "text/event-stream": components["schemas"]["StreamFrame"];
                 };
             };
             /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked). */
@@ -5642,8 +5656,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The `ETag` last read: the write is refused with 412 `version_conflict` when the resource changed since. */
-                "If-Match"?: string | null;
+                /** @description The `ETag` last read (`"3"`): the write is refused with 412 `version_conflict` when the resource changed since, or when the value is no ETag this API sent. `*` matches any version. */
+                "If-Match"?: string;
             };
             path: {
                 team_id: string;
@@ -5834,8 +5848,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The `ETag` last read: the write is refused with 412 `version_conflict` when the resource changed since. */
-                "If-Match"?: string | null;
+                /** @description The `ETag` last read (`"3"`): the write is refused with 412 `version_conflict` when the resource changed since, or when the value is no ETag this API sent. `*` matches any version. */
+                "If-Match"?: string;
                 /** @description Makes the POST safe to retry: a repeat with the same key and body within 24 hours, with the same token, answers the first response (with `Idempotent-Replayed: true`) and writes nothing. */
                 "Idempotency-Key"?: string;
             };
@@ -6028,8 +6042,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The `ETag` last read: the write is refused with 412 `version_conflict` when the resource changed since. */
-                "If-Match"?: string | null;
+                /** @description The `ETag` last read (`"3"`): the write is refused with 412 `version_conflict` when the resource changed since, or when the value is no ETag this API sent. `*` matches any version. */
+                "If-Match"?: string;
                 /** @description Makes the POST safe to retry: a repeat with the same key and body within 24 hours, with the same token, answers the first response (with `Idempotent-Replayed: true`) and writes nothing. */
                 "Idempotency-Key"?: string;
             };
@@ -7080,8 +7094,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The `ETag` last read: the write is refused with 412 `version_conflict` when the resource changed since. */
-                "If-Match"?: string | null;
+                /** @description The `ETag` last read (`"3"`): the write is refused with 412 `version_conflict` when the resource changed since, or when the value is no ETag this API sent. `*` matches any version. */
+                "If-Match"?: string;
                 /** @description Makes the POST safe to retry: a repeat with the same key and body within 24 hours, with the same token, answers the first response (with `Idempotent-Replayed: true`) and writes nothing. */
                 "Idempotency-Key"?: string;
             };
@@ -7414,8 +7428,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The `ETag` last read: the write is refused with 412 `version_conflict` when the resource changed since. */
-                "If-Match"?: string | null;
+                /** @description The `ETag` last read (`"3"`): the write is refused with 412 `version_conflict` when the resource changed since, or when the value is no ETag this API sent. `*` matches any version. */
+                "If-Match"?: string;
                 /** @description Makes the POST safe to retry: a repeat with the same key and body within 24 hours, with the same token, answers the first response (with `Idempotent-Replayed: true`) and writes nothing. */
                 "Idempotency-Key"?: string;
             };
@@ -7607,8 +7621,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The `ETag` last read: the write is refused with 412 `version_conflict` when the resource changed since. */
-                "If-Match"?: string | null;
+                /** @description The `ETag` last read (`"3"`): the write is refused with 412 `version_conflict` when the resource changed since, or when the value is no ETag this API sent. `*` matches any version. */
+                "If-Match"?: string;
             };
             path: {
                 team_id: string;
@@ -7757,8 +7771,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The `ETag` last read: the write is refused with 412 `version_conflict` when the resource changed since. */
-                "If-Match"?: string | null;
+                /** @description The `ETag` last read (`"3"`): the write is refused with 412 `version_conflict` when the resource changed since, or when the value is no ETag this API sent. `*` matches any version. */
+                "If-Match"?: string;
             };
             path: {
                 team_id: string;
@@ -8514,8 +8528,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The `ETag` last read: the write is refused with 412 `version_conflict` when the resource changed since. */
-                "If-Match"?: string | null;
+                /** @description The `ETag` last read (`"3"`): the write is refused with 412 `version_conflict` when the resource changed since, or when the value is no ETag this API sent. `*` matches any version. */
+                "If-Match"?: string;
                 /** @description Makes the POST safe to retry: a repeat with the same key and body within 24 hours, with the same token, answers the first response (with `Idempotent-Replayed: true`) and writes nothing. */
                 "Idempotency-Key"?: string;
             };
@@ -8821,8 +8835,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The `ETag` last read: the write is refused with 412 `version_conflict` when the resource changed since. */
-                "If-Match"?: string | null;
+                /** @description The `ETag` last read (`"3"`): the write is refused with 412 `version_conflict` when the resource changed since, or when the value is no ETag this API sent. `*` matches any version. */
+                "If-Match"?: string;
             };
             path: {
                 team_id: string;
@@ -9013,8 +9027,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The `ETag` last read: the write is refused with 412 `version_conflict` when the resource changed since. */
-                "If-Match"?: string | null;
+                /** @description The `ETag` last read (`"3"`): the write is refused with 412 `version_conflict` when the resource changed since, or when the value is no ETag this API sent. `*` matches any version. */
+                "If-Match"?: string;
                 /** @description Makes the POST safe to retry: a repeat with the same key and body within 24 hours, with the same token, answers the first response (with `Idempotent-Replayed: true`) and writes nothing. */
                 "Idempotency-Key"?: string;
             };
@@ -9207,8 +9221,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The `ETag` last read: the write is refused with 412 `version_conflict` when the resource changed since. */
-                "If-Match"?: string | null;
+                /** @description The `ETag` last read (`"3"`): the write is refused with 412 `version_conflict` when the resource changed since, or when the value is no ETag this API sent. `*` matches any version. */
+                "If-Match"?: string;
                 /** @description Makes the POST safe to retry: a repeat with the same key and body within 24 hours, with the same token, answers the first response (with `Idempotent-Replayed: true`) and writes nothing. */
                 "Idempotency-Key"?: string;
             };
@@ -9401,8 +9415,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The `ETag` last read: the write is refused with 412 `version_conflict` when the resource changed since. */
-                "If-Match"?: string | null;
+                /** @description The `ETag` last read (`"3"`): the write is refused with 412 `version_conflict` when the resource changed since, or when the value is no ETag this API sent. `*` matches any version. */
+                "If-Match"?: string;
                 /** @description Makes the POST safe to retry: a repeat with the same key and body within 24 hours, with the same token, answers the first response (with `Idempotent-Replayed: true`) and writes nothing. */
                 "Idempotency-Key"?: string;
             };
@@ -9595,8 +9609,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The `ETag` last read: the write is refused with 412 `version_conflict` when the resource changed since. */
-                "If-Match"?: string | null;
+                /** @description The `ETag` last read (`"3"`): the write is refused with 412 `version_conflict` when the resource changed since, or when the value is no ETag this API sent. `*` matches any version. */
+                "If-Match"?: string;
                 /** @description Makes the POST safe to retry: a repeat with the same key and body within 24 hours, with the same token, answers the first response (with `Idempotent-Replayed: true`) and writes nothing. */
                 "Idempotency-Key"?: string;
             };
@@ -9789,8 +9803,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The `ETag` last read: the write is refused with 412 `version_conflict` when the resource changed since. */
-                "If-Match"?: string | null;
+                /** @description The `ETag` last read (`"3"`): the write is refused with 412 `version_conflict` when the resource changed since, or when the value is no ETag this API sent. `*` matches any version. */
+                "If-Match"?: string;
                 /** @description Makes the POST safe to retry: a repeat with the same key and body within 24 hours, with the same token, answers the first response (with `Idempotent-Replayed: true`) and writes nothing. */
                 "Idempotency-Key"?: string;
             };

@@ -42,26 +42,19 @@ pub async fn join(
     email: Option<&str>,
 ) -> Result<(ContributorRecord, NewToken, i64), AppError> {
     let team = open(app, slug).await?;
-    let name = match name.map(str::trim) {
-        None | Some("") => None,
-        Some(name) => Some(
-            stride_domain::text::title(name, people::PERSON_NAME_MAX).map_err(|e| {
-                AppError::Invalid {
-                    field: "name",
-                    message: e.to_string(),
-                }
-            })?,
-        ),
-    };
-    let email = match email.map(str::trim) {
-        None | Some("") => None,
-        Some(email) => Some(
-            stride_domain::text::email(email).map_err(|e| AppError::Invalid {
-                field: "email",
-                message: e.to_string(),
-            })?,
-        ),
-    };
+    let name = stride_domain::text::optional_title(name, people::PERSON_NAME_MAX).map_err(|e| {
+        AppError::Invalid {
+            field: "name",
+            message: e.to_string(),
+        }
+    })?;
+    let email = email
+        .map(stride_domain::text::email)
+        .transpose()
+        .map_err(|e| AppError::Invalid {
+            field: "email",
+            message: e.to_owned(),
+        })?;
     let (record, token) = app
         .store
         .directory()

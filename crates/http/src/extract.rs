@@ -270,6 +270,8 @@ pub fn parse_query<T: DeserializeOwned>(raw: &str) -> Result<T, ApiError> {
 }
 
 /// `If-Match: "<version>"`: the version the client last read, or `None` when absent or `*`.
+/// A value that is no ETag this API sent matches no version, as RFC 9110 has it: the write
+/// is refused with 412, like one with a stale ETag.
 pub fn if_match(req: &HttpRequest) -> Result<Option<i64>, ApiError> {
     let Some(value) = req.headers().get(header::IF_MATCH) else {
         return Ok(None);
@@ -278,12 +280,17 @@ pub fn if_match(req: &HttpRequest) -> Result<Option<i64>, ApiError> {
     if raw == "*" {
         return Ok(None);
     }
-    raw.trim_start_matches("W/")
-        .trim_matches('"')
-        .parse::<i64>()
-        .map(Some)
-        .map_err(|_| ApiError::validation("If-Match", "must be an ETag this API sent, like \"3\""))
+    let version = raw.strip_prefix("W/").unwrap_or(raw);
+    let sent = version
+        .strip_prefix('"')
+        .and_then(|v| v.strip_suffix('"'))
+        .filter(|v| (1..=18).contains(&v.len()) && v.bytes().all(|b| b.is_ascii_digit()))
+        .and_then(|v| v.parse::<i64>().ok());
+    Ok(Some(sent.unwrap_or(NO_VERSION)))
 }
+
+/// The version an ETag this API never sent stands for: no resource ever has it.
+const NO_VERSION: i64 = -1;
 
 /// The request id given to this request by the observing middleware.
 #[derive(Debug, Clone)]

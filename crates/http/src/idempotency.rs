@@ -58,7 +58,9 @@ pub async fn idempotency(
         Ok(None) => return Ok(next.call(req).await?.map_into_boxed_body()),
         Err(error) => return Ok(req.error_response(error)),
     };
-    let key = match key.to_str().ok().filter(|k| (1..=255).contains(&k.len())) {
+    let visible =
+        |k: &&str| (1..=255).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_graphic());
+    let key = match key.to_str().ok().filter(visible) {
         Some(key) => key.to_owned(),
         None => {
             let error = ApiError::validation(

@@ -166,6 +166,8 @@ pub fn serve(listener: TcpListener, store: Store, config: HttpConfig) -> anyhow:
             .wrap(from_fn(middleware::min_position))
             .wrap(from_fn(idempotency::idempotency))
             .wrap(from_fn(rate_limit::limit_board_writes))
+            // After the token is checked, so that a 405 tells nothing to a stranger.
+            .wrap(from_fn(routing::served_methods))
             .wrap(from_fn(auth::team_routes))
             .wrap(from_fn(limits::body_deadline))
             .wrap(cors(&origins))

@@ -78,7 +78,6 @@ pub fn position_cursor(raw: Option<&str>) -> Result<Option<i64>, ApiError> {
 }
 
 /// A checked `limit`.
-
 pub fn limit(raw: Option<u32>) -> Result<usize, ApiError> {
     match raw.unwrap_or(DEFAULT_LIMIT) {
         limit @ 1..=MAX_LIMIT => Ok(limit as usize),

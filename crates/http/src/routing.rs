@@ -3,7 +3,10 @@
 //! answers 405 with `Allow` when the path is served under another method, else 404), and
 //! which operations authenticate their caller with a token.
 
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{Method, StatusCode, header};
+use actix_web::middleware::Next;
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 
 use crate::error::{ApiError, Code};
@@ -130,9 +133,32 @@ impl Routes {
 }
 
 pub async fn no_route(req: HttpRequest, routes: web::Data<Routes>) -> HttpResponse {
-    let Some(methods) = routes.allowed(req.path()) else {
-        return ApiError::not_found("route").error_response();
-    };
+    match routes.allowed(req.path()) {
+        Some(methods) => method_not_allowed(req.method(), &methods),
+        None => ApiError::not_found("route").error_response(),
+    }
+}
+
+/// Answers 405 for a method the path's own route does not serve, before the router could
+/// hand the request to an overlapping template: `PATCH .../channels/assessment` is not a
+/// change to a channel whose id is `assessment`.
+pub async fn served_methods(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let refused = req
+        .app_data::<web::Data<Routes>>()
+        .filter(|_| !matches!(*req.method(), Method::OPTIONS | Method::HEAD))
+        .and_then(|routes| routes.allowed(req.path()))
+        .filter(|methods| !methods.contains(req.method()));
+    if let Some(methods) = refused {
+        let response = method_not_allowed(req.method(), &methods);
+        return Ok(req.into_response(response));
+    }
+    Ok(next.call(req).await?.map_into_boxed_body())
+}
+
+fn method_not_allowed(method: &Method, methods: &[Method]) -> HttpResponse {
     let allow = methods
         .iter()
         .map(Method::as_str)
@@ -141,10 +167,7 @@ pub async fn no_route(req: HttpRequest, routes: web::Data<Routes>) -> HttpRespon
     let mut response = ApiError::new(
         StatusCode::METHOD_NOT_ALLOWED,
         Code::MethodNotAllowed,
-        format!(
-            "{} is not served here; this path takes {allow}",
-            req.method()
-        ),
+        format!("{method} is not served here; this path takes {allow}"),
     )
     .error_response();
     if let Ok(value) = header::HeaderValue::from_str(&allow) {

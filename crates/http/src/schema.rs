@@ -7,8 +7,8 @@ use stride_domain::text::{
     REQUIRED_LONG_TEXT_PATTERN, TITLE_PATTERN, URL_PATTERN,
 };
 use stride_domain::{channel, idea, post};
+use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
-use utoipa::openapi::{RefOr, SchemaFormat};
 use utoipa::{PartialSchema, ToSchema};
 
 fn text(description: &str, max: usize, pattern: &str) -> RefOr<Schema> {
@@ -76,8 +76,9 @@ impl PartialSchema for Email {
     fn schema() -> RefOr<Schema> {
         ObjectBuilder::new()
             .schema_type(Type::String)
-            // Addresses may be internationalized (RFC 6531), so `idn-email`, not `email`.
-            .format(Some(SchemaFormat::Custom("idn-email".to_owned())))
+            // No `format`: addresses may be internationalized (RFC 6531), which `email`
+            // refuses, and validators read `idn-email` each their own way; the pattern is
+            // the rule, exactly as the server applies it.
             .description(Some(
                 "An e-mail address: a local part, `@`, and a domain with a dot inside it; at most 254 characters.",
             ))

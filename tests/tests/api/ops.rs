@@ -220,6 +220,18 @@ async fn a_known_path_under_another_method_is_405_with_allow_and_an_unknown_one_
         .unwrap();
     assert_eq!(wrong.headers()["allow"], "GET, POST");
     assert_problem(wrong, 405, "method_not_allowed").await;
+    // The assessment is not a channel whose id is `assessment`: the path takes GET alone.
+    let assessment = app
+        .request(
+            reqwest::Method::PATCH,
+            &format!("{channels}/assessment"),
+            Some(&team.owner_token),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(assessment.headers()["allow"], "GET");
+    assert_problem(assessment, 405, "method_not_allowed").await;
 
     let unknown = app
         .request(reqwest::Method::GET, "/v1/no/such/route", None)

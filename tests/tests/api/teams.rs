@@ -250,7 +250,7 @@ async fn owners_and_admins_change_settings_with_optimistic_concurrency() {
         .send()
         .await
         .unwrap();
-    assert_problem(bad, 400, "validation_failed").await;
+    assert_problem(bad, 412, "version_conflict").await;
     let current: Value = app
         .get(&path, &team.owner_token)
         .await

@@ -21,7 +21,7 @@ use crate::auth::Contributor;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery, Ctx};
 use crate::page::{self, Page};
-use crate::schema::{Email, LongText, Name, Tag, Title};
+use crate::schema::{Email, LongText, OptionalName, Tag, Title};
 
 pub fn configure(config: &mut ServiceConfig) {
     config
@@ -64,7 +64,7 @@ async fn get_board(ctx: Ctx, slug: web::Path<String>) -> Result<HttpResponse, Ap
 #[serde(deny_unknown_fields)]
 pub struct BoardJoinBody {
     /// Shown with your ideas; kept out of the event log and erasable.
-    #[schema(value_type = Option<Name>)]
+    #[schema(value_type = Option<OptionalName>)]
     pub name: Option<String>,
     /// For the team to reach you; never shown on the board, kept out of the event log and
     /// erasable.

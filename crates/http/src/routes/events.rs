@@ -133,8 +133,8 @@ async fn list_events(
 #[into_params(parameter_in = Query)]
 pub struct StreamQuery {
     /// Start after this position; `Last-Event-ID` does the same and wins.
-    #[param(minimum = 0)]
-    pub after: Option<i64>,
+    #[param(minimum = 0, maximum = 9223372036854775807_i64)]
+    pub after: Option<u64>,
 }
 
 fn frame(event: StoredEvent) -> Bytes {
@@ -224,6 +224,20 @@ impl Tail {
     }
 }
 
+/// One frame of the event stream, as `text/event-stream` carries it: the first says how long
+/// to wait before reconnecting; each after it is one event.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StreamFrame {
+    /// The event's position: send it back as `Last-Event-ID` to resume after it.
+    pub id: Option<String>,
+    /// The event's type, such as `IdeaSubmitted`.
+    pub event: Option<String>,
+    /// The event as the log exports it (an `EventView`), as JSON text.
+    pub data: Option<String>,
+    /// Milliseconds to wait before reconnecting.
+    pub retry: Option<u64>,
+}
+
 /// Streams the team's events live
 ///
 /// Any member may follow the team's events as Server-Sent Events (`id` is the position,
@@ -234,7 +248,7 @@ impl Tail {
 #[utoipa::path(tag = "events", security(("bearer" = [])), params(StreamQuery,
     ("Last-Event-ID" = Option<i64>, Header, minimum = 0, description = "Resume after this position: the `id` of the last event received; it wins over `after`.")),
     responses(
-    (status = 200, description = "An endless `text/event-stream` of the team's events.", content_type = "text/event-stream", body = String),
+    (status = 200, description = "An endless `text/event-stream` of the team's events.", content_type = "text/event-stream", body = StreamFrame),
 ))]
 #[get("/teams/{team_id}/events/stream")]
 async fn stream_events(
@@ -255,12 +269,19 @@ async fn stream_events(
             v.to_str()
                 .ok()
                 .and_then(|v| v.trim().parse::<i64>().ok())
+                .filter(|position| *position >= 0)
                 .ok_or_else(|| {
                     ApiError::validation("Last-Event-ID", "must be an id this stream sent")
                 })
         })
         .transpose()?;
-    let after = start(last_event_id.or(query.after), None)?;
+    let after = query
+        .after
+        .map(|after| {
+            i64::try_from(after).map_err(|_| ApiError::validation("after", "must be a position"))
+        })
+        .transpose()?;
+    let after = start(last_event_id.or(after), None)?;
     let mut pending = VecDeque::new();
     // Browsers reconnect after this long when the connection drops.
     pending.push_back(Bytes::from_static(b"retry: 2000\n\n"));

@@ -61,7 +61,7 @@ pub struct RoleChange {
 /// Adds a member
 ///
 /// Owners and admins add a member (only owners add owners); the answer holds the member's
-/// first token, shown this once. An e-mail address is one member per team.
+/// first token, shown this once.
 #[utoipa::path(tag = "members", security(("bearer" = [])), request_body = NewMember,
     params(("If-Match" = Option<String>, Header, description = "The `ETag` last read: the write is refused with 412 `version_conflict` when the resource changed since.")),
     responses((status = 201, description = "The member and their first token (shown once).", body = MemberAdded,
