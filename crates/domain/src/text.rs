@@ -201,6 +201,20 @@ mod tests {
         assert_eq!(long_text("a\u{0}b", 10), Err(TextError::ControlCharacter));
     }
 
+    /// Every string of up to `longest` characters from `alphabet`.
+    fn every_string(alphabet: &[char], longest: usize) -> Vec<String> {
+        let mut strings = vec![String::new()];
+        let mut last = strings.clone();
+        for _ in 0..longest {
+            last = last
+                .iter()
+                .flat_map(|s| alphabet.iter().map(move |c| format!("{s}{c}")))
+                .collect();
+            strings.extend(last.iter().cloned());
+        }
+        strings
+    }
+
     /// The patterns the OpenAPI document states accept exactly what the checks accept.
     #[test]
     fn the_documented_patterns_agree_with_the_checks() {
@@ -212,16 +226,7 @@ mod tests {
             'a', ' ', '\t', '\n', '\r', '\u{0}', '\u{7}', '\u{7f}', '\u{85}', '\u{a0}', '\u{2003}',
             '\u{3000}', '\u{feff}', 'é', '\u{1680}', '\u{180e}',
         ];
-        // Every string of up to three characters from the alphabet.
-        let mut strings = vec![String::new()];
-        for _ in 0..3 {
-            let longer: Vec<String> = strings
-                .iter()
-                .flat_map(|s| alphabet.iter().map(move |c| format!("{s}{c}")))
-                .collect();
-            strings.extend(longer);
-        }
-        for s in &strings {
+        for s in &every_string(&alphabet, 3) {
             assert_eq!(title_re.is_match(s), title(s, 10).is_ok(), "title {s:?}");
             assert_eq!(
                 long_re.is_match(s),
@@ -245,16 +250,8 @@ mod tests {
     fn the_documented_email_and_url_patterns_agree_with_the_checks() {
         let email_re = regex::Regex::new(EMAIL_PATTERN).unwrap();
         let url_re = regex::Regex::new(URL_PATTERN).unwrap();
-        let alphabet = ["a", "@", ".", " ", "\u{85}", "\u{feff}", "\u{7}"];
-        let mut strings = vec![String::new()];
-        for _ in 0..5 {
-            let longer: Vec<String> = strings
-                .iter()
-                .flat_map(|s| alphabet.iter().map(move |c| format!("{s}{c}")))
-                .collect();
-            strings.extend(longer);
-        }
-        for s in &strings {
+        let alphabet = ['a', '@', '.', ' ', '\u{85}', '\u{feff}', '\u{7}'];
+        for s in &every_string(&alphabet, 5) {
             assert_eq!(email_re.is_match(s), email(s).is_ok(), "email {s:?}");
             for link in [format!("https://{s}"), format!("http:/{s}"), s.clone()] {
                 assert_eq!(

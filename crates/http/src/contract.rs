@@ -133,7 +133,7 @@ pub fn complete(mut api: OpenApi) -> OpenApi {
 }
 
 /// The operations of a path, with their methods.
-fn operations(item: &PathItem) -> impl Iterator<Item = (Method, &Operation)> {
+pub(crate) fn operations(item: &PathItem) -> impl Iterator<Item = (Method, &Operation)> {
     [
         (Method::GET, &item.get),
         (Method::POST, &item.post),

@@ -46,21 +46,11 @@ impl Routes {
             .paths
             .iter()
             .flat_map(|(path, item)| {
-                [
-                    (Method::GET, &item.get),
-                    (Method::POST, &item.post),
-                    (Method::PUT, &item.put),
-                    (Method::PATCH, &item.patch),
-                    (Method::DELETE, &item.delete),
-                ]
-                .into_iter()
-                .filter(|(_, operation)| {
-                    operation
-                        .as_ref()
-                        .and_then(|o| o.security.as_ref())
-                        .is_some_and(|s| !s.is_empty())
-                })
-                .map(|(method, _)| (segments(path), method))
+                crate::contract::operations(item)
+                    .filter(|(_, operation)| {
+                        operation.security.as_ref().is_some_and(|s| !s.is_empty())
+                    })
+                    .map(|(method, _)| (segments(path), method))
             })
             .collect();
         let mut templates: Vec<(Vec<String>, Vec<Method>)> = spec
@@ -68,16 +58,9 @@ impl Routes {
             .paths
             .iter()
             .map(|(path, item)| {
-                let methods = [
-                    (Method::GET, item.get.is_some()),
-                    (Method::POST, item.post.is_some()),
-                    (Method::PUT, item.put.is_some()),
-                    (Method::PATCH, item.patch.is_some()),
-                    (Method::DELETE, item.delete.is_some()),
-                ]
-                .into_iter()
-                .filter_map(|(method, served)| served.then_some(method))
-                .collect();
+                let methods = crate::contract::operations(item)
+                    .map(|(method, _)| method)
+                    .collect();
                 (segments(path), methods)
             })
             .collect();
