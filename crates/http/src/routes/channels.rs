@@ -13,7 +13,7 @@ use uuid::Uuid;
 use super::{etag, written};
 use crate::auth::Caller;
 use crate::error::{ApiError, Code};
-use crate::extract::{ApiJson, ApiQuery, Ctx, if_match};
+use crate::extract::{ApiJson, ApiQuery, Ctx, IfMatch, if_match};
 use crate::page::{self, Page};
 use crate::schema::{Name, OptionalName, Reason};
 
@@ -181,7 +181,7 @@ async fn get_channel(
 /// Owners and admins act on an honest assessment: `active` keeps publishing, `paused` rests
 /// the channel, `retired` cuts it loose. The reason is kept with the change.
 #[utoipa::path(tag = "channels", security(("bearer" = [])), request_body = ChannelStatusChange,
-    params(("If-Match" = Option<String>, Header, description = "The `ETag` last read: the write is refused with 412 `version_conflict` when the resource changed since.")),
+    params(IfMatch),
     responses((status = 200, description = "The channel, changed.", body = ChannelView,
         headers(("ETag" = String), ("Stride-Position" = i64)))),
 )]

@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::written;
 use crate::auth::Caller;
 use crate::error::{ApiError, Code};
-use crate::extract::{ApiJson, ApiQuery, Ctx, if_match};
+use crate::extract::{ApiJson, ApiQuery, Ctx, IfMatch, if_match};
 use crate::page::{self, Page};
 use crate::schema::{LongText, Reason, Tag, Title};
 
@@ -219,7 +219,7 @@ impl From<ModeratedStatus> for IdeaStatus {
 /// whole history is kept and shown. A used idea keeps its status (409 `idea_used`); a
 /// duplicate merged into another is moderated there (409 `idea_merged`).
 #[utoipa::path(tag = "ideas", security(("bearer" = [])), request_body = IdeaStatusBody,
-    params(("If-Match" = Option<String>, Header, description = "The `ETag` last read: the write is refused with 412 `version_conflict` when the resource changed since.")),
+    params(IfMatch),
     responses((status = 200, description = "The idea, moderated.", body = IdeaView,
         headers(("ETag" = String, description = "The idea's new version."),
             ("Stride-Position" = i64, description = "The write's position in the log.")))),

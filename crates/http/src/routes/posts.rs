@@ -17,7 +17,7 @@ use uuid::Uuid;
 use super::{etag, written};
 use crate::auth::Caller;
 use crate::error::{ApiError, Code};
-use crate::extract::{ApiJson, ApiQuery, Ctx, if_match};
+use crate::extract::{ApiJson, ApiQuery, Ctx, IfMatch, if_match};
 use crate::page::{self, Page};
 use crate::schema::{LongText, RequiredText, Title, Url};
 
@@ -101,7 +101,7 @@ pub struct NewPostBody {
 /// Members, admins and owners draft a post on one of the team's channels, or schedule it at
 /// once when `scheduled_for` is given (not on teams that require approval).
 #[utoipa::path(tag = "posts", security(("bearer" = [])), request_body = NewPostBody,
-    params(("If-Match" = Option<String>, Header, description = "The `ETag` last read: the write is refused with 412 `version_conflict` when the resource changed since.")),
+    params(IfMatch),
     responses((status = 201, description = "The post, drafted or scheduled.", body = PostView,
         headers(("ETag" = String), ("Stride-Position" = i64)))),
     extensions(("x-problems" = json!(["approval_required", "idea_used"]))),
@@ -153,7 +153,7 @@ pub struct PostPatch {
 /// Members, admins and owners change a post's content, goals or schedule. On teams that
 /// require approval, changed content goes back to draft and off the schedule.
 #[utoipa::path(tag = "posts", security(("bearer" = [])), request_body = PostPatch,
-    params(("If-Match" = Option<String>, Header, description = "The `ETag` last read: the write is refused with 412 `version_conflict` when the resource changed since.")),
+    params(IfMatch),
     responses((status = 200, description = "The post, changed.", body = PostView,
         headers(("ETag" = String), ("Stride-Position" = i64)))),
     extensions(("x-problems" = json!(["invalid_transition", "approval_required"]))),
@@ -192,7 +192,7 @@ pub struct Empty {}
 /// Members, admins and owners send a draft to review; owners and admins then approve it
 /// or request changes.
 #[utoipa::path(tag = "posts", security(("bearer" = [])), request_body = Empty,
-    params(("If-Match" = Option<String>, Header, description = "The `ETag` last read: the write is refused with 412 `version_conflict` when the resource changed since.")),
+    params(IfMatch),
     responses((status = 200, description = "The post, changed.", body = PostView,
         headers(("ETag" = String), ("Stride-Position" = i64)))),
     extensions(("x-problems" = json!(["invalid_transition"]))),
@@ -219,7 +219,7 @@ async fn submit_post_for_review(
 ///
 /// Owners and admins approve a post in review: it may then be scheduled or published.
 #[utoipa::path(tag = "posts", security(("bearer" = [])), request_body = Empty,
-    params(("If-Match" = Option<String>, Header, description = "The `ETag` last read: the write is refused with 412 `version_conflict` when the resource changed since.")),
+    params(IfMatch),
     responses((status = 200, description = "The post, changed.", body = PostView,
         headers(("ETag" = String), ("Stride-Position" = i64)))),
     extensions(("x-problems" = json!(["forbidden", "invalid_transition"]))),
@@ -247,7 +247,7 @@ pub struct ChangesRequested {
 ///
 /// Owners and admins send a post in review back to draft, with a comment for its author.
 #[utoipa::path(tag = "posts", security(("bearer" = [])), request_body = ChangesRequested,
-    params(("If-Match" = Option<String>, Header, description = "The `ETag` last read: the write is refused with 412 `version_conflict` when the resource changed since.")),
+    params(IfMatch),
     responses((status = 200, description = "The post, changed.", body = PostView,
         headers(("ETag" = String), ("Stride-Position" = i64)))),
     extensions(("x-problems" = json!(["forbidden", "invalid_transition"]))),
@@ -284,7 +284,7 @@ pub struct Publication {
 /// approval), now or at a past instant to log what already went out. A post made from an
 /// idea marks the idea used in the same commit.
 #[utoipa::path(tag = "posts", security(("bearer" = [])), request_body = Publication,
-    params(("If-Match" = Option<String>, Header, description = "The `ETag` last read: the write is refused with 412 `version_conflict` when the resource changed since.")),
+    params(IfMatch),
     responses((status = 200, description = "The post, changed.", body = PostView,
         headers(("ETag" = String), ("Stride-Position" = i64)))),
     extensions(("x-problems" = json!(["invalid_transition", "approval_required"]))),
@@ -319,7 +319,7 @@ async fn publish_post(
 ///
 /// Members, admins and owners withdraw a post from the plan; its history stays.
 #[utoipa::path(tag = "posts", security(("bearer" = [])), request_body = Empty,
-    params(("If-Match" = Option<String>, Header, description = "The `ETag` last read: the write is refused with 412 `version_conflict` when the resource changed since.")),
+    params(IfMatch),
     responses((status = 200, description = "The post, changed.", body = PostView,
         headers(("ETag" = String), ("Stride-Position" = i64)))),
     extensions(("x-problems" = json!(["invalid_transition"]))),

@@ -19,7 +19,7 @@ use super::channels::ChannelView;
 use super::{etag, written};
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::extract::{ApiJson, Ctx, if_match};
+use crate::extract::{ApiJson, Ctx, IfMatch, if_match};
 use crate::schema::{Email, Name, Slug};
 
 pub fn configure(config: &mut ServiceConfig) {
@@ -239,7 +239,7 @@ impl From<TeamPatch> for TeamChanges {
 /// community board. Send `If-Match` with the ETag you read to be sure nobody changed it
 /// meanwhile. Fields left out stay as they are.
 #[utoipa::path(tag = "teams", security(("bearer" = [])), request_body = TeamPatch,
-    params(("If-Match" = Option<String>, Header, description = "The `ETag` last read: the write is refused with 412 `version_conflict` when the resource changed since.")),
+    params(IfMatch),
     responses(
     (status = 200, description = "The team, changed.", body = TeamView, headers(("ETag" = String), ("Stride-Position" = i64))),
 ))]

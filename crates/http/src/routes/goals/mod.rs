@@ -18,7 +18,7 @@ use uuid::Uuid;
 use super::{etag, written};
 use crate::auth::Caller;
 use crate::error::{ApiError, Code};
-use crate::extract::{ApiJson, ApiQuery, Ctx, if_match};
+use crate::extract::{ApiJson, ApiQuery, Ctx, IfMatch, if_match};
 use crate::page::{self, Page};
 
 use body::{Closing, GoalPatch, NewGoalBody};
@@ -152,7 +152,7 @@ async fn get_goal(
 /// revision is a `GoalRevised` event, so moved goalposts stay visible; a revision that
 /// changes nothing records nothing. A closed goal cannot be revised (409 `goal_closed`).
 #[utoipa::path(tag = "goals", security(("bearer" = [])), request_body = GoalPatch,
-    params(("If-Match" = Option<String>, Header, description = "The `ETag` last read: the write is refused with 412 `version_conflict` when the resource changed since.")),
+    params(IfMatch),
     responses((status = 200, description = "The goal, changed.", body = GoalView,
         headers(("ETag" = String), ("Stride-Position" = i64)))),
     extensions(("x-problems" = json!(["goal_closed"]))),
@@ -179,7 +179,7 @@ async fn revise_goal(
 /// Members, admins and owners close a goal as achieved, with the reason. A closed goal no
 /// longer changes: any later revision or closing is 409 `goal_closed`.
 #[utoipa::path(tag = "goals", security(("bearer" = [])), request_body = Closing,
-    params(("If-Match" = Option<String>, Header, description = "The `ETag` last read: the write is refused with 412 `version_conflict` when the resource changed since.")),
+    params(IfMatch),
     responses((status = 200, description = "The goal, changed.", body = GoalView,
         headers(("ETag" = String), ("Stride-Position" = i64)))),
     extensions(("x-problems" = json!(["goal_closed"]))),
@@ -206,7 +206,7 @@ async fn achieve_goal(
 /// plan changed. A closed goal no longer changes: any later revision or closing is 409
 /// `goal_closed`.
 #[utoipa::path(tag = "goals", security(("bearer" = [])), request_body = Closing,
-    params(("If-Match" = Option<String>, Header, description = "The `ETag` last read: the write is refused with 412 `version_conflict` when the resource changed since.")),
+    params(IfMatch),
     responses((status = 200, description = "The goal, changed.", body = GoalView,
         headers(("ETag" = String), ("Stride-Position" = i64)))),
     extensions(("x-problems" = json!(["goal_closed"]))),
