@@ -10,7 +10,7 @@ use serde::Deserialize;
 use stride_app::posts::{self, PostFilter, PostView};
 use stride_domain::bounds::Moment;
 use stride_domain::post::{NewPost, PostCommand, PostEdit, PostError, PostStatus};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::{IntoParams, IntoResponses, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
@@ -154,8 +154,7 @@ pub struct PostPatch {
 /// require approval, changed content goes back to draft and off the schedule.
 #[utoipa::path(tag = "posts", security(("bearer" = [])), request_body = PostPatch,
     params(IfMatch),
-    responses((status = 200, description = "The post, changed.", body = PostView,
-        headers(("ETag" = String), ("Stride-Position" = i64)))),
+    responses(PostChanged),
     extensions(("x-problems" = json!(["invalid_transition", "approval_required"]))),
 )]
 #[patch("/teams/{team_id}/posts/{post_id}")]
@@ -187,14 +186,21 @@ async fn edit_post(
 #[serde(deny_unknown_fields)]
 pub struct Empty {}
 
+/// What every command on a post answers: the post as it now stands, its version and the
+/// write's position.
+#[derive(IntoResponses)]
+#[response(status = 200, description = "The post, changed.",
+    headers(("ETag" = String), ("Stride-Position" = i64)))]
+#[allow(dead_code, reason = "it only names the answer in the document")]
+pub struct PostChanged(PostView);
+
 /// Submits a post for review
 ///
 /// Members, admins and owners send a draft to review; owners and admins then approve it
 /// or request changes.
 #[utoipa::path(tag = "posts", security(("bearer" = [])), request_body = Empty,
     params(IfMatch),
-    responses((status = 200, description = "The post, changed.", body = PostView,
-        headers(("ETag" = String), ("Stride-Position" = i64)))),
+    responses(PostChanged),
     extensions(("x-problems" = json!(["invalid_transition"]))),
 )]
 #[post("/teams/{team_id}/posts/{post_id}/submit")]
@@ -220,8 +226,7 @@ async fn submit_post_for_review(
 /// Owners and admins approve a post in review: it may then be scheduled or published.
 #[utoipa::path(tag = "posts", security(("bearer" = [])), request_body = Empty,
     params(IfMatch),
-    responses((status = 200, description = "The post, changed.", body = PostView,
-        headers(("ETag" = String), ("Stride-Position" = i64)))),
+    responses(PostChanged),
     extensions(("x-problems" = json!(["forbidden", "invalid_transition"]))),
 )]
 #[post("/teams/{team_id}/posts/{post_id}/approve")]
@@ -248,8 +253,7 @@ pub struct ChangesRequested {
 /// Owners and admins send a post in review back to draft, with a comment for its author.
 #[utoipa::path(tag = "posts", security(("bearer" = [])), request_body = ChangesRequested,
     params(IfMatch),
-    responses((status = 200, description = "The post, changed.", body = PostView,
-        headers(("ETag" = String), ("Stride-Position" = i64)))),
+    responses(PostChanged),
     extensions(("x-problems" = json!(["forbidden", "invalid_transition"]))),
 )]
 #[post("/teams/{team_id}/posts/{post_id}/request-changes")]
@@ -285,8 +289,7 @@ pub struct Publication {
 /// idea marks the idea used in the same commit.
 #[utoipa::path(tag = "posts", security(("bearer" = [])), request_body = Publication,
     params(IfMatch),
-    responses((status = 200, description = "The post, changed.", body = PostView,
-        headers(("ETag" = String), ("Stride-Position" = i64)))),
+    responses(PostChanged),
     extensions(("x-problems" = json!(["invalid_transition", "approval_required"]))),
 )]
 #[post("/teams/{team_id}/posts/{post_id}/publish")]
@@ -320,8 +323,7 @@ async fn publish_post(
 /// Members, admins and owners withdraw a post from the plan; its history stays.
 #[utoipa::path(tag = "posts", security(("bearer" = [])), request_body = Empty,
     params(IfMatch),
-    responses((status = 200, description = "The post, changed.", body = PostView,
-        headers(("ETag" = String), ("Stride-Position" = i64)))),
+    responses(PostChanged),
     extensions(("x-problems" = json!(["invalid_transition"]))),
 )]
 #[post("/teams/{team_id}/posts/{post_id}/archive")]

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use stride_app::goals;
 use stride_app::versioned::Versioned;
 use stride_domain::goal::{Goal, GoalError, GoalState, Horizon};
-use utoipa::IntoParams;
+use utoipa::{IntoParams, IntoResponses};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
@@ -54,6 +54,14 @@ fn answer(status: StatusCode, goal: &Versioned<Goal>) -> HttpResponse {
         goal.position,
     )
 }
+
+/// What a change to a goal answers, as [`answer`] builds it: the goal as it now stands,
+/// its version and the write's position.
+#[derive(IntoResponses)]
+#[response(status = 200, description = "The goal, changed.",
+    headers(("ETag" = String), ("Stride-Position" = i64)))]
+#[allow(dead_code, reason = "it only names the answer in the document")]
+pub struct GoalChanged(GoalView);
 
 fn writer(caller: Caller, team_id: Uuid) -> Result<Caller, ApiError> {
     Ok(caller.in_team(team_id)?.may_write()?.clone())
@@ -153,8 +161,7 @@ async fn get_goal(
 /// changes nothing records nothing. A closed goal cannot be revised (409 `goal_closed`).
 #[utoipa::path(tag = "goals", security(("bearer" = [])), request_body = GoalPatch,
     params(IfMatch),
-    responses((status = 200, description = "The goal, changed.", body = GoalView,
-        headers(("ETag" = String), ("Stride-Position" = i64)))),
+    responses(GoalChanged),
     extensions(("x-problems" = json!(["goal_closed"]))),
 )]
 #[patch("/teams/{team_id}/goals/{goal_id}")]
@@ -180,8 +187,7 @@ async fn revise_goal(
 /// longer changes: any later revision or closing is 409 `goal_closed`.
 #[utoipa::path(tag = "goals", security(("bearer" = [])), request_body = Closing,
     params(IfMatch),
-    responses((status = 200, description = "The goal, changed.", body = GoalView,
-        headers(("ETag" = String), ("Stride-Position" = i64)))),
+    responses(GoalChanged),
     extensions(("x-problems" = json!(["goal_closed"]))),
 )]
 #[post("/teams/{team_id}/goals/{goal_id}/achieve")]
@@ -207,8 +213,7 @@ async fn achieve_goal(
 /// `goal_closed`.
 #[utoipa::path(tag = "goals", security(("bearer" = [])), request_body = Closing,
     params(IfMatch),
-    responses((status = 200, description = "The goal, changed.", body = GoalView,
-        headers(("ETag" = String), ("Stride-Position" = i64)))),
+    responses(GoalChanged),
     extensions(("x-problems" = json!(["goal_closed"]))),
 )]
 #[post("/teams/{team_id}/goals/{goal_id}/abandon")]
