@@ -15,7 +15,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use super::ideas::{answered, page_of};
+use super::ideas::{IdeaSubmitted, answered, page_of};
 use super::written;
 use crate::auth::Contributor;
 use crate::error::ApiError;
@@ -171,10 +171,7 @@ pub struct BoardIdeaBody {
 /// A contributor of this board (with the token joining it gave) submits an idea while the
 /// board takes ideas; it starts `open`, voted on by nobody yet. A member's token is 403:
 /// members submit on the team's side.
-#[utoipa::path(tag = "board", security(("bearer" = [])), request_body = BoardIdeaBody, responses(
-    (status = 201, description = "The idea, submitted.", body = IdeaView,
-        headers(("ETag" = String, description = "The idea's version."),
-            ("Stride-Position" = i64, description = "The write's position in the log.")))),
+#[utoipa::path(tag = "board", security(("bearer" = [])), request_body = BoardIdeaBody, responses(IdeaSubmitted),
     extensions(("x-problems" = json!(["board_closed"]))),
 )]
 #[post("/boards/{slug}/ideas")]

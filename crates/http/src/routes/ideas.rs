@@ -7,7 +7,7 @@ use serde::Deserialize;
 use stride_app::idea_views::{IdeaDetail, IdeaView, Sort};
 use stride_app::ideas;
 use stride_domain::idea::{Author, IdeaError, IdeaStatus, NewIdea};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::{IntoParams, IntoResponses, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
@@ -42,6 +42,15 @@ impl From<IdeaError> for ApiError {
         }
     }
 }
+
+/// What submitting an idea answers, on the team's side and on the public board alike: the
+/// new idea, its version and the write's position.
+#[derive(IntoResponses)]
+#[response(status = 201, description = "The idea, submitted.",
+    headers(("ETag" = String, description = "The idea's version."),
+        ("Stride-Position" = i64, description = "The write's position in the log.")))]
+#[allow(dead_code, reason = "it only names the answer in the document")]
+pub struct IdeaSubmitted(IdeaView);
 
 /// An idea as a command left it, with its ETag and the write's position.
 pub fn answered(status: StatusCode, (idea, position): (IdeaView, i64)) -> HttpResponse {
@@ -82,10 +91,7 @@ pub struct NewIdeaBody {
 ///
 /// Members, admins and owners put an idea of their own straight onto the team's board,
 /// whether or not the board takes ideas from the community; it starts `open`.
-#[utoipa::path(tag = "ideas", security(("bearer" = [])), request_body = NewIdeaBody, responses(
-    (status = 201, description = "The idea, submitted.", body = IdeaView,
-        headers(("ETag" = String, description = "The idea's version."),
-            ("Stride-Position" = i64, description = "The write's position in the log.")))),
+#[utoipa::path(tag = "ideas", security(("bearer" = [])), request_body = NewIdeaBody, responses(IdeaSubmitted),
 )]
 #[post("/teams/{team_id}/ideas")]
 async fn submit_idea(
