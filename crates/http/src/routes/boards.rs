@@ -20,7 +20,7 @@ use super::written;
 use crate::auth::Contributor;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery, Ctx};
-use crate::page::{self, Page};
+use crate::page::{self, Page, page_query};
 use crate::schema::{Email, LongText, OptionalName, Tag, Title};
 
 pub fn configure(config: &mut ServiceConfig) {
@@ -116,22 +116,14 @@ async fn join_board(
     Ok(written(StatusCode::CREATED, &joined, None, position))
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct BoardQuery {
-    /// The order: `trending` (votes weighted by age, the default), `top` (most votes) or
-    /// `new` (newest first).
-    #[serde(default)]
-    pub sort: Sort,
-    /// Page size, 1 to 200 (default 50).
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<u32>,
-    /// The `next_cursor` of the page before.
-    pub cursor: Option<String>,
-    /// Read-your-writes, as a query parameter (see `Stride-Min-Position`).
-    #[param(minimum = 0)]
-    pub min_position: Option<i64>,
+page_query! {
+    pub struct BoardQuery {
+        /// The order: `trending` (votes weighted by age, the default), `top` (most votes) or
+        /// `new` (newest first).
+        #[serde(default)]
+        pub sort: Sort,
+        ..page,
+    }
 }
 
 /// Lists a public board's ideas

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use stride_app::channels;
 use stride_app::versioned::Versioned;
 use stride_domain::channel::{Channel, ChannelError, ChannelStatus, Platform};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
@@ -14,7 +14,7 @@ use super::{etag, written};
 use crate::auth::Caller;
 use crate::error::{ApiError, Code};
 use crate::extract::{ApiJson, ApiQuery, Ctx, IfMatch, if_match};
-use crate::page::{self, Page};
+use crate::page::{self, Page, page_query};
 use crate::schema::{Name, OptionalName, Reason};
 
 pub fn configure(config: &mut ServiceConfig) {
@@ -113,20 +113,12 @@ async fn add_channel(
     ))
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct ListQuery {
-    /// Page size, 1 to 200 (default 50).
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<u32>,
-    /// The `next_cursor` of the page before.
-    pub cursor: Option<String>,
-    /// Only channels with this status.
-    pub status: Option<ChannelStatus>,
-    /// Read-your-writes, as a query parameter (see `Stride-Min-Position`).
-    #[param(minimum = 0)]
-    pub min_position: Option<i64>,
+page_query! {
+    pub struct ListQuery {
+        ..page,
+        /// Only channels with this status.
+        pub status: Option<ChannelStatus>,
+    }
 }
 
 /// Lists the team's channels

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use stride_app::idea_views::{IdeaDetail, IdeaView, Sort};
 use stride_app::ideas;
 use stride_domain::idea::{Author, IdeaError, IdeaStatus, NewIdea};
-use utoipa::{IntoParams, IntoResponses, ToSchema};
+use utoipa::{IntoResponses, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
@@ -15,7 +15,7 @@ use super::written;
 use crate::auth::Caller;
 use crate::error::{ApiError, Code};
 use crate::extract::{ApiJson, ApiQuery, Ctx, IfMatch, if_match};
-use crate::page::{self, Page};
+use crate::page::{self, Page, page_query};
 use crate::schema::{LongText, Reason, Tag, Title};
 
 pub fn configure(config: &mut ServiceConfig) {
@@ -117,26 +117,18 @@ async fn submit_idea(
     Ok(answered(StatusCode::CREATED, answer))
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct IdeaQuery {
-    /// Only ideas with this status.
-    pub status: Option<IdeaStatus>,
-    /// Only ideas with this tag (compared lowercased).
-    pub tag: Option<String>,
-    /// The order: `trending` (votes weighted by age, the default), `top` (most votes) or
-    /// `new` (newest first).
-    #[serde(default)]
-    pub sort: Sort,
-    /// Page size, 1 to 200 (default 50).
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<u32>,
-    /// The `next_cursor` of the page before.
-    pub cursor: Option<String>,
-    /// Read-your-writes, as a query parameter (see `Stride-Min-Position`).
-    #[param(minimum = 0)]
-    pub min_position: Option<i64>,
+page_query! {
+    pub struct IdeaQuery {
+        /// Only ideas with this status.
+        pub status: Option<IdeaStatus>,
+        /// Only ideas with this tag (compared lowercased).
+        pub tag: Option<String>,
+        /// The order: `trending` (votes weighted by age, the default), `top` (most votes) or
+        /// `new` (newest first).
+        #[serde(default)]
+        pub sort: Sort,
+        ..page,
+    }
 }
 
 /// Lists the team's ideas

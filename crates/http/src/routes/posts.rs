@@ -10,7 +10,7 @@ use serde::Deserialize;
 use stride_app::posts::{self, PostFilter, PostView};
 use stride_domain::bounds::Moment;
 use stride_domain::post::{NewPost, PostCommand, PostEdit, PostError, PostStatus};
-use utoipa::{IntoParams, IntoResponses, ToSchema};
+use utoipa::{IntoResponses, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
@@ -18,7 +18,7 @@ use super::{etag, written};
 use crate::auth::Caller;
 use crate::error::{ApiError, Code};
 use crate::extract::{ApiJson, ApiQuery, Ctx, IfMatch, if_match};
-use crate::page::{self, Page};
+use crate::page::{self, Page, page_query};
 use crate::schema::{LongText, RequiredText, Title, Url};
 
 pub fn configure(config: &mut ServiceConfig) {
@@ -357,29 +357,21 @@ async fn get_post(
         .json(post))
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct PostQuery {
-    /// Only posts with this status.
-    pub status: Option<PostStatus>,
-    /// Only posts on this channel.
-    pub channel_id: Option<Uuid>,
-    /// Posts published (or, if not yet, scheduled) at or after this instant (years 2000 to
-    /// 2100).
-    #[param(value_type = Option<String>, format = DateTime, pattern = "^(20[0-9]{2}|2100)-")]
-    pub from: Option<Moment>,
-    /// ... and before this one.
-    #[param(value_type = Option<String>, format = DateTime, pattern = "^(20[0-9]{2}|2100)-")]
-    pub to: Option<Moment>,
-    /// Page size, 1 to 200 (default 50).
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<u32>,
-    /// The `next_cursor` of the page before.
-    pub cursor: Option<String>,
-    /// Read-your-writes, as a query parameter (see `Stride-Min-Position`).
-    #[param(minimum = 0)]
-    pub min_position: Option<i64>,
+page_query! {
+    pub struct PostQuery {
+        /// Only posts with this status.
+        pub status: Option<PostStatus>,
+        /// Only posts on this channel.
+        pub channel_id: Option<Uuid>,
+        /// Posts published (or, if not yet, scheduled) at or after this instant (years 2000 to
+        /// 2100).
+        #[param(value_type = Option<String>, format = DateTime, pattern = "^(20[0-9]{2}|2100)-")]
+        pub from: Option<Moment>,
+        /// ... and before this one.
+        #[param(value_type = Option<String>, format = DateTime, pattern = "^(20[0-9]{2}|2100)-")]
+        pub to: Option<Moment>,
+        ..page,
+    }
 }
 
 /// Lists the team's posts

@@ -7,11 +7,10 @@ mod view;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
-use serde::Deserialize;
 use stride_app::goals;
 use stride_app::versioned::Versioned;
 use stride_domain::goal::{Goal, GoalError, GoalState, Horizon};
-use utoipa::{IntoParams, IntoResponses};
+use utoipa::IntoResponses;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
@@ -19,7 +18,7 @@ use super::{etag, written};
 use crate::auth::Caller;
 use crate::error::{ApiError, Code};
 use crate::extract::{ApiJson, ApiQuery, Ctx, IfMatch, if_match};
-use crate::page::{self, Page};
+use crate::page::{self, Page, page_query};
 
 use body::{Closing, GoalPatch, NewGoalBody};
 pub use view::{GoalView, TargetView};
@@ -88,22 +87,14 @@ async fn set_goal(
     Ok(answer(StatusCode::CREATED, &goal))
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct GoalQuery {
-    /// Only goals with this status.
-    pub status: Option<GoalState>,
-    /// Only long or only short goals.
-    pub horizon: Option<Horizon>,
-    /// Page size, 1 to 200 (default 50).
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<u32>,
-    /// The `next_cursor` of the page before.
-    pub cursor: Option<String>,
-    /// Read-your-writes, as a query parameter (see `Stride-Min-Position`).
-    #[param(minimum = 0)]
-    pub min_position: Option<i64>,
+page_query! {
+    pub struct GoalQuery {
+        /// Only goals with this status.
+        pub status: Option<GoalState>,
+        /// Only long or only short goals.
+        pub horizon: Option<Horizon>,
+        ..page,
+    }
 }
 
 /// Lists the team's goals
