@@ -315,9 +315,7 @@ async fn erase_contributor_personal_data(
     let (team_id, contributor_id) = path.into_inner();
     let caller = caller.in_team(team_id)?.may_administer()?.clone();
     let position = ideas::erase_contributor(&ctx.app, caller.team_id, contributor_id).await?;
-    Ok(HttpResponse::NoContent()
-        .insert_header((super::STRIDE_POSITION, position.to_string()))
-        .finish())
+    Ok(super::no_content(None, position))
 }
 
 #[cfg(test)]

@@ -2,7 +2,6 @@
 //! once they have left, their name and e-mail address erased.
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::ETAG;
 use actix_web::{HttpRequest, HttpResponse, delete, patch, post, web};
 use serde::{Deserialize, Serialize};
 use stride_app::{members, people};
@@ -12,7 +11,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use super::teams::{MemberView, TokenView};
-use super::{STRIDE_POSITION, etag, written};
+use super::{no_content, written};
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, Ctx, IfMatch, if_match};
@@ -142,10 +141,7 @@ async fn remove_member(
     let origin = ctx.origin(caller.actor());
     let ids = (team_id, member_id);
     let team = members::remove(&ctx.app, &origin, ids, if_match(&req)?).await?;
-    Ok(HttpResponse::NoContent()
-        .insert_header((ETAG, etag(team.version)))
-        .insert_header((STRIDE_POSITION, team.position.to_string()))
-        .finish())
+    Ok(no_content(Some(team.version), team.position))
 }
 
 /// Erases a former member's personal data
@@ -167,7 +163,5 @@ async fn erase_member_personal_data(
     let (team_id, member_id) = path.into_inner();
     let caller = caller.in_team(team_id)?.may_administer()?;
     let position = members::erase(&ctx.app, caller.team_id, member_id).await?;
-    Ok(HttpResponse::NoContent()
-        .insert_header((STRIDE_POSITION, position.to_string()))
-        .finish())
+    Ok(no_content(None, position))
 }
