@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use super::{etag, written};
+use super::{read, written};
 use crate::auth::Caller;
 use crate::error::{ApiError, Code};
 use crate::extract::{ApiJson, ApiQuery, Ctx, IfMatch, if_match};
@@ -163,9 +163,7 @@ async fn get_channel(
     let (team_id, channel_id) = path.into_inner();
     caller.in_team(team_id)?;
     let channel = channels::get(&ctx.app, team_id, channel_id).await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((actix_web::http::header::ETAG, etag(channel.version)))
-        .json(ChannelView::from(&channel)))
+    Ok(read(&ChannelView::from(&channel), channel.version))
 }
 
 /// Keeps, pauses or retires a channel

@@ -171,12 +171,7 @@ async fn get_idea(
     let (team_id, idea_id) = path.into_inner();
     caller.in_team(team_id)?;
     let detail = ideas::detail(&ctx.app, team_id, idea_id).await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((
-            actix_web::http::header::ETAG,
-            super::etag(detail.idea.version),
-        ))
-        .json(detail))
+    Ok(super::read(&detail, detail.idea.version))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -14,7 +14,7 @@ use utoipa::{IntoResponses, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use super::{etag, written};
+use super::{read, written};
 use crate::auth::Caller;
 use crate::error::{ApiError, Code};
 use crate::extract::{ApiJson, ApiQuery, Ctx, IfMatch, if_match};
@@ -352,9 +352,7 @@ async fn get_post(
     let (team_id, post_id) = path.into_inner();
     caller.in_team(team_id)?;
     let post = posts::get(&ctx.app, team_id, post_id).await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((actix_web::http::header::ETAG, etag(post.version)))
-        .json(post))
+    Ok(read(&post, post.version))
 }
 
 page_query! {

@@ -14,7 +14,7 @@ use utoipa::IntoResponses;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use super::{etag, written};
+use super::{read, written};
 use crate::auth::Caller;
 use crate::error::{ApiError, Code};
 use crate::extract::{ApiJson, ApiQuery, Ctx, IfMatch, if_match};
@@ -140,9 +140,7 @@ async fn get_goal(
     let (team_id, goal_id) = path.into_inner();
     caller.in_team(team_id)?;
     let goal = goals::get(&ctx.app, team_id, goal_id).await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((actix_web::http::header::ETAG, etag(goal.version)))
-        .json(GoalView::from(&goal)))
+    Ok(read(&GoalView::from(&goal), goal.version))
 }
 
 /// Revises a goal
