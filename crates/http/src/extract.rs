@@ -12,6 +12,9 @@ use futures_util::StreamExt;
 use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
 use stride_storage::Store;
+use utoipa::IntoParams;
+use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
+use utoipa::openapi::{ObjectBuilder, Required, Type};
 
 use crate::error::{ApiError, Code};
 
@@ -291,6 +294,25 @@ pub fn if_match(req: &HttpRequest) -> Result<Option<i64>, ApiError> {
 
 /// The version an ETag this API never sent stands for: no resource ever has it.
 const NO_VERSION: i64 = -1;
+
+/// The `If-Match` header as a route's `params(IfMatch)` lists it in the document: every
+/// versioned write takes it the same way ([`if_match`] reads it), and the contract pass
+/// gives it its one description.
+#[derive(Debug)]
+pub struct IfMatch;
+
+impl IntoParams for IfMatch {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        vec![
+            ParameterBuilder::new()
+                .name("If-Match")
+                .parameter_in(ParameterIn::Header)
+                .required(Required::False)
+                .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+                .build(),
+        ]
+    }
+}
 
 /// The request id given to this request by the observing middleware.
 #[derive(Debug, Clone)]

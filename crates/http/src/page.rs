@@ -88,6 +88,38 @@ pub fn limit(raw: Option<u32>) -> Result<usize, ApiError> {
     }
 }
 
+/// A list's query: its own filters, then `limit` and `cursor` where `..page` stands, and
+/// `min_position` last, each stated once here with its bounds. Field order is the order the
+/// document lists the parameters in.
+macro_rules! page_query {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident {
+            $($(#[$before_meta:meta])* pub $before:ident: $before_ty:ty,)*
+            ..page,
+            $($(#[$after_meta:meta])* pub $after:ident: $after_ty:ty,)*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, ::serde::Deserialize, ::utoipa::IntoParams)]
+        #[serde(deny_unknown_fields)]
+        #[into_params(parameter_in = Query)]
+        pub struct $name {
+            $($(#[$before_meta])* pub $before: $before_ty,)*
+            /// Page size, 1 to 200 (default 50).
+            #[param(minimum = 1, maximum = 200)]
+            pub limit: Option<u32>,
+            /// The `next_cursor` of the page before.
+            pub cursor: Option<String>,
+            $($(#[$after_meta])* pub $after: $after_ty,)*
+            /// Read-your-writes, as a query parameter (see `Stride-Min-Position`).
+            #[param(minimum = 0)]
+            pub min_position: Option<i64>,
+        }
+    };
+}
+pub(crate) use page_query;
+
 /// Pages through `items` ordered by `key` (unique and ascending): the page holds what comes
 /// after `cursor`.
 pub fn paginate<T>(

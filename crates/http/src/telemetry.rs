@@ -3,11 +3,21 @@
 
 use std::time::Duration;
 
+use prometheus::core::Collector;
 use prometheus::{
     Encoder, GaugeVec, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry,
     TextEncoder,
 };
 use stride_storage::Store;
+
+/// A metric, registered as it is made, so that none is made and then left out of `/metrics`.
+fn registered<M: Collector + Clone + 'static>(
+    registry: &Registry,
+    metric: M,
+) -> prometheus::Result<M> {
+    registry.register(Box::new(metric.clone()))?;
+    Ok(metric)
+}
 
 #[derive(Clone)]
 pub struct Telemetry {
@@ -29,57 +39,69 @@ impl std::fmt::Debug for Telemetry {
 impl Telemetry {
     pub fn new() -> anyhow::Result<Telemetry> {
         let registry = Registry::new();
-        let requests = IntCounterVec::new(
-            Opts::new(
-                "stride_http_requests_total",
-                "HTTP requests answered, by route and status",
-            ),
-            &["method", "route", "status"],
+        let requests = registered(
+            &registry,
+            IntCounterVec::new(
+                Opts::new(
+                    "stride_http_requests_total",
+                    "HTTP requests answered, by route and status",
+                ),
+                &["method", "route", "status"],
+            )?,
         )?;
-        let latency = HistogramVec::new(
-            HistogramOpts::new(
-                "stride_http_request_duration_seconds",
-                "Time to answer an HTTP request",
-            )
-            .buckets(vec![
-                0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
-            ]),
-            &["method", "route"],
+        let latency = registered(
+            &registry,
+            HistogramVec::new(
+                HistogramOpts::new(
+                    "stride_http_request_duration_seconds",
+                    "Time to answer an HTTP request",
+                )
+                .buckets(vec![
+                    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+                ]),
+                &["method", "route"],
+            )?,
         )?;
-        let pool = IntGaugeVec::new(
-            Opts::new(
-                "stride_db_pool_connections",
-                "Database pool connections by state",
-            ),
-            &["state"],
+        let pool = registered(
+            &registry,
+            IntGaugeVec::new(
+                Opts::new(
+                    "stride_db_pool_connections",
+                    "Database pool connections by state",
+                ),
+                &["state"],
+            )?,
         )?;
-        registry.register(Box::new(requests.clone()))?;
-        registry.register(Box::new(latency.clone()))?;
-        registry.register(Box::new(pool.clone()))?;
-        let projection_position = IntGaugeVec::new(
-            Opts::new(
-                "stride_projection_position",
-                "The last position each projection applied",
-            ),
-            &["projection"],
+        let projection_position = registered(
+            &registry,
+            IntGaugeVec::new(
+                Opts::new(
+                    "stride_projection_position",
+                    "The last position each projection applied",
+                ),
+                &["projection"],
+            )?,
         )?;
-        let projection_lag = GaugeVec::new(
-            Opts::new(
-                "stride_projection_lag_seconds",
-                "How long the oldest event a projection has not applied has waited",
-            ),
-            &["projection"],
+        let projection_lag = registered(
+            &registry,
+            GaugeVec::new(
+                Opts::new(
+                    "stride_projection_lag_seconds",
+                    "How long the oldest event a projection has not applied has waited",
+                ),
+                &["projection"],
+            )?,
         )?;
-        registry.register(Box::new(projection_position.clone()))?;
-        registry.register(Box::new(projection_lag.clone()))?;
-        let projection_failures = IntGaugeVec::new(
-            Opts::new(
-                "stride_projection_failures",
-                "Teams a projection stopped for, on an event it could not apply",
-            ),
-            &["projection"],
+        let projection_failures = registered(
+            &registry,
+            IntGaugeVec::new(
+                Opts::new(
+                    "stride_projection_failures",
+                    "Teams a projection stopped for, on an event it could not apply",
+                ),
+                &["projection"],
+            )?,
         )?;
-        registry.register(Box::new(projection_failures.clone()))?;
         Ok(Telemetry {
             registry,
             requests,

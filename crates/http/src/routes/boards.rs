@@ -15,12 +15,12 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use super::ideas::{answered, page_of};
+use super::ideas::{IdeaSubmitted, answered, page_of};
 use super::written;
 use crate::auth::Contributor;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery, Ctx};
-use crate::page::{self, Page};
+use crate::page::{self, Page, page_query};
 use crate::schema::{Email, LongText, OptionalName, Tag, Title};
 
 pub fn configure(config: &mut ServiceConfig) {
@@ -116,22 +116,14 @@ async fn join_board(
     Ok(written(StatusCode::CREATED, &joined, None, position))
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct BoardQuery {
-    /// The order: `trending` (votes weighted by age, the default), `top` (most votes) or
-    /// `new` (newest first).
-    #[serde(default)]
-    pub sort: Sort,
-    /// Page size, 1 to 200 (default 50).
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<u32>,
-    /// The `next_cursor` of the page before.
-    pub cursor: Option<String>,
-    /// Read-your-writes, as a query parameter (see `Stride-Min-Position`).
-    #[param(minimum = 0)]
-    pub min_position: Option<i64>,
+page_query! {
+    pub struct BoardQuery {
+        /// The order: `trending` (votes weighted by age, the default), `top` (most votes) or
+        /// `new` (newest first).
+        #[serde(default)]
+        pub sort: Sort,
+        ..page,
+    }
 }
 
 /// Lists a public board's ideas
@@ -171,10 +163,7 @@ pub struct BoardIdeaBody {
 /// A contributor of this board (with the token joining it gave) submits an idea while the
 /// board takes ideas; it starts `open`, voted on by nobody yet. A member's token is 403:
 /// members submit on the team's side.
-#[utoipa::path(tag = "board", security(("bearer" = [])), request_body = BoardIdeaBody, responses(
-    (status = 201, description = "The idea, submitted.", body = IdeaView,
-        headers(("ETag" = String, description = "The idea's version."),
-            ("Stride-Position" = i64, description = "The write's position in the log.")))),
+#[utoipa::path(tag = "board", security(("bearer" = [])), request_body = BoardIdeaBody, responses(IdeaSubmitted),
     extensions(("x-problems" = json!(["board_closed"]))),
 )]
 #[post("/boards/{slug}/ideas")]

@@ -6,15 +6,15 @@ use serde::{Deserialize, Serialize};
 use stride_app::channels;
 use stride_app::versioned::Versioned;
 use stride_domain::channel::{Channel, ChannelError, ChannelStatus, Platform};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use super::{etag, written};
+use super::{read, written};
 use crate::auth::Caller;
 use crate::error::{ApiError, Code};
-use crate::extract::{ApiJson, ApiQuery, Ctx, if_match};
-use crate::page::{self, Page};
+use crate::extract::{ApiJson, ApiQuery, Ctx, IfMatch, if_match};
+use crate::page::{self, Page, page_query};
 use crate::schema::{Name, OptionalName, Reason};
 
 pub fn configure(config: &mut ServiceConfig) {
@@ -113,20 +113,12 @@ async fn add_channel(
     ))
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct ListQuery {
-    /// Page size, 1 to 200 (default 50).
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<u32>,
-    /// The `next_cursor` of the page before.
-    pub cursor: Option<String>,
-    /// Only channels with this status.
-    pub status: Option<ChannelStatus>,
-    /// Read-your-writes, as a query parameter (see `Stride-Min-Position`).
-    #[param(minimum = 0)]
-    pub min_position: Option<i64>,
+page_query! {
+    pub struct ListQuery {
+        ..page,
+        /// Only channels with this status.
+        pub status: Option<ChannelStatus>,
+    }
 }
 
 /// Lists the team's channels
@@ -171,9 +163,7 @@ async fn get_channel(
     let (team_id, channel_id) = path.into_inner();
     caller.in_team(team_id)?;
     let channel = channels::get(&ctx.app, team_id, channel_id).await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((actix_web::http::header::ETAG, etag(channel.version)))
-        .json(ChannelView::from(&channel)))
+    Ok(read(&ChannelView::from(&channel), channel.version))
 }
 
 /// Keeps, pauses or retires a channel
@@ -181,7 +171,7 @@ async fn get_channel(
 /// Owners and admins act on an honest assessment: `active` keeps publishing, `paused` rests
 /// the channel, `retired` cuts it loose. The reason is kept with the change.
 #[utoipa::path(tag = "channels", security(("bearer" = [])), request_body = ChannelStatusChange,
-    params(("If-Match" = Option<String>, Header, description = "The `ETag` last read: the write is refused with 412 `version_conflict` when the resource changed since.")),
+    params(IfMatch),
     responses((status = 200, description = "The channel, changed.", body = ChannelView,
         headers(("ETag" = String), ("Stride-Position" = i64)))),
 )]

@@ -7,15 +7,15 @@ use serde::Deserialize;
 use stride_app::idea_views::{IdeaDetail, IdeaView, Sort};
 use stride_app::ideas;
 use stride_domain::idea::{Author, IdeaError, IdeaStatus, NewIdea};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::{IntoResponses, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use super::written;
 use crate::auth::Caller;
 use crate::error::{ApiError, Code};
-use crate::extract::{ApiJson, ApiQuery, Ctx, if_match};
-use crate::page::{self, Page};
+use crate::extract::{ApiJson, ApiQuery, Ctx, IfMatch, if_match};
+use crate::page::{self, Page, page_query};
 use crate::schema::{LongText, Reason, Tag, Title};
 
 pub fn configure(config: &mut ServiceConfig) {
@@ -42,6 +42,15 @@ impl From<IdeaError> for ApiError {
         }
     }
 }
+
+/// What submitting an idea answers, on the team's side and on the public board alike: the
+/// new idea, its version and the write's position.
+#[derive(IntoResponses)]
+#[response(status = 201, description = "The idea, submitted.",
+    headers(("ETag" = String, description = "The idea's version."),
+        ("Stride-Position" = i64, description = "The write's position in the log.")))]
+#[allow(dead_code, reason = "it only names the answer in the document")]
+pub struct IdeaSubmitted(IdeaView);
 
 /// An idea as a command left it, with its ETag and the write's position.
 pub fn answered(status: StatusCode, (idea, position): (IdeaView, i64)) -> HttpResponse {
@@ -82,10 +91,7 @@ pub struct NewIdeaBody {
 ///
 /// Members, admins and owners put an idea of their own straight onto the team's board,
 /// whether or not the board takes ideas from the community; it starts `open`.
-#[utoipa::path(tag = "ideas", security(("bearer" = [])), request_body = NewIdeaBody, responses(
-    (status = 201, description = "The idea, submitted.", body = IdeaView,
-        headers(("ETag" = String, description = "The idea's version."),
-            ("Stride-Position" = i64, description = "The write's position in the log.")))),
+#[utoipa::path(tag = "ideas", security(("bearer" = [])), request_body = NewIdeaBody, responses(IdeaSubmitted),
 )]
 #[post("/teams/{team_id}/ideas")]
 async fn submit_idea(
@@ -111,26 +117,18 @@ async fn submit_idea(
     Ok(answered(StatusCode::CREATED, answer))
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct IdeaQuery {
-    /// Only ideas with this status.
-    pub status: Option<IdeaStatus>,
-    /// Only ideas with this tag (compared lowercased).
-    pub tag: Option<String>,
-    /// The order: `trending` (votes weighted by age, the default), `top` (most votes) or
-    /// `new` (newest first).
-    #[serde(default)]
-    pub sort: Sort,
-    /// Page size, 1 to 200 (default 50).
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<u32>,
-    /// The `next_cursor` of the page before.
-    pub cursor: Option<String>,
-    /// Read-your-writes, as a query parameter (see `Stride-Min-Position`).
-    #[param(minimum = 0)]
-    pub min_position: Option<i64>,
+page_query! {
+    pub struct IdeaQuery {
+        /// Only ideas with this status.
+        pub status: Option<IdeaStatus>,
+        /// Only ideas with this tag (compared lowercased).
+        pub tag: Option<String>,
+        /// The order: `trending` (votes weighted by age, the default), `top` (most votes) or
+        /// `new` (newest first).
+        #[serde(default)]
+        pub sort: Sort,
+        ..page,
+    }
 }
 
 /// Lists the team's ideas
@@ -173,12 +171,7 @@ async fn get_idea(
     let (team_id, idea_id) = path.into_inner();
     caller.in_team(team_id)?;
     let detail = ideas::detail(&ctx.app, team_id, idea_id).await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((
-            actix_web::http::header::ETAG,
-            super::etag(detail.idea.version),
-        ))
-        .json(detail))
+    Ok(super::read(&detail, detail.idea.version))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -219,7 +212,7 @@ impl From<ModeratedStatus> for IdeaStatus {
 /// whole history is kept and shown. A used idea keeps its status (409 `idea_used`); a
 /// duplicate merged into another is moderated there (409 `idea_merged`).
 #[utoipa::path(tag = "ideas", security(("bearer" = [])), request_body = IdeaStatusBody,
-    params(("If-Match" = Option<String>, Header, description = "The `ETag` last read: the write is refused with 412 `version_conflict` when the resource changed since.")),
+    params(IfMatch),
     responses((status = 200, description = "The idea, moderated.", body = IdeaView,
         headers(("ETag" = String, description = "The idea's new version."),
             ("Stride-Position" = i64, description = "The write's position in the log.")))),
@@ -317,9 +310,7 @@ async fn erase_contributor_personal_data(
     let (team_id, contributor_id) = path.into_inner();
     let caller = caller.in_team(team_id)?.may_administer()?.clone();
     let position = ideas::erase_contributor(&ctx.app, caller.team_id, contributor_id).await?;
-    Ok(HttpResponse::NoContent()
-        .insert_header((super::STRIDE_POSITION, position.to_string()))
-        .finish())
+    Ok(super::no_content(None, position))
 }
 
 #[cfg(test)]

@@ -18,35 +18,50 @@ pub fn configure(config: &mut ServiceConfig) {
     config.service(get_suggestions).service(assess_channels);
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct SuggestionQuery {
-    /// How many to return, 1 to 200 (default 10).
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<u32>,
-    /// As for progress: years 2000 to 2100, default now.
-    #[param(value_type = Option<String>, format = DateTime, pattern = "^(20[0-9]{2}|2100)-")]
-    pub as_of: Option<Moment>,
-    /// System time: ignore every event recorded after it ("what did the dashboard say last
-    /// Tuesday"), years 2000 to 2100 (a time after now is now). Costs what a plain read costs
-    /// plus a replay of the team's channel, goal, post and idea events (and, for suggestions,
-    /// its votes), some 5 us each; metric observations are not replayed but read by index as
-    /// they stood then. A team with more than 50,000 events of the kinds a read replays gets
-    /// 422 `known_at_too_costly`.
-    #[param(value_type = Option<String>, format = DateTime, pattern = "^(20[0-9]{2}|2100)-")]
-    pub known_at: Option<Moment>,
-    /// Read-your-writes, as a query parameter (see `Stride-Min-Position`).
-    #[param(minimum = 0)]
-    pub min_position: Option<i64>,
+/// An insight's query: its own bound first, then the same `as_of`, `known_at` and
+/// `min_position` (said once here), read as a [`When`].
+macro_rules! insight_query {
+    ($(#[$doc:meta])* $name:ident { $(#[$field_doc:meta])* $field:ident: $ty:ty }) => {
+        $(#[$doc])*
+        #[derive(Debug, Deserialize, IntoParams)]
+        #[serde(deny_unknown_fields)]
+        #[into_params(parameter_in = Query)]
+        pub struct $name {
+            $(#[$field_doc])*
+            pub $field: $ty,
+            /// As for progress: years 2000 to 2100, default now.
+            #[param(value_type = Option<String>, format = DateTime, pattern = "^(20[0-9]{2}|2100)-")]
+            pub as_of: Option<Moment>,
+            /// System time: ignore every event recorded after it ("what did the dashboard say last
+            /// Tuesday"), years 2000 to 2100 (a time after now is now). Costs what a plain read costs
+            /// plus a replay of the team's channel, goal, post and idea events (and, for suggestions,
+            /// its votes), some 5 us each; metric observations are not replayed but read by index as
+            /// they stood then. A team with more than 50,000 events of the kinds a read replays gets
+            /// 422 `known_at_too_costly`.
+            #[param(value_type = Option<String>, format = DateTime, pattern = "^(20[0-9]{2}|2100)-")]
+            pub known_at: Option<Moment>,
+            /// Read-your-writes, as a query parameter (see `Stride-Min-Position`).
+            #[param(minimum = 0)]
+            pub min_position: Option<i64>,
+        }
+
+        impl $name {
+            fn when(&self) -> When {
+                When {
+                    as_of: self.as_of,
+                    known_at: self.known_at,
+                }
+            }
+        }
+    };
 }
 
-impl SuggestionQuery {
-    fn when(&self) -> When {
-        When {
-            as_of: self.as_of,
-            known_at: self.known_at,
-        }
+insight_query! {
+    /// What the suggestions take.
+    SuggestionQuery {
+        /// How many to return, 1 to 200 (default 10).
+        #[param(minimum = 1, maximum = 200)]
+        limit: Option<u32>
     }
 }
 
@@ -75,35 +90,12 @@ async fn get_suggestions(
     Ok(HttpResponse::Ok().json(ranked))
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct AssessmentQuery {
-    /// The days before `as_of` looked at, 1 to 365 (default 30).
-    #[param(minimum = 1, maximum = 365)]
-    pub window_days: Option<u32>,
-    /// As for progress: years 2000 to 2100, default now.
-    #[param(value_type = Option<String>, format = DateTime, pattern = "^(20[0-9]{2}|2100)-")]
-    pub as_of: Option<Moment>,
-    /// System time: ignore every event recorded after it ("what did the dashboard say last
-    /// Tuesday"), years 2000 to 2100 (a time after now is now). Costs what a plain read costs
-    /// plus a replay of the team's channel, goal, post and idea events (and, for suggestions,
-    /// its votes), some 5 us each; metric observations are not replayed but read by index as
-    /// they stood then. A team with more than 50,000 events of the kinds a read replays gets
-    /// 422 `known_at_too_costly`.
-    #[param(value_type = Option<String>, format = DateTime, pattern = "^(20[0-9]{2}|2100)-")]
-    pub known_at: Option<Moment>,
-    /// Read-your-writes, as a query parameter (see `Stride-Min-Position`).
-    #[param(minimum = 0)]
-    pub min_position: Option<i64>,
-}
-
-impl AssessmentQuery {
-    fn when(&self) -> When {
-        When {
-            as_of: self.as_of,
-            known_at: self.known_at,
-        }
+insight_query! {
+    /// What the channel assessment takes.
+    AssessmentQuery {
+        /// The days before `as_of` looked at, 1 to 365 (default 30).
+        #[param(minimum = 1, maximum = 365)]
+        window_days: Option<u32>
     }
 }
 

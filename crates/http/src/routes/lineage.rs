@@ -2,34 +2,24 @@
 //! what became of an idea (idea -> posts -> metrics -> goals).
 
 use actix_web::{HttpResponse, get, web};
-use serde::Deserialize;
 use stride_app::lineage::{self, Credit, Impact};
-use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::extract::{ApiQuery, Ctx};
-use crate::page::{self, Page};
+use crate::page::{self, Page, page_query};
 use crate::time_travel::WhenQuery;
 
 pub fn configure(config: &mut ServiceConfig) {
     config.service(list_contributors).service(get_idea_impact);
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct CreditQuery {
-    /// Page size, 1 to 200 (default 50).
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<u32>,
-    /// The `next_cursor` of the page before.
-    pub cursor: Option<String>,
-    /// Read-your-writes, as a query parameter (see `Stride-Min-Position`).
-    #[param(minimum = 0)]
-    pub min_position: Option<i64>,
+page_query! {
+    pub struct CreditQuery {
+        ..page,
+    }
 }
 
 /// Lists the board's contributors with their credit

@@ -2,7 +2,6 @@
 //! once they have left, their name and e-mail address erased.
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::ETAG;
 use actix_web::{HttpRequest, HttpResponse, delete, patch, post, web};
 use serde::{Deserialize, Serialize};
 use stride_app::{members, people};
@@ -12,10 +11,10 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use super::teams::{MemberView, TokenView};
-use super::{STRIDE_POSITION, etag, written};
+use super::{no_content, written};
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::extract::{ApiJson, Ctx, if_match};
+use crate::extract::{ApiJson, Ctx, IfMatch, if_match};
 use crate::schema::{Email, Name};
 
 pub fn configure(config: &mut ServiceConfig) {
@@ -63,7 +62,7 @@ pub struct RoleChange {
 /// Owners and admins add a member (only owners add owners); the answer holds the member's
 /// first token, shown this once.
 #[utoipa::path(tag = "members", security(("bearer" = [])), request_body = NewMember,
-    params(("If-Match" = Option<String>, Header, description = "The `ETag` last read: the write is refused with 412 `version_conflict` when the resource changed since.")),
+    params(IfMatch),
     responses((status = 201, description = "The member and their first token (shown once).", body = MemberAdded,
         headers(("ETag" = String), ("Stride-Position" = i64)))),
     extensions(("x-problems" = json!(["already_member", "already_taken"]))),
@@ -95,7 +94,7 @@ async fn add_member(
 /// Owners and admins change roles; only owners grant or take the owner role, and a team
 /// keeps at least one owner.
 #[utoipa::path(tag = "members", security(("bearer" = [])), request_body = RoleChange,
-    params(("If-Match" = Option<String>, Header, description = "The `ETag` last read: the write is refused with 412 `version_conflict` when the resource changed since.")),
+    params(IfMatch),
     responses((status = 200, description = "The member with their new role.", body = MemberView,
         headers(("ETag" = String), ("Stride-Position" = i64)))),
     extensions(("x-problems" = json!(["last_owner"]))),
@@ -126,7 +125,7 @@ async fn change_member_role(
 ///
 /// Owners and admins remove a member (only owners remove an owner, and a team keeps at
 /// least one); every token of theirs stops working in the same commit. What they did stays.
-#[utoipa::path(tag = "members", security(("bearer" = [])), params(("If-Match" = Option<String>, Header, description = "The `ETag` last read: the write is refused with 412 `version_conflict` when the resource changed since.")),
+#[utoipa::path(tag = "members", security(("bearer" = [])), params(IfMatch),
     responses((status = 204, description = "Removed.", headers(("ETag" = String), ("Stride-Position" = i64)))),
     extensions(("x-problems" = json!(["last_owner"]))),
 )]
@@ -142,10 +141,7 @@ async fn remove_member(
     let origin = ctx.origin(caller.actor());
     let ids = (team_id, member_id);
     let team = members::remove(&ctx.app, &origin, ids, if_match(&req)?).await?;
-    Ok(HttpResponse::NoContent()
-        .insert_header((ETAG, etag(team.version)))
-        .insert_header((STRIDE_POSITION, team.position.to_string()))
-        .finish())
+    Ok(no_content(Some(team.version), team.position))
 }
 
 /// Erases a former member's personal data
@@ -167,7 +163,5 @@ async fn erase_member_personal_data(
     let (team_id, member_id) = path.into_inner();
     let caller = caller.in_team(team_id)?.may_administer()?;
     let position = members::erase(&ctx.app, caller.team_id, member_id).await?;
-    Ok(HttpResponse::NoContent()
-        .insert_header((STRIDE_POSITION, position.to_string()))
-        .finish())
+    Ok(no_content(None, position))
 }

@@ -60,6 +60,24 @@ pub fn written(
     response.json(body)
 }
 
+/// A read's answer: 200 with the body and the resource's ETag, to send back as `If-Match`.
+pub fn read(body: &impl serde::Serialize, version: i64) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::ETAG, etag(version)))
+        .json(body)
+}
+
+/// A write's answer without a body (204): the resource's ETag when it still has one, and
+/// `Stride-Position`.
+pub fn no_content(version: Option<i64>, position: i64) -> HttpResponse {
+    let mut response = HttpResponse::NoContent();
+    if let Some(version) = version {
+        response.insert_header((header::ETAG, etag(version)));
+    }
+    response.insert_header((STRIDE_POSITION, position.to_string()));
+    response.finish()
+}
+
 pub fn etag(version: i64) -> String {
     format!("\"{version}\"")
 }

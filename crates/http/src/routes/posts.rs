@@ -10,15 +10,15 @@ use serde::Deserialize;
 use stride_app::posts::{self, PostFilter, PostView};
 use stride_domain::bounds::Moment;
 use stride_domain::post::{NewPost, PostCommand, PostEdit, PostError, PostStatus};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::{IntoResponses, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use super::{etag, written};
+use super::{read, written};
 use crate::auth::Caller;
 use crate::error::{ApiError, Code};
-use crate::extract::{ApiJson, ApiQuery, Ctx, if_match};
-use crate::page::{self, Page};
+use crate::extract::{ApiJson, ApiQuery, Ctx, IfMatch, if_match};
+use crate::page::{self, Page, page_query};
 use crate::schema::{LongText, RequiredText, Title, Url};
 
 pub fn configure(config: &mut ServiceConfig) {
@@ -101,7 +101,7 @@ pub struct NewPostBody {
 /// Members, admins and owners draft a post on one of the team's channels, or schedule it at
 /// once when `scheduled_for` is given (not on teams that require approval).
 #[utoipa::path(tag = "posts", security(("bearer" = [])), request_body = NewPostBody,
-    params(("If-Match" = Option<String>, Header, description = "The `ETag` last read: the write is refused with 412 `version_conflict` when the resource changed since.")),
+    params(IfMatch),
     responses((status = 201, description = "The post, drafted or scheduled.", body = PostView,
         headers(("ETag" = String), ("Stride-Position" = i64)))),
     extensions(("x-problems" = json!(["approval_required", "idea_used"]))),
@@ -153,9 +153,8 @@ pub struct PostPatch {
 /// Members, admins and owners change a post's content, goals or schedule. On teams that
 /// require approval, changed content goes back to draft and off the schedule.
 #[utoipa::path(tag = "posts", security(("bearer" = [])), request_body = PostPatch,
-    params(("If-Match" = Option<String>, Header, description = "The `ETag` last read: the write is refused with 412 `version_conflict` when the resource changed since.")),
-    responses((status = 200, description = "The post, changed.", body = PostView,
-        headers(("ETag" = String), ("Stride-Position" = i64)))),
+    params(IfMatch),
+    responses(PostChanged),
     extensions(("x-problems" = json!(["invalid_transition", "approval_required"]))),
 )]
 #[patch("/teams/{team_id}/posts/{post_id}")]
@@ -187,14 +186,21 @@ async fn edit_post(
 #[serde(deny_unknown_fields)]
 pub struct Empty {}
 
+/// What every command on a post answers: the post as it now stands, its version and the
+/// write's position.
+#[derive(IntoResponses)]
+#[response(status = 200, description = "The post, changed.",
+    headers(("ETag" = String), ("Stride-Position" = i64)))]
+#[allow(dead_code, reason = "it only names the answer in the document")]
+pub struct PostChanged(PostView);
+
 /// Submits a post for review
 ///
 /// Members, admins and owners send a draft to review; owners and admins then approve it
 /// or request changes.
 #[utoipa::path(tag = "posts", security(("bearer" = [])), request_body = Empty,
-    params(("If-Match" = Option<String>, Header, description = "The `ETag` last read: the write is refused with 412 `version_conflict` when the resource changed since.")),
-    responses((status = 200, description = "The post, changed.", body = PostView,
-        headers(("ETag" = String), ("Stride-Position" = i64)))),
+    params(IfMatch),
+    responses(PostChanged),
     extensions(("x-problems" = json!(["invalid_transition"]))),
 )]
 #[post("/teams/{team_id}/posts/{post_id}/submit")]
@@ -219,9 +225,8 @@ async fn submit_post_for_review(
 ///
 /// Owners and admins approve a post in review: it may then be scheduled or published.
 #[utoipa::path(tag = "posts", security(("bearer" = [])), request_body = Empty,
-    params(("If-Match" = Option<String>, Header, description = "The `ETag` last read: the write is refused with 412 `version_conflict` when the resource changed since.")),
-    responses((status = 200, description = "The post, changed.", body = PostView,
-        headers(("ETag" = String), ("Stride-Position" = i64)))),
+    params(IfMatch),
+    responses(PostChanged),
     extensions(("x-problems" = json!(["forbidden", "invalid_transition"]))),
 )]
 #[post("/teams/{team_id}/posts/{post_id}/approve")]
@@ -247,9 +252,8 @@ pub struct ChangesRequested {
 ///
 /// Owners and admins send a post in review back to draft, with a comment for its author.
 #[utoipa::path(tag = "posts", security(("bearer" = [])), request_body = ChangesRequested,
-    params(("If-Match" = Option<String>, Header, description = "The `ETag` last read: the write is refused with 412 `version_conflict` when the resource changed since.")),
-    responses((status = 200, description = "The post, changed.", body = PostView,
-        headers(("ETag" = String), ("Stride-Position" = i64)))),
+    params(IfMatch),
+    responses(PostChanged),
     extensions(("x-problems" = json!(["forbidden", "invalid_transition"]))),
 )]
 #[post("/teams/{team_id}/posts/{post_id}/request-changes")]
@@ -284,9 +288,8 @@ pub struct Publication {
 /// approval), now or at a past instant to log what already went out. A post made from an
 /// idea marks the idea used in the same commit.
 #[utoipa::path(tag = "posts", security(("bearer" = [])), request_body = Publication,
-    params(("If-Match" = Option<String>, Header, description = "The `ETag` last read: the write is refused with 412 `version_conflict` when the resource changed since.")),
-    responses((status = 200, description = "The post, changed.", body = PostView,
-        headers(("ETag" = String), ("Stride-Position" = i64)))),
+    params(IfMatch),
+    responses(PostChanged),
     extensions(("x-problems" = json!(["invalid_transition", "approval_required"]))),
 )]
 #[post("/teams/{team_id}/posts/{post_id}/publish")]
@@ -319,9 +322,8 @@ async fn publish_post(
 ///
 /// Members, admins and owners withdraw a post from the plan; its history stays.
 #[utoipa::path(tag = "posts", security(("bearer" = [])), request_body = Empty,
-    params(("If-Match" = Option<String>, Header, description = "The `ETag` last read: the write is refused with 412 `version_conflict` when the resource changed since.")),
-    responses((status = 200, description = "The post, changed.", body = PostView,
-        headers(("ETag" = String), ("Stride-Position" = i64)))),
+    params(IfMatch),
+    responses(PostChanged),
     extensions(("x-problems" = json!(["invalid_transition"]))),
 )]
 #[post("/teams/{team_id}/posts/{post_id}/archive")]
@@ -350,34 +352,24 @@ async fn get_post(
     let (team_id, post_id) = path.into_inner();
     caller.in_team(team_id)?;
     let post = posts::get(&ctx.app, team_id, post_id).await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((actix_web::http::header::ETAG, etag(post.version)))
-        .json(post))
+    Ok(read(&post, post.version))
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct PostQuery {
-    /// Only posts with this status.
-    pub status: Option<PostStatus>,
-    /// Only posts on this channel.
-    pub channel_id: Option<Uuid>,
-    /// Posts published (or, if not yet, scheduled) at or after this instant (years 2000 to
-    /// 2100).
-    #[param(value_type = Option<String>, format = DateTime, pattern = "^(20[0-9]{2}|2100)-")]
-    pub from: Option<Moment>,
-    /// ... and before this one.
-    #[param(value_type = Option<String>, format = DateTime, pattern = "^(20[0-9]{2}|2100)-")]
-    pub to: Option<Moment>,
-    /// Page size, 1 to 200 (default 50).
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<u32>,
-    /// The `next_cursor` of the page before.
-    pub cursor: Option<String>,
-    /// Read-your-writes, as a query parameter (see `Stride-Min-Position`).
-    #[param(minimum = 0)]
-    pub min_position: Option<i64>,
+page_query! {
+    pub struct PostQuery {
+        /// Only posts with this status.
+        pub status: Option<PostStatus>,
+        /// Only posts on this channel.
+        pub channel_id: Option<Uuid>,
+        /// Posts published (or, if not yet, scheduled) at or after this instant (years 2000 to
+        /// 2100).
+        #[param(value_type = Option<String>, format = DateTime, pattern = "^(20[0-9]{2}|2100)-")]
+        pub from: Option<Moment>,
+        /// ... and before this one.
+        #[param(value_type = Option<String>, format = DateTime, pattern = "^(20[0-9]{2}|2100)-")]
+        pub to: Option<Moment>,
+        ..page,
+    }
 }
 
 /// Lists the team's posts

@@ -1,7 +1,7 @@
 //! Teams: open sign-up, reading a team, changing its name and settings.
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::{ETAG, LOCATION};
+use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -16,10 +16,10 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use super::channels::ChannelView;
-use super::{etag, written};
+use super::{read, written};
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::extract::{ApiJson, Ctx, if_match};
+use crate::extract::{ApiJson, Ctx, IfMatch, if_match};
 use crate::schema::{Email, Name, Slug};
 
 pub fn configure(config: &mut ServiceConfig) {
@@ -200,9 +200,8 @@ async fn get_team(
 ) -> Result<HttpResponse, ApiError> {
     let team_id = caller.in_team(path.into_inner())?.team_id;
     let details = teams::get(&ctx.app, team_id).await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((ETAG, etag(details.team.version)))
-        .json(TeamView::from(details)))
+    let version = details.team.version;
+    Ok(read(&TeamView::from(details), version))
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -239,7 +238,7 @@ impl From<TeamPatch> for TeamChanges {
 /// community board. Send `If-Match` with the ETag you read to be sure nobody changed it
 /// meanwhile. Fields left out stay as they are.
 #[utoipa::path(tag = "teams", security(("bearer" = [])), request_body = TeamPatch,
-    params(("If-Match" = Option<String>, Header, description = "The `ETag` last read: the write is refused with 412 `version_conflict` when the resource changed since.")),
+    params(IfMatch),
     responses(
     (status = 200, description = "The team, changed.", body = TeamView, headers(("ETag" = String), ("Stride-Position" = i64))),
 ))]

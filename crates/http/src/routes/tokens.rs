@@ -8,7 +8,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use super::teams::TokenView;
-use super::{STRIDE_POSITION, written};
+use super::{no_content, written};
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::extract::Ctx;
@@ -59,7 +59,5 @@ async fn revoke_token(
     let origin = ctx.origin(caller.actor());
     let ids = (team_id, token_id);
     let position = members::revoke_token(&ctx.app, &origin, caller.role, ids).await?;
-    Ok(HttpResponse::NoContent()
-        .insert_header((STRIDE_POSITION, position.to_string()))
-        .finish())
+    Ok(no_content(None, position))
 }

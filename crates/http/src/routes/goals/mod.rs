@@ -7,19 +7,18 @@ mod view;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
-use serde::Deserialize;
 use stride_app::goals;
 use stride_app::versioned::Versioned;
 use stride_domain::goal::{Goal, GoalError, GoalState, Horizon};
-use utoipa::IntoParams;
+use utoipa::IntoResponses;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use super::{etag, written};
+use super::{read, written};
 use crate::auth::Caller;
 use crate::error::{ApiError, Code};
-use crate::extract::{ApiJson, ApiQuery, Ctx, if_match};
-use crate::page::{self, Page};
+use crate::extract::{ApiJson, ApiQuery, Ctx, IfMatch, if_match};
+use crate::page::{self, Page, page_query};
 
 use body::{Closing, GoalPatch, NewGoalBody};
 pub use view::{GoalView, TargetView};
@@ -55,6 +54,14 @@ fn answer(status: StatusCode, goal: &Versioned<Goal>) -> HttpResponse {
     )
 }
 
+/// What a change to a goal answers, as [`answer`] builds it: the goal as it now stands,
+/// its version and the write's position.
+#[derive(IntoResponses)]
+#[response(status = 200, description = "The goal, changed.",
+    headers(("ETag" = String), ("Stride-Position" = i64)))]
+#[allow(dead_code, reason = "it only names the answer in the document")]
+pub struct GoalChanged(GoalView);
+
 fn writer(caller: Caller, team_id: Uuid) -> Result<Caller, ApiError> {
     Ok(caller.in_team(team_id)?.may_write()?.clone())
 }
@@ -80,22 +87,14 @@ async fn set_goal(
     Ok(answer(StatusCode::CREATED, &goal))
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct GoalQuery {
-    /// Only goals with this status.
-    pub status: Option<GoalState>,
-    /// Only long or only short goals.
-    pub horizon: Option<Horizon>,
-    /// Page size, 1 to 200 (default 50).
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<u32>,
-    /// The `next_cursor` of the page before.
-    pub cursor: Option<String>,
-    /// Read-your-writes, as a query parameter (see `Stride-Min-Position`).
-    #[param(minimum = 0)]
-    pub min_position: Option<i64>,
+page_query! {
+    pub struct GoalQuery {
+        /// Only goals with this status.
+        pub status: Option<GoalState>,
+        /// Only long or only short goals.
+        pub horizon: Option<Horizon>,
+        ..page,
+    }
 }
 
 /// Lists the team's goals
@@ -141,9 +140,7 @@ async fn get_goal(
     let (team_id, goal_id) = path.into_inner();
     caller.in_team(team_id)?;
     let goal = goals::get(&ctx.app, team_id, goal_id).await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((actix_web::http::header::ETAG, etag(goal.version)))
-        .json(GoalView::from(&goal)))
+    Ok(read(&GoalView::from(&goal), goal.version))
 }
 
 /// Revises a goal
@@ -152,9 +149,8 @@ async fn get_goal(
 /// revision is a `GoalRevised` event, so moved goalposts stay visible; a revision that
 /// changes nothing records nothing. A closed goal cannot be revised (409 `goal_closed`).
 #[utoipa::path(tag = "goals", security(("bearer" = [])), request_body = GoalPatch,
-    params(("If-Match" = Option<String>, Header, description = "The `ETag` last read: the write is refused with 412 `version_conflict` when the resource changed since.")),
-    responses((status = 200, description = "The goal, changed.", body = GoalView,
-        headers(("ETag" = String), ("Stride-Position" = i64)))),
+    params(IfMatch),
+    responses(GoalChanged),
     extensions(("x-problems" = json!(["goal_closed"]))),
 )]
 #[patch("/teams/{team_id}/goals/{goal_id}")]
@@ -179,9 +175,8 @@ async fn revise_goal(
 /// Members, admins and owners close a goal as achieved, with the reason. A closed goal no
 /// longer changes: any later revision or closing is 409 `goal_closed`.
 #[utoipa::path(tag = "goals", security(("bearer" = [])), request_body = Closing,
-    params(("If-Match" = Option<String>, Header, description = "The `ETag` last read: the write is refused with 412 `version_conflict` when the resource changed since.")),
-    responses((status = 200, description = "The goal, changed.", body = GoalView,
-        headers(("ETag" = String), ("Stride-Position" = i64)))),
+    params(IfMatch),
+    responses(GoalChanged),
     extensions(("x-problems" = json!(["goal_closed"]))),
 )]
 #[post("/teams/{team_id}/goals/{goal_id}/achieve")]
@@ -206,9 +201,8 @@ async fn achieve_goal(
 /// plan changed. A closed goal no longer changes: any later revision or closing is 409
 /// `goal_closed`.
 #[utoipa::path(tag = "goals", security(("bearer" = [])), request_body = Closing,
-    params(("If-Match" = Option<String>, Header, description = "The `ETag` last read: the write is refused with 412 `version_conflict` when the resource changed since.")),
-    responses((status = 200, description = "The goal, changed.", body = GoalView,
-        headers(("ETag" = String), ("Stride-Position" = i64)))),
+    params(IfMatch),
+    responses(GoalChanged),
     extensions(("x-problems" = json!(["goal_closed"]))),
 )]
 #[post("/teams/{team_id}/goals/{goal_id}/abandon")]
