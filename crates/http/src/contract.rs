@@ -12,7 +12,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use actix_web::http::{Method, StatusCode};
 use serde_json::{Value, json};
-use utoipa::openapi::path::{Operation, PathItem};
+use utoipa::openapi::path::{Operation, ParameterIn, PathItem};
+use utoipa::openapi::schema::{Schema, SchemaType, Type};
 use utoipa::openapi::{OpenApi, RefOr};
 
 use crate::error::Code;
@@ -281,29 +282,23 @@ fn complete_operation(path: &str, method: &Method, op: &mut Operation) {
             "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"}
         })));
     }
+    // A header is text or absent, never null.
     for parameter in parameters.iter_mut() {
         if let RefOr::T(parameter) = parameter
-            && parameter.name == "If-Match"
+            && parameter.parameter_in == ParameterIn::Header
+            && let Some(RefOr::T(Schema::Object(schema))) = &mut parameter.schema
+            && let SchemaType::Array(types) = &schema.schema_type
         {
-            parameter.description = Some(
-                "The `ETag` last read (`\"3\"`): the write is refused with 412 `version_conflict` when the resource changed since, or when the value is no ETag this API sent. `*` matches any version.".to_owned(),
-            );
-            parameter.schema = Some(from_json(json!({"type": "string"})));
+            let kept: Vec<Type> = types
+                .iter()
+                .filter(|t| **t != Type::Null)
+                .cloned()
+                .collect();
+            schema.schema_type = match kept.as_slice() {
+                [one] => SchemaType::Type(one.clone()),
+                _ => SchemaType::Array(kept),
+            };
         }
-    }
-    // A header is text or absent, never null.
-    let mut headers_not_null = serde_json::to_value(&*parameters).unwrap_or_default();
-    if let Some(list) = headers_not_null.as_array_mut() {
-        for parameter in list.iter_mut().filter(|p| p["in"] == "header") {
-            if let Some(types) = parameter["schema"]["type"].as_array() {
-                let types: Vec<Value> = types.iter().filter(|t| *t != "null").cloned().collect();
-                parameter["schema"]["type"] = match types.as_slice() {
-                    [one] => one.clone(),
-                    _ => Value::from(types),
-                };
-            }
-        }
-        *parameters = from_json(headers_not_null);
     }
     let names: Vec<String> = parameters
         .iter()

@@ -296,8 +296,7 @@ pub fn if_match(req: &HttpRequest) -> Result<Option<i64>, ApiError> {
 const NO_VERSION: i64 = -1;
 
 /// The `If-Match` header as a route's `params(IfMatch)` lists it in the document: every
-/// versioned write takes it the same way ([`if_match`] reads it), and the contract pass
-/// gives it its one description.
+/// versioned write takes it the same way, as [`if_match`] reads it.
 #[derive(Debug)]
 pub struct IfMatch;
 
@@ -307,6 +306,9 @@ impl IntoParams for IfMatch {
             ParameterBuilder::new()
                 .name("If-Match")
                 .parameter_in(ParameterIn::Header)
+                .description(Some(
+                    "The `ETag` last read (`\"3\"`): the write is refused with 412 `version_conflict` when the resource changed since, or when the value is no ETag this API sent. `*` matches any version.",
+                ))
                 .required(Required::False)
                 .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
                 .build(),

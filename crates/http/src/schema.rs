@@ -68,27 +68,12 @@ text_schema!(
     Tag, idea::TAG_MAX, TITLE_PATTERN
 );
 
-/// An e-mail address: a local part, `@`, and a domain with a dot inside it; at most 254
-/// characters.
-pub struct Email;
-
-impl PartialSchema for Email {
-    fn schema() -> RefOr<Schema> {
-        ObjectBuilder::new()
-            .schema_type(Type::String)
-            // No `format`: addresses may be internationalized (RFC 6531), which `email`
-            // refuses, and validators read `idn-email` each their own way; the pattern is
-            // the rule, exactly as the server applies it.
-            .description(Some(
-                "An e-mail address: a local part, `@`, and a domain with a dot inside it; at most 254 characters.",
-            ))
-            .max_length(Some(EMAIL_MAX))
-            .pattern(Some(EMAIL_PATTERN))
-            .into()
-    }
-}
-
-impl ToSchema for Email {}
+// No `format`: addresses may be internationalized (RFC 6531), which `email` refuses, and
+// validators read `idn-email` each their own way; the pattern is the rule the server applies.
+text_schema!(
+    /// An e-mail address: a local part, `@`, and a domain with a dot inside it; at most 254 characters.
+    Email, EMAIL_MAX, EMAIL_PATTERN
+);
 
 /// A URL slug: 3 to 40 lowercase letters, digits or hyphens, starting with a letter or digit.
 pub struct Slug;
