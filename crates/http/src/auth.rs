@@ -2,6 +2,10 @@
 //! on another team's resource is 404 (never reveal that it exists); a role that may not do
 //! the thing is 403.
 
+use std::future::{Ready, ready};
+use std::marker::PhantomData;
+use std::ops::Deref;
+
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::{Method, header};
@@ -61,6 +65,86 @@ impl Caller {
     }
 }
 
+/// What a route asks of the caller's role, beyond membership of the path's team.
+pub trait Needs {
+    /// 403 unless `caller`'s role suffices.
+    fn check(caller: &Caller) -> Result<&Caller, ApiError>;
+}
+
+/// Any member: owners, admins, members and viewers.
+#[derive(Debug)]
+pub enum Reads {}
+
+/// Owners, admins and members: those who create and edit the team's work.
+#[derive(Debug)]
+pub enum Writes {}
+
+/// Owners and admins.
+#[derive(Debug)]
+pub enum Administers {}
+
+impl Needs for Reads {
+    fn check(caller: &Caller) -> Result<&Caller, ApiError> {
+        Ok(caller)
+    }
+}
+
+impl Needs for Writes {
+    fn check(caller: &Caller) -> Result<&Caller, ApiError> {
+        caller.may_write()
+    }
+}
+
+impl Needs for Administers {
+    fn check(caller: &Caller) -> Result<&Caller, ApiError> {
+        caller.may_administer()
+    }
+}
+
+/// The caller of a team-scoped route (`/teams/{team_id}/...`): a member of the team the path
+/// names (another team's path is 404, a malformed id 400), whose role suffices (403).
+#[derive(Debug)]
+pub struct Member<R: Needs = Reads>(Caller, PhantomData<R>);
+
+/// A member who may create and edit the team's work.
+pub type Writer = Member<Writes>;
+
+/// An owner or admin.
+pub type Admin = Member<Administers>;
+
+impl<R: Needs> Member<R> {
+    pub fn into_inner(self) -> Caller {
+        self.0
+    }
+}
+
+impl<R: Needs> Deref for Member<R> {
+    type Target = Caller;
+
+    fn deref(&self) -> &Caller {
+        &self.0
+    }
+}
+
+impl<R: Needs> FromRequest for Member<R> {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(member_of_path_team::<R>(req).map(|caller| Member(caller, PhantomData)))
+    }
+}
+
+fn member_of_path_team<R: Needs>(req: &HttpRequest) -> Result<Caller, ApiError> {
+    let team_id = crate::extract::path_id(req, "team_id")?;
+    // Team routes were authenticated before their body was read (see `team_routes`).
+    let extensions = req.extensions();
+    let caller = extensions
+        .get::<Caller>()
+        .ok_or_else(|| ApiError::unauthorized("send a token: Authorization: Bearer <token>"))?;
+    Ok(R::check(caller.in_team(team_id)?)?.clone())
+}
+
 /// The token of an `Authorization: Bearer <token>` header.
 pub(crate) fn bearer(req: &HttpRequest) -> Result<String, ApiError> {
     let value = req
@@ -101,26 +185,9 @@ async fn authenticate(
     })
 }
 
-impl FromRequest for Caller {
-    type Error = ApiError;
-    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        // Team routes were authenticated before their body was read (see `team_routes`).
-        if let Some(caller) = req.extensions().get::<Caller>().cloned() {
-            return Box::pin(async move { Ok(caller) });
-        }
-        let token = bearer(req);
-        let store = req
-            .app_data::<web::Data<Store>>()
-            .map(|s| s.get_ref().clone());
-        Box::pin(authenticate(token, store))
-    }
-}
-
 /// The team id of a team-scoped path (`/v1/teams/{team_id}...`), if it is one. The path is
 /// the router's spelling of it (see [`crate::canonical`]), so an escaped letter cannot hide it.
-fn team_in_path(path: &str) -> Option<&str> {
+pub(crate) fn team_in_path(path: &str) -> Option<&str> {
     path.strip_prefix("/v1/teams/")
         .map(|rest| rest.split('/').next().unwrap_or_default())
         .filter(|id| !id.is_empty())

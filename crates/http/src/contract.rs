@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use actix_web::http::{Method, StatusCode};
 use serde_json::{Value, json};
-use utoipa::openapi::path::{Operation, ParameterIn, PathItem};
+use utoipa::openapi::path::{Operation, Parameter, ParameterIn, PathItem};
 use utoipa::openapi::schema::{Schema, SchemaType, Type};
 use utoipa::openapi::{OpenApi, RefOr};
 
@@ -251,12 +251,43 @@ fn from_json<T: serde::de::DeserializeOwned>(value: Value) -> T {
     serde_json::from_value(value).expect("a valid piece of an OpenAPI document")
 }
 
+/// Each `{segment}` of the path as a parameter, whatever extractor reads it: ids are UUIDs
+/// (a malformed one is 400 naming it), a board is named by its slug.
+fn declare_path_parameters(path: &str, parameters: &mut Vec<RefOr<Parameter>>) {
+    parameters.retain(|p| !matches!(p, RefOr::T(p) if p.parameter_in == ParameterIn::Path));
+    let segments = path
+        .split('/')
+        .filter_map(|s| s.strip_prefix('{')?.strip_suffix('}'));
+    let declared = segments.map(|name| {
+        let (description, schema) = match name.strip_suffix("_id") {
+            Some(resource) => (
+                format!("The {resource}'s id."),
+                json!({"type": "string", "format": "uuid"}),
+            ),
+            None => (
+                format!("The board's {name}: its team's, as the team chose it."),
+                json!({"type": "string"}),
+            ),
+        };
+        from_json(json!({
+            "name": name, "in": "path", "required": true,
+            "description": description, "schema": schema,
+        }))
+    });
+    let declared: Vec<RefOr<Parameter>> = declared.collect();
+    parameters.splice(0..0, declared);
+}
+
 fn complete_operation(path: &str, method: &Method, op: &mut Operation) {
     let name = op
         .operation_id
         .as_deref()
         .unwrap_or_else(|| panic!("{method} {path} has no operationId"));
     op.operation_id = Some(camel_case(name));
+    // Team routes take a member's token, as the middleware that authenticates them decides.
+    if auth::team_in_path(path).is_some() {
+        op.security = Some(vec![from_json(json!({"bearer": []}))]);
+    }
     let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
     if !secured {
         op.security = Some(Vec::new());
@@ -264,6 +295,7 @@ fn complete_operation(path: &str, method: &Method, op: &mut Operation) {
     let reads = *method == Method::GET;
     let api = path.starts_with("/v1/");
     let parameters = op.parameters.get_or_insert_with(Vec::new);
+    declare_path_parameters(path, parameters);
     if api && reads {
         parameters.push(from_json(json!({
             "name": "Stride-Min-Position",

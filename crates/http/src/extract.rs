@@ -15,6 +15,7 @@ use stride_storage::Store;
 use utoipa::IntoParams;
 use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
 use utoipa::openapi::{ObjectBuilder, Required, Type};
+use uuid::Uuid;
 
 use crate::error::{ApiError, Code};
 
@@ -211,6 +212,45 @@ fn strip_position(message: &str) -> String {
 }
 
 /// Problem+json for a path segment that does not parse (a malformed UUID, say).
+/// The id in the path segment `name`, or 400 naming it.
+pub fn path_id(req: &HttpRequest, name: &str) -> Result<Uuid, ApiError> {
+    let raw = req.match_info().get(name).unwrap_or_default();
+    raw.parse().map_err(|_| {
+        ApiError::validation(
+            name,
+            "must be a UUID, such as 0190a3c2-7e1f-7c3d-9a4b-2f1e0d3c4b5a",
+        )
+    })
+}
+
+/// The id of the resource a path names: its last `{..._id}` segment other than `{team_id}`
+/// (`/teams/{team_id}/goals/{goal_id}/achieve` names the goal), 400 naming the segment when
+/// it is no UUID.
+#[derive(Debug, Clone, Copy)]
+pub struct PathId(pub Uuid);
+
+impl FromRequest for PathId {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let name = req
+            .match_info()
+            .iter()
+            .map(|(name, _)| name)
+            .filter(|name| name.ends_with("_id") && *name != "team_id")
+            .last()
+            .map(str::to_owned);
+        ready(match name {
+            Some(name) => path_id(req, &name).map(PathId),
+            None => Err(ApiError::internal(anyhow::anyhow!(
+                "the route {} names no resource id",
+                req.match_info().as_str()
+            ))),
+        })
+    }
+}
+
 pub fn path_config() -> web::PathConfig {
     web::PathConfig::default()
         .error_handler(|error, _| ApiError::validation("path", format!("{error}")).into())
@@ -295,10 +335,20 @@ pub fn if_match(req: &HttpRequest) -> Result<Option<i64>, ApiError> {
 /// The version an ETag this API never sent stands for: no resource ever has it.
 const NO_VERSION: i64 = -1;
 
-/// The `If-Match` header as a route's `params(IfMatch)` lists it in the document: every
-/// versioned write takes it the same way, as [`if_match`] reads it.
-#[derive(Debug)]
-pub struct IfMatch;
+/// The `If-Match` header, read by [`if_match`]: the version the client last read, or
+/// `None` for any. A route lists it in the document as `params(IfMatch)`, so every versioned
+/// write takes it and documents it the same way.
+#[derive(Debug, Clone, Copy)]
+pub struct IfMatch(pub Option<i64>);
+
+impl FromRequest for IfMatch {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(if_match(req).map(IfMatch))
+    }
+}
 
 impl IntoParams for IfMatch {
     fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {

@@ -1,14 +1,14 @@
 //! The team's activity feed: a readable line for each thing that happened, newest first.
 
-use actix_web::{HttpResponse, get, web};
+use actix_web::{HttpResponse, get};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use crate::auth::Caller;
-use crate::error::ApiError;
+use super::Reply;
+use crate::auth::Member;
 use crate::extract::{ApiQuery, Ctx};
 use crate::page::{self, Page};
 use stride_app::activity;
@@ -51,17 +51,12 @@ pub struct FeedQuery {
 /// Any member may read what happened in the team, newest first, as sentences a person
 /// reads ("Olivia published 'Poll time' on Instagram"). Names are looked up as the feed is
 /// read, so an erased name is gone from it too.
-#[utoipa::path(tag = "events", security(("bearer" = [])), params(FeedQuery), responses(
+#[utoipa::path(tag = "events", params(FeedQuery), responses(
     (status = 200, description = "A page of the feed, newest first.", body = Page<ActivityItem>),
 ))]
 #[get("/teams/{team_id}/activity")]
-async fn get_activity_feed(
-    ctx: Ctx,
-    caller: Caller,
-    path: web::Path<Uuid>,
-    query: ApiQuery<FeedQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let team_id = caller.in_team(path.into_inner())?.team_id;
+async fn get_activity_feed(ctx: Ctx, caller: Member, query: ApiQuery<FeedQuery>) -> Reply {
+    let team_id = caller.team_id;
     let limit = page::limit(query.limit)?;
     let before = page::position_cursor(query.cursor.as_deref())?;
     let lines = activity::feed(&ctx.app, team_id, before, limit).await?;

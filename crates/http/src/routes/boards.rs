@@ -15,10 +15,10 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
+use super::Reply;
 use super::ideas::{IdeaSubmitted, answered, page_of};
 use super::written;
 use crate::auth::Contributor;
-use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery, Ctx};
 use crate::page::{self, Page, page_query};
 use crate::schema::{Email, LongText, OptionalName, Tag, Title};
@@ -56,7 +56,7 @@ fn visitor(ctx: &Ctx, contributor: Contributor) -> (Origin, ContributorToken) {
     (status = 200, description = "The board.", body = BoardView),
 ))]
 #[get("/boards/{slug}")]
-async fn get_board(ctx: Ctx, slug: web::Path<String>) -> Result<HttpResponse, ApiError> {
+async fn get_board(ctx: Ctx, slug: web::Path<String>) -> Reply {
     Ok(HttpResponse::Ok().json(board::about(&ctx.app, &slug).await?))
 }
 
@@ -98,11 +98,7 @@ pub struct Joined {
         headers(("Stride-Position" = i64, description = "The write's position in the log."))),
 ))]
 #[post("/boards/{slug}/contributors")]
-async fn join_board(
-    ctx: Ctx,
-    slug: web::Path<String>,
-    body: ApiJson<BoardJoinBody>,
-) -> Result<HttpResponse, ApiError> {
+async fn join_board(ctx: Ctx, slug: web::Path<String>, body: ApiJson<BoardJoinBody>) -> Reply {
     let BoardJoinBody { name, email } = body.0;
     let (record, token, position) =
         board::join(&ctx.app, &slug, name.as_deref(), email.as_deref()).await?;
@@ -135,11 +131,7 @@ page_query! {
     (status = 200, description = "A page of the board's ideas.", body = Page<IdeaView>),
 ))]
 #[get("/boards/{slug}/ideas")]
-async fn list_board_ideas(
-    ctx: Ctx,
-    slug: web::Path<String>,
-    query: ApiQuery<BoardQuery>,
-) -> Result<HttpResponse, ApiError> {
+async fn list_board_ideas(ctx: Ctx, slug: web::Path<String>, query: ApiQuery<BoardQuery>) -> Reply {
     let listed = board::list(&ctx.app, &slug, query.sort).await?;
     let limit = page::limit(query.limit)?;
     Ok(page_of(listed, limit, query.cursor.as_deref()))
@@ -172,7 +164,7 @@ async fn submit_board_idea(
     contributor: Contributor,
     slug: web::Path<String>,
     body: ApiJson<BoardIdeaBody>,
-) -> Result<HttpResponse, ApiError> {
+) -> Reply {
     let (origin, token) = visitor(&ctx, contributor);
     let body = body.0;
     let new = NewIdea {
@@ -211,7 +203,7 @@ async fn find_similar_board_ideas(
     ctx: Ctx,
     slug: web::Path<String>,
     query: ApiQuery<SimilarQuery>,
-) -> Result<HttpResponse, ApiError> {
+) -> Reply {
     let views = board::similar(&ctx.app, &slug, &query.title).await?;
     Ok(HttpResponse::Ok().json(views))
 }
@@ -224,10 +216,7 @@ async fn find_similar_board_ideas(
     (status = 200, description = "The idea with its history and comments.", body = IdeaDetail),
 ))]
 #[get("/boards/{slug}/ideas/{idea_id}")]
-async fn get_board_idea(
-    ctx: Ctx,
-    path: web::Path<(String, Uuid)>,
-) -> Result<HttpResponse, ApiError> {
+async fn get_board_idea(ctx: Ctx, path: web::Path<(String, Uuid)>) -> Reply {
     let (slug, idea_id) = path.into_inner();
     let detail = board::idea(&ctx.app, &slug, idea_id).await?;
     Ok(HttpResponse::Ok().json(detail))
@@ -239,7 +228,7 @@ async fn cast(
     contributor: Contributor,
     (slug, idea_id): (String, Uuid),
     up: bool,
-) -> Result<HttpResponse, ApiError> {
+) -> Reply {
     let (origin, token) = visitor(&ctx, contributor);
     let (answer, position) = votes::cast(&ctx.app, &origin, &slug, token, idea_id, up).await?;
     Ok(written(StatusCode::OK, &answer, None, position))
@@ -261,7 +250,7 @@ async fn vote_on_board_idea(
     ctx: Ctx,
     contributor: Contributor,
     path: web::Path<(String, Uuid)>,
-) -> Result<HttpResponse, ApiError> {
+) -> Reply {
     cast(ctx, contributor, path.into_inner(), true).await
 }
 
@@ -281,7 +270,7 @@ async fn withdraw_board_vote(
     ctx: Ctx,
     contributor: Contributor,
     path: web::Path<(String, Uuid)>,
-) -> Result<HttpResponse, ApiError> {
+) -> Reply {
     cast(ctx, contributor, path.into_inner(), false).await
 }
 
@@ -310,7 +299,7 @@ async fn comment_on_board_idea(
     contributor: Contributor,
     path: web::Path<(String, Uuid)>,
     body: ApiJson<BoardCommentBody>,
-) -> Result<HttpResponse, ApiError> {
+) -> Reply {
     let (slug, idea_id) = path.into_inner();
     let (origin, token) = visitor(&ctx, contributor);
     let body = body.0.body;

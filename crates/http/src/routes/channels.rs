@@ -1,7 +1,7 @@
 //! Channels: the platforms a team publishes on, added, paused or retired with a reason.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
+use actix_web::{HttpResponse, get, patch, post};
 use serde::{Deserialize, Serialize};
 use stride_app::channels;
 use stride_app::versioned::Versioned;
@@ -10,10 +10,11 @@ use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
+use super::Reply;
 use super::{read, written};
-use crate::auth::Caller;
+use crate::auth::{Admin, Member};
 use crate::error::{ApiError, Code};
-use crate::extract::{ApiJson, ApiQuery, Ctx, IfMatch, if_match};
+use crate::extract::{ApiJson, ApiQuery, Ctx, IfMatch, PathId};
 use crate::page::{self, Page, page_query};
 use crate::schema::{Name, OptionalName, Reason};
 
@@ -85,19 +86,13 @@ impl From<&Versioned<Channel>> for ChannelView {
 ///
 /// Owners and admins add the platforms the team publishes on; a platform and handle are one
 /// channel per team. The channel starts `active`.
-#[utoipa::path(tag = "channels", security(("bearer" = [])), request_body = NewChannel,
+#[utoipa::path(tag = "channels", request_body = NewChannel,
     responses((status = 201, description = "The channel, added.", body = ChannelView,
         headers(("ETag" = String), ("Stride-Position" = i64)))),
     extensions(("x-problems" = json!(["already_exists"]))),
 )]
 #[post("/teams/{team_id}/channels")]
-async fn add_channel(
-    ctx: Ctx,
-    caller: Caller,
-    path: web::Path<Uuid>,
-    body: ApiJson<NewChannel>,
-) -> Result<HttpResponse, ApiError> {
-    let caller = caller.in_team(path.into_inner())?.may_administer()?.clone();
+async fn add_channel(ctx: Ctx, caller: Admin, body: ApiJson<NewChannel>) -> Reply {
     let origin = ctx.origin(caller.actor());
     let NewChannel {
         platform,
@@ -124,17 +119,12 @@ page_query! {
 /// Lists the team's channels
 ///
 /// Every channel with its status, in the order they were added; any member may read them.
-#[utoipa::path(tag = "channels", security(("bearer" = [])), params(ListQuery), responses(
+#[utoipa::path(tag = "channels", params(ListQuery), responses(
     (status = 200, description = "A page of channels.", body = Page<ChannelView>),
 ))]
 #[get("/teams/{team_id}/channels")]
-async fn list_channels(
-    ctx: Ctx,
-    caller: Caller,
-    path: web::Path<Uuid>,
-    query: ApiQuery<ListQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let team_id = caller.in_team(path.into_inner())?.team_id;
+async fn list_channels(ctx: Ctx, caller: Member, query: ApiQuery<ListQuery>) -> Reply {
+    let team_id = caller.team_id;
     let limit = page::limit(query.limit)?;
     let status = query.status;
     let channels = channels::list(&ctx.app, team_id, status).await?;
@@ -150,18 +140,13 @@ async fn list_channels(
 ///
 /// The channel with its status and version; its `ETag` is what a later change sends as
 /// `If-Match`.
-#[utoipa::path(tag = "channels", security(("bearer" = [])), responses(
+#[utoipa::path(tag = "channels", responses(
     (status = 200, description = "The channel.", body = ChannelView,
         headers(("ETag" = String))),
 ))]
 #[get("/teams/{team_id}/channels/{channel_id}")]
-async fn get_channel(
-    ctx: Ctx,
-    caller: Caller,
-    path: web::Path<(Uuid, Uuid)>,
-) -> Result<HttpResponse, ApiError> {
-    let (team_id, channel_id) = path.into_inner();
-    caller.in_team(team_id)?;
+async fn get_channel(ctx: Ctx, caller: Member, PathId(channel_id): PathId) -> Reply {
+    let team_id = caller.team_id;
     let channel = channels::get(&ctx.app, team_id, channel_id).await?;
     Ok(read(&ChannelView::from(&channel), channel.version))
 }
@@ -170,7 +155,7 @@ async fn get_channel(
 ///
 /// Owners and admins act on an honest assessment: `active` keeps publishing, `paused` rests
 /// the channel, `retired` cuts it loose. The reason is kept with the change.
-#[utoipa::path(tag = "channels", security(("bearer" = [])), request_body = ChannelStatusChange,
+#[utoipa::path(tag = "channels", request_body = ChannelStatusChange,
     params(IfMatch),
     responses((status = 200, description = "The channel, changed.", body = ChannelView,
         headers(("ETag" = String), ("Stride-Position" = i64)))),
@@ -178,18 +163,16 @@ async fn get_channel(
 #[patch("/teams/{team_id}/channels/{channel_id}")]
 async fn change_channel_status(
     ctx: Ctx,
-    caller: Caller,
-    req: HttpRequest,
-    path: web::Path<(Uuid, Uuid)>,
+    caller: Admin,
+    IfMatch(expected): IfMatch,
+    PathId(channel_id): PathId,
     body: ApiJson<ChannelStatusChange>,
-) -> Result<HttpResponse, ApiError> {
-    let (team_id, channel_id) = path.into_inner();
-    let caller = caller.in_team(team_id)?.may_administer()?.clone();
+) -> Reply {
+    let team_id = caller.team_id;
     let origin = ctx.origin(caller.actor());
     let ChannelStatusChange { status, reason } = body.0;
     let (ids, status) = ((team_id, channel_id), status);
-    let channel =
-        channels::change_status(&ctx.app, &origin, ids, if_match(&req)?, status, reason).await?;
+    let channel = channels::change_status(&ctx.app, &origin, ids, expected, status, reason).await?;
     Ok(written(
         StatusCode::OK,
         &ChannelView::from(&channel),

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::web::Bytes;
-use actix_web::{HttpRequest, HttpResponse, get, web};
+use actix_web::{HttpRequest, HttpResponse, get};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use stride_app::event_log;
@@ -17,7 +17,8 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use crate::auth::Caller;
+use super::Reply;
+use crate::auth::Member;
 use crate::error::ApiError;
 use crate::extract::{ApiQuery, Ctx};
 use crate::page::{self, Page};
@@ -105,17 +106,12 @@ fn start(after: Option<i64>, cursor: Option<&str>) -> Result<i64, ApiError> {
 ///
 /// Any member may read the team's raw event log, oldest first, after a position: every
 /// change ever made, as it was recorded, for exports and for systems that follow the team.
-#[utoipa::path(tag = "events", security(("bearer" = [])), params(LogQuery), responses(
+#[utoipa::path(tag = "events", params(LogQuery), responses(
     (status = 200, description = "A page of events, oldest first.", body = Page<EventView>),
 ))]
 #[get("/teams/{team_id}/events")]
-async fn list_events(
-    ctx: Ctx,
-    caller: Caller,
-    path: web::Path<Uuid>,
-    query: ApiQuery<LogQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let team_id = caller.in_team(path.into_inner())?.team_id;
+async fn list_events(ctx: Ctx, caller: Member, query: ApiQuery<LogQuery>) -> Reply {
+    let team_id = caller.team_id;
     let limit = page::limit(query.limit)?;
     let after = start(query.after, query.cursor.as_deref())?;
     let events = event_log::page(&ctx.app, team_id, after, limit).await?;
@@ -245,7 +241,7 @@ pub struct StreamFrame {
 /// to resume where it stopped; a comment line every 15 s keeps the connection alive. The
 /// stream ends within a second after its token is revoked or its member removed
 /// (reconnecting then answers 401).
-#[utoipa::path(tag = "events", security(("bearer" = [])), params(StreamQuery,
+#[utoipa::path(tag = "events", params(StreamQuery,
     ("Last-Event-ID" = Option<i64>, Header, minimum = 0, description = "Resume after this position: the `id` of the last event received; it wins over `after`.")),
     responses(
     (status = 200, description = "An endless `text/event-stream` of the team's events.", content_type = "text/event-stream", body = StreamFrame),
@@ -253,15 +249,11 @@ pub struct StreamFrame {
 #[get("/teams/{team_id}/events/stream")]
 async fn stream_events(
     ctx: Ctx,
-    caller: Caller,
+    caller: Member,
     req: HttpRequest,
-    path: web::Path<Uuid>,
     query: ApiQuery<StreamQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let (team_id, token_id) = {
-        let caller = caller.in_team(path.into_inner())?;
-        (caller.team_id, caller.token_id)
-    };
+) -> Reply {
+    let (team_id, token_id) = (caller.team_id, caller.token_id);
     let last_event_id = req
         .headers()
         .get("last-event-id")

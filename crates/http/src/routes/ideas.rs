@@ -2,7 +2,7 @@
 //! and shown), merging duplicates and undoing a merge.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
+use actix_web::{HttpResponse, delete, get, post};
 use serde::Deserialize;
 use stride_app::idea_views::{IdeaDetail, IdeaView, Sort};
 use stride_app::ideas;
@@ -11,10 +11,11 @@ use utoipa::{IntoResponses, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
+use super::Reply;
 use super::written;
-use crate::auth::Caller;
+use crate::auth::{Admin, Member, Writer};
 use crate::error::{ApiError, Code};
-use crate::extract::{ApiJson, ApiQuery, Ctx, IfMatch, if_match};
+use crate::extract::{ApiJson, ApiQuery, Ctx, IfMatch, PathId};
 use crate::page::{self, Page, page_query};
 use crate::schema::{LongText, Reason, Tag, Title};
 
@@ -91,16 +92,10 @@ pub struct NewIdeaBody {
 ///
 /// Members, admins and owners put an idea of their own straight onto the team's board,
 /// whether or not the board takes ideas from the community; it starts `open`.
-#[utoipa::path(tag = "ideas", security(("bearer" = [])), request_body = NewIdeaBody, responses(IdeaSubmitted),
+#[utoipa::path(tag = "ideas", request_body = NewIdeaBody, responses(IdeaSubmitted),
 )]
 #[post("/teams/{team_id}/ideas")]
-async fn submit_idea(
-    ctx: Ctx,
-    caller: Caller,
-    path: web::Path<Uuid>,
-    body: ApiJson<NewIdeaBody>,
-) -> Result<HttpResponse, ApiError> {
-    let caller = caller.in_team(path.into_inner())?.may_write()?.clone();
+async fn submit_idea(ctx: Ctx, caller: Writer, body: ApiJson<NewIdeaBody>) -> Reply {
     let body = body.0;
     let new = NewIdea {
         idea_id: Uuid::now_v7(),
@@ -135,17 +130,12 @@ page_query! {
 ///
 /// Any member may read every idea of the team, declined ones and merged duplicates
 /// included (marked by `merged_into`), by status and tag, `trending`, `top` or `new` first.
-#[utoipa::path(tag = "ideas", security(("bearer" = [])), params(IdeaQuery), responses(
+#[utoipa::path(tag = "ideas", params(IdeaQuery), responses(
     (status = 200, description = "A page of the team's ideas.", body = Page<IdeaView>),
 ))]
 #[get("/teams/{team_id}/ideas")]
-async fn list_ideas(
-    ctx: Ctx,
-    caller: Caller,
-    path: web::Path<Uuid>,
-    query: ApiQuery<IdeaQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let team_id = caller.in_team(path.into_inner())?.team_id;
+async fn list_ideas(ctx: Ctx, caller: Member, query: ApiQuery<IdeaQuery>) -> Reply {
+    let team_id = caller.team_id;
     let limit = page::limit(query.limit)?;
     let status = query.status;
     let tag = query.tag.as_deref();
@@ -158,18 +148,13 @@ async fn list_ideas(
 /// Any member may read an idea with its full status history (each change with its reason)
 /// and its comments, those on the duplicates merged into it included. Its `ETag` is what a
 /// later status change sends as `If-Match`.
-#[utoipa::path(tag = "ideas", security(("bearer" = [])), responses(
+#[utoipa::path(tag = "ideas", responses(
     (status = 200, description = "The idea with its history and comments.", body = IdeaDetail,
         headers(("ETag" = String, description = "The idea's version."))),
 ))]
 #[get("/teams/{team_id}/ideas/{idea_id}")]
-async fn get_idea(
-    ctx: Ctx,
-    caller: Caller,
-    path: web::Path<(Uuid, Uuid)>,
-) -> Result<HttpResponse, ApiError> {
-    let (team_id, idea_id) = path.into_inner();
-    caller.in_team(team_id)?;
+async fn get_idea(ctx: Ctx, caller: Member, PathId(idea_id): PathId) -> Reply {
+    let team_id = caller.team_id;
     let detail = ideas::detail(&ctx.app, team_id, idea_id).await?;
     Ok(super::read(&detail, detail.idea.version))
 }
@@ -211,7 +196,7 @@ impl From<ModeratedStatus> for IdeaStatus {
 /// `under_review`, `planned` or `declined` (declined ideas leave the public board). The
 /// whole history is kept and shown. A used idea keeps its status (409 `idea_used`); a
 /// duplicate merged into another is moderated there (409 `idea_merged`).
-#[utoipa::path(tag = "ideas", security(("bearer" = [])), request_body = IdeaStatusBody,
+#[utoipa::path(tag = "ideas", request_body = IdeaStatusBody,
     params(IfMatch),
     responses((status = 200, description = "The idea, moderated.", body = IdeaView,
         headers(("ETag" = String, description = "The idea's new version."),
@@ -221,18 +206,16 @@ impl From<ModeratedStatus> for IdeaStatus {
 #[post("/teams/{team_id}/ideas/{idea_id}/status")]
 async fn change_idea_status(
     ctx: Ctx,
-    caller: Caller,
-    req: HttpRequest,
-    path: web::Path<(Uuid, Uuid)>,
+    caller: Writer,
+    IfMatch(expected): IfMatch,
+    PathId(idea_id): PathId,
     body: ApiJson<IdeaStatusBody>,
-) -> Result<HttpResponse, ApiError> {
-    let ids = path.into_inner();
-    let caller = caller.in_team(ids.0)?.may_write()?.clone();
+) -> Reply {
     let origin = ctx.origin(caller.actor());
     let IdeaStatusBody { status, reason } = body.0;
     let status = IdeaStatus::from(status);
-    let if_match = if_match(&req)?;
-    let answer = ideas::change_status(&ctx.app, &origin, ids, if_match, status, reason).await?;
+    let ids = (caller.team_id, idea_id);
+    let answer = ideas::change_status(&ctx.app, &origin, ids, expected, status, reason).await?;
     Ok(answered(StatusCode::OK, answer))
 }
 
@@ -248,7 +231,7 @@ pub struct IdeaMergeBody {
 /// Members, admins and owners merge a duplicate into the idea it repeats: its votes count
 /// there (each voter once), its comments show there, and it leaves the public lists. An
 /// idea merged already is 409 `idea_merged`; unmerge it first.
-#[utoipa::path(tag = "ideas", security(("bearer" = [])), request_body = IdeaMergeBody, responses(
+#[utoipa::path(tag = "ideas", request_body = IdeaMergeBody, responses(
     (status = 200, description = "The duplicate, merged.", body = IdeaView,
         headers(("ETag" = String, description = "The duplicate's new version."),
             ("Stride-Position" = i64, description = "The write's position in the log.")))),
@@ -257,12 +240,11 @@ pub struct IdeaMergeBody {
 #[post("/teams/{team_id}/ideas/{idea_id}/merge")]
 async fn merge_idea(
     ctx: Ctx,
-    caller: Caller,
-    path: web::Path<(Uuid, Uuid)>,
+    caller: Writer,
+    PathId(idea_id): PathId,
     body: ApiJson<IdeaMergeBody>,
-) -> Result<HttpResponse, ApiError> {
-    let (team_id, idea_id) = path.into_inner();
-    let caller = caller.in_team(team_id)?.may_write()?.clone();
+) -> Reply {
+    let team_id = caller.team_id;
     let origin = ctx.origin(caller.actor());
     let answer = ideas::merge(&ctx.app, &origin, team_id, idea_id, body.0.into).await?;
     Ok(answered(StatusCode::OK, answer))
@@ -273,20 +255,15 @@ async fn merge_idea(
 /// Members, admins and owners split a merged duplicate off again: both ideas are as they
 /// would be had the merge never happened, votes cast in between included. An idea that is
 /// not merged is 409 `not_merged`.
-#[utoipa::path(tag = "ideas", security(("bearer" = [])), responses(
+#[utoipa::path(tag = "ideas", responses(
     (status = 200, description = "The idea, no longer merged.", body = IdeaView,
         headers(("ETag" = String, description = "The idea's new version."),
             ("Stride-Position" = i64, description = "The write's position in the log.")))),
     extensions(("x-problems" = json!(["not_merged"]))),
 )]
 #[post("/teams/{team_id}/ideas/{idea_id}/unmerge")]
-async fn unmerge_idea(
-    ctx: Ctx,
-    caller: Caller,
-    path: web::Path<(Uuid, Uuid)>,
-) -> Result<HttpResponse, ApiError> {
-    let (team_id, idea_id) = path.into_inner();
-    let caller = caller.in_team(team_id)?.may_write()?.clone();
+async fn unmerge_idea(ctx: Ctx, caller: Writer, PathId(idea_id): PathId) -> Reply {
+    let team_id = caller.team_id;
     let origin = ctx.origin(caller.actor());
     let answer = ideas::unmerge(&ctx.app, &origin, team_id, idea_id).await?;
     Ok(answered(StatusCode::OK, answer))
@@ -297,18 +274,16 @@ async fn unmerge_idea(
 /// Owners and admins erase a board contributor's name and e-mail address, which were never
 /// in the event log: their ideas, comments and votes stay, anonymous. Erasing again changes
 /// nothing.
-#[utoipa::path(tag = "ideas", security(("bearer" = [])), responses(
+#[utoipa::path(tag = "ideas", responses(
     (status = 204, description = "Erased.",
         headers(("Stride-Position" = i64, description = "The log's position after the erasure."))),
 ))]
 #[delete("/teams/{team_id}/contributors/{contributor_id}/personal-data")]
 async fn erase_contributor_personal_data(
     ctx: Ctx,
-    caller: Caller,
-    path: web::Path<(Uuid, Uuid)>,
-) -> Result<HttpResponse, ApiError> {
-    let (team_id, contributor_id) = path.into_inner();
-    let caller = caller.in_team(team_id)?.may_administer()?.clone();
+    caller: Admin,
+    PathId(contributor_id): PathId,
+) -> Reply {
     let position = ideas::erase_contributor(&ctx.app, caller.team_id, contributor_id).await?;
     Ok(super::no_content(None, position))
 }

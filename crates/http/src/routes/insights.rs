@@ -1,6 +1,6 @@
 //! Ranked content suggestions and the channel assessment, at `as_of` and `known_at`.
 
-use actix_web::{HttpResponse, get, web};
+use actix_web::{HttpResponse, get};
 use serde::Deserialize;
 use stride_app::assessment::{self, Assessment};
 use stride_app::suggestions::{Suggestions, rank};
@@ -8,9 +8,9 @@ use stride_app::time_travel::When;
 use stride_domain::bounds::Moment;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
-use uuid::Uuid;
 
-use crate::auth::Caller;
+use super::Reply;
+use crate::auth::Member;
 use crate::error::ApiError;
 use crate::extract::{ApiQuery, Ctx};
 
@@ -71,17 +71,12 @@ insight_query! {
 /// or planned), ranked by a documented, deterministic score with the reasons for it: the
 /// votes, each halving every 7 days, and a boost for an idea aimed at a channel where a
 /// goal falls behind.
-#[utoipa::path(tag = "progress", security(("bearer" = [])), params(SuggestionQuery), responses(
+#[utoipa::path(tag = "progress", params(SuggestionQuery), responses(
     (status = 200, description = "The suggestions, best first.", body = Suggestions),
 ))]
 #[get("/teams/{team_id}/suggestions")]
-async fn get_suggestions(
-    ctx: Ctx,
-    caller: Caller,
-    path: web::Path<Uuid>,
-    query: ApiQuery<SuggestionQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let team_id = caller.in_team(path.into_inner())?.team_id;
+async fn get_suggestions(ctx: Ctx, caller: Member, query: ApiQuery<SuggestionQuery>) -> Reply {
+    let team_id = caller.team_id;
     let limit = match query.limit.unwrap_or(10) {
         n @ 1..=200 => n as usize,
         _ => return Err(ApiError::validation("limit", "must be between 1 and 200")),
@@ -105,17 +100,12 @@ insight_query! {
 /// follower growth and a recommendation (`grow`, `keep`, `review` or `cut`) with its
 /// reasons. A channel lowest on both engagement per post and follower growth with at least
 /// 4 posts is never `grow` or `keep`.
-#[utoipa::path(tag = "progress", security(("bearer" = [])), params(AssessmentQuery), responses(
+#[utoipa::path(tag = "progress", params(AssessmentQuery), responses(
     (status = 200, description = "Each channel's assessment over the window.", body = Assessment),
 ))]
 #[get("/teams/{team_id}/channels/assessment")]
-async fn assess_channels(
-    ctx: Ctx,
-    caller: Caller,
-    path: web::Path<Uuid>,
-    query: ApiQuery<AssessmentQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let team_id = caller.in_team(path.into_inner())?.team_id;
+async fn assess_channels(ctx: Ctx, caller: Member, query: ApiQuery<AssessmentQuery>) -> Reply {
+    let team_id = caller.team_id;
     let window_days = match query.window_days.unwrap_or(30) {
         n @ 1..=365 => n,
         _ => {

@@ -1,14 +1,13 @@
 //! Credit and lineage: which community contributors brought the ideas that got used, and
 //! what became of an idea (idea -> posts -> metrics -> goals).
 
-use actix_web::{HttpResponse, get, web};
+use actix_web::{HttpResponse, get};
 use stride_app::lineage::{self, Credit, Impact};
 use utoipa_actix_web::service_config::ServiceConfig;
-use uuid::Uuid;
 
-use crate::auth::Caller;
-use crate::error::ApiError;
-use crate::extract::{ApiQuery, Ctx};
+use super::Reply;
+use crate::auth::Member;
+use crate::extract::{ApiQuery, Ctx, PathId};
 use crate::page::{self, Page, page_query};
 use crate::time_travel::WhenQuery;
 
@@ -27,17 +26,12 @@ page_query! {
 /// Any member may read who brought ideas from the community: every contributor with at
 /// least one idea, ranked by ideas used, then votes drawn, then ideas submitted. Credit
 /// where it is due.
-#[utoipa::path(tag = "board", security(("bearer" = [])), params(CreditQuery), responses(
+#[utoipa::path(tag = "board", params(CreditQuery), responses(
     (status = 200, description = "A page of contributors, most credited first.", body = Page<Credit>),
 ))]
 #[get("/teams/{team_id}/contributors")]
-async fn list_contributors(
-    ctx: Ctx,
-    caller: Caller,
-    path: web::Path<Uuid>,
-    query: ApiQuery<CreditQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let team_id = caller.in_team(path.into_inner())?.team_id;
+async fn list_contributors(ctx: Ctx, caller: Member, query: ApiQuery<CreditQuery>) -> Reply {
+    let team_id = caller.team_id;
     let limit = page::limit(query.limit)?;
     // The cursor is the rank: the list is read in the order it is served.
     let ranked: Vec<(String, Credit)> = lineage::contributors(&ctx.app, team_id)
@@ -58,18 +52,17 @@ async fn list_contributors(
 /// Any member may follow an idea to its effect: the posts made from it, the metrics
 /// recorded on them, and the goals they served with their progress when the first post
 /// went live and now. `?as_of=` and `?known_at=` as for team progress.
-#[utoipa::path(tag = "ideas", security(("bearer" = [])), params(WhenQuery), responses(
+#[utoipa::path(tag = "ideas", params(WhenQuery), responses(
     (status = 200, description = "The idea's posts, their metrics and the goals they moved.", body = Impact),
 ))]
 #[get("/teams/{team_id}/ideas/{idea_id}/impact")]
 async fn get_idea_impact(
     ctx: Ctx,
-    caller: Caller,
-    path: web::Path<(Uuid, Uuid)>,
+    caller: Member,
+    PathId(idea_id): PathId,
     query: ApiQuery<WhenQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let (team_id, idea_id) = path.into_inner();
-    let team_id = caller.in_team(team_id)?.team_id;
+) -> Reply {
+    let team_id = caller.team_id;
     let impact = lineage::impact(&ctx.app, team_id, idea_id, (*query).into()).await?;
     Ok(HttpResponse::Ok().json(impact))
 }

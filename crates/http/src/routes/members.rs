@@ -2,19 +2,18 @@
 //! once they have left, their name and e-mail address erased.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, delete, patch, post, web};
+use actix_web::{delete, patch, post};
 use serde::{Deserialize, Serialize};
 use stride_app::{members, people};
 use stride_domain::team::Role;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
-use uuid::Uuid;
 
+use super::Reply;
 use super::teams::{MemberView, TokenView};
 use super::{no_content, written};
-use crate::auth::Caller;
-use crate::error::ApiError;
-use crate::extract::{ApiJson, Ctx, IfMatch, if_match};
+use crate::auth::Admin;
+use crate::extract::{ApiJson, Ctx, IfMatch, PathId};
 use crate::schema::{Email, Name};
 
 pub fn configure(config: &mut ServiceConfig) {
@@ -61,7 +60,7 @@ pub struct RoleChange {
 ///
 /// Owners and admins add a member (only owners add owners); the answer holds the member's
 /// first token, shown this once.
-#[utoipa::path(tag = "members", security(("bearer" = [])), request_body = NewMember,
+#[utoipa::path(tag = "members", request_body = NewMember,
     params(IfMatch),
     responses((status = 201, description = "The member and their first token (shown once).", body = MemberAdded,
         headers(("ETag" = String), ("Stride-Position" = i64)))),
@@ -70,12 +69,10 @@ pub struct RoleChange {
 #[post("/teams/{team_id}/members")]
 async fn add_member(
     ctx: Ctx,
-    caller: Caller,
-    req: HttpRequest,
-    path: web::Path<Uuid>,
+    caller: Admin,
+    IfMatch(expected): IfMatch,
     body: ApiJson<NewMember>,
-) -> Result<HttpResponse, ApiError> {
-    let caller = caller.in_team(path.into_inner())?.may_administer()?.clone();
+) -> Reply {
     let origin = ctx.origin(caller.actor());
     let new = body.0;
     let person = people::Person {
@@ -83,7 +80,7 @@ async fn add_member(
         email: &new.email,
     };
     let (team_id, role) = (caller.team_id, new.role);
-    let added = members::add(&ctx.app, &origin, team_id, if_match(&req)?, person, role).await?;
+    let added = members::add(&ctx.app, &origin, team_id, expected, person, role).await?;
     let (version, position) = (added.version, added.position);
     let body = MemberAdded::from(added);
     Ok(written(StatusCode::CREATED, &body, Some(version), position))
@@ -93,7 +90,7 @@ async fn add_member(
 ///
 /// Owners and admins change roles; only owners grant or take the owner role, and a team
 /// keeps at least one owner.
-#[utoipa::path(tag = "members", security(("bearer" = [])), request_body = RoleChange,
+#[utoipa::path(tag = "members", request_body = RoleChange,
     params(IfMatch),
     responses((status = 200, description = "The member with their new role.", body = MemberView,
         headers(("ETag" = String), ("Stride-Position" = i64)))),
@@ -102,17 +99,16 @@ async fn add_member(
 #[patch("/teams/{team_id}/members/{member_id}")]
 async fn change_member_role(
     ctx: Ctx,
-    caller: Caller,
-    req: HttpRequest,
-    path: web::Path<(Uuid, Uuid)>,
+    caller: Admin,
+    IfMatch(expected): IfMatch,
+    PathId(member_id): PathId,
     body: ApiJson<RoleChange>,
-) -> Result<HttpResponse, ApiError> {
-    let (team_id, member_id) = path.into_inner();
-    let caller = caller.in_team(team_id)?.may_administer()?.clone();
+) -> Reply {
+    let team_id = caller.team_id;
     let origin = ctx.origin(caller.actor());
     let role = body.0.role;
     let ids = (team_id, member_id);
-    let member = members::change_role(&ctx.app, &origin, ids, if_match(&req)?, role).await?;
+    let member = members::change_role(&ctx.app, &origin, ids, expected, role).await?;
     Ok(written(
         StatusCode::OK,
         &MemberView::from(member.state),
@@ -125,22 +121,21 @@ async fn change_member_role(
 ///
 /// Owners and admins remove a member (only owners remove an owner, and a team keeps at
 /// least one); every token of theirs stops working in the same commit. What they did stays.
-#[utoipa::path(tag = "members", security(("bearer" = [])), params(IfMatch),
+#[utoipa::path(tag = "members", params(IfMatch),
     responses((status = 204, description = "Removed.", headers(("ETag" = String), ("Stride-Position" = i64)))),
     extensions(("x-problems" = json!(["last_owner"]))),
 )]
 #[delete("/teams/{team_id}/members/{member_id}")]
 async fn remove_member(
     ctx: Ctx,
-    caller: Caller,
-    req: HttpRequest,
-    path: web::Path<(Uuid, Uuid)>,
-) -> Result<HttpResponse, ApiError> {
-    let (team_id, member_id) = path.into_inner();
-    let caller = caller.in_team(team_id)?.may_administer()?.clone();
+    caller: Admin,
+    IfMatch(expected): IfMatch,
+    PathId(member_id): PathId,
+) -> Reply {
+    let team_id = caller.team_id;
     let origin = ctx.origin(caller.actor());
     let ids = (team_id, member_id);
-    let team = members::remove(&ctx.app, &origin, ids, if_match(&req)?).await?;
+    let team = members::remove(&ctx.app, &origin, ids, expected).await?;
     Ok(no_content(Some(team.version), team.position))
 }
 
@@ -150,18 +145,12 @@ async fn remove_member(
 /// Events only ever held their id, so what they did stays, shown without a name; kept
 /// Idempotency-Key responses that named them are forgotten. Erasing again changes nothing;
 /// a current member is removed first.
-#[utoipa::path(tag = "members", security(("bearer" = [])),
+#[utoipa::path(tag = "members",
     responses((status = 204, description = "Erased.", headers(("Stride-Position" = i64)))),
     extensions(("x-problems" = json!(["member_active"]))),
 )]
 #[delete("/teams/{team_id}/members/{member_id}/personal-data")]
-async fn erase_member_personal_data(
-    ctx: Ctx,
-    caller: Caller,
-    path: web::Path<(Uuid, Uuid)>,
-) -> Result<HttpResponse, ApiError> {
-    let (team_id, member_id) = path.into_inner();
-    let caller = caller.in_team(team_id)?.may_administer()?;
+async fn erase_member_personal_data(ctx: Ctx, caller: Admin, PathId(member_id): PathId) -> Reply {
     let position = members::erase(&ctx.app, caller.team_id, member_id).await?;
     Ok(no_content(None, position))
 }

@@ -22,6 +22,9 @@ pub mod progress;
 pub mod teams;
 pub mod tokens;
 
+/// What a handler answers: a response, or a problem.
+pub type Reply = Result<HttpResponse, crate::error::ApiError>;
+
 pub const STRIDE_POSITION: HeaderName = HeaderName::from_static("stride-position");
 
 pub fn configure(config: &mut ServiceConfig) {

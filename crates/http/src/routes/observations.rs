@@ -2,7 +2,7 @@
 //! instant; a changed value is a correction), read back as bucketed time series.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, post};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use stride_app::observations::{self, BucketSize, SeriesOf};
@@ -13,9 +13,9 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
+use super::Reply;
 use super::written;
-use crate::auth::Caller;
-use crate::error::ApiError;
+use crate::auth::{Member, Writer};
 use crate::extract::{ApiJson, ApiQuery, Ctx};
 
 /// Metric batches may be larger than other bodies: 5,000 observations.
@@ -76,17 +76,15 @@ pub struct BatchRecorded {
 /// measure them, up to 5,000 at once (a body of at most 1 MiB). The same (channel, metric,
 /// post, observed_at) with the same value is not recorded twice; with another value it is a
 /// correction, and the original stays in the log.
-#[utoipa::path(tag = "metrics", security(("bearer" = [])), request_body = MetricBatch, responses(
+#[utoipa::path(tag = "metrics", request_body = MetricBatch, responses(
     (status = 200, description = "What the batch recorded, corrected and found unchanged.", body = BatchRecorded, headers(("Stride-Position" = i64))),
 ))]
 #[post("/teams/{team_id}/metrics")]
 async fn record_metrics(
     ctx: Ctx,
-    caller: Caller,
-    path: web::Path<Uuid>,
+    caller: Writer,
     body: ApiJson<MetricBatch, BATCH_BODY_LIMIT>,
-) -> Result<HttpResponse, ApiError> {
-    let caller = caller.in_team(path.into_inner())?.may_write()?.clone();
+) -> Reply {
     let rows: Vec<Observation> = body.0.observations.into_iter().map(Into::into).collect();
     let origin = ctx.origin(caller.actor());
     let recorded =
@@ -161,17 +159,12 @@ pub struct Series {
 ///
 /// One metric on one channel (or one post), in day, week or month buckets, each with its
 /// count, sum, minimum, maximum and last value. Any member may read it.
-#[utoipa::path(tag = "metrics", security(("bearer" = [])), params(SeriesQuery), responses(
+#[utoipa::path(tag = "metrics", params(SeriesQuery), responses(
     (status = 200, description = "The series.", body = Series),
 ))]
 #[get("/teams/{team_id}/metrics")]
-async fn get_metric_series(
-    ctx: Ctx,
-    caller: Caller,
-    path: web::Path<Uuid>,
-    query: ApiQuery<SeriesQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let team_id = caller.in_team(path.into_inner())?.team_id;
+async fn get_metric_series(ctx: Ctx, caller: Member, query: ApiQuery<SeriesQuery>) -> Reply {
+    let team_id = caller.team_id;
     let query = query.into_inner();
     let wanted = SeriesOf {
         channel_id: query.channel_id,

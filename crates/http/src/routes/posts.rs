@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
+use actix_web::{HttpResponse, get, patch, post};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use stride_app::posts::{self, PostFilter, PostView};
@@ -14,10 +14,12 @@ use utoipa::{IntoResponses, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
+use super::Reply;
 use super::{read, written};
 use crate::auth::Caller;
+use crate::auth::{Member, Writer};
 use crate::error::{ApiError, Code};
-use crate::extract::{ApiJson, ApiQuery, Ctx, IfMatch, if_match};
+use crate::extract::{ApiJson, ApiQuery, Ctx, IfMatch, PathId};
 use crate::page::{self, Page, page_query};
 use crate::schema::{LongText, RequiredText, Title, Url};
 
@@ -51,10 +53,6 @@ impl From<PostError> for ApiError {
     }
 }
 
-fn writer(caller: Caller, team_id: Uuid) -> Result<Caller, ApiError> {
-    Ok(caller.in_team(team_id)?.may_write()?.clone())
-}
-
 /// A post as a command left it, with its ETag and the write's position.
 fn answered(status: StatusCode, (post, position): (PostView, i64)) -> HttpResponse {
     written(status, &post, Some(post.version), position)
@@ -63,16 +61,14 @@ fn answered(status: StatusCode, (post, position): (PostView, i64)) -> HttpRespon
 /// Runs a post command for a member who may write.
 async fn change(
     ctx: &Ctx,
-    caller: Caller,
-    req: &HttpRequest,
-    (team_id, post_id): (Uuid, Uuid),
+    caller: &Caller,
+    expected: Option<i64>,
+    post_id: Uuid,
     command: PostCommand,
-) -> Result<HttpResponse, ApiError> {
-    let caller = writer(caller, team_id)?;
+) -> Reply {
     let origin = ctx.origin(caller.actor());
-    let ids = (team_id, post_id);
-    let answer =
-        posts::change(&ctx.app, &origin, ids, caller.role, if_match(req)?, command).await?;
+    let ids = (caller.team_id, post_id);
+    let answer = posts::change(&ctx.app, &origin, ids, caller.role, expected, command).await?;
     Ok(answered(StatusCode::OK, answer))
 }
 
@@ -100,7 +96,7 @@ pub struct NewPostBody {
 ///
 /// Members, admins and owners draft a post on one of the team's channels, or schedule it at
 /// once when `scheduled_for` is given (not on teams that require approval).
-#[utoipa::path(tag = "posts", security(("bearer" = [])), request_body = NewPostBody,
+#[utoipa::path(tag = "posts", request_body = NewPostBody,
     params(IfMatch),
     responses((status = 201, description = "The post, drafted or scheduled.", body = PostView,
         headers(("ETag" = String), ("Stride-Position" = i64)))),
@@ -109,12 +105,10 @@ pub struct NewPostBody {
 #[post("/teams/{team_id}/posts")]
 async fn draft_post(
     ctx: Ctx,
-    caller: Caller,
-    req: HttpRequest,
-    path: web::Path<Uuid>,
+    caller: Writer,
+    IfMatch(expected): IfMatch,
     body: ApiJson<NewPostBody>,
-) -> Result<HttpResponse, ApiError> {
-    let caller = writer(caller, path.into_inner())?;
+) -> Reply {
     let body = body.0;
     let new = NewPost {
         post_id: Uuid::now_v7(),
@@ -127,7 +121,7 @@ async fn draft_post(
     };
     let origin = ctx.origin(caller.actor());
     let (team_id, role) = (caller.team_id, caller.role);
-    let answer = posts::draft(&ctx.app, &origin, team_id, role, if_match(&req)?, new).await?;
+    let answer = posts::draft(&ctx.app, &origin, team_id, role, expected, new).await?;
     Ok(answered(StatusCode::CREATED, answer))
 }
 
@@ -152,7 +146,7 @@ pub struct PostPatch {
 ///
 /// Members, admins and owners change a post's content, goals or schedule. On teams that
 /// require approval, changed content goes back to draft and off the schedule.
-#[utoipa::path(tag = "posts", security(("bearer" = [])), request_body = PostPatch,
+#[utoipa::path(tag = "posts", request_body = PostPatch,
     params(IfMatch),
     responses(PostChanged),
     extensions(("x-problems" = json!(["invalid_transition", "approval_required"]))),
@@ -160,11 +154,11 @@ pub struct PostPatch {
 #[patch("/teams/{team_id}/posts/{post_id}")]
 async fn edit_post(
     ctx: Ctx,
-    caller: Caller,
-    req: HttpRequest,
-    path: web::Path<(Uuid, Uuid)>,
+    caller: Writer,
+    IfMatch(expected): IfMatch,
+    PathId(post_id): PathId,
     body: ApiJson<PostPatch>,
-) -> Result<HttpResponse, ApiError> {
+) -> Reply {
     let patch = body.0;
     let edit = PostEdit {
         title: patch.title,
@@ -174,9 +168,9 @@ async fn edit_post(
     };
     change(
         &ctx,
-        caller,
-        &req,
-        path.into_inner(),
+        &caller,
+        expected,
+        post_id,
         PostCommand::EditPost(edit),
     )
     .await
@@ -198,7 +192,7 @@ pub struct PostChanged(PostView);
 ///
 /// Members, admins and owners send a draft to review; owners and admins then approve it
 /// or request changes.
-#[utoipa::path(tag = "posts", security(("bearer" = [])), request_body = Empty,
+#[utoipa::path(tag = "posts", request_body = Empty,
     params(IfMatch),
     responses(PostChanged),
     extensions(("x-problems" = json!(["invalid_transition"]))),
@@ -206,16 +200,16 @@ pub struct PostChanged(PostView);
 #[post("/teams/{team_id}/posts/{post_id}/submit")]
 async fn submit_post_for_review(
     ctx: Ctx,
-    caller: Caller,
-    req: HttpRequest,
-    path: web::Path<(Uuid, Uuid)>,
+    caller: Writer,
+    IfMatch(expected): IfMatch,
+    PathId(post_id): PathId,
     _body: ApiJson<Empty>,
-) -> Result<HttpResponse, ApiError> {
+) -> Reply {
     change(
         &ctx,
-        caller,
-        &req,
-        path.into_inner(),
+        &caller,
+        expected,
+        post_id,
         PostCommand::SubmitForReview,
     )
     .await
@@ -224,7 +218,7 @@ async fn submit_post_for_review(
 /// Approves a post in review
 ///
 /// Owners and admins approve a post in review: it may then be scheduled or published.
-#[utoipa::path(tag = "posts", security(("bearer" = [])), request_body = Empty,
+#[utoipa::path(tag = "posts", request_body = Empty,
     params(IfMatch),
     responses(PostChanged),
     extensions(("x-problems" = json!(["forbidden", "invalid_transition"]))),
@@ -232,12 +226,12 @@ async fn submit_post_for_review(
 #[post("/teams/{team_id}/posts/{post_id}/approve")]
 async fn approve_post(
     ctx: Ctx,
-    caller: Caller,
-    req: HttpRequest,
-    path: web::Path<(Uuid, Uuid)>,
+    caller: Writer,
+    IfMatch(expected): IfMatch,
+    PathId(post_id): PathId,
     _body: ApiJson<Empty>,
-) -> Result<HttpResponse, ApiError> {
-    change(&ctx, caller, &req, path.into_inner(), PostCommand::Approve).await
+) -> Reply {
+    change(&ctx, &caller, expected, post_id, PostCommand::Approve).await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -251,7 +245,7 @@ pub struct ChangesRequested {
 /// Requests changes to a post in review
 ///
 /// Owners and admins send a post in review back to draft, with a comment for its author.
-#[utoipa::path(tag = "posts", security(("bearer" = [])), request_body = ChangesRequested,
+#[utoipa::path(tag = "posts", request_body = ChangesRequested,
     params(IfMatch),
     responses(PostChanged),
     extensions(("x-problems" = json!(["forbidden", "invalid_transition"]))),
@@ -259,15 +253,15 @@ pub struct ChangesRequested {
 #[post("/teams/{team_id}/posts/{post_id}/request-changes")]
 async fn request_post_changes(
     ctx: Ctx,
-    caller: Caller,
-    req: HttpRequest,
-    path: web::Path<(Uuid, Uuid)>,
+    caller: Writer,
+    IfMatch(expected): IfMatch,
+    PathId(post_id): PathId,
     body: ApiJson<ChangesRequested>,
-) -> Result<HttpResponse, ApiError> {
+) -> Reply {
     let command = PostCommand::RequestChanges {
         comment: body.0.comment,
     };
-    change(&ctx, caller, &req, path.into_inner(), command).await
+    change(&ctx, &caller, expected, post_id, command).await
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -287,7 +281,7 @@ pub struct Publication {
 /// Members, admins and owners publish a post (approved first, on teams that require
 /// approval), now or at a past instant to log what already went out. A post made from an
 /// idea marks the idea used in the same commit.
-#[utoipa::path(tag = "posts", security(("bearer" = [])), request_body = Publication,
+#[utoipa::path(tag = "posts", request_body = Publication,
     params(IfMatch),
     responses(PostChanged),
     extensions(("x-problems" = json!(["invalid_transition", "approval_required"]))),
@@ -295,33 +289,23 @@ pub struct Publication {
 #[post("/teams/{team_id}/posts/{post_id}/publish")]
 async fn publish_post(
     ctx: Ctx,
-    caller: Caller,
-    req: HttpRequest,
-    path: web::Path<(Uuid, Uuid)>,
+    caller: Writer,
+    IfMatch(expected): IfMatch,
+    PathId(post_id): PathId,
     body: ApiJson<Publication>,
-) -> Result<HttpResponse, ApiError> {
-    let ids = path.into_inner();
-    let caller = writer(caller, ids.0)?;
+) -> Reply {
     let origin = ctx.origin(caller.actor());
     let Publication { published_at, url } = body.0;
-    let if_match = if_match(&req)?;
-    let answer = posts::publish(
-        &ctx.app,
-        &origin,
-        ids,
-        caller.role,
-        if_match,
-        published_at,
-        url,
-    )
-    .await?;
+    let ids = (caller.team_id, post_id);
+    let role = caller.role;
+    let answer = posts::publish(&ctx.app, &origin, ids, role, expected, published_at, url).await?;
     Ok(answered(StatusCode::OK, answer))
 }
 
 /// Archives a post
 ///
 /// Members, admins and owners withdraw a post from the plan; its history stays.
-#[utoipa::path(tag = "posts", security(("bearer" = [])), request_body = Empty,
+#[utoipa::path(tag = "posts", request_body = Empty,
     params(IfMatch),
     responses(PostChanged),
     extensions(("x-problems" = json!(["invalid_transition"]))),
@@ -329,28 +313,23 @@ async fn publish_post(
 #[post("/teams/{team_id}/posts/{post_id}/archive")]
 async fn archive_post(
     ctx: Ctx,
-    caller: Caller,
-    req: HttpRequest,
-    path: web::Path<(Uuid, Uuid)>,
+    caller: Writer,
+    IfMatch(expected): IfMatch,
+    PathId(post_id): PathId,
     _body: ApiJson<Empty>,
-) -> Result<HttpResponse, ApiError> {
-    change(&ctx, caller, &req, path.into_inner(), PostCommand::Archive).await
+) -> Reply {
+    change(&ctx, &caller, expected, post_id, PostCommand::Archive).await
 }
 
 /// Reads one post
 ///
 /// The post with its status, schedule, goals and version.
-#[utoipa::path(tag = "posts", security(("bearer" = [])), responses(
+#[utoipa::path(tag = "posts", responses(
     (status = 200, description = "The post.", body = PostView, headers(("ETag" = String))),
 ))]
 #[get("/teams/{team_id}/posts/{post_id}")]
-async fn get_post(
-    ctx: Ctx,
-    caller: Caller,
-    path: web::Path<(Uuid, Uuid)>,
-) -> Result<HttpResponse, ApiError> {
-    let (team_id, post_id) = path.into_inner();
-    caller.in_team(team_id)?;
+async fn get_post(ctx: Ctx, caller: Member, PathId(post_id): PathId) -> Reply {
+    let team_id = caller.team_id;
     let post = posts::get(&ctx.app, team_id, post_id).await?;
     Ok(read(&post, post.version))
 }
@@ -375,17 +354,12 @@ page_query! {
 /// Lists the team's posts
 ///
 /// The posts, oldest first, filtered by status, channel and time. Any member may read them.
-#[utoipa::path(tag = "posts", security(("bearer" = [])), params(PostQuery), responses(
+#[utoipa::path(tag = "posts", params(PostQuery), responses(
     (status = 200, description = "A page of posts.", body = Page<PostView>),
 ))]
 #[get("/teams/{team_id}/posts")]
-async fn list_posts(
-    ctx: Ctx,
-    caller: Caller,
-    path: web::Path<Uuid>,
-    query: ApiQuery<PostQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let team_id = caller.in_team(path.into_inner())?.team_id;
+async fn list_posts(ctx: Ctx, caller: Member, query: ApiQuery<PostQuery>) -> Reply {
+    let team_id = caller.team_id;
     let limit = page::limit(query.limit)?;
     let filter = PostFilter {
         status: query.status,

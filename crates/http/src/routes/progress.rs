@@ -1,13 +1,12 @@
 //! The team progress projection and one goal's progress, at `as_of` and `known_at`.
 
-use actix_web::{HttpResponse, get, web};
+use actix_web::{HttpResponse, get};
 use stride_app::progress::{self, GoalProgressView, TeamProgress};
 use utoipa_actix_web::service_config::ServiceConfig;
-use uuid::Uuid;
 
-use crate::auth::Caller;
-use crate::error::ApiError;
-use crate::extract::{ApiQuery, Ctx};
+use super::Reply;
+use crate::auth::Member;
+use crate::extract::{ApiQuery, Ctx, PathId};
 use crate::time_travel::WhenQuery;
 
 pub fn configure(config: &mut ServiceConfig) {
@@ -19,17 +18,12 @@ pub fn configure(config: &mut ServiceConfig) {
 /// Any member may read where the team stands: its pace, every goal with its steps, posts
 /// this week and ideas by status. `?as_of=` evaluates at a past instant, `?known_at=` with
 /// only what was recorded by then.
-#[utoipa::path(tag = "progress", security(("bearer" = [])), params(WhenQuery), responses(
+#[utoipa::path(tag = "progress", params(WhenQuery), responses(
     (status = 200, description = "The team's progress at `as_of`.", body = TeamProgress),
 ))]
 #[get("/teams/{team_id}/progress")]
-async fn get_team_progress(
-    ctx: Ctx,
-    caller: Caller,
-    path: web::Path<Uuid>,
-    query: ApiQuery<WhenQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let team_id = caller.in_team(path.into_inner())?.team_id;
+async fn get_team_progress(ctx: Ctx, caller: Member, query: ApiQuery<WhenQuery>) -> Reply {
+    let team_id = caller.team_id;
     let progress = progress::team(&ctx.app, team_id, (*query).into()).await?;
     Ok(HttpResponse::Ok().json(progress))
 }
@@ -38,18 +32,17 @@ async fn get_team_progress(
 ///
 /// Any member may read a goal's progress, status and forecast, with its steps under
 /// `children`; `?as_of=` and `?known_at=` as for team progress.
-#[utoipa::path(tag = "progress", security(("bearer" = [])), params(WhenQuery), responses(
+#[utoipa::path(tag = "progress", params(WhenQuery), responses(
     (status = 200, description = "The goal's progress at `as_of`.", body = GoalProgressView),
 ))]
 #[get("/teams/{team_id}/goals/{goal_id}/progress")]
 async fn get_goal_progress(
     ctx: Ctx,
-    caller: Caller,
-    path: web::Path<(Uuid, Uuid)>,
+    caller: Member,
+    PathId(goal_id): PathId,
     query: ApiQuery<WhenQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let (team_id, goal_id) = path.into_inner();
-    let team_id = caller.in_team(team_id)?.team_id;
+) -> Reply {
+    let team_id = caller.team_id;
     let progress = progress::goal(&ctx.app, team_id, goal_id, (*query).into()).await?;
     Ok(HttpResponse::Ok().json(progress))
 }

@@ -2,7 +2,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::LOCATION;
-use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
+use actix_web::{HttpResponse, get, patch, post};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use stride_app::people;
@@ -15,11 +15,12 @@ use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
+use super::Reply;
 use super::channels::ChannelView;
 use super::{read, written};
-use crate::auth::Caller;
+use crate::auth::{Admin, Member};
 use crate::error::ApiError;
-use crate::extract::{ApiJson, Ctx, IfMatch, if_match};
+use crate::extract::{ApiJson, Ctx, IfMatch};
 use crate::schema::{Email, Name, Slug};
 
 pub fn configure(config: &mut ServiceConfig) {
@@ -189,16 +190,12 @@ async fn sign_up(ctx: Ctx, body: ApiJson<SignUp>) -> Result<HttpResponse, ApiErr
 /// Reads the team
 ///
 /// The team with its settings, members and channels. Any member may read it.
-#[utoipa::path(tag = "teams", security(("bearer" = [])), responses(
+#[utoipa::path(tag = "teams", responses(
     (status = 200, description = "The team.", body = TeamView, headers(("ETag" = String))),
 ))]
 #[get("/teams/{team_id}")]
-async fn get_team(
-    ctx: Ctx,
-    caller: Caller,
-    path: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
-    let team_id = caller.in_team(path.into_inner())?.team_id;
+async fn get_team(ctx: Ctx, caller: Member) -> Reply {
+    let team_id = caller.team_id;
     let details = teams::get(&ctx.app, team_id).await?;
     let version = details.team.version;
     Ok(read(&TeamView::from(details), version))
@@ -237,7 +234,7 @@ impl From<TeamPatch> for TeamChanges {
 /// Owners and admins rename the team, require approval of posts, and open or close the
 /// community board. Send `If-Match` with the ETag you read to be sure nobody changed it
 /// meanwhile. Fields left out stay as they are.
-#[utoipa::path(tag = "teams", security(("bearer" = [])), request_body = TeamPatch,
+#[utoipa::path(tag = "teams", request_body = TeamPatch,
     params(IfMatch),
     responses(
     (status = 200, description = "The team, changed.", body = TeamView, headers(("ETag" = String), ("Stride-Position" = i64))),
@@ -245,16 +242,13 @@ impl From<TeamPatch> for TeamChanges {
 #[patch("/teams/{team_id}")]
 async fn update_team(
     ctx: Ctx,
-    caller: Caller,
-    req: HttpRequest,
-    path: web::Path<Uuid>,
+    caller: Admin,
+    IfMatch(expected): IfMatch,
     body: ApiJson<TeamPatch>,
-) -> Result<HttpResponse, ApiError> {
-    let caller = caller.in_team(path.into_inner())?.may_administer()?.clone();
+) -> Reply {
     let origin = ctx.origin(caller.actor());
     let changes = TeamChanges::from(body.0);
-    let details =
-        teams::update(&ctx.app, &origin, caller.team_id, if_match(&req)?, changes).await?;
+    let details = teams::update(&ctx.app, &origin, caller.team_id, expected, changes).await?;
     let (version, position) = (details.team.version, details.team.position);
     Ok(written(
         StatusCode::OK,

@@ -2,16 +2,15 @@
 //! by an owner or admin.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, delete, post, web};
+use actix_web::{delete, post};
 use stride_app::members;
 use utoipa_actix_web::service_config::ServiceConfig;
-use uuid::Uuid;
 
+use super::Reply;
 use super::teams::TokenView;
 use super::{no_content, written};
-use crate::auth::Caller;
-use crate::error::ApiError;
-use crate::extract::Ctx;
+use crate::auth::Member;
+use crate::extract::{Ctx, PathId};
 
 pub fn configure(config: &mut ServiceConfig) {
     config.service(issue_token).service(revoke_token);
@@ -21,16 +20,11 @@ pub fn configure(config: &mut ServiceConfig) {
 ///
 /// Any member issues more tokens for themselves, each shown this once. Tokens are not
 /// events: they live only as hashes, outside the event log.
-#[utoipa::path(tag = "tokens", security(("bearer" = [])), responses(
+#[utoipa::path(tag = "tokens", responses(
     (status = 201, description = "The token (shown once).", body = TokenView, headers(("Stride-Position" = i64))),
 ))]
 #[post("/teams/{team_id}/tokens")]
-async fn issue_token(
-    ctx: Ctx,
-    caller: Caller,
-    path: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
-    let caller = caller.in_team(path.into_inner())?;
+async fn issue_token(ctx: Ctx, caller: Member) -> Reply {
     let issued = members::issue_token(&ctx.app, caller.team_id, caller.member_id).await?;
     Ok(written(
         StatusCode::CREATED,
@@ -44,18 +38,13 @@ async fn issue_token(
 ///
 /// Revokes a token at once. Members revoke their own; owners and admins any of the team's.
 /// Revoking a revoked token changes nothing.
-#[utoipa::path(tag = "tokens", security(("bearer" = [])),
+#[utoipa::path(tag = "tokens",
     responses((status = 204, description = "Revoked.", headers(("Stride-Position" = i64)))),
     extensions(("x-problems" = json!(["forbidden"]))),
 )]
 #[delete("/teams/{team_id}/tokens/{token_id}")]
-async fn revoke_token(
-    ctx: Ctx,
-    caller: Caller,
-    path: web::Path<(Uuid, Uuid)>,
-) -> Result<HttpResponse, ApiError> {
-    let (team_id, token_id) = path.into_inner();
-    let caller = caller.in_team(team_id)?;
+async fn revoke_token(ctx: Ctx, caller: Member, PathId(token_id): PathId) -> Reply {
+    let team_id = caller.team_id;
     let origin = ctx.origin(caller.actor());
     let ids = (team_id, token_id);
     let position = members::revoke_token(&ctx.app, &origin, caller.role, ids).await?;

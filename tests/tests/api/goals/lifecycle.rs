@@ -380,7 +380,7 @@ async fn goal_lists_filter_by_status_and_horizon_and_page_with_a_cursor() {
 }
 
 #[tokio::test]
-async fn a_malformed_goal_id_is_a_400_naming_the_path() {
+async fn a_malformed_goal_id_is_a_400_naming_it() {
     let app = TestApp::spawn().await;
     let team = app.sign_up("acme").await;
     let path = format!("{}/not-a-uuid", goals(&team));
@@ -395,6 +395,6 @@ async fn a_malformed_goal_id_is_a_400_naming_the_path() {
     ];
     for response in responses {
         let problem = assert_problem(response, 400, "validation_failed").await;
-        assert_eq!(fields(&problem), vec!["path".to_owned()]);
+        assert_eq!(fields(&problem), vec!["goal_id".to_owned()]);
     }
 }

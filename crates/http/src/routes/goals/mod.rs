@@ -6,7 +6,7 @@ mod target_schemas;
 mod view;
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
+use actix_web::{HttpResponse, get, patch, post};
 use stride_app::goals;
 use stride_app::versioned::Versioned;
 use stride_domain::goal::{Goal, GoalError, GoalState, Horizon};
@@ -15,11 +15,12 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use super::{read, written};
-use crate::auth::Caller;
 use crate::error::{ApiError, Code};
-use crate::extract::{ApiJson, ApiQuery, Ctx, IfMatch, if_match};
+use crate::extract::{ApiJson, ApiQuery, Ctx, IfMatch, PathId};
 use crate::page::{self, Page, page_query};
 
+use crate::auth::{Member, Writer};
+use crate::routes::Reply;
 use body::{Closing, GoalPatch, NewGoalBody};
 pub use view::{GoalView, TargetView};
 
@@ -62,25 +63,15 @@ fn answer(status: StatusCode, goal: &Versioned<Goal>) -> HttpResponse {
 #[allow(dead_code, reason = "it only names the answer in the document")]
 pub struct GoalChanged(GoalView);
 
-fn writer(caller: Caller, team_id: Uuid) -> Result<Caller, ApiError> {
-    Ok(caller.in_team(team_id)?.may_write()?.clone())
-}
-
 /// Sets a goal
 ///
 /// Members, admins and owners set a long goal, or a short step toward one, with a metric or
 /// a cadence target. A metric target is stored with its baseline and `target_value`.
-#[utoipa::path(tag = "goals", security(("bearer" = [])), request_body = NewGoalBody, responses(
+#[utoipa::path(tag = "goals", request_body = NewGoalBody, responses(
     (status = 201, description = "The goal, set.", body = GoalView, headers(("ETag" = String), ("Stride-Position" = i64))),
 ))]
 #[post("/teams/{team_id}/goals")]
-async fn set_goal(
-    ctx: Ctx,
-    caller: Caller,
-    path: web::Path<Uuid>,
-    body: ApiJson<NewGoalBody>,
-) -> Result<HttpResponse, ApiError> {
-    let caller = writer(caller, path.into_inner())?;
+async fn set_goal(ctx: Ctx, caller: Writer, body: ApiJson<NewGoalBody>) -> Reply {
     let new = body.0.into_new_goal(Uuid::now_v7())?;
     let origin = ctx.origin(caller.actor());
     let goal = goals::set(&ctx.app, &origin, caller.team_id, new).await?;
@@ -101,17 +92,12 @@ page_query! {
 ///
 /// The goals as currently defined, oldest first, filtered by status and horizon. Any member
 /// may read them; their progress is read from `/progress`.
-#[utoipa::path(tag = "goals", security(("bearer" = [])), params(GoalQuery), responses(
+#[utoipa::path(tag = "goals", params(GoalQuery), responses(
     (status = 200, description = "A page of goals.", body = Page<GoalView>),
 ))]
 #[get("/teams/{team_id}/goals")]
-async fn list_goals(
-    ctx: Ctx,
-    caller: Caller,
-    path: web::Path<Uuid>,
-    query: ApiQuery<GoalQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let team_id = caller.in_team(path.into_inner())?.team_id;
+async fn list_goals(ctx: Ctx, caller: Member, query: ApiQuery<GoalQuery>) -> Reply {
+    let team_id = caller.team_id;
     let limit = page::limit(query.limit)?;
     let status = query.status;
     let horizon = query.horizon;
@@ -128,17 +114,12 @@ async fn list_goals(
 ///
 /// The goal as currently defined, with its version; its progress is read from
 /// `/goals/{goal_id}/progress`.
-#[utoipa::path(tag = "goals", security(("bearer" = [])), responses(
+#[utoipa::path(tag = "goals", responses(
     (status = 200, description = "The goal.", body = GoalView, headers(("ETag" = String))),
 ))]
 #[get("/teams/{team_id}/goals/{goal_id}")]
-async fn get_goal(
-    ctx: Ctx,
-    caller: Caller,
-    path: web::Path<(Uuid, Uuid)>,
-) -> Result<HttpResponse, ApiError> {
-    let (team_id, goal_id) = path.into_inner();
-    caller.in_team(team_id)?;
+async fn get_goal(ctx: Ctx, caller: Member, PathId(goal_id): PathId) -> Reply {
+    let team_id = caller.team_id;
     let goal = goals::get(&ctx.app, team_id, goal_id).await?;
     Ok(read(&GoalView::from(&goal), goal.version))
 }
@@ -148,7 +129,7 @@ async fn get_goal(
 /// Members, admins and owners change a goal's title, description, due date or target. Each
 /// revision is a `GoalRevised` event, so moved goalposts stay visible; a revision that
 /// changes nothing records nothing. A closed goal cannot be revised (409 `goal_closed`).
-#[utoipa::path(tag = "goals", security(("bearer" = [])), request_body = GoalPatch,
+#[utoipa::path(tag = "goals", request_body = GoalPatch,
     params(IfMatch),
     responses(GoalChanged),
     extensions(("x-problems" = json!(["goal_closed"]))),
@@ -156,17 +137,16 @@ async fn get_goal(
 #[patch("/teams/{team_id}/goals/{goal_id}")]
 async fn revise_goal(
     ctx: Ctx,
-    caller: Caller,
-    req: HttpRequest,
-    path: web::Path<(Uuid, Uuid)>,
+    caller: Writer,
+    IfMatch(expected): IfMatch,
+    PathId(goal_id): PathId,
     body: ApiJson<GoalPatch>,
-) -> Result<HttpResponse, ApiError> {
-    let (team_id, goal_id) = path.into_inner();
-    let caller = writer(caller, team_id)?;
+) -> Reply {
+    let team_id = caller.team_id;
     let revision = body.0.into_revision()?;
     let origin = ctx.origin(caller.actor());
     let ids = (team_id, goal_id);
-    let goal = goals::revise(&ctx.app, &origin, ids, if_match(&req)?, revision).await?;
+    let goal = goals::revise(&ctx.app, &origin, ids, expected, revision).await?;
     Ok(answer(StatusCode::OK, &goal))
 }
 
@@ -174,7 +154,7 @@ async fn revise_goal(
 ///
 /// Members, admins and owners close a goal as achieved, with the reason. A closed goal no
 /// longer changes: any later revision or closing is 409 `goal_closed`.
-#[utoipa::path(tag = "goals", security(("bearer" = [])), request_body = Closing,
+#[utoipa::path(tag = "goals", request_body = Closing,
     params(IfMatch),
     responses(GoalChanged),
     extensions(("x-problems" = json!(["goal_closed"]))),
@@ -182,16 +162,15 @@ async fn revise_goal(
 #[post("/teams/{team_id}/goals/{goal_id}/achieve")]
 async fn achieve_goal(
     ctx: Ctx,
-    caller: Caller,
-    req: HttpRequest,
-    path: web::Path<(Uuid, Uuid)>,
+    caller: Writer,
+    IfMatch(expected): IfMatch,
+    PathId(goal_id): PathId,
     body: ApiJson<Closing>,
-) -> Result<HttpResponse, ApiError> {
-    let (team_id, goal_id) = path.into_inner();
-    let caller = writer(caller, team_id)?;
+) -> Reply {
+    let team_id = caller.team_id;
     let origin = ctx.origin(caller.actor());
     let ids = (team_id, goal_id);
-    let goal = goals::achieve(&ctx.app, &origin, ids, if_match(&req)?, body.0.reason).await?;
+    let goal = goals::achieve(&ctx.app, &origin, ids, expected, body.0.reason).await?;
     Ok(answer(StatusCode::OK, &goal))
 }
 
@@ -200,7 +179,7 @@ async fn achieve_goal(
 /// Members, admins and owners abandon a goal, with the reason: the honest call when the
 /// plan changed. A closed goal no longer changes: any later revision or closing is 409
 /// `goal_closed`.
-#[utoipa::path(tag = "goals", security(("bearer" = [])), request_body = Closing,
+#[utoipa::path(tag = "goals", request_body = Closing,
     params(IfMatch),
     responses(GoalChanged),
     extensions(("x-problems" = json!(["goal_closed"]))),
@@ -208,15 +187,14 @@ async fn achieve_goal(
 #[post("/teams/{team_id}/goals/{goal_id}/abandon")]
 async fn abandon_goal(
     ctx: Ctx,
-    caller: Caller,
-    req: HttpRequest,
-    path: web::Path<(Uuid, Uuid)>,
+    caller: Writer,
+    IfMatch(expected): IfMatch,
+    PathId(goal_id): PathId,
     body: ApiJson<Closing>,
-) -> Result<HttpResponse, ApiError> {
-    let (team_id, goal_id) = path.into_inner();
-    let caller = writer(caller, team_id)?;
+) -> Reply {
+    let team_id = caller.team_id;
     let origin = ctx.origin(caller.actor());
     let ids = (team_id, goal_id);
-    let goal = goals::abandon(&ctx.app, &origin, ids, if_match(&req)?, body.0.reason).await?;
+    let goal = goals::abandon(&ctx.app, &origin, ids, expected, body.0.reason).await?;
     Ok(answer(StatusCode::OK, &goal))
 }
