@@ -56,10 +56,9 @@ pub struct FeedQuery {
 ))]
 #[get("/teams/{team_id}/activity")]
 async fn get_activity_feed(ctx: Ctx, caller: Member, query: ApiQuery<FeedQuery>) -> Reply {
-    let team_id = caller.team_id;
     let limit = page::limit(query.limit)?;
     let before = page::position_cursor(query.cursor.as_deref())?;
-    let lines = activity::feed(&ctx.app, team_id, before, limit).await?;
+    let lines = activity::feed(&ctx.app, caller.team_id, before, limit).await?;
     let next_cursor = (lines.len() == limit)
         .then(|| lines.last().map(|l| l.row.position.to_string()))
         .flatten();

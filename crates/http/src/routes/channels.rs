@@ -124,10 +124,9 @@ page_query! {
 ))]
 #[get("/teams/{team_id}/channels")]
 async fn list_channels(ctx: Ctx, caller: Member, query: ApiQuery<ListQuery>) -> Reply {
-    let team_id = caller.team_id;
     let limit = page::limit(query.limit)?;
     let status = query.status;
-    let channels = channels::list(&ctx.app, team_id, status).await?;
+    let channels = channels::list(&ctx.app, caller.team_id, status).await?;
     Ok(HttpResponse::Ok().json(page::paginate(
         channels.iter().map(ChannelView::from).collect(),
         |c| c.id.to_string(),
@@ -146,8 +145,7 @@ async fn list_channels(ctx: Ctx, caller: Member, query: ApiQuery<ListQuery>) -> 
 ))]
 #[get("/teams/{team_id}/channels/{channel_id}")]
 async fn get_channel(ctx: Ctx, caller: Member, PathId(channel_id): PathId) -> Reply {
-    let team_id = caller.team_id;
-    let channel = channels::get(&ctx.app, team_id, channel_id).await?;
+    let channel = channels::get(&ctx.app, caller.team_id, channel_id).await?;
     Ok(read(&ChannelView::from(&channel), channel.version))
 }
 
@@ -168,10 +166,9 @@ async fn change_channel_status(
     PathId(channel_id): PathId,
     body: ApiJson<ChannelStatusChange>,
 ) -> Reply {
-    let team_id = caller.team_id;
     let origin = ctx.origin(caller.actor());
     let ChannelStatusChange { status, reason } = body.0;
-    let (ids, status) = ((team_id, channel_id), status);
+    let (ids, status) = ((caller.team_id, channel_id), status);
     let channel = channels::change_status(&ctx.app, &origin, ids, expected, status, reason).await?;
     Ok(written(
         StatusCode::OK,

@@ -111,10 +111,9 @@ fn start(after: Option<i64>, cursor: Option<&str>) -> Result<i64, ApiError> {
 ))]
 #[get("/teams/{team_id}/events")]
 async fn list_events(ctx: Ctx, caller: Member, query: ApiQuery<LogQuery>) -> Reply {
-    let team_id = caller.team_id;
     let limit = page::limit(query.limit)?;
     let after = start(query.after, query.cursor.as_deref())?;
-    let events = event_log::page(&ctx.app, team_id, after, limit).await?;
+    let events = event_log::page(&ctx.app, caller.team_id, after, limit).await?;
     let next_cursor = (events.len() == limit)
         .then(|| events.last().map(|e| e.position.to_string()))
         .flatten();

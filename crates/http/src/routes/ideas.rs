@@ -135,11 +135,10 @@ page_query! {
 ))]
 #[get("/teams/{team_id}/ideas")]
 async fn list_ideas(ctx: Ctx, caller: Member, query: ApiQuery<IdeaQuery>) -> Reply {
-    let team_id = caller.team_id;
     let limit = page::limit(query.limit)?;
     let status = query.status;
     let tag = query.tag.as_deref();
-    let listed = ideas::list(&ctx.app, team_id, status, tag, query.sort).await?;
+    let listed = ideas::list(&ctx.app, caller.team_id, status, tag, query.sort).await?;
     Ok(page_of(listed, limit, query.cursor.as_deref()))
 }
 
@@ -154,8 +153,7 @@ async fn list_ideas(ctx: Ctx, caller: Member, query: ApiQuery<IdeaQuery>) -> Rep
 ))]
 #[get("/teams/{team_id}/ideas/{idea_id}")]
 async fn get_idea(ctx: Ctx, caller: Member, PathId(idea_id): PathId) -> Reply {
-    let team_id = caller.team_id;
-    let detail = ideas::detail(&ctx.app, team_id, idea_id).await?;
+    let detail = ideas::detail(&ctx.app, caller.team_id, idea_id).await?;
     Ok(super::read(&detail, detail.idea.version))
 }
 
@@ -244,9 +242,8 @@ async fn merge_idea(
     PathId(idea_id): PathId,
     body: ApiJson<IdeaMergeBody>,
 ) -> Reply {
-    let team_id = caller.team_id;
     let origin = ctx.origin(caller.actor());
-    let answer = ideas::merge(&ctx.app, &origin, team_id, idea_id, body.0.into).await?;
+    let answer = ideas::merge(&ctx.app, &origin, caller.team_id, idea_id, body.0.into).await?;
     Ok(answered(StatusCode::OK, answer))
 }
 
@@ -263,9 +260,8 @@ async fn merge_idea(
 )]
 #[post("/teams/{team_id}/ideas/{idea_id}/unmerge")]
 async fn unmerge_idea(ctx: Ctx, caller: Writer, PathId(idea_id): PathId) -> Reply {
-    let team_id = caller.team_id;
     let origin = ctx.origin(caller.actor());
-    let answer = ideas::unmerge(&ctx.app, &origin, team_id, idea_id).await?;
+    let answer = ideas::unmerge(&ctx.app, &origin, caller.team_id, idea_id).await?;
     Ok(answered(StatusCode::OK, answer))
 }
 

@@ -76,12 +76,11 @@ insight_query! {
 ))]
 #[get("/teams/{team_id}/suggestions")]
 async fn get_suggestions(ctx: Ctx, caller: Member, query: ApiQuery<SuggestionQuery>) -> Reply {
-    let team_id = caller.team_id;
     let limit = match query.limit.unwrap_or(10) {
         n @ 1..=200 => n as usize,
         _ => return Err(ApiError::validation("limit", "must be between 1 and 200")),
     };
-    let ranked = rank(&ctx.app, team_id, limit, query.when()).await?;
+    let ranked = rank(&ctx.app, caller.team_id, limit, query.when()).await?;
     Ok(HttpResponse::Ok().json(ranked))
 }
 
@@ -105,7 +104,6 @@ insight_query! {
 ))]
 #[get("/teams/{team_id}/channels/assessment")]
 async fn assess_channels(ctx: Ctx, caller: Member, query: ApiQuery<AssessmentQuery>) -> Reply {
-    let team_id = caller.team_id;
     let window_days = match query.window_days.unwrap_or(30) {
         n @ 1..=365 => n,
         _ => {
@@ -115,6 +113,7 @@ async fn assess_channels(ctx: Ctx, caller: Member, query: ApiQuery<AssessmentQue
             ));
         }
     };
-    let assessment = assessment::assess(&ctx.app, team_id, window_days, query.when()).await?;
+    let assessment =
+        assessment::assess(&ctx.app, caller.team_id, window_days, query.when()).await?;
     Ok(HttpResponse::Ok().json(assessment))
 }

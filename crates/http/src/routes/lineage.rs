@@ -31,10 +31,9 @@ page_query! {
 ))]
 #[get("/teams/{team_id}/contributors")]
 async fn list_contributors(ctx: Ctx, caller: Member, query: ApiQuery<CreditQuery>) -> Reply {
-    let team_id = caller.team_id;
     let limit = page::limit(query.limit)?;
     // The cursor is the rank: the list is read in the order it is served.
-    let ranked: Vec<(String, Credit)> = lineage::contributors(&ctx.app, team_id)
+    let ranked: Vec<(String, Credit)> = lineage::contributors(&ctx.app, caller.team_id)
         .await?
         .into_iter()
         .enumerate()
@@ -62,7 +61,6 @@ async fn get_idea_impact(
     PathId(idea_id): PathId,
     query: ApiQuery<WhenQuery>,
 ) -> Reply {
-    let team_id = caller.team_id;
-    let impact = lineage::impact(&ctx.app, team_id, idea_id, (*query).into()).await?;
+    let impact = lineage::impact(&ctx.app, caller.team_id, idea_id, (*query).into()).await?;
     Ok(HttpResponse::Ok().json(impact))
 }

@@ -104,10 +104,9 @@ async fn change_member_role(
     PathId(member_id): PathId,
     body: ApiJson<RoleChange>,
 ) -> Reply {
-    let team_id = caller.team_id;
     let origin = ctx.origin(caller.actor());
     let role = body.0.role;
-    let ids = (team_id, member_id);
+    let ids = (caller.team_id, member_id);
     let member = members::change_role(&ctx.app, &origin, ids, expected, role).await?;
     Ok(written(
         StatusCode::OK,
@@ -132,9 +131,8 @@ async fn remove_member(
     IfMatch(expected): IfMatch,
     PathId(member_id): PathId,
 ) -> Reply {
-    let team_id = caller.team_id;
     let origin = ctx.origin(caller.actor());
-    let ids = (team_id, member_id);
+    let ids = (caller.team_id, member_id);
     let team = members::remove(&ctx.app, &origin, ids, expected).await?;
     Ok(no_content(Some(team.version), team.position))
 }

@@ -164,7 +164,6 @@ pub struct Series {
 ))]
 #[get("/teams/{team_id}/metrics")]
 async fn get_metric_series(ctx: Ctx, caller: Member, query: ApiQuery<SeriesQuery>) -> Reply {
-    let team_id = caller.team_id;
     let query = query.into_inner();
     let wanted = SeriesOf {
         channel_id: query.channel_id,
@@ -174,7 +173,7 @@ async fn get_metric_series(ctx: Ctx, caller: Member, query: ApiQuery<SeriesQuery
         to: query.to.map(Moment::get),
         bucket: query.bucket,
     };
-    let buckets = observations::series(&ctx.app, team_id, wanted).await?;
+    let buckets = observations::series(&ctx.app, caller.team_id, wanted).await?;
     let points = buckets.into_iter().map(Point::from).collect();
     Ok(HttpResponse::Ok().json(Series {
         channel_id: query.channel_id,

@@ -329,8 +329,7 @@ async fn archive_post(
 ))]
 #[get("/teams/{team_id}/posts/{post_id}")]
 async fn get_post(ctx: Ctx, caller: Member, PathId(post_id): PathId) -> Reply {
-    let team_id = caller.team_id;
-    let post = posts::get(&ctx.app, team_id, post_id).await?;
+    let post = posts::get(&ctx.app, caller.team_id, post_id).await?;
     Ok(read(&post, post.version))
 }
 
@@ -359,7 +358,6 @@ page_query! {
 ))]
 #[get("/teams/{team_id}/posts")]
 async fn list_posts(ctx: Ctx, caller: Member, query: ApiQuery<PostQuery>) -> Reply {
-    let team_id = caller.team_id;
     let limit = page::limit(query.limit)?;
     let filter = PostFilter {
         status: query.status,
@@ -367,7 +365,7 @@ async fn list_posts(ctx: Ctx, caller: Member, query: ApiQuery<PostQuery>) -> Rep
         from: query.from.map(Moment::get),
         to: query.to.map(Moment::get),
     };
-    let posts = posts::list(&ctx.app, team_id, filter).await?;
+    let posts = posts::list(&ctx.app, caller.team_id, filter).await?;
     let cursor = query.cursor.as_deref();
     Ok(HttpResponse::Ok().json(page::paginate(
         posts,

@@ -195,8 +195,7 @@ async fn sign_up(ctx: Ctx, body: ApiJson<SignUp>) -> Result<HttpResponse, ApiErr
 ))]
 #[get("/teams/{team_id}")]
 async fn get_team(ctx: Ctx, caller: Member) -> Reply {
-    let team_id = caller.team_id;
-    let details = teams::get(&ctx.app, team_id).await?;
+    let details = teams::get(&ctx.app, caller.team_id).await?;
     let version = details.team.version;
     Ok(read(&TeamView::from(details), version))
 }

@@ -44,9 +44,8 @@ async fn issue_token(ctx: Ctx, caller: Member) -> Reply {
 )]
 #[delete("/teams/{team_id}/tokens/{token_id}")]
 async fn revoke_token(ctx: Ctx, caller: Member, PathId(token_id): PathId) -> Reply {
-    let team_id = caller.team_id;
     let origin = ctx.origin(caller.actor());
-    let ids = (team_id, token_id);
+    let ids = (caller.team_id, token_id);
     let position = members::revoke_token(&ctx.app, &origin, caller.role, ids).await?;
     Ok(no_content(None, position))
 }

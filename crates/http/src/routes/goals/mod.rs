@@ -97,11 +97,10 @@ page_query! {
 ))]
 #[get("/teams/{team_id}/goals")]
 async fn list_goals(ctx: Ctx, caller: Member, query: ApiQuery<GoalQuery>) -> Reply {
-    let team_id = caller.team_id;
     let limit = page::limit(query.limit)?;
     let status = query.status;
     let horizon = query.horizon;
-    let goals = goals::list(&ctx.app, team_id, status, horizon).await?;
+    let goals = goals::list(&ctx.app, caller.team_id, status, horizon).await?;
     Ok(HttpResponse::Ok().json(page::paginate(
         goals.iter().map(GoalView::from).collect(),
         |g| g.id.to_string(),
@@ -119,8 +118,7 @@ async fn list_goals(ctx: Ctx, caller: Member, query: ApiQuery<GoalQuery>) -> Rep
 ))]
 #[get("/teams/{team_id}/goals/{goal_id}")]
 async fn get_goal(ctx: Ctx, caller: Member, PathId(goal_id): PathId) -> Reply {
-    let team_id = caller.team_id;
-    let goal = goals::get(&ctx.app, team_id, goal_id).await?;
+    let goal = goals::get(&ctx.app, caller.team_id, goal_id).await?;
     Ok(read(&GoalView::from(&goal), goal.version))
 }
 
@@ -142,10 +140,9 @@ async fn revise_goal(
     PathId(goal_id): PathId,
     body: ApiJson<GoalPatch>,
 ) -> Reply {
-    let team_id = caller.team_id;
     let revision = body.0.into_revision()?;
     let origin = ctx.origin(caller.actor());
-    let ids = (team_id, goal_id);
+    let ids = (caller.team_id, goal_id);
     let goal = goals::revise(&ctx.app, &origin, ids, expected, revision).await?;
     Ok(answer(StatusCode::OK, &goal))
 }
@@ -167,9 +164,8 @@ async fn achieve_goal(
     PathId(goal_id): PathId,
     body: ApiJson<Closing>,
 ) -> Reply {
-    let team_id = caller.team_id;
     let origin = ctx.origin(caller.actor());
-    let ids = (team_id, goal_id);
+    let ids = (caller.team_id, goal_id);
     let goal = goals::achieve(&ctx.app, &origin, ids, expected, body.0.reason).await?;
     Ok(answer(StatusCode::OK, &goal))
 }
@@ -192,9 +188,8 @@ async fn abandon_goal(
     PathId(goal_id): PathId,
     body: ApiJson<Closing>,
 ) -> Reply {
-    let team_id = caller.team_id;
     let origin = ctx.origin(caller.actor());
-    let ids = (team_id, goal_id);
+    let ids = (caller.team_id, goal_id);
     let goal = goals::abandon(&ctx.app, &origin, ids, expected, body.0.reason).await?;
     Ok(answer(StatusCode::OK, &goal))
 }
