@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 
+use actix_web::HttpResponse;
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Schema, SchemaType, Type};
@@ -77,15 +78,59 @@ pub fn position_cursor(raw: Option<&str>) -> Result<Option<i64>, ApiError> {
     .transpose()
 }
 
-/// A checked `limit`.
-pub fn limit(raw: Option<u32>) -> Result<usize, ApiError> {
-    match raw.unwrap_or(DEFAULT_LIMIT) {
-        limit @ 1..=MAX_LIMIT => Ok(limit as usize),
-        _ => Err(ApiError::validation(
-            "limit",
-            format!("must be between 1 and {MAX_LIMIT}"),
-        )),
+/// A page size the API serves: 1 to [`MAX_LIMIT`], refused (naming `limit`) otherwise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limit(usize);
+
+impl Limit {
+    pub fn get(self) -> usize {
+        self.0
     }
+}
+
+impl Default for Limit {
+    fn default() -> Limit {
+        Limit(DEFAULT_LIMIT as usize)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Limit {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Limit, D::Error> {
+        match u32::deserialize(deserializer)? {
+            limit @ 1..=MAX_LIMIT => Ok(Limit(limit as usize)),
+            _ => Err(serde::de::Error::custom(format!(
+                "must be between 1 and {MAX_LIMIT}"
+            ))),
+        }
+    }
+}
+
+/// Pages of `items` (ordered by the unique `key`) as a list query asks for them: the page
+/// after `cursor`, answered 200.
+pub fn answer<T: Serialize>(
+    items: Vec<T>,
+    key: impl Fn(&T) -> String,
+    limit: Limit,
+    cursor: Option<&str>,
+) -> HttpResponse {
+    HttpResponse::Ok().json(paginate(items, key, limit.get(), cursor))
+}
+
+/// [`answer`] for items listed with the key they are ordered by, which the page leaves out.
+pub fn answer_keyed<T: Serialize>(
+    items: Vec<(String, T)>,
+    limit: Limit,
+    cursor: Option<&str>,
+) -> HttpResponse {
+    let page = paginate(items, |(key, _)| key.clone(), limit.get(), cursor);
+    HttpResponse::Ok().json(Page {
+        items: page
+            .items
+            .into_iter()
+            .map(|(_, item)| item)
+            .collect::<Vec<_>>(),
+        next_cursor: page.next_cursor,
+    })
 }
 
 /// A list's query: its own filters, then `limit` and `cursor` where `..page` stands, and
@@ -107,14 +152,37 @@ macro_rules! page_query {
         pub struct $name {
             $($(#[$before_meta])* pub $before: $before_ty,)*
             /// Page size, 1 to 200 (default 50).
-            #[param(minimum = 1, maximum = 200)]
-            pub limit: Option<u32>,
+            #[param(value_type = Option<u32>, minimum = 1, maximum = 200)]
+            #[serde(default)]
+            pub limit: $crate::page::Limit,
             /// The `next_cursor` of the page before.
             pub cursor: Option<String>,
             $($(#[$after_meta])* pub $after: $after_ty,)*
             /// Read-your-writes, as a query parameter (see `Stride-Min-Position`).
             #[param(minimum = 0)]
             pub min_position: Option<i64>,
+        }
+
+        impl $name {
+            /// The page of `items` (ordered by the unique `key`) this query asks for.
+            #[allow(dead_code, reason = "not every list pages by a key of its items")]
+            pub fn answer<T: ::serde::Serialize>(
+                &self,
+                items: Vec<T>,
+                key: impl Fn(&T) -> String,
+            ) -> ::actix_web::HttpResponse {
+                $crate::page::answer(items, key, self.limit, self.cursor.as_deref())
+            }
+
+            /// The page of `items`, listed with the keys they are ordered by, this query
+            /// asks for.
+            #[allow(dead_code, reason = "not every list is keyed apart from its items")]
+            pub fn answer_keyed<T: ::serde::Serialize>(
+                &self,
+                items: Vec<(String, T)>,
+            ) -> ::actix_web::HttpResponse {
+                $crate::page::answer_keyed(items, self.limit, self.cursor.as_deref())
+            }
         }
     };
 }
@@ -163,9 +231,16 @@ mod tests {
 
     #[test]
     fn limits_are_bounded() {
-        assert_eq!(limit(None).unwrap(), 50);
-        assert_eq!(limit(Some(200)).unwrap(), 200);
-        assert_eq!(limit(Some(0)).unwrap_err().code, "validation_failed");
-        assert_eq!(limit(Some(201)).unwrap_err().code, "validation_failed");
+        let limit = |raw: serde_json::Value| serde_json::from_value::<Limit>(raw).map(Limit::get);
+        assert_eq!(Limit::default().get(), 50);
+        assert_eq!(limit(1.into()).unwrap(), 1);
+        assert_eq!(limit(200.into()).unwrap(), 200);
+        for refused in [0, 201, -1] {
+            let error = limit(refused.into()).unwrap_err().to_string();
+            assert!(
+                error.contains("between 1 and 200") || refused < 0,
+                "{refused}: {error}"
+            );
+        }
     }
 }

@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::Reply;
 use crate::auth::Member;
 use crate::extract::{ApiQuery, Ctx};
-use crate::page::{self, Page};
+use crate::page::{self, Limit, Page};
 use stride_app::activity;
 
 pub fn configure(config: &mut ServiceConfig) {
@@ -36,8 +36,9 @@ pub struct ActivityItem {
 #[into_params(parameter_in = Query)]
 pub struct FeedQuery {
     /// Page size, 1 to 200 (default 50).
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<u32>,
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 200)]
+    #[serde(default)]
+    pub limit: Limit,
     /// The `next_cursor` of the page before: lines before that position.
     #[param(pattern = "^(0|[1-9][0-9]{0,17})$")]
     pub cursor: Option<String>,
@@ -56,7 +57,7 @@ pub struct FeedQuery {
 ))]
 #[get("/teams/{team_id}/activity")]
 async fn get_activity_feed(ctx: Ctx, caller: Member, query: ApiQuery<FeedQuery>) -> Reply {
-    let limit = page::limit(query.limit)?;
+    let limit = query.limit.get();
     let before = page::position_cursor(query.cursor.as_deref())?;
     let lines = activity::feed(&ctx.app, caller.team_id, before, limit).await?;
     let next_cursor = (lines.len() == limit)

@@ -16,11 +16,11 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use super::Reply;
-use super::ideas::{IdeaSubmitted, answered, page_of};
+use super::ideas::{IdeaSubmitted, answered};
 use super::written;
 use crate::auth::Contributor;
 use crate::extract::{ApiJson, ApiQuery, Ctx};
-use crate::page::{self, Page, page_query};
+use crate::page::{Page, page_query};
 use crate::schema::{Email, LongText, OptionalName, Tag, Title};
 
 pub fn configure(config: &mut ServiceConfig) {
@@ -133,8 +133,7 @@ page_query! {
 #[get("/boards/{slug}/ideas")]
 async fn list_board_ideas(ctx: Ctx, slug: web::Path<String>, query: ApiQuery<BoardQuery>) -> Reply {
     let listed = board::list(&ctx.app, &slug, query.sort).await?;
-    let limit = page::limit(query.limit)?;
-    Ok(page_of(listed, limit, query.cursor.as_deref()))
+    Ok(query.answer_keyed(listed))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

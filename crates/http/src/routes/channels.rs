@@ -1,7 +1,7 @@
 //! Channels: the platforms a team publishes on, added, paused or retired with a reason.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, get, patch, post};
+use actix_web::{get, patch, post};
 use serde::{Deserialize, Serialize};
 use stride_app::channels;
 use stride_app::versioned::Versioned;
@@ -15,7 +15,7 @@ use super::{read, written};
 use crate::auth::{Admin, Member};
 use crate::error::{ApiError, Code};
 use crate::extract::{ApiJson, ApiQuery, Ctx, IfMatch, PathId};
-use crate::page::{self, Page, page_query};
+use crate::page::{Page, page_query};
 use crate::schema::{Name, OptionalName, Reason};
 
 pub fn configure(config: &mut ServiceConfig) {
@@ -124,15 +124,9 @@ page_query! {
 ))]
 #[get("/teams/{team_id}/channels")]
 async fn list_channels(ctx: Ctx, caller: Member, query: ApiQuery<ListQuery>) -> Reply {
-    let limit = page::limit(query.limit)?;
-    let status = query.status;
-    let channels = channels::list(&ctx.app, caller.team_id, status).await?;
-    Ok(HttpResponse::Ok().json(page::paginate(
-        channels.iter().map(ChannelView::from).collect(),
-        |c| c.id.to_string(),
-        limit,
-        query.cursor.as_deref(),
-    )))
+    let channels = channels::list(&ctx.app, caller.team_id, query.status).await?;
+    let views = channels.iter().map(ChannelView::from).collect();
+    Ok(query.answer(views, |c| c.id.to_string()))
 }
 
 /// Reads one channel

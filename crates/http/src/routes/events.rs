@@ -21,7 +21,7 @@ use super::Reply;
 use crate::auth::Member;
 use crate::error::ApiError;
 use crate::extract::{ApiQuery, Ctx};
-use crate::page::{self, Page};
+use crate::page::{self, Limit, Page};
 
 /// A comment line this often keeps proxies from closing an idle stream.
 const HEARTBEAT: Duration = Duration::from_secs(15);
@@ -88,8 +88,9 @@ pub struct LogQuery {
     #[param(pattern = "^(0|[1-9][0-9]{0,17})$")]
     pub cursor: Option<String>,
     /// Page size, 1 to 200 (default 50).
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<u32>,
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 200)]
+    #[serde(default)]
+    pub limit: Limit,
     /// Read-your-writes, as a query parameter (see `Stride-Min-Position`).
     #[param(minimum = 0)]
     pub min_position: Option<i64>,
@@ -111,7 +112,7 @@ fn start(after: Option<i64>, cursor: Option<&str>) -> Result<i64, ApiError> {
 ))]
 #[get("/teams/{team_id}/events")]
 async fn list_events(ctx: Ctx, caller: Member, query: ApiQuery<LogQuery>) -> Reply {
-    let limit = page::limit(query.limit)?;
+    let limit = query.limit.get();
     let after = start(query.after, query.cursor.as_deref())?;
     let events = event_log::page(&ctx.app, caller.team_id, after, limit).await?;
     let next_cursor = (events.len() == limit)

@@ -16,7 +16,7 @@ use super::written;
 use crate::auth::{Admin, Member, Writer};
 use crate::error::{ApiError, Code};
 use crate::extract::{ApiJson, ApiQuery, Ctx, IfMatch, PathId};
-use crate::page::{self, Page, page_query};
+use crate::page::{Page, page_query};
 use crate::schema::{LongText, Reason, Tag, Title};
 
 pub fn configure(config: &mut ServiceConfig) {
@@ -56,19 +56,6 @@ pub struct IdeaSubmitted(IdeaView);
 /// An idea as a command left it, with its ETag and the write's position.
 pub fn answered(status: StatusCode, (idea, position): (IdeaView, i64)) -> HttpResponse {
     written(status, &idea, Some(idea.version), position)
-}
-
-/// A page of `(cursor key, idea)` pairs, as ideas.
-pub fn page_of(
-    listed: Vec<(String, IdeaView)>,
-    limit: usize,
-    cursor: Option<&str>,
-) -> HttpResponse {
-    let page = page::paginate(listed, |(key, _)| key.clone(), limit, cursor);
-    HttpResponse::Ok().json(Page {
-        items: page.items.into_iter().map(|(_, v)| v).collect::<Vec<_>>(),
-        next_cursor: page.next_cursor,
-    })
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -135,11 +122,9 @@ page_query! {
 ))]
 #[get("/teams/{team_id}/ideas")]
 async fn list_ideas(ctx: Ctx, caller: Member, query: ApiQuery<IdeaQuery>) -> Reply {
-    let limit = page::limit(query.limit)?;
-    let status = query.status;
-    let tag = query.tag.as_deref();
+    let (status, tag) = (query.status, query.tag.as_deref());
     let listed = ideas::list(&ctx.app, caller.team_id, status, tag, query.sort).await?;
-    Ok(page_of(listed, limit, query.cursor.as_deref()))
+    Ok(query.answer_keyed(listed))
 }
 
 /// Reads one of the team's ideas

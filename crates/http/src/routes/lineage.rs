@@ -8,7 +8,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use super::Reply;
 use crate::auth::Member;
 use crate::extract::{ApiQuery, Ctx, PathId};
-use crate::page::{self, Page, page_query};
+use crate::page::{Page, page_query};
 use crate::time_travel::WhenQuery;
 
 pub fn configure(config: &mut ServiceConfig) {
@@ -31,7 +31,6 @@ page_query! {
 ))]
 #[get("/teams/{team_id}/contributors")]
 async fn list_contributors(ctx: Ctx, caller: Member, query: ApiQuery<CreditQuery>) -> Reply {
-    let limit = page::limit(query.limit)?;
     // The cursor is the rank: the list is read in the order it is served.
     let ranked: Vec<(String, Credit)> = lineage::contributors(&ctx.app, caller.team_id)
         .await?
@@ -39,11 +38,7 @@ async fn list_contributors(ctx: Ctx, caller: Member, query: ApiQuery<CreditQuery
         .enumerate()
         .map(|(rank, c)| (format!("{rank:08}"), c))
         .collect();
-    let page = page::paginate(ranked, |(k, _)| k.clone(), limit, query.cursor.as_deref());
-    Ok(HttpResponse::Ok().json(Page {
-        items: page.items.into_iter().map(|(_, c)| c).collect::<Vec<_>>(),
-        next_cursor: page.next_cursor,
-    }))
+    Ok(query.answer_keyed(ranked))
 }
 
 /// Traces what became of an idea

@@ -20,7 +20,7 @@ use crate::auth::Caller;
 use crate::auth::{Member, Writer};
 use crate::error::{ApiError, Code};
 use crate::extract::{ApiJson, ApiQuery, Ctx, IfMatch, PathId};
-use crate::page::{self, Page, page_query};
+use crate::page::{Page, page_query};
 use crate::schema::{LongText, RequiredText, Title, Url};
 
 pub fn configure(config: &mut ServiceConfig) {
@@ -358,7 +358,6 @@ page_query! {
 ))]
 #[get("/teams/{team_id}/posts")]
 async fn list_posts(ctx: Ctx, caller: Member, query: ApiQuery<PostQuery>) -> Reply {
-    let limit = page::limit(query.limit)?;
     let filter = PostFilter {
         status: query.status,
         channel_id: query.channel_id,
@@ -366,13 +365,7 @@ async fn list_posts(ctx: Ctx, caller: Member, query: ApiQuery<PostQuery>) -> Rep
         to: query.to.map(Moment::get),
     };
     let posts = posts::list(&ctx.app, caller.team_id, filter).await?;
-    let cursor = query.cursor.as_deref();
-    Ok(HttpResponse::Ok().json(page::paginate(
-        posts,
-        |p| p.post.id.to_string(),
-        limit,
-        cursor,
-    )))
+    Ok(query.answer(posts, |p| p.post.id.to_string()))
 }
 
 /// The team's posts among `ids`.

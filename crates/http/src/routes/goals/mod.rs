@@ -17,7 +17,7 @@ use uuid::Uuid;
 use super::{read, written};
 use crate::error::{ApiError, Code};
 use crate::extract::{ApiJson, ApiQuery, Ctx, IfMatch, PathId};
-use crate::page::{self, Page, page_query};
+use crate::page::{Page, page_query};
 
 use crate::auth::{Member, Writer};
 use crate::routes::Reply;
@@ -97,16 +97,9 @@ page_query! {
 ))]
 #[get("/teams/{team_id}/goals")]
 async fn list_goals(ctx: Ctx, caller: Member, query: ApiQuery<GoalQuery>) -> Reply {
-    let limit = page::limit(query.limit)?;
-    let status = query.status;
-    let horizon = query.horizon;
-    let goals = goals::list(&ctx.app, caller.team_id, status, horizon).await?;
-    Ok(HttpResponse::Ok().json(page::paginate(
-        goals.iter().map(GoalView::from).collect(),
-        |g| g.id.to_string(),
-        limit,
-        query.cursor.as_deref(),
-    )))
+    let goals = goals::list(&ctx.app, caller.team_id, query.status, query.horizon).await?;
+    let views = goals.iter().map(GoalView::from).collect();
+    Ok(query.answer(views, |g| g.id.to_string()))
 }
 
 /// Reads one goal
