@@ -1265,7 +1265,10 @@ export interface components {
         /** @description An e-mail address: a local part, `@`, and a domain with a dot inside it; at most 254 characters. */
         Email: string;
         Empty: Record<string, never>;
-        /** @description One event as the log exports it. */
+        /**
+         * @description One event as the log stores and exports it, before decoding (exported without its team: a
+         *     team's log is read per team).
+         */
         EventView: {
             /** @description The event's fields, as its `event_type` and `schema_version` define them. */
             data: Record<string, never>;
@@ -1700,6 +1703,7 @@ export interface components {
             scheduled_for?: string | null;
             title: components["schemas"]["Title"];
         };
+        /** @description One observation as a client sends it, before checks. */
         ObservationIn: {
             /** Format: uuid */
             channel_id: string;
@@ -1777,6 +1781,7 @@ export interface components {
         };
         /** @enum {string} */
         Platform: "twitter" | "facebook" | "instagram" | "linkedin" | "pinterest" | "tiktok" | "youtube" | "blog" | "newsletter" | "other";
+        /** @description One bucket of a time series. */
         Point: {
             /** Format: int64 */
             count: number;
@@ -1959,7 +1964,7 @@ export interface components {
          *     to wait before reconnecting; each after it is one event.
          */
         StreamFrame: {
-            /** @description The event as the log exports it (an `EventView`), as JSON text. */
+            /** @description The event as the log exports it (`EventView` in the document), as JSON text. */
             data?: string | null;
             /** @description The event's type, such as `IdeaSubmitted`. */
             event?: string | null;
@@ -2215,6 +2220,7 @@ export interface operations {
                 "Stride-Min-Position"?: number;
             };
             path: {
+                /** @description The board's slug: its team's, as the team chose it. */
                 slug: string;
             };
             cookie?: never;
@@ -2311,6 +2317,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The board's slug: its team's, as the team chose it. */
                 slug: string;
             };
             cookie?: never;
@@ -2478,6 +2485,7 @@ export interface operations {
                 "Stride-Min-Position"?: number;
             };
             path: {
+                /** @description The board's slug: its team's, as the team chose it. */
                 slug: string;
             };
             cookie?: never;
@@ -2577,6 +2585,7 @@ export interface operations {
                 "Idempotency-Key"?: string;
             };
             path: {
+                /** @description The board's slug: its team's, as the team chose it. */
                 slug: string;
             };
             cookie?: never;
@@ -2773,6 +2782,7 @@ export interface operations {
                 "Stride-Min-Position"?: number;
             };
             path: {
+                /** @description The board's slug: its team's, as the team chose it. */
                 slug: string;
             };
             cookie?: never;
@@ -2872,7 +2882,9 @@ export interface operations {
                 "Stride-Min-Position"?: number;
             };
             path: {
+                /** @description The board's slug: its team's, as the team chose it. */
                 slug: string;
+                /** @description The idea's id. */
                 idea_id: string;
             };
             cookie?: never;
@@ -2972,7 +2984,9 @@ export interface operations {
                 "Idempotency-Key"?: string;
             };
             path: {
+                /** @description The board's slug: its team's, as the team chose it. */
                 slug: string;
+                /** @description The idea's id. */
                 idea_id: string;
             };
             cookie?: never;
@@ -3163,7 +3177,9 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The board's slug: its team's, as the team chose it. */
                 slug: string;
+                /** @description The idea's id. */
                 idea_id: string;
             };
             cookie?: never;
@@ -3312,7 +3328,9 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The board's slug: its team's, as the team chose it. */
                 slug: string;
+                /** @description The idea's id. */
                 idea_id: string;
             };
             cookie?: never;
@@ -3604,6 +3622,7 @@ export interface operations {
                 "Stride-Min-Position"?: number;
             };
             path: {
+                /** @description The team's id. */
                 team_id: string;
             };
             cookie?: never;
@@ -3717,6 +3736,7 @@ export interface operations {
                 "If-Match"?: string;
             };
             path: {
+                /** @description The team's id. */
                 team_id: string;
             };
             cookie?: never;
@@ -3915,6 +3935,7 @@ export interface operations {
                 "Stride-Min-Position"?: number;
             };
             path: {
+                /** @description The team's id. */
                 team_id: string;
             };
             cookie?: never;
@@ -4035,6 +4056,7 @@ export interface operations {
                 "Stride-Min-Position"?: number;
             };
             path: {
+                /** @description The team's id. */
                 team_id: string;
             };
             cookie?: never;
@@ -4146,6 +4168,7 @@ export interface operations {
                 "Idempotency-Key"?: string;
             };
             path: {
+                /** @description The team's id. */
                 team_id: string;
             };
             cookie?: never;
@@ -4341,6 +4364,7 @@ export interface operations {
                 "Stride-Min-Position"?: number;
             };
             path: {
+                /** @description The team's id. */
                 team_id: string;
             };
             cookie?: never;
@@ -4452,7 +4476,9 @@ export interface operations {
                 "Stride-Min-Position"?: number;
             };
             path: {
+                /** @description The team's id. */
                 team_id: string;
+                /** @description The channel's id. */
                 channel_id: string;
             };
             cookie?: never;
@@ -4566,7 +4592,9 @@ export interface operations {
                 "If-Match"?: string;
             };
             path: {
+                /** @description The team's id. */
                 team_id: string;
+                /** @description The channel's id. */
                 channel_id: string;
             };
             cookie?: never;
@@ -4765,6 +4793,7 @@ export interface operations {
                 "Stride-Min-Position"?: number;
             };
             path: {
+                /** @description The team's id. */
                 team_id: string;
             };
             cookie?: never;
@@ -4873,7 +4902,9 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The team's id. */
                 team_id: string;
+                /** @description The contributor's id. */
                 contributor_id: string;
             };
             cookie?: never;
@@ -5018,6 +5049,7 @@ export interface operations {
                 "Stride-Min-Position"?: number;
             };
             path: {
+                /** @description The team's id. */
                 team_id: string;
             };
             cookie?: never;
@@ -5134,6 +5166,7 @@ export interface operations {
                 "Stride-Min-Position"?: number;
             };
             path: {
+                /** @description The team's id. */
                 team_id: string;
             };
             cookie?: never;
@@ -5256,6 +5289,7 @@ export interface operations {
                 "Stride-Min-Position"?: number;
             };
             path: {
+                /** @description The team's id. */
                 team_id: string;
             };
             cookie?: never;
@@ -5367,6 +5401,7 @@ export interface operations {
                 "Idempotency-Key"?: string;
             };
             path: {
+                /** @description The team's id. */
                 team_id: string;
             };
             cookie?: never;
@@ -5546,7 +5581,9 @@ export interface operations {
                 "Stride-Min-Position"?: number;
             };
             path: {
+                /** @description The team's id. */
                 team_id: string;
+                /** @description The goal's id. */
                 goal_id: string;
             };
             cookie?: never;
@@ -5660,7 +5697,9 @@ export interface operations {
                 "If-Match"?: string;
             };
             path: {
+                /** @description The team's id. */
                 team_id: string;
+                /** @description The goal's id. */
                 goal_id: string;
             };
             cookie?: never;
@@ -5854,7 +5893,9 @@ export interface operations {
                 "Idempotency-Key"?: string;
             };
             path: {
+                /** @description The team's id. */
                 team_id: string;
+                /** @description The goal's id. */
                 goal_id: string;
             };
             cookie?: never;
@@ -6048,7 +6089,9 @@ export interface operations {
                 "Idempotency-Key"?: string;
             };
             path: {
+                /** @description The team's id. */
                 team_id: string;
+                /** @description The goal's id. */
                 goal_id: string;
             };
             cookie?: never;
@@ -6257,7 +6300,9 @@ export interface operations {
                 "Stride-Min-Position"?: number;
             };
             path: {
+                /** @description The team's id. */
                 team_id: string;
+                /** @description The goal's id. */
                 goal_id: string;
             };
             cookie?: never;
@@ -6385,6 +6430,7 @@ export interface operations {
                 "Stride-Min-Position"?: number;
             };
             path: {
+                /** @description The team's id. */
                 team_id: string;
             };
             cookie?: never;
@@ -6496,6 +6542,7 @@ export interface operations {
                 "Idempotency-Key"?: string;
             };
             path: {
+                /** @description The team's id. */
                 team_id: string;
             };
             cookie?: never;
@@ -6675,7 +6722,9 @@ export interface operations {
                 "Stride-Min-Position"?: number;
             };
             path: {
+                /** @description The team's id. */
                 team_id: string;
+                /** @description The idea's id. */
                 idea_id: string;
             };
             cookie?: never;
@@ -6806,7 +6855,9 @@ export interface operations {
                 "Stride-Min-Position"?: number;
             };
             path: {
+                /** @description The team's id. */
                 team_id: string;
+                /** @description The idea's id. */
                 idea_id: string;
             };
             cookie?: never;
@@ -6918,7 +6969,9 @@ export interface operations {
                 "Idempotency-Key"?: string;
             };
             path: {
+                /** @description The team's id. */
                 team_id: string;
+                /** @description The idea's id. */
                 idea_id: string;
             };
             cookie?: never;
@@ -7100,7 +7153,9 @@ export interface operations {
                 "Idempotency-Key"?: string;
             };
             path: {
+                /** @description The team's id. */
                 team_id: string;
+                /** @description The idea's id. */
                 idea_id: string;
             };
             cookie?: never;
@@ -7292,7 +7347,9 @@ export interface operations {
                 "Idempotency-Key"?: string;
             };
             path: {
+                /** @description The team's id. */
                 team_id: string;
+                /** @description The idea's id. */
                 idea_id: string;
             };
             cookie?: never;
@@ -7434,6 +7491,7 @@ export interface operations {
                 "Idempotency-Key"?: string;
             };
             path: {
+                /** @description The team's id. */
                 team_id: string;
             };
             cookie?: never;
@@ -7625,7 +7683,9 @@ export interface operations {
                 "If-Match"?: string;
             };
             path: {
+                /** @description The team's id. */
                 team_id: string;
+                /** @description The member's id. */
                 member_id: string;
             };
             cookie?: never;
@@ -7775,7 +7835,9 @@ export interface operations {
                 "If-Match"?: string;
             };
             path: {
+                /** @description The team's id. */
                 team_id: string;
+                /** @description The member's id. */
                 member_id: string;
             };
             cookie?: never;
@@ -7964,7 +8026,9 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The team's id. */
                 team_id: string;
+                /** @description The member's id. */
                 member_id: string;
             };
             cookie?: never;
@@ -8115,6 +8179,7 @@ export interface operations {
                 "Stride-Min-Position"?: number;
             };
             path: {
+                /** @description The team's id. */
                 team_id: string;
             };
             cookie?: never;
@@ -8226,6 +8291,7 @@ export interface operations {
                 "Idempotency-Key"?: string;
             };
             path: {
+                /** @description The team's id. */
                 team_id: string;
             };
             cookie?: never;
@@ -8421,6 +8487,7 @@ export interface operations {
                 "Stride-Min-Position"?: number;
             };
             path: {
+                /** @description The team's id. */
                 team_id: string;
             };
             cookie?: never;
@@ -8534,6 +8601,7 @@ export interface operations {
                 "Idempotency-Key"?: string;
             };
             path: {
+                /** @description The team's id. */
                 team_id: string;
             };
             cookie?: never;
@@ -8725,7 +8793,9 @@ export interface operations {
                 "Stride-Min-Position"?: number;
             };
             path: {
+                /** @description The team's id. */
                 team_id: string;
+                /** @description The post's id. */
                 post_id: string;
             };
             cookie?: never;
@@ -8839,7 +8909,9 @@ export interface operations {
                 "If-Match"?: string;
             };
             path: {
+                /** @description The team's id. */
                 team_id: string;
+                /** @description The post's id. */
                 post_id: string;
             };
             cookie?: never;
@@ -9033,7 +9105,9 @@ export interface operations {
                 "Idempotency-Key"?: string;
             };
             path: {
+                /** @description The team's id. */
                 team_id: string;
+                /** @description The post's id. */
                 post_id: string;
             };
             cookie?: never;
@@ -9227,7 +9301,9 @@ export interface operations {
                 "Idempotency-Key"?: string;
             };
             path: {
+                /** @description The team's id. */
                 team_id: string;
+                /** @description The post's id. */
                 post_id: string;
             };
             cookie?: never;
@@ -9421,7 +9497,9 @@ export interface operations {
                 "Idempotency-Key"?: string;
             };
             path: {
+                /** @description The team's id. */
                 team_id: string;
+                /** @description The post's id. */
                 post_id: string;
             };
             cookie?: never;
@@ -9615,7 +9693,9 @@ export interface operations {
                 "Idempotency-Key"?: string;
             };
             path: {
+                /** @description The team's id. */
                 team_id: string;
+                /** @description The post's id. */
                 post_id: string;
             };
             cookie?: never;
@@ -9809,7 +9889,9 @@ export interface operations {
                 "Idempotency-Key"?: string;
             };
             path: {
+                /** @description The team's id. */
                 team_id: string;
+                /** @description The post's id. */
                 post_id: string;
             };
             cookie?: never;
@@ -10018,6 +10100,7 @@ export interface operations {
                 "Stride-Min-Position"?: number;
             };
             path: {
+                /** @description The team's id. */
                 team_id: string;
             };
             cookie?: never;
@@ -10145,6 +10228,7 @@ export interface operations {
                 "Stride-Min-Position"?: number;
             };
             path: {
+                /** @description The team's id. */
                 team_id: string;
             };
             cookie?: never;
@@ -10256,6 +10340,7 @@ export interface operations {
                 "Idempotency-Key"?: string;
             };
             path: {
+                /** @description The team's id. */
                 team_id: string;
             };
             cookie?: never;
@@ -10378,7 +10463,9 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The team's id. */
                 team_id: string;
+                /** @description The token's id. */
                 token_id: string;
             };
             cookie?: never;

@@ -57,12 +57,19 @@ impl Metric {
 }
 
 /// One observation as a client sends it, before checks.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = ObservationIn))]
 pub struct Observation {
     pub channel_id: Uuid,
     pub metric: Metric,
+    /// A count or total: 0 to 1e15.
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 1e15))]
     pub value: f64,
+    /// When it was measured: years 2000 to 2100, at most one day ahead.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^(20[0-9]{2}|2100)-"))]
     pub observed_at: DateTime<Utc>,
+    /// The post measured, when the metric is a post's rather than the channel's.
     pub post_id: Option<Uuid>,
 }
 

@@ -171,18 +171,32 @@ pub struct Appended {
     pub duplicate: bool,
 }
 
-/// An event as stored, before decoding.
+/// One event as the log stores and exports it, before decoding (exported without its team: a
+/// team's log is read per team).
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = EventView))]
 pub struct StoredEvent {
+    /// Orders the whole log; positions are increasing but not consecutive.
     pub position: i64,
+    #[serde(skip_serializing)]
+    #[cfg_attr(feature = "openapi", schema(ignore))]
     pub team_id: Uuid,
     pub event_id: Uuid,
+    /// The aggregate the event belongs to (a team, a channel, a goal, a post, an idea...).
     pub stream_id: Uuid,
+    /// The kind of aggregate, such as `idea`.
     pub stream_type: String,
+    /// The event's number in its stream, from 1.
     pub stream_version: i64,
+    /// Such as `IdeaSubmitted`.
     pub event_type: String,
+    /// The version of the event type's `data` shape.
     pub schema_version: i32,
+    /// The event's fields, as its `event_type` and `schema_version` define them.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub data: serde_json::Value,
+    /// Actor, request and correlation ids.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub metadata: serde_json::Value,
     pub recorded_at: DateTime<Utc>,
 }

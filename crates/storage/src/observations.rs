@@ -29,8 +29,10 @@ pub struct Recorded {
 }
 
 /// One bucket of a time series.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = Point))]
 pub struct Bucket {
+    /// The bucket's first instant.
     pub start: DateTime<Utc>,
     pub count: i64,
     pub sum: f64,

@@ -9,7 +9,6 @@ use std::time::{Duration, Instant};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, get};
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use stride_app::event_log;
 use stride_storage::{Store, StoredEvent};
@@ -33,48 +32,6 @@ const RECHECK: Duration = Duration::from_millis(500);
 
 pub fn configure(config: &mut ServiceConfig) {
     config.service(list_events).service(stream_events);
-}
-
-/// One event as the log exports it.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct EventView {
-    /// Orders the whole log; positions are increasing but not consecutive.
-    pub position: i64,
-    pub event_id: Uuid,
-    /// The aggregate the event belongs to (a team, a channel, a goal, a post, an idea...).
-    pub stream_id: Uuid,
-    /// The kind of aggregate, such as `idea`.
-    pub stream_type: String,
-    /// The event's number in its stream, from 1.
-    pub stream_version: i64,
-    /// Such as `IdeaSubmitted`.
-    pub event_type: String,
-    /// The version of the event type's `data` shape.
-    pub schema_version: i32,
-    /// The event's fields, as its `event_type` and `schema_version` define them.
-    #[schema(value_type = Object)]
-    pub data: serde_json::Value,
-    /// Actor, request and correlation ids.
-    #[schema(value_type = Object)]
-    pub metadata: serde_json::Value,
-    pub recorded_at: DateTime<Utc>,
-}
-
-impl From<StoredEvent> for EventView {
-    fn from(e: StoredEvent) -> EventView {
-        EventView {
-            position: e.position,
-            event_id: e.event_id,
-            stream_id: e.stream_id,
-            stream_type: e.stream_type,
-            stream_version: e.stream_version,
-            event_type: e.event_type,
-            schema_version: e.schema_version,
-            data: e.data,
-            metadata: e.metadata,
-            recorded_at: e.recorded_at,
-        }
-    }
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -108,7 +65,7 @@ fn start(after: Option<i64>, cursor: Option<&str>) -> Result<i64, ApiError> {
 /// Any member may read the team's raw event log, oldest first, after a position: every
 /// change ever made, as it was recorded, for exports and for systems that follow the team.
 #[utoipa::path(tag = "events", params(LogQuery), responses(
-    (status = 200, description = "A page of events, oldest first.", body = Page<EventView>),
+    (status = 200, description = "A page of events, oldest first.", body = Page<StoredEvent>),
 ))]
 #[get("/teams/{team_id}/events")]
 async fn list_events(ctx: Ctx, caller: Member, query: ApiQuery<LogQuery>) -> Reply {
@@ -119,7 +76,7 @@ async fn list_events(ctx: Ctx, caller: Member, query: ApiQuery<LogQuery>) -> Rep
         .then(|| events.last().map(|e| e.position.to_string()))
         .flatten();
     Ok(HttpResponse::Ok().json(Page {
-        items: events.into_iter().map(EventView::from).collect::<Vec<_>>(),
+        items: events,
         next_cursor,
     }))
 }
@@ -135,7 +92,7 @@ pub struct StreamQuery {
 
 fn frame(event: StoredEvent) -> Bytes {
     let (position, event_type) = (event.position, event.event_type.clone());
-    let data = serde_json::to_string(&EventView::from(event)).unwrap_or_default();
+    let data = serde_json::to_string(&event).unwrap_or_default();
     Bytes::from(format!(
         "id: {position}\nevent: {event_type}\ndata: {data}\n\n"
     ))
@@ -228,7 +185,7 @@ pub struct StreamFrame {
     pub id: Option<String>,
     /// The event's type, such as `IdeaSubmitted`.
     pub event: Option<String>,
-    /// The event as the log exports it (an `EventView`), as JSON text.
+    /// The event as the log exports it (`EventView` in the document), as JSON text.
     pub data: Option<String>,
     /// Milliseconds to wait before reconnecting.
     pub retry: Option<u64>,

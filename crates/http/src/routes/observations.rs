@@ -3,7 +3,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post};
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use stride_app::observations::{self, BucketSize, SeriesOf};
 use stride_domain::bounds::Moment;
@@ -27,37 +27,10 @@ pub fn configure(config: &mut ServiceConfig) {
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ObservationIn {
-    pub channel_id: Uuid,
-    pub metric: Metric,
-    /// A count or total: 0 to 1e15.
-    #[schema(minimum = 0, maximum = 1e15)]
-    pub value: f64,
-    /// When it was measured: years 2000 to 2100, at most one day ahead.
-    #[schema(pattern = "^(20[0-9]{2}|2100)-")]
-    pub observed_at: DateTime<Utc>,
-    /// The post measured, when the metric is a post's rather than the channel's.
-    pub post_id: Option<Uuid>,
-}
-
-impl From<ObservationIn> for Observation {
-    fn from(o: ObservationIn) -> Observation {
-        Observation {
-            channel_id: o.channel_id,
-            metric: o.metric,
-            value: o.value,
-            observed_at: o.observed_at,
-            post_id: o.post_id,
-        }
-    }
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct MetricBatch {
     /// 1 to 5,000 observations; one bad row rejects the batch, named by its index.
     #[schema(min_items = 1, max_items = 5000)]
-    pub observations: Vec<ObservationIn>,
+    pub observations: Vec<Observation>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -122,37 +95,12 @@ pub struct SeriesQuery {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct Point {
-    /// The bucket's first instant.
-    pub start: DateTime<Utc>,
-    pub count: i64,
-    pub sum: f64,
-    pub min: f64,
-    pub max: f64,
-    /// The latest observation in the bucket: the level, for metrics like followers.
-    pub last: f64,
-}
-
-impl From<Bucket> for Point {
-    fn from(b: Bucket) -> Point {
-        Point {
-            start: b.start,
-            count: b.count,
-            sum: b.sum,
-            min: b.min,
-            max: b.max,
-            last: b.last,
-        }
-    }
-}
-
-#[derive(Debug, Serialize, ToSchema)]
 pub struct Series {
     pub channel_id: Uuid,
     pub metric: Metric,
     pub post_id: Option<Uuid>,
     pub bucket: BucketSize,
-    pub points: Vec<Point>,
+    pub points: Vec<Bucket>,
 }
 
 /// Reads a metric's time series
@@ -174,7 +122,7 @@ async fn get_metric_series(ctx: Ctx, caller: Member, query: ApiQuery<SeriesQuery
         bucket: query.bucket,
     };
     let buckets = observations::series(&ctx.app, caller.team_id, wanted).await?;
-    let points = buckets.into_iter().map(Point::from).collect();
+    let points = buckets;
     Ok(HttpResponse::Ok().json(Series {
         channel_id: query.channel_id,
         metric: query.metric,
