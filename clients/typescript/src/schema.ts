@@ -2214,7 +2214,10 @@ export interface operations {
     };
     getBoard: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Read-your-writes, as a query parameter (see `Stride-Min-Position`). */
+                min_position?: number;
+            };
             header?: {
                 /** @description Read-your-writes: wait (at most 2 s) until the read models include this position, a `Stride-Position` an earlier write answered. A position no write has reached yet is read as the newest. */
                 "Stride-Min-Position"?: number;
@@ -2776,6 +2779,8 @@ export interface operations {
             query: {
                 /** @description The title a fan is about to submit. */
                 title: components["schemas"]["Title"];
+                /** @description Read-your-writes, as a query parameter (see `Stride-Min-Position`). */
+                min_position?: number;
             };
             header?: {
                 /** @description Read-your-writes: wait (at most 2 s) until the read models include this position, a `Stride-Position` an earlier write answered. A position no write has reached yet is read as the newest. */
@@ -2876,7 +2881,10 @@ export interface operations {
     };
     getBoardIdea: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Read-your-writes, as a query parameter (see `Stride-Min-Position`). */
+                min_position?: number;
+            };
             header?: {
                 /** @description Read-your-writes: wait (at most 2 s) until the read models include this position, a `Stride-Position` an earlier write answered. A position no write has reached yet is read as the newest. */
                 "Stride-Min-Position"?: number;
@@ -3616,7 +3624,10 @@ export interface operations {
     };
     getTeam: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Read-your-writes, as a query parameter (see `Stride-Min-Position`). */
+                min_position?: number;
+            };
             header?: {
                 /** @description Read-your-writes: wait (at most 2 s) until the read models include this position, a `Stride-Position` an earlier write answered. A position no write has reached yet is read as the newest. */
                 "Stride-Min-Position"?: number;
@@ -4345,15 +4356,18 @@ export interface operations {
             query?: {
                 /** @description The days before `as_of` looked at, 1 to 365 (default 30). */
                 window_days?: number;
-                /** @description As for progress: years 2000 to 2100, default now. */
+                /**
+                 * @description Business time to evaluate at (RFC 3339, years 2000 to 2100, default now):
+                 *     observations and posts up to it count, even those recorded later.
+                 */
                 as_of?: string;
                 /**
-                 * @description System time: ignore every event recorded after it ("what did the dashboard say last
-                 *     Tuesday"), years 2000 to 2100 (a time after now is now). Costs what a plain read costs
-                 *     plus a replay of the team's channel, goal, post and idea events (and, for suggestions,
-                 *     its votes), some 5 us each; metric observations are not replayed but read by index as
-                 *     they stood then. A team with more than 50,000 events of the kinds a read replays gets
-                 *     422 `known_at_too_costly`.
+                 * @description System time: ignore every event recorded after it ("what did the dashboard say
+                 *     last Tuesday"), years 2000 to 2100 (a time after now is now). Costs what a plain
+                 *     read costs plus a replay of the team's channel, goal, post and idea events (and,
+                 *     for suggestions, its votes), some 5 us each; metric observations are not
+                 *     replayed but read by index as they stood then. A team with more than 50,000
+                 *     events of the kinds a read replays gets 422 `known_at_too_costly`.
                  */
                 known_at?: string;
                 /** @description Read-your-writes, as a query parameter (see `Stride-Min-Position`). */
@@ -4470,7 +4484,10 @@ export interface operations {
     };
     getChannel: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Read-your-writes, as a query parameter (see `Stride-Min-Position`). */
+                min_position?: number;
+            };
             header?: {
                 /** @description Read-your-writes: wait (at most 2 s) until the read models include this position, a `Stride-Position` an earlier write answered. A position no write has reached yet is read as the newest. */
                 "Stride-Min-Position"?: number;
@@ -5158,6 +5175,8 @@ export interface operations {
             query?: {
                 /** @description Start after this position; `Last-Event-ID` does the same and wins. */
                 after?: number;
+                /** @description Read-your-writes, as a query parameter (see `Stride-Min-Position`). */
+                min_position?: number;
             };
             header?: {
                 /** @description Resume after this position: the `id` of the last event received; it wins over `after`. */
@@ -5575,7 +5594,10 @@ export interface operations {
     };
     getGoal: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Read-your-writes, as a query parameter (see `Stride-Min-Position`). */
+                min_position?: number;
+            };
             header?: {
                 /** @description Read-your-writes: wait (at most 2 s) until the read models include this position, a `Stride-Position` an earlier write answered. A position no write has reached yet is read as the newest. */
                 "Stride-Min-Position"?: number;
@@ -6284,15 +6306,15 @@ export interface operations {
                  */
                 as_of?: string;
                 /**
-                 * @description System time: ignore every event recorded after it ("what did the dashboard say last
-                 *     Tuesday"), years 2000 to 2100 (a time after now is now). Costs what a plain read costs
-                 *     plus a replay of the team's channel, goal, post and idea events (and, for suggestions,
-                 *     its votes), some 5 us each; metric observations are not replayed but read by index as
-                 *     they stood then. A team with more than 50,000 events of the kinds a read replays gets
-                 *     422 `known_at_too_costly`.
+                 * @description System time: ignore every event recorded after it ("what did the dashboard say
+                 *     last Tuesday"), years 2000 to 2100 (a time after now is now). Costs what a plain
+                 *     read costs plus a replay of the team's channel, goal, post and idea events (and,
+                 *     for suggestions, its votes), some 5 us each; metric observations are not
+                 *     replayed but read by index as they stood then. A team with more than 50,000
+                 *     events of the kinds a read replays gets 422 `known_at_too_costly`.
                  */
                 known_at?: string;
-                /** @description Wait until the projections include this position (see `Stride-Min-Position`). */
+                /** @description Read-your-writes, as a query parameter (see `Stride-Min-Position`). */
                 min_position?: number;
             };
             header?: {
@@ -6716,7 +6738,10 @@ export interface operations {
     };
     getIdea: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Read-your-writes, as a query parameter (see `Stride-Min-Position`). */
+                min_position?: number;
+            };
             header?: {
                 /** @description Read-your-writes: wait (at most 2 s) until the read models include this position, a `Stride-Position` an earlier write answered. A position no write has reached yet is read as the newest. */
                 "Stride-Min-Position"?: number;
@@ -6839,15 +6864,15 @@ export interface operations {
                  */
                 as_of?: string;
                 /**
-                 * @description System time: ignore every event recorded after it ("what did the dashboard say last
-                 *     Tuesday"), years 2000 to 2100 (a time after now is now). Costs what a plain read costs
-                 *     plus a replay of the team's channel, goal, post and idea events (and, for suggestions,
-                 *     its votes), some 5 us each; metric observations are not replayed but read by index as
-                 *     they stood then. A team with more than 50,000 events of the kinds a read replays gets
-                 *     422 `known_at_too_costly`.
+                 * @description System time: ignore every event recorded after it ("what did the dashboard say
+                 *     last Tuesday"), years 2000 to 2100 (a time after now is now). Costs what a plain
+                 *     read costs plus a replay of the team's channel, goal, post and idea events (and,
+                 *     for suggestions, its votes), some 5 us each; metric observations are not
+                 *     replayed but read by index as they stood then. A team with more than 50,000
+                 *     events of the kinds a read replays gets 422 `known_at_too_costly`.
                  */
                 known_at?: string;
-                /** @description Wait until the projections include this position (see `Stride-Min-Position`). */
+                /** @description Read-your-writes, as a query parameter (see `Stride-Min-Position`). */
                 min_position?: number;
             };
             header?: {
@@ -8787,7 +8812,10 @@ export interface operations {
     };
     getPost: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Read-your-writes, as a query parameter (see `Stride-Min-Position`). */
+                min_position?: number;
+            };
             header?: {
                 /** @description Read-your-writes: wait (at most 2 s) until the read models include this position, a `Stride-Position` an earlier write answered. A position no write has reached yet is read as the newest. */
                 "Stride-Min-Position"?: number;
@@ -10084,15 +10112,15 @@ export interface operations {
                  */
                 as_of?: string;
                 /**
-                 * @description System time: ignore every event recorded after it ("what did the dashboard say last
-                 *     Tuesday"), years 2000 to 2100 (a time after now is now). Costs what a plain read costs
-                 *     plus a replay of the team's channel, goal, post and idea events (and, for suggestions,
-                 *     its votes), some 5 us each; metric observations are not replayed but read by index as
-                 *     they stood then. A team with more than 50,000 events of the kinds a read replays gets
-                 *     422 `known_at_too_costly`.
+                 * @description System time: ignore every event recorded after it ("what did the dashboard say
+                 *     last Tuesday"), years 2000 to 2100 (a time after now is now). Costs what a plain
+                 *     read costs plus a replay of the team's channel, goal, post and idea events (and,
+                 *     for suggestions, its votes), some 5 us each; metric observations are not
+                 *     replayed but read by index as they stood then. A team with more than 50,000
+                 *     events of the kinds a read replays gets 422 `known_at_too_costly`.
                  */
                 known_at?: string;
-                /** @description Wait until the projections include this position (see `Stride-Min-Position`). */
+                /** @description Read-your-writes, as a query parameter (see `Stride-Min-Position`). */
                 min_position?: number;
             };
             header?: {
@@ -10209,15 +10237,18 @@ export interface operations {
             query?: {
                 /** @description How many to return, 1 to 200 (default 10). */
                 limit?: number;
-                /** @description As for progress: years 2000 to 2100, default now. */
+                /**
+                 * @description Business time to evaluate at (RFC 3339, years 2000 to 2100, default now):
+                 *     observations and posts up to it count, even those recorded later.
+                 */
                 as_of?: string;
                 /**
-                 * @description System time: ignore every event recorded after it ("what did the dashboard say last
-                 *     Tuesday"), years 2000 to 2100 (a time after now is now). Costs what a plain read costs
-                 *     plus a replay of the team's channel, goal, post and idea events (and, for suggestions,
-                 *     its votes), some 5 us each; metric observations are not replayed but read by index as
-                 *     they stood then. A team with more than 50,000 events of the kinds a read replays gets
-                 *     422 `known_at_too_costly`.
+                 * @description System time: ignore every event recorded after it ("what did the dashboard say
+                 *     last Tuesday"), years 2000 to 2100 (a time after now is now). Costs what a plain
+                 *     read costs plus a replay of the team's channel, goal, post and idea events (and,
+                 *     for suggestions, its votes), some 5 us each; metric observations are not
+                 *     replayed but read by index as they stood then. A team with more than 50,000
+                 *     events of the kinds a read replays gets 422 `known_at_too_costly`.
                  */
                 known_at?: string;
                 /** @description Read-your-writes, as a query parameter (see `Stride-Min-Position`). */

@@ -17,6 +17,7 @@ use utoipa::openapi::schema::{Schema, SchemaType, Type};
 use utoipa::openapi::{OpenApi, RefOr};
 
 use crate::error::Code;
+use crate::extract::MIN_POSITION_PARAMETER;
 use crate::{auth, rate_limit};
 
 /// The extension in which a route names the problem codes only it answers.
@@ -297,6 +298,13 @@ fn complete_operation(path: &str, method: &Method, op: &mut Operation) {
     let parameters = op.parameters.get_or_insert_with(Vec::new);
     declare_path_parameters(path, parameters);
     if api && reads {
+        parameters.push(from_json(json!({
+            "name": MIN_POSITION_PARAMETER,
+            "in": "query",
+            "required": false,
+            "description": "Read-your-writes, as a query parameter (see `Stride-Min-Position`).",
+            "schema": {"type": "integer", "format": "int64", "minimum": 0}
+        })));
         parameters.push(from_json(json!({
             "name": "Stride-Min-Position",
             "in": "header",

@@ -256,6 +256,39 @@ pub fn path_config() -> web::PathConfig {
         .error_handler(|error, _| ApiError::validation("path", format!("{error}")).into())
 }
 
+/// A whole number a query parameter takes: `MIN` to `MAX`, `DEFAULT` when the parameter is
+/// absent (with `#[serde(default)]`); anything else is refused, the parser naming the
+/// parameter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bounded<const MIN: u32, const MAX: u32, const DEFAULT: u32>(u32);
+
+impl<const MIN: u32, const MAX: u32, const DEFAULT: u32> Bounded<MIN, MAX, DEFAULT> {
+    pub fn get(self) -> u32 {
+        self.0
+    }
+}
+
+impl<const MIN: u32, const MAX: u32, const DEFAULT: u32> Default for Bounded<MIN, MAX, DEFAULT> {
+    fn default() -> Self {
+        Bounded(DEFAULT)
+    }
+}
+
+impl<'de, const MIN: u32, const MAX: u32, const DEFAULT: u32> serde::Deserialize<'de>
+    for Bounded<MIN, MAX, DEFAULT>
+{
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = u32::deserialize(deserializer)?;
+        if (MIN..=MAX).contains(&value) {
+            Ok(Bounded(value))
+        } else {
+            Err(serde::de::Error::custom(format!(
+                "must be between {MIN} and {MAX}"
+            )))
+        }
+    }
+}
+
 /// A query string, parsed with every problem named by its parameter: an unknown parameter, a
 /// value of the wrong shape or out of its bounds, a NUL character (which no text column can
 /// hold).
@@ -285,9 +318,22 @@ impl<T: DeserializeOwned> FromRequest for ApiQuery<T> {
     }
 }
 
-/// Parses a query string into `T`, naming the offending parameter.
+/// The query parameter every read takes for read-your-writes, as `Stride-Min-Position`: the
+/// middleware that waits for it reads it, so no route's own query holds it.
+pub const MIN_POSITION_PARAMETER: &str = "min_position";
+
+/// Parses a query string into `T`, naming the offending parameter (`min_position` is the
+/// middleware's, and left out).
 pub fn parse_query<T: DeserializeOwned>(raw: &str) -> Result<T, ApiError> {
-    let pairs = form_urlencoded::parse(raw.as_bytes());
+    let mut pairs = form_urlencoded::parse(raw.as_bytes());
+    let own: String;
+    if pairs.clone().any(|(k, _)| k == MIN_POSITION_PARAMETER) {
+        let kept = pairs.filter(|(k, _)| k != MIN_POSITION_PARAMETER);
+        own = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(kept)
+            .finish();
+        pairs = form_urlencoded::parse(own.as_bytes());
+    }
     if let Some((name, _)) = pairs
         .clone()
         .find(|(k, v)| k.contains('\0') || v.contains('\0'))

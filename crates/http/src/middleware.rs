@@ -15,7 +15,7 @@ use stride_storage::registry::Registered;
 use tracing::Instrument;
 
 use crate::error::ApiError;
-use crate::extract::RequestId;
+use crate::extract::{MIN_POSITION_PARAMETER, RequestId};
 use crate::telemetry::Telemetry;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -154,7 +154,10 @@ fn wanted_position(req: &ServiceRequest) -> Result<Option<i64>, ApiError> {
     let from_query =
         web::Query::<std::collections::HashMap<String, String>>::from_query(req.query_string())
             .ok()
-            .and_then(|q| q.get("min_position").map(|v| ("min_position", v.clone())));
+            .and_then(|q| {
+                let raw = q.get(MIN_POSITION_PARAMETER)?;
+                Some((MIN_POSITION_PARAMETER, raw.clone()))
+            });
     let mut wanted = None;
     for (field, raw) in from_header.into_iter().chain(from_query) {
         let position = raw

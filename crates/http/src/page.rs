@@ -10,6 +10,7 @@ use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Schema, SchemaType, T
 use utoipa::openapi::{Ref, RefOr};
 
 use crate::error::ApiError;
+use crate::extract::Bounded;
 
 pub const DEFAULT_LIMIT: u32 = 50;
 pub const MAX_LIMIT: u32 = 200;
@@ -78,32 +79,8 @@ pub fn position_cursor(raw: Option<&str>) -> Result<Option<i64>, ApiError> {
     .transpose()
 }
 
-/// A page size the API serves: 1 to [`MAX_LIMIT`], refused (naming `limit`) otherwise.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Limit(usize);
-
-impl Limit {
-    pub fn get(self) -> usize {
-        self.0
-    }
-}
-
-impl Default for Limit {
-    fn default() -> Limit {
-        Limit(DEFAULT_LIMIT as usize)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for Limit {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Limit, D::Error> {
-        match u32::deserialize(deserializer)? {
-            limit @ 1..=MAX_LIMIT => Ok(Limit(limit as usize)),
-            _ => Err(serde::de::Error::custom(format!(
-                "must be between 1 and {MAX_LIMIT}"
-            ))),
-        }
-    }
-}
+/// A page size the API serves: 1 to [`MAX_LIMIT`], 50 by default.
+pub type Limit = Bounded<1, MAX_LIMIT, DEFAULT_LIMIT>;
 
 /// Pages of `items` (ordered by the unique `key`) as a list query asks for them: the page
 /// after `cursor`, answered 200.
@@ -113,7 +90,7 @@ pub fn answer<T: Serialize>(
     limit: Limit,
     cursor: Option<&str>,
 ) -> HttpResponse {
-    HttpResponse::Ok().json(paginate(items, key, limit.get(), cursor))
+    HttpResponse::Ok().json(paginate(items, key, limit.get() as usize, cursor))
 }
 
 /// [`answer`] for items listed with the key they are ordered by, which the page leaves out.
@@ -122,7 +99,7 @@ pub fn answer_keyed<T: Serialize>(
     limit: Limit,
     cursor: Option<&str>,
 ) -> HttpResponse {
-    let page = paginate(items, |(key, _)| key.clone(), limit.get(), cursor);
+    let page = paginate(items, |(key, _)| key.clone(), limit.get() as usize, cursor);
     HttpResponse::Ok().json(Page {
         items: page
             .items
@@ -133,8 +110,8 @@ pub fn answer_keyed<T: Serialize>(
     })
 }
 
-/// A list's query: its own filters, then `limit` and `cursor` where `..page` stands, and
-/// `min_position` last, each stated once here with its bounds. Field order is the order the
+/// A list's query: its own filters, then `limit` and `cursor` where `..page` stands, each
+/// stated once here with its bounds. Field order is the order the
 /// document lists the parameters in.
 macro_rules! page_query {
     (
@@ -158,9 +135,6 @@ macro_rules! page_query {
             /// The `next_cursor` of the page before.
             pub cursor: Option<String>,
             $($(#[$after_meta])* pub $after: $after_ty,)*
-            /// Read-your-writes, as a query parameter (see `Stride-Min-Position`).
-            #[param(minimum = 0)]
-            pub min_position: Option<i64>,
         }
 
         impl $name {

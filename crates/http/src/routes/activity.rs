@@ -42,9 +42,6 @@ pub struct FeedQuery {
     /// The `next_cursor` of the page before: lines before that position.
     #[param(pattern = "^(0|[1-9][0-9]{0,17})$")]
     pub cursor: Option<String>,
-    /// Read-your-writes, as a query parameter (see `Stride-Min-Position`).
-    #[param(minimum = 0)]
-    pub min_position: Option<i64>,
 }
 
 /// Reads the team's activity feed
@@ -57,7 +54,7 @@ pub struct FeedQuery {
 ))]
 #[get("/teams/{team_id}/activity")]
 async fn get_activity_feed(ctx: Ctx, caller: Member, query: ApiQuery<FeedQuery>) -> Reply {
-    let limit = query.limit.get();
+    let limit = query.limit.get() as usize;
     let before = page::position_cursor(query.cursor.as_deref())?;
     let lines = activity::feed(&ctx.app, caller.team_id, before, limit).await?;
     let next_cursor = (lines.len() == limit)

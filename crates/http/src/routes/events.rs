@@ -48,9 +48,6 @@ pub struct LogQuery {
     #[param(value_type = Option<u32>, minimum = 1, maximum = 200)]
     #[serde(default)]
     pub limit: Limit,
-    /// Read-your-writes, as a query parameter (see `Stride-Min-Position`).
-    #[param(minimum = 0)]
-    pub min_position: Option<i64>,
 }
 
 fn start(after: Option<i64>, cursor: Option<&str>) -> Result<i64, ApiError> {
@@ -69,7 +66,7 @@ fn start(after: Option<i64>, cursor: Option<&str>) -> Result<i64, ApiError> {
 ))]
 #[get("/teams/{team_id}/events")]
 async fn list_events(ctx: Ctx, caller: Member, query: ApiQuery<LogQuery>) -> Reply {
-    let limit = query.limit.get();
+    let limit = query.limit.get() as usize;
     let after = start(query.after, query.cursor.as_deref())?;
     let events = event_log::page(&ctx.app, caller.team_id, after, limit).await?;
     let next_cursor = (events.len() == limit)

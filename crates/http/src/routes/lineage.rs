@@ -56,6 +56,6 @@ async fn get_idea_impact(
     PathId(idea_id): PathId,
     query: ApiQuery<WhenQuery>,
 ) -> Reply {
-    let impact = lineage::impact(&ctx.app, caller.team_id, idea_id, (*query).into()).await?;
+    let impact = lineage::impact(&ctx.app, caller.team_id, idea_id, query.when()).await?;
     Ok(HttpResponse::Ok().json(impact))
 }

@@ -58,7 +58,7 @@ async fn record_metrics(
     caller: Writer,
     body: ApiJson<MetricBatch, BATCH_BODY_LIMIT>,
 ) -> Reply {
-    let rows: Vec<Observation> = body.0.observations.into_iter().map(Into::into).collect();
+    let rows: Vec<Observation> = body.0.observations;
     let origin = ctx.origin(caller.actor());
     let recorded =
         observations::record(&ctx.app, &origin, caller.team_id, &rows, Utc::now()).await?;
@@ -89,9 +89,6 @@ pub struct SeriesQuery {
     /// The bucket size (default `day`).
     #[serde(default)]
     pub bucket: BucketSize,
-    /// Read-your-writes, as a query parameter (see `Stride-Min-Position`).
-    #[param(minimum = 0)]
-    pub min_position: Option<i64>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -23,7 +23,7 @@ pub fn configure(config: &mut ServiceConfig) {
 ))]
 #[get("/teams/{team_id}/progress")]
 async fn get_team_progress(ctx: Ctx, caller: Member, query: ApiQuery<WhenQuery>) -> Reply {
-    let progress = progress::team(&ctx.app, caller.team_id, (*query).into()).await?;
+    let progress = progress::team(&ctx.app, caller.team_id, query.when()).await?;
     Ok(HttpResponse::Ok().json(progress))
 }
 
@@ -41,6 +41,6 @@ async fn get_goal_progress(
     PathId(goal_id): PathId,
     query: ApiQuery<WhenQuery>,
 ) -> Reply {
-    let progress = progress::goal(&ctx.app, caller.team_id, goal_id, (*query).into()).await?;
+    let progress = progress::goal(&ctx.app, caller.team_id, goal_id, query.when()).await?;
     Ok(HttpResponse::Ok().json(progress))
 }
