@@ -2334,7 +2334,7 @@ export interface operations {
             /** @description The new contributor and their token, shown once. */
             201: {
                 headers: {
-                    /** @description The write's position in the log. */
+                    /** @description The write's position in the log: send it as `Stride-Min-Position` to read your own write. */
                     "Stride-Position"?: number;
                     [name: string]: unknown;
                 };
@@ -2602,9 +2602,9 @@ export interface operations {
             /** @description The idea, submitted. */
             201: {
                 headers: {
-                    /** @description The idea's version. */
+                    /** @description The resource's version, quoted: send it back as `If-Match` to change it safely. */
                     ETag?: string;
-                    /** @description The write's position in the log. */
+                    /** @description The write's position in the log: send it as `Stride-Min-Position` to read your own write. */
                     "Stride-Position"?: number;
                     [name: string]: unknown;
                 };
@@ -3008,9 +3008,9 @@ export interface operations {
             /** @description The idea, commented on. */
             201: {
                 headers: {
-                    /** @description The idea's version. */
+                    /** @description The resource's version, quoted: send it back as `If-Match` to change it safely. */
                     ETag?: string;
-                    /** @description The write's position in the log. */
+                    /** @description The write's position in the log: send it as `Stride-Min-Position` to read your own write. */
                     "Stride-Position"?: number;
                     [name: string]: unknown;
                 };
@@ -3197,7 +3197,7 @@ export interface operations {
             /** @description The idea's votes, the caller's among them. */
             200: {
                 headers: {
-                    /** @description The write's position in the log. */
+                    /** @description The write's position in the log: send it as `Stride-Min-Position` to read your own write. */
                     "Stride-Position"?: number;
                     [name: string]: unknown;
                 };
@@ -3348,7 +3348,7 @@ export interface operations {
             /** @description The idea's votes, without the caller's. */
             200: {
                 headers: {
-                    /** @description The write's position in the log. */
+                    /** @description The write's position in the log: send it as `Stride-Min-Position` to read your own write. */
                     "Stride-Position"?: number;
                     [name: string]: unknown;
                 };
@@ -4931,7 +4931,7 @@ export interface operations {
             /** @description Erased. */
             204: {
                 headers: {
-                    /** @description The log's position after the erasure. */
+                    /** @description The write's position in the log: send it as `Stride-Min-Position` to read your own write. */
                     "Stride-Position"?: number;
                     [name: string]: unknown;
                 };
@@ -6578,9 +6578,9 @@ export interface operations {
             /** @description The idea, submitted. */
             201: {
                 headers: {
-                    /** @description The idea's version. */
+                    /** @description The resource's version, quoted: send it back as `If-Match` to change it safely. */
                     ETag?: string;
-                    /** @description The write's position in the log. */
+                    /** @description The write's position in the log: send it as `Stride-Min-Position` to read your own write. */
                     "Stride-Position"?: number;
                     [name: string]: unknown;
                 };
@@ -6759,7 +6759,7 @@ export interface operations {
             /** @description The idea with its history and comments. */
             200: {
                 headers: {
-                    /** @description The idea's version. */
+                    /** @description The resource's version, quoted: send it back as `If-Match` to change it safely. */
                     ETag?: string;
                     [name: string]: unknown;
                 };
@@ -7010,9 +7010,9 @@ export interface operations {
             /** @description The duplicate, merged. */
             200: {
                 headers: {
-                    /** @description The duplicate's new version. */
+                    /** @description The resource's version, quoted: send it back as `If-Match` to change it safely. */
                     ETag?: string;
-                    /** @description The write's position in the log. */
+                    /** @description The write's position in the log: send it as `Stride-Min-Position` to read your own write. */
                     "Stride-Position"?: number;
                     [name: string]: unknown;
                 };
@@ -7194,9 +7194,9 @@ export interface operations {
             /** @description The idea, moderated. */
             200: {
                 headers: {
-                    /** @description The idea's new version. */
+                    /** @description The resource's version, quoted: send it back as `If-Match` to change it safely. */
                     ETag?: string;
-                    /** @description The write's position in the log. */
+                    /** @description The write's position in the log: send it as `Stride-Min-Position` to read your own write. */
                     "Stride-Position"?: number;
                     [name: string]: unknown;
                 };
@@ -7384,9 +7384,9 @@ export interface operations {
             /** @description The idea, no longer merged. */
             200: {
                 headers: {
-                    /** @description The idea's new version. */
+                    /** @description The resource's version, quoted: send it back as `If-Match` to change it safely. */
                     ETag?: string;
-                    /** @description The write's position in the log. */
+                    /** @description The write's position in the log: send it as `Stride-Min-Position` to read your own write. */
                     "Stride-Position"?: number;
                     [name: string]: unknown;
                 };

@@ -432,6 +432,13 @@ fn complete_operation(path: &str, method: &Method, op: &mut Operation) {
         let RefOr::T(response) = response else {
             continue;
         };
+        // Every write that succeeds answers its position in the log (see `routes::written`).
+        if api && !reads && status.starts_with('2') {
+            response.headers.insert(
+                "Stride-Position".to_owned(),
+                from_json(json!({"schema": {"type": "integer", "format": "int64"}})),
+            );
+        }
         for (name, header) in response.headers.iter_mut() {
             if let RefOr::T(header) = header
                 && header.description.is_none()

@@ -94,8 +94,7 @@ pub struct Joined {
 /// carries no token, so a key could be anyone's and its replay would hand one caller
 /// another's contributor token. A repeated join makes another contributor.
 #[utoipa::path(tag = "board", request_body = BoardJoinBody, responses(
-    (status = 201, description = "The new contributor and their token, shown once.", body = Joined,
-        headers(("Stride-Position" = i64, description = "The write's position in the log."))),
+    (status = 201, description = "The new contributor and their token, shown once.", body = Joined),
 ))]
 #[post("/boards/{slug}/contributors")]
 async fn join_board(ctx: Ctx, slug: web::Path<String>, body: ApiJson<BoardJoinBody>) -> Reply {
@@ -239,8 +238,7 @@ async fn cast(
 /// changes nothing. An idea merged into another takes no votes (409 `idea_merged`): vote
 /// for the one it was merged into.
 #[utoipa::path(tag = "board", security(("bearer" = [])), responses(
-    (status = 200, description = "The idea's votes, the caller's among them.", body = VoteView,
-        headers(("Stride-Position" = i64, description = "The write's position in the log."))),
+    (status = 200, description = "The idea's votes, the caller's among them.", body = VoteView),
     ),
     extensions(("x-problems" = json!(["idea_merged"]))),
 )]
@@ -259,8 +257,7 @@ async fn vote_on_board_idea(
 /// is not there changes nothing. An idea merged into another is answered with 409
 /// `idea_merged`.
 #[utoipa::path(tag = "board", security(("bearer" = [])), responses(
-    (status = 200, description = "The idea's votes, without the caller's.", body = VoteView,
-        headers(("Stride-Position" = i64, description = "The write's position in the log."))),
+    (status = 200, description = "The idea's votes, without the caller's.", body = VoteView),
     ),
     extensions(("x-problems" = json!(["idea_merged"]))),
 )]
@@ -288,8 +285,7 @@ pub struct BoardCommentBody {
 /// comments (409 `idea_merged`).
 #[utoipa::path(tag = "board", security(("bearer" = [])), request_body = BoardCommentBody, responses(
     (status = 201, description = "The idea, commented on.", body = IdeaView,
-        headers(("ETag" = String, description = "The idea's version."),
-            ("Stride-Position" = i64, description = "The write's position in the log.")))),
+        headers(("ETag" = String)))),
     extensions(("x-problems" = json!(["idea_merged"]))),
 )]
 #[post("/boards/{slug}/ideas/{idea_id}/comments")]

@@ -88,7 +88,7 @@ impl From<&Versioned<Channel>> for ChannelView {
 /// channel per team. The channel starts `active`.
 #[utoipa::path(tag = "channels", request_body = NewChannel,
     responses((status = 201, description = "The channel, added.", body = ChannelView,
-        headers(("ETag" = String), ("Stride-Position" = i64)))),
+        headers(("ETag" = String)))),
     extensions(("x-problems" = json!(["already_exists"]))),
 )]
 #[post("/teams/{team_id}/channels")]
@@ -134,8 +134,7 @@ async fn list_channels(ctx: Ctx, caller: Member, query: ApiQuery<ListQuery>) -> 
 /// The channel with its status and version; its `ETag` is what a later change sends as
 /// `If-Match`.
 #[utoipa::path(tag = "channels", responses(
-    (status = 200, description = "The channel.", body = ChannelView,
-        headers(("ETag" = String))),
+    (status = 200, description = "The channel.", body = ChannelView, headers(("ETag" = String))),
 ))]
 #[get("/teams/{team_id}/channels/{channel_id}")]
 async fn get_channel(ctx: Ctx, caller: Member, PathId(channel_id): PathId) -> Reply {
@@ -150,7 +149,7 @@ async fn get_channel(ctx: Ctx, caller: Member, PathId(channel_id): PathId) -> Re
 #[utoipa::path(tag = "channels", request_body = ChannelStatusChange,
     params(IfMatch),
     responses((status = 200, description = "The channel, changed.", body = ChannelView,
-        headers(("ETag" = String), ("Stride-Position" = i64)))),
+        headers(("ETag" = String)))),
 )]
 #[patch("/teams/{team_id}/channels/{channel_id}")]
 async fn change_channel_status(

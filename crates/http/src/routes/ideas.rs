@@ -47,9 +47,7 @@ impl From<IdeaError> for ApiError {
 /// What submitting an idea answers, on the team's side and on the public board alike: the
 /// new idea, its version and the write's position.
 #[derive(IntoResponses)]
-#[response(status = 201, description = "The idea, submitted.",
-    headers(("ETag" = String, description = "The idea's version."),
-        ("Stride-Position" = i64, description = "The write's position in the log.")))]
+#[response(status = 201, description = "The idea, submitted.", headers(("ETag" = String)))]
 #[allow(dead_code, reason = "it only names the answer in the document")]
 pub struct IdeaSubmitted(IdeaView);
 
@@ -134,7 +132,7 @@ async fn list_ideas(ctx: Ctx, caller: Member, query: ApiQuery<IdeaQuery>) -> Rep
 /// later status change sends as `If-Match`.
 #[utoipa::path(tag = "ideas", responses(
     (status = 200, description = "The idea with its history and comments.", body = IdeaDetail,
-        headers(("ETag" = String, description = "The idea's version."))),
+        headers(("ETag" = String))),
 ))]
 #[get("/teams/{team_id}/ideas/{idea_id}")]
 async fn get_idea(ctx: Ctx, caller: Member, PathId(idea_id): PathId) -> Reply {
@@ -182,8 +180,7 @@ impl From<ModeratedStatus> for IdeaStatus {
 #[utoipa::path(tag = "ideas", request_body = IdeaStatusBody,
     params(IfMatch),
     responses((status = 200, description = "The idea, moderated.", body = IdeaView,
-        headers(("ETag" = String, description = "The idea's new version."),
-            ("Stride-Position" = i64, description = "The write's position in the log.")))),
+        headers(("ETag" = String)))),
     extensions(("x-problems" = json!(["idea_used", "idea_merged"]))),
 )]
 #[post("/teams/{team_id}/ideas/{idea_id}/status")]
@@ -216,8 +213,7 @@ pub struct IdeaMergeBody {
 /// idea merged already is 409 `idea_merged`; unmerge it first.
 #[utoipa::path(tag = "ideas", request_body = IdeaMergeBody, responses(
     (status = 200, description = "The duplicate, merged.", body = IdeaView,
-        headers(("ETag" = String, description = "The duplicate's new version."),
-            ("Stride-Position" = i64, description = "The write's position in the log.")))),
+        headers(("ETag" = String)))),
     extensions(("x-problems" = json!(["idea_merged"]))),
 )]
 #[post("/teams/{team_id}/ideas/{idea_id}/merge")]
@@ -239,8 +235,7 @@ async fn merge_idea(
 /// not merged is 409 `not_merged`.
 #[utoipa::path(tag = "ideas", responses(
     (status = 200, description = "The idea, no longer merged.", body = IdeaView,
-        headers(("ETag" = String, description = "The idea's new version."),
-            ("Stride-Position" = i64, description = "The write's position in the log.")))),
+        headers(("ETag" = String)))),
     extensions(("x-problems" = json!(["not_merged"]))),
 )]
 #[post("/teams/{team_id}/ideas/{idea_id}/unmerge")]
@@ -256,8 +251,7 @@ async fn unmerge_idea(ctx: Ctx, caller: Writer, PathId(idea_id): PathId) -> Repl
 /// in the event log: their ideas, comments and votes stay, anonymous. Erasing again changes
 /// nothing.
 #[utoipa::path(tag = "ideas", responses(
-    (status = 204, description = "Erased.",
-        headers(("Stride-Position" = i64, description = "The log's position after the erasure."))),
+    (status = 204, description = "Erased."),
 ))]
 #[delete("/teams/{team_id}/contributors/{contributor_id}/personal-data")]
 async fn erase_contributor_personal_data(

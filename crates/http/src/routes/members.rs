@@ -63,7 +63,7 @@ pub struct RoleChange {
 #[utoipa::path(tag = "members", request_body = NewMember,
     params(IfMatch),
     responses((status = 201, description = "The member and their first token (shown once).", body = MemberAdded,
-        headers(("ETag" = String), ("Stride-Position" = i64)))),
+        headers(("ETag" = String)))),
     extensions(("x-problems" = json!(["already_member", "already_taken"]))),
 )]
 #[post("/teams/{team_id}/members")]
@@ -93,7 +93,7 @@ async fn add_member(
 #[utoipa::path(tag = "members", request_body = RoleChange,
     params(IfMatch),
     responses((status = 200, description = "The member with their new role.", body = MemberView,
-        headers(("ETag" = String), ("Stride-Position" = i64)))),
+        headers(("ETag" = String)))),
     extensions(("x-problems" = json!(["last_owner"]))),
 )]
 #[patch("/teams/{team_id}/members/{member_id}")]
@@ -121,7 +121,7 @@ async fn change_member_role(
 /// Owners and admins remove a member (only owners remove an owner, and a team keeps at
 /// least one); every token of theirs stops working in the same commit. What they did stays.
 #[utoipa::path(tag = "members", params(IfMatch),
-    responses((status = 204, description = "Removed.", headers(("ETag" = String), ("Stride-Position" = i64)))),
+    responses((status = 204, description = "Removed.", headers(("ETag" = String)))),
     extensions(("x-problems" = json!(["last_owner"]))),
 )]
 #[delete("/teams/{team_id}/members/{member_id}")]
@@ -144,7 +144,7 @@ async fn remove_member(
 /// Idempotency-Key responses that named them are forgotten. Erasing again changes nothing;
 /// a current member is removed first.
 #[utoipa::path(tag = "members",
-    responses((status = 204, description = "Erased.", headers(("Stride-Position" = i64)))),
+    responses((status = 204, description = "Erased.")),
     extensions(("x-problems" = json!(["member_active"]))),
 )]
 #[delete("/teams/{team_id}/members/{member_id}/personal-data")]

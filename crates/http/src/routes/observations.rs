@@ -50,7 +50,7 @@ pub struct BatchRecorded {
 /// post, observed_at) with the same value is not recorded twice; with another value it is a
 /// correction, and the original stays in the log.
 #[utoipa::path(tag = "metrics", request_body = MetricBatch, responses(
-    (status = 200, description = "What the batch recorded, corrected and found unchanged.", body = BatchRecorded, headers(("Stride-Position" = i64))),
+    (status = 200, description = "What the batch recorded, corrected and found unchanged.", body = BatchRecorded),
 ))]
 #[post("/teams/{team_id}/metrics")]
 async fn record_metrics(

@@ -99,7 +99,7 @@ pub struct NewPostBody {
 #[utoipa::path(tag = "posts", request_body = NewPostBody,
     params(IfMatch),
     responses((status = 201, description = "The post, drafted or scheduled.", body = PostView,
-        headers(("ETag" = String), ("Stride-Position" = i64)))),
+        headers(("ETag" = String)))),
     extensions(("x-problems" = json!(["approval_required", "idea_used"]))),
 )]
 #[post("/teams/{team_id}/posts")]
@@ -183,8 +183,7 @@ pub struct Empty {}
 /// What every command on a post answers: the post as it now stands, its version and the
 /// write's position.
 #[derive(IntoResponses)]
-#[response(status = 200, description = "The post, changed.",
-    headers(("ETag" = String), ("Stride-Position" = i64)))]
+#[response(status = 200, description = "The post, changed.", headers(("ETag" = String)))]
 #[allow(dead_code, reason = "it only names the answer in the document")]
 pub struct PostChanged(PostView);
 

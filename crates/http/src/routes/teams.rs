@@ -168,7 +168,7 @@ impl From<Registered> for SignedUp {
 /// slug taken (409).
 #[utoipa::path(tag = "teams", request_body = SignUp, responses(
     (status = 201, description = "The team, its owner, and the owner's token (shown once).", body = SignedUp,
-        headers(("ETag" = String), ("Stride-Position" = i64), ("Location" = String))),
+        headers(("ETag" = String), ("Location" = String))),
     ),
     extensions(("x-problems" = json!(["already_taken"]))),
 )]
@@ -236,7 +236,7 @@ impl From<TeamPatch> for TeamChanges {
 #[utoipa::path(tag = "teams", request_body = TeamPatch,
     params(IfMatch),
     responses(
-    (status = 200, description = "The team, changed.", body = TeamView, headers(("ETag" = String), ("Stride-Position" = i64))),
+    (status = 200, description = "The team, changed.", body = TeamView, headers(("ETag" = String))),
 ))]
 #[patch("/teams/{team_id}")]
 async fn update_team(

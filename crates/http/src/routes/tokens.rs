@@ -21,7 +21,7 @@ pub fn configure(config: &mut ServiceConfig) {
 /// Any member issues more tokens for themselves, each shown this once. Tokens are not
 /// events: they live only as hashes, outside the event log.
 #[utoipa::path(tag = "tokens", responses(
-    (status = 201, description = "The token (shown once).", body = TokenView, headers(("Stride-Position" = i64))),
+    (status = 201, description = "The token (shown once).", body = TokenView),
 ))]
 #[post("/teams/{team_id}/tokens")]
 async fn issue_token(ctx: Ctx, caller: Member) -> Reply {
@@ -39,7 +39,7 @@ async fn issue_token(ctx: Ctx, caller: Member) -> Reply {
 /// Revokes a token at once. Members revoke their own; owners and admins any of the team's.
 /// Revoking a revoked token changes nothing.
 #[utoipa::path(tag = "tokens",
-    responses((status = 204, description = "Revoked.", headers(("Stride-Position" = i64)))),
+    responses((status = 204, description = "Revoked.")),
     extensions(("x-problems" = json!(["forbidden"]))),
 )]
 #[delete("/teams/{team_id}/tokens/{token_id}")]

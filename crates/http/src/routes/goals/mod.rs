@@ -58,8 +58,7 @@ fn answer(status: StatusCode, goal: &Versioned<Goal>) -> HttpResponse {
 /// What a change to a goal answers, as [`answer`] builds it: the goal as it now stands,
 /// its version and the write's position.
 #[derive(IntoResponses)]
-#[response(status = 200, description = "The goal, changed.",
-    headers(("ETag" = String), ("Stride-Position" = i64)))]
+#[response(status = 200, description = "The goal, changed.", headers(("ETag" = String)))]
 #[allow(dead_code, reason = "it only names the answer in the document")]
 pub struct GoalChanged(GoalView);
 
@@ -68,7 +67,7 @@ pub struct GoalChanged(GoalView);
 /// Members, admins and owners set a long goal, or a short step toward one, with a metric or
 /// a cadence target. A metric target is stored with its baseline and `target_value`.
 #[utoipa::path(tag = "goals", request_body = NewGoalBody, responses(
-    (status = 201, description = "The goal, set.", body = GoalView, headers(("ETag" = String), ("Stride-Position" = i64))),
+    (status = 201, description = "The goal, set.", body = GoalView, headers(("ETag" = String))),
 ))]
 #[post("/teams/{team_id}/goals")]
 async fn set_goal(ctx: Ctx, caller: Writer, body: ApiJson<NewGoalBody>) -> Reply {
