@@ -4,6 +4,7 @@
 
 use chrono::Utc;
 use serde::Serialize;
+use stride_domain::Invalid;
 use stride_domain::idea::{self, Author, IdeaCommand, IdeaContext, IdeaStatus, NewIdea};
 use stride_storage::board::{ContributorRecord, ContributorToken};
 use stride_storage::tokens::NewToken;
@@ -42,19 +43,12 @@ pub async fn join(
     email: Option<&str>,
 ) -> Result<(ContributorRecord, NewToken, i64), AppError> {
     let team = open(app, slug).await?;
-    let name = stride_domain::text::optional_title(name, people::PERSON_NAME_MAX).map_err(|e| {
-        AppError::Invalid {
-            field: "name",
-            message: e.to_string(),
-        }
-    })?;
+    let name = stride_domain::text::optional_title(name, people::PERSON_NAME_MAX)
+        .map_err(|e| Invalid::new("name", e))?;
     let email = email
         .map(stride_domain::text::email)
         .transpose()
-        .map_err(|e| AppError::Invalid {
-            field: "email",
-            message: e.to_owned(),
-        })?;
+        .map_err(|e| Invalid::new("email", e))?;
     let (record, token) = app
         .store
         .directory()
@@ -98,10 +92,7 @@ pub async fn submit(
 pub async fn similar(app: &App, slug: &str, title: &str) -> Result<Vec<IdeaView>, AppError> {
     let team = open(app, slug).await?;
     let title =
-        stride_domain::text::title(title, idea::TITLE_MAX).map_err(|e| AppError::Invalid {
-            field: "title",
-            message: e.to_string(),
-        })?;
+        stride_domain::text::title(title, idea::TITLE_MAX).map_err(|e| Invalid::new("title", e))?;
     let candidates = app
         .store
         .read_models()

@@ -1,6 +1,7 @@
 //! What a use case answers when it cannot do what was asked, in the user's terms. The
 //! transport maps each variant to its own answer (an HTTP status and problem code, say).
 
+use stride_domain::Invalid;
 use stride_domain::channel::ChannelError;
 use stride_domain::goal::GoalError;
 use stride_domain::idea::IdeaError;
@@ -38,11 +39,8 @@ pub enum AppError {
     #[error(transparent)]
     Store(#[from] StoreError),
     /// A field of the request is not acceptable.
-    #[error("{field}: {message}")]
-    Invalid {
-        field: &'static str,
-        message: String,
-    },
+    #[error(transparent)]
+    Invalid(#[from] Invalid),
     #[error(transparent)]
     Metric(#[from] MetricError),
     /// A member's personal data is erased only once they have left the team.

@@ -3,6 +3,7 @@
 //! keeps the original in the log), read back as series in day, week or month buckets.
 
 use std::collections::BTreeSet;
+use stride_domain::Invalid;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -84,10 +85,7 @@ pub async fn series(app: &App, team_id: Uuid, wanted: SeriesOf) -> Result<Vec<Bu
     if let (Some(from), Some(to)) = (wanted.from, wanted.to)
         && to <= from
     {
-        return Err(AppError::Invalid {
-            field: "to",
-            message: "must be after from".to_owned(),
-        });
+        return Err(Invalid::new("to", "must be after from").into());
     }
     if !channel_ids(&app.store, team_id)
         .await?

@@ -1,7 +1,7 @@
 //! People as a team knows them: a name and an e-mail address, checked the same way wherever
 //! one is given (a sign-up's owner, a member added, a fan joining a board).
 
-use stride_domain::team::TeamError;
+use stride_domain::Invalid;
 use stride_domain::text;
 
 use crate::AppError;
@@ -24,9 +24,8 @@ pub(crate) fn person(
     (name_field, email_field): PersonFields,
     person: Person<'_>,
 ) -> Result<(String, String), AppError> {
-    let invalid = |field, message: String| TeamError::Invalid { field, message };
-    let name = text::title(person.name, PERSON_NAME_MAX)
-        .map_err(|e| invalid(name_field, e.to_string()))?;
-    let email = text::email(person.email).map_err(|e| invalid(email_field, e.to_owned()))?;
+    let name =
+        text::title(person.name, PERSON_NAME_MAX).map_err(|e| Invalid::new(name_field, e))?;
+    let email = text::email(person.email).map_err(|e| Invalid::new(email_field, e))?;
     Ok((name, email))
 }

@@ -3,6 +3,7 @@
 //! transaction: both are written, or neither.
 
 use std::collections::BTreeSet;
+use stride_domain::Invalid;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -191,10 +192,7 @@ pub async fn change(
             if let Some(idea_id) = new.idea_id
                 && !idea_views::exists(&app.store, team_id, idea_id).await?
             {
-                return Err(AppError::Invalid {
-                    field: "idea_id",
-                    message: "is not an idea of this team".to_owned(),
-                });
+                return Err(Invalid::new("idea_id", "is not an idea of this team").into());
             }
             new.post_id
         }

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::Invalid;
 use crate::event;
 use crate::text;
 
@@ -134,18 +135,8 @@ pub enum ChannelError {
     AlreadyExists,
     #[error("no such channel")]
     NotFound,
-    #[error("{field} {message}")]
-    Invalid {
-        field: &'static str,
-        message: String,
-    },
-}
-
-fn invalid(field: &'static str, error: impl ToString) -> ChannelError {
-    ChannelError::Invalid {
-        field,
-        message: error.to_string(),
-    }
+    #[error(transparent)]
+    Invalid(#[from] Invalid),
 }
 
 /// An optional free-text reason: trimmed, at most [`REASON_MAX`] characters, empty is none.
@@ -168,9 +159,9 @@ pub fn decide(
                 ..
             },
         ) => {
-            let handle = text::title(&handle, NAME_MAX).map_err(|e| invalid("handle", e))?;
-            let name =
-                text::optional_title(name.as_deref(), NAME_MAX).map_err(|e| invalid("name", e))?;
+            let handle = text::title(&handle, NAME_MAX).map_err(|e| Invalid::new("handle", e))?;
+            let name = text::optional_title(name.as_deref(), NAME_MAX)
+                .map_err(|e| Invalid::new("name", e))?;
             Ok(vec![ChannelEvent::ChannelAdded {
                 channel_id,
                 platform,
@@ -187,7 +178,7 @@ pub fn decide(
                 reason: why,
             },
         ) => {
-            let why = reason(why).map_err(|e| invalid("reason", e))?;
+            let why = reason(why).map_err(|e| Invalid::new("reason", e))?;
             if channel.status == status {
                 return Ok(vec![]);
             }
@@ -289,14 +280,14 @@ mod tests {
     fn handles_and_names_are_checked() {
         assert!(matches!(
             add(" ", None),
-            Err(ChannelError::Invalid {
+            Err(ChannelError::Invalid(Invalid {
                 field: "handle",
                 ..
-            })
+            }))
         ));
         assert!(matches!(
             add("@a", Some(&"n".repeat(NAME_MAX + 1))),
-            Err(ChannelError::Invalid { field: "name", .. })
+            Err(ChannelError::Invalid(Invalid { field: "name", .. }))
         ));
     }
 
@@ -332,10 +323,10 @@ mod tests {
         };
         assert!(matches!(
             decide(Some(&paused), too_long),
-            Err(ChannelError::Invalid {
+            Err(ChannelError::Invalid(Invalid {
                 field: "reason",
                 ..
-            })
+            }))
         ));
     }
 

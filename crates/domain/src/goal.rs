@@ -6,7 +6,9 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::Invalid;
 use crate::event;
+use crate::invalid::revised;
 use crate::target::{self, Target, TargetContext, TargetSpec};
 use crate::{bounds, channel, text};
 
@@ -149,26 +151,21 @@ pub enum GoalError {
     NotFound,
     #[error("the goal is {0} and can no longer change")]
     Closed(&'static str),
-    #[error("{field} {message}")]
-    Invalid {
-        field: &'static str,
-        message: String,
-    },
+    #[error(transparent)]
+    Invalid(#[from] Invalid),
 }
 
-fn invalid(field: &'static str, message: impl ToString) -> GoalError {
-    GoalError::Invalid {
-        field,
-        message: message.to_string(),
-    }
+fn title(raw: &str) -> Result<String, Invalid> {
+    text::title(raw, TITLE_MAX).map_err(|e| Invalid::new("title", e))
 }
 
-fn description(raw: Option<String>) -> Result<Option<String>, GoalError> {
-    text::optional_long_text(raw.as_deref(), DESCRIPTION_MAX).map_err(|e| invalid("description", e))
+fn description(raw: Option<String>) -> Result<Option<String>, Invalid> {
+    text::optional_long_text(raw.as_deref(), DESCRIPTION_MAX)
+        .map_err(|e| Invalid::new("description", e))
 }
 
-fn normalize(spec: TargetSpec, context: &TargetContext) -> Result<Target, GoalError> {
-    target::normalize(spec, context).map_err(|(field, message)| invalid(field, message))
+fn normalize(spec: TargetSpec, context: &TargetContext) -> Result<Target, Invalid> {
+    target::normalize(spec, context).map_err(|(field, message)| Invalid::new(field, message))
 }
 
 pub fn decide(
@@ -185,41 +182,42 @@ pub fn decide(
         }
         (Some(goal), GoalCommand::ReviseGoal(revision)) => revise(goal, revision, context),
         (Some(_), GoalCommand::AchieveGoal { reason }) => Ok(vec![GoalEvent::GoalAchieved {
-            reason: channel::reason(reason).map_err(|e| invalid("reason", e))?,
+            reason: channel::reason(reason).map_err(|e| Invalid::new("reason", e))?,
         }]),
         (Some(_), GoalCommand::AbandonGoal { reason }) => Ok(vec![GoalEvent::GoalAbandoned {
-            reason: channel::reason(reason).map_err(|e| invalid("reason", e))?,
+            reason: channel::reason(reason).map_err(|e| Invalid::new("reason", e))?,
         }]),
     }
 }
 
 fn set(new: NewGoal, context: &GoalContext) -> Result<Vec<GoalEvent>, GoalError> {
-    let title = text::title(&new.title, TITLE_MAX).map_err(|e| invalid("title", e))?;
+    let title = title(&new.title)?;
     let description = description(new.description)?;
-    bounds::day(new.starts_on).map_err(|e| invalid("starts_on", e))?;
-    bounds::day(new.due_on).map_err(|e| invalid("due_on", e))?;
+    bounds::day(new.starts_on).map_err(|e| Invalid::new("starts_on", e))?;
+    bounds::day(new.due_on).map_err(|e| Invalid::new("due_on", e))?;
     if new.due_on < new.starts_on {
-        return Err(invalid("due_on", "must not be before starts_on"));
+        return Err(Invalid::new("due_on", "must not be before starts_on").into());
     }
     match (new.horizon, new.parent_goal_id, context.parent_horizon) {
         (Horizon::Long, Some(_), _) => {
-            return Err(invalid(
+            return Err(Invalid::new(
                 "parent_goal_id",
                 "only a short goal hangs under another goal",
-            ));
+            )
+            .into());
         }
         (Horizon::Short, Some(_), None) => {
-            return Err(invalid("parent_goal_id", "is not a goal of this team"));
+            return Err(Invalid::new("parent_goal_id", "is not a goal of this team").into());
         }
         (Horizon::Short, Some(_), Some(Horizon::Short)) => {
-            return Err(invalid("parent_goal_id", "must be a long goal"));
+            return Err(Invalid::new("parent_goal_id", "must be a long goal").into());
         }
         _ => {}
     }
     let target = match new.target {
         Some(spec) => Some(normalize(spec, &context.target)?),
         None if new.horizon == Horizon::Short => {
-            return Err(invalid("target", "is required for a short goal"));
+            return Err(Invalid::new("target", "is required for a short goal").into());
         }
         None => None,
     };
@@ -240,34 +238,25 @@ fn revise(
     revision: Revision,
     context: &GoalContext,
 ) -> Result<Vec<GoalEvent>, GoalError> {
-    let title = match revision.title {
-        Some(title) => Some(text::title(&title, TITLE_MAX).map_err(|e| invalid("title", e))?)
-            .filter(|t| *t != goal.title),
-        None => None,
-    };
-    let description = match revision.description {
-        Some(new) => Some(description(new)?).filter(|d| *d != goal.description),
-        None => None,
-    };
+    let title = revised(revision.title, &goal.title, |t| title(&t))?;
+    let description = revised(revision.description, &goal.description, description)?;
     let due_on = revision.due_on.filter(|d| *d != goal.due_on);
     if let Some(due_on) = due_on {
-        bounds::day(due_on).map_err(|e| invalid("due_on", e))?;
+        bounds::day(due_on).map_err(|e| Invalid::new("due_on", e))?;
     }
     if let Some(due_on) = due_on
         && due_on < goal.starts_on
     {
-        return Err(invalid("due_on", "must not be before starts_on"));
+        return Err(Invalid::new("due_on", "must not be before starts_on").into());
     }
     let target_context = TargetContext {
         previous: goal.target.clone(),
         ..context.target.clone()
     };
-    let target = match revision.target {
-        Some(spec) => {
-            Some(normalize(spec, &target_context)?).filter(|t| Some(t) != goal.target.as_ref())
-        }
-        None => None,
-    };
+    let target = revised(revision.target, &goal.target, |spec| {
+        normalize(spec, &target_context).map(Some)
+    })?
+    .flatten();
     if title.is_none() && description.is_none() && due_on.is_none() && target.is_none() {
         return Ok(vec![]);
     }

@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::Invalid;
 use crate::event;
 use crate::{ids, text};
 
@@ -190,18 +191,8 @@ pub enum IdeaError {
     NotMerged,
     #[error("a used idea keeps its status")]
     AlreadyUsed,
-    #[error("{field} {message}")]
-    Invalid {
-        field: &'static str,
-        message: String,
-    },
-}
-
-fn invalid(field: &'static str, message: impl ToString) -> IdeaError {
-    IdeaError::Invalid {
-        field,
-        message: message.to_string(),
-    }
+    #[error(transparent)]
+    Invalid(#[from] Invalid),
 }
 
 fn tags(raw: Vec<String>) -> Result<Vec<String>, IdeaError> {
@@ -211,17 +202,18 @@ fn tags(raw: Vec<String>) -> Result<Vec<String>, IdeaError> {
         let ok = (1..=TAG_MAX).contains(&tag.chars().count())
             && tag.chars().all(|c| c.is_alphanumeric() || c == '-');
         if !ok {
-            return Err(invalid(
+            return Err(Invalid::new(
                 "tags",
                 format!("each tag is 1 to {TAG_MAX} letters, digits or hyphens"),
-            ));
+            )
+            .into());
         }
         if !tags.contains(&tag) {
             tags.push(tag);
         }
     }
     if tags.len() > TAGS_MAX {
-        return Err(invalid("tags", format!("at most {TAGS_MAX} tags")));
+        return Err(Invalid::new("tags", format!("at most {TAGS_MAX} tags")).into());
     }
     Ok(tags)
 }
@@ -251,7 +243,7 @@ pub fn decide(
             },
         ) => Ok(vec![IdeaEvent::IdeaCommented {
             comment_id,
-            body: text::required_long_text(&body, BODY_MAX).map_err(|e| invalid("body", e))?,
+            body: text::required_long_text(&body, BODY_MAX).map_err(|e| Invalid::new("body", e))?,
             author,
         }]),
         (None, IdeaCommand::ChangeStatus { status, reason, by }) => {
@@ -259,12 +251,13 @@ pub fn decide(
                 return Err(IdeaError::AlreadyUsed);
             }
             if status == IdeaStatus::Used {
-                return Err(invalid(
+                return Err(Invalid::new(
                     "status",
                     "an idea becomes used when a post made from it is published",
-                ));
+                )
+                .into());
             }
-            let reason = crate::channel::reason(reason).map_err(|e| invalid("reason", e))?;
+            let reason = crate::channel::reason(reason).map_err(|e| Invalid::new("reason", e))?;
             if status == idea.status {
                 return Ok(vec![]);
             }
@@ -277,14 +270,15 @@ pub fn decide(
         }
         (None, IdeaCommand::MergeInto { target }) => {
             if target == idea.id {
-                return Err(invalid("into", "an idea cannot be merged into itself"));
+                return Err(Invalid::new("into", "an idea cannot be merged into itself").into());
             }
             match &context.target {
-                None => Err(invalid("into", "is not an idea of this team")),
-                Some(t) if t.merged_into.is_some() => Err(invalid(
+                None => Err(Invalid::new("into", "is not an idea of this team").into()),
+                Some(t) if t.merged_into.is_some() => Err(Invalid::new(
                     "into",
                     "is itself merged: merge into the idea it was merged into",
-                )),
+                )
+                .into()),
                 Some(_) => Ok(vec![IdeaEvent::IdeaMerged { into: target }]),
             }
         }
@@ -301,11 +295,11 @@ fn submit(new: NewIdea, context: &IdeaContext) -> Result<Vec<IdeaEvent>, IdeaErr
     if matches!(new.author, Author::Contributor { .. }) && !context.accepting_ideas {
         return Err(IdeaError::BoardClosed);
     }
-    let title = text::title(&new.title, TITLE_MAX).map_err(|e| invalid("title", e))?;
-    let body =
-        text::optional_long_text(new.body.as_deref(), BODY_MAX).map_err(|e| invalid("body", e))?;
+    let title = text::title(&new.title, TITLE_MAX).map_err(|e| Invalid::new("title", e))?;
+    let body = text::optional_long_text(new.body.as_deref(), BODY_MAX)
+        .map_err(|e| Invalid::new("body", e))?;
     let channel_ids = ids::of_team(new.channel_ids, &context.channels)
-        .map_err(|id| invalid("channel_ids", format!("{id} is not a channel of this team")))?;
+        .map_err(|id| Invalid::new("channel_ids", format!("{id} is not a channel of this team")))?;
     Ok(vec![IdeaEvent::IdeaSubmitted {
         idea_id: new.idea_id,
         title,

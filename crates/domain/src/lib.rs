@@ -14,6 +14,7 @@ pub mod event;
 pub mod goal;
 pub mod idea;
 mod ids;
+pub mod invalid;
 #[cfg(test)]
 mod laws;
 pub mod metric;
@@ -27,3 +28,4 @@ pub mod vote;
 
 pub use aggregate::Aggregate;
 pub use event::{Actor, DecodeError, EventPayload, RecordedEvent};
+pub use invalid::Invalid;

@@ -9,7 +9,9 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::Invalid;
 use crate::event;
+use crate::invalid::revised;
 use crate::{bounds, ids, text};
 
 pub const TITLE_MAX: usize = 200;
@@ -187,33 +189,27 @@ pub enum PostError {
     ApprovalRequired,
     #[error("only owners and admins approve posts")]
     Forbidden,
-    #[error("{field} {message}")]
-    Invalid {
-        field: &'static str,
-        message: String,
-    },
+    #[error(transparent)]
+    Invalid(#[from] Invalid),
 }
 
-fn invalid(field: &'static str, message: impl ToString) -> PostError {
-    PostError::Invalid {
-        field,
-        message: message.to_string(),
-    }
+fn title(raw: &str) -> Result<String, Invalid> {
+    text::title(raw, TITLE_MAX).map_err(|e| Invalid::new("title", e))
 }
 
-fn body(raw: Option<String>) -> Result<Option<String>, PostError> {
-    text::optional_long_text(raw.as_deref(), BODY_MAX).map_err(|e| invalid("body", e))
+fn body(raw: Option<String>) -> Result<Option<String>, Invalid> {
+    text::optional_long_text(raw.as_deref(), BODY_MAX).map_err(|e| Invalid::new("body", e))
 }
 
-fn goal_ids(named: Vec<Uuid>, context: &PostContext) -> Result<Vec<Uuid>, PostError> {
+fn goal_ids(named: Vec<Uuid>, context: &PostContext) -> Result<Vec<Uuid>, Invalid> {
     ids::of_team(named, &context.goals)
-        .map_err(|id| invalid("goal_ids", format!("{id} is not a goal of this team")))
+        .map_err(|id| Invalid::new("goal_ids", format!("{id} is not a goal of this team")))
 }
 
 fn future(when: DateTime<Utc>, context: &PostContext) -> Result<DateTime<Utc>, PostError> {
-    bounds::instant(when).map_err(|e| invalid("scheduled_for", e))?;
+    bounds::instant(when).map_err(|e| Invalid::new("scheduled_for", e))?;
     if when <= context.now {
-        return Err(invalid("scheduled_for", "must be in the future"));
+        return Err(Invalid::new("scheduled_for", "must be in the future").into());
     }
     Ok(when)
 }
@@ -264,7 +260,7 @@ pub fn decide(
         PostCommand::RequestChanges { comment } => match post.status {
             InReview if context.may_approve => {
                 let comment = text::required_long_text(&comment, BODY_MAX)
-                    .map_err(|e| invalid("comment", e))?;
+                    .map_err(|e| Invalid::new("comment", e))?;
                 Ok(vec![PostEvent::PostChangesRequested { comment }])
             }
             InReview => Err(PostError::Forbidden),
@@ -274,15 +270,16 @@ pub fn decide(
             Draft | Approved | Scheduled => {
                 cleared(post, context)?;
                 let published_at = bounds::instant(published_at.unwrap_or(context.now))
-                    .map_err(|e| invalid("published_at", e))?;
+                    .map_err(|e| Invalid::new("published_at", e))?;
                 if published_at > context.now + PUBLISH_SKEW {
-                    return Err(invalid(
+                    return Err(Invalid::new(
                         "published_at",
                         "must not be in the future: schedule the post instead",
-                    ));
+                    )
+                    .into());
                 }
                 let url = url
-                    .map(|url| text::url(&url, URL_MAX).map_err(|e| invalid("url", e)))
+                    .map(|url| text::url(&url, URL_MAX).map_err(|e| Invalid::new("url", e)))
                     .transpose()?;
                 Ok(vec![PostEvent::PostPublished { published_at, url }])
             }
@@ -296,13 +293,14 @@ pub fn decide(
 }
 
 fn draft(new: NewPost, context: &PostContext) -> Result<Vec<PostEvent>, PostError> {
-    let title = text::title(&new.title, TITLE_MAX).map_err(|e| invalid("title", e))?;
+    let title = title(&new.title)?;
     let body = body(new.body)?;
     if !context.channels.contains(&new.channel_id) {
-        return Err(invalid(
+        return Err(Invalid::new(
             "channel_id",
             "is not an active or paused channel of this team",
-        ));
+        )
+        .into());
     }
     let goal_ids = goal_ids(new.goal_ids, context)?;
     let mut events = vec![PostEvent::PostDrafted {
@@ -329,19 +327,9 @@ fn edit_post(
     edit: PostEdit,
     context: &PostContext,
 ) -> Result<Vec<PostEvent>, PostError> {
-    let title = match edit.title {
-        Some(title) => Some(text::title(&title, TITLE_MAX).map_err(|e| invalid("title", e))?)
-            .filter(|t| *t != post.title),
-        None => None,
-    };
-    let body = match edit.body {
-        Some(new) => Some(body(new)?).filter(|b| *b != post.body),
-        None => None,
-    };
-    let goal_ids = match edit.goal_ids {
-        Some(ids) => Some(goal_ids(ids, context)?).filter(|g| *g != post.goal_ids),
-        None => None,
-    };
+    let title = revised(edit.title, &post.title, |t| title(&t))?;
+    let body = revised(edit.body, &post.body, body)?;
+    let goal_ids = revised(edit.goal_ids, &post.goal_ids, |ids| goal_ids(ids, context))?;
     let mut events = Vec::new();
     let content_changed = title.is_some() || body.is_some();
     if content_changed || goal_ids.is_some() {

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::Invalid;
 use crate::event::{self, Actor};
 use crate::text;
 
@@ -179,18 +180,8 @@ pub enum TeamError {
     Forbidden(&'static str),
     #[error("a team needs at least one owner: make someone else an owner first")]
     LastOwner,
-    #[error("{field} {message}")]
-    Invalid {
-        field: &'static str,
-        message: String,
-    },
-}
-
-fn invalid(field: &'static str, error: impl ToString) -> TeamError {
-    TeamError::Invalid {
-        field,
-        message: error.to_string(),
-    }
+    #[error(transparent)]
+    Invalid(#[from] Invalid),
 }
 
 /// Decides which events `command`, issued by `actor`, produces for the team in `state`.
@@ -209,8 +200,8 @@ pub fn decide(
                 owner_id,
             },
         ) => {
-            let name = text::title(&name, NAME_MAX).map_err(|e| invalid("name", e))?;
-            let slug = text::slug(&slug).map_err(|e| invalid("slug", e))?;
+            let name = text::title(&name, NAME_MAX).map_err(|e| Invalid::new("name", e))?;
+            let slug = text::slug(&slug).map_err(|e| Invalid::new("slug", e))?;
             return Ok(vec![
                 TeamEvent::TeamCreated {
                     team_id,
@@ -288,7 +279,7 @@ pub fn decide(
 fn update(team: &Team, changes: TeamChanges) -> Result<Vec<TeamEvent>, TeamError> {
     let mut events = Vec::new();
     if let Some(name) = changes.name {
-        let name = text::title(&name, NAME_MAX).map_err(|e| invalid("name", e))?;
+        let name = text::title(&name, NAME_MAX).map_err(|e| Invalid::new("name", e))?;
         if name != team.name {
             events.push(TeamEvent::TeamRenamed { name });
         }
@@ -478,15 +469,15 @@ mod tests {
         };
         assert!(matches!(
             create("", "acme"),
-            Err(TeamError::Invalid { field: "name", .. })
+            Err(TeamError::Invalid(Invalid { field: "name", .. }))
         ));
         assert!(matches!(
             create(&"n".repeat(NAME_MAX + 1), "acme"),
-            Err(TeamError::Invalid { field: "name", .. })
+            Err(TeamError::Invalid(Invalid { field: "name", .. }))
         ));
         assert!(matches!(
             create("Acme", "Acme!"),
-            Err(TeamError::Invalid { field: "slug", .. })
+            Err(TeamError::Invalid(Invalid { field: "slug", .. }))
         ));
     }
 

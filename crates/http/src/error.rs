@@ -283,6 +283,13 @@ impl ResponseError for ApiError {
     }
 }
 
+/// A value the domain or the application refuses: 422 naming its field.
+impl From<stride_domain::Invalid> for ApiError {
+    fn from(invalid: stride_domain::Invalid) -> Self {
+        ApiError::unprocessable(invalid.field, invalid.message)
+    }
+}
+
 impl From<AppError> for ApiError {
     fn from(error: AppError) -> Self {
         match error {
@@ -303,7 +310,7 @@ impl From<AppError> for ApiError {
             AppError::Idea(error) => error.into(),
             AppError::Append(error) => error.into(),
             AppError::Store(error) => error.into(),
-            AppError::Invalid { field, message } => ApiError::unprocessable(field, message),
+            AppError::Invalid(invalid) => invalid.into(),
             AppError::Metric(error) => error.into(),
             AppError::MemberActive => ApiError::conflict(
                 Code::MemberActive,
@@ -369,7 +376,7 @@ impl From<TeamError> for ApiError {
             TeamError::AlreadyMember => ApiError::conflict(Code::AlreadyMember, error.to_string()),
             TeamError::Forbidden(why) => ApiError::forbidden(why),
             TeamError::LastOwner => ApiError::conflict(Code::LastOwner, error.to_string()),
-            TeamError::Invalid { field, message } => ApiError::unprocessable(field, message),
+            TeamError::Invalid(invalid) => invalid.into(),
         }
     }
 }

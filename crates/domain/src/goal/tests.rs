@@ -68,7 +68,7 @@ fn a_goal() -> Goal {
 
 fn field(result: Result<Vec<GoalEvent>, GoalError>) -> &'static str {
     match result {
-        Err(GoalError::Invalid { field, .. }) => field,
+        Err(GoalError::Invalid(Invalid { field, .. })) => field,
         other => panic!("expected a field error, got {other:?}"),
     }
 }

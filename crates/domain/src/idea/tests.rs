@@ -46,7 +46,7 @@ fn then(idea: &Idea, command: IdeaCommand, context: &IdeaContext) -> Result<Idea
 
 fn field(result: Result<Vec<IdeaEvent>, IdeaError>) -> &'static str {
     match result {
-        Err(IdeaError::Invalid { field, .. }) => field,
+        Err(IdeaError::Invalid(Invalid { field, .. })) => field,
         other => panic!("{other:?}"),
     }
 }

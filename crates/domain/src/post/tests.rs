@@ -93,10 +93,10 @@ fn a_post_with_a_time_is_scheduled_at_once() {
     );
     assert!(matches!(
         past,
-        Err(PostError::Invalid {
+        Err(PostError::Invalid(Invalid {
             field: "scheduled_for",
             ..
-        })
+        }))
     ));
 }
 
@@ -104,7 +104,7 @@ fn a_post_with_a_time_is_scheduled_at_once() {
 fn drafts_are_checked_by_field() {
     let field =
         |new: NewPost| match decide(None, PostCommand::DraftPost(new), &context(false, false)) {
-            Err(PostError::Invalid { field, .. }) => field,
+            Err(PostError::Invalid(Invalid { field, .. })) => field,
             other => panic!("{other:?}"),
         };
     assert_eq!(
@@ -290,10 +290,10 @@ fn review_can_send_a_post_back_with_a_comment() {
             },
             &admin
         ),
-        Err(PostError::Invalid {
+        Err(PostError::Invalid(Invalid {
             field: "comment",
             ..
-        })
+        }))
     ));
     assert_eq!(
         when(&back, PostCommand::Approve, &admin),
@@ -344,10 +344,10 @@ fn publishing_checks_its_time_and_url() {
     };
     assert!(matches!(
         when(&post, future, &ctx),
-        Err(PostError::Invalid {
+        Err(PostError::Invalid(Invalid {
             field: "published_at",
             ..
-        })
+        }))
     ));
     let bad_url = PostCommand::Publish {
         published_at: None,
@@ -355,7 +355,7 @@ fn publishing_checks_its_time_and_url() {
     };
     assert!(matches!(
         when(&post, bad_url, &ctx),
-        Err(PostError::Invalid { field: "url", .. })
+        Err(PostError::Invalid(Invalid { field: "url", .. }))
     ));
     assert_eq!(
         when(&post, publish(), &ctx).unwrap().published_at,

@@ -33,7 +33,7 @@ impl From<ChannelError> for ApiError {
                 ApiError::conflict(Code::AlreadyExists, error.to_string())
             }
             ChannelError::NotFound => ApiError::not_found("channel"),
-            ChannelError::Invalid { field, message } => ApiError::unprocessable(field, message),
+            ChannelError::Invalid(invalid) => invalid.into(),
         }
     }
 }

@@ -39,7 +39,7 @@ impl From<IdeaError> for ApiError {
             IdeaError::Merged(_) => ApiError::conflict(Code::IdeaMerged, error.to_string()),
             IdeaError::NotMerged => ApiError::conflict(Code::NotMerged, error.to_string()),
             IdeaError::AlreadyUsed => ApiError::conflict(Code::IdeaUsed, error.to_string()),
-            IdeaError::Invalid { field, message } => ApiError::unprocessable(field, message),
+            IdeaError::Invalid(invalid) => invalid.into(),
         }
     }
 }

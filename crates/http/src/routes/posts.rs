@@ -48,7 +48,7 @@ impl From<PostError> for ApiError {
                 ApiError::conflict(Code::ApprovalRequired, error.to_string())
             }
             PostError::Forbidden => ApiError::forbidden(error.to_string()),
-            PostError::Invalid { field, message } => ApiError::unprocessable(field, message),
+            PostError::Invalid(invalid) => invalid.into(),
         }
     }
 }

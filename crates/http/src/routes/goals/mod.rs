@@ -40,7 +40,7 @@ impl From<GoalError> for ApiError {
             GoalError::AlreadyExists => ApiError::conflict(Code::AlreadyExists, error.to_string()),
             GoalError::NotFound => ApiError::not_found("goal"),
             GoalError::Closed(_) => ApiError::conflict(Code::GoalClosed, error.to_string()),
-            GoalError::Invalid { field, message } => ApiError::unprocessable(field, message),
+            GoalError::Invalid(invalid) => invalid.into(),
         }
     }
 }
