@@ -8,6 +8,9 @@ use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use proptest::prelude::*;
 
 use crate::bounds;
+use crate::goal::{Horizon, NewGoal};
+use crate::metric::Metric;
+use crate::target::{Aggregation, Aim, Period, TargetSpec};
 
 /// Text as clients send it: empty, padded, long, with control characters and any script.
 pub fn text() -> impl Strategy<Value = String> {
@@ -80,4 +83,47 @@ pub fn extreme_number() -> impl Strategy<Value = f64> {
         0.0..1e6f64,
         any::<f64>(),
     ]
+}
+
+/// A short goal toward a target at and beyond every edge (metric targets with extreme
+/// baselines and aims, cadence targets of any count, on `channel` or on none), over extreme
+/// days, with any title.
+pub fn extreme_goal(channel: uuid::Uuid) -> impl Strategy<Value = NewGoal> {
+    let aim = prop_oneof![
+        extreme_number().prop_map(Aim::Reach),
+        extreme_number().prop_map(Aim::IncreaseBy),
+        extreme_number().prop_map(Aim::IncreaseByPercent),
+    ];
+    let aggregation = prop_oneof![Just(Aggregation::Latest), Just(Aggregation::Sum)];
+    let period = prop_oneof![Just(Period::Week), Just(Period::Month)];
+    let target = prop_oneof![
+        (aggregation, prop::option::of(extreme_number()), aim).prop_map(
+            move |(aggregation, baseline, aim)| TargetSpec::Metric {
+                channel_id: channel,
+                metric: Metric::Followers,
+                aggregation,
+                baseline,
+                aim,
+            }
+        ),
+        (0u32..1002, period, any::<bool>()).prop_map(move |(count, period, on_channel)| {
+            TargetSpec::Cadence {
+                count,
+                period,
+                channel_id: on_channel.then_some(channel),
+            }
+        }),
+    ];
+    (text(), extreme_day(), extreme_day(), target).prop_map(|(title, starts_on, due_on, target)| {
+        NewGoal {
+            goal_id: uuid::Uuid::now_v7(),
+            title,
+            description: None,
+            horizon: Horizon::Short,
+            parent_goal_id: None,
+            starts_on,
+            due_on,
+            target: Some(target),
+        }
+    })
 }

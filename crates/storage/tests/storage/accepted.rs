@@ -6,13 +6,13 @@
 use std::collections::BTreeSet;
 
 use proptest::prelude::*;
-use stride_domain::arbitrary::{extreme_day, extreme_instant, extreme_number, now, text};
+use stride_domain::arbitrary::{extreme_goal, extreme_instant, extreme_number, now, text};
 use stride_domain::channel::Platform;
-use stride_domain::goal::{self, GoalCommand, GoalContext, GoalEvent, Horizon, NewGoal};
+use stride_domain::goal::{self, GoalCommand, GoalContext, GoalEvent, NewGoal};
 use stride_domain::idea::{self, Author, IdeaCommand, IdeaContext, IdeaEvent, NewIdea};
 use stride_domain::metric::{self, Metric, Observation};
 use stride_domain::post::{self, NewPost, PostCommand, PostContext, PostEvent};
-use stride_domain::target::{Aggregation, Aim, Period, TargetContext, TargetSpec};
+use stride_domain::target::TargetContext;
 use stride_domain::{Actor, EventPayload};
 use stride_storage::{Metadata, Store, StoredEvent};
 use uuid::Uuid;
@@ -40,44 +40,8 @@ enum Offer {
 }
 
 fn offer(channel: Uuid) -> impl Strategy<Value = Offer> {
-    let aim = prop_oneof![
-        extreme_number().prop_map(Aim::Reach),
-        extreme_number().prop_map(Aim::IncreaseBy),
-        extreme_number().prop_map(Aim::IncreaseByPercent),
-    ];
-    let target = prop_oneof![
-        (any::<bool>(), prop::option::of(extreme_number()), aim).prop_map(
-            move |(sum, baseline, aim)| TargetSpec::Metric {
-                channel_id: channel,
-                metric: Metric::Followers,
-                aggregation: if sum {
-                    Aggregation::Sum
-                } else {
-                    Aggregation::Latest
-                },
-                baseline,
-                aim,
-            }
-        ),
-        (0u32..1002, any::<bool>()).prop_map(|(count, weekly)| TargetSpec::Cadence {
-            count,
-            period: if weekly { Period::Week } else { Period::Month },
-            channel_id: None,
-        }),
-    ];
     prop_oneof![
-        (text(), extreme_day(), extreme_day(), target).prop_map(
-            |(title, starts_on, due_on, target)| Offer::Goal(NewGoal {
-                goal_id: Uuid::now_v7(),
-                title,
-                description: None,
-                horizon: Horizon::Short,
-                parent_goal_id: None,
-                starts_on,
-                due_on,
-                target: Some(target),
-            })
-        ),
+        extreme_goal(channel).prop_map(Offer::Goal),
         (
             text(),
             prop::option::of(text()),
