@@ -30,9 +30,6 @@ const REMOVE_MEMBER: &str = "WITH gone AS (UPDATE members SET removed_at = now()
 const INSERT_TOKEN: &str =
     "INSERT INTO tokens (team_id, token_id, member_id, hash) VALUES ($1, $2, $3, $4)";
 
-/// The most events one transaction may hold: positions keep 16 bits for the index.
-pub(crate) const MAX_EVENTS_PER_TRANSACTION: usize = 1 << 16;
-
 pub(crate) type Outcome = Result<Appended, AppendError>;
 
 enum Check {

@@ -8,7 +8,8 @@
 
 use std::collections::BTreeSet;
 
-use crate::append::{self, MAX_EVENTS_PER_TRANSACTION};
+use crate::append;
+use crate::events::MAX_EVENTS_PER_TRANSACTION;
 use crate::events::{AppendRequest, Appended, EventLog};
 use crate::{AppendError, StoreError};
 

@@ -8,8 +8,8 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::StoreError;
-use crate::db::pair;
 use crate::members::Directory;
+use crate::rows::pair;
 use crate::tokens::{NewToken, hash};
 
 /// Prefix of contributor tokens, so that they never pass for a member's.
@@ -26,14 +26,9 @@ pub struct ContributorRecord {
 /// Display names by member or contributor id; `None` for people without one (or erased).
 pub type Names = BTreeMap<Uuid, Option<String>>;
 
-/// Who a contributor token speaks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ContributorToken {
-    pub team_id: Uuid,
-    pub contributor_id: Uuid,
-}
+pub use crate::shared::ContributorToken;
 
-crate::db::from_columns!(ContributorToken {
+crate::rows::from_columns!(ContributorToken {
     team_id,
     contributor_id,
 });

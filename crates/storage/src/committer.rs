@@ -5,8 +5,9 @@
 use deadpool_postgres::Pool;
 use tokio::sync::oneshot;
 
-use crate::append::{self, MAX_EVENTS_PER_TRANSACTION, Outcome};
+use crate::append::{self, Outcome};
 use crate::batcher::Batcher;
+use crate::events::MAX_EVENTS_PER_TRANSACTION;
 use crate::events::{AppendRequest, ExpectedVersion};
 use crate::{AppendError, StoreError};
 

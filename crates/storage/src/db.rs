@@ -13,19 +13,13 @@ use std::time::Duration;
 
 use anyhow::Context;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
-use tokio_postgres::types::{FromSql, ToSql};
+use tokio_postgres::types::ToSql;
 use tokio_postgres::{NoTls, Row};
 
 use crate::StoreError;
-use crate::board::ContributorToken;
 use crate::committer::Committer;
-use crate::events::EventLog;
-use crate::facts::ReadModels;
-use crate::idempotency::IdempotencyKeys;
-use crate::members::Directory;
-use crate::observations::Observations;
-use crate::projector::Projector;
-use crate::votes::{Voter, Voting};
+use crate::shared::{ContributorToken, SharedFailureCopy};
+use crate::votes::Voter;
 
 pub use url::config_url;
 
@@ -77,44 +71,13 @@ struct Inner {
     /// Woken whenever a projector in this process commits a batch.
     projected: tokio::sync::Notify,
     /// The projections that stopped for a team, as last read.
-    failures: crate::failures::SharedFailureCopy,
+    failures: SharedFailureCopy,
 }
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Store").finish_non_exhaustive()
     }
-}
-
-/// Gives a struct whose fields are a statement's columns, listed in the order it selects
-/// them, a `from_row` for [`Store::query_rows`] and [`Store::query_opt`]: each row type
-/// states its columns once, beside the statement that selects them.
-macro_rules! from_columns {
-    ($row:ident { $($field:ident),+ $(,)? }) => {
-        impl $row {
-            pub(crate) fn from_row(
-                row: &tokio_postgres::Row,
-            ) -> Result<$row, tokio_postgres::Error> {
-                let mut column = 0;
-                let mut next = || {
-                    column += 1;
-                    column - 1
-                };
-                // Fields are initialized in the order they are written: column by column.
-                Ok($row { $($field: row.try_get(next())?),+ })
-            }
-        }
-    };
-}
-pub(crate) use from_columns;
-
-/// A row's first two columns, for [`Store::query_rows`].
-pub(crate) fn pair<A, B>(row: &Row) -> Result<(A, B), tokio_postgres::Error>
-where
-    A: for<'a> FromSql<'a>,
-    B: for<'a> FromSql<'a>,
-{
-    Ok((row.try_get(0)?, row.try_get(1)?))
 }
 
 /// Builds a pool. Connections are opened lazily, so this succeeds while PostgreSQL is down.
@@ -189,42 +152,6 @@ impl Store {
         crate::wakeup::spawn(self.clone(), config)
     }
 
-    /// The event log: appends, reads, visibility and wake-ups.
-    pub fn events(&self) -> EventLog<'_> {
-        EventLog { store: self }
-    }
-
-    /// Contributors' votes on ideas: casting them and reading them.
-    pub fn votes(&self) -> Voting<'_> {
-        Voting { store: self }
-    }
-
-    /// Metric observations: recording them and reading their series.
-    pub fn observations(&self) -> Observations<'_> {
-        Observations { store: self }
-    }
-
-    /// The projections: applying, rebuilding, waiting for and checking them.
-    pub fn projections(&self) -> Projector<'_> {
-        Projector { store: self }
-    }
-
-    /// Members' and contributors' personal data and their tokens.
-    pub fn directory(&self) -> Directory<'_> {
-        Directory { store: self }
-    }
-
-    /// Idempotency-Key records.
-    pub fn idempotency(&self) -> IdempotencyKeys<'_> {
-        IdempotencyKeys { store: self }
-    }
-
-    /// What the read models are computed from: the projections, the current-state tables,
-    /// and the plans as known at an earlier instant.
-    pub fn read_models(&self) -> ReadModels<'_> {
-        ReadModels { store: self }
-    }
-
     /// Runs `sql` (prepared once per connection) on a pooled connection and converts each
     /// row it answers.
     pub(crate) async fn query_rows<T, C, E>(
@@ -260,7 +187,7 @@ impl Store {
         Ok(row.as_ref().map(convert).transpose()?)
     }
 
-    pub(crate) fn failure_copy(&self) -> &crate::failures::SharedFailureCopy {
+    pub(crate) fn failure_copy(&self) -> &SharedFailureCopy {
         &self.inner.failures
     }
 

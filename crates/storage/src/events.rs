@@ -13,8 +13,10 @@ use stride_domain::{Actor, EventPayload, RecordedEvent};
 use tokio_postgres::Row;
 use uuid::Uuid;
 
-use crate::append::MAX_EVENTS_PER_TRANSACTION;
 use crate::{AppendError, Store, StoreError};
+
+/// The most events one transaction may hold: positions keep 16 bits for the index.
+pub(crate) const MAX_EVENTS_PER_TRANSACTION: usize = 1 << 16;
 
 /// What the stream must look like for the append to go ahead.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -262,6 +264,13 @@ const VISIBLE_HEAD: &str =
 #[derive(Debug, Clone, Copy)]
 pub struct EventLog<'a> {
     pub(crate) store: &'a Store,
+}
+
+impl Store {
+    /// The event log: appends, reads, visibility and wake-ups.
+    pub fn events(&self) -> EventLog<'_> {
+        EventLog { store: self }
+    }
 }
 
 impl EventLog<'_> {

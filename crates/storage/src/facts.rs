@@ -18,10 +18,10 @@ use stride_domain::progress::Point;
 use tokio_postgres::types::ToSql;
 use uuid::Uuid;
 
-use crate::db::pair;
 use crate::projections::aggregates::{Fold, State, stored};
 use crate::projections::{Aggregates, IdeaScores};
 use crate::projector::Projection;
+use crate::rows::pair;
 use crate::{Store, StoreError};
 
 /// A team's folded channels, goals, posts and ideas.
@@ -162,6 +162,14 @@ const MERGED_INTO: &str = "SELECT DISTINCT stream_id FROM events \
 #[derive(Debug, Clone, Copy)]
 pub struct ReadModels<'a> {
     pub(crate) store: &'a Store,
+}
+
+impl Store {
+    /// What the read models are computed from: the projections, the current-state tables,
+    /// and the plans as known at an earlier instant.
+    pub fn read_models(&self) -> ReadModels<'_> {
+        ReadModels { store: self }
+    }
 }
 
 impl ReadModels<'_> {

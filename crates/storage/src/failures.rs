@@ -2,53 +2,23 @@
 //! projection from answering with what it holds. The projector records a failure in the same
 //! transaction as its checkpoint (see `projector.rs`); every read of a projection's tables
 //! asks [`Projector::check`] first, from a copy of the table each process keeps for
-//! at most [`FRESH`].
+//! at most [`crate::shared::FRESH`].
 
 use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use uuid::Uuid;
 
 use crate::StoreError;
-use crate::db::pair;
 use crate::projector::Projector;
-
-/// How long a process answers from its copy of the failures before reading them again.
-const FRESH: Duration = Duration::from_secs(1);
+use crate::rows::pair;
 
 const ALL: &str = "SELECT team_id, projection, position FROM projection_failures";
 const COUNTS: &str =
     "SELECT projection, count(*) FROM projection_failures GROUP BY projection ORDER BY projection";
 const FORGET: &str = "DELETE FROM projection_failures WHERE projection = $1";
 
-/// A team's projection stopped at an event it could not apply.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Failure {
-    pub projection: String,
-    pub position: i64,
-}
-
-/// The failures by team, as last read.
-#[derive(Debug, Default)]
-pub(crate) struct FailureCopy {
-    read: Option<Instant>,
-    by_team: HashMap<Uuid, Vec<Failure>>,
-}
-
-impl FailureCopy {
-    fn fresh(&self) -> bool {
-        self.read.is_some_and(|at| at.elapsed() < FRESH)
-    }
-
-    fn failed(&self, team_id: Uuid, projections: &[&str]) -> Option<Failure> {
-        self.by_team
-            .get(&team_id)?
-            .iter()
-            .find(|f| projections.contains(&f.projection.as_str()))
-            .cloned()
-    }
-}
+pub use crate::shared::Failure;
 
 impl Projector<'_> {
     /// Fails with [`StoreError::ProjectionFailed`] when one of `projections` stopped on an
@@ -80,6 +50,15 @@ impl Projector<'_> {
         }
     }
 
+    /// Forgets a projection's failures within a rebuild's transaction.
+    pub(crate) async fn forget_failures(
+        tx: &deadpool_postgres::Transaction<'_>,
+        projection: &str,
+    ) -> Result<(), StoreError> {
+        tx.execute(FORGET, &[&projection]).await?;
+        Ok(())
+    }
+
     /// Makes the next check read the failures again: this process just recorded or cleared
     /// one.
     pub(crate) fn forget_failure_copy(self) {
@@ -107,19 +86,9 @@ impl Projector<'_> {
     }
 }
 
-/// Forgets a projection's failures within a rebuild's transaction.
-pub(crate) async fn forget(
-    tx: &deadpool_postgres::Transaction<'_>,
-    projection: &str,
-) -> Result<(), StoreError> {
-    tx.execute(FORGET, &[&projection]).await?;
-    Ok(())
-}
 
 fn poisoned<T>(_: std::sync::PoisonError<T>) -> StoreError {
     StoreError::Internal(anyhow::anyhow!(
         "the copy of projection failures is poisoned"
     ))
 }
-
-pub(crate) type SharedFailureCopy = Mutex<FailureCopy>;

@@ -44,6 +44,13 @@ pub struct IdempotencyKeys<'a> {
     pub(crate) store: &'a Store,
 }
 
+impl Store {
+    /// Idempotency-Key records.
+    pub fn idempotency(&self) -> IdempotencyKeys<'_> {
+        IdempotencyKeys { store: self }
+    }
+}
+
 impl IdempotencyKeys<'_> {
     /// Claims `key` for a request, or says what became of an earlier one with that key.
     pub async fn begin(

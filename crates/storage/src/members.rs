@@ -44,7 +44,14 @@ pub struct Directory<'a> {
     pub(crate) store: &'a Store,
 }
 
-crate::db::from_columns!(MemberRecord {
+impl Store {
+    /// Members' and contributors' personal data and their tokens.
+    pub fn directory(&self) -> Directory<'_> {
+        Directory { store: self }
+    }
+}
+
+crate::rows::from_columns!(MemberRecord {
     member_id,
     name,
     email,

@@ -42,7 +42,7 @@ pub struct Bucket {
     pub last: f64,
 }
 
-crate::db::from_columns!(Bucket {
+crate::rows::from_columns!(Bucket {
     start,
     count,
     sum,
@@ -72,6 +72,13 @@ type Key = (Uuid, Metric, Option<Uuid>, DateTime<Utc>);
 #[derive(Debug, Clone, Copy)]
 pub struct Observations<'a> {
     pub(crate) store: &'a Store,
+}
+
+impl Store {
+    /// Metric observations: recording them and reading their series.
+    pub fn observations(&self) -> Observations<'_> {
+        Observations { store: self }
+    }
 }
 
 impl Observations<'_> {

@@ -18,8 +18,8 @@ use std::time::Duration;
 
 use deadpool_postgres::Transaction;
 
-use crate::db::pair;
 use crate::events::StoredEvent;
+use crate::rows::pair;
 use crate::{Store, StoreError};
 
 /// Events applied per transaction.
@@ -79,6 +79,13 @@ async fn checkpoint_on(
 #[derive(Debug, Clone, Copy)]
 pub struct Projector<'a> {
     pub(crate) store: &'a Store,
+}
+
+impl Store {
+    /// The projections: applying, rebuilding, waiting for and checking them.
+    pub fn projections(&self) -> Projector<'_> {
+        Projector { store: self }
+    }
 }
 
 impl Projector<'_> {
@@ -215,7 +222,7 @@ impl Projector<'_> {
             // Table names come from the projection's own constant, never from input.
             tx.batch_execute(&format!("TRUNCATE {table}")).await?;
         }
-        crate::failures::forget(&tx, P::NAME).await?;
+        Projector::forget_failures(&tx, P::NAME).await?;
         tx.execute("INSERT INTO projections (name, position) VALUES ($1, 0) ON CONFLICT (name) DO UPDATE SET position = 0, updated_at = now()", &[&P::NAME])
             .await?;
         tx.commit().await?;

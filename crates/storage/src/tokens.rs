@@ -62,13 +62,13 @@ pub struct TokenRecord {
     pub revoked: bool,
 }
 
-crate::db::from_columns!(TokenOwner {
+crate::rows::from_columns!(TokenOwner {
     token_id,
     team_id,
     member_id,
     role,
 });
-crate::db::from_columns!(TokenRecord { member_id, revoked });
+crate::rows::from_columns!(TokenRecord { member_id, revoked });
 
 const AUTHENTICATE: &str = "SELECT t.token_id, t.team_id, t.member_id, m.role FROM tokens t \
      JOIN members m ON m.team_id = t.team_id AND m.member_id = t.member_id \

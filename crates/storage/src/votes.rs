@@ -136,6 +136,13 @@ pub struct Voting<'a> {
     pub(crate) store: &'a Store,
 }
 
+impl Store {
+    /// Contributors' votes on ideas: casting them and reading them.
+    pub fn votes(&self) -> Voting<'_> {
+        Voting { store: self }
+    }
+}
+
 impl Voting<'_> {
     /// Votes for an idea, or withdraws the vote: a repeat changes nothing and writes nothing.
     pub async fn vote(self, vote: Vote) -> Answer {

@@ -311,7 +311,7 @@ pub struct ActivityRow {
     pub channel_label: Option<String>,
 }
 
-crate::db::from_columns!(ActivityRow {
+crate::rows::from_columns!(ActivityRow {
     position,
     kind,
     actor_id,
