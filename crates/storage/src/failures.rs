@@ -86,7 +86,6 @@ impl Projector<'_> {
     }
 }
 
-
 fn poisoned<T>(_: std::sync::PoisonError<T>) -> StoreError {
     StoreError::Internal(anyhow::anyhow!(
         "the copy of projection failures is poisoned"

@@ -21,10 +21,14 @@ pub struct Samples {
 #[derive(Debug, Clone, Serialize)]
 pub struct Summary {
     pub operations: usize,
+    /// Units of work done: requests, or observations for metric batches.
+    pub units: u64,
     pub errors: u64,
     pub per_second: f64,
     pub p50_ms: f64,
     pub p99_ms: f64,
+    /// CPU per unit, by side, while the scenario ran.
+    pub cpu: Option<super::cpu::CpuPerUnit>,
 }
 
 impl Samples {
@@ -40,10 +44,12 @@ impl Samples {
         self.latencies.sort_unstable();
         Summary {
             operations: self.latencies.len(),
+            units: self.units,
             errors: self.errors,
             per_second: self.units as f64 / self.elapsed.as_secs_f64().max(1e-9),
             p50_ms: Self::percentile(&self.latencies, 0.50),
             p99_ms: Self::percentile(&self.latencies, 0.99),
+            cpu: None,
         }
     }
 }

@@ -6,6 +6,7 @@
 // The report on stdout is the command's output; progress goes to stderr.
 #![allow(clippy::print_stdout)]
 
+mod cpu;
 mod drive;
 mod scenarios;
 
@@ -20,6 +21,7 @@ use stride_storage::db::DbConfig;
 use stride_storage::registry::Registered;
 use uuid::Uuid;
 
+use cpu::Ticks;
 use drive::Summary;
 
 #[derive(Debug, clap::Args)]
@@ -51,6 +53,9 @@ struct Report {
     baseline_insert: Summary,
     http_appends: Summary,
     appends_to_baseline: f64,
+    /// Machine CPU per acknowledged append (the projectors' share included) over machine CPU
+    /// per raw INSERT transaction.
+    append_cpu_to_baseline: Option<f64>,
     projection_lag: Summary,
     metric_ingest: Summary,
     seeded_events: i64,
@@ -99,6 +104,15 @@ impl Server {
         nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM)?;
         self.child.wait()?;
         Ok(())
+    }
+}
+
+/// `summary` with the CPU its scenario used since `before`, per unit.
+fn with_cpu(summary: Summary, before: Ticks, server: Option<u32>) -> Summary {
+    let cpu = Ticks::now(server).per_unit_since(before, summary.units);
+    Summary {
+        cpu: Some(cpu),
+        ..summary
     }
 }
 
@@ -166,7 +180,10 @@ pub async fn run(args: &BenchArgs, url: &str) -> anyhow::Result<()> {
         args.json,
         &format!("raw INSERT baseline: {} s at {c} connections", args.seconds),
     );
+    let pid = server.as_ref().map(|s| s.child.id());
+    let before = Ticks::now(pid);
     let baseline = scenarios::baseline(&database, c, duration).await?.summary();
+    let baseline = with_cpu(baseline, before, pid);
     step(
         args.json,
         &format!(
@@ -174,8 +191,9 @@ pub async fn run(args: &BenchArgs, url: &str) -> anyhow::Result<()> {
             args.seconds
         ),
     );
+    let before = Ticks::now(pid);
     let (appends, lag) = scenarios::appends(&http, &team, c, duration).await;
-    let (appends, lag) = (appends.summary(), lag.summary());
+    let (appends, lag) = (with_cpu(appends.summary(), before, pid), lag.summary());
     step(
         args.json,
         &format!(
@@ -184,9 +202,11 @@ pub async fn run(args: &BenchArgs, url: &str) -> anyhow::Result<()> {
             args.seconds
         ),
     );
+    let before = Ticks::now(pid);
     let metrics = scenarios::metric_batches(&http, &team, c, duration)
         .await
         .summary();
+    let metrics = with_cpu(metrics, before, pid);
 
     step(args.json, &format!("seeding {} events", args.events));
     let bar = indicatif::ProgressBar::new(args.events.max(0) as u64);
@@ -219,9 +239,11 @@ pub async fn run(args: &BenchArgs, url: &str) -> anyhow::Result<()> {
         args.json,
         &format!("GET progress: {} s at {c} clients", args.seconds),
     );
+    let before = Ticks::now(pid);
     let progress = scenarios::progress_reads(&http, &team, c, duration)
         .await
         .summary();
+    let progress = with_cpu(progress, before, pid);
 
     let peak_rss_mb = server.as_ref().and_then(Server::peak_rss_mb);
     if let Some(server) = server {
@@ -252,6 +274,10 @@ pub async fn run(args: &BenchArgs, url: &str) -> anyhow::Result<()> {
         concurrency: c,
         seconds: args.seconds,
         appends_to_baseline: appends.per_second / baseline.per_second.max(1e-9),
+        append_cpu_to_baseline: appends
+            .cpu
+            .zip(baseline.cpu)
+            .map(|(append, raw)| append.machine_us / raw.machine_us.max(1e-9)),
         baseline_insert: baseline,
         http_appends: appends,
         projection_lag: lag,
@@ -326,6 +352,31 @@ fn print_table(r: &Report) {
         "/s",
         "p99 < 10 ms",
     );
+    println!(
+        "\n{:<28} {:>9} {:>11} {:>9} {:>11}",
+        "CPU per unit (us)", "server", "PostgreSQL", "bench", "machine"
+    );
+    for (name, summary) in [
+        ("raw INSERT transaction", &r.baseline_insert),
+        ("HTTP append", &r.http_appends),
+        ("metric observation", &r.metric_ingest),
+        ("GET progress", &r.progress_reads),
+    ] {
+        if let Some(cpu) = summary.cpu {
+            let server = cpu
+                .server_us
+                .map_or("-".to_owned(), |us| format!("{us:.0}"));
+            println!(
+                "{name:<28} {server:>9} {:>11.0} {:>9.0} {:>11.0}",
+                cpu.postgres_us, cpu.bench_us, cpu.machine_us
+            );
+        }
+    }
+    if let Some(ratio) = r.append_cpu_to_baseline {
+        println!(
+            "machine CPU per append / per raw INSERT transaction: {ratio:.2}x (target <= 1.0x)"
+        );
+    }
     println!(
         "\nseeded {} events in {:.1} s; projections caught up in {:.1} s",
         r.seeded_events, r.seed_seconds, r.catch_up_seconds
