@@ -52,7 +52,7 @@ pub struct FeedQuery {
 #[utoipa::path(tag = "events", params(FeedQuery), responses(
     (status = 200, description = "A page of the feed, newest first.", body = Page<ActivityItem>),
 ))]
-#[get("/teams/{team_id}/activity")]
+#[get("/activity")]
 async fn get_activity_feed(ctx: Ctx, caller: Member, query: ApiQuery<FeedQuery>) -> Reply {
     let limit = query.limit.get() as usize;
     let before = page::position_cursor(query.cursor.as_deref())?;

@@ -55,7 +55,7 @@ fn visitor(ctx: &Ctx, contributor: Contributor) -> (Origin, ContributorToken) {
 #[utoipa::path(tag = "board", responses(
     (status = 200, description = "The board.", body = BoardView),
 ))]
-#[get("/boards/{slug}")]
+#[get("")]
 async fn get_board(ctx: Ctx, slug: web::Path<String>) -> Reply {
     Ok(HttpResponse::Ok().json(board::about(&ctx.app, &slug).await?))
 }
@@ -96,7 +96,7 @@ pub struct Joined {
 #[utoipa::path(tag = "board", request_body = BoardJoinBody, responses(
     (status = 201, description = "The new contributor and their token, shown once.", body = Joined),
 ))]
-#[post("/boards/{slug}/contributors")]
+#[post("/contributors")]
 async fn join_board(ctx: Ctx, slug: web::Path<String>, body: ApiJson<BoardJoinBody>) -> Reply {
     let BoardJoinBody { name, email } = body.0;
     let (record, token, position) =
@@ -129,7 +129,7 @@ page_query! {
 #[utoipa::path(tag = "board", params(BoardQuery), responses(
     (status = 200, description = "A page of the board's ideas.", body = Page<IdeaView>),
 ))]
-#[get("/boards/{slug}/ideas")]
+#[get("/ideas")]
 async fn list_board_ideas(ctx: Ctx, slug: web::Path<String>, query: ApiQuery<BoardQuery>) -> Reply {
     let listed = board::list(&ctx.app, &slug, query.sort).await?;
     Ok(query.answer_keyed(listed))
@@ -156,7 +156,7 @@ pub struct BoardIdeaBody {
 #[utoipa::path(tag = "board", security(("bearer" = [])), request_body = BoardIdeaBody, responses(IdeaSubmitted),
     extensions(("x-problems" = json!(["board_closed"]))),
 )]
-#[post("/boards/{slug}/ideas")]
+#[post("/ideas")]
 async fn submit_board_idea(
     ctx: Ctx,
     contributor: Contributor,
@@ -196,7 +196,7 @@ pub struct SimilarQuery {
 #[utoipa::path(tag = "board", params(SimilarQuery), responses(
     (status = 200, description = "Up to 5 open ideas, most alike first.", body = Vec<IdeaView>),
 ))]
-#[get("/boards/{slug}/ideas/similar")]
+#[get("/ideas/similar")]
 async fn find_similar_board_ideas(
     ctx: Ctx,
     slug: web::Path<String>,
@@ -213,7 +213,7 @@ async fn find_similar_board_ideas(
 #[utoipa::path(tag = "board", responses(
     (status = 200, description = "The idea with its history and comments.", body = IdeaDetail),
 ))]
-#[get("/boards/{slug}/ideas/{idea_id}")]
+#[get("/ideas/{idea_id}")]
 async fn get_board_idea(ctx: Ctx, path: web::Path<(String, Uuid)>) -> Reply {
     let (slug, idea_id) = path.into_inner();
     let detail = board::idea(&ctx.app, &slug, idea_id).await?;
@@ -242,7 +242,7 @@ async fn cast(
     ),
     extensions(("x-problems" = json!(["idea_merged"]))),
 )]
-#[put("/boards/{slug}/ideas/{idea_id}/vote")]
+#[put("/ideas/{idea_id}/vote")]
 async fn vote_on_board_idea(
     ctx: Ctx,
     contributor: Contributor,
@@ -261,7 +261,7 @@ async fn vote_on_board_idea(
     ),
     extensions(("x-problems" = json!(["idea_merged"]))),
 )]
-#[delete("/boards/{slug}/ideas/{idea_id}/vote")]
+#[delete("/ideas/{idea_id}/vote")]
 async fn withdraw_board_vote(
     ctx: Ctx,
     contributor: Contributor,
@@ -288,7 +288,7 @@ pub struct BoardCommentBody {
         headers(("ETag" = String)))),
     extensions(("x-problems" = json!(["idea_merged"]))),
 )]
-#[post("/boards/{slug}/ideas/{idea_id}/comments")]
+#[post("/ideas/{idea_id}/comments")]
 async fn comment_on_board_idea(
     ctx: Ctx,
     contributor: Contributor,

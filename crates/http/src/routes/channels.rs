@@ -91,7 +91,7 @@ impl From<&Versioned<Channel>> for ChannelView {
         headers(("ETag" = String)))),
     extensions(("x-problems" = json!(["already_exists"]))),
 )]
-#[post("/teams/{team_id}/channels")]
+#[post("/channels")]
 async fn add_channel(ctx: Ctx, caller: Admin, body: ApiJson<NewChannel>) -> Reply {
     let origin = ctx.origin(caller.actor());
     let NewChannel {
@@ -122,7 +122,7 @@ page_query! {
 #[utoipa::path(tag = "channels", params(ListQuery), responses(
     (status = 200, description = "A page of channels.", body = Page<ChannelView>),
 ))]
-#[get("/teams/{team_id}/channels")]
+#[get("/channels")]
 async fn list_channels(ctx: Ctx, caller: Member, query: ApiQuery<ListQuery>) -> Reply {
     let channels = channels::list(&ctx.app, caller.team_id, query.status).await?;
     let views = channels.iter().map(ChannelView::from).collect();
@@ -136,7 +136,7 @@ async fn list_channels(ctx: Ctx, caller: Member, query: ApiQuery<ListQuery>) -> 
 #[utoipa::path(tag = "channels", responses(
     (status = 200, description = "The channel.", body = ChannelView, headers(("ETag" = String))),
 ))]
-#[get("/teams/{team_id}/channels/{channel_id}")]
+#[get("/channels/{channel_id}")]
 async fn get_channel(ctx: Ctx, caller: Member, PathId(channel_id): PathId) -> Reply {
     let channel = channels::get(&ctx.app, caller.team_id, channel_id).await?;
     Ok(read(&ChannelView::from(&channel), channel.version))
@@ -151,7 +151,7 @@ async fn get_channel(ctx: Ctx, caller: Member, PathId(channel_id): PathId) -> Re
     responses((status = 200, description = "The channel, changed.", body = ChannelView,
         headers(("ETag" = String)))),
 )]
-#[patch("/teams/{team_id}/channels/{channel_id}")]
+#[patch("/channels/{channel_id}")]
 async fn change_channel_status(
     ctx: Ctx,
     caller: Admin,

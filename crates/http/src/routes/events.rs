@@ -64,7 +64,7 @@ fn start(after: Option<i64>, cursor: Option<&str>) -> Result<i64, ApiError> {
 #[utoipa::path(tag = "events", params(LogQuery), responses(
     (status = 200, description = "A page of events, oldest first.", body = Page<StoredEvent>),
 ))]
-#[get("/teams/{team_id}/events")]
+#[get("/events")]
 async fn list_events(ctx: Ctx, caller: Member, query: ApiQuery<LogQuery>) -> Reply {
     let limit = query.limit.get() as usize;
     let after = start(query.after, query.cursor.as_deref())?;
@@ -200,7 +200,7 @@ pub struct StreamFrame {
     responses(
     (status = 200, description = "An endless `text/event-stream` of the team's events.", content_type = "text/event-stream", body = StreamFrame),
 ))]
-#[get("/teams/{team_id}/events/stream")]
+#[get("/events/stream")]
 async fn stream_events(
     ctx: Ctx,
     caller: Member,

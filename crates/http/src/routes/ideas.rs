@@ -79,7 +79,7 @@ pub struct NewIdeaBody {
 /// whether or not the board takes ideas from the community; it starts `open`.
 #[utoipa::path(tag = "ideas", request_body = NewIdeaBody, responses(IdeaSubmitted),
 )]
-#[post("/teams/{team_id}/ideas")]
+#[post("/ideas")]
 async fn submit_idea(ctx: Ctx, caller: Writer, body: ApiJson<NewIdeaBody>) -> Reply {
     let body = body.0;
     let new = NewIdea {
@@ -118,7 +118,7 @@ page_query! {
 #[utoipa::path(tag = "ideas", params(IdeaQuery), responses(
     (status = 200, description = "A page of the team's ideas.", body = Page<IdeaView>),
 ))]
-#[get("/teams/{team_id}/ideas")]
+#[get("/ideas")]
 async fn list_ideas(ctx: Ctx, caller: Member, query: ApiQuery<IdeaQuery>) -> Reply {
     let (status, tag) = (query.status, query.tag.as_deref());
     let listed = ideas::list(&ctx.app, caller.team_id, status, tag, query.sort).await?;
@@ -134,7 +134,7 @@ async fn list_ideas(ctx: Ctx, caller: Member, query: ApiQuery<IdeaQuery>) -> Rep
     (status = 200, description = "The idea with its history and comments.", body = IdeaDetail,
         headers(("ETag" = String))),
 ))]
-#[get("/teams/{team_id}/ideas/{idea_id}")]
+#[get("/ideas/{idea_id}")]
 async fn get_idea(ctx: Ctx, caller: Member, PathId(idea_id): PathId) -> Reply {
     let detail = ideas::detail(&ctx.app, caller.team_id, idea_id).await?;
     Ok(super::read(&detail, detail.idea.version))
@@ -183,7 +183,7 @@ impl From<ModeratedStatus> for IdeaStatus {
         headers(("ETag" = String)))),
     extensions(("x-problems" = json!(["idea_used", "idea_merged"]))),
 )]
-#[post("/teams/{team_id}/ideas/{idea_id}/status")]
+#[post("/ideas/{idea_id}/status")]
 async fn change_idea_status(
     ctx: Ctx,
     caller: Writer,
@@ -216,7 +216,7 @@ pub struct IdeaMergeBody {
         headers(("ETag" = String)))),
     extensions(("x-problems" = json!(["idea_merged"]))),
 )]
-#[post("/teams/{team_id}/ideas/{idea_id}/merge")]
+#[post("/ideas/{idea_id}/merge")]
 async fn merge_idea(
     ctx: Ctx,
     caller: Writer,
@@ -238,7 +238,7 @@ async fn merge_idea(
         headers(("ETag" = String)))),
     extensions(("x-problems" = json!(["not_merged"]))),
 )]
-#[post("/teams/{team_id}/ideas/{idea_id}/unmerge")]
+#[post("/ideas/{idea_id}/unmerge")]
 async fn unmerge_idea(ctx: Ctx, caller: Writer, PathId(idea_id): PathId) -> Reply {
     let origin = ctx.origin(caller.actor());
     let answer = ideas::unmerge(&ctx.app, &origin, caller.team_id, idea_id).await?;
@@ -253,7 +253,7 @@ async fn unmerge_idea(ctx: Ctx, caller: Writer, PathId(idea_id): PathId) -> Repl
 #[utoipa::path(tag = "ideas", responses(
     (status = 204, description = "Erased."),
 ))]
-#[delete("/teams/{team_id}/contributors/{contributor_id}/personal-data")]
+#[delete("/contributors/{contributor_id}/personal-data")]
 async fn erase_contributor_personal_data(
     ctx: Ctx,
     caller: Admin,

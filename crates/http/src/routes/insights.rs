@@ -33,7 +33,7 @@ when_query! {
 #[utoipa::path(tag = "progress", params(SuggestionQuery), responses(
     (status = 200, description = "The suggestions, best first.", body = Suggestions),
 ))]
-#[get("/teams/{team_id}/suggestions")]
+#[get("/suggestions")]
 async fn get_suggestions(ctx: Ctx, caller: Member, query: ApiQuery<SuggestionQuery>) -> Reply {
     let limit = query.limit.get() as usize;
     let ranked = rank(&ctx.app, caller.team_id, limit, query.when()).await?;
@@ -59,7 +59,7 @@ when_query! {
 #[utoipa::path(tag = "progress", params(AssessmentQuery), responses(
     (status = 200, description = "Each channel's assessment over the window.", body = Assessment),
 ))]
-#[get("/teams/{team_id}/channels/assessment")]
+#[get("/channels/assessment")]
 async fn assess_channels(ctx: Ctx, caller: Member, query: ApiQuery<AssessmentQuery>) -> Reply {
     let window_days = query.window_days.get();
     let assessment =

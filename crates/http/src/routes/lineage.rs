@@ -29,7 +29,7 @@ page_query! {
 #[utoipa::path(tag = "board", params(CreditQuery), responses(
     (status = 200, description = "A page of contributors, most credited first.", body = Page<Credit>),
 ))]
-#[get("/teams/{team_id}/contributors")]
+#[get("/contributors")]
 async fn list_contributors(ctx: Ctx, caller: Member, query: ApiQuery<CreditQuery>) -> Reply {
     // The cursor is the rank: the list is read in the order it is served.
     let ranked: Vec<(String, Credit)> = lineage::contributors(&ctx.app, caller.team_id)
@@ -49,7 +49,7 @@ async fn list_contributors(ctx: Ctx, caller: Member, query: ApiQuery<CreditQuery
 #[utoipa::path(tag = "ideas", params(WhenQuery), responses(
     (status = 200, description = "The idea's posts, their metrics and the goals they moved.", body = Impact),
 ))]
-#[get("/teams/{team_id}/ideas/{idea_id}/impact")]
+#[get("/ideas/{idea_id}/impact")]
 async fn get_idea_impact(
     ctx: Ctx,
     caller: Member,

@@ -66,7 +66,7 @@ pub struct RoleChange {
         headers(("ETag" = String)))),
     extensions(("x-problems" = json!(["already_member", "already_taken"]))),
 )]
-#[post("/teams/{team_id}/members")]
+#[post("/members")]
 async fn add_member(
     ctx: Ctx,
     caller: Admin,
@@ -96,7 +96,7 @@ async fn add_member(
         headers(("ETag" = String)))),
     extensions(("x-problems" = json!(["last_owner"]))),
 )]
-#[patch("/teams/{team_id}/members/{member_id}")]
+#[patch("/members/{member_id}")]
 async fn change_member_role(
     ctx: Ctx,
     caller: Admin,
@@ -124,7 +124,7 @@ async fn change_member_role(
     responses((status = 204, description = "Removed.", headers(("ETag" = String)))),
     extensions(("x-problems" = json!(["last_owner"]))),
 )]
-#[delete("/teams/{team_id}/members/{member_id}")]
+#[delete("/members/{member_id}")]
 async fn remove_member(
     ctx: Ctx,
     caller: Admin,
@@ -147,7 +147,7 @@ async fn remove_member(
     responses((status = 204, description = "Erased.")),
     extensions(("x-problems" = json!(["member_active"]))),
 )]
-#[delete("/teams/{team_id}/members/{member_id}/personal-data")]
+#[delete("/members/{member_id}/personal-data")]
 async fn erase_member_personal_data(ctx: Ctx, caller: Admin, PathId(member_id): PathId) -> Reply {
     let position = members::erase(&ctx.app, caller.team_id, member_id).await?;
     Ok(no_content(None, position))

@@ -27,24 +27,32 @@ pub type Reply = Result<HttpResponse, crate::error::ApiError>;
 
 pub const STRIDE_POSITION: HeaderName = HeaderName::from_static("stride-position");
 
+/// The routes under `/v1`, in a scope per team and per board: the router matches the scope's
+/// pattern once, then only that scope's routes, each after the overlapping templates it must
+/// come before (`/channels/assessment` before `/channels/{channel_id}`, `/ideas/similar`
+/// before `/ideas/{idea_id}`).
 pub fn configure(config: &mut ServiceConfig) {
     config.configure(ops::configure);
     config.service(
         utoipa_actix_web::scope("/v1")
-            .configure(teams::configure)
-            .configure(members::configure)
-            .configure(tokens::configure)
-            .configure(progress::configure)
-            .configure(insights::configure)
-            .configure(lineage::configure)
-            .configure(channels::configure)
-            .configure(goals::configure)
-            .configure(observations::configure)
-            .configure(posts::configure)
-            .configure(ideas::configure)
-            .configure(boards::configure)
-            .configure(events::configure)
-            .configure(activity::configure),
+            .configure(teams::configure_sign_up)
+            .service(
+                utoipa_actix_web::scope("/teams/{team_id}")
+                    .configure(teams::configure)
+                    .configure(members::configure)
+                    .configure(tokens::configure)
+                    .configure(progress::configure)
+                    .configure(insights::configure)
+                    .configure(lineage::configure)
+                    .configure(channels::configure)
+                    .configure(goals::configure)
+                    .configure(observations::configure)
+                    .configure(posts::configure)
+                    .configure(ideas::configure)
+                    .configure(events::configure)
+                    .configure(activity::configure),
+            )
+            .service(utoipa_actix_web::scope("/boards/{slug}").configure(boards::configure)),
     );
 }
 

@@ -52,7 +52,7 @@ pub struct BatchRecorded {
 #[utoipa::path(tag = "metrics", request_body = MetricBatch, responses(
     (status = 200, description = "What the batch recorded, corrected and found unchanged.", body = BatchRecorded),
 ))]
-#[post("/teams/{team_id}/metrics")]
+#[post("/metrics")]
 async fn record_metrics(
     ctx: Ctx,
     caller: Writer,
@@ -107,7 +107,7 @@ pub struct Series {
 #[utoipa::path(tag = "metrics", params(SeriesQuery), responses(
     (status = 200, description = "The series.", body = Series),
 ))]
-#[get("/teams/{team_id}/metrics")]
+#[get("/metrics")]
 async fn get_metric_series(ctx: Ctx, caller: Member, query: ApiQuery<SeriesQuery>) -> Reply {
     let query = query.into_inner();
     let wanted = SeriesOf {

@@ -102,7 +102,7 @@ pub struct NewPostBody {
         headers(("ETag" = String)))),
     extensions(("x-problems" = json!(["approval_required", "idea_used"]))),
 )]
-#[post("/teams/{team_id}/posts")]
+#[post("/posts")]
 async fn draft_post(
     ctx: Ctx,
     caller: Writer,
@@ -151,7 +151,7 @@ pub struct PostPatch {
     responses(PostChanged),
     extensions(("x-problems" = json!(["invalid_transition", "approval_required"]))),
 )]
-#[patch("/teams/{team_id}/posts/{post_id}")]
+#[patch("/posts/{post_id}")]
 async fn edit_post(
     ctx: Ctx,
     caller: Writer,
@@ -196,7 +196,7 @@ pub struct PostChanged(PostView);
     responses(PostChanged),
     extensions(("x-problems" = json!(["invalid_transition"]))),
 )]
-#[post("/teams/{team_id}/posts/{post_id}/submit")]
+#[post("/posts/{post_id}/submit")]
 async fn submit_post_for_review(
     ctx: Ctx,
     caller: Writer,
@@ -222,7 +222,7 @@ async fn submit_post_for_review(
     responses(PostChanged),
     extensions(("x-problems" = json!(["forbidden", "invalid_transition"]))),
 )]
-#[post("/teams/{team_id}/posts/{post_id}/approve")]
+#[post("/posts/{post_id}/approve")]
 async fn approve_post(
     ctx: Ctx,
     caller: Writer,
@@ -249,7 +249,7 @@ pub struct ChangesRequested {
     responses(PostChanged),
     extensions(("x-problems" = json!(["forbidden", "invalid_transition"]))),
 )]
-#[post("/teams/{team_id}/posts/{post_id}/request-changes")]
+#[post("/posts/{post_id}/request-changes")]
 async fn request_post_changes(
     ctx: Ctx,
     caller: Writer,
@@ -285,7 +285,7 @@ pub struct Publication {
     responses(PostChanged),
     extensions(("x-problems" = json!(["invalid_transition", "approval_required"]))),
 )]
-#[post("/teams/{team_id}/posts/{post_id}/publish")]
+#[post("/posts/{post_id}/publish")]
 async fn publish_post(
     ctx: Ctx,
     caller: Writer,
@@ -309,7 +309,7 @@ async fn publish_post(
     responses(PostChanged),
     extensions(("x-problems" = json!(["invalid_transition"]))),
 )]
-#[post("/teams/{team_id}/posts/{post_id}/archive")]
+#[post("/posts/{post_id}/archive")]
 async fn archive_post(
     ctx: Ctx,
     caller: Writer,
@@ -326,7 +326,7 @@ async fn archive_post(
 #[utoipa::path(tag = "posts", responses(
     (status = 200, description = "The post.", body = PostView, headers(("ETag" = String))),
 ))]
-#[get("/teams/{team_id}/posts/{post_id}")]
+#[get("/posts/{post_id}")]
 async fn get_post(ctx: Ctx, caller: Member, PathId(post_id): PathId) -> Reply {
     let post = posts::get(&ctx.app, caller.team_id, post_id).await?;
     Ok(read(&post, post.version))
@@ -355,7 +355,7 @@ page_query! {
 #[utoipa::path(tag = "posts", params(PostQuery), responses(
     (status = 200, description = "A page of posts.", body = Page<PostView>),
 ))]
-#[get("/teams/{team_id}/posts")]
+#[get("/posts")]
 async fn list_posts(ctx: Ctx, caller: Member, query: ApiQuery<PostQuery>) -> Reply {
     let filter = PostFilter {
         status: query.status,

@@ -21,7 +21,7 @@ pub fn configure(config: &mut ServiceConfig) {
 #[utoipa::path(tag = "progress", params(WhenQuery), responses(
     (status = 200, description = "The team's progress at `as_of`.", body = TeamProgress),
 ))]
-#[get("/teams/{team_id}/progress")]
+#[get("/progress")]
 async fn get_team_progress(ctx: Ctx, caller: Member, query: ApiQuery<WhenQuery>) -> Reply {
     let progress = progress::team(&ctx.app, caller.team_id, query.when()).await?;
     Ok(HttpResponse::Ok().json(progress))
@@ -34,7 +34,7 @@ async fn get_team_progress(ctx: Ctx, caller: Member, query: ApiQuery<WhenQuery>)
 #[utoipa::path(tag = "progress", params(WhenQuery), responses(
     (status = 200, description = "The goal's progress at `as_of`.", body = GoalProgressView),
 ))]
-#[get("/teams/{team_id}/goals/{goal_id}/progress")]
+#[get("/goals/{goal_id}/progress")]
 async fn get_goal_progress(
     ctx: Ctx,
     caller: Member,

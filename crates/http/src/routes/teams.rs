@@ -23,11 +23,13 @@ use crate::error::ApiError;
 use crate::extract::{ApiJson, Ctx, IfMatch};
 use crate::schema::{Email, Name, Slug};
 
+/// `POST /teams`, outside any team.
+pub fn configure_sign_up(config: &mut ServiceConfig) {
+    config.service(sign_up);
+}
+
 pub fn configure(config: &mut ServiceConfig) {
-    config
-        .service(sign_up)
-        .service(get_team)
-        .service(update_team);
+    config.service(get_team).service(update_team);
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -193,7 +195,7 @@ async fn sign_up(ctx: Ctx, body: ApiJson<SignUp>) -> Result<HttpResponse, ApiErr
 #[utoipa::path(tag = "teams", responses(
     (status = 200, description = "The team.", body = TeamView, headers(("ETag" = String))),
 ))]
-#[get("/teams/{team_id}")]
+#[get("")]
 async fn get_team(ctx: Ctx, caller: Member) -> Reply {
     let details = teams::get(&ctx.app, caller.team_id).await?;
     let version = details.team.version;
@@ -238,7 +240,7 @@ impl From<TeamPatch> for TeamChanges {
     responses(
     (status = 200, description = "The team, changed.", body = TeamView, headers(("ETag" = String))),
 ))]
-#[patch("/teams/{team_id}")]
+#[patch("")]
 async fn update_team(
     ctx: Ctx,
     caller: Admin,

@@ -23,7 +23,7 @@ pub fn configure(config: &mut ServiceConfig) {
 #[utoipa::path(tag = "tokens", responses(
     (status = 201, description = "The token (shown once).", body = TokenView),
 ))]
-#[post("/teams/{team_id}/tokens")]
+#[post("/tokens")]
 async fn issue_token(ctx: Ctx, caller: Member) -> Reply {
     let issued = members::issue_token(&ctx.app, caller.team_id, caller.member_id).await?;
     Ok(written(
@@ -42,7 +42,7 @@ async fn issue_token(ctx: Ctx, caller: Member) -> Reply {
     responses((status = 204, description = "Revoked.")),
     extensions(("x-problems" = json!(["forbidden"]))),
 )]
-#[delete("/teams/{team_id}/tokens/{token_id}")]
+#[delete("/tokens/{token_id}")]
 async fn revoke_token(ctx: Ctx, caller: Member, PathId(token_id): PathId) -> Reply {
     let origin = ctx.origin(caller.actor());
     let ids = (caller.team_id, token_id);

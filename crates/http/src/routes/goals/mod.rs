@@ -69,7 +69,7 @@ pub struct GoalChanged(GoalView);
 #[utoipa::path(tag = "goals", request_body = NewGoalBody, responses(
     (status = 201, description = "The goal, set.", body = GoalView, headers(("ETag" = String))),
 ))]
-#[post("/teams/{team_id}/goals")]
+#[post("/goals")]
 async fn set_goal(ctx: Ctx, caller: Writer, body: ApiJson<NewGoalBody>) -> Reply {
     let new = body.0.into_new_goal(Uuid::now_v7())?;
     let origin = ctx.origin(caller.actor());
@@ -94,7 +94,7 @@ page_query! {
 #[utoipa::path(tag = "goals", params(GoalQuery), responses(
     (status = 200, description = "A page of goals.", body = Page<GoalView>),
 ))]
-#[get("/teams/{team_id}/goals")]
+#[get("/goals")]
 async fn list_goals(ctx: Ctx, caller: Member, query: ApiQuery<GoalQuery>) -> Reply {
     let goals = goals::list(&ctx.app, caller.team_id, query.status, query.horizon).await?;
     let views = goals.iter().map(GoalView::from).collect();
@@ -108,7 +108,7 @@ async fn list_goals(ctx: Ctx, caller: Member, query: ApiQuery<GoalQuery>) -> Rep
 #[utoipa::path(tag = "goals", responses(
     (status = 200, description = "The goal.", body = GoalView, headers(("ETag" = String))),
 ))]
-#[get("/teams/{team_id}/goals/{goal_id}")]
+#[get("/goals/{goal_id}")]
 async fn get_goal(ctx: Ctx, caller: Member, PathId(goal_id): PathId) -> Reply {
     let goal = goals::get(&ctx.app, caller.team_id, goal_id).await?;
     Ok(read(&GoalView::from(&goal), goal.version))
@@ -124,7 +124,7 @@ async fn get_goal(ctx: Ctx, caller: Member, PathId(goal_id): PathId) -> Reply {
     responses(GoalChanged),
     extensions(("x-problems" = json!(["goal_closed"]))),
 )]
-#[patch("/teams/{team_id}/goals/{goal_id}")]
+#[patch("/goals/{goal_id}")]
 async fn revise_goal(
     ctx: Ctx,
     caller: Writer,
@@ -148,7 +148,7 @@ async fn revise_goal(
     responses(GoalChanged),
     extensions(("x-problems" = json!(["goal_closed"]))),
 )]
-#[post("/teams/{team_id}/goals/{goal_id}/achieve")]
+#[post("/goals/{goal_id}/achieve")]
 async fn achieve_goal(
     ctx: Ctx,
     caller: Writer,
@@ -172,7 +172,7 @@ async fn achieve_goal(
     responses(GoalChanged),
     extensions(("x-problems" = json!(["goal_closed"]))),
 )]
-#[post("/teams/{team_id}/goals/{goal_id}/abandon")]
+#[post("/goals/{goal_id}/abandon")]
 async fn abandon_goal(
     ctx: Ctx,
     caller: Writer,
