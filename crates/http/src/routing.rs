@@ -30,8 +30,13 @@ fn is_param(segment: &str) -> bool {
     segment.starts_with('{') && segment.ends_with('}')
 }
 
+/// A requested path's segments, borrowed: this runs on every request.
+fn asked(path: &str) -> Vec<&str> {
+    path.trim_matches('/').split('/').collect()
+}
+
 /// Whether a path's segments have a template's shape.
-fn fits(template: &[String], asked: &[String]) -> bool {
+fn fits(template: &[String], asked: &[&str]) -> bool {
     template.len() == asked.len()
         && template
             .iter()
@@ -75,7 +80,7 @@ impl Routes {
     /// overlap (`/ideas/similar` and `/ideas/{idea_id}`), the one with the most literal
     /// segments is the one served.
     pub fn authenticates(&self, method: &Method, path: &str) -> bool {
-        let asked = segments(path);
+        let asked = asked(path);
         let literal = |template: &[String]| template.iter().filter(|t| !is_param(t)).count();
         let best = self
             .templates
@@ -93,16 +98,15 @@ impl Routes {
     /// (`/channels/assessment` and `/channels/{channel_id}`), the path is the one with the
     /// most literal segments, and takes its methods alone.
     fn allowed(&self, path: &str) -> Option<Vec<Method>> {
-        let asked = segments(path);
+        let asked = asked(path);
         let literal = |template: &[String]| template.iter().filter(|t| !is_param(t)).count();
-        let fitting: Vec<_> = self
-            .templates
-            .iter()
-            .filter(|(template, _)| fits(template, &asked))
-            .collect();
-        let most = fitting.iter().map(|(t, _)| literal(t)).max()?;
-        let mut methods: Vec<Method> = fitting
-            .iter()
+        let fitting = || {
+            self.templates
+                .iter()
+                .filter(|(template, _)| fits(template, &asked))
+        };
+        let most = fitting().map(|(t, _)| literal(t)).max()?;
+        let mut methods: Vec<Method> = fitting()
             .filter(|(template, _)| literal(template) == most)
             .flat_map(|(_, methods)| methods.iter().cloned())
             .collect();
