@@ -80,9 +80,11 @@ impl TestApp {
         let config = DbConfig {
             pool_size: 8,
             wait_timeout: Duration::from_secs(2),
-            ..DbConfig::new(url)
+            ..DbConfig::new(&url)
         };
         let store = Store::connect(&config).expect("a store");
+        // As `stride serve` does: other processes' appends and token changes are heard.
+        store.spawn_wakeups(url.parse().expect("a connection config"));
         let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
         let base = format!("http://{}", listener.local_addr().expect("address"));
         let server = stride_http::serve(listener, store.clone(), http_config).expect("server");

@@ -24,9 +24,15 @@ const INSERT_CLAIM: &str = "INSERT INTO unique_claims (scope, value, team_id) VA
 const DUPLICATE_POSITION: &str = "SELECT max(position), max(stream_version), max(recorded_at) FROM events WHERE team_id = $1 AND event_id = ANY($2)";
 const UPSERT_MEMBER: &str = "INSERT INTO members (team_id, member_id, name, email, role) VALUES ($1, $2, $3, $4, $5) \
      ON CONFLICT (team_id, member_id) DO UPDATE SET name = excluded.name, email = excluded.email, role = excluded.role, removed_at = NULL, erased_at = NULL";
-const SET_MEMBER_ROLE: &str = "UPDATE members SET role = $3 WHERE team_id = $1 AND member_id = $2";
-const REMOVE_MEMBER: &str = "WITH gone AS (UPDATE members SET removed_at = now() WHERE team_id = $1 AND member_id = $2) \
-     UPDATE tokens SET revoked_at = now() WHERE team_id = $1 AND member_id = $2 AND revoked_at IS NULL";
+/// A member's new role; every process is told (at commit) to forget the tokens it keeps.
+const SET_MEMBER_ROLE: &str = "WITH changed AS (UPDATE members SET role = $3 \
+     WHERE team_id = $1 AND member_id = $2 RETURNING 1) \
+     SELECT pg_notify('stride_tokens', '') FROM (SELECT count(*) FROM changed) AS done";
+/// A member leaves with their tokens; every process is told as for a role.
+const REMOVE_MEMBER: &str = "WITH gone AS (UPDATE members SET removed_at = now() WHERE team_id = $1 AND member_id = $2), \
+     revoked AS (UPDATE tokens SET revoked_at = now() \
+     WHERE team_id = $1 AND member_id = $2 AND revoked_at IS NULL RETURNING 1) \
+     SELECT pg_notify('stride_tokens', '') FROM (SELECT count(*) FROM revoked) AS done";
 const INSERT_TOKEN: &str =
     "INSERT INTO tokens (team_id, token_id, member_id, hash) VALUES ($1, $2, $3, $4)";
 

@@ -18,7 +18,7 @@ use tokio_postgres::{NoTls, Row};
 
 use crate::StoreError;
 use crate::committer::Committer;
-use crate::shared::{ContributorToken, SharedFailureCopy};
+use crate::shared::{ContributorToken, MemberTokens, SharedFailureCopy};
 use crate::votes::Voter;
 
 pub use url::config_url;
@@ -29,6 +29,8 @@ pub use url::config_url;
 const BATCHES_IN_FLIGHT: usize = 2;
 /// Contributor tokens kept in memory.
 const CONTRIBUTOR_TOKENS: usize = 10_000;
+/// Member tokens kept in memory at most.
+const MEMBER_TOKENS: usize = 10_000;
 
 /// How to reach PostgreSQL.
 #[derive(Debug, Clone)]
@@ -63,6 +65,8 @@ struct Inner {
     batches: tokio::sync::Semaphore,
     /// Contributor tokens seen, by hash: they are never revoked, so an entry never goes stale.
     contributor_tokens: quick_cache::sync::Cache<Vec<u8>, ContributorToken>,
+    /// Member tokens that authenticated, while this process hears of their changes.
+    member_tokens: MemberTokens,
     /// Woken after every commit that wrote events, in this process or (heard through
     /// LISTEN) in another.
     appended: tokio::sync::Notify,
@@ -119,6 +123,7 @@ impl Store {
                 voter,
                 batches: tokio::sync::Semaphore::new(BATCHES_IN_FLIGHT),
                 contributor_tokens: quick_cache::sync::Cache::new(CONTRIBUTOR_TOKENS),
+                member_tokens: MemberTokens::new(MEMBER_TOKENS),
                 appended: tokio::sync::Notify::new(),
                 unannounced: tokio::sync::Notify::new(),
                 projected: tokio::sync::Notify::new(),
@@ -210,6 +215,10 @@ impl Store {
     /// Woken after every commit that wrote events, here or in another process.
     pub(crate) fn appended(&self) -> &tokio::sync::Notify {
         &self.inner.appended
+    }
+
+    pub(crate) fn member_tokens(&self) -> &MemberTokens {
+        &self.inner.member_tokens
     }
 
     pub(crate) fn contributor_tokens(

@@ -283,7 +283,17 @@ impl EventLog<'_> {
                 request.events.len()
             ))));
         }
+        let changes_tokens = request.side_writes.iter().any(|w| {
+            matches!(
+                w,
+                SideWrite::MemberRole { .. } | SideWrite::MemberRemoved { .. }
+            )
+        });
         let appended = self.store.committer().append(request).await;
+        if changes_tokens {
+            // Other processes hear of it from the NOTIFY the transaction sent.
+            self.store.member_tokens().forget();
+        }
         self.store.notify_appended();
         appended
     }

@@ -46,14 +46,7 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Who a valid token speaks for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TokenOwner {
-    pub token_id: Uuid,
-    pub team_id: Uuid,
-    pub member_id: Uuid,
-    pub role: String,
-}
+pub use crate::shared::TokenOwner;
 
 /// A token as listed for revocation checks.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,7 +73,10 @@ const FIND: &str =
 const STILL_VALID: &str = "SELECT 1 FROM tokens t \
      JOIN members m ON m.team_id = t.team_id AND m.member_id = t.member_id \
      WHERE t.team_id = $1 AND t.token_id = $2 AND t.revoked_at IS NULL AND m.removed_at IS NULL";
-const REVOKE: &str = "UPDATE tokens SET revoked_at = now() WHERE team_id = $1 AND token_id = $2 AND revoked_at IS NULL";
+/// Revokes, and tells every process (at commit) to forget the tokens it keeps.
+const REVOKE: &str = "WITH revoked AS (UPDATE tokens SET revoked_at = now() \
+     WHERE team_id = $1 AND token_id = $2 AND revoked_at IS NULL RETURNING 1) \
+     SELECT pg_notify('stride_tokens', '') FROM (SELECT count(*) FROM revoked) AS done";
 
 impl Directory<'_> {
     /// The member a presented token speaks for, if it is valid: known, not revoked, and its
@@ -89,9 +85,20 @@ impl Directory<'_> {
         if !secret.starts_with(PREFIX) {
             return Ok(None);
         }
-        self.store
-            .query_opt(AUTHENTICATE, &[&hash(secret)], TokenOwner::from_row)
-            .await
+        let hash = hash(secret);
+        let kept = self.store.member_tokens();
+        if let Some(owner) = kept.get(&hash) {
+            return Ok(Some(owner));
+        }
+        let generation = kept.generation();
+        let owner = self
+            .store
+            .query_opt(AUTHENTICATE, &[&hash], TokenOwner::from_row)
+            .await?;
+        if let Some(owner) = &owner {
+            kept.keep(generation, hash, owner.clone());
+        }
+        Ok(owner)
     }
 
     /// Issues another token for a member already in the team.
@@ -137,6 +144,7 @@ impl Directory<'_> {
     pub async fn revoke_token(self, team_id: Uuid, token_id: Uuid) -> Result<(), StoreError> {
         let client = self.store.pool().get().await?;
         client.execute(REVOKE, &[&team_id, &token_id]).await?;
+        self.store.member_tokens().forget();
         Ok(())
     }
 }

@@ -1,7 +1,9 @@
 //! Wake-ups across server processes: after a commit this process announces new events with
 //! `NOTIFY stride_events` (from its own connection, after the commit, so appends never pay
 //! for it), and a `LISTEN stride_events` connection wakes this process's projectors and live
-//! streams when another process appends. Announcements coalesce: the commits of a 2 ms
+//! streams when another process appends. The same connection hears `stride_tokens`, sent by
+//! the transaction that revokes a member token, removes a member or changes a role, and
+//! makes this process forget the member tokens it keeps; they are kept only while it listens. Announcements coalesce: the commits of a 2 ms
 //! window, and those made while one NOTIFY is in flight, make one more. Projectors also
 //! poll, so a lost connection only slows them down until it is back. Within a process,
 //! [`EventLog::watch_appends`] wakes a waiter after the next append seen.
@@ -15,6 +17,8 @@ use crate::Store;
 use crate::events::EventLog;
 
 const CHANNEL: &str = "stride_events";
+/// Sent in the transaction that revokes a member token, removes a member or changes a role.
+const TOKENS: &str = "stride_tokens";
 const RETRY: Duration = Duration::from_secs(1);
 /// How long an announcement waits for more commits to announce with it.
 const GATHER: Duration = Duration::from_millis(2);
@@ -62,13 +66,14 @@ async fn wake_on_notify(
     config: &tokio_postgres::Config,
 ) -> Result<(), tokio_postgres::Error> {
     let (client, mut connection) = config.connect(NoTls).await?;
-    let (heard, mut hearing) = tokio::sync::mpsc::unbounded_channel::<()>();
+    // What was heard: true for a change of member tokens, false for new events.
+    let (heard, mut hearing) = tokio::sync::mpsc::unbounded_channel::<bool>();
     let driver = tokio::spawn(async move {
         let mut messages = futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
         while let Some(message) = messages.next().await {
             match message {
-                Ok(AsyncMessage::Notification(_)) => {
-                    if heard.send(()).is_err() {
+                Ok(AsyncMessage::Notification(notification)) => {
+                    if heard.send(notification.channel() == TOKENS).is_err() {
                         break;
                     }
                 }
@@ -77,7 +82,11 @@ async fn wake_on_notify(
             }
         }
     });
-    client.batch_execute(&format!("LISTEN {CHANNEL}")).await?;
+    client
+        .batch_execute(&format!("LISTEN {CHANNEL}; LISTEN {TOKENS}"))
+        .await?;
+    // From here on a change of member tokens is heard: they may be kept in memory.
+    store.member_tokens().set_listening(true);
     let notify = format!("NOTIFY {CHANNEL}");
     let result = loop {
         tokio::select! {
@@ -89,11 +98,13 @@ async fn wake_on_notify(
                 }
             }
             message = hearing.recv() => match message {
-                Some(()) => store.wake_local(),
+                Some(true) => store.member_tokens().forget(),
+                Some(false) => store.wake_local(),
                 None => break Ok(()),
             },
         }
     };
+    store.member_tokens().set_listening(false);
     driver.abort();
     result
 }

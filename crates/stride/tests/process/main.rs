@@ -5,3 +5,4 @@
 mod faults;
 mod serve;
 mod server;
+mod tokens;
