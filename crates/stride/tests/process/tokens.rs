@@ -14,6 +14,11 @@ use crate::server::{Server, answer, sign_up};
 /// notification can end a kept token this soon.
 const AT_ONCE: Duration = Duration::from_secs(2);
 
+/// What `request` is answered.
+async fn status(request: reqwest::RequestBuilder) -> StatusCode {
+    request.send().await.unwrap().status()
+}
+
 /// Sends what `request` builds until it answers `wanted`, for at most [`AT_ONCE`]; how long
 /// that took, or what it answered last.
 async fn until_status(
@@ -22,7 +27,7 @@ async fn until_status(
 ) -> Result<Duration, StatusCode> {
     let started = Instant::now();
     loop {
-        let status = request().send().await.unwrap().status();
+        let status = status(request()).await;
         if status == wanted {
             return Ok(started.elapsed());
         }
@@ -53,15 +58,11 @@ async fn revocations_role_changes_and_removals_on_one_server_reach_another_at_on
     );
     let read_on_b = || http.get(on(&b.base, "")).bearer_auth(secret);
     for _ in 0..3 {
-        assert_eq!(read_on_b().send().await.unwrap().status(), StatusCode::OK);
+        assert_eq!(status(read_on_b()).await, StatusCode::OK);
     }
-    let revoked = http
-        .delete(on(&a.base, &format!("/tokens/{token_id}")))
-        .bearer_auth(&team.token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(revoked.status(), StatusCode::NO_CONTENT);
+    let owner = |request: reqwest::RequestBuilder| status(request.bearer_auth(&team.token));
+    let revoked = owner(http.delete(on(&a.base, &format!("/tokens/{token_id}")))).await;
+    assert_eq!(revoked, StatusCode::NO_CONTENT);
     let took = until_status(StatusCode::UNAUTHORIZED, read_on_b).await;
     assert!(took.is_ok(), "B still took the revoked token: {took:?}");
 
@@ -81,34 +82,18 @@ async fn revocations_role_changes_and_removals_on_one_server_reach_another_at_on
             .bearer_auth(&admin)
             .json(&json!({ "platform": "instagram", "handle": format!("@acme{n}") }))
     };
-    assert_eq!(
-        add_channel_on_b().send().await.unwrap().status(),
-        StatusCode::CREATED
-    );
-    let demoted = http
-        .patch(on(&a.base, &format!("/members/{member_id}")))
-        .bearer_auth(&team.token)
-        .json(&json!({ "role": "member" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(demoted.status(), StatusCode::OK);
+    assert_eq!(status(add_channel_on_b()).await, StatusCode::CREATED);
+    let member = on(&a.base, &format!("/members/{member_id}"));
+    let demoted = owner(http.patch(&member).json(&json!({ "role": "member" }))).await;
+    assert_eq!(demoted, StatusCode::OK);
     let took = until_status(StatusCode::FORBIDDEN, add_channel_on_b).await;
     assert!(took.is_ok(), "B still took the admin's old role: {took:?}");
 
     // A removed member's tokens end everywhere.
     let read_as_member_on_b = || http.get(on(&b.base, "")).bearer_auth(&admin);
-    assert_eq!(
-        read_as_member_on_b().send().await.unwrap().status(),
-        StatusCode::OK
-    );
-    let removed = http
-        .delete(on(&a.base, &format!("/members/{member_id}")))
-        .bearer_auth(&team.token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(removed.status(), StatusCode::NO_CONTENT);
+    assert_eq!(status(read_as_member_on_b()).await, StatusCode::OK);
+    let removed = owner(http.delete(&member)).await;
+    assert_eq!(removed, StatusCode::NO_CONTENT);
     let took = until_status(StatusCode::UNAUTHORIZED, read_as_member_on_b).await;
     assert!(
         took.is_ok(),
