@@ -17,7 +17,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use super::Reply;
-use crate::auth::Member;
+use crate::auth::{Caller, Member};
 use crate::error::ApiError;
 use crate::extract::{ApiQuery, Ctx};
 use crate::page::{self, Limit, Page};
@@ -107,6 +107,21 @@ struct Tail {
 }
 
 impl Tail {
+    /// A stream of `caller`'s team after `after`, that opens with the reconnection delay.
+    fn new(store: Store, caller: &Caller, after: i64) -> Tail {
+        // Browsers reconnect after this long when the connection drops.
+        let pending = VecDeque::from([Bytes::from_static(b"retry: 2000\n\n")]);
+        Tail {
+            store,
+            team_id: caller.team_id,
+            token_id: caller.token_id,
+            after,
+            pending,
+            last_sent: Instant::now(),
+            last_checked: Instant::now(),
+        }
+    }
+
     /// Whether the stream may go on: its token was valid at most `RECHECK` ago.
     async fn still_authorized(&mut self) -> bool {
         if self.last_checked.elapsed() < RECHECK {
@@ -207,7 +222,21 @@ async fn stream_events(
     req: HttpRequest,
     query: ApiQuery<StreamQuery>,
 ) -> Reply {
-    let (team_id, token_id) = (caller.team_id, caller.token_id);
+    let after = resume_after(&req, &query)?;
+    let tail = Tail::new(ctx.store.clone(), &caller, after);
+    Ok(HttpResponse::Ok()
+        .insert_header((
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/event-stream"),
+        ))
+        .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-cache")))
+        .insert_header(("x-accel-buffering", "no"))
+        .streaming(futures_util::stream::unfold(tail, Tail::next)))
+}
+
+/// The position a stream starts after: `Last-Event-ID` when a client reconnects, else
+/// `?after=`, else the start of the log.
+fn resume_after(req: &HttpRequest, query: &StreamQuery) -> Result<i64, ApiError> {
     let last_event_id = req
         .headers()
         .get("last-event-id")
@@ -227,25 +256,5 @@ async fn stream_events(
             i64::try_from(after).map_err(|_| ApiError::validation("after", "must be a position"))
         })
         .transpose()?;
-    let after = start(last_event_id.or(after), None)?;
-    let mut pending = VecDeque::new();
-    // Browsers reconnect after this long when the connection drops.
-    pending.push_back(Bytes::from_static(b"retry: 2000\n\n"));
-    let tail = Tail {
-        store: ctx.store.clone(),
-        team_id,
-        token_id,
-        after,
-        pending,
-        last_sent: Instant::now(),
-        last_checked: Instant::now(),
-    };
-    Ok(HttpResponse::Ok()
-        .insert_header((
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("text/event-stream"),
-        ))
-        .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-cache")))
-        .insert_header(("x-accel-buffering", "no"))
-        .streaming(futures_util::stream::unfold(tail, Tail::next)))
+    start(last_event_id.or(after), None)
 }
