@@ -211,10 +211,13 @@ fn strip_position(message: &str) -> String {
     }
 }
 
-/// Problem+json for a path segment that does not parse (a malformed UUID, say).
 /// The id in the path segment `name`, or 400 naming it.
 pub fn path_id(req: &HttpRequest, name: &str) -> Result<Uuid, ApiError> {
-    let raw = req.match_info().get(name).unwrap_or_default();
+    parse_id(name, req.match_info().get(name).unwrap_or_default())
+}
+
+/// `raw`, the path segment `name`, as an id; 400 naming the segment otherwise.
+fn parse_id(name: &str, raw: &str) -> Result<Uuid, ApiError> {
     raw.parse().map_err(|_| {
         ApiError::validation(
             name,
@@ -234,15 +237,13 @@ impl FromRequest for PathId {
     type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let name = req
+        let named = req
             .match_info()
             .iter()
-            .map(|(name, _)| name)
-            .filter(|name| name.ends_with("_id") && *name != "team_id")
-            .last()
-            .map(str::to_owned);
-        ready(match name {
-            Some(name) => path_id(req, &name).map(PathId),
+            .filter(|(name, _)| name.ends_with("_id") && *name != "team_id")
+            .last();
+        ready(match named {
+            Some((name, raw)) => parse_id(name, raw).map(PathId),
             None => Err(ApiError::internal(anyhow::anyhow!(
                 "the route {} names no resource id",
                 req.match_info().as_str()
@@ -251,6 +252,8 @@ impl FromRequest for PathId {
     }
 }
 
+/// Problem+json for a path segment that does not parse (a board route's segments, read
+/// with `web::Path`).
 pub fn path_config() -> web::PathConfig {
     web::PathConfig::default()
         .error_handler(|error, _| ApiError::validation("path", format!("{error}")).into())
@@ -361,13 +364,11 @@ pub fn parse_query<T: DeserializeOwned>(raw: &str) -> Result<T, ApiError> {
 /// `If-Match: "<version>"`: the version the client last read, or `None` when absent or `*`.
 /// A value that is no ETag this API sent matches no version, as RFC 9110 has it: the write
 /// is refused with 412, like one with a stale ETag.
-pub fn if_match(req: &HttpRequest) -> Result<Option<i64>, ApiError> {
-    let Some(value) = req.headers().get(header::IF_MATCH) else {
-        return Ok(None);
-    };
+fn if_match(req: &HttpRequest) -> Option<i64> {
+    let value = req.headers().get(header::IF_MATCH)?;
     let raw = value.to_str().unwrap_or_default().trim();
     if raw == "*" {
-        return Ok(None);
+        return None;
     }
     let version = raw.strip_prefix("W/").unwrap_or(raw);
     let sent = version
@@ -375,7 +376,7 @@ pub fn if_match(req: &HttpRequest) -> Result<Option<i64>, ApiError> {
         .and_then(|v| v.strip_suffix('"'))
         .filter(|v| (1..=18).contains(&v.len()) && v.bytes().all(|b| b.is_ascii_digit()))
         .and_then(|v| v.parse::<i64>().ok());
-    Ok(Some(sent.unwrap_or(NO_VERSION)))
+    Some(sent.unwrap_or(NO_VERSION))
 }
 
 /// The version an ETag this API never sent stands for: no resource ever has it.
@@ -392,7 +393,7 @@ impl FromRequest for IfMatch {
     type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(if_match(req).map(IfMatch))
+        ready(Ok(IfMatch(if_match(req))))
     }
 }
 
