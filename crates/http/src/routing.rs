@@ -30,9 +30,10 @@ fn is_param(segment: &str) -> bool {
     segment.starts_with('{') && segment.ends_with('}')
 }
 
-/// A requested path's segments, borrowed: this runs on every request.
+/// A requested path's segments, borrowed (this runs on every request), as the router sees
+/// them: a trailing slash is one more, empty, segment, which no template has.
 fn asked(path: &str) -> Vec<&str> {
-    path.trim_matches('/').split('/').collect()
+    path.strip_prefix('/').unwrap_or(path).split('/').collect()
 }
 
 /// Whether a path's segments have a template's shape.

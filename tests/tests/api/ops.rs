@@ -233,6 +233,20 @@ async fn a_known_path_under_another_method_is_405_with_allow_and_an_unknown_one_
     assert_eq!(assessment.headers()["allow"], "GET");
     assert_problem(assessment, 405, "method_not_allowed").await;
 
+    // A trailing slash is another path, which no route serves: not a 405 naming the very
+    // method it was asked with.
+    let slashed = app
+        .request(
+            reqwest::Method::GET,
+            &format!("{channels}/"),
+            Some(&team.owner_token),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(slashed.headers().get("allow").is_none());
+    assert_problem(slashed, 404, "not_found").await;
+
     let unknown = app
         .request(reqwest::Method::GET, "/v1/no/such/route", None)
         .send()
