@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::bounds;
-use crate::event;
+use crate::event::{self, DecodeError, EventPayload};
+use serde_json::Value;
 
 /// The most observations one batch may carry.
 pub const BATCH_MAX: usize = 5000;
@@ -73,23 +74,79 @@ pub struct Observation {
     pub post_id: Option<Uuid>,
 }
 
+/// The most observations one `MetricsRecorded` event holds: a batch with more on one channel
+/// is recorded as several events, so that no event (nor a page of the log) grows without
+/// bound.
+pub const EVENT_MAX: usize = 1000;
+
+/// One observation as the log keeps it, within its channel's `MetricsRecorded`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecordedObservation {
+    pub metric: Metric,
+    pub value: f64,
+    pub observed_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub post_id: Option<Uuid>,
+    /// Set when this corrects an earlier observation with the same key: the value replaced.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub corrects: Option<f64>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", content = "data")]
 pub enum MetricEvent {
-    MetricRecorded {
+    /// A batch's new and corrected observations on one channel, at most [`EVENT_MAX`].
+    MetricsRecorded {
         channel_id: Uuid,
-        metric: Metric,
-        value: f64,
-        observed_at: DateTime<Utc>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        post_id: Option<Uuid>,
-        /// Set when this corrects an earlier observation with the same key.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        corrects: Option<f64>,
+        observations: Vec<RecordedObservation>,
     },
 }
 
-event::event_payload!(MetricEvent, "metrics", [MetricRecorded]);
+impl EventPayload for MetricEvent {
+    const STREAM_TYPE: &'static str = "metrics";
+
+    fn event_type(&self) -> &'static str {
+        match self {
+            MetricEvent::MetricsRecorded { .. } => "MetricsRecorded",
+        }
+    }
+
+    fn decode(event_type: &str, schema_version: i32, data: Value) -> Result<Self, DecodeError> {
+        match (event_type, schema_version) {
+            (LEGACY_EVENT_TYPE, 1) => {
+                let (_, data) = upcast_legacy(data);
+                event::decode_tagged("MetricsRecorded", data)
+            }
+            (_, 1) => event::decode_tagged(event_type, data),
+            _ => Err(DecodeError::Unknown {
+                event_type: event_type.to_owned(),
+                schema_version,
+            }),
+        }
+    }
+}
+
+/// What each observation was recorded as until batches became one event per channel: a
+/// `MetricRecorded` event holding `channel_id` beside one observation's fields. Such events
+/// stay in the log and are read as a `MetricsRecorded` holding that one observation.
+pub const LEGACY_EVENT_TYPE: &str = "MetricRecorded";
+
+/// A legacy `MetricRecorded` payload as the `MetricsRecorded` payload it is read as:
+/// `{channel_id, metric, value, ...}` becomes `{channel_id, observations: [{metric, value,
+/// ...}]}`. A payload that is not an object (left out of a read) stays as it is.
+pub fn upcast_legacy(data: Value) -> (&'static str, Value) {
+    let Value::Object(mut fields) = data else {
+        return ("MetricsRecorded", data);
+    };
+    let channel_id = fields.remove("channel_id").unwrap_or(Value::Null);
+    let mut upcast = serde_json::Map::new();
+    upcast.insert("channel_id".to_owned(), channel_id);
+    upcast.insert(
+        "observations".to_owned(),
+        Value::Array(vec![Value::Object(fields)]),
+    );
+    ("MetricsRecorded", Value::Object(upcast))
+}
 
 /// A bad row rejects the whole batch, named by its index.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -216,6 +273,34 @@ mod tests {
             check(&vec![row(1.0); BATCH_MAX + 1]),
             Err(MetricError::BatchSize(BATCH_MAX + 1))
         );
+    }
+
+    #[test]
+    fn a_legacy_metric_recorded_is_read_as_metrics_recorded_with_that_one_observation() {
+        let legacy = serde_json::json!({
+            "channel_id": CHANNEL, "metric": "likes", "value": 7.0,
+            "observed_at": "2026-11-02T09:00:00Z", "post_id": POST, "corrects": 5.0,
+        });
+        let expected = MetricEvent::MetricsRecorded {
+            channel_id: CHANNEL,
+            observations: vec![RecordedObservation {
+                metric: Metric::Likes,
+                value: 7.0,
+                observed_at: "2026-11-02T09:00:00Z".parse().unwrap(),
+                post_id: Some(POST),
+                corrects: Some(5.0),
+            }],
+        };
+        assert_eq!(
+            MetricEvent::decode(LEGACY_EVENT_TYPE, 1, legacy.clone()).unwrap(),
+            expected
+        );
+        let (event_type, data) = upcast_legacy(legacy);
+        assert_eq!(MetricEvent::decode(event_type, 1, data).unwrap(), expected);
+        assert_eq!(expected.event_type(), "MetricsRecorded");
+        let round_trip = MetricEvent::decode("MetricsRecorded", 1, expected.encode().unwrap());
+        assert_eq!(round_trip.unwrap(), expected);
+        assert!(MetricEvent::decode(LEGACY_EVENT_TYPE, 2, serde_json::json!({})).is_err());
     }
 
     #[test]

@@ -23,10 +23,12 @@ use crate::votes::Voter;
 
 pub use url::config_url;
 
-/// Metric batches written at once. Each holds its observations, their events and the
-/// statement's parameters in memory while PostgreSQL, the bound, works through it: more at
-/// once would queue there anyway, at the cost of memory here.
-const BATCHES_IN_FLIGHT: usize = 2;
+/// Metric batches written at once. Each holds its observations and the statement's
+/// parameters in memory while PostgreSQL, the bound, works through it: four keep both cores
+/// busy while a batch waits for its commit to be flushed (`stride bench`: 112k observations/s
+/// at 93 MB peak RSS, against 97k/s with two); more would queue in PostgreSQL anyway, at the
+/// cost of memory here.
+const BATCHES_IN_FLIGHT: usize = 4;
 /// Contributor tokens kept in memory.
 const CONTRIBUTOR_TOKENS: usize = 10_000;
 /// Member tokens kept in memory at most.

@@ -9,6 +9,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use stride_domain::metric;
 use stride_domain::{Actor, EventPayload, RecordedEvent};
 use tokio_postgres::Row;
 use uuid::Uuid;
@@ -205,7 +206,7 @@ pub struct StoredEvent {
 
 impl StoredEvent {
     pub(crate) fn from_row(row: &Row) -> Result<StoredEvent, tokio_postgres::Error> {
-        Ok(StoredEvent {
+        let event = StoredEvent {
             position: row.try_get("position")?,
             team_id: row.try_get("team_id")?,
             event_id: row.try_get("event_id")?,
@@ -217,7 +218,19 @@ impl StoredEvent {
             data: row.try_get("data")?,
             metadata: row.try_get("metadata")?,
             recorded_at: row.try_get("recorded_at")?,
-        })
+        };
+        Ok(event.upcast())
+    }
+
+    /// Every reader sees an event in its current shape: a legacy `MetricRecorded` is read as
+    /// the `MetricsRecorded` holding its one observation, at the same position and id.
+    fn upcast(mut self) -> StoredEvent {
+        if self.event_type == metric::LEGACY_EVENT_TYPE && self.schema_version == 1 {
+            let (event_type, data) = metric::upcast_legacy(std::mem::take(&mut self.data));
+            self.event_type = event_type.to_owned();
+            self.data = data;
+        }
+        self
     }
 
     pub fn decode<E: EventPayload>(&self) -> Result<RecordedEvent<E>, StoreError> {

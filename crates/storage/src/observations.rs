@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
-use stride_domain::metric::{Metric, MetricEvent, Observation};
+use stride_domain::metric::{self, Metric, MetricEvent, Observation, RecordedObservation};
 use tokio_postgres::types::ToSql;
 use uuid::Uuid;
 
@@ -82,8 +82,9 @@ impl Store {
 }
 
 impl Observations<'_> {
-    /// Records a checked batch: new observations and corrections become `MetricRecorded`
-    /// events, in one transaction with the observations table that deduplicates them.
+    /// Records a checked batch: its new observations and corrections become one
+    /// `MetricsRecorded` event per channel (per [`metric::EVENT_MAX`] observations), in one
+    /// transaction with the observations table that deduplicates them.
     pub async fn record(
         self,
         team_id: Uuid,
@@ -121,19 +122,17 @@ impl Observations<'_> {
             )
             .await?;
 
-        let mut by_channel: BTreeMap<Uuid, Vec<MetricEvent>> = BTreeMap::new();
+        let mut by_channel: BTreeMap<Uuid, Vec<RecordedObservation>> = BTreeMap::new();
         let mut corrected = 0;
         for row in &changed {
-            let channel_id: Uuid = row.try_get("channel_id")?;
             let metric: String = row.try_get("metric")?;
             let post_id: Uuid = row.try_get("post_id")?;
             let corrects: Option<f64> = row.try_get("previous_value")?;
             corrected += usize::from(corrects.is_some());
             by_channel
-                .entry(channel_id)
+                .entry(row.try_get("channel_id")?)
                 .or_default()
-                .push(MetricEvent::MetricRecorded {
-                    channel_id,
+                .push(RecordedObservation {
                     metric: Metric::parse(&metric).ok_or_else(|| {
                         StoreError::Internal(anyhow::anyhow!("unknown metric {metric}"))
                     })?,
@@ -145,13 +144,20 @@ impl Observations<'_> {
         }
         let batch_id = Uuid::now_v7();
         let requests = by_channel
-            .iter()
-            .map(|(channel_id, events)| {
+            .into_iter()
+            .map(|(channel_id, observations)| {
+                let events: Vec<MetricEvent> = observations
+                    .chunks(metric::EVENT_MAX)
+                    .map(|chunk| MetricEvent::MetricsRecorded {
+                        channel_id,
+                        observations: chunk.to_vec(),
+                    })
+                    .collect();
                 AppendRequest::new(
                     team_id,
-                    batch_stream(*channel_id, batch_id),
+                    batch_stream(channel_id, batch_id),
                     ExpectedVersion::Any,
-                    events,
+                    &events,
                     metadata.clone(),
                 )
             })

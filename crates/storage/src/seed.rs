@@ -19,11 +19,12 @@ pub const CHUNK: i64 = 50_000;
 const EVENTS: &str = "INSERT INTO events (team_id, position, event_id, stream_id, stream_type, stream_version, \
          event_type, schema_version, data, metadata) \
      SELECT $1, (pg_current_xact_id()::text::bigint << 16) + (i - $3), gen_random_uuid(), $2, $6, i, \
-         'MetricRecorded', 1, \
-         jsonb_build_object('channel_id', $4::uuid, 'metric', 'views', 'value', (i % 1000)::float8, \
+         'MetricsRecorded', 1, \
+         jsonb_build_object('channel_id', $4::uuid, 'observations', jsonb_build_array(jsonb_build_object( \
+             'metric', 'views', 'value', (i % 1000)::float8, \
              'observed_at', to_char(($5::timestamptz - make_interval(secs => i)) AT TIME ZONE 'UTC', \
                  'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), \
-             'post_id', $8::uuid), \
+             'post_id', $8::uuid))), \
          $7::jsonb \
      FROM generate_series($3::bigint, $9::bigint) AS i";
 const OBSERVATIONS: &str = "INSERT INTO metric_observations (team_id, channel_id, metric, post_id, observed_at, value) \
@@ -33,7 +34,7 @@ const STREAM: &str = "INSERT INTO streams (team_id, stream_id, stream_type, vers
      ON CONFLICT (team_id, stream_id) DO UPDATE SET version = excluded.version";
 
 impl Observations<'_> {
-    /// Appends `count` `MetricRecorded` events (views of one post, a second apart, going back
+    /// Appends `count` `MetricsRecorded` events, one observation each (views of one post, a second apart, going back
     /// from `until`) to the metric stream of `channel_id`, which must have no events yet;
     /// `progress` hears the events written so far after every transaction.
     pub async fn seed_metric_events(

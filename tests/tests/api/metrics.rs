@@ -6,17 +6,18 @@ fn followers(channel: &str, value: f64, at: &str) -> Value {
     json!({ "channel_id": channel, "metric": "followers", "value": value, "observed_at": at })
 }
 
-async fn metric_events(app: &TestApp) -> Vec<Value> {
+/// The metric events in the log, oldest first, each as the observations it holds.
+async fn metric_events(app: &TestApp) -> Vec<Vec<Value>> {
     let client = app.db.connect().await.unwrap();
     client
         .query(
-            "SELECT data FROM events WHERE event_type = 'MetricRecorded' ORDER BY position",
+            "SELECT data->'observations' FROM events WHERE event_type = 'MetricsRecorded' ORDER BY position",
             &[],
         )
         .await
         .unwrap()
         .iter()
-        .map(|r| r.get(0))
+        .map(|r| serde_json::from_value(r.get(0)).unwrap())
         .collect()
 }
 
@@ -60,13 +61,91 @@ async fn observations_are_recorded_once_and_changed_values_are_corrections() {
 
     let events = metric_events(&app).await;
     assert_eq!(
-        events.len(),
-        3,
-        "the original stays in the log beside its correction"
+        events.iter().map(Vec::len).collect::<Vec<_>>(),
+        vec![2, 1],
+        "one event per batch, the original kept beside its correction"
     );
-    assert_eq!(events[1]["value"], 1010.0);
-    assert_eq!(events[2]["value"], 1012.0);
-    assert_eq!(events[2]["corrects"], 1010.0);
+    assert_eq!(events[0][1]["value"], 1010.0);
+    assert_eq!(events[1][0]["value"], 1012.0);
+    assert_eq!(events[1][0]["corrects"], 1010.0);
+}
+
+#[tokio::test]
+async fn a_batch_is_one_event_per_channel_and_the_older_one_per_observation_reads_the_same() {
+    let app = TestApp::spawn().await;
+    let team = app.sign_up("acme").await;
+    let instagram = app.add_channel(&team, "instagram", "@acme").await;
+    let blog = app.add_channel(&team, "blog", "acme.example").await;
+    let batch = json!({ "observations": [
+        followers(&instagram, 10.0, "2026-11-02T09:00:00Z"),
+        followers(&blog, 20.0, "2026-11-02T09:00:00Z"),
+        followers(&instagram, 11.0, "2026-11-03T09:00:00Z"),
+    ] });
+    let path = format!("/v1/teams/{}/metrics", team.id);
+    assert_eq!(
+        app.post(&path, &team.owner_token, batch).await.status(),
+        StatusCode::OK
+    );
+    // An observation as each was recorded before batches became one event per channel.
+    let client = app.db.connect().await.unwrap();
+    client
+        .execute(
+            "INSERT INTO events (team_id, position, event_id, stream_id, stream_type, stream_version, \
+                 event_type, schema_version, data, metadata) \
+             VALUES ($1, pg_current_xact_id()::text::bigint << 16, gen_random_uuid(), gen_random_uuid(), \
+                 'metrics', 1, 'MetricRecorded', 1, \
+                 jsonb_build_object('channel_id', $2::text, 'metric', 'likes', 'value', 3, \
+                     'observed_at', '2026-10-01T08:00:00Z', 'corrects', 2), '{}')",
+            &[&team.id, &blog],
+        )
+        .await
+        .unwrap();
+
+    let log: Value = app
+        .get(
+            &format!("/v1/teams/{}/events?limit=200", team.id),
+            &team.owner_token,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let mut metrics: Vec<(String, Value)> = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["stream_type"] == "metrics")
+        .map(|e| {
+            assert_eq!(e["event_type"], "MetricsRecorded");
+            (
+                e["data"]["channel_id"].as_str().unwrap().to_owned(),
+                e["data"]["observations"].clone(),
+            )
+        })
+        .collect();
+    metrics.sort_by_key(|(channel, observations)| {
+        (*channel == blog, observations[0]["metric"].to_string())
+    });
+    assert_eq!(
+        metrics,
+        vec![
+            (
+                instagram.clone(),
+                json!([
+                    { "metric": "followers", "value": 10.0, "observed_at": "2026-11-02T09:00:00Z" },
+                    { "metric": "followers", "value": 11.0, "observed_at": "2026-11-03T09:00:00Z" },
+                ])
+            ),
+            (
+                blog.clone(),
+                json!([{ "metric": "followers", "value": 20.0, "observed_at": "2026-11-02T09:00:00Z" }])
+            ),
+            (
+                blog.clone(),
+                json!([{ "metric": "likes", "value": 3, "observed_at": "2026-10-01T08:00:00Z", "corrects": 2 }])
+            ),
+        ]
+    );
 }
 
 #[tokio::test]
@@ -82,7 +161,7 @@ async fn concurrent_batches_with_the_same_observation_record_it_once() {
     for response in futures_util::future::join_all(sends).await {
         assert_eq!(response.status(), StatusCode::OK);
     }
-    assert_eq!(metric_events(&app).await.len(), 1);
+    assert_eq!(metric_events(&app).await.concat().len(), 1);
 }
 
 #[tokio::test]
@@ -179,6 +258,15 @@ async fn a_full_batch_of_five_thousand_fits_the_body_limit_and_more_is_413() {
         .await
         .unwrap();
     assert_eq!(recorded["recorded"], 5000);
+    assert_eq!(
+        metric_events(&app)
+            .await
+            .iter()
+            .map(Vec::len)
+            .collect::<Vec<_>>(),
+        vec![1000; 5],
+        "no event holds more than a thousand observations"
+    );
     let huge = json!({ "observations": [{ "channel_id": channel, "metric": "clicks", "value": 1, "observed_at": "2026-11-02T00:00:00Z", "padding": "x".repeat(1024 * 1024) }] });
     assert_problem(
         app.post(&path, &team.owner_token, huge).await,

@@ -57,15 +57,13 @@ fn replay(events: &[StoredEvent], k: DateTime<Utc>) -> (Plans, Votes, Observed) 
         match event.stream_type.as_str() {
             t if t == VoteEvent::STREAM_TYPE => tally(&mut votes, event).unwrap(),
             t if t == MetricEvent::STREAM_TYPE => {
-                let MetricEvent::MetricRecorded {
+                let MetricEvent::MetricsRecorded {
                     channel_id,
-                    metric,
-                    value,
-                    observed_at,
-                    post_id,
-                    ..
+                    observations,
                 } = event.decode::<MetricEvent>().unwrap().event;
-                observed.insert((channel_id, metric, post_id, observed_at), value);
+                for o in observations {
+                    observed.insert((channel_id, o.metric, o.post_id, o.observed_at), o.value);
+                }
             }
             _ => fold.apply(event).unwrap(),
         }

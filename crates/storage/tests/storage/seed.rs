@@ -41,15 +41,16 @@ async fn seeded_events_read_back_like_appended_ones() {
     assert_eq!(events.len() as i64, count);
     assert!(events.windows(2).all(|w| w[0].position < w[1].position));
     assert_eq!(events.last().unwrap().stream_version, count);
-    let MetricEvent::MetricRecorded {
+    let MetricEvent::MetricsRecorded {
         channel_id,
-        observed_at,
-        post_id,
-        ..
+        observations,
     } = events[0].decode::<MetricEvent>().unwrap().event;
-    assert_eq!((channel_id, post_id), (channel, Some(post)));
+    let [observed] = &observations[..] else {
+        panic!("one observation per seeded event: {observations:?}")
+    };
+    assert_eq!((channel_id, observed.post_id), (channel, Some(post)));
     assert_eq!(
-        observed_at,
+        observed.observed_at,
         "2026-11-23T11:59:59Z"
             .parse::<chrono::DateTime<chrono::Utc>>()
             .unwrap()
