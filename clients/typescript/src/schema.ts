@@ -433,6 +433,9 @@ export interface paths {
          * Lists the team's events
          * @description Any member may read the team's raw event log, oldest first, after a position: every
          *     change ever made, as it was recorded, for exports and for systems that follow the team.
+         *     Each event is served in its type's current shape: a metric batch is one `MetricsRecorded`
+         *     per channel holding up to 1,000 observations, and the older `MetricRecorded` events (one
+         *     per observation) are read as a `MetricsRecorded` holding their one observation.
          */
         get: operations["listEvents"];
         put?: never;
