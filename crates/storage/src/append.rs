@@ -18,7 +18,7 @@ use uuid::Uuid;
 use crate::events::{AppendRequest, Appended, SideWrite};
 use crate::{AppendError, StoreError};
 
-const BUMP_STREAM: &str = include_str!("sql/bump_stream.sql");
+const BUMP_STREAMS: &str = "SELECT n, new_version, duplicate, previous_version FROM bump_streams($1, $2, $3, $4, $5, $6)";
 const INSERT_EVENTS: &str = include_str!("sql/insert_events.sql");
 const INSERT_CLAIM: &str = "INSERT INTO unique_claims (scope, value, team_id) VALUES ($1, $2, $3)";
 const DUPLICATE_POSITION: &str = "SELECT max(position), max(stream_version), max(recorded_at) FROM events WHERE team_id = $1 AND event_id = ANY($2)";
@@ -123,44 +123,27 @@ pub(crate) async fn append_in(
     Ok(outcomes)
 }
 
-/// Checks and bumps every stream head, pipelined. Heads are locked in (team, stream) order
-/// so that two batches touching the same streams cannot deadlock.
+/// Checks and bumps every stream head in one statement (`bump_streams`, V17), which takes
+/// the heads in (team, stream) order so that two batches cannot deadlock.
 async fn check_versions(
     tx: &impl GenericClient,
     batch: &[AppendRequest],
 ) -> Result<Vec<Check>, tokio_postgres::Error> {
-    let statement = tx.prepare_cached(BUMP_STREAM).await?;
-    let mut order: Vec<usize> = (0..batch.len()).collect();
-    order.sort_by_key(|&i| (batch[i].team_id, batch[i].stream_id));
-    let counts: Vec<i64> = batch.iter().map(|r| r.events.len() as i64).collect();
-    let expected: Vec<Option<i64>> = batch.iter().map(|r| r.expected.as_sql()).collect();
-    let first_ids: Vec<Uuid> = batch
-        .iter()
-        .map(|r| r.events.first().map_or_else(Uuid::nil, |e| e.event_id))
-        .collect();
-    let params: Vec<[&(dyn ToSql + Sync); 6]> = order
-        .iter()
-        .map(|&i| {
-            let request = &batch[i];
-            [
-                &request.team_id as &(dyn ToSql + Sync),
-                &request.stream_id,
-                &expected[i],
-                &counts[i],
-                &first_ids[i],
-                &request.stream_type,
-            ]
-        })
-        .collect();
-    let rows = try_join_all(params.iter().map(|p| tx.query_one(&statement, p))).await?;
+    let statement = tx.prepare_cached(BUMP_STREAMS).await?;
+    let heads = HeadColumns::of(batch);
     let mut checks: Vec<Option<Check>> = (0..batch.len()).map(|_| None).collect();
-    for (&i, row) in order.iter().zip(rows) {
+    for row in tx.query(&statement, &heads.as_params()).await? {
+        let n: i32 = row.try_get("n")?;
+        let Some(i) = usize::try_from(n - 1).ok().filter(|&i| i < batch.len()) else {
+            continue;
+        };
         let new_version: Option<i64> = row.try_get("new_version")?;
         let duplicate: bool = row.try_get("duplicate")?;
+        let count = batch[i].events.len() as i64;
         checks[i] = Some(match (duplicate, new_version) {
             (true, _) => Check::Duplicate,
             (false, Some(version)) => Check::Accepted {
-                first_version: version - counts[i] + 1,
+                first_version: version - count + 1,
             },
             (false, None) => Check::Conflict {
                 actual: row.try_get("previous_version")?,
@@ -171,6 +154,43 @@ async fn check_versions(
         .into_iter()
         .map(|c| c.unwrap_or(Check::Conflict { actual: None }))
         .collect())
+}
+
+/// Column arrays of the stream heads to check, one entry per command.
+struct HeadColumns {
+    team_id: Vec<Uuid>,
+    stream_id: Vec<Uuid>,
+    expected: Vec<Option<i64>>,
+    count: Vec<i64>,
+    first_id: Vec<Uuid>,
+    stream_type: Vec<String>,
+}
+
+impl HeadColumns {
+    fn of(batch: &[AppendRequest]) -> HeadColumns {
+        let requests = || batch.iter();
+        HeadColumns {
+            team_id: requests().map(|r| r.team_id).collect(),
+            stream_id: requests().map(|r| r.stream_id).collect(),
+            expected: requests().map(|r| r.expected.as_sql()).collect(),
+            count: requests().map(|r| r.events.len() as i64).collect(),
+            first_id: requests()
+                .map(|r| r.events.first().map_or_else(Uuid::nil, |e| e.event_id))
+                .collect(),
+            stream_type: requests().map(|r| r.stream_type.clone()).collect(),
+        }
+    }
+
+    fn as_params(&self) -> [&(dyn ToSql + Sync); 6] {
+        [
+            &self.team_id,
+            &self.stream_id,
+            &self.expected,
+            &self.count,
+            &self.first_id,
+            &self.stream_type,
+        ]
+    }
 }
 
 /// Inserts the events of the accepted commands and their side writes, pipelined; returns
@@ -303,3 +323,4 @@ impl EventColumns {
 pub(crate) fn failed(error: tokio_postgres::Error) -> AppendError {
     AppendError::Store(StoreError::from(error))
 }
+

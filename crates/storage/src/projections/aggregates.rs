@@ -170,8 +170,14 @@ const FOLDED: [&str; 4] = [
     IdeaEvent::STREAM_TYPE,
 ];
 
-const LOAD: &str = "SELECT team_id, stream_id, stream_type, state, position, created_at, version FROM aggregates \
-     WHERE team_id = ANY($1) AND stream_id = ANY($2)";
+// Each (team, stream) pair looked up along the primary key, one probe each: as a plain join
+// the planner, guessing a hundred pairs, would hash the whole table instead (about 1 ms per
+// batch at 26k ideas), and `team_id = ANY AND stream_id = ANY` would probe every team
+// against every stream. The LIMIT keeps the lateral lookup from being turned into a join.
+const LOAD: &str = "SELECT a.team_id, a.stream_id, a.stream_type, a.state, a.position, a.created_at, a.version \
+     FROM unnest($1::uuid[], $2::uuid[]) AS k (team_id, stream_id) \
+     CROSS JOIN LATERAL (SELECT * FROM aggregates \
+       WHERE team_id = k.team_id AND stream_id = k.stream_id LIMIT 1) AS a";
 const STORE: &str = "INSERT INTO aggregates (team_id, stream_id, stream_type, state, at, position, created_at, version) \
      SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::jsonb[], $5::timestamptz[], $6::bigint[], $7::timestamptz[], $8::bigint[]) \
      ON CONFLICT (team_id, stream_id) DO UPDATE SET state = excluded.state, at = excluded.at, position = excluded.position, \
@@ -207,8 +213,9 @@ impl Aggregates {
         if folds.is_empty() {
             return Ok(());
         }
-        let teams: Vec<Uuid> = folds.iter().map(|e| e.team_id).collect();
-        let streams: Vec<Uuid> = folds.iter().map(|e| e.stream_id).collect();
+        let keys: std::collections::BTreeSet<(Uuid, Uuid)> =
+            folds.iter().map(|e| (e.team_id, e.stream_id)).collect();
+        let (teams, streams): (Vec<Uuid>, Vec<Uuid>) = keys.into_iter().unzip();
         let statement = tx.prepare_cached(LOAD).await?;
         let mut fold = Fold::default();
         for row in tx.query(&statement, &[&teams, &streams]).await? {

@@ -114,6 +114,61 @@ async fn a_reader_following_the_log_never_skips_an_event_that_commits_late() {
     assert!(log.windows(2).all(|w| w[0].position < w[1].position));
 }
 
+/// One group-commit batch as `bump_streams` decides it: commands on one stream follow each
+/// other in the order given, each against the head the one before left; a stale or taken
+/// version is refused without failing its neighbours; a stored first event is a duplicate.
+#[tokio::test]
+async fn one_batch_decides_each_command_against_the_head_the_one_before_left() {
+    let (db, store) = store().await;
+    let (team, a, b) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+    let stored = store
+        .events()
+        .append(counted(team, b, NoStream, [1]))
+        .await
+        .expect("b exists at version 1");
+    let first_of_b = all_events(&store).await[0].event_id;
+    let client = db.connect().await.unwrap();
+    // (stream, expected, events, first event id)
+    let commands: [(Uuid, Option<i64>, i64, Uuid); 6] = [
+        (a, Some(0), 2, Uuid::now_v7()), // creates a at 2
+        (b, Some(1), 1, Uuid::now_v7()), // b 1 -> 2
+        (a, Some(2), 1, Uuid::now_v7()), // a 2 -> 3, after the first
+        (a, Some(2), 1, Uuid::now_v7()), // stale now: a is at 3
+        (a, None, 3, Uuid::now_v7()),    // a 3 -> 6
+        (b, None, 1, first_of_b),        // already stored
+    ];
+    let rows = client
+        .query(
+            "SELECT n, new_version, duplicate, previous_version FROM bump_streams($1, $2, $3, $4, $5, $6) ORDER BY n",
+            &[
+                &vec![team; commands.len()],
+                &commands.iter().map(|c| c.0).collect::<Vec<_>>(),
+                &commands.iter().map(|c| c.1).collect::<Vec<_>>(),
+                &commands.iter().map(|c| c.2).collect::<Vec<_>>(),
+                &commands.iter().map(|c| c.3).collect::<Vec<_>>(),
+                &vec!["counter".to_owned(); commands.len()],
+            ],
+        )
+        .await
+        .unwrap();
+    let decided: Vec<(i32, Option<i64>, bool, Option<i64>)> = rows
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+        .collect();
+    assert_eq!(
+        decided,
+        vec![
+            (1, Some(2), false, None),
+            (2, Some(2), false, Some(1)),
+            (3, Some(3), false, Some(2)),
+            (4, None, false, Some(3)),
+            (5, Some(6), false, Some(3)),
+            (6, None, true, None),
+        ]
+    );
+    assert_eq!(stored.stream_version, 1);
+}
+
 #[tokio::test]
 async fn a_stale_expected_version_is_a_typed_conflict_and_writes_nothing() {
     let (_db, store) = store().await;
