@@ -219,6 +219,12 @@ impl Store {
         &self.inner.appended
     }
 
+    /// Whether this process hears other processes' appends and token changes now: its
+    /// LISTEN connection is up (see `wakeup.rs`).
+    pub(crate) fn listening(&self) -> bool {
+        self.inner.member_tokens.listening()
+    }
+
     pub(crate) fn member_tokens(&self) -> &MemberTokens {
         &self.inner.member_tokens
     }

@@ -24,9 +24,13 @@ use crate::{Store, StoreError};
 
 /// Events applied per transaction.
 const BATCH: i64 = 500;
-/// How often a waiting projector looks for new events from other processes, and for a lock
-/// whose holder died.
+/// How often a caught-up projector looks for new events while this process does not hear
+/// other processes' appends (its LISTEN connection is down), and how long it waits before
+/// trying again after an error.
 const POLL: Duration = Duration::from_millis(200);
+/// How long a caught-up projector waits without hearing of an append while notifications
+/// flow: only events written without one (by hand, in SQL) wait this long.
+const QUIET: Duration = Duration::from_secs(5);
 /// How long a rebuild waits for an open transaction elsewhere to let it see the log's head.
 const REBUILD_WAIT: Duration = Duration::from_secs(60);
 /// How long a woken projector lets appends gather before it reads them.
@@ -61,7 +65,10 @@ const ADVANCE: &str = "UPDATE projections SET position = $2, updated_at = now() 
      RETURNING ARRAY(SELECT team_id FROM projection_failures WHERE projection = $1)";
 const RECORD_FAILURE: &str = "INSERT INTO projection_failures (team_id, projection, position, error) \
      VALUES ($1, $2, $3, $4) ON CONFLICT (team_id, projection) DO NOTHING";
-const TRY_LOCK: &str = "SELECT pg_try_advisory_lock($1, hashtext($2))";
+const HIDDEN: &str = "SELECT EXISTS (SELECT 1 FROM events WHERE position >= events_visible_below())";
+// Waits in PostgreSQL until the lock is free: the moment its holder's connection ends,
+// this one takes over, with no polling meanwhile.
+const LOCK: &str = "SELECT pg_advisory_lock($1, hashtext($2))";
 const LAG: &str = "SELECT extract(epoch FROM now() - recorded_at)::float8 FROM events \
      WHERE position > $1 AND position < events_visible_below() ORDER BY position LIMIT 1";
 const POSITIONS: &str = "SELECT name, position FROM projections ORDER BY name";
@@ -279,16 +286,7 @@ impl Projector<'_> {
         // that when this task ends it closes and releases the lock, rather than going back
         // to the pool still holding it where no later attempt could take it again.
         let holder = deadpool_postgres::Object::take(self.store.pool().get().await?);
-        loop {
-            let locked: bool = holder
-                .query_one(TRY_LOCK, &[&LOCK_SPACE, &P::NAME])
-                .await?
-                .try_get(0)?;
-            if locked {
-                break;
-            }
-            tokio::time::sleep(POLL).await;
-        }
+        holder.execute(LOCK, &[&LOCK_SPACE, &P::NAME]).await?;
         tracing::info!(projection = P::NAME, "projector active");
         // The leader works on its lock connection alone: it never competes with requests for
         // the pool, and its checkpoint stays in hand between batches.
@@ -306,11 +304,26 @@ impl Projector<'_> {
             if applied < BATCH as usize {
                 // Caught up: wait for the next append, then let its neighbours commit too,
                 // so that one read and one transaction carry many events.
-                watch.or(POLL).await;
+                // Every commit with events announces itself, but a transaction that wrote
+                // none (an Idempotency-Key record, say) can hide later events until it ends,
+                // and its end is not announced: look again soon while anything is hidden.
+                let quiet = if self.store.listening() && !hidden_on(&holder).await? {
+                    QUIET
+                } else {
+                    POLL
+                };
+                watch.or(quiet).await;
                 tokio::time::sleep(GATHER).await;
             }
         }
     }
+}
+
+/// Whether committed events wait behind a transaction still open (see
+/// `events_visible_below`).
+async fn hidden_on(client: &deadpool_postgres::ClientWrapper) -> Result<bool, StoreError> {
+    let statement = client.prepare_cached(HIDDEN).await?;
+    Ok(client.query_one(&statement, &[]).await?.try_get(0)?)
 }
 
 /// Moves the checkpoint from `from` to `to` within `tx`: the teams the projection stopped

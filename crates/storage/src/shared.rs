@@ -84,6 +84,11 @@ impl MemberTokens {
         self.cache.clear();
     }
 
+    /// Whether this process hears about token changes (and other processes' appends).
+    pub(crate) fn listening(&self) -> bool {
+        self.listening.load(Ordering::SeqCst)
+    }
+
     /// Whether this process hears about token changes: only then are tokens kept.
     pub(crate) fn set_listening(&self, listening: bool) {
         self.listening.store(listening, Ordering::SeqCst);

@@ -3,10 +3,12 @@
 //! for it), and a `LISTEN stride_events` connection wakes this process's projectors and live
 //! streams when another process appends. The same connection hears `stride_tokens`, sent by
 //! the transaction that revokes a member token, removes a member or changes a role, and
-//! makes this process forget the member tokens it keeps; they are kept only while it listens. Announcements coalesce: the commits of a 2 ms
-//! window, and those made while one NOTIFY is in flight, make one more. Projectors also
-//! poll, so a lost connection only slows them down until it is back. Within a process,
-//! [`EventLog::watch_appends`] wakes a waiter after the next append seen.
+//! makes this process forget the member tokens it keeps; they are kept only while it listens.
+//! Announcements coalesce: the commits of a 2 ms window, and those made while one NOTIFY is
+//! in flight, make one more. While the connection is up, caught-up projectors wait for these
+//! wake-ups alone (with a 5 s safety net); while it is down they poll, so a lost connection
+//! only slows them down until it is back. Within a process, [`EventLog::watch_appends`]
+//! wakes a waiter after the next append seen.
 
 use std::time::Duration;
 
