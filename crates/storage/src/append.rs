@@ -18,7 +18,8 @@ use uuid::Uuid;
 use crate::events::{AppendRequest, Appended, SideWrite};
 use crate::{AppendError, StoreError};
 
-const BUMP_STREAMS: &str = "SELECT n, new_version, duplicate, previous_version FROM bump_streams($1, $2, $3, $4, $5, $6)";
+const BUMP_STREAMS: &str =
+    "SELECT n, new_version, duplicate, previous_version FROM bump_streams($1, $2, $3, $4, $5, $6)";
 const INSERT_EVENTS: &str = include_str!("sql/insert_events.sql");
 const INSERT_CLAIM: &str = "INSERT INTO unique_claims (scope, value, team_id) VALUES ($1, $2, $3)";
 const DUPLICATE_POSITION: &str = "SELECT max(position), max(stream_version), max(recorded_at) FROM events WHERE team_id = $1 AND event_id = ANY($2)";
@@ -323,4 +324,3 @@ impl EventColumns {
 pub(crate) fn failed(error: tokio_postgres::Error) -> AppendError {
     AppendError::Store(StoreError::from(error))
 }
-

@@ -65,7 +65,9 @@ const ADVANCE: &str = "UPDATE projections SET position = $2, updated_at = now() 
      RETURNING ARRAY(SELECT team_id FROM projection_failures WHERE projection = $1)";
 const RECORD_FAILURE: &str = "INSERT INTO projection_failures (team_id, projection, position, error) \
      VALUES ($1, $2, $3, $4) ON CONFLICT (team_id, projection) DO NOTHING";
-const HIDDEN: &str = "SELECT EXISTS (SELECT 1 FROM events WHERE position >= events_visible_below())";
+// The log's last position, found at the end of the position index, against the visibility
+// bound: one index probe whether or not anything is hidden.
+const HIDDEN: &str = "SELECT coalesce(max(position), 0) >= events_visible_below() FROM events";
 // Waits in PostgreSQL until the lock is free: the moment its holder's connection ends,
 // this one takes over, with no polling meanwhile.
 const LOCK: &str = "SELECT pg_advisory_lock($1, hashtext($2))";

@@ -77,6 +77,9 @@ impl Observations<'_> {
             .await?;
             tx.execute(STREAM, &[&team_id, &stream, &stream_type, &last])
                 .await?;
+            // Projectors in every process hear of these events at commit, as of any append.
+            tx.batch_execute(&format!("NOTIFY {}", crate::wakeup::CHANNEL))
+                .await?;
             tx.commit().await?;
             progress(last);
             first = last + 1;

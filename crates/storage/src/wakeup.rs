@@ -18,7 +18,7 @@ use tokio_postgres::{AsyncMessage, NoTls};
 use crate::Store;
 use crate::events::EventLog;
 
-const CHANNEL: &str = "stride_events";
+pub(crate) const CHANNEL: &str = "stride_events";
 /// Sent in the transaction that revokes a member token, removes a member or changes a role.
 const TOKENS: &str = "stride_tokens";
 const RETRY: Duration = Duration::from_secs(1);
