@@ -67,6 +67,10 @@ impl TestApp {
             cors_origins: vec![FRONTEND.into()],
             workers: Some(2),
             board_rate,
+            // Webhooks send to receivers the tests run on this machine.
+            webhooks: stride_app::webhooks::WebhookPolicy {
+                allow_private: true,
+            },
             ..HttpConfig::default()
         }
     }

@@ -8,6 +8,7 @@ use stride_domain::idea::IdeaError;
 use stride_domain::metric::MetricError;
 use stride_domain::post::PostError;
 use stride_domain::team::TeamError;
+use stride_domain::webhook::WebhookError;
 use stride_storage::{AppendError, StoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -34,6 +35,11 @@ pub enum AppError {
     Post(#[from] PostError),
     #[error(transparent)]
     Idea(#[from] IdeaError),
+    #[error(transparent)]
+    Webhook(#[from] WebhookError),
+    /// A webhook may not send there: not https, or an address inside a private network.
+    #[error("{0}")]
+    WebhookUrlForbidden(String),
     #[error(transparent)]
     Append(#[from] AppendError),
     #[error(transparent)]

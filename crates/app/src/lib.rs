@@ -13,6 +13,7 @@ pub mod activity;
 pub mod assessment;
 pub mod board;
 pub mod channels;
+pub mod delivery;
 pub mod error;
 pub mod event_log;
 pub mod execute;
@@ -31,6 +32,7 @@ pub mod teams;
 pub mod time_travel;
 pub mod versioned;
 pub mod votes;
+pub mod webhooks;
 
 pub use error::AppError;
 pub use execute::{Decision, Outcome};
@@ -40,6 +42,8 @@ pub use execute::{Decision, Outcome};
 pub struct App {
     pub store: Store,
     pub boards: Arc<public_boards::PublicBoards>,
+    /// Where webhooks may send.
+    pub webhook_policy: webhooks::WebhookPolicy,
 }
 
 impl App {
@@ -47,6 +51,7 @@ impl App {
         App {
             store,
             boards: Arc::new(public_boards::PublicBoards::default()),
+            webhook_policy: webhooks::WebhookPolicy::default(),
         }
     }
 }

@@ -36,6 +36,8 @@ impl Actor {
 pub trait EventPayload: Sized + Serialize + for<'de> Deserialize<'de> {
     /// The aggregate's stream type, e.g. `team`.
     const STREAM_TYPE: &'static str;
+    /// The name of every event it records, as stored in `event_type`.
+    const EVENT_TYPES: &'static [&'static str];
 
     fn event_type(&self) -> &'static str;
 
@@ -74,6 +76,7 @@ macro_rules! event_payload {
     ($event:ident, $stream_type:literal, [$($variant:ident),+ $(,)?]) => {
         impl $crate::event::EventPayload for $event {
             const STREAM_TYPE: &'static str = $stream_type;
+            const EVENT_TYPES: &'static [&'static str] = &[$(stringify!($variant)),+];
 
             fn event_type(&self) -> &'static str {
                 match self {

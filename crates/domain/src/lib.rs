@@ -25,6 +25,7 @@ pub mod target;
 pub mod team;
 pub mod text;
 pub mod vote;
+pub mod webhook;
 
 pub use aggregate::Aggregate;
 pub use event::{Actor, DecodeError, EventPayload, RecordedEvent};

@@ -104,6 +104,7 @@ pub enum MetricEvent {
 
 impl EventPayload for MetricEvent {
     const STREAM_TYPE: &'static str = "metrics";
+    const EVENT_TYPES: &'static [&'static str] = &["MetricsRecorded"];
 
     fn event_type(&self) -> &'static str {
         match self {

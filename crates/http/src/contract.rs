@@ -27,7 +27,10 @@ pub const PROBLEMS: &str = "x-problems";
 /// another and 412 when `If-Match` names a version that is no longer current (added by rule).
 fn status(code: Code) -> StatusCode {
     match code {
-        Code::ValidationFailed | Code::MalformedJson | Code::BadRequest => StatusCode::BAD_REQUEST,
+        Code::ValidationFailed
+        | Code::MalformedJson
+        | Code::BadRequest
+        | Code::WebhookUrlForbidden => StatusCode::BAD_REQUEST,
         Code::Unauthorized => StatusCode::UNAUTHORIZED,
         Code::Forbidden => StatusCode::FORBIDDEN,
         Code::NotFound => StatusCode::NOT_FOUND,
@@ -96,6 +99,9 @@ fn meaning(code: Code) -> &'static str {
         Code::UnsupportedMediaType => "the body is not `application/json`",
         Code::IdempotencyKeyReused => "this `Idempotency-Key` was used with another body",
         Code::KnownAtTooCostly => "`known_at` would replay more than 50,000 events",
+        Code::WebhookUrlForbidden => {
+            "a webhook may send only to an `https` URL whose host resolves to public addresses"
+        }
         Code::RateLimited => "too many board writes; retry after `Retry-After` seconds",
         Code::HeadersTooLarge => "the headers exceed 32 KiB",
         Code::Internal => "something went wrong on the server",

@@ -70,6 +70,7 @@ pub enum Code {
     UnsupportedMediaType,
     IdempotencyKeyReused,
     KnownAtTooCostly,
+    WebhookUrlForbidden,
     RateLimited,
     HeadersTooLarge,
     Internal,
@@ -108,6 +109,7 @@ impl Code {
             Code::UnsupportedMediaType => "unsupported_media_type",
             Code::IdempotencyKeyReused => "idempotency_key_reused",
             Code::KnownAtTooCostly => "known_at_too_costly",
+            Code::WebhookUrlForbidden => "webhook_url_forbidden",
             Code::RateLimited => "rate_limited",
             Code::HeadersTooLarge => "headers_too_large",
             Code::Internal => "internal",
@@ -308,6 +310,10 @@ impl From<AppError> for ApiError {
             AppError::Goal(error) => error.into(),
             AppError::Post(error) => error.into(),
             AppError::Idea(error) => error.into(),
+            AppError::Webhook(error) => error.into(),
+            AppError::WebhookUrlForbidden(why) => {
+                ApiError::new(StatusCode::BAD_REQUEST, Code::WebhookUrlForbidden, why)
+            }
             AppError::Append(error) => error.into(),
             AppError::Store(error) => error.into(),
             AppError::Invalid(invalid) => invalid.into(),

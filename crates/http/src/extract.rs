@@ -252,6 +252,33 @@ impl FromRequest for PathId {
     }
 }
 
+/// The two resources a nested path names: its last two `{..._id}` segments other than
+/// `{team_id}` (`/webhooks/{webhook_id}/deliveries/{delivery_id}` names the webhook and the
+/// delivery), 400 naming the segment that is no UUID.
+#[derive(Debug, Clone, Copy)]
+pub struct PathIds(pub Uuid, pub Uuid);
+
+impl FromRequest for PathIds {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let named: Vec<(&str, &str)> = req
+            .match_info()
+            .iter()
+            .filter(|(name, _)| name.ends_with("_id") && *name != "team_id")
+            .collect();
+        ready(match named[..] {
+            [.., (parent, parent_raw), (child, child_raw)] => parse_id(parent, parent_raw)
+                .and_then(|p| parse_id(child, child_raw).map(|c| PathIds(p, c))),
+            _ => Err(ApiError::internal(anyhow::anyhow!(
+                "the route {} names fewer than two resource ids",
+                req.match_info().as_str()
+            ))),
+        })
+    }
+}
+
 /// Problem+json for a path segment that does not parse (a board route's segments, read
 /// with `web::Path`).
 pub fn path_config() -> web::PathConfig {

@@ -42,6 +42,8 @@ pub struct HttpConfig {
     pub board_rate: rate_limit::BoardRate,
     /// How long a request's body may take to arrive once its head has: past it, 408.
     pub body_timeout: std::time::Duration,
+    /// Where webhooks may send.
+    pub webhooks: stride_app::webhooks::WebhookPolicy,
 }
 
 impl Default for HttpConfig {
@@ -51,6 +53,7 @@ impl Default for HttpConfig {
             workers: None,
             board_rate: rate_limit::BoardRate::default(),
             body_timeout: limits::BODY_TIMEOUT,
+            webhooks: stride_app::webhooks::WebhookPolicy::default(),
         }
     }
 }
@@ -82,6 +85,7 @@ impl Default for HttpConfig {
         (name = "board", description = "A team's public community board: contributors, ideas, votes, comments"),
         (name = "events", description = "The raw event log and its live stream"),
         (name = "metrics", description = "Observations of followers, likes, clicks and more, over time"),
+        (name = "webhooks", description = "Endpoints that hear of events, signed as Standard Webhooks 1.0 has it, delivered at least once"),
         (name = "operations", description = "Health, readiness and metrics"),
     )
 )]
@@ -144,7 +148,10 @@ fn cors(origins: &[String]) -> Cors {
 pub fn serve(listener: TcpListener, store: Store, config: HttpConfig) -> anyhow::Result<Server> {
     let telemetry = web::Data::new(telemetry::Telemetry::new()?);
     let limiter = web::Data::new(rate_limit::BoardLimiter::new(config.board_rate));
-    let app = web::Data::new(stride_app::App::new(store.clone()));
+    let app = web::Data::new(stride_app::App {
+        webhook_policy: config.webhooks,
+        ..stride_app::App::new(store.clone())
+    });
     let store = web::Data::new(store);
     let spec = openapi();
     let known = web::Data::new(routing::Routes::new(&spec));
@@ -153,6 +160,8 @@ pub fn serve(listener: TcpListener, store: Store, config: HttpConfig) -> anyhow:
     for projection in stride_storage::registry::Registered::ALL {
         projection.spawn(&store);
     }
+    // And a webhook delivery worker; the outbox's rows are claimed, never sent twice at once.
+    stride_app::delivery::spawn(stride_app::App::clone(&app));
     let origins = config.cors_origins.clone();
     let mut server = HttpServer::new(move || {
         App::new()

@@ -6,7 +6,7 @@ use stride_domain::text::{
     EMAIL_MAX, EMAIL_PATTERN, LONG_TEXT_PATTERN, OPTIONAL_TITLE_PATTERN,
     REQUIRED_LONG_TEXT_PATTERN, TITLE_PATTERN, URL_PATTERN,
 };
-use stride_domain::{channel, idea, post};
+use stride_domain::{channel, idea, post, webhook};
 use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::{PartialSchema, ToSchema};
@@ -62,6 +62,10 @@ text_schema!(
 text_schema!(
     /// An `http` or `https` URL of at most 2,048 characters, without spaces or control characters.
     Url, post::URL_MAX, URL_PATTERN
+);
+text_schema!(
+    /// One line of at most 500 characters, no control characters; trimmed, and blank is none.
+    OptionalWebhookDescription, webhook::DESCRIPTION_MAX, OPTIONAL_TITLE_PATTERN
 );
 text_schema!(
     /// A tag: one line of 1 to 30 characters, something besides whitespace, no control characters.

@@ -34,6 +34,12 @@ const REMOVE_MEMBER: &str = "WITH gone AS (UPDATE members SET removed_at = now()
      revoked AS (UPDATE tokens SET revoked_at = now() \
      WHERE team_id = $1 AND member_id = $2 AND revoked_at IS NULL RETURNING 1) \
      SELECT pg_notify('stride_tokens', '') FROM (SELECT count(*) FROM revoked) AS done";
+/// A first secret, or a rotation: the secret it replaces signs beside it for 24 h (V18).
+const SET_WEBHOOK_SECRET: &str = "INSERT INTO webhook_secrets (team_id, webhook_id, secret) VALUES ($1, $2, $3) \
+     ON CONFLICT (team_id, webhook_id) DO UPDATE SET previous_secret = webhook_secrets.secret, \
+     previous_until = now() + interval '24 hours', secret = excluded.secret";
+const DELETE_WEBHOOK_SECRETS: &str =
+    "DELETE FROM webhook_secrets WHERE team_id = $1 AND webhook_id = $2";
 const INSERT_TOKEN: &str =
     "INSERT INTO tokens (team_id, token_id, member_id, hash) VALUES ($1, $2, $3, $4)";
 
@@ -279,6 +285,14 @@ async fn side_write(
             hash,
         } => {
             tx.execute(INSERT_TOKEN, &[&team_id, token_id, member_id, hash])
+                .await
+        }
+        SideWrite::WebhookSecret { webhook_id, secret } => {
+            tx.execute(SET_WEBHOOK_SECRET, &[&team_id, webhook_id, secret])
+                .await
+        }
+        SideWrite::WebhookDeleted { webhook_id } => {
+            tx.execute(DELETE_WEBHOOK_SECRETS, &[&team_id, webhook_id])
                 .await
         }
     }

@@ -76,6 +76,8 @@ struct Inner {
     unannounced: tokio::sync::Notify,
     /// Woken whenever a projector in this process commits a batch.
     projected: tokio::sync::Notify,
+    /// Wakes the delivery worker when a webhook message is queued to be sent now.
+    deliveries_queued: tokio::sync::Notify,
     /// The projections that stopped for a team, as last read.
     failures: SharedFailureCopy,
 }
@@ -129,6 +131,7 @@ impl Store {
                 appended: tokio::sync::Notify::new(),
                 unannounced: tokio::sync::Notify::new(),
                 projected: tokio::sync::Notify::new(),
+                deliveries_queued: tokio::sync::Notify::new(),
                 failures: Default::default(),
             }),
         }
@@ -194,6 +197,18 @@ impl Store {
         Ok(row.as_ref().map(convert).transpose()?)
     }
 
+    /// Runs `sql` (prepared once per connection) on a pooled connection: the rows it
+    /// changed.
+    pub(crate) async fn execute(
+        &self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<u64, StoreError> {
+        let client = self.pool().get().await?;
+        let statement = client.prepare_cached(sql).await?;
+        Ok(client.execute(&statement, params).await?)
+    }
+
     pub(crate) fn failure_copy(&self) -> &SharedFailureCopy {
         &self.inner.failures
     }
@@ -242,6 +257,11 @@ impl Store {
 
     pub(crate) fn voter(&self) -> &Voter {
         &self.inner.voter
+    }
+
+    /// Woken when a webhook message is queued to be sent now.
+    pub(crate) fn deliveries_queued(&self) -> &tokio::sync::Notify {
+        &self.inner.deliveries_queued
     }
 
     /// Woken whenever a projector in this process commits a batch.

@@ -112,6 +112,15 @@ pub enum SideWrite {
         member_id: Uuid,
         hash: Vec<u8>,
     },
+    /// A webhook endpoint's new signing secret; the one it replaces still signs for 24 h.
+    WebhookSecret {
+        webhook_id: Uuid,
+        secret: String,
+    },
+    /// A deleted webhook endpoint's secrets go with it.
+    WebhookDeleted {
+        webhook_id: Uuid,
+    },
 }
 
 /// All events of one command: appended together or not at all.

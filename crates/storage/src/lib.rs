@@ -44,6 +44,7 @@ mod shared;
 pub mod tokens;
 pub mod votes;
 mod wakeup;
+pub mod webhooks;
 
 pub use db::Store;
 pub use error::{AppendError, StoreError};

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use crate::projections::{Activity, Aggregates, IdeaScores};
+use crate::projections::{Activity, Aggregates, IdeaScores, WebhookOutbox};
 use crate::projector::{Projection, Projector};
 use crate::{Store, StoreError};
 
@@ -14,11 +14,21 @@ pub enum Registered {
     Activity,
     Aggregates,
     IdeaScores,
+    WebhookOutbox,
 }
 
 impl Registered {
     /// Every projection Stride keeps.
-    pub const ALL: [Registered; 3] = [
+    pub const ALL: [Registered; 4] = [
+        Registered::Activity,
+        Registered::Aggregates,
+        Registered::IdeaScores,
+        Registered::WebhookOutbox,
+    ];
+
+    /// What reads are answered from: all but the webhook outbox, which no read waits for, so
+    /// that a slow receiver slows nothing else.
+    pub const READ: [Registered; 3] = [
         Registered::Activity,
         Registered::Aggregates,
         Registered::IdeaScores,
@@ -34,6 +44,7 @@ impl Registered {
             Registered::Activity => Activity::NAME,
             Registered::Aggregates => Aggregates::NAME,
             Registered::IdeaScores => IdeaScores::NAME,
+            Registered::WebhookOutbox => WebhookOutbox::NAME,
         }
     }
 
@@ -49,6 +60,7 @@ impl Registered {
             Registered::Activity => store.projections().spawn(Activity),
             Registered::Aggregates => store.projections().spawn(Aggregates),
             Registered::IdeaScores => store.projections().spawn(IdeaScores),
+            Registered::WebhookOutbox => store.projections().spawn(WebhookOutbox),
         }
     }
 
@@ -62,18 +74,22 @@ impl Registered {
             Registered::Activity => store.projections().rebuild(&Activity, progress).await,
             Registered::Aggregates => store.projections().rebuild(&Aggregates, progress).await,
             Registered::IdeaScores => store.projections().rebuild(&IdeaScores, progress).await,
+            Registered::WebhookOutbox => {
+                store.projections().rebuild(&WebhookOutbox, progress).await
+            }
         }
     }
 }
 
 impl Projector<'_> {
-    /// Waits until every projection has applied `position`, at most `timeout`.
+    /// Waits until every projection reads are answered from ([`Registered::READ`]) has
+    /// applied `position`, at most `timeout`.
     pub async fn wait_projected(
         self,
         position: i64,
         timeout: Duration,
     ) -> Result<bool, StoreError> {
-        self.wait_projected_by(position, &Registered::ALL, timeout)
+        self.wait_projected_by(position, &Registered::READ, timeout)
             .await
     }
 

@@ -98,6 +98,10 @@ struct ServeArgs {
     #[arg(long, env = "STRIDE_BODY_TIMEOUT_SECS", default_value_t = 30,
         value_parser = clap::value_parser!(u64).range(1..=3600))]
     body_timeout_secs: u64,
+    /// Let webhooks send over plain `http` and to loopback, private and link-local
+    /// addresses: for local development and tests only.
+    #[arg(long, env = "STRIDE_WEBHOOK_ALLOW_PRIVATE", default_value_t = false)]
+    webhook_allow_private: bool,
 }
 
 fn init_tracing() {
@@ -255,6 +259,9 @@ async fn run(args: &ServeArgs, url: &SecretString) -> anyhow::Result<()> {
             burst: args.board_burst,
         },
         body_timeout: std::time::Duration::from_secs(args.body_timeout_secs),
+        webhooks: stride_app::webhooks::WebhookPolicy {
+            allow_private: args.webhook_allow_private,
+        },
     };
     tracing::info!(addr = %listener.local_addr()?, "Stride is serving; docs at /docs");
     stride_http::serve(listener, store, config)?.await?;

@@ -19,3 +19,4 @@ mod security;
 mod teams;
 mod tokens;
 mod transport_hardening;
+mod webhooks;

@@ -21,6 +21,7 @@ pub mod posts;
 pub mod progress;
 pub mod teams;
 pub mod tokens;
+pub mod webhooks;
 
 /// What a handler answers: a response, or a problem.
 pub type Reply = Result<HttpResponse, crate::error::ApiError>;
@@ -50,7 +51,8 @@ pub fn configure(config: &mut ServiceConfig) {
                     .configure(posts::configure)
                     .configure(ideas::configure)
                     .configure(events::configure)
-                    .configure(activity::configure),
+                    .configure(activity::configure)
+                    .configure(webhooks::configure),
             )
             .service(utoipa_actix_web::scope("/boards/{slug}").configure(boards::configure)),
     );

@@ -12,7 +12,10 @@ use super::fixture::{add_channel, settle, store};
 #[test]
 fn every_projection_is_listed_once_under_its_own_name() {
     let names: Vec<&str> = Registered::ALL.map(Registered::name).to_vec();
-    assert_eq!(names, vec!["activity", "aggregates", "idea_scores"]);
+    assert_eq!(
+        names,
+        vec!["activity", "aggregates", "idea_scores", "webhook_outbox"]
+    );
     for projection in Registered::ALL {
         assert_eq!(Registered::named(projection.name()), Some(projection));
     }

@@ -252,8 +252,8 @@ async fn lock_holders(client: &tokio_postgres::Client) -> BTreeMap<u32, Vec<Stri
     holders
 }
 
-/// The projections every server runs: activity, aggregates, idea_scores.
-const PROJECTIONS: usize = 3;
+/// The projections every server runs: activity, aggregates, idea_scores, webhook_outbox.
+const PROJECTIONS: usize = 4;
 
 /// Polls until every projection has exactly one holder, none of them `gone`; the holders.
 async fn wait_for_leaders(

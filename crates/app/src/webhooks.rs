@@ -1,0 +1,352 @@
+//! Webhook endpoints: created with a secret shown once, listed, changed, paused, rotated and
+//! deleted by a team's owners and admins; their deliveries listed and sent again; a test
+//! message sent on demand. Where an endpoint may send is the server's policy
+//! ([`WebhookPolicy`]): `https` only and never into a private network, checked at creation,
+//! at every change and again before every delivery, since DNS answers can change.
+
+use std::net::IpAddr;
+
+use base64::Engine;
+use chrono::Utc;
+use rand::RngCore;
+use stride_domain::webhook::{Webhook, WebhookChange, WebhookCommand, WebhookEvent};
+use stride_storage::SideWrite;
+use stride_storage::webhooks::Delivery;
+use uuid::Uuid;
+
+use crate::execute::{self, Outcome};
+use crate::versioned::{self, Versioned};
+use crate::{App, AppError, Origin};
+
+/// Where webhooks may send.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WebhookPolicy {
+    /// `http` and private, loopback and link-local destinations too: for local development
+    /// and tests only (`STRIDE_WEBHOOK_ALLOW_PRIVATE=true`).
+    pub allow_private: bool,
+}
+
+/// Why an address may not be sent to, if it may not: loopback, private, link-local,
+/// multicast, unspecified, broadcast or shared (carrier-grade NAT) addresses, IPv4 ones
+/// mapped into IPv6 included.
+pub fn forbidden_address(ip: IpAddr) -> Option<&'static str> {
+    let ip = match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
+        v4 => v4,
+    };
+    let why = match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
+            if v4.is_loopback() {
+                "a loopback address"
+            } else if v4.is_private() || (a == 100 && (64..128).contains(&b)) {
+                "a private address"
+            } else if v4.is_link_local() {
+                "a link-local address"
+            } else if v4.is_multicast() || v4.is_broadcast() {
+                "a multicast or broadcast address"
+            } else if v4.is_unspecified() || a == 0 {
+                "an unspecified address"
+            } else {
+                return None;
+            }
+        }
+        IpAddr::V6(v6) => {
+            if v6.is_loopback() {
+                "a loopback address"
+            } else if v6.is_unique_local() {
+                "a private address"
+            } else if v6.is_unicast_link_local() {
+                "a link-local address"
+            } else if v6.is_multicast() {
+                "a multicast address"
+            } else if v6.is_unspecified() {
+                "an unspecified address"
+            } else {
+                return None;
+            }
+        }
+    };
+    Some(why)
+}
+
+impl WebhookPolicy {
+    /// The addresses `url` may be sent to now, or why it may not be sent to at all.
+    pub async fn destinations(self, url: &str) -> Result<Vec<std::net::SocketAddr>, AppError> {
+        let forbidden = |why: String| AppError::WebhookUrlForbidden(why);
+        let parsed =
+            url::Url::parse(url).map_err(|e| forbidden(format!("url is not a valid URL: {e}")))?;
+        let plain_allowed = self.allow_private && parsed.scheme() == "http";
+        if parsed.scheme() != "https" && !plain_allowed {
+            return Err(forbidden("url must be an https URL".into()));
+        }
+        let host = parsed
+            .host_str()
+            .ok_or_else(|| forbidden("url must name a host".into()))?;
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        let port = parsed.port_or_known_default().unwrap_or(443);
+        let addresses: Vec<std::net::SocketAddr> = tokio::net::lookup_host((host, port))
+            .await
+            .map_err(|_| forbidden(format!("url's host {host} does not resolve")))?
+            .collect();
+        if addresses.is_empty() {
+            return Err(forbidden(format!("url's host {host} does not resolve")));
+        }
+        if !self.allow_private {
+            for address in &addresses {
+                if let Some(why) = forbidden_address(address.ip()) {
+                    return Err(forbidden(format!(
+                        "url's host {host} resolves to {why} ({}): webhooks send only to public addresses",
+                        address.ip()
+                    )));
+                }
+            }
+        }
+        Ok(addresses)
+    }
+}
+
+/// A new signing secret: `whsec_` and 32 random bytes in base64, as Standard Webhooks
+/// libraries read it.
+pub fn new_secret() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    format!(
+        "whsec_{}",
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    )
+}
+
+/// What a new endpoint is created with.
+#[derive(Debug, Clone)]
+pub struct NewWebhook {
+    pub url: String,
+    pub description: Option<String>,
+    pub event_types: Vec<String>,
+}
+
+/// Creates an endpoint with a new secret, shown in this answer only.
+#[tracing::instrument(skip_all, fields(team_id = %team_id))]
+pub async fn create(
+    app: &App,
+    origin: &Origin,
+    team_id: Uuid,
+    new: NewWebhook,
+) -> Result<(Versioned<Webhook>, String), AppError> {
+    // Every field is checked before the URL's host is looked up.
+    let url = stride_domain::webhook::url(&new.url)?;
+    stride_domain::webhook::checked_event_types(new.event_types.clone())?;
+    app.webhook_policy.destinations(&url).await?;
+    let webhook_id = Uuid::now_v7();
+    let secret = new_secret();
+    let command = WebhookCommand::Create {
+        webhook_id,
+        url,
+        description: new.description,
+        event_types: new.event_types,
+    };
+    let write = SideWrite::WebhookSecret {
+        webhook_id,
+        secret: secret.clone(),
+    };
+    let outcome = run_with(
+        app,
+        origin,
+        (team_id, webhook_id),
+        None,
+        command,
+        vec![write],
+    )
+    .await?;
+    Ok((Versioned::found(outcome, "webhook")?, secret))
+}
+
+/// The team's endpoints, oldest first.
+pub async fn list(app: &App, team_id: Uuid) -> Result<Vec<Versioned<Webhook>>, AppError> {
+    versioned::in_team::<Webhook>(&app.store, team_id).await
+}
+
+/// One of the team's endpoints.
+pub async fn get(
+    app: &App,
+    team_id: Uuid,
+    webhook_id: Uuid,
+) -> Result<Versioned<Webhook>, AppError> {
+    let outcome = execute::load_aggregate::<Webhook>(&app.store, team_id, webhook_id).await?;
+    Versioned::found(outcome, "webhook")
+}
+
+/// Changes an endpoint's URL, description, event types or status.
+pub async fn change(
+    app: &App,
+    origin: &Origin,
+    ids: (Uuid, Uuid),
+    if_match: Option<i64>,
+    change: WebhookChange,
+) -> Result<Versioned<Webhook>, AppError> {
+    if let Some(url) = &change.url {
+        app.webhook_policy
+            .destinations(&stride_domain::webhook::url(url)?)
+            .await?;
+    }
+    let command = WebhookCommand::Change(change);
+    let outcome = run_with(app, origin, ids, if_match, command, Vec::new()).await?;
+    Versioned::found(outcome, "webhook")
+}
+
+/// A new secret for an endpoint, shown in this answer only; the one before still signs for
+/// 24 h.
+pub async fn rotate_secret(
+    app: &App,
+    origin: &Origin,
+    ids: (Uuid, Uuid),
+) -> Result<(Versioned<Webhook>, String), AppError> {
+    let secret = new_secret();
+    let write = SideWrite::WebhookSecret {
+        webhook_id: ids.1,
+        secret: secret.clone(),
+    };
+    let command = WebhookCommand::RotateSecret;
+    let outcome = run_with(app, origin, ids, None, command, vec![write]).await?;
+    Ok((Versioned::found(outcome, "webhook")?, secret))
+}
+
+/// Deletes an endpoint with its secrets; what it had not delivered yet is given up.
+pub async fn delete(app: &App, origin: &Origin, ids: (Uuid, Uuid)) -> Result<i64, AppError> {
+    let write = SideWrite::WebhookDeleted { webhook_id: ids.1 };
+    let outcome = run_with(app, origin, ids, None, WebhookCommand::Delete, vec![write]).await?;
+    Ok(outcome.position)
+}
+
+/// Runs a command with the rows that go with its events.
+async fn run_with(
+    app: &App,
+    origin: &Origin,
+    ids: (Uuid, Uuid),
+    if_match: Option<i64>,
+    command: WebhookCommand,
+    writes: Vec<SideWrite>,
+) -> Result<Outcome<Webhook>, AppError> {
+    execute::execute_with(
+        app,
+        origin,
+        ids,
+        if_match,
+        stride_domain::webhook::apply,
+        |state| {
+            let events: Vec<WebhookEvent> = stride_domain::webhook::decide(state, command.clone())?;
+            let writes = if events.is_empty() {
+                Vec::new()
+            } else {
+                writes.clone()
+            };
+            Ok::<_, AppError>((events, writes))
+        },
+    )
+    .await
+}
+
+/// A webhook's deliveries, newest first (see [`stride_storage::webhooks::Deliveries::list`]).
+pub async fn deliveries(
+    app: &App,
+    (team_id, webhook_id): (Uuid, Uuid),
+    status: Option<&str>,
+    before: Option<Uuid>,
+    limit: i64,
+) -> Result<Vec<Delivery>, AppError> {
+    get(app, team_id, webhook_id).await?;
+    Ok(app
+        .store
+        .deliveries()
+        .list(team_id, webhook_id, status, before, limit)
+        .await?)
+}
+
+/// Queues one delivery again now.
+pub async fn redeliver(
+    app: &App,
+    (team_id, webhook_id): (Uuid, Uuid),
+    delivery_id: Uuid,
+) -> Result<Delivery, AppError> {
+    let deliveries = app.store.deliveries();
+    if !deliveries
+        .redeliver(team_id, webhook_id, delivery_id)
+        .await?
+    {
+        return Err(AppError::NotFound("delivery"));
+    }
+    app.store.deliveries().wake();
+    deliveries
+        .get(team_id, webhook_id, delivery_id)
+        .await?
+        .ok_or(AppError::NotFound("delivery"))
+}
+
+/// Queues a `webhook.test` message to an endpoint now.
+pub async fn send_test(
+    app: &App,
+    (team_id, webhook_id): (Uuid, Uuid),
+) -> Result<Delivery, AppError> {
+    let webhook = get(app, team_id, webhook_id).await?;
+    let payload = serde_json::json!({
+        "type": "webhook.test",
+        "timestamp": Utc::now(),
+        "data": { "webhook_id": webhook.state.id, "url": webhook.state.url },
+    });
+    let deliveries = app.store.deliveries();
+    let Some(delivery_id) = deliveries.queue_test(team_id, webhook_id, payload).await? else {
+        return Err(AppError::Lagging(
+            "the webhook was created a moment ago; send the test again".into(),
+        ));
+    };
+    app.store.deliveries().wake();
+    deliveries
+        .get(team_id, webhook_id, delivery_id)
+        .await?
+        .ok_or(AppError::NotFound("delivery"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn private_loopback_link_local_and_multicast_addresses_are_forbidden_public_ones_not() {
+        for forbidden in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "224.0.0.1",
+            "255.255.255.255",
+            "0.0.0.0",
+            "::1",
+            "fd00::1",
+            "fe80::1",
+            "ff02::1",
+            "::",
+            "::ffff:127.0.0.1",
+            "::ffff:10.0.0.1",
+        ] {
+            let ip: IpAddr = forbidden.parse().unwrap();
+            assert!(forbidden_address(ip).is_some(), "{forbidden}");
+        }
+        for public in ["93.184.215.14", "1.1.1.1", "2606:4700::1111", "100.128.0.1"] {
+            let ip: IpAddr = public.parse().unwrap();
+            assert_eq!(forbidden_address(ip), None, "{public}");
+        }
+    }
+
+    #[test]
+    fn a_secret_is_whsec_and_32_bytes_of_base64() {
+        let secret = new_secret();
+        let raw = secret.strip_prefix("whsec_").unwrap();
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(raw)
+            .unwrap();
+        assert_eq!(bytes.len(), 32);
+        assert_ne!(secret, new_secret());
+    }
+}

@@ -1,0 +1,239 @@
+//! The webhook outbox: a projection that fans each event out to the team's endpoints that
+//! want its type, as one `webhook_deliveries` row per endpoint, written in the transaction
+//! that moves its checkpoint. No event is missed and none is queued twice: a delivery's id
+//! is derived from its endpoint and its event, so a batch applied again, or a rebuild, finds
+//! the rows already there. Endpoints are folded from their own events as they come, so an
+//! endpoint hears exactly the events recorded after it was created and while it was active.
+//!
+//! Reads never wait for this projection: a slow receiver must not slow anything else.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use deadpool_postgres::{GenericClient, Transaction};
+use serde_json::json;
+use stride_domain::EventPayload;
+use stride_domain::channel::ChannelEvent;
+use stride_domain::goal::GoalEvent;
+use stride_domain::idea::IdeaEvent;
+use stride_domain::metric::MetricEvent;
+use stride_domain::post::PostEvent;
+use stride_domain::team::TeamEvent;
+use stride_domain::vote::VoteEvent;
+use stride_domain::webhook::{Webhook, WebhookEvent, WebhookStatus};
+use uuid::Uuid;
+
+use crate::events::StoredEvent;
+use crate::projector::Projection;
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct WebhookOutbox;
+
+const LOAD: &str = "SELECT team_id, webhook_id, url, event_types, active FROM webhook_endpoints \
+     WHERE team_id = ANY($1)";
+const STORE: &str = "INSERT INTO webhook_endpoints (team_id, webhook_id, url, event_types, active) \
+     SELECT t, w, u, ARRAY(SELECT jsonb_array_elements_text(e)), a \
+     FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::jsonb[], $5::bool[]) AS x (t, w, u, e, a) \
+     ON CONFLICT (team_id, webhook_id) DO UPDATE \
+     SET url = excluded.url, event_types = excluded.event_types, active = excluded.active";
+// A deleted endpoint's messages not yet delivered are given up.
+const GIVE_UP: &str = "UPDATE webhook_deliveries AS d SET status = 'dead', last_error = 'the webhook was deleted' \
+     FROM unnest($1::uuid[], $2::uuid[]) AS x (t, w) \
+     WHERE d.team_id = x.t AND d.webhook_id = x.w AND d.status IN ('pending', 'failed')";
+const REMOVE: &str = "DELETE FROM webhook_endpoints AS e \
+     USING unnest($1::uuid[], $2::uuid[]) AS x (t, w) WHERE e.team_id = x.t AND e.webhook_id = x.w";
+const QUEUE: &str = "INSERT INTO webhook_deliveries (team_id, delivery_id, webhook_id, event_type, position, payload) \
+     SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::int8[], $6::jsonb[]) \
+     ON CONFLICT DO NOTHING";
+
+/// An endpoint as the outbox keeps it.
+#[derive(Debug, Clone)]
+struct Endpoint {
+    url: String,
+    event_types: Vec<String>,
+    active: bool,
+}
+
+impl Endpoint {
+    fn wants(&self, event_type: &str) -> bool {
+        let webhook = Webhook {
+            id: Uuid::nil(),
+            url: String::new(),
+            description: None,
+            event_types: self.event_types.clone(),
+            status: if self.active {
+                WebhookStatus::Active
+            } else {
+                WebhookStatus::Paused
+            },
+        };
+        webhook.wants(event_type)
+    }
+}
+
+/// The id of the message carrying the event `event_id` to the endpoint `webhook_id`: the
+/// same however often it is queued, and the `webhook-id` its receiver sees on every attempt.
+pub fn delivery_id(webhook_id: Uuid, event_id: Uuid) -> Uuid {
+    Uuid::new_v5(&webhook_id, event_id.as_bytes())
+}
+
+/// The message body for an event: `{type, timestamp, data}`, `data` being the event as the
+/// log serves it (its position included, so receivers can order and deduplicate).
+pub fn message(event: &StoredEvent) -> serde_json::Value {
+    json!({
+        "type": event.event_type,
+        "timestamp": event.recorded_at,
+        "data": event,
+    })
+}
+
+#[derive(Default)]
+struct Queue {
+    team_id: Vec<Uuid>,
+    delivery_id: Vec<Uuid>,
+    webhook_id: Vec<Uuid>,
+    event_type: Vec<String>,
+    position: Vec<i64>,
+    payload: Vec<serde_json::Value>,
+}
+
+impl Projection for WebhookOutbox {
+    const NAME: &'static str = "webhook_outbox";
+    // The deliveries are kept through a rebuild: their ids make the replay queue nothing
+    // twice, and what was delivered stays delivered.
+    const TABLES: &'static [&'static str] = &["webhook_endpoints"];
+    const STREAM_TYPES: &'static [&'static str] = &[
+        TeamEvent::STREAM_TYPE,
+        ChannelEvent::STREAM_TYPE,
+        GoalEvent::STREAM_TYPE,
+        PostEvent::STREAM_TYPE,
+        IdeaEvent::STREAM_TYPE,
+        VoteEvent::STREAM_TYPE,
+        MetricEvent::STREAM_TYPE,
+        WebhookEvent::STREAM_TYPE,
+    ];
+
+    async fn apply<'a>(
+        &'a self,
+        tx: &'a Transaction<'a>,
+        events: &'a [StoredEvent],
+    ) -> Result<(), crate::StoreError> {
+        let teams: Vec<Uuid> = events
+            .iter()
+            .map(|e| e.team_id)
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let mut endpoints: BTreeMap<(Uuid, Uuid), Endpoint> = BTreeMap::new();
+        for row in tx.query(LOAD, &[&teams]).await? {
+            endpoints.insert(
+                (row.try_get(0)?, row.try_get(1)?),
+                Endpoint {
+                    url: row.try_get(2)?,
+                    event_types: row.try_get(3)?,
+                    active: row.try_get(4)?,
+                },
+            );
+        }
+        let mut changed: BTreeSet<(Uuid, Uuid)> = BTreeSet::new();
+        let mut queue = Queue::default();
+        for event in events {
+            if event.stream_type == WebhookEvent::STREAM_TYPE {
+                let key = (event.team_id, event.stream_id);
+                match event.decode::<WebhookEvent>()?.event {
+                    WebhookEvent::WebhookCreated {
+                        url, event_types, ..
+                    } => {
+                        let active = true;
+                        endpoints.insert(
+                            key,
+                            Endpoint {
+                                url,
+                                event_types,
+                                active,
+                            },
+                        );
+                    }
+                    WebhookEvent::WebhookChanged {
+                        url,
+                        event_types,
+                        status,
+                        ..
+                    } => {
+                        let active = status == WebhookStatus::Active;
+                        endpoints.insert(
+                            key,
+                            Endpoint {
+                                url,
+                                event_types,
+                                active,
+                            },
+                        );
+                    }
+                    WebhookEvent::WebhookDeleted {} => {
+                        endpoints.remove(&key);
+                    }
+                    WebhookEvent::WebhookSecretRotated {} => {}
+                }
+                changed.insert(key);
+            }
+            let wanting = endpoints
+                .range((event.team_id, Uuid::nil())..=(event.team_id, Uuid::max()))
+                .filter(|(_, endpoint)| endpoint.wants(&event.event_type));
+            for ((team_id, webhook_id), _) in wanting {
+                queue.team_id.push(*team_id);
+                queue
+                    .delivery_id
+                    .push(delivery_id(*webhook_id, event.event_id));
+                queue.webhook_id.push(*webhook_id);
+                queue.event_type.push(event.event_type.clone());
+                queue.position.push(event.position);
+                queue.payload.push(message(event));
+            }
+        }
+        write_endpoints(tx, &endpoints, &changed).await?;
+        if !queue.delivery_id.is_empty() {
+            tx.execute(
+                QUEUE,
+                &[
+                    &queue.team_id,
+                    &queue.delivery_id,
+                    &queue.webhook_id,
+                    &queue.event_type,
+                    &queue.position,
+                    &queue.payload,
+                ],
+            )
+            .await?;
+        }
+        Ok(())
+    }
+}
+
+async fn write_endpoints(
+    tx: &Transaction<'_>,
+    endpoints: &BTreeMap<(Uuid, Uuid), Endpoint>,
+    changed: &BTreeSet<(Uuid, Uuid)>,
+) -> Result<(), tokio_postgres::Error> {
+    let (kept, gone): (Vec<_>, Vec<_>) =
+        changed.iter().partition(|key| endpoints.contains_key(key));
+    if !gone.is_empty() {
+        let (teams, ids): (Vec<Uuid>, Vec<Uuid>) = gone.into_iter().copied().unzip();
+        tx.execute(REMOVE, &[&teams, &ids]).await?;
+        tx.execute(GIVE_UP, &[&teams, &ids]).await?;
+    }
+    if !kept.is_empty() {
+        let mut columns = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for key in kept {
+            let endpoint = &endpoints[key];
+            columns.0.push(key.0);
+            columns.1.push(key.1);
+            columns.2.push(endpoint.url.clone());
+            columns.3.push(json!(endpoint.event_types));
+            columns.4.push(endpoint.active);
+        }
+        let params: [&(dyn tokio_postgres::types::ToSql + Sync); 5] =
+            [&columns.0, &columns.1, &columns.2, &columns.3, &columns.4];
+        tx.execute(STORE, &params).await?;
+    }
+    Ok(())
+}
