@@ -19,7 +19,7 @@ use crate::App;
 pub const TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a claimed message is leased to the worker sending it: longer than a send can
 /// take, so that only a worker that died lets it go.
-const LEASE_SECONDS: f64 = 30.0;
+const LEASE_SECONDS: f64 = 15.0;
 /// Messages claimed at once, and sent at once by one process.
 const CLAIM: i64 = 16;
 const IN_FLIGHT: usize = 32;

@@ -18,6 +18,9 @@ use crate::execute::{self, Outcome};
 use crate::versioned::{self, Versioned};
 use crate::{App, AppError, Origin};
 
+/// How long a webhook URL's host may take to resolve.
+const LOOKUP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Where webhooks may send.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct WebhookPolicy {
@@ -85,10 +88,17 @@ impl WebhookPolicy {
             .ok_or_else(|| forbidden("url must name a host".into()))?;
         let host = host.trim_start_matches('[').trim_end_matches(']');
         let port = parsed.port_or_known_default().unwrap_or(443);
-        let addresses: Vec<std::net::SocketAddr> = tokio::net::lookup_host((host, port))
-            .await
-            .map_err(|_| forbidden(format!("url's host {host} does not resolve")))?
-            .collect();
+        let lookup = tokio::time::timeout(LOOKUP_TIMEOUT, tokio::net::lookup_host((host, port)));
+        let addresses: Vec<std::net::SocketAddr> = match lookup.await {
+            Ok(Ok(found)) => found.collect(),
+            Ok(Err(_)) => Vec::new(),
+            Err(_) => {
+                return Err(forbidden(format!(
+                    "url's host {host} did not resolve within {} s",
+                    LOOKUP_TIMEOUT.as_secs()
+                )));
+            }
+        };
         if addresses.is_empty() {
             return Err(forbidden(format!("url's host {host} does not resolve")));
         }

@@ -17,6 +17,7 @@
 //! Templates are named after the migrations' fingerprint, so changing a migration builds a new
 //! one; old templates stay until the cluster is deleted.
 
+pub mod receiver;
 mod server;
 mod template;
 

@@ -3,106 +3,34 @@
 //! rotation signing with both secrets, paused and deleted endpoints, roles, and the
 //! destinations a server refuses to send to.
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use stride_testkit::receiver::{Received, Receiver};
 use stride_tests::{TestApp, assert_problem};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 
-/// One message as the receiver got it.
-#[derive(Debug, Clone)]
-struct Received {
-    id: String,
-    timestamp: String,
-    signature: String,
-    body: Vec<u8>,
+/// Whether `secret` signed the message (one of its space-separated `v1,` signatures).
+fn signed_by(message: &Received, secret: &str) -> bool {
+    let timestamp: i64 = message.timestamp.parse().unwrap();
+    let expected =
+        stride_app::delivery::signature(&[secret], &message.id, timestamp, &message.body);
+    message.signature.split(' ').any(|s| s == expected)
 }
 
-impl Received {
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap()
-    }
-
-    /// Whether `secret` signed it (one of the space-separated `v1,` signatures).
-    fn signed_by(&self, secret: &str) -> bool {
-        let timestamp: i64 = self.timestamp.parse().unwrap();
-        let expected = stride_app::delivery::signature(&[secret], &self.id, timestamp, &self.body);
-        self.signature.split(' ').any(|s| s == expected)
-    }
+fn json_of(message: &Received) -> Value {
+    serde_json::from_slice(&message.body).unwrap()
 }
 
-/// An HTTP/1.1 receiver on 127.0.0.1 that answers each request with the next status of its
-/// script (then 204), and keeps what it got.
-struct Receiver {
-    url: String,
-    received: Arc<Mutex<Vec<Received>>>,
-}
-
-impl Receiver {
-    async fn start(script: Vec<u16>) -> Receiver {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}/hook", listener.local_addr().unwrap());
-        let received = Arc::new(Mutex::new(Vec::new()));
-        let (kept, script) = (received.clone(), Arc::new(Mutex::new(script.into_iter())));
-        tokio::spawn(async move {
-            while let Ok((stream, _)) = listener.accept().await {
-                let (kept, script) = (kept.clone(), script.clone());
-                tokio::spawn(async move {
-                    let mut stream = BufReader::new(stream);
-                    let mut headers = Vec::new();
-                    loop {
-                        let mut line = String::new();
-                        if stream.read_line(&mut line).await.unwrap_or(0) == 0 || line == "\r\n" {
-                            break;
-                        }
-                        if let Some((name, value)) = line.trim_end().split_once(':') {
-                            headers.push((name.to_ascii_lowercase(), value.trim().to_owned()));
-                        }
-                    }
-                    let header = |name: &str| {
-                        headers
-                            .iter()
-                            .find(|(n, _)| n == name)
-                            .map(|(_, v)| v.clone())
-                            .unwrap_or_default()
-                    };
-                    let length: usize = header("content-length").parse().unwrap_or(0);
-                    let mut body = vec![0; length];
-                    let _ = stream.read_exact(&mut body).await;
-                    kept.lock().unwrap().push(Received {
-                        id: header("webhook-id"),
-                        timestamp: header("webhook-timestamp"),
-                        signature: header("webhook-signature"),
-                        body,
-                    });
-                    let status = script.lock().unwrap().next().unwrap_or(204);
-                    let answer = format!(
-                        "HTTP/1.1 {status} X\r\ncontent-length: 2000\r\nconnection: close\r\n\r\n{}",
-                        "e".repeat(2000)
-                    );
-                    let _ = stream.get_mut().write_all(answer.as_bytes()).await;
-                });
-            }
-        });
-        Receiver { url, received }
-    }
-
-    /// Waits until it holds `count` messages.
-    async fn wait_for(&self, count: usize) -> Vec<Received> {
-        for _ in 0..200 {
-            let received = self.received.lock().unwrap().clone();
-            if received.len() >= count {
-                return received;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!(
-            "the receiver got {} messages, not {count}",
-            self.received.lock().unwrap().len()
-        );
-    }
+/// Waits until the receiver holds `count` messages, failing the test past 10 s.
+async fn wait_for(receiver: &Receiver, count: usize) -> Vec<Received> {
+    let got = receiver.wait_for(count, Duration::from_secs(10)).await;
+    assert!(
+        got.len() >= count,
+        "the receiver got {} messages, not {count}",
+        got.len()
+    );
+    got
 }
 
 async fn create(app: &TestApp, team: &stride_tests::Team, body: Value) -> reqwest::Response {
@@ -166,7 +94,7 @@ async fn wait_for_delivery(
 async fn an_event_reaches_the_endpoint_signed_with_its_secret_and_its_position() {
     let app = TestApp::spawn().await;
     let team = app.sign_up("acme").await;
-    let receiver = Receiver::start(vec![]).await;
+    let receiver = Receiver::start(vec![]).await.unwrap();
     let response = create(
         &app,
         &team,
@@ -187,11 +115,14 @@ async fn an_event_reaches_the_endpoint_signed_with_its_secret_and_its_position()
     app.vote_for(&team.slug, idea["id"].as_str().unwrap(), &contributor)
         .await;
 
-    let got = receiver.wait_for(1).await;
+    let got = wait_for(&receiver, 1).await;
     let message = &got[0];
-    assert!(message.signed_by(&secret), "{message:?}");
-    assert!(!message.signed_by("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"));
-    let body = message.json();
+    assert!(signed_by(message, &secret), "{message:?}");
+    assert!(!signed_by(
+        message,
+        "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+    ));
+    let body = json_of(message);
     assert_eq!(body["type"], "IdeaSubmitted");
     assert_eq!(body["data"]["event_type"], "IdeaSubmitted");
     assert_eq!(body["data"]["data"]["title"], "Behind the scenes");
@@ -202,7 +133,7 @@ async fn an_event_reaches_the_endpoint_signed_with_its_secret_and_its_position()
     assert_eq!(delivered["last_status"], 204);
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(
-        receiver.received.lock().unwrap().len(),
+        receiver.got().len(),
         1,
         "the vote is not an event type the endpoint wants"
     );
@@ -234,7 +165,7 @@ async fn an_event_reaches_the_endpoint_signed_with_its_secret_and_its_position()
 async fn a_failed_answer_is_kept_and_a_redelivery_sends_the_same_message_again() {
     let app = TestApp::spawn().await;
     let team = app.sign_up("acme").await;
-    let receiver = Receiver::start(vec![500]).await;
+    let receiver = Receiver::start(vec![500]).await.unwrap();
     let created: Value = create(
         &app,
         &team,
@@ -280,12 +211,12 @@ async fn a_failed_answer_is_kept_and_a_redelivery_sends_the_same_message_again()
         )
         .await;
     assert_eq!(again.status(), StatusCode::ACCEPTED);
-    let got = receiver.wait_for(2).await;
+    let got = wait_for(&receiver, 2).await;
     assert_eq!(
         got[0].id, got[1].id,
         "every attempt carries the same webhook-id"
     );
-    assert_eq!(got[1].json()["type"], "webhook.test");
+    assert_eq!(json_of(&got[1])["type"], "webhook.test");
     let delivered = wait_for_delivery(&app, &team, &webhook, Some(&test_id), "delivered").await;
     assert_eq!(delivered["attempts"], 2);
     assert_eq!(delivered["last_error"], Value::Null);
@@ -308,7 +239,7 @@ async fn a_failed_answer_is_kept_and_a_redelivery_sends_the_same_message_again()
 async fn after_a_rotation_both_secrets_sign_and_a_paused_or_deleted_endpoint_hears_nothing() {
     let app = TestApp::spawn().await;
     let team = app.sign_up("acme").await;
-    let receiver = Receiver::start(vec![]).await;
+    let receiver = Receiver::start(vec![]).await.unwrap();
     let created: Value = create(
         &app,
         &team,
@@ -347,9 +278,9 @@ async fn after_a_rotation_both_secrets_sign_and_a_paused_or_deleted_endpoint_hea
         }
     };
     rename("Acme One").await;
-    let got = receiver.wait_for(1).await;
+    let got = wait_for(&receiver, 1).await;
     assert!(
-        got[0].signed_by(&new) && got[0].signed_by(&old),
+        signed_by(&got[0], &new) && signed_by(&got[0], &old),
         "{:?}",
         got[0]
     );
@@ -364,9 +295,9 @@ async fn after_a_rotation_both_secrets_sign_and_a_paused_or_deleted_endpoint_hea
         .await;
     assert_eq!(active.json::<Value>().await.unwrap()["status"], "active");
     rename("Acme Three").await;
-    let got = receiver.wait_for(2).await;
+    let got = wait_for(&receiver, 2).await;
     assert_eq!(
-        got[1].json()["data"]["data"]["name"],
+        json_of(&got[1])["data"]["data"]["name"],
         "Acme Three",
         "nothing was queued while paused"
     );
@@ -378,7 +309,7 @@ async fn after_a_rotation_both_secrets_sign_and_a_paused_or_deleted_endpoint_hea
     assert_problem(app.get(&path, &team.owner_token).await, 404, "not_found").await;
     rename("Acme Four").await;
     tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(receiver.received.lock().unwrap().len(), 2);
+    assert_eq!(receiver.got().len(), 2);
 }
 
 #[tokio::test]

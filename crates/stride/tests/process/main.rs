@@ -6,3 +6,4 @@ mod faults;
 mod serve;
 mod server;
 mod tokens;
+mod webhooks;
