@@ -33,8 +33,9 @@ export interface paths {
         };
         /**
          * Reads the server's Prometheus metrics
-         * @description Request counts and latencies, pool use, projection positions and lag, and projection
-         *     failures, in Prometheus' text exposition format.
+         * @description Request counts and latencies, pool use, projection positions and lag, projection
+         *     failures, and webhook delivery attempts by outcome, queue depth and oldest waiting
+         *     message, in Prometheus' text exposition format.
          */
         get: operations["getPrometheusMetrics"];
         put?: never;

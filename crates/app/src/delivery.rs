@@ -6,6 +6,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use base64::Engine;
@@ -60,6 +61,23 @@ pub fn backoff(attempts: i32, jitter: f64) -> f64 {
     STEPS[index] * (0.8 + 0.4 * jitter.clamp(0.0, 1.0))
 }
 
+/// What this process's worker did, for `/metrics`: attempts, and their outcomes.
+#[derive(Debug, Default)]
+pub struct Stats {
+    pub attempts: AtomicU64,
+    pub delivered: AtomicU64,
+    /// Failed attempts to be tried again.
+    pub failed: AtomicU64,
+    /// Failed attempts that gave their message up (over 24 h old).
+    pub dead: AtomicU64,
+}
+
+impl Stats {
+    fn count(counter: &AtomicU64) {
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
 /// Runs the worker for as long as the task lives.
 pub fn spawn(app: App) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
@@ -95,12 +113,20 @@ pub fn spawn(app: App) -> tokio::task::JoinHandle<()> {
 async fn deliver(app: &App, message: &Claimed) {
     let outcome = send(app, message).await;
     let deliveries = app.store.deliveries();
+    let stats = &app.delivery_stats;
+    Stats::count(&stats.attempts);
     let recorded = match outcome {
-        Ok(status) => deliveries.delivered(message, status).await,
+        Ok(status) => {
+            Stats::count(&stats.delivered);
+            deliveries.delivered(message, status).await
+        }
         Err((status, error)) => {
             let retry_in = backoff(message.attempts, rand::random::<f64>());
-            tracing::info!(delivery_id = %message.delivery_id, webhook_id = %message.webhook_id, attempts = message.attempts, error = %error, "webhook delivery failed; will retry");
-            deliveries.failed(message, status, &error, retry_in).await
+            tracing::info!(delivery_id = %message.delivery_id, webhook_id = %message.webhook_id, attempts = message.attempts, error = %error, "webhook delivery failed");
+            deliveries
+                .failed(message, status, &error, retry_in)
+                .await
+                .map(|dead| Stats::count(if dead { &stats.dead } else { &stats.failed }))
         }
     };
     if let Err(error) = recorded {

@@ -44,6 +44,8 @@ pub struct App {
     pub boards: Arc<public_boards::PublicBoards>,
     /// Where webhooks may send.
     pub webhook_policy: webhooks::WebhookPolicy,
+    /// What this process's webhook delivery worker did.
+    pub delivery_stats: Arc<delivery::Stats>,
 }
 
 impl App {
@@ -52,6 +54,7 @@ impl App {
             store,
             boards: Arc::new(public_boards::PublicBoards::default()),
             webhook_policy: webhooks::WebhookPolicy::default(),
+            delivery_stats: Arc::new(delivery::Stats::default()),
         }
     }
 }

@@ -8,7 +8,6 @@ use prometheus::{
     Encoder, GaugeVec, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry,
     TextEncoder,
 };
-use stride_storage::Store;
 
 /// A metric, registered as it is made, so that none is made and then left out of `/metrics`.
 fn registered<M: Collector + Clone + 'static>(
@@ -28,6 +27,9 @@ pub struct Telemetry {
     projection_position: IntGaugeVec,
     projection_lag: GaugeVec,
     projection_failures: IntGaugeVec,
+    webhook_attempts: IntCounterVec,
+    webhook_queue: prometheus::IntGauge,
+    webhook_oldest: prometheus::Gauge,
 }
 
 impl std::fmt::Debug for Telemetry {
@@ -102,8 +104,35 @@ impl Telemetry {
                 &["projection"],
             )?,
         )?;
+        let webhook_attempts = registered(
+            &registry,
+            IntCounterVec::new(
+                Opts::new(
+                    "stride_webhook_attempts_total",
+                    "Webhook delivery attempts this process made, by outcome (delivered, failed and to be retried, dead)",
+                ),
+                &["outcome"],
+            )?,
+        )?;
+        let webhook_queue = registered(
+            &registry,
+            prometheus::IntGauge::with_opts(Opts::new(
+                "stride_webhook_queue_depth",
+                "Webhook messages not delivered yet (pending or failed), all servers",
+            ))?,
+        )?;
+        let webhook_oldest = registered(
+            &registry,
+            prometheus::Gauge::with_opts(Opts::new(
+                "stride_webhook_oldest_pending_seconds",
+                "How long the oldest webhook message not delivered yet has waited",
+            ))?,
+        )?;
         Ok(Telemetry {
             registry,
+            webhook_attempts,
+            webhook_queue,
+            webhook_oldest,
             requests,
             latency,
             pool,
@@ -122,8 +151,24 @@ impl Telemetry {
             .observe(elapsed.as_secs_f64());
     }
 
-    /// The text exposition, with the pool and the projections read at scrape time.
-    pub async fn render(&self, store: &Store) -> anyhow::Result<String> {
+    /// The text exposition, with the pool, the projections and the webhook queue read at
+    /// scrape time.
+    pub async fn render(&self, app: &stride_app::App) -> anyhow::Result<String> {
+        let store = &app.store;
+        let stats = &app.delivery_stats;
+        for (outcome, count) in [
+            ("delivered", &stats.delivered),
+            ("failed", &stats.failed),
+            ("dead", &stats.dead),
+        ] {
+            // The worker counts; the counter catches up with it at each scrape.
+            let counter = self.webhook_attempts.with_label_values(&[outcome]);
+            let count = count.load(std::sync::atomic::Ordering::Relaxed);
+            counter.inc_by(count.saturating_sub(counter.get()));
+        }
+        let (depth, oldest) = store.deliveries().queue().await?;
+        self.webhook_queue.set(depth);
+        self.webhook_oldest.set(oldest);
         for (name, position) in store.projections().positions().await? {
             self.projection_position
                 .with_label_values(&[name.as_str()])

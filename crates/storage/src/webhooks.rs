@@ -109,7 +109,11 @@ const DELIVERED: &str = "UPDATE webhook_deliveries SET status = 'delivered', del
 const FAILED: &str = "UPDATE webhook_deliveries SET last_status = $3, last_error = $4, \
        status = CASE WHEN created_at < now() - interval '24 hours' THEN 'dead' ELSE 'failed' END, \
        next_attempt_at = now() + make_interval(secs => $5) \
-     WHERE team_id = $1 AND delivery_id = $2 AND status <> 'delivered'";
+     WHERE team_id = $1 AND delivery_id = $2 AND status <> 'delivered' RETURNING status";
+// Messages not delivered yet, and how long the oldest has waited (the partial index of due
+// messages holds exactly these).
+const QUEUE: &str = "SELECT count(*), coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 \
+     FROM webhook_deliveries WHERE status IN ('pending', 'failed')";
 const REDELIVER: &str = "UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = now(), \
        created_at = CASE WHEN status = 'dead' THEN now() ELSE created_at END \
      WHERE team_id = $1 AND webhook_id = $2 AND delivery_id = $3 RETURNING delivery_id";
@@ -164,14 +168,21 @@ impl Deliveries<'_> {
         self.store.execute(DELIVERED, &params).await.map(drop)
     }
 
-    /// Records a failed attempt, to be tried again in `retry_in_seconds` (or given up).
+    /// Messages not delivered yet, and how long the oldest of them has waited, in seconds.
+    pub async fn queue(self) -> Result<(i64, f64), StoreError> {
+        let found = self.store.query_opt(QUEUE, &[], crate::rows::pair).await?;
+        Ok(found.unwrap_or((0, 0.0)))
+    }
+
+    /// Records a failed attempt, to be tried again in `retry_in_seconds`, or given up when
+    /// the message is over a day old: whether it was (`dead`).
     pub async fn failed(
         self,
         claimed: &Claimed,
         status: Option<i32>,
         error: &str,
         retry_in_seconds: f64,
-    ) -> Result<(), StoreError> {
+    ) -> Result<bool, StoreError> {
         let error: String = error.chars().take(ERROR_MAX).collect();
         let params: [&(dyn ToSql + Sync); 5] = [
             &claimed.team_id,
@@ -180,7 +191,11 @@ impl Deliveries<'_> {
             &error,
             &retry_in_seconds,
         ];
-        self.store.execute(FAILED, &params).await.map(drop)
+        let now: Option<String> = self
+            .store
+            .query_opt(FAILED, &params, |r| r.try_get(0))
+            .await?;
+        Ok(now.as_deref() == Some("dead"))
     }
 
     /// Queues one message again now, whatever became of it; false when there is no such

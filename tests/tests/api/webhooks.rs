@@ -221,6 +221,32 @@ async fn a_failed_answer_is_kept_and_a_redelivery_sends_the_same_message_again()
     assert_eq!(delivered["attempts"], 2);
     assert_eq!(delivered["last_error"], Value::Null);
 
+    // The attempts by outcome, and the queue (empty again).
+    let metrics = app
+        .http
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let value = |series: &str| -> f64 {
+        let line = metrics.lines().find(|l| l.starts_with(series));
+        let line = line.unwrap_or_else(|| panic!("no {series} in:\n{metrics}"));
+        line.rsplit(' ').next().unwrap().parse().unwrap()
+    };
+    assert_eq!(
+        value(r#"stride_webhook_attempts_total{outcome="delivered"}"#),
+        1.0
+    );
+    assert_eq!(
+        value(r#"stride_webhook_attempts_total{outcome="failed"}"#),
+        1.0
+    );
+    assert_eq!(value("stride_webhook_queue_depth"), 0.0);
+    assert_eq!(value("stride_webhook_oldest_pending_seconds"), 0.0);
+
     let unknown = app
         .post(
             &format!(

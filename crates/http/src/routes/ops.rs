@@ -56,8 +56,9 @@ async fn check_readiness(ctx: Ctx) -> Result<HttpResponse, ApiError> {
 
 /// Reads the server's Prometheus metrics
 ///
-/// Request counts and latencies, pool use, projection positions and lag, and projection
-/// failures, in Prometheus' text exposition format.
+/// Request counts and latencies, pool use, projection positions and lag, projection
+/// failures, and webhook delivery attempts by outcome, queue depth and oldest waiting
+/// message, in Prometheus' text exposition format.
 #[utoipa::path(tag = "operations", responses((status = 200, description = "The metrics, as text.", body = String, content_type = "text/plain")))]
 #[get("/metrics")]
 async fn get_prometheus_metrics(
@@ -65,7 +66,7 @@ async fn get_prometheus_metrics(
     telemetry: web::Data<Telemetry>,
 ) -> Result<HttpResponse, ApiError> {
     let text = telemetry
-        .render(&ctx.store)
+        .render(&ctx.app)
         .await
         .map_err(ApiError::internal)?;
     Ok(HttpResponse::Ok()
