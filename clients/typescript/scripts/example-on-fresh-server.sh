@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Runs examples/flow.ts against a server of its own: `stride serve` on a private PostgreSQL
-# in a fresh directory (never DATABASE_URL), stopped and removed afterwards.
-# Usage: bash scripts/example-on-fresh-server.sh [path/to/stride]   (default: the debug build)
+# Runs an example (examples/flow.ts unless named) against a server of its own: `stride serve`
+# on a private PostgreSQL in a fresh directory (never DATABASE_URL), stopped and removed
+# afterwards; it may send webhooks to receivers on this machine.
+# Usage: bash scripts/example-on-fresh-server.sh [path/to/stride] [examples/<name>.ts]
+#   (default: the debug build and examples/flow.ts)
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 stride="$(realpath "${1:-$repo/target/debug/stride}")"
+example="${2:-examples/flow.ts}"
 if [ ! -x "$stride" ]; then
   echo "no stride binary at $stride: run \`cargo build -p stride\` first" >&2
   exit 1
@@ -20,6 +23,7 @@ port="$(node -e '
     server.close();
   });')"
 env -u DATABASE_URL STRIDE_DATA_DIR="$data" STRIDE_ADDR="127.0.0.1:$port" STRIDE_LOG=warn \
+  STRIDE_WEBHOOK_ALLOW_PRIVATE=true \
   "$stride" serve >"$data.log" 2>&1 &
 server=$!
 cleanup() {
@@ -42,4 +46,4 @@ if [ -z "$ready" ]; then
 fi
 
 cd "$here"
-STRIDE_URL="http://127.0.0.1:$port" node_modules/.bin/tsx examples/flow.ts
+STRIDE_URL="http://127.0.0.1:$port" node_modules/.bin/tsx "$example"
