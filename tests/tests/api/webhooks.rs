@@ -429,3 +429,51 @@ async fn without_the_development_setting_only_https_to_public_addresses_is_allow
         .unwrap();
     assert_eq!(created["items"], json!([]));
 }
+
+#[tokio::test]
+async fn a_post_submitted_for_review_raises_the_review_requested_signal_beside_its_event() {
+    let app = TestApp::spawn().await;
+    let team = app.sign_up("acme").await;
+    let channel = app.add_channel(&team, "instagram", "@acme").await;
+    let receiver = Receiver::start(vec![]).await.unwrap();
+    let body = json!({ "url": receiver.url, "event_types": ["post.review_requested", "PostSubmittedForReview"] });
+    let created: Value = create(&app, &team, body).await.json().await.unwrap();
+    let secret = created["secret"].as_str().unwrap().to_owned();
+    let post: Value = app
+        .post(
+            &format!("/v1/teams/{}/posts", team.id),
+            &team.owner_token,
+            json!({ "channel_id": channel, "title": "Poll time" }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let post_id = post["id"].as_str().unwrap();
+    let submitted = app
+        .post(
+            &format!("/v1/teams/{}/posts/{post_id}/submit", team.id),
+            &team.owner_token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(submitted.status(), StatusCode::OK);
+
+    let got = wait_for(&receiver, 2).await;
+    let mut types: Vec<String> = got
+        .iter()
+        .map(|m| json_of(m)["type"].as_str().unwrap().to_owned())
+        .collect();
+    types.sort();
+    assert_eq!(
+        types,
+        vec!["PostSubmittedForReview", "post.review_requested"]
+    );
+    let signal = got
+        .iter()
+        .find(|m| json_of(m)["type"] == "post.review_requested")
+        .unwrap();
+    assert!(signed_by(signal, &secret));
+    assert_eq!(json_of(signal)["data"]["post_id"], post_id);
+    assert_ne!(got[0].id, got[1].id, "the signal is a message of its own");
+}

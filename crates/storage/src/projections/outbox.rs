@@ -70,20 +70,41 @@ impl Endpoint {
     }
 }
 
-/// The id of the message carrying the event `event_id` to the endpoint `webhook_id`: the
-/// same however often it is queued, and the `webhook-id` its receiver sees on every attempt.
-pub fn delivery_id(webhook_id: Uuid, event_id: Uuid) -> Uuid {
-    Uuid::new_v5(&webhook_id, event_id.as_bytes())
+/// The id of the message of type `message_type` that the event `event_id` makes for the
+/// endpoint `webhook_id`: the same however often it is queued, and the `webhook-id` its
+/// receiver sees on every attempt. An event's own message has the id of the event alone.
+pub fn delivery_id(webhook_id: Uuid, event_id: Uuid, message_type: &str) -> Uuid {
+    let event = Uuid::new_v5(&webhook_id, event_id.as_bytes());
+    if message_type.contains('.') {
+        Uuid::new_v5(&event, message_type.as_bytes())
+    } else {
+        event
+    }
 }
 
-/// The message body for an event: `{type, timestamp, data}`, `data` being the event as the
-/// log serves it (its position included, so receivers can order and deduplicate).
-pub fn message(event: &StoredEvent) -> serde_json::Value {
-    json!({
+/// A post submitted for review asks the team for one: a signal beside the event.
+const REVIEW_REQUESTED: &str = "post.review_requested";
+
+/// The messages an event makes, by type: its own (`{type, timestamp, data}`, `data` being
+/// the event as the log serves it, its position included, so receivers can order and
+/// deduplicate), and the signals it raises, whose `data` names their subject and carries the
+/// event.
+fn messages(event: &StoredEvent) -> Vec<(&str, serde_json::Value)> {
+    let own = json!({
         "type": event.event_type,
         "timestamp": event.recorded_at,
         "data": event,
-    })
+    });
+    let mut messages = vec![(event.event_type.as_str(), own)];
+    if event.stream_type == PostEvent::STREAM_TYPE && event.event_type == "PostSubmittedForReview" {
+        let signal = json!({
+            "type": REVIEW_REQUESTED,
+            "timestamp": event.recorded_at,
+            "data": { "post_id": event.stream_id, "position": event.position, "event": event },
+        });
+        messages.push((REVIEW_REQUESTED, signal));
+    }
+    messages
 }
 
 #[derive(Default)]
@@ -176,18 +197,20 @@ impl Projection for WebhookOutbox {
                 }
                 changed.insert(key);
             }
-            let wanting = endpoints
-                .range((event.team_id, Uuid::nil())..=(event.team_id, Uuid::max()))
-                .filter(|(_, endpoint)| endpoint.wants(&event.event_type));
-            for ((team_id, webhook_id), _) in wanting {
-                queue.team_id.push(*team_id);
-                queue
-                    .delivery_id
-                    .push(delivery_id(*webhook_id, event.event_id));
-                queue.webhook_id.push(*webhook_id);
-                queue.event_type.push(event.event_type.clone());
-                queue.position.push(event.position);
-                queue.payload.push(message(event));
+            for (message_type, payload) in messages(event) {
+                let wanting = endpoints
+                    .range((event.team_id, Uuid::nil())..=(event.team_id, Uuid::max()))
+                    .filter(|(_, endpoint)| endpoint.wants(message_type));
+                for ((team_id, webhook_id), _) in wanting {
+                    queue.team_id.push(*team_id);
+                    queue
+                        .delivery_id
+                        .push(delivery_id(*webhook_id, event.event_id, message_type));
+                    queue.webhook_id.push(*webhook_id);
+                    queue.event_type.push(message_type.to_owned());
+                    queue.position.push(event.position);
+                    queue.payload.push(payload.clone());
+                }
             }
         }
         write_endpoints(tx, &endpoints, &changed).await?;
