@@ -4,7 +4,6 @@
 //! outcome: a 2xx delivers it, anything else is tried again later with exponential backoff
 //! and jitter, for 24 h.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -78,9 +77,29 @@ impl Stats {
     }
 }
 
+/// The client every delivery of a process shares: its connections are kept and reused, it
+/// resolves hosts under the policy ([`crate::webhooks::PolicyResolver`]), follows no
+/// redirect and gives up after [`TIMEOUT`].
+fn client(app: &App) -> reqwest::Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .timeout(TIMEOUT)
+        .redirect(reqwest::redirect::Policy::none())
+        .dns_resolver(Arc::new(crate::webhooks::PolicyResolver(
+            app.webhook_policy,
+        )))
+        .build()
+}
+
 /// Runs the worker for as long as the task lives.
 pub fn spawn(app: App) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
+        let client = match client(&app) {
+            Ok(client) => client,
+            Err(error) => {
+                tracing::error!(error = %error, "no HTTP client for webhook deliveries");
+                return;
+            }
+        };
         let sending = Arc::new(tokio::sync::Semaphore::new(IN_FLIGHT));
         loop {
             let claimed = match app.store.deliveries().claim(CLAIM, LEASE_SECONDS).await {
@@ -96,9 +115,9 @@ pub fn spawn(app: App) -> tokio::task::JoinHandle<()> {
                 let Ok(permit) = sending.clone().acquire_owned().await else {
                     return;
                 };
-                let app = app.clone();
+                let (app, client) = (app.clone(), client.clone());
                 tokio::spawn(async move {
-                    deliver(&app, &message).await;
+                    deliver(&app, &client, &message).await;
                     drop(permit);
                 });
             }
@@ -110,8 +129,8 @@ pub fn spawn(app: App) -> tokio::task::JoinHandle<()> {
 }
 
 /// Sends one claimed message and records what came of it.
-async fn deliver(app: &App, message: &Claimed) {
-    let outcome = send(app, message).await;
+async fn deliver(app: &App, client: &reqwest::Client, message: &Claimed) {
+    let outcome = send(app, client, message).await;
     let deliveries = app.store.deliveries();
     let stats = &app.delivery_stats;
     Stats::count(&stats.attempts);
@@ -136,13 +155,16 @@ async fn deliver(app: &App, message: &Claimed) {
 }
 
 /// POSTs the message: its 2xx status, or the status (if any) and what went wrong.
-async fn send(app: &App, message: &Claimed) -> Result<i32, (Option<i32>, String)> {
-    let addresses = app
-        .webhook_policy
-        .destinations(&message.url)
-        .await
+async fn send(
+    app: &App,
+    client: &reqwest::Client,
+    message: &Claimed,
+) -> Result<i32, (Option<i32>, String)> {
+    // The scheme and an address written in the URL are checked here; a host name when the
+    // client resolves it.
+    app.webhook_policy
+        .host_of(&message.url)
         .map_err(|e| (None, e.to_string()))?;
-    let client = client_for(&message.url, &addresses).map_err(|e| (None, e))?;
     let body = serde_json::to_vec(&message.payload).map_err(|e| (None, e.to_string()))?;
     let id = message.delivery_id.to_string();
     let timestamp = chrono::Utc::now().timestamp();
@@ -169,22 +191,6 @@ async fn send(app: &App, message: &Claimed) -> Result<i32, (Option<i32>, String)
     let start = response.bytes().await.unwrap_or_default();
     let start = String::from_utf8_lossy(&start[..start.len().min(ERROR_MAX)]).into_owned();
     Err((Some(status), format!("answered {status}: {start}")))
-}
-
-/// A client that connects only to the addresses the policy checked (so that DNS cannot
-/// answer otherwise between the check and the connection), follows no redirect and gives
-/// up after [`TIMEOUT`].
-fn client_for(url: &str, addresses: &[SocketAddr]) -> Result<reqwest::Client, String> {
-    let mut builder = reqwest::Client::builder()
-        .timeout(TIMEOUT)
-        .redirect(reqwest::redirect::Policy::none());
-    if let Some(host) = url::Url::parse(url)
-        .ok()
-        .and_then(|u| u.host_str().map(str::to_owned))
-    {
-        builder = builder.resolve_to_addrs(&host, addresses);
-    }
-    builder.build().map_err(|e| e.to_string())
 }
 
 /// A failed request, in a line: its kind and cause.

@@ -4,7 +4,7 @@
 //! ([`WebhookPolicy`]): `https` only and never into a private network, checked at creation,
 //! at every change and again before every delivery, since DNS answers can change.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use base64::Engine;
 use chrono::Utc;
@@ -74,8 +74,9 @@ pub fn forbidden_address(ip: IpAddr) -> Option<&'static str> {
 }
 
 impl WebhookPolicy {
-    /// The addresses `url` may be sent to now, or why it may not be sent to at all.
-    pub async fn destinations(self, url: &str) -> Result<Vec<std::net::SocketAddr>, AppError> {
+    /// The URL's host and port, if its scheme may be sent to and its host, when an address
+    /// itself, is allowed; a host name is checked when it is resolved.
+    pub fn host_of(self, url: &str) -> Result<(String, u16), AppError> {
         let forbidden = |why: String| AppError::WebhookUrlForbidden(why);
         let parsed =
             url::Url::parse(url).map_err(|e| forbidden(format!("url is not a valid URL: {e}")))?;
@@ -86,10 +87,30 @@ impl WebhookPolicy {
         let host = parsed
             .host_str()
             .ok_or_else(|| forbidden("url must name a host".into()))?;
-        let host = host.trim_start_matches('[').trim_end_matches(']');
-        let port = parsed.port_or_known_default().unwrap_or(443);
+        let host = host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_owned();
+        if let Ok(ip) = host.parse::<IpAddr>() {
+            self.allowed(&host, ip)?;
+        }
+        Ok((host, parsed.port_or_known_default().unwrap_or(443)))
+    }
+
+    fn allowed(self, host: &str, ip: IpAddr) -> Result<(), AppError> {
+        match forbidden_address(ip) {
+            Some(why) if !self.allow_private => Err(AppError::WebhookUrlForbidden(format!(
+                "url's host {host} is {why} ({ip}): webhooks send only to public addresses"
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    /// The addresses `host` resolves to, all allowed, or why it may not be sent to.
+    pub async fn resolve(self, host: &str, port: u16) -> Result<Vec<SocketAddr>, AppError> {
+        let forbidden = |why: String| AppError::WebhookUrlForbidden(why);
         let lookup = tokio::time::timeout(LOOKUP_TIMEOUT, tokio::net::lookup_host((host, port)));
-        let addresses: Vec<std::net::SocketAddr> = match lookup.await {
+        let addresses: Vec<SocketAddr> = match lookup.await {
             Ok(Ok(found)) => found.collect(),
             Ok(Err(_)) => Vec::new(),
             Err(_) => {
@@ -102,17 +123,35 @@ impl WebhookPolicy {
         if addresses.is_empty() {
             return Err(forbidden(format!("url's host {host} does not resolve")));
         }
-        if !self.allow_private {
-            for address in &addresses {
-                if let Some(why) = forbidden_address(address.ip()) {
-                    return Err(forbidden(format!(
-                        "url's host {host} resolves to {why} ({}): webhooks send only to public addresses",
-                        address.ip()
-                    )));
-                }
-            }
+        for address in &addresses {
+            self.allowed(host, address.ip())?;
         }
         Ok(addresses)
+    }
+
+    /// Whether `url` may be sent to now: its scheme, and every address its host resolves to.
+    pub async fn destinations(self, url: &str) -> Result<Vec<SocketAddr>, AppError> {
+        let (host, port) = self.host_of(url)?;
+        self.resolve(&host, port).await
+    }
+}
+
+/// Resolves the hosts a delivery connects to under the policy, so that the addresses checked
+/// are the very ones connected to: DNS cannot answer one thing to the check and another to
+/// the connection.
+#[derive(Debug, Clone, Copy)]
+pub struct PolicyResolver(pub WebhookPolicy);
+
+impl reqwest::dns::Resolve for PolicyResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let (policy, host) = (self.0, name.as_str().to_owned());
+        Box::pin(async move {
+            let addresses = policy.resolve(&host, 0).await.map_err(
+                |e| -> Box<dyn std::error::Error + Send + Sync> { e.to_string().into() },
+            )?;
+            let addresses: reqwest::dns::Addrs = Box::new(addresses.into_iter());
+            Ok(addresses)
+        })
     }
 }
 

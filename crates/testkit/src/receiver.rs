@@ -58,7 +58,12 @@ impl Receiver {
                     };
                     let length: usize = header("content-length").parse().unwrap_or(0);
                     let mut body = vec![0; length];
-                    let _ = stream.read_exact(&mut body).await;
+                    // A request cut short (its sender died) was not received.
+                    if stream.read_exact(&mut body).await.is_err()
+                        || header("webhook-id").is_empty()
+                    {
+                        return;
+                    }
                     if let Ok(mut kept) = kept.lock() {
                         kept.push(Received {
                             id: header("webhook-id"),

@@ -19,7 +19,7 @@ use stride_domain::metric::MetricEvent;
 use stride_domain::post::PostEvent;
 use stride_domain::team::TeamEvent;
 use stride_domain::vote::VoteEvent;
-use stride_domain::webhook::{Webhook, WebhookEvent, WebhookStatus};
+use stride_domain::webhook::{self, WebhookEvent, WebhookStatus};
 use uuid::Uuid;
 
 use crate::events::StoredEvent;
@@ -54,19 +54,13 @@ struct Endpoint {
 }
 
 impl Endpoint {
-    fn wants(&self, event_type: &str) -> bool {
-        let webhook = Webhook {
-            id: Uuid::nil(),
-            url: String::new(),
-            description: None,
-            event_types: self.event_types.clone(),
-            status: if self.active {
-                WebhookStatus::Active
-            } else {
-                WebhookStatus::Paused
-            },
-        };
-        webhook.wants(event_type)
+    /// As [`webhook::Webhook::wants`]: active, and naming the type or `*`.
+    fn wants(&self, message_type: &str) -> bool {
+        self.active
+            && self
+                .event_types
+                .iter()
+                .any(|t| t == webhook::ALL || t == message_type)
     }
 }
 
@@ -85,26 +79,25 @@ pub fn delivery_id(webhook_id: Uuid, event_id: Uuid, message_type: &str) -> Uuid
 /// A post submitted for review asks the team for one: a signal beside the event.
 const REVIEW_REQUESTED: &str = "post.review_requested";
 
-/// The messages an event makes, by type: its own (`{type, timestamp, data}`, `data` being
-/// the event as the log serves it, its position included, so receivers can order and
-/// deduplicate), and the signals it raises, whose `data` names their subject and carries the
-/// event.
-fn messages(event: &StoredEvent) -> Vec<(&str, serde_json::Value)> {
-    let own = json!({
-        "type": event.event_type,
-        "timestamp": event.recorded_at,
-        "data": event,
-    });
-    let mut messages = vec![(event.event_type.as_str(), own)];
+/// The types of the messages an event makes: its own, and the signals it raises.
+fn message_types(event: &StoredEvent) -> Vec<&str> {
+    let mut types = vec![event.event_type.as_str()];
     if event.stream_type == PostEvent::STREAM_TYPE && event.event_type == "PostSubmittedForReview" {
-        let signal = json!({
-            "type": REVIEW_REQUESTED,
-            "timestamp": event.recorded_at,
-            "data": { "post_id": event.stream_id, "position": event.position, "event": event },
-        });
-        messages.push((REVIEW_REQUESTED, signal));
+        types.push(REVIEW_REQUESTED);
     }
-    messages
+    types
+}
+
+/// The body of the message of type `message_type` an event makes: `{type, timestamp, data}`.
+/// An event's own message carries the event as the log serves it (its position included,
+/// so receivers can order and deduplicate); a signal's names its subject beside the event.
+fn payload(event: &StoredEvent, message_type: &str) -> serde_json::Value {
+    let data = if message_type == REVIEW_REQUESTED {
+        json!({ "post_id": event.stream_id, "position": event.position, "event": event })
+    } else {
+        json!(event)
+    };
+    json!({ "type": message_type, "timestamp": event.recorded_at, "data": data })
 }
 
 #[derive(Default)]
@@ -197,19 +190,26 @@ impl Projection for WebhookOutbox {
                 }
                 changed.insert(key);
             }
-            for (message_type, payload) in messages(event) {
-                let wanting = endpoints
+            for message_type in message_types(event) {
+                let wanting: Vec<(Uuid, Uuid)> = endpoints
                     .range((event.team_id, Uuid::nil())..=(event.team_id, Uuid::max()))
-                    .filter(|(_, endpoint)| endpoint.wants(message_type));
-                for ((team_id, webhook_id), _) in wanting {
-                    queue.team_id.push(*team_id);
+                    .filter(|(_, endpoint)| endpoint.wants(message_type))
+                    .map(|(key, _)| *key)
+                    .collect();
+                if wanting.is_empty() {
+                    continue;
+                }
+                // Built once, only for an event some endpoint wants.
+                let body = payload(event, message_type);
+                for (team_id, webhook_id) in wanting {
+                    queue.team_id.push(team_id);
                     queue
                         .delivery_id
-                        .push(delivery_id(*webhook_id, event.event_id, message_type));
-                    queue.webhook_id.push(*webhook_id);
+                        .push(delivery_id(webhook_id, event.event_id, message_type));
+                    queue.webhook_id.push(webhook_id);
                     queue.event_type.push(message_type.to_owned());
                     queue.position.push(event.position);
-                    queue.payload.push(payload.clone());
+                    queue.payload.push(body.clone());
                 }
             }
         }

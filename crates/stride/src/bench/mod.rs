@@ -8,6 +8,7 @@
 
 mod cpu;
 mod drive;
+mod hooks;
 mod scenarios;
 
 use std::process::{Child, Command, Stdio};
@@ -68,6 +69,8 @@ struct Report {
     /// Log events per second through a full rebuild of every projection.
     rebuild_events_per_second: f64,
     peak_rss_mb: Option<f64>,
+    /// None when the server would not send to local receivers.
+    webhooks: Option<hooks::HookReport>,
 }
 
 /// The server under test, when the bench started it.
@@ -85,6 +88,8 @@ impl Server {
             .env("STRIDE_BOARD_RATE_PER_MINUTE", "100000000")
             .env("STRIDE_BOARD_BURST", "100000000")
             .env("STRIDE_LOG", "warn")
+            // The webhook scenario's receivers run on this machine.
+            .env("STRIDE_WEBHOOK_ALLOW_PRIVATE", "true")
             .stdin(Stdio::null())
             .spawn()
             .context("starting the server")?;
@@ -106,6 +111,9 @@ impl Server {
         Ok(())
     }
 }
+
+/// Events the webhook scenario writes, each sent to three receivers.
+const WEBHOOK_EVENTS: usize = 1000;
 
 /// `summary` with the CPU its scenario used since `before`, per unit.
 fn with_cpu(summary: Summary, before: Ticks, server: Option<u32>) -> Summary {
@@ -245,6 +253,25 @@ pub async fn run(args: &BenchArgs, url: &str) -> anyhow::Result<()> {
         .summary();
     let progress = with_cpu(progress, before, pid);
 
+    step(
+        args.json,
+        &format!("webhooks: {WEBHOOK_EVENTS} events to 3 receivers, one failing twice"),
+    );
+    let before = Ticks::now(pid);
+    let webhooks = match hooks::run(&http, &base, WEBHOOK_EVENTS, c).await {
+        Ok(report) => {
+            let units = report.delivered as u64;
+            Some(hooks::HookReport {
+                cpu: Some(Ticks::now(pid).per_unit_since(before, units)),
+                ..report
+            })
+        }
+        Err(error) => {
+            eprintln!("the webhook scenario did not run: {error:#}");
+            None
+        }
+    };
+
     let peak_rss_mb = server.as_ref().and_then(Server::peak_rss_mb);
     if let Some(server) = server {
         server.stop()?;
@@ -290,6 +317,7 @@ pub async fn run(args: &BenchArgs, url: &str) -> anyhow::Result<()> {
         rebuild_seconds,
         rebuild_events_per_second: log_events as f64 / rebuild_seconds.max(1e-9),
         peak_rss_mb,
+        webhooks,
     };
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
@@ -352,6 +380,23 @@ fn print_table(r: &Report) {
         "/s",
         "p99 < 10 ms",
     );
+    match &r.webhooks {
+        Some(w) => println!(
+            "{:<28} {:>9} {:>14} {:>9.2} {:>9.2}  p99 < 1000 ms (first attempts); {} retried after {}",
+            "webhook deliveries",
+            w.delivered,
+            format!("{:.0} /s", w.per_second),
+            w.p50_ms,
+            w.p99_ms,
+            w.retried_after_s.len(),
+            w.retried_after_s
+                .iter()
+                .map(|s| format!("{s:.1} s"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        None => println!("{:<28} not measured", "webhook deliveries"),
+    }
     println!(
         "\n{:<28} {:>9} {:>11} {:>9} {:>11}",
         "CPU per unit (us)", "server", "PostgreSQL", "bench", "machine"
@@ -371,6 +416,15 @@ fn print_table(r: &Report) {
                 cpu.postgres_us, cpu.bench_us, cpu.machine_us
             );
         }
+    }
+    if let Some(cpu) = r.webhooks.as_ref().and_then(|w| w.cpu) {
+        let server = cpu
+            .server_us
+            .map_or("-".to_owned(), |us| format!("{us:.0}"));
+        println!(
+            "{:<28} {server:>9} {:>11.0} {:>9.0} {:>11.0}",
+            "webhook delivery (+ write)", cpu.postgres_us, cpu.bench_us, cpu.machine_us
+        );
     }
     if let Some(ratio) = r.append_cpu_to_baseline {
         println!(

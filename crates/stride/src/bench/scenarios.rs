@@ -49,7 +49,7 @@ async fn json_ok(response: reqwest::Response) -> anyhow::Result<Value> {
     Ok(response.json().await?)
 }
 
-async fn post(
+pub(super) async fn post(
     http: &reqwest::Client,
     url: String,
     token: Option<&str>,
