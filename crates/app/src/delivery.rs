@@ -160,18 +160,21 @@ async fn send(
     client: &reqwest::Client,
     message: &Claimed,
 ) -> Result<i32, (Option<i32>, String)> {
+    let (Some(url), Some(secret)) = (&message.url, &message.secret) else {
+        return Err((None, "the webhook was deleted".to_owned()));
+    };
     // The scheme and an address written in the URL are checked here; a host name when the
     // client resolves it.
     app.webhook_policy
-        .host_of(&message.url)
+        .host_of(url)
         .map_err(|e| (None, e.to_string()))?;
     let body = serde_json::to_vec(&message.payload).map_err(|e| (None, e.to_string()))?;
     let id = message.delivery_id.to_string();
     let timestamp = chrono::Utc::now().timestamp();
-    let mut secrets = vec![message.secret.as_str()];
+    let mut secrets = vec![secret.as_str()];
     secrets.extend(message.previous_secret.as_deref());
     let response = client
-        .post(&message.url)
+        .post(url)
         .header("content-type", "application/json")
         .header("webhook-id", &id)
         .header("webhook-timestamp", timestamp.to_string())
