@@ -454,7 +454,7 @@ impl EventLog<'_> {
 }
 
 /// Rows of events as stored, in their order.
-fn stored_events(rows: &[Row]) -> Result<Vec<StoredEvent>, StoreError> {
+pub(crate) fn stored_events(rows: &[Row]) -> Result<Vec<StoredEvent>, StoreError> {
     Ok(rows
         .iter()
         .map(StoredEvent::from_row)

@@ -12,13 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use deadpool_postgres::{GenericClient, Transaction};
 use serde_json::json;
 use stride_domain::EventPayload;
-use stride_domain::channel::ChannelEvent;
-use stride_domain::goal::GoalEvent;
-use stride_domain::idea::IdeaEvent;
-use stride_domain::metric::MetricEvent;
 use stride_domain::post::PostEvent;
-use stride_domain::team::TeamEvent;
-use stride_domain::vote::VoteEvent;
 use stride_domain::webhook::{self, WebhookEvent, WebhookStatus};
 use uuid::Uuid;
 
@@ -41,6 +35,11 @@ const GIVE_UP: &str = "UPDATE webhook_deliveries AS d SET status = 'dead', last_
      WHERE d.team_id = x.t AND d.webhook_id = x.w AND d.status IN ('pending', 'failed')";
 const REMOVE: &str = "DELETE FROM webhook_endpoints AS e \
      USING unnest($1::uuid[], $2::uuid[]) AS x (t, w) WHERE e.team_id = x.t AND e.webhook_id = x.w";
+// The events some endpoint wants, whole, each looked up by its key.
+const FULL: &str = "SELECT e.position, e.team_id, e.event_id, e.stream_id, e.stream_type, e.stream_version, \
+       e.event_type, e.schema_version, e.data, e.metadata, e.recorded_at \
+     FROM unnest($1::uuid[], $2::int8[]) AS k (team_id, position) \
+     CROSS JOIN LATERAL (SELECT * FROM events WHERE team_id = k.team_id AND position = k.position LIMIT 1) AS e";
 const QUEUE: &str = "INSERT INTO webhook_deliveries (team_id, delivery_id, webhook_id, event_type, position, payload) \
      SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::int8[], $6::jsonb[]) \
      ON CONFLICT DO NOTHING";
@@ -100,6 +99,10 @@ fn payload(event: &StoredEvent, message_type: &str) -> serde_json::Value {
     json!({ "type": message_type, "timestamp": event.recorded_at, "data": data })
 }
 
+/// A message some endpoints want: its event (by index in the batch), its type, and the
+/// endpoints (team, webhook).
+type Wanted<'a> = (usize, &'a str, Vec<(Uuid, Uuid)>);
+
 #[derive(Default)]
 struct Queue {
     team_id: Vec<Uuid>,
@@ -115,16 +118,10 @@ impl Projection for WebhookOutbox {
     // The deliveries are kept through a rebuild: their ids make the replay queue nothing
     // twice, and what was delivered stays delivered.
     const TABLES: &'static [&'static str] = &["webhook_endpoints"];
-    const STREAM_TYPES: &'static [&'static str] = &[
-        TeamEvent::STREAM_TYPE,
-        ChannelEvent::STREAM_TYPE,
-        GoalEvent::STREAM_TYPE,
-        PostEvent::STREAM_TYPE,
-        IdeaEvent::STREAM_TYPE,
-        VoteEvent::STREAM_TYPE,
-        MetricEvent::STREAM_TYPE,
-        WebhookEvent::STREAM_TYPE,
-    ];
+    // Only the endpoints' own events come with their data: the events some endpoint wants
+    // are read again whole ([`FULL`]), so that a log where few teams have endpoints (a
+    // rebuild of a long one, say) is not read whole.
+    const STREAM_TYPES: &'static [&'static str] = &[WebhookEvent::STREAM_TYPE];
 
     async fn apply<'a>(
         &'a self,
@@ -149,8 +146,8 @@ impl Projection for WebhookOutbox {
             );
         }
         let mut changed: BTreeSet<(Uuid, Uuid)> = BTreeSet::new();
-        let mut queue = Queue::default();
-        for event in events {
+        let mut wanted: Vec<Wanted> = Vec::new();
+        for (index, event) in events.iter().enumerate() {
             if event.stream_type == WebhookEvent::STREAM_TYPE {
                 let key = (event.team_id, event.stream_id);
                 match event.decode::<WebhookEvent>()?.event {
@@ -196,10 +193,28 @@ impl Projection for WebhookOutbox {
                     .filter(|(_, endpoint)| endpoint.wants(message_type))
                     .map(|(key, _)| *key)
                     .collect();
-                if wanting.is_empty() {
-                    continue;
+                if !wanting.is_empty() {
+                    wanted.push((index, message_type, wanting));
                 }
-                // Built once, only for an event some endpoint wants.
+            }
+        }
+        let mut queue = Queue::default();
+        if !wanted.is_empty() {
+            let keys: BTreeSet<(Uuid, i64)> = wanted
+                .iter()
+                .map(|(i, ..)| (events[*i].team_id, events[*i].position))
+                .collect();
+            let (teams, positions): (Vec<Uuid>, Vec<i64>) = keys.into_iter().unzip();
+            let rows = tx.query(FULL, &[&teams, &positions]).await?;
+            let full: BTreeMap<i64, StoredEvent> = crate::events::stored_events(&rows)?
+                .into_iter()
+                .map(|e| (e.position, e))
+                .collect();
+            for (index, message_type, wanting) in wanted {
+                let Some(event) = full.get(&events[index].position) else {
+                    continue;
+                };
+                // Built once, for every endpoint that wants it.
                 let body = payload(event, message_type);
                 for (team_id, webhook_id) in wanting {
                     queue.team_id.push(team_id);
