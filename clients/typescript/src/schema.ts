@@ -1846,7 +1846,7 @@ export interface components {
              *     (`goal.status_changed`, `cadence.period_at_risk`, `post.review_requested`,
              *     `idea.trending`), or `*` for all.
              */
-            event_types: string[];
+            event_types: components["schemas"]["WebhookEventType"][];
             /** @description Where messages are POSTed: `https`, to a host with public addresses only. */
             url: components["schemas"]["Url"];
         };
@@ -2220,7 +2220,7 @@ export interface components {
         };
         WebhookChangeBody: {
             description?: components["schemas"]["OptionalWebhookDescription"] | null;
-            event_types?: string[] | null;
+            event_types?: components["schemas"]["WebhookEventType"][] | null;
             status?: components["schemas"]["WebhookStatus"] | null;
             url?: components["schemas"]["Url"] | null;
         };
@@ -2264,11 +2264,16 @@ export interface components {
             /** Format: uuid */
             webhook_id: string;
         };
+        /**
+         * @description An event's name (`IdeaSubmitted`, `PostPublished`, ...), a signal (`goal.status_changed`, `cadence.period_at_risk`, `post.review_requested`, `idea.trending`), or `*` for all.
+         * @enum {string}
+         */
+        WebhookEventType: "TeamCreated" | "TeamRenamed" | "TeamSettingsChanged" | "MemberAdded" | "MemberRoleChanged" | "MemberRemoved" | "ChannelAdded" | "ChannelStatusChanged" | "GoalSet" | "GoalRevised" | "GoalAchieved" | "GoalAbandoned" | "PostDrafted" | "PostEdited" | "PostScheduled" | "PostSubmittedForReview" | "PostApproved" | "PostChangesRequested" | "PostPublished" | "PostArchived" | "IdeaSubmitted" | "IdeaCommented" | "IdeaStatusChanged" | "IdeaMerged" | "IdeaUnmerged" | "IdeaUsed" | "IdeaVoted" | "IdeaVoteWithdrawn" | "MetricsRecorded" | "WebhookCreated" | "WebhookChanged" | "WebhookSecretRotated" | "WebhookDeleted" | "goal.status_changed" | "cadence.period_at_risk" | "post.review_requested" | "idea.trending" | "*";
         /** @enum {string} */
         WebhookStatus: "active" | "paused";
         WebhookView: {
             description?: string | null;
-            event_types: string[];
+            event_types: components["schemas"]["WebhookEventType"][];
             /** Format: uuid */
             id: string;
             status: components["schemas"]["WebhookStatus"];
@@ -10998,7 +11003,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookWithSecret"];
                 };
             };
-            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked); `malformed_json`: the body is not JSON of the documented shape; `bad_request`: a header is malformed (such as `Idempotency-Key`); `webhook_url_forbidden`: a webhook may send only to an `https` URL whose host resolves to public addresses. */
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked); `malformed_json`: the body is not JSON of the documented shape; `bad_request`: a header is malformed (such as `Idempotency-Key`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -11006,7 +11011,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "validation_failed" | "malformed_json" | "bad_request" | "webhook_url_forbidden";
+                        code?: "validation_failed" | "malformed_json" | "bad_request";
                     };
                 };
             };
@@ -11106,7 +11111,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unprocessable Entity. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked); `idempotency_key_reused`: this `Idempotency-Key` was used with another body. */
+            /** @description Unprocessable Entity. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked); `idempotency_key_reused`: this `Idempotency-Key` was used with another body; `webhook_url_forbidden`: a webhook may send only to an `https` URL whose host resolves to public addresses. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -11114,7 +11119,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "validation_failed" | "idempotency_key_reused";
+                        code?: "validation_failed" | "idempotency_key_reused" | "webhook_url_forbidden";
                     };
                 };
             };
@@ -11434,7 +11439,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookView"];
                 };
             };
-            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked); `malformed_json`: the body is not JSON of the documented shape; `webhook_url_forbidden`: a webhook may send only to an `https` URL whose host resolves to public addresses. */
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked); `malformed_json`: the body is not JSON of the documented shape. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -11442,7 +11447,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "validation_failed" | "malformed_json" | "webhook_url_forbidden";
+                        code?: "validation_failed" | "malformed_json";
                     };
                 };
             };
@@ -11554,7 +11559,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unprocessable Entity. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked). */
+            /** @description Unprocessable Entity. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked); `webhook_url_forbidden`: a webhook may send only to an `https` URL whose host resolves to public addresses. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -11562,7 +11567,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "validation_failed";
+                        code?: "validation_failed" | "webhook_url_forbidden";
                     };
                 };
             };

@@ -27,10 +27,7 @@ pub const PROBLEMS: &str = "x-problems";
 /// another and 412 when `If-Match` names a version that is no longer current (added by rule).
 fn status(code: Code) -> StatusCode {
     match code {
-        Code::ValidationFailed
-        | Code::MalformedJson
-        | Code::BadRequest
-        | Code::WebhookUrlForbidden => StatusCode::BAD_REQUEST,
+        Code::ValidationFailed | Code::MalformedJson | Code::BadRequest => StatusCode::BAD_REQUEST,
         Code::Unauthorized => StatusCode::UNAUTHORIZED,
         Code::Forbidden => StatusCode::FORBIDDEN,
         Code::NotFound => StatusCode::NOT_FOUND,
@@ -53,7 +50,9 @@ fn status(code: Code) -> StatusCode {
         Code::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         Code::UriTooLong => StatusCode::URI_TOO_LONG,
         Code::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        Code::IdempotencyKeyReused | Code::KnownAtTooCostly => StatusCode::UNPROCESSABLE_ENTITY,
+        Code::IdempotencyKeyReused | Code::KnownAtTooCostly | Code::WebhookUrlForbidden => {
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
         Code::RateLimited => StatusCode::TOO_MANY_REQUESTS,
         Code::HeadersTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
         Code::Internal => StatusCode::INTERNAL_SERVER_ERROR,
@@ -178,6 +177,15 @@ fn link_created_resources(api: &mut OpenApi) {
         };
         for (target_path, target) in &api.paths.paths {
             if !secured || !target_path.starts_with(&prefix) {
+                continue;
+            }
+            // Every other id the target's path names must be one the creating request had:
+            // a delivery of a webhook is not found through the webhook's creation.
+            let known = |name: &str| name == param || path.contains(&format!("{{{name}}}"));
+            let names = target_path
+                .split('/')
+                .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')));
+            if !names.clone().all(known) {
                 continue;
             }
             for (_, op) in operations(target) {

@@ -311,9 +311,11 @@ impl From<AppError> for ApiError {
             AppError::Post(error) => error.into(),
             AppError::Idea(error) => error.into(),
             AppError::Webhook(error) => error.into(),
-            AppError::WebhookUrlForbidden(why) => {
-                ApiError::new(StatusCode::BAD_REQUEST, Code::WebhookUrlForbidden, why)
-            }
+            AppError::WebhookUrlForbidden(why) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Code::WebhookUrlForbidden,
+                why,
+            ),
             AppError::Append(error) => error.into(),
             AppError::Store(error) => error.into(),
             AppError::Invalid(invalid) => invalid.into(),

@@ -97,3 +97,20 @@ impl PartialSchema for Slug {
 }
 
 impl ToSchema for Slug {}
+
+/// What a webhook endpoint may hear: an event's name, a signal, or `*` for all.
+pub struct WebhookEventType;
+
+impl PartialSchema for WebhookEventType {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some(
+                "An event's name (`IdeaSubmitted`, `PostPublished`, ...), a signal (`goal.status_changed`, `cadence.period_at_risk`, `post.review_requested`, `idea.trending`), or `*` for all.",
+            ))
+            .enum_values(Some(webhook::event_types()))
+            .into()
+    }
+}
+
+impl ToSchema for WebhookEventType {}

@@ -412,7 +412,7 @@ async fn without_the_development_setting_only_https_to_public_addresses_is_allow
         "https://224.0.0.1/x",
     ] {
         let response = create(&app, &team, json!({ "url": url, "event_types": ["*"] })).await;
-        let problem = assert_problem(response, 400, "webhook_url_forbidden").await;
+        let problem = assert_problem(response, 422, "webhook_url_forbidden").await;
         assert!(
             problem["detail"].as_str().unwrap().contains("url"),
             "{url}: {problem}"

@@ -16,7 +16,7 @@ use crate::auth::Admin;
 use crate::error::{ApiError, Code};
 use crate::extract::{ApiJson, ApiQuery, Ctx, IfMatch, PathId, PathIds};
 use crate::page::{Limit, Page};
-use crate::schema::{OptionalWebhookDescription, Url};
+use crate::schema::{OptionalWebhookDescription, Url, WebhookEventType};
 
 pub fn configure(config: &mut ServiceConfig) {
     config
@@ -54,7 +54,7 @@ pub struct NewWebhookBody {
     /// 1 to 64 event names (`IdeaSubmitted`, `PostPublished`, ...), signals
     /// (`goal.status_changed`, `cadence.period_at_risk`, `post.review_requested`,
     /// `idea.trending`), or `*` for all.
-    #[schema(min_items = 1, max_items = 64, value_type = Vec<String>)]
+    #[schema(min_items = 1, max_items = 64, value_type = Vec<WebhookEventType>)]
     pub event_types: Vec<String>,
 }
 
@@ -66,7 +66,7 @@ pub struct WebhookChangeBody {
     /// Blank clears it.
     #[schema(value_type = Option<OptionalWebhookDescription>)]
     pub description: Option<String>,
-    #[schema(min_items = 1, max_items = 64, value_type = Option<Vec<String>>)]
+    #[schema(min_items = 1, max_items = 64, value_type = Option<Vec<WebhookEventType>>)]
     pub event_types: Option<Vec<String>>,
     /// `paused` holds messages back; `active` sends them again.
     pub status: Option<WebhookStatus>,
@@ -77,6 +77,7 @@ pub struct WebhookView {
     pub id: Uuid,
     pub url: String,
     pub description: Option<String>,
+    #[schema(value_type = Vec<WebhookEventType>)]
     pub event_types: Vec<String>,
     pub status: WebhookStatus,
     pub version: i64,
