@@ -73,9 +73,13 @@ pub struct Webhook {
 impl Webhook {
     /// Whether a message of `event_type` goes to this endpoint.
     pub fn wants(&self, event_type: &str) -> bool {
-        self.status == WebhookStatus::Active
-            && self.event_types.iter().any(|t| t == ALL || t == event_type)
+        self.status == WebhookStatus::Active && names(&self.event_types, event_type)
     }
+}
+
+/// Whether an endpoint's `event_types` name `event_type`, itself or by `*`.
+pub fn names(event_types: &[String], event_type: &str) -> bool {
+    event_types.iter().any(|t| t == ALL || t == event_type)
 }
 
 /// A change of an endpoint: what is given is set.

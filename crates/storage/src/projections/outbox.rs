@@ -55,11 +55,7 @@ struct Endpoint {
 impl Endpoint {
     /// As [`webhook::Webhook::wants`]: active, and naming the type or `*`.
     fn wants(&self, message_type: &str) -> bool {
-        self.active
-            && self
-                .event_types
-                .iter()
-                .any(|t| t == webhook::ALL || t == message_type)
+        self.active && webhook::names(&self.event_types, message_type)
     }
 }
 
