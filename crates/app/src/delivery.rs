@@ -205,14 +205,10 @@ fn describe(error: &reqwest::Error) -> String {
     } else {
         "the request failed"
     };
-    let mut line = kind.to_owned();
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        line.push_str(": ");
-        line.push_str(&cause.to_string());
-        source = cause.source();
+    match std::error::Error::source(error) {
+        Some(cause) => format!("{kind}: {}", stride_storage::one_line(cause)),
+        None => kind.to_owned(),
     }
-    line
 }
 
 #[cfg(test)]

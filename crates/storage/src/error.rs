@@ -2,6 +2,14 @@
 
 use thiserror::Error;
 
+/// An error and its causes, as one line: `error: cause: cause`.
+pub fn one_line(error: &(dyn std::error::Error + 'static)) -> String {
+    std::iter::successors(Some(error), |e| e.source())
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(": ")
+}
+
 /// A storage call failed.
 #[derive(Debug, Error)]
 pub enum StoreError {
@@ -85,3 +93,18 @@ macro_rules! wraps_store_error {
 pub(crate) use wraps_store_error;
 
 wraps_store_error!(AppendError);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_error_reads_as_one_line_with_every_cause() {
+        let io = std::io::Error::other("connection reset");
+        let error = StoreError::Unavailable(anyhow::Error::from(io).context("reading events"));
+        assert_eq!(
+            one_line(&error),
+            "the database is unavailable: reading events: connection reset"
+        );
+    }
+}

@@ -47,7 +47,7 @@ mod wakeup;
 pub mod webhooks;
 
 pub use db::Store;
-pub use error::{AppendError, StoreError};
+pub use error::{AppendError, StoreError, one_line};
 pub use events::{
     AppendRequest, Appended, EventLog, ExpectedVersion, Metadata, NewEvent, SideWrite, StoredEvent,
     Stream,

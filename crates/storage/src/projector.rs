@@ -174,7 +174,7 @@ impl Projector<'_> {
                 Err(error @ StoreError::Unavailable(_)) => return Err(error),
                 Err(error) => {
                     savepoint.rollback().await?;
-                    let cause = causes(&error);
+                    let cause = crate::one_line(&error);
                     tracing::error!(
                         projection = P::NAME,
                         team_id = %event.team_id,
@@ -342,16 +342,4 @@ async fn advance(
     };
     let stopped: Vec<uuid::Uuid> = row.try_get(0)?;
     Ok(Some(stopped.into_iter().collect()))
-}
-
-/// An error and its causes, as one line.
-fn causes(error: &StoreError) -> String {
-    let mut line = error.to_string();
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        line.push_str(": ");
-        line.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    line
 }
