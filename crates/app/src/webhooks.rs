@@ -318,17 +318,12 @@ pub async fn redeliver(
     delivery_id: Uuid,
 ) -> Result<Delivery, AppError> {
     let deliveries = app.store.deliveries();
-    if !deliveries
+    let delivery = deliveries
         .redeliver(team_id, webhook_id, delivery_id)
         .await?
-    {
-        return Err(AppError::NotFound("delivery"));
-    }
-    app.store.deliveries().wake();
-    deliveries
-        .get(team_id, webhook_id, delivery_id)
-        .await?
-        .ok_or(AppError::NotFound("delivery"))
+        .ok_or(AppError::NotFound("delivery"))?;
+    deliveries.wake();
+    Ok(delivery)
 }
 
 /// Queues a `webhook.test` message to an endpoint now.
@@ -343,16 +338,11 @@ pub async fn send_test(
         "data": { "webhook_id": webhook.state.id, "url": webhook.state.url },
     });
     let deliveries = app.store.deliveries();
-    let Some(delivery_id) = deliveries.queue_test(team_id, webhook_id, payload).await? else {
-        return Err(AppError::Lagging(
-            "the webhook was created a moment ago; send the test again".into(),
-        ));
+    let Some(delivery) = deliveries.queue_test(team_id, webhook_id, payload).await? else {
+        return Err(AppError::NotFound("webhook"));
     };
-    app.store.deliveries().wake();
-    deliveries
-        .get(team_id, webhook_id, delivery_id)
-        .await?
-        .ok_or(AppError::NotFound("delivery"))
+    deliveries.wake();
+    Ok(delivery)
 }
 
 #[cfg(test)]

@@ -121,12 +121,14 @@ const FAILED: &str = "UPDATE webhook_deliveries SET last_status = $3, last_error
 // messages holds exactly these).
 const QUEUE: &str = "SELECT count(*), coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 \
      FROM webhook_deliveries WHERE status IN ('pending', 'failed')";
+// Both answer the delivery as `COLUMNS` reads it, from the row they wrote.
 const REDELIVER: &str = "UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = now(), leased_until = NULL, \
        created_at = CASE WHEN status = 'dead' THEN now() ELSE created_at END \
-     WHERE team_id = $1 AND webhook_id = $2 AND delivery_id = $3 RETURNING delivery_id";
+     WHERE team_id = $1 AND webhook_id = $2 AND delivery_id = $3";
+// Only while the endpoint has its secret (it was not deleted meanwhile).
 const QUEUE_TEST: &str = "INSERT INTO webhook_deliveries (team_id, delivery_id, webhook_id, event_type, position, payload) \
-     VALUES ($1, $2, $3, 'webhook.test', 0, $4)";
-const SECRET_CREATED: &str = "SELECT 1 FROM webhook_secrets WHERE team_id = $1 AND webhook_id = $2";
+     SELECT $1, $2, $3, 'webhook.test', 0, $4 \
+     WHERE EXISTS (SELECT 1 FROM webhook_secrets WHERE team_id = $1 AND webhook_id = $3)";
 
 /// Webhook deliveries: queueing test messages, claiming, recording outcomes, listing.
 #[derive(Debug, Clone, Copy)]
@@ -212,41 +214,35 @@ impl Deliveries<'_> {
         Ok(now.as_deref() == Some("dead"))
     }
 
-    /// Queues one message again now, whatever became of it; false when there is no such
+    /// Queues one message again now, whatever became of it; None when there is no such
     /// delivery of that webhook.
     pub async fn redeliver(
         self,
         team_id: Uuid,
         webhook_id: Uuid,
         delivery_id: Uuid,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<Option<Delivery>, StoreError> {
+        let sql = format!("{REDELIVER} RETURNING {COLUMNS}");
         let params: [&(dyn ToSql + Sync); 3] = [&team_id, &webhook_id, &delivery_id];
-        let found: Option<Uuid> = self
-            .store
-            .query_opt(REDELIVER, &params, |r| r.try_get(0))
-            .await?;
-        Ok(found.is_some())
+        self.store
+            .query_opt(&sql, &params, Delivery::from_row)
+            .await
     }
 
-    /// Queues a `webhook.test` message to `webhook_id`; its delivery id. The endpoint must
-    /// have been projected (its secret written): false otherwise.
+    /// Queues a `webhook.test` message to `webhook_id`; None when the endpoint has no
+    /// secret (it was deleted meanwhile).
     pub async fn queue_test(
         self,
         team_id: Uuid,
         webhook_id: Uuid,
         payload: serde_json::Value,
-    ) -> Result<Option<Uuid>, StoreError> {
-        let known: Option<i32> = self
-            .store
-            .query_opt(SECRET_CREATED, &[&team_id, &webhook_id], |r| r.try_get(0))
-            .await?;
-        if known.is_none() {
-            return Ok(None);
-        }
+    ) -> Result<Option<Delivery>, StoreError> {
+        let sql = format!("{QUEUE_TEST} RETURNING {COLUMNS}");
         let delivery_id = Uuid::now_v7();
         let params: [&(dyn ToSql + Sync); 4] = [&team_id, &delivery_id, &webhook_id, &payload];
-        self.store.execute(QUEUE_TEST, &params).await?;
-        Ok(Some(delivery_id))
+        self.store
+            .query_opt(&sql, &params, Delivery::from_row)
+            .await
     }
 
     /// One webhook's deliveries, newest first: up to `limit` after the cursor `before`
