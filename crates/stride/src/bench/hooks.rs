@@ -11,7 +11,6 @@ use anyhow::{Context, bail};
 use serde::Serialize;
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use uuid::Uuid;
 
 /// What the scenario measured.
 #[derive(Debug, Clone, Serialize)]
@@ -92,20 +91,7 @@ pub async fn run(
     count: usize,
     concurrency: usize,
 ) -> anyhow::Result<HookReport> {
-    let slug = format!("hooks-{}", &Uuid::now_v7().simple().to_string()[20..]);
-    let signed_up = super::scenarios::post(http, format!("{base}/v1/teams"), None, json!({
-        "name": "Hooks", "slug": slug, "owner": { "name": "Olivia", "email": "olivia@example.com" }
-    }))
-    .await
-    .context("signing up the webhook team")?;
-    let team = signed_up["team"]["id"]
-        .as_str()
-        .context("team id")?
-        .to_owned();
-    let token = signed_up["token"]["secret"]
-        .as_str()
-        .context("token")?
-        .to_owned();
+    let (_, team, token) = super::scenarios::sign_up(http, base, ("Hooks", "hooks")).await?;
     let arrivals: Arrivals = Arc::default();
     let mut endpoints = Vec::new();
     for (index, refuse) in [(0, 0), (1, 0), (2, 2)] {

@@ -62,18 +62,24 @@ pub(super) async fn post(
     json_ok(request.send().await?).await
 }
 
-/// Signs a team up and gives it a channel, goals, posts, `contributors` and the hot ideas.
-pub async fn set_up(
+/// Signs up a team named `name` under a fresh slug starting with `prefix`: its slug, id and
+/// owner's token.
+pub(super) async fn sign_up(
     http: &reqwest::Client,
     base: &str,
-    contributors: usize,
-) -> anyhow::Result<Team> {
-    let slug = format!("bench-{}", &Uuid::now_v7().simple().to_string()[20..]);
-    let signed_up = post(http, format!("{base}/v1/teams"), None, json!({
-        "name": "Bench", "slug": slug, "owner": { "name": "Olivia", "email": "olivia@example.com" }
-    }))
+    (name, prefix): (&str, &str),
+) -> anyhow::Result<(String, String, String)> {
+    let slug = format!("{prefix}-{}", &Uuid::now_v7().simple().to_string()[20..]);
+    let signed_up = post(
+        http,
+        format!("{base}/v1/teams"),
+        None,
+        json!({
+            "name": name, "slug": slug, "owner": { "name": "Olivia", "email": "olivia@example.com" }
+        }),
+    )
     .await
-    .context("signing up")?;
+    .with_context(|| format!("signing up {name}"))?;
     let id = signed_up["team"]["id"]
         .as_str()
         .context("team id")?
@@ -82,6 +88,16 @@ pub async fn set_up(
         .as_str()
         .context("token")?
         .to_owned();
+    Ok((slug, id, token))
+}
+
+/// Signs a team up and gives it a channel, goals, posts, `contributors` and the hot ideas.
+pub async fn set_up(
+    http: &reqwest::Client,
+    base: &str,
+    contributors: usize,
+) -> anyhow::Result<Team> {
+    let (slug, id, token) = sign_up(http, base, ("Bench", "bench")).await?;
     // The owner's writes, each to a path under the team.
     let team_url = format!("{base}/v1/teams/{id}");
     let owner = async |path: &str, body: Value| {
