@@ -145,6 +145,18 @@ impl TestApp {
             .expect("a JSON body")
     }
 
+    /// `/metrics` as Prometheus scrapes it.
+    pub async fn metrics(&self) -> String {
+        self.http
+            .get(self.url("/metrics"))
+            .send()
+            .await
+            .expect("GET /metrics")
+            .text()
+            .await
+            .expect("the metrics as text")
+    }
+
     pub async fn post(&self, path: &str, token: &str, body: Value) -> Response {
         self.request(Method::POST, path, Some(token))
             .json(&body)

@@ -259,15 +259,7 @@ async fn the_activity_feed_reads_as_sentences_newest_first() {
     assert_eq!(next["items"][0]["text"], "Olivia added Instagram (@acme)");
 
     // The projector's position and lag are on /metrics.
-    let metrics = app
-        .http
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.metrics().await;
     assert!(
         metrics.contains("stride_projection_position{projection=\"activity\"}"),
         "{metrics}"

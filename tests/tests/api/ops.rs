@@ -71,15 +71,7 @@ async fn metrics_count_requests_by_route_and_status_and_show_the_pool() {
     }
     app.get(&format!("/v1/teams/{}", team.id), "stride_bad")
         .await;
-    let text = app
-        .http
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = app.metrics().await;
     let line = |needle: &str| {
         text.lines()
             .find(|l| l.starts_with(needle))

@@ -222,15 +222,7 @@ async fn a_failed_answer_is_kept_and_a_redelivery_sends_the_same_message_again()
     assert_eq!(delivered["last_error"], Value::Null);
 
     // The attempts by outcome, and the queue (empty again).
-    let metrics = app
-        .http
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.metrics().await;
     let value = |series: &str| -> f64 {
         let line = metrics.lines().find(|l| l.starts_with(series));
         let line = line.unwrap_or_else(|| panic!("no {series} in:\n{metrics}"));
