@@ -42,6 +42,13 @@ async fn create(app: &TestApp, team: &stride_tests::Team, body: Value) -> reqwes
     .await
 }
 
+/// Creates an endpoint that must be created: its answer, secret included.
+async fn created(app: &TestApp, team: &stride_tests::Team, body: Value) -> Value {
+    let response = create(app, team, body).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    response.json().await.unwrap()
+}
+
 async fn deliveries(app: &TestApp, team: &stride_tests::Team, webhook: &str) -> Vec<Value> {
     let page: Value = app
         .get(
@@ -166,15 +173,12 @@ async fn a_failed_answer_is_kept_and_a_redelivery_sends_the_same_message_again()
     let app = TestApp::spawn().await;
     let team = app.sign_up("acme").await;
     let receiver = Receiver::start(vec![500]).await.unwrap();
-    let created: Value = create(
+    let created = created(
         &app,
         &team,
         json!({ "url": receiver.url, "event_types": ["TeamRenamed"] }),
     )
-    .await
-    .json()
-    .await
-    .unwrap();
+    .await;
     let webhook = created["id"].as_str().unwrap().to_owned();
     let tested = app
         .post(
@@ -258,15 +262,12 @@ async fn after_a_rotation_both_secrets_sign_and_a_paused_or_deleted_endpoint_hea
     let app = TestApp::spawn().await;
     let team = app.sign_up("acme").await;
     let receiver = Receiver::start(vec![]).await.unwrap();
-    let created: Value = create(
+    let created = created(
         &app,
         &team,
         json!({ "url": receiver.url, "event_types": ["TeamRenamed"] }),
     )
-    .await
-    .json()
-    .await
-    .unwrap();
+    .await;
     let (webhook, old) = (
         created["id"].as_str().unwrap().to_owned(),
         created["secret"].as_str().unwrap().to_owned(),
@@ -429,7 +430,7 @@ async fn a_post_submitted_for_review_raises_the_review_requested_signal_beside_i
     let channel = app.add_channel(&team, "instagram", "@acme").await;
     let receiver = Receiver::start(vec![]).await.unwrap();
     let body = json!({ "url": receiver.url, "event_types": ["post.review_requested", "PostSubmittedForReview"] });
-    let created: Value = create(&app, &team, body).await.json().await.unwrap();
+    let created = created(&app, &team, body).await;
     let secret = created["secret"].as_str().unwrap().to_owned();
     let post: Value = app
         .post(
