@@ -237,12 +237,7 @@ impl FromRequest for PathId {
     type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let named = req
-            .match_info()
-            .iter()
-            .filter(|(name, _)| name.ends_with("_id") && *name != "team_id")
-            .last();
-        ready(match named {
+        ready(match resource_ids(req).last() {
             Some((name, raw)) => parse_id(name, raw).map(PathId),
             None => Err(ApiError::internal(anyhow::anyhow!(
                 "the route {} names no resource id",
@@ -250,6 +245,13 @@ impl FromRequest for PathId {
             ))),
         })
     }
+}
+
+/// The path's `{..._id}` segments other than `{team_id}`, in order: (name, raw value).
+fn resource_ids(req: &HttpRequest) -> impl Iterator<Item = (&str, &str)> {
+    req.match_info()
+        .iter()
+        .filter(|(name, _)| name.ends_with("_id") && *name != "team_id")
 }
 
 /// The two resources a nested path names: its last two `{..._id}` segments other than
@@ -263,11 +265,7 @@ impl FromRequest for PathIds {
     type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let named: Vec<(&str, &str)> = req
-            .match_info()
-            .iter()
-            .filter(|(name, _)| name.ends_with("_id") && *name != "team_id")
-            .collect();
+        let named: Vec<(&str, &str)> = resource_ids(req).collect();
         ready(match named[..] {
             [.., (parent, parent_raw), (child, child_raw)] => parse_id(parent, parent_raw)
                 .and_then(|p| parse_id(child, child_raw).map(|c| PathIds(p, c))),
