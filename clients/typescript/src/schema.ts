@@ -2276,6 +2276,11 @@ export interface components {
             event_types: components["schemas"]["WebhookEventType"][];
             /** Format: uuid */
             id: string;
+            /**
+             * @description Set while Stride keeps it paused because every delivery failed for 24 hours: why, and
+             *     since when. Setting the status to `active` resumes it.
+             */
+            paused_reason?: string | null;
             status: components["schemas"]["WebhookStatus"];
             url: string;
             /** Format: int64 */

@@ -5,7 +5,7 @@
 use chrono::Utc;
 use serde::Serialize;
 use stride_domain::Invalid;
-use stride_domain::idea::{self, Author, IdeaCommand, IdeaContext, IdeaStatus, NewIdea};
+use stride_domain::idea::{self, Author, Idea, IdeaCommand, IdeaContext, IdeaStatus, NewIdea};
 use stride_storage::board::{ContributorRecord, ContributorToken};
 use stride_storage::tokens::NewToken;
 use uuid::Uuid;
@@ -58,14 +58,17 @@ pub async fn join(
     Ok((record, token, position))
 }
 
-/// Public ideas (not declined, not merged) in `sort` order, as `(cursor key, view)` pairs.
+/// Whether an idea is listed on its board: not declined, not merged into another.
+pub fn on_board(idea: &Idea) -> bool {
+    idea.status != IdeaStatus::Declined && idea.merged_into.is_none()
+}
+
+/// Public ideas (see [`on_board`]) in `sort` order, as `(cursor key, view)` pairs.
 #[tracing::instrument(skip_all, fields(slug = %slug))]
 pub async fn list(app: &App, slug: &str, sort: Sort) -> Result<Vec<(String, IdeaView)>, AppError> {
     let team = open(app, slug).await?;
     let ideas = IdeaSet::load_listing(&app.store, team.id).await?;
-    Ok(ideas.listed(Utc::now(), sort, |i| {
-        i.status != IdeaStatus::Declined && i.merged_into.is_none()
-    }))
+    Ok(ideas.listed(Utc::now(), sort, on_board))
 }
 
 /// A contributor's idea; it starts `open`. Answers the idea and the position after.

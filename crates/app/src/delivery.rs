@@ -142,15 +142,44 @@ async fn deliver(app: &App, client: &reqwest::Client, message: &Claimed) {
         Err((status, error)) => {
             let retry_in = backoff(message.attempts, rand::random::<f64>());
             tracing::info!(delivery_id = %message.delivery_id, webhook_id = %message.webhook_id, attempts = message.attempts, error = %error, "webhook delivery failed");
-            deliveries
-                .failed(message, status, &error, retry_in)
-                .await
-                .map(|dead| Stats::count(if dead { &stats.dead } else { &stats.failed }))
+            match deliveries.failed(message, status, &error, retry_in).await {
+                Ok(failed) => {
+                    Stats::count(if failed.dead {
+                        &stats.dead
+                    } else {
+                        &stats.failed
+                    });
+                    pause_if_failing(app, message, failed.failing_since).await;
+                    Ok(())
+                }
+                Err(error) => Err(error),
+            }
         }
     };
     if let Err(error) = recorded {
         // The lease ends and the message is sent again: at least once, never lost.
         tracing::warn!(delivery_id = %message.delivery_id, error = %error, "a webhook delivery's outcome could not be recorded");
+    }
+}
+
+/// Pauses the message's endpoint when every delivery to it has failed for a day.
+async fn pause_if_failing(
+    app: &App,
+    message: &Claimed,
+    failing_since: Option<chrono::DateTime<chrono::Utc>>,
+) {
+    let limit = chrono::TimeDelta::hours(stride_domain::webhook::FAILING_MAX);
+    let Some(since) = failing_since.filter(|since| chrono::Utc::now() - *since > limit) else {
+        return;
+    };
+    let ids = (message.team_id, message.webhook_id);
+    match crate::webhooks::pause_failing(app, ids, since).await {
+        Ok(()) => {
+            tracing::warn!(webhook_id = %message.webhook_id, failing_since = %since, "webhook paused: every delivery failed for a day");
+        }
+        Err(error) => {
+            tracing::warn!(webhook_id = %message.webhook_id, error = %error, "a failing webhook could not be paused");
+        }
     }
 }
 

@@ -27,6 +27,7 @@ pub mod people;
 pub mod posts;
 pub mod progress;
 pub mod public_boards;
+pub mod signals;
 pub mod suggestions;
 pub mod teams;
 pub mod time_travel;

@@ -7,9 +7,12 @@
 use std::net::{IpAddr, SocketAddr};
 
 use base64::Engine;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use rand::RngCore;
-use stride_domain::webhook::{Webhook, WebhookChange, WebhookCommand, WebhookEvent};
+use stride_domain::Actor;
+use stride_domain::webhook::{
+    Webhook, WebhookChange, WebhookCommand, WebhookError, WebhookEvent, WebhookStatus,
+};
 use stride_storage::SideWrite;
 use stride_storage::webhooks::Delivery;
 use uuid::Uuid;
@@ -238,9 +241,33 @@ pub async fn change(
             .destinations(&stride_domain::webhook::url(url)?)
             .await?;
     }
+    // Set active again, an endpoint's failures before no longer count towards pausing it.
+    let writes = match change.status {
+        Some(WebhookStatus::Active) => vec![SideWrite::WebhookResumed { webhook_id: ids.1 }],
+        _ => Vec::new(),
+    };
     let command = WebhookCommand::Change(change);
-    let outcome = run_with(app, origin, ids, if_match, command, Vec::new()).await?;
+    let outcome = run_with(app, origin, ids, if_match, command, writes).await?;
     Versioned::found(outcome, "webhook")
+}
+
+/// Pauses an endpoint that has failed every delivery since `failing_since` (over
+/// [`stride_domain::webhook::FAILING_MAX`] hours), saying so; nothing when it is paused or
+/// gone already.
+pub async fn pause_failing(
+    app: &App,
+    ids: (Uuid, Uuid),
+    failing_since: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let origin = Origin {
+        actor: Actor::System,
+        request_id: format!("webhook-health-{}", ids.1),
+    };
+    let command = WebhookCommand::PauseFailing { failing_since };
+    match run_with(app, &origin, ids, None, command, Vec::new()).await {
+        Ok(_) | Err(AppError::Webhook(WebhookError::NotFound)) => Ok(()),
+        Err(error) => Err(error),
+    }
 }
 
 /// A new secret for an endpoint, shown in this answer only; the one before still signs for

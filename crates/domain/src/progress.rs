@@ -326,6 +326,48 @@ pub fn cadence_status(
     }
 }
 
+/// The current period of a cadence goal, when it is at risk: it ends within `within` of
+/// `t` and fewer than `count` posts were published in it so far.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PeriodAtRisk {
+    pub period_start: NaiveDate,
+    /// The instant the period ends (the start of the next one).
+    pub ends_at: DateTime<Utc>,
+    /// Posts published in it so far.
+    pub period_count: u32,
+}
+
+/// Whether the period of a cadence of `count` posts per `period` over
+/// `[starts_on, due_on]` that holds `t` is at risk (see [`PeriodAtRisk`]). Outside the
+/// goal's window nothing is.
+pub fn period_at_risk(
+    count: u32,
+    period: Period,
+    (starts_on, due_on): (NaiveDate, NaiveDate),
+    published: &[DateTime<Utc>],
+    t: DateTime<Utc>,
+    within: TimeDelta,
+) -> Option<PeriodAtRisk> {
+    if t < start_of(starts_on) || t >= end_of(due_on.max(starts_on)) {
+        return None;
+    }
+    let period_start = period_start(period, t.date_naive());
+    let ends_at = start_of(next_period(period, period_start));
+    if ends_at - t > within {
+        return None;
+    }
+    let from = start_of(period_start).max(start_of(starts_on));
+    let period_count = published
+        .iter()
+        .filter(|at| **at >= from && **at <= t)
+        .count() as u32;
+    (period_count < count.max(1)).then_some(PeriodAtRisk {
+        period_start,
+        ends_at,
+        period_count,
+    })
+}
+
 /// The team's pace.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

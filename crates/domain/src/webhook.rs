@@ -4,6 +4,7 @@
 //! paused, its secret can be rotated, and it can be deleted. The secret itself never enters
 //! an event: it lives in a table beside the log, like token hashes.
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -25,13 +26,26 @@ pub const DESCRIPTION_MAX: usize = 500;
 pub const EVENT_TYPES_MAX: usize = 64;
 /// Every event type.
 pub const ALL: &str = "*";
+/// A goal moved between on_track, at_risk, behind, achieved and missed: by an event, or by
+/// time passing.
+pub const GOAL_STATUS_CHANGED: &str = "goal.status_changed";
+/// A cadence goal's current period ends within [`AT_RISK_HOURS`] with its count not met.
+pub const PERIOD_AT_RISK: &str = "cadence.period_at_risk";
+/// A post was submitted for review.
+pub const REVIEW_REQUESTED: &str = "post.review_requested";
+/// An idea entered the board's top [`TRENDING_TOP`].
+pub const TRENDING: &str = "idea.trending";
 /// What the projections notice beside the events themselves.
 pub const SIGNALS: [&str; 4] = [
-    "goal.status_changed",
-    "cadence.period_at_risk",
-    "post.review_requested",
-    "idea.trending",
+    GOAL_STATUS_CHANGED,
+    PERIOD_AT_RISK,
+    REVIEW_REQUESTED,
+    TRENDING,
 ];
+/// How long before its period ends a cadence short of its count is at risk.
+pub const AT_RISK_HOURS: i64 = 48;
+/// How many of the board's trending ideas `idea.trending` watches.
+pub const TRENDING_TOP: usize = 10;
 
 /// Every event type an endpoint may name: each event's own name, the signals, and `*`.
 pub fn event_types() -> impl Iterator<Item = &'static str> {
@@ -68,7 +82,12 @@ pub struct Webhook {
     /// Sorted, each once.
     pub event_types: Vec<String>,
     pub status: WebhookStatus,
+    /// Why Stride paused it, when it did: every delivery failed for [`FAILING_MAX`] hours.
+    pub paused_reason: Option<String>,
 }
+
+/// Hours an endpoint may fail every delivery before it is paused.
+pub const FAILING_MAX: i64 = 24;
 
 impl Webhook {
     /// Whether a message of `event_type` goes to this endpoint.
@@ -101,6 +120,10 @@ pub enum WebhookCommand {
         event_types: Vec<String>,
     },
     Change(WebhookChange),
+    /// Pauses an endpoint that has failed every delivery since `failing_since`, saying so.
+    PauseFailing {
+        failing_since: DateTime<Utc>,
+    },
     RotateSecret,
     Delete,
 }
@@ -122,6 +145,9 @@ pub enum WebhookEvent {
         description: Option<String>,
         event_types: Vec<String>,
         status: WebhookStatus,
+        /// Set when Stride paused it: why.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        paused_reason: Option<String>,
     },
     /// A new secret signs from now on; the one before still signs beside it for 24 h.
     WebhookSecretRotated {},
@@ -213,11 +239,32 @@ pub fn decide(
                 description: description.unwrap_or_else(|| webhook.description.clone()),
                 event_types: event_types.unwrap_or_else(|| webhook.event_types.clone()),
                 status: change.status.unwrap_or(webhook.status),
+                // A change by a person keeps the reason only while the endpoint stays paused.
+                paused_reason: match change.status {
+                    None => webhook.paused_reason.clone(),
+                    Some(_) => None,
+                },
             };
             if apply(Some(webhook.clone()), &changed).as_ref() == Some(webhook) {
                 return Ok(vec![]);
             }
             Ok(vec![changed])
+        }
+        (Some(webhook), WebhookCommand::PauseFailing { failing_since }) => {
+            if webhook.status == WebhookStatus::Paused {
+                return Ok(vec![]);
+            }
+            Ok(vec![WebhookEvent::WebhookChanged {
+                url: webhook.url.clone(),
+                description: webhook.description.clone(),
+                event_types: webhook.event_types.clone(),
+                status: WebhookStatus::Paused,
+                paused_reason: Some(format!(
+                    "paused by Stride: every delivery has failed since {}, for over {FAILING_MAX} hours; \
+                     set the status to active to resume",
+                    failing_since.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                )),
+            }])
         }
         (Some(_), WebhookCommand::RotateSecret) => Ok(vec![WebhookEvent::WebhookSecretRotated {}]),
         (Some(_), WebhookCommand::Delete) => Ok(vec![WebhookEvent::WebhookDeleted {}]),
@@ -241,6 +288,7 @@ pub fn apply(state: Option<Webhook>, event: &WebhookEvent) -> Option<Webhook> {
             description: description.clone(),
             event_types: event_types.clone(),
             status: WebhookStatus::Active,
+            paused_reason: None,
         }),
         (
             Some(webhook),
@@ -249,12 +297,14 @@ pub fn apply(state: Option<Webhook>, event: &WebhookEvent) -> Option<Webhook> {
                 description,
                 event_types,
                 status,
+                paused_reason,
             },
         ) => Some(Webhook {
             url: url.clone(),
             description: description.clone(),
             event_types: event_types.clone(),
             status: *status,
+            paused_reason: paused_reason.clone(),
             ..webhook
         }),
         (Some(webhook), WebhookEvent::WebhookSecretRotated {}) => Some(webhook),
@@ -377,6 +427,52 @@ mod tests {
         ] {
             assert!(known.contains(&name), "{name}");
         }
+    }
+
+    #[test]
+    fn an_endpoint_failing_a_day_is_paused_once_saying_since_when_until_a_person_resumes_it() {
+        let webhook = created();
+        let since = DateTime::parse_from_rfc3339("2026-11-28T09:30:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let events = decide(
+            Some(&webhook),
+            WebhookCommand::PauseFailing {
+                failing_since: since,
+            },
+        )
+        .unwrap();
+        let paused = apply(Some(webhook), &events[0]).unwrap();
+        assert_eq!(paused.status, WebhookStatus::Paused);
+        let reason = paused.paused_reason.clone().unwrap();
+        assert!(reason.contains("since 2026-11-28T09:30:00Z"), "{reason}");
+        // Pausing what is paused records nothing.
+        let again = WebhookCommand::PauseFailing {
+            failing_since: since,
+        };
+        assert_eq!(decide(Some(&paused), again), Ok(vec![]));
+        // A change of its description keeps the reason; resuming clears it.
+        let described = decide(
+            Some(&paused),
+            WebhookCommand::Change(WebhookChange {
+                description: Some(Some("CRM and mail".into())),
+                ..WebhookChange::default()
+            }),
+        )
+        .unwrap();
+        let described = apply(Some(paused.clone()), &described[0]).unwrap();
+        assert_eq!(described.paused_reason.as_deref(), Some(reason.as_str()));
+        let resumed = decide(
+            Some(&described),
+            WebhookCommand::Change(WebhookChange {
+                status: Some(WebhookStatus::Active),
+                ..WebhookChange::default()
+            }),
+        )
+        .unwrap();
+        let resumed = apply(Some(described), &resumed[0]).unwrap();
+        assert_eq!(resumed.status, WebhookStatus::Active);
+        assert_eq!(resumed.paused_reason, None);
     }
 
     #[test]

@@ -162,6 +162,8 @@ pub fn serve(listener: TcpListener, store: Store, config: HttpConfig) -> anyhow:
     }
     // And a webhook delivery worker; the outbox's rows are claimed, never sent twice at once.
     stride_app::delivery::spawn(stride_app::App::clone(&app));
+    // And a webhook signal watcher, active in one server at a time.
+    stride_app::signals::spawn(stride_app::App::clone(&app));
     let origins = config.cors_origins.clone();
     let mut server = HttpServer::new(move || {
         App::new()

@@ -38,6 +38,8 @@ const REMOVE_MEMBER: &str = "WITH gone AS (UPDATE members SET removed_at = now()
 const SET_WEBHOOK_SECRET: &str = "INSERT INTO webhook_secrets (team_id, webhook_id, secret) VALUES ($1, $2, $3) \
      ON CONFLICT (team_id, webhook_id) DO UPDATE SET previous_secret = webhook_secrets.secret, \
      previous_until = now() + interval '24 hours', secret = excluded.secret";
+const RESUME_WEBHOOK: &str =
+    "UPDATE webhook_secrets SET failing_since = NULL WHERE team_id = $1 AND webhook_id = $2";
 const DELETE_WEBHOOK_SECRETS: &str =
     "DELETE FROM webhook_secrets WHERE team_id = $1 AND webhook_id = $2";
 const INSERT_TOKEN: &str =
@@ -294,6 +296,9 @@ async fn side_write(
         SideWrite::WebhookDeleted { webhook_id } => {
             tx.execute(DELETE_WEBHOOK_SECRETS, &[&team_id, webhook_id])
                 .await
+        }
+        SideWrite::WebhookResumed { webhook_id } => {
+            tx.execute(RESUME_WEBHOOK, &[&team_id, webhook_id]).await
         }
     }
 }

@@ -121,6 +121,11 @@ pub enum SideWrite {
     WebhookDeleted {
         webhook_id: Uuid,
     },
+    /// A webhook endpoint set active again starts afresh: its failures before no longer
+    /// count towards pausing it.
+    WebhookResumed {
+        webhook_id: Uuid,
+    },
 }
 
 /// All events of one command: appended together or not at all.

@@ -41,6 +41,7 @@ pub mod registry;
 mod rows;
 pub mod seed;
 mod shared;
+pub mod signals;
 pub mod tokens;
 pub mod votes;
 mod wakeup;

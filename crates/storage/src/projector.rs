@@ -35,7 +35,7 @@ const QUIET: Duration = Duration::from_secs(5);
 const REBUILD_WAIT: Duration = Duration::from_secs(60);
 /// How long a woken projector lets appends gather before it reads them.
 const GATHER: Duration = Duration::from_millis(5);
-/// Advisory locks of projectors: (this, hashtext(name)).
+/// Advisory locks of leaderships (projectors and the like): (this, hashtext(name)).
 const LOCK_SPACE: i32 = 0x5354_5250;
 
 /// A read model built only from events.
@@ -94,6 +94,23 @@ impl Store {
     /// The projections: applying, rebuilding, waiting for and checking them.
     pub fn projections(&self) -> Projector<'_> {
         Projector { store: self }
+    }
+}
+
+impl Store {
+    /// Takes the leadership named `name` among every server on this database, waiting until
+    /// it is free, on a connection of its own that holds it. The lock lives as long as the
+    /// connection: if the process dies, PostgreSQL releases it and another process takes
+    /// over. The connection leaves the pool, so that when its holder drops it, it closes and
+    /// releases the lock, rather than going back to the pool still holding it where no later
+    /// attempt could take it again.
+    pub async fn leadership(
+        &self,
+        name: &str,
+    ) -> Result<deadpool_postgres::ClientWrapper, StoreError> {
+        let holder = deadpool_postgres::Object::take(self.pool().get().await?);
+        holder.execute(LOCK, &[&LOCK_SPACE, &name]).await?;
+        Ok(holder)
     }
 }
 
@@ -283,12 +300,7 @@ impl Projector<'_> {
     }
 
     async fn lead<P: Projection>(self, projection: &P) -> Result<(), StoreError> {
-        // The lock lives as long as this connection: if the process dies, PostgreSQL
-        // releases it and another process takes over. The connection leaves the pool, so
-        // that when this task ends it closes and releases the lock, rather than going back
-        // to the pool still holding it where no later attempt could take it again.
-        let holder = deadpool_postgres::Object::take(self.store.pool().get().await?);
-        holder.execute(LOCK, &[&LOCK_SPACE, &P::NAME]).await?;
+        let holder = self.store.leadership(P::NAME).await?;
         tracing::info!(projection = P::NAME, "projector active");
         // The leader works on its lock connection alone: it never competes with requests for
         // the pool, and its checkpoint stays in hand between batches.

@@ -108,15 +108,29 @@ const CLAIM: &str = "WITH due AS ( \
        (SELECT s.secret FROM webhook_secrets AS s WHERE s.team_id = d.team_id AND s.webhook_id = d.webhook_id), \
        (SELECT s.previous_secret FROM webhook_secrets AS s \
         WHERE s.team_id = d.team_id AND s.webhook_id = d.webhook_id AND s.previous_until > now())";
-const DELIVERED: &str = "UPDATE webhook_deliveries SET status = 'delivered', delivered_at = now(), \
-       last_status = $3, last_error = NULL, leased_until = NULL \
-     WHERE team_id = $1 AND delivery_id = $2 AND status <> 'delivered'";
+// A 2xx answer also ends the endpoint's run of failures.
+const DELIVERED: &str = "WITH d AS ( \
+       UPDATE webhook_deliveries SET status = 'delivered', delivered_at = now(), \
+         last_status = $3, last_error = NULL, leased_until = NULL \
+       WHERE team_id = $1 AND delivery_id = $2 AND status <> 'delivered' RETURNING team_id, webhook_id) \
+     UPDATE webhook_secrets AS s SET failing_since = NULL FROM d \
+     WHERE s.team_id = d.team_id AND s.webhook_id = d.webhook_id AND s.failing_since IS NOT NULL";
 // A failed attempt: tried again at `$5` (seconds from now), unless the message is over a
-// day old, when it is given up.
-const FAILED: &str = "UPDATE webhook_deliveries SET last_status = $3, last_error = $4, \
-       status = CASE WHEN created_at < now() - interval '24 hours' THEN 'dead' ELSE 'failed' END, \
-       next_attempt_at = now() + make_interval(secs => $5), leased_until = NULL \
-     WHERE team_id = $1 AND delivery_id = $2 AND status <> 'delivered' RETURNING status";
+// day old, when it is given up. Answers its status and since when its endpoint has failed
+// every delivery (null when this failure starts the run: the statement does not see its own
+// write).
+const FAILED: &str = "WITH d AS ( \
+       UPDATE webhook_deliveries SET last_status = $3, last_error = $4, \
+         status = CASE WHEN created_at < now() - interval '24 hours' THEN 'dead' ELSE 'failed' END, \
+         next_attempt_at = now() + make_interval(secs => $5), leased_until = NULL \
+       WHERE team_id = $1 AND delivery_id = $2 AND status <> 'delivered' \
+       RETURNING team_id, webhook_id, status), \
+     started AS ( \
+       UPDATE webhook_secrets AS s SET failing_since = now() FROM d \
+       WHERE s.team_id = d.team_id AND s.webhook_id = d.webhook_id AND s.failing_since IS NULL) \
+     SELECT d.status, (SELECT s.failing_since FROM webhook_secrets AS s \
+                       WHERE s.team_id = d.team_id AND s.webhook_id = d.webhook_id) \
+     FROM d";
 // Messages not delivered yet, and how long the oldest has waited (the partial index of due
 // messages holds exactly these).
 const QUEUE: &str = "SELECT count(*), coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 \
@@ -129,6 +143,16 @@ const REDELIVER: &str = "UPDATE webhook_deliveries SET status = 'pending', next_
 const QUEUE_TEST: &str = "INSERT INTO webhook_deliveries (team_id, delivery_id, webhook_id, event_type, position, payload) \
      SELECT $1, $2, $3, 'webhook.test', 0, $4 \
      WHERE EXISTS (SELECT 1 FROM webhook_secrets WHERE team_id = $1 AND webhook_id = $3)";
+
+/// What came of a failed attempt.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Failed {
+    /// The message was given up (over 24 h old).
+    pub dead: bool,
+    /// Since when every delivery to its endpoint has failed; None when this one started the
+    /// run (or the endpoint is gone).
+    pub failing_since: Option<DateTime<Utc>>,
+}
 
 /// Webhook deliveries: queueing test messages, claiming, recording outcomes, listing.
 #[derive(Debug, Clone, Copy)]
@@ -191,14 +215,14 @@ impl Deliveries<'_> {
     }
 
     /// Records a failed attempt, to be tried again in `retry_in_seconds`, or given up when
-    /// the message is over a day old: whether it was (`dead`).
+    /// the message is over a day old.
     pub async fn failed(
         self,
         claimed: &Claimed,
         status: Option<i32>,
         error: &str,
         retry_in_seconds: f64,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<Failed, StoreError> {
         let error: String = error.chars().take(ERROR_MAX).collect();
         let params: [&(dyn ToSql + Sync); 5] = [
             &claimed.team_id,
@@ -207,11 +231,21 @@ impl Deliveries<'_> {
             &error,
             &retry_in_seconds,
         ];
-        let now: Option<String> = self
+        let found = self
             .store
-            .query_opt(FAILED, &params, |r| r.try_get(0))
+            .query_opt(FAILED, &params, |r| {
+                let status: String = r.try_get(0)?;
+                let failing_since: Option<DateTime<Utc>> = r.try_get(1)?;
+                Ok::<_, tokio_postgres::Error>(Failed {
+                    dead: status == "dead",
+                    failing_since,
+                })
+            })
             .await?;
-        Ok(now.as_deref() == Some("dead"))
+        Ok(found.unwrap_or(Failed {
+            dead: false,
+            failing_since: None,
+        }))
     }
 
     /// Queues one message again now, whatever became of it; None when there is no such

@@ -19,4 +19,5 @@ mod security;
 mod teams;
 mod tokens;
 mod transport_hardening;
+mod webhook_signals;
 mod webhooks;

@@ -11,19 +11,19 @@ use stride_testkit::receiver::{Received, Receiver};
 use stride_tests::{TestApp, assert_problem};
 
 /// Whether `secret` signed the message (one of its space-separated `v1,` signatures).
-fn signed_by(message: &Received, secret: &str) -> bool {
+pub(crate) fn signed_by(message: &Received, secret: &str) -> bool {
     let timestamp: i64 = message.timestamp.parse().unwrap();
     let expected =
         stride_app::delivery::signature(&[secret], &message.id, timestamp, &message.body);
     message.signature.split(' ').any(|s| s == expected)
 }
 
-fn json_of(message: &Received) -> Value {
+pub(crate) fn json_of(message: &Received) -> Value {
     serde_json::from_slice(&message.body).unwrap()
 }
 
 /// Waits until the receiver holds `count` messages, failing the test past 10 s.
-async fn wait_for(receiver: &Receiver, count: usize) -> Vec<Received> {
+pub(crate) async fn wait_for(receiver: &Receiver, count: usize) -> Vec<Received> {
     let got = receiver.wait_for(count, Duration::from_secs(10)).await;
     assert!(
         got.len() >= count,
@@ -43,7 +43,7 @@ async fn create(app: &TestApp, team: &stride_tests::Team, body: Value) -> reqwes
 }
 
 /// Creates an endpoint that must be created: its answer, secret included.
-async fn created(app: &TestApp, team: &stride_tests::Team, body: Value) -> Value {
+pub(crate) async fn created(app: &TestApp, team: &stride_tests::Team, body: Value) -> Value {
     let response = create(app, team, body).await;
     assert_eq!(response.status(), StatusCode::CREATED);
     response.json().await.unwrap()
@@ -73,7 +73,7 @@ async fn wait_status(
 }
 
 /// Waits until the webhook's delivery `id` (or its newest) has `status`.
-async fn wait_for_delivery(
+pub(crate) async fn wait_for_delivery(
     app: &TestApp,
     team: &stride_tests::Team,
     webhook: &str,

@@ -443,3 +443,58 @@ fn least_squares_fits_an_exact_line_exactly() {
     let (a, b) = least_squares(&[0.0, 1.0, 2.0], &[1.0, 1.0, 3.0]).unwrap();
     assert!(close(a, 2.0 / 3.0) && close(b, 1.0), "{a} {b}");
 }
+
+#[test]
+fn a_cadence_period_is_at_risk_in_its_last_48_hours_while_short_of_its_count() {
+    // 3 posts a week from Mon 2026-11-02 to Sun 2026-11-29; the week of Nov 23 ends at
+    // Mon Nov 30 00:00, so it is at risk from Sat Nov 28 00:00 while fewer than 3 were
+    // published in it. Two posts that week: Tue Nov 24 and Fri Nov 27 10:00.
+    let window = (day("2026-11-02"), day("2026-11-29"));
+    let published = [
+        at("2026-11-20T09:00:00Z"),
+        at("2026-11-24T09:00:00Z"),
+        at("2026-11-27T10:00:00Z"),
+    ];
+    let within = TimeDelta::hours(48);
+    let risk = |t: &str, posts: &[DateTime<Utc>]| {
+        period_at_risk(3, Period::Week, window, posts, at(t), within)
+    };
+    // 49 hours before the end: not yet.
+    assert_eq!(risk("2026-11-27T23:00:00Z", &published), None);
+    assert_eq!(
+        risk("2026-11-28T00:00:00Z", &published),
+        Some(PeriodAtRisk {
+            period_start: day("2026-11-23"),
+            ends_at: at("2026-11-30T00:00:00Z"),
+            period_count: 2,
+        })
+    );
+    // A third post that week meets the count.
+    let mut three = published.to_vec();
+    three.push(at("2026-11-28T08:00:00Z"));
+    assert_eq!(risk("2026-11-28T09:00:00Z", &three), None);
+    // A post published after t does not count yet.
+    assert_eq!(
+        risk("2026-11-28T07:00:00Z", &three).map(|r| r.period_count),
+        Some(2)
+    );
+    // Before the goal starts and after its due day, no period is at risk.
+    assert_eq!(risk("2026-11-01T12:00:00Z", &[]), None);
+    assert_eq!(risk("2026-11-30T00:00:00Z", &[]), None);
+    // A monthly cadence of 1 in December 2026: at risk from Dec 30 00:00 with none posted.
+    let monthly = |t: &str| {
+        period_at_risk(
+            1,
+            Period::Month,
+            (day("2026-12-01"), day("2027-03-31")),
+            &[],
+            at(t),
+            within,
+        )
+    };
+    assert_eq!(monthly("2026-12-29T23:59:59Z"), None);
+    assert_eq!(
+        monthly("2026-12-30T00:00:00Z").map(|r| (r.period_start, r.ends_at)),
+        Some((day("2026-12-01"), at("2027-01-01T00:00:00Z")))
+    );
+}

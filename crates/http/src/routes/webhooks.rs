@@ -80,6 +80,10 @@ pub struct WebhookView {
     #[schema(value_type = Vec<WebhookEventType>)]
     pub event_types: Vec<String>,
     pub status: WebhookStatus,
+    /// Set while Stride keeps it paused because every delivery failed for 24 hours: why, and
+    /// since when. Setting the status to `active` resumes it.
+    #[schema(max_length = 300)]
+    pub paused_reason: Option<String>,
     pub version: i64,
 }
 
@@ -92,6 +96,7 @@ impl From<&Versioned<Webhook>> for WebhookView {
             description: state.description.clone(),
             event_types: state.event_types.clone(),
             status: state.status,
+            paused_reason: state.paused_reason.clone(),
             version: *version,
         }
     }

@@ -40,7 +40,7 @@ const FULL: &str = "SELECT e.position, e.team_id, e.event_id, e.stream_id, e.str
        e.event_type, e.schema_version, e.data, e.metadata, e.recorded_at \
      FROM unnest($1::uuid[], $2::int8[]) AS k (team_id, position) \
      CROSS JOIN LATERAL (SELECT * FROM events WHERE team_id = k.team_id AND position = k.position LIMIT 1) AS e";
-const QUEUE: &str = "INSERT INTO webhook_deliveries (team_id, delivery_id, webhook_id, event_type, position, payload) \
+pub(crate) const QUEUE: &str = "INSERT INTO webhook_deliveries (team_id, delivery_id, webhook_id, event_type, position, payload) \
      SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::int8[], $6::jsonb[]) \
      ON CONFLICT DO NOTHING";
 
@@ -72,7 +72,7 @@ pub fn delivery_id(webhook_id: Uuid, event_id: Uuid, message_type: &str) -> Uuid
 }
 
 /// A post submitted for review asks the team for one: a signal beside the event.
-const REVIEW_REQUESTED: &str = "post.review_requested";
+use stride_domain::webhook::REVIEW_REQUESTED;
 
 /// The types of the messages an event makes: its own, and the signals it raises.
 fn message_types(event: &StoredEvent) -> Vec<&str> {
