@@ -4,7 +4,6 @@
 use std::net::TcpListener;
 
 use actix_cors::Cors;
-use actix_web::dev::Server;
 use actix_web::http::header;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpResponse, HttpServer, web};
@@ -144,8 +143,14 @@ fn cors(origins: &[String]) -> Cors {
     cors
 }
 
-/// Starts serving on `listener`. The server stops gracefully on SIGTERM or Ctrl-C.
-pub fn serve(listener: TcpListener, store: Store, config: HttpConfig) -> anyhow::Result<Server> {
+/// Starts serving on `listener`, with the projectors and webhook workers beside it: the
+/// future ends when the server has stopped gracefully (on SIGTERM or Ctrl-C) and the
+/// background work with it.
+pub fn serve(
+    listener: TcpListener,
+    store: Store,
+    config: HttpConfig,
+) -> anyhow::Result<impl std::future::Future<Output = std::io::Result<()>> + Send + 'static> {
     let telemetry = web::Data::new(telemetry::Telemetry::new()?);
     let limiter = web::Data::new(rate_limit::BoardLimiter::new(config.board_rate));
     let app = web::Data::new(stride_app::App {
@@ -157,13 +162,15 @@ pub fn serve(listener: TcpListener, store: Store, config: HttpConfig) -> anyhow:
     let known = web::Data::new(routing::Routes::new(&spec));
     let body_timeout = web::Data::new(limits::BodyTimeout(config.body_timeout));
     // Every server process runs every projector; an advisory lock keeps one active each.
-    for projection in stride_storage::registry::Registered::ALL {
-        projection.spawn(&store);
-    }
+    let mut background: Vec<tokio::task::JoinHandle<()>> =
+        stride_storage::registry::Registered::ALL
+            .iter()
+            .map(|projection| projection.spawn(&store))
+            .collect();
     // And a webhook delivery worker; the outbox's rows are claimed, never sent twice at once.
-    stride_app::delivery::spawn(stride_app::App::clone(&app));
+    background.push(stride_app::delivery::spawn(stride_app::App::clone(&app)));
     // And a webhook signal watcher, active in one server at a time.
-    stride_app::signals::spawn(stride_app::App::clone(&app));
+    background.push(stride_app::signals::spawn(stride_app::App::clone(&app)));
     let origins = config.cors_origins.clone();
     let mut server = HttpServer::new(move || {
         App::new()
@@ -205,5 +212,15 @@ pub fn serve(listener: TcpListener, store: Store, config: HttpConfig) -> anyhow:
     if let Some(workers) = config.workers {
         server = server.workers(workers);
     }
-    Ok(server.listen(listener)?.run())
+    let server = server.listen(listener)?.run();
+    // Once the last request is answered, the background work stops too, before the process
+    // lets go of its database: a projector's or the watcher's leadership passes to another
+    // server when its connection closes.
+    Ok(async move {
+        let stopped = server.await;
+        for task in background {
+            task.abort();
+        }
+        stopped
+    })
 }
