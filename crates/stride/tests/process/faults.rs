@@ -232,7 +232,7 @@ async fn every_acknowledged_write_survives_kill_9_and_projections_equal_a_rebuil
     assert_projections_equal_a_rebuild(&db).await;
 }
 
-/// Which application holds each projection's advisory lock (one row per holder).
+/// Which application holds each leadership's advisory lock (one row per holder).
 async fn lock_holders(client: &tokio_postgres::Client) -> BTreeMap<u32, Vec<String>> {
     let rows = client
         .query(
@@ -252,10 +252,11 @@ async fn lock_holders(client: &tokio_postgres::Client) -> BTreeMap<u32, Vec<Stri
     holders
 }
 
-/// The projections every server runs: activity, aggregates, idea_scores, webhook_outbox.
-const PROJECTIONS: usize = 4;
+/// The leaderships every server competes for: the projections (activity, aggregates,
+/// idea_scores, webhook_outbox) and the webhook signal watcher.
+const PROJECTIONS: usize = 5;
 
-/// Polls until every projection has exactly one holder, none of them `gone`; the holders.
+/// Polls until every leadership has exactly one holder, none of them `gone`; the holders.
 async fn wait_for_leaders(
     client: &tokio_postgres::Client,
     gone: Option<&str>,
