@@ -471,6 +471,32 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/teams/{team_id}/exports/{dataset}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Exports a dataset of the team
+         * @description `posts` (every post with its status and, per metric, its latest value: `likes`,
+         *     `shares`, ...), `ideas` (votes, status, merged into, author: `erased` once erased),
+         *     `metrics` (every observation), `goals` (with their progress now) or `events` (the log,
+         *     NDJSON only, for owners and admins). Any member may export the others. The file is
+         *     streamed as it is read, whatever its size, and named
+         *     `<team-slug>-<dataset>-<date>.<csv|ndjson>`. A text cell that starts with `=`, `+`, `-`
+         *     or `@` is written with a leading `'`, so that spreadsheets never run it.
+         */
+        get: operations["exportDataset"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/teams/{team_id}/goals": {
         parameters: {
             query?: never;
@@ -1398,6 +1424,11 @@ export interface components {
              */
             votes_drawn: number;
         };
+        /**
+         * @description What can be exported.
+         * @enum {string}
+         */
+        Dataset: "posts" | "ideas" | "metrics" | "goals" | "events";
         /** @description An e-mail address: a local part, `@`, and a domain with a dot inside it; at most 254 characters. */
         Email: string;
         Empty: Record<string, never>;
@@ -1458,6 +1489,11 @@ export interface components {
              */
             projected_value: number;
         };
+        /**
+         * @description How an export is written.
+         * @enum {string}
+         */
+        Format: "csv" | "ndjson";
         GoalMovement: {
             /** Format: uuid */
             goal_id: string;
@@ -5436,6 +5472,138 @@ export interface operations {
                 };
                 content: {
                     "text/event-stream": components["schemas"]["StreamFrame"];
+                };
+            };
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description Unauthorized. `unauthorized`: no valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description Not Found. `not_found`: no such resource, or it belongs to another team. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description URI Too Long. `uri_too_long`: the path and query exceed 8 KiB. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Unprocessable Entity. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description Request Header Fields Too Large. `headers_too_large`: the headers exceed 32 KiB. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "headers_too_large";
+                    };
+                };
+            };
+            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within 2 s; retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unavailable" | "projection_lagging" | "projection_failed";
+                    };
+                };
+            };
+        };
+    };
+    exportDataset: {
+        parameters: {
+            query?: {
+                /**
+                 * @description `csv` (the default; RFC 4180 with a header row) or `ndjson` (one object per line).
+                 *     The event log is NDJSON only.
+                 */
+                format?: components["schemas"]["Format"];
+                /**
+                 * @description Inclusive start on each record's own time (observed_at, published_at,
+                 *     submitted_at, starts_on, recorded_at), RFC 3339, years 2000 to 2100.
+                 */
+                from?: string;
+                /** @description Exclusive end, RFC 3339, years 2000 to 2100. */
+                to?: string;
+                /** @description Read-your-writes, as a query parameter (see `Stride-Min-Position`). */
+                min_position?: number;
+            };
+            header?: {
+                /** @description Read-your-writes: wait (at most 2 s) until the read models include this position, a `Stride-Position` an earlier write answered. A position no write has reached yet is read as the newest. */
+                "Stride-Min-Position"?: number;
+            };
+            path: {
+                /** @description The team's id. */
+                team_id: string;
+                /** @description The board's dataset: its team's, as the team chose it. */
+                dataset: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file, streamed. */
+            200: {
+                headers: {
+                    /** @description `attachment; filename="<team-slug>-<dataset>-<date>.<csv|ndjson>"` */
+                    "Content-Disposition"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/x-ndjson": string;
                 };
             };
             /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked). */

@@ -28,6 +28,7 @@ mod committer;
 pub mod db;
 mod error;
 pub mod events;
+pub mod exports;
 pub mod facts;
 pub mod failures;
 pub mod idempotency;

@@ -10,6 +10,7 @@ pub mod activity;
 pub mod boards;
 pub mod channels;
 pub mod events;
+pub mod exports;
 pub mod goals;
 pub mod ideas;
 pub mod insights;
@@ -51,6 +52,7 @@ pub fn configure(config: &mut ServiceConfig) {
                     .configure(posts::configure)
                     .configure(ideas::configure)
                     .configure(events::configure)
+                    .configure(exports::configure)
                     .configure(activity::configure)
                     .configure(webhooks::configure),
             )
