@@ -751,6 +751,37 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/teams/{team_id}/imports/{dataset}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Imports a team's history from CSV
+         * @description Owners and admins bring in `metrics` (`channel,metric,value,observed_at[,post_id]`) or
+         *     published `posts` (`channel,title,url,published_at[,body]`): `text/csv` with a header
+         *     row, UTF-8 (a byte-order mark and CRLF line ends are fine), at most 50 MB and 200,000
+         *     rows. `channel` is a channel's id or its handle. Instants are RFC 3339,
+         *     `2026-11-02 10:00` (UTC) or a day. Every line is checked against the same bounds as the
+         *     API first: any problem refuses the whole file (422 `import_rejected`, each problem in
+         *     `rejected` with its line, the header being line 1) and nothing is written. Importing the
+         *     same file again changes nothing: observations are the same by channel, metric, post and
+         *     instant, posts by channel and URL. Imported history is recorded as events marked with
+         *     the import's id (`metadata.import_id`): observations count by when they were observed,
+         *     and `known_at` sees them from the import on. Imported posts are published history: they
+         *     wait for no review.
+         */
+        post: operations["importDataset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/teams/{team_id}/members": {
         parameters: {
             query?: never;
@@ -1701,6 +1732,20 @@ export interface components {
             posts: components["schemas"]["PostImpact"][];
             title: string;
         };
+        /**
+         * @description What can be imported.
+         * @enum {string}
+         */
+        ImportDataset: "metrics" | "posts";
+        /** @description What an import did, or would do (`dry_run`). */
+        Imported: {
+            /** @description Rows written (or that would be): new, or changed values of observations. */
+            accepted: number;
+            /** @description Rows already there (or repeated within the file): nothing written for them. */
+            duplicates: number;
+            /** @description Always empty here: a file with a rejected line is refused whole. */
+            rejected: components["schemas"]["Rejected"][];
+        };
         Joined: {
             contributor: components["schemas"]["ContributorView"];
             /**
@@ -2081,6 +2126,8 @@ export interface components {
             detail: string;
             /** @description Field-level problems, for `validation_failed`. */
             errors?: components["schemas"]["FieldError"][];
+            /** @description An import's rejected lines (the first 1,000), for `import_rejected`. */
+            rejected?: components["schemas"]["Rejected"][];
             /** Format: int32 */
             status: number;
             title: string;
@@ -2091,7 +2138,7 @@ export interface components {
          * @description Every problem `code` the API answers with: a closed set, so that clients can match on it.
          * @enum {string}
          */
-        ProblemCode: "validation_failed" | "malformed_json" | "bad_request" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "version_conflict" | "already_exists" | "already_taken" | "already_member" | "last_owner" | "member_active" | "goal_closed" | "invalid_transition" | "approval_required" | "board_closed" | "idea_merged" | "not_merged" | "idea_used" | "idempotency_in_progress" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "idempotency_key_reused" | "known_at_too_costly" | "webhook_url_forbidden" | "rate_limited" | "headers_too_large" | "internal" | "unavailable" | "projection_lagging" | "projection_failed";
+        ProblemCode: "validation_failed" | "malformed_json" | "bad_request" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "version_conflict" | "already_exists" | "already_taken" | "already_member" | "last_owner" | "member_active" | "goal_closed" | "invalid_transition" | "approval_required" | "board_closed" | "idea_merged" | "not_merged" | "idea_used" | "idempotency_in_progress" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "idempotency_key_reused" | "known_at_too_costly" | "webhook_url_forbidden" | "import_rejected" | "rate_limited" | "headers_too_large" | "internal" | "unavailable" | "projection_lagging" | "projection_failed";
         Publication: {
             /**
              * Format: date-time
@@ -2105,6 +2152,14 @@ export interface components {
         Reason: string;
         /** @enum {string} */
         Recommendation: "grow" | "keep" | "review" | "cut";
+        /** @description One problem with one line of a file (the header is line 1). */
+        Rejected: {
+            /** @description The column, or `header`, `row` or `encoding`. */
+            field: string;
+            /** Format: int64 */
+            line: number;
+            message: string;
+        };
         /** @description Text of many lines, at most 10,000 characters, something besides whitespace, no control characters but line breaks and tabs; trimmed. */
         RequiredText: string;
         /**
@@ -2675,7 +2730,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unsupported Media Type. `unsupported_media_type`: the body is not `application/json`. */
+            /** @description Unsupported Media Type. `unsupported_media_type`: the body is not of the documented media type (`application/json`, or `text/csv` for imports). */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2981,7 +3036,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unsupported Media Type. `unsupported_media_type`: the body is not `application/json`. */
+            /** @description Unsupported Media Type. `unsupported_media_type`: the body is not of the documented media type (`application/json`, or `text/csv` for imports). */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3387,7 +3442,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unsupported Media Type. `unsupported_media_type`: the body is not `application/json`. */
+            /** @description Unsupported Media Type. `unsupported_media_type`: the body is not of the documented media type (`application/json`, or `text/csv` for imports). */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3843,7 +3898,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unsupported Media Type. `unsupported_media_type`: the body is not `application/json`. */
+            /** @description Unsupported Media Type. `unsupported_media_type`: the body is not of the documented media type (`application/json`, or `text/csv` for imports). */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -4152,7 +4207,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unsupported Media Type. `unsupported_media_type`: the body is not `application/json`. */
+            /** @description Unsupported Media Type. `unsupported_media_type`: the body is not of the documented media type (`application/json`, or `text/csv` for imports). */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -4572,7 +4627,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unsupported Media Type. `unsupported_media_type`: the body is not `application/json`. */
+            /** @description Unsupported Media Type. `unsupported_media_type`: the body is not of the documented media type (`application/json`, or `text/csv` for imports). */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -5016,7 +5071,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unsupported Media Type. `unsupported_media_type`: the body is not `application/json`. */
+            /** @description Unsupported Media Type. `unsupported_media_type`: the body is not of the documented media type (`application/json`, or `text/csv` for imports). */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -5945,7 +6000,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unsupported Media Type. `unsupported_media_type`: the body is not `application/json`. */
+            /** @description Unsupported Media Type. `unsupported_media_type`: the body is not of the documented media type (`application/json`, or `text/csv` for imports). */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -6258,7 +6313,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unsupported Media Type. `unsupported_media_type`: the body is not `application/json`. */
+            /** @description Unsupported Media Type. `unsupported_media_type`: the body is not of the documented media type (`application/json`, or `text/csv` for imports). */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -6454,7 +6509,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unsupported Media Type. `unsupported_media_type`: the body is not `application/json`. */
+            /** @description Unsupported Media Type. `unsupported_media_type`: the body is not of the documented media type (`application/json`, or `text/csv` for imports). */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -6650,7 +6705,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unsupported Media Type. `unsupported_media_type`: the body is not `application/json`. */
+            /** @description Unsupported Media Type. `unsupported_media_type`: the body is not of the documented media type (`application/json`, or `text/csv` for imports). */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -7089,7 +7144,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unsupported Media Type. `unsupported_media_type`: the body is not `application/json`. */
+            /** @description Unsupported Media Type. `unsupported_media_type`: the body is not of the documented media type (`application/json`, or `text/csv` for imports). */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -7521,7 +7576,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unsupported Media Type. `unsupported_media_type`: the body is not `application/json`. */
+            /** @description Unsupported Media Type. `unsupported_media_type`: the body is not of the documented media type (`application/json`, or `text/csv` for imports). */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -7717,7 +7772,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unsupported Media Type. `unsupported_media_type`: the body is not `application/json`. */
+            /** @description Unsupported Media Type. `unsupported_media_type`: the body is not of the documented media type (`application/json`, or `text/csv` for imports). */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -7911,6 +7966,190 @@ export interface operations {
             };
         };
     };
+    importDataset: {
+        parameters: {
+            query?: {
+                /** @description Check the file and answer what it would import, writing nothing. */
+                dry_run?: boolean;
+            };
+            header?: {
+                /** @description Makes the POST safe to retry: a repeat with the same key and body within 24 hours, with the same token, answers the first response (with `Idempotent-Replayed: true`) and writes nothing. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description The team's id. */
+                team_id: string;
+                /** @description The board's dataset: its team's, as the team chose it. */
+                dataset: string;
+            };
+            cookie?: never;
+        };
+        /** @description The file, a header row first. */
+        requestBody: {
+            content: {
+                "text/csv": string;
+            };
+        };
+        responses: {
+            /** @description What was imported (or, with `dry_run`, would be). */
+            200: {
+                headers: {
+                    /** @description The write's position in the log: send it as `Stride-Min-Position` to read your own write. */
+                    "Stride-Position"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Imported"];
+                };
+            };
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked); `malformed_json`: the body is not JSON of the documented shape; `bad_request`: a header is malformed (such as `Idempotency-Key`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "malformed_json" | "bad_request";
+                    };
+                };
+            };
+            /** @description Unauthorized. `unauthorized`: no valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description Forbidden. `forbidden`: the caller's role (or board) may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description Not Found. `not_found`: no such resource, or it belongs to another team. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description Request Timeout. `request_timeout`: the body did not arrive within the server's body timeout. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "request_timeout";
+                    };
+                };
+            };
+            /** @description Conflict. `version_conflict`: the resource changed meanwhile; read it again (412: `If-Match` is stale); `idempotency_in_progress`: a request with this `Idempotency-Key` is still being handled. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "version_conflict" | "idempotency_in_progress";
+                    };
+                };
+            };
+            /** @description Payload Too Large. `payload_too_large`: the body is larger than the operation takes. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description URI Too Long. `uri_too_long`: the path and query exceed 8 KiB. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Unsupported Media Type. `unsupported_media_type`: the body is not of the documented media type (`application/json`, or `text/csv` for imports). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description Unprocessable Entity. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked); `idempotency_key_reused`: this `Idempotency-Key` was used with another body; `import_rejected`: an imported file has lines that cannot be taken, each listed in `rejected` with its line and field; nothing was imported. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "idempotency_key_reused" | "import_rejected";
+                    };
+                };
+            };
+            /** @description Request Header Fields Too Large. `headers_too_large`: the headers exceed 32 KiB. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "headers_too_large";
+                    };
+                };
+            };
+            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unavailable";
+                    };
+                };
+            };
+        };
+    };
     addMember: {
         parameters: {
             query?: never;
@@ -8053,7 +8292,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unsupported Media Type. `unsupported_media_type`: the body is not `application/json`. */
+            /** @description Unsupported Media Type. `unsupported_media_type`: the body is not of the documented media type (`application/json`, or `text/csv` for imports). */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -8399,7 +8638,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unsupported Media Type. `unsupported_media_type`: the body is not `application/json`. */
+            /** @description Unsupported Media Type. `unsupported_media_type`: the body is not of the documented media type (`application/json`, or `text/csv` for imports). */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -8839,7 +9078,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unsupported Media Type. `unsupported_media_type`: the body is not `application/json`. */
+            /** @description Unsupported Media Type. `unsupported_media_type`: the body is not of the documented media type (`application/json`, or `text/csv` for imports). */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -9163,7 +9402,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unsupported Media Type. `unsupported_media_type`: the body is not `application/json`. */
+            /** @description Unsupported Media Type. `unsupported_media_type`: the body is not of the documented media type (`application/json`, or `text/csv` for imports). */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -9476,7 +9715,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unsupported Media Type. `unsupported_media_type`: the body is not `application/json`. */
+            /** @description Unsupported Media Type. `unsupported_media_type`: the body is not of the documented media type (`application/json`, or `text/csv` for imports). */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -9672,7 +9911,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unsupported Media Type. `unsupported_media_type`: the body is not `application/json`. */
+            /** @description Unsupported Media Type. `unsupported_media_type`: the body is not of the documented media type (`application/json`, or `text/csv` for imports). */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -9868,7 +10107,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unsupported Media Type. `unsupported_media_type`: the body is not `application/json`. */
+            /** @description Unsupported Media Type. `unsupported_media_type`: the body is not of the documented media type (`application/json`, or `text/csv` for imports). */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -10064,7 +10303,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unsupported Media Type. `unsupported_media_type`: the body is not `application/json`. */
+            /** @description Unsupported Media Type. `unsupported_media_type`: the body is not of the documented media type (`application/json`, or `text/csv` for imports). */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -10260,7 +10499,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unsupported Media Type. `unsupported_media_type`: the body is not `application/json`. */
+            /** @description Unsupported Media Type. `unsupported_media_type`: the body is not of the documented media type (`application/json`, or `text/csv` for imports). */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -10456,7 +10695,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unsupported Media Type. `unsupported_media_type`: the body is not `application/json`. */
+            /** @description Unsupported Media Type. `unsupported_media_type`: the body is not of the documented media type (`application/json`, or `text/csv` for imports). */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -11272,7 +11511,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unsupported Media Type. `unsupported_media_type`: the body is not `application/json`. */
+            /** @description Unsupported Media Type. `unsupported_media_type`: the body is not of the documented media type (`application/json`, or `text/csv` for imports). */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -11720,7 +11959,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unsupported Media Type. `unsupported_media_type`: the body is not `application/json`. */
+            /** @description Unsupported Media Type. `unsupported_media_type`: the body is not of the documented media type (`application/json`, or `text/csv` for imports). */
             415: {
                 headers: {
                     [name: string]: unknown;

@@ -61,4 +61,10 @@ pub enum AppError {
          replays ({kinds}); read without known_at"
     )]
     KnownAtTooCostly { max: i64, kinds: String },
+    /// An imported file has lines that cannot be taken: nothing was imported.
+    #[error("{} problems in the file; nothing was imported", .0.total)]
+    ImportRejected(crate::imports::RejectedFile),
+    /// An imported file is larger than an import takes.
+    #[error("{0}")]
+    ImportTooLarge(String),
 }

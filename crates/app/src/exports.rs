@@ -18,6 +18,7 @@ use stride_domain::metric::Metric;
 use stride_domain::progress::report::GoalProgress;
 use stride_domain::target::Target;
 use stride_storage::exports::{Name, Page};
+use stride_storage::registry::Registered;
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
@@ -145,6 +146,8 @@ pub async fn export(
             ));
         }
     }
+    // Writes acknowledged before the export are in it.
+    crate::caught_up(&app.store, &Registered::READ).await?;
     let team = crate::teams::load(&app.store, team_id).await?;
     let filename = format!(
         "{}-{}-{}.{}",

@@ -204,16 +204,7 @@ impl IdeaSet {
     pub async fn load_listing(store: &Store, team_id: Uuid) -> Result<IdeaSet, AppError> {
         // A list shows every write acknowledged before it was asked for, from the two
         // projections it reads.
-        let head = store.events().committed_head().await?;
-        if !store
-            .projections()
-            .wait_projected_by(head, &Registered::FOLDED, std::time::Duration::from_secs(2))
-            .await?
-        {
-            return Err(AppError::Lagging(
-                "the lists are catching up with recent writes; retry shortly".to_owned(),
-            ));
-        }
+        crate::caught_up(store, &Registered::FOLDED).await?;
         let names: Names = store.directory().names(team_id).await?;
         let ideas: BTreeMap<Uuid, Folded> = store
             .read_models()

@@ -21,6 +21,7 @@ pub mod exports;
 pub mod goals;
 pub mod idea_views;
 pub mod ideas;
+pub mod imports;
 pub mod lineage;
 pub mod members;
 pub mod observations;
@@ -58,6 +59,26 @@ impl App {
             webhook_policy: webhooks::WebhookPolicy::default(),
             delivery_stats: Arc::new(delivery::Stats::default()),
         }
+    }
+}
+
+/// Waits (up to 2 s) until `projections` have applied every write acknowledged before the
+/// call, so that a read from them shows those writes.
+pub(crate) async fn caught_up(
+    store: &Store,
+    projections: &[stride_storage::registry::Registered],
+) -> Result<(), AppError> {
+    let head = store.events().committed_head().await?;
+    if store
+        .projections()
+        .wait_projected_by(head, projections, std::time::Duration::from_secs(2))
+        .await?
+    {
+        Ok(())
+    } else {
+        Err(AppError::Lagging(
+            "the read models are catching up with recent writes; retry shortly".to_owned(),
+        ))
     }
 }
 

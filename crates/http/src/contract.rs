@@ -50,9 +50,10 @@ fn status(code: Code) -> StatusCode {
         Code::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         Code::UriTooLong => StatusCode::URI_TOO_LONG,
         Code::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        Code::IdempotencyKeyReused | Code::KnownAtTooCostly | Code::WebhookUrlForbidden => {
-            StatusCode::UNPROCESSABLE_ENTITY
-        }
+        Code::IdempotencyKeyReused
+        | Code::KnownAtTooCostly
+        | Code::WebhookUrlForbidden
+        | Code::ImportRejected => StatusCode::UNPROCESSABLE_ENTITY,
         Code::RateLimited => StatusCode::TOO_MANY_REQUESTS,
         Code::HeadersTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
         Code::Internal => StatusCode::INTERNAL_SERVER_ERROR,
@@ -95,11 +96,16 @@ fn meaning(code: Code) -> &'static str {
         }
         Code::PayloadTooLarge => "the body is larger than the operation takes",
         Code::UriTooLong => "the path and query exceed 8 KiB",
-        Code::UnsupportedMediaType => "the body is not `application/json`",
+        Code::UnsupportedMediaType => {
+            "the body is not of the documented media type (`application/json`, or `text/csv` for imports)"
+        }
         Code::IdempotencyKeyReused => "this `Idempotency-Key` was used with another body",
         Code::KnownAtTooCostly => "`known_at` would replay more than 50,000 events",
         Code::WebhookUrlForbidden => {
             "a webhook may send only to an `https` URL whose host resolves to public addresses"
+        }
+        Code::ImportRejected => {
+            "an imported file has lines that cannot be taken, each listed in `rejected` with its line and field; nothing was imported"
         }
         Code::RateLimited => "too many board writes; retry after `Retry-After` seconds",
         Code::HeadersTooLarge => "the headers exceed 32 KiB",

@@ -34,6 +34,10 @@ pub struct Problem {
     /// Field-level problems, for `validation_failed`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// An import's rejected lines (the first 1,000), for `import_rejected`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(max_items = 1000)]
+    pub rejected: Vec<stride_app::imports::Rejected>,
 }
 
 /// Every problem `code` the API answers with: a closed set, so that clients can match on it.
@@ -71,6 +75,7 @@ pub enum Code {
     IdempotencyKeyReused,
     KnownAtTooCostly,
     WebhookUrlForbidden,
+    ImportRejected,
     RateLimited,
     HeadersTooLarge,
     Internal,
@@ -110,6 +115,7 @@ impl Code {
             Code::IdempotencyKeyReused => "idempotency_key_reused",
             Code::KnownAtTooCostly => "known_at_too_costly",
             Code::WebhookUrlForbidden => "webhook_url_forbidden",
+            Code::ImportRejected => "import_rejected",
             Code::RateLimited => "rate_limited",
             Code::HeadersTooLarge => "headers_too_large",
             Code::Internal => "internal",
@@ -138,6 +144,7 @@ pub struct ApiError {
     pub code: Code,
     pub detail: String,
     pub errors: Vec<FieldError>,
+    pub rejected: Vec<stride_app::imports::Rejected>,
     pub retry_after: Option<u64>,
     /// The cause of a 5xx: logged, never shown.
     pub cause: Option<anyhow::Error>,
@@ -156,6 +163,7 @@ impl ApiError {
             code,
             detail: detail.into(),
             errors: Vec::new(),
+            rejected: Vec::new(),
             retry_after: None,
             cause: None,
         }
@@ -259,6 +267,7 @@ impl ApiError {
             detail: self.detail.clone(),
             code: self.code,
             errors: self.errors.clone(),
+            rejected: self.rejected.clone(),
         }
     }
 }
@@ -330,6 +339,27 @@ impl From<AppError> for ApiError {
                 Code::KnownAtTooCostly,
                 error.to_string(),
             ),
+            AppError::ImportRejected(file) => {
+                let mut problem = ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    Code::ImportRejected,
+                    format!(
+                        "{} problem{} in the file (listed in `rejected`{}); nothing was imported",
+                        file.total,
+                        if file.total == 1 { "" } else { "s" },
+                        if file.total > file.rejected.len() {
+                            ", the first 1000"
+                        } else {
+                            ""
+                        }
+                    ),
+                );
+                problem.rejected = file.rejected;
+                problem
+            }
+            AppError::ImportTooLarge(why) => {
+                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, Code::PayloadTooLarge, why)
+            }
         }
     }
 }

@@ -72,7 +72,8 @@ impl Default for HttpConfig {
         stride_app::idea_views::Sort,
         stride_domain::post::PostStatus,
         stride_app::exports::Dataset,
-        stride_app::exports::Format
+        stride_app::exports::Format,
+        stride_app::imports::ImportDataset
     )),
     tags(
         (name = "teams", description = "Sign-up, the team and its settings"),
@@ -87,6 +88,7 @@ impl Default for HttpConfig {
         (name = "events", description = "The raw event log and its live stream"),
         (name = "metrics", description = "Observations of followers, likes, clicks and more, over time"),
         (name = "webhooks", description = "Endpoints that hear of events, signed as Standard Webhooks 1.0 has it, delivered at least once"),
+        (name = "imports", description = "A team's history brought in from CSV, all or nothing, deduplicated"),
         (name = "exports", description = "A team's posts, ideas, metrics, goals and events as CSV or NDJSON, streamed"),
         (name = "operations", description = "Health, readiness and metrics"),
     )

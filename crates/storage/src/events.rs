@@ -48,6 +48,9 @@ pub struct Metadata {
     pub request_id: Option<String>,
     pub correlation_id: Option<String>,
     pub causation_id: Option<Uuid>,
+    /// The import that brought the event in from a file of past history.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub import_id: Option<Uuid>,
 }
 
 impl Metadata {
@@ -57,6 +60,7 @@ impl Metadata {
             request_id: None,
             correlation_id: None,
             causation_id: None,
+            import_id: None,
         }
     }
 }

@@ -68,6 +68,48 @@ const SERIES: &str = include_str!("sql/metric_series.sql");
 
 type Key = (Uuid, Metric, Option<Uuid>, DateTime<Utc>);
 
+// Of the rows given, those recorded already with the same value.
+const UNCHANGED: &str = "SELECT count(*) FROM unnest($2::uuid[], $3::text[], $4::uuid[], $5::timestamptz[], $6::float8[]) \
+       AS r (channel_id, metric, post_id, observed_at, value) \
+     JOIN metric_observations AS o ON o.team_id = $1 AND o.channel_id = r.channel_id AND o.metric = r.metric \
+       AND o.post_id = r.post_id AND o.observed_at = r.observed_at AND o.value = r.value";
+
+/// The rows of a batch, a key repeated within it counting once, with its last value.
+fn last_of_each_key(rows: &[Observation]) -> Vec<&Observation> {
+    let mut last: HashMap<Key, usize> = HashMap::with_capacity(rows.len());
+    for (index, row) in rows.iter().enumerate() {
+        last.insert(
+            (row.channel_id, row.metric, row.post_id, row.observed_at),
+            index,
+        );
+    }
+    let mut kept: Vec<usize> = last.into_values().collect();
+    kept.sort_unstable();
+    kept.into_iter().map(|i| &rows[i]).collect()
+}
+
+type Columns<'a> = (
+    Vec<Uuid>,
+    Vec<&'a str>,
+    Vec<Uuid>,
+    Vec<DateTime<Utc>>,
+    Vec<f64>,
+);
+
+/// Rows as the column arrays of an `unnest`: channel, metric, post (nil for the channel's
+/// own), instant, value.
+fn columns<'a>(rows: &[&'a Observation]) -> Columns<'a> {
+    (
+        rows.iter().map(|r| r.channel_id).collect(),
+        rows.iter().map(|r| r.metric.as_str()).collect(),
+        rows.iter()
+            .map(|r| r.post_id.unwrap_or_else(Uuid::nil))
+            .collect(),
+        rows.iter().map(|r| r.observed_at).collect(),
+        rows.iter().map(|r| r.value).collect(),
+    )
+}
+
 /// Metric observations: recording batches of them and reading them back.
 #[derive(Debug, Clone, Copy)]
 pub struct Observations<'a> {
@@ -91,30 +133,12 @@ impl Observations<'_> {
         rows: &[Observation],
         metadata: &Metadata,
     ) -> Result<Recorded, AppendError> {
-        // A key repeated within the batch counts once, with its last value.
-        let mut last: HashMap<Key, usize> = HashMap::with_capacity(rows.len());
-        for (index, row) in rows.iter().enumerate() {
-            last.insert(
-                (row.channel_id, row.metric, row.post_id, row.observed_at),
-                index,
-            );
-        }
-        let mut kept: Vec<usize> = last.into_values().collect();
-        kept.sort_unstable();
-        let kept: Vec<&Observation> = kept.into_iter().map(|i| &rows[i]).collect();
-
+        let kept = last_of_each_key(rows);
         let _turn = self.store.batch_turn().await;
         let mut client = self.store.pool().get().await?;
         let tx = client.transaction().await?;
         let statement = tx.prepare_cached(UPSERT).await?;
-        let channels: Vec<Uuid> = kept.iter().map(|r| r.channel_id).collect();
-        let metrics: Vec<&str> = kept.iter().map(|r| r.metric.as_str()).collect();
-        let posts: Vec<Uuid> = kept
-            .iter()
-            .map(|r| r.post_id.unwrap_or_else(Uuid::nil))
-            .collect();
-        let times: Vec<DateTime<Utc>> = kept.iter().map(|r| r.observed_at).collect();
-        let values: Vec<f64> = kept.iter().map(|r| r.value).collect();
+        let (channels, metrics, posts, times, values) = columns(&kept);
         let changed = tx
             .query(
                 &statement,
@@ -179,6 +203,21 @@ impl Observations<'_> {
             unchanged: rows.len() - changed.len(),
             position,
         })
+    }
+
+    /// How many of `rows` [`Observations::record`] would find unchanged (already recorded
+    /// with the same value, or repeated within `rows`), writing nothing.
+    pub async fn unchanged(self, team_id: Uuid, rows: &[Observation]) -> Result<usize, StoreError> {
+        let kept = last_of_each_key(rows);
+        let (channels, metrics, posts, times, values) = columns(&kept);
+        let params: [&(dyn ToSql + Sync); 6] =
+            [&team_id, &channels, &metrics, &posts, &times, &values];
+        let same: i64 = self
+            .store
+            .query_opt(UNCHANGED, &params, |r| r.try_get(0))
+            .await?
+            .unwrap_or(0);
+        Ok(rows.len() - kept.len() + usize::try_from(same).unwrap_or(0))
     }
 
     /// A metric's observations in `[from, to)`, bucketed by UTC day, ISO week or month.

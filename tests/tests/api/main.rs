@@ -9,6 +9,7 @@ mod events;
 mod exports;
 mod fuzz;
 mod goals;
+mod imports;
 mod known_at;
 mod members;
 mod metrics;

@@ -13,6 +13,7 @@ pub mod events;
 pub mod exports;
 pub mod goals;
 pub mod ideas;
+pub mod imports;
 pub mod insights;
 pub mod lineage;
 pub mod members;
@@ -53,6 +54,7 @@ pub fn configure(config: &mut ServiceConfig) {
                     .configure(ideas::configure)
                     .configure(events::configure)
                     .configure(exports::configure)
+                    .configure(imports::configure)
                     .configure(activity::configure)
                     .configure(webhooks::configure),
             )

@@ -425,6 +425,7 @@ async fn events_carry_their_type_version_metadata_and_database_time() {
         request_id: Some("req-1".into()),
         correlation_id: Some("corr-1".into()),
         causation_id: None,
+        import_id: None,
         actor: Actor::Member { member_id },
     };
     let before = chrono::Utc::now() - chrono::Duration::seconds(5);
