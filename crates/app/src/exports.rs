@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use stride_domain::channel::Channel;
 use stride_domain::idea::Author;
 use stride_domain::metric::Metric;
@@ -267,15 +267,19 @@ pub fn encode(format: Format, columns: &[&str], rows: &[Vec<Cell>], header: bool
             writer.into_inner().unwrap_or_default()
         }
         Format::Ndjson => {
+            // Written by hand to keep the columns' order (a JSON map would sort them).
             let mut out = Vec::new();
             for row in rows {
-                let object: Map<String, Value> = columns
-                    .iter()
-                    .zip(row)
-                    .map(|(name, cell)| ((*name).to_owned(), cell.json()))
-                    .collect();
-                let _ = serde_json::to_writer(&mut out, &Value::Object(object));
-                out.push(b'\n');
+                out.push(b'{');
+                for (i, (name, cell)) in columns.iter().zip(row).enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    let _ = serde_json::to_writer(&mut out, name);
+                    out.push(b':');
+                    let _ = serde_json::to_writer(&mut out, &cell.json());
+                }
+                out.extend_from_slice(b"}\n");
             }
             out
         }

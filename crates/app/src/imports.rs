@@ -12,6 +12,7 @@
 //! sees it only from the import on.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -134,15 +135,20 @@ impl Problems {
     }
 }
 
-/// A data row: its line and its cells by column.
+/// A data row: its line and its cells (a record keeps them in one buffer), found by
+/// column through the file's header.
 struct Row {
     line: u64,
-    cells: BTreeMap<String, String>,
+    record: csv::StringRecord,
+    header: Arc<BTreeMap<String, usize>>,
 }
 
 impl Row {
     fn cell(&self, column: &str) -> &str {
-        self.cells.get(column).map_or("", |c| c.trim())
+        self.header
+            .get(column)
+            .and_then(|i| self.record.get(*i))
+            .map_or("", str::trim)
     }
 }
 
@@ -236,6 +242,13 @@ fn read(body: &[u8], dataset: ImportDataset) -> Result<(Vec<Row>, Problems), App
         }
     }
     problems.check()?;
+    let columns: Arc<BTreeMap<String, usize>> = Arc::new(
+        header
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.clone(), i))
+            .collect(),
+    );
     let mut lines = Lines {
         body,
         at: 0,
@@ -274,12 +287,11 @@ fn read(body: &[u8], dataset: ImportDataset) -> Result<(Vec<Row>, Problems), App
             problems.add(line, "row", "holds a NUL character");
             continue;
         }
-        let cells = header
-            .iter()
-            .cloned()
-            .zip(record.iter().map(str::to_owned))
-            .collect();
-        rows.push(Row { line, cells });
+        rows.push(Row {
+            line,
+            record,
+            header: columns.clone(),
+        });
     }
     if count == 0 {
         problems.add(1, "header", "the file has a header and no rows");

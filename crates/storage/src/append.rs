@@ -93,8 +93,18 @@ pub(crate) async fn append_in(
     tx: &deadpool_postgres::Transaction<'_>,
     batch: &[AppendRequest],
 ) -> Result<Vec<Outcome>, tokio_postgres::Error> {
+    append_in_from(tx, batch, 0).await
+}
+
+/// As [`append_in`], in a transaction that already wrote `written` events: each event's
+/// index in the transaction (the low bits of its position) follows theirs.
+pub(crate) async fn append_in_from(
+    tx: &deadpool_postgres::Transaction<'_>,
+    batch: &[AppendRequest],
+    written: usize,
+) -> Result<Vec<Outcome>, tokio_postgres::Error> {
     let checks = check_versions(tx, batch).await?;
-    let positions = insert_events(tx, batch, &checks).await?;
+    let positions = insert_events(tx, batch, &checks, written).await?;
     let mut outcomes = Vec::with_capacity(batch.len());
     for (request, check) in batch.iter().zip(&checks) {
         outcomes.push(match check {
@@ -208,8 +218,12 @@ async fn insert_events(
     tx: &impl GenericClient,
     batch: &[AppendRequest],
     checks: &[Check],
+    written: usize,
 ) -> Result<HashMap<Uuid, (i64, Option<DateTime<Utc>>)>, tokio_postgres::Error> {
-    let mut columns = EventColumns::default();
+    let mut columns = EventColumns {
+        written: i32::try_from(written).unwrap_or(i32::MAX),
+        ..EventColumns::default()
+    };
     let mut side_writes = Vec::new();
     for (request, check) in batch.iter().zip(checks) {
         let Check::Accepted { first_version } = check else {
@@ -306,6 +320,8 @@ async fn side_write(
 /// Column arrays for one `unnest` insert.
 #[derive(Default)]
 struct EventColumns {
+    /// Events the transaction wrote before these.
+    written: i32,
     team_id: Vec<Uuid>,
     idx: Vec<i32>,
     event_id: Vec<Uuid>,
@@ -326,7 +342,7 @@ impl EventColumns {
         stream_version: i64,
         metadata: &serde_json::Value,
     ) {
-        self.idx.push(self.event_id.len() as i32);
+        self.idx.push(self.written + self.event_id.len() as i32);
         self.team_id.push(request.team_id);
         self.event_id.push(event.event_id);
         self.stream_id.push(request.stream_id);

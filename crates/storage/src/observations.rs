@@ -68,6 +68,9 @@ const SERIES: &str = include_str!("sql/metric_series.sql");
 
 type Key = (Uuid, Metric, Option<Uuid>, DateTime<Utc>);
 
+/// Rows of a batch written at once (see [`Observations::record`]); an API batch is one chunk.
+pub const RECORD_CHUNK: usize = 10_000;
+
 // Of the rows given, those recorded already with the same value.
 const UNCHANGED: &str = "SELECT count(*) FROM unnest($2::uuid[], $3::text[], $4::uuid[], $5::timestamptz[], $6::float8[]) \
        AS r (channel_id, metric, post_id, observed_at, value) \
@@ -126,7 +129,9 @@ impl Store {
 impl Observations<'_> {
     /// Records a checked batch: its new observations and corrections become one
     /// `MetricsRecorded` event per channel (per [`metric::EVENT_MAX`] observations), in one
-    /// transaction with the observations table that deduplicates them.
+    /// transaction with the observations table that deduplicates them. A large batch (an
+    /// import) is written [`RECORD_CHUNK`] rows at a time within that transaction, so that
+    /// its memory is that of a chunk.
     pub async fn record(
         self,
         team_id: Uuid,
@@ -138,57 +143,60 @@ impl Observations<'_> {
         let mut client = self.store.pool().get().await?;
         let tx = client.transaction().await?;
         let statement = tx.prepare_cached(UPSERT).await?;
-        let (channels, metrics, posts, times, values) = columns(&kept);
-        let changed = tx
-            .query(
-                &statement,
-                &[&team_id, &channels, &metrics, &posts, &times, &values],
-            )
-            .await?;
-
-        let mut by_channel: BTreeMap<Uuid, Vec<RecordedObservation>> = BTreeMap::new();
-        let mut corrected = 0;
-        for row in &changed {
-            let metric: String = row.try_get("metric")?;
-            let post_id: Uuid = row.try_get("post_id")?;
-            let corrects: Option<f64> = row.try_get("previous_value")?;
-            corrected += usize::from(corrects.is_some());
-            by_channel
-                .entry(row.try_get("channel_id")?)
-                .or_default()
-                .push(RecordedObservation {
-                    metric: Metric::parse(&metric).ok_or_else(|| {
-                        StoreError::Internal(anyhow::anyhow!("unknown metric {metric}"))
-                    })?,
-                    value: row.try_get("value")?,
-                    observed_at: row.try_get("observed_at")?,
-                    post_id: Some(post_id).filter(|p| !p.is_nil()),
-                    corrects,
-                });
-        }
         let batch_id = Uuid::now_v7();
-        let requests = by_channel
-            .into_iter()
-            .map(|(channel_id, observations)| {
-                let events: Vec<MetricEvent> = observations
-                    .chunks(metric::EVENT_MAX)
-                    .map(|chunk| MetricEvent::MetricsRecorded {
-                        channel_id,
-                        observations: chunk.to_vec(),
-                    })
-                    .collect();
-                AppendRequest::new(
-                    team_id,
-                    batch_stream(channel_id, batch_id),
-                    ExpectedVersion::Any,
-                    &events,
-                    metadata.clone(),
+        let (mut changed, mut corrected, mut position, mut written) = (0, 0, 0, 0);
+        for chunk in kept.chunks(RECORD_CHUNK) {
+            let (channels, metrics, posts, times, values) = columns(chunk);
+            let rows = tx
+                .query(
+                    &statement,
+                    &[&team_id, &channels, &metrics, &posts, &times, &values],
                 )
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        let mut position = 0;
-        for outcome in crate::append::append_in(&tx, &requests).await? {
-            position = position.max(outcome?.position);
+                .await?;
+            changed += rows.len();
+            let mut by_channel: BTreeMap<Uuid, Vec<RecordedObservation>> = BTreeMap::new();
+            for row in &rows {
+                let metric: String = row.try_get("metric")?;
+                let post_id: Uuid = row.try_get("post_id")?;
+                let corrects: Option<f64> = row.try_get("previous_value")?;
+                corrected += usize::from(corrects.is_some());
+                by_channel
+                    .entry(row.try_get("channel_id")?)
+                    .or_default()
+                    .push(RecordedObservation {
+                        metric: Metric::parse(&metric).ok_or_else(|| {
+                            StoreError::Internal(anyhow::anyhow!("unknown metric {metric}"))
+                        })?,
+                        value: row.try_get("value")?,
+                        observed_at: row.try_get("observed_at")?,
+                        post_id: Some(post_id).filter(|p| !p.is_nil()),
+                        corrects,
+                    });
+            }
+            drop(rows);
+            let requests = by_channel
+                .into_iter()
+                .map(|(channel_id, observations)| {
+                    let events: Vec<MetricEvent> = observations
+                        .chunks(metric::EVENT_MAX)
+                        .map(|chunk| MetricEvent::MetricsRecorded {
+                            channel_id,
+                            observations: chunk.to_vec(),
+                        })
+                        .collect();
+                    AppendRequest::new(
+                        team_id,
+                        batch_stream(channel_id, batch_id),
+                        ExpectedVersion::Any,
+                        &events,
+                        metadata.clone(),
+                    )
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            for outcome in crate::append::append_in_from(&tx, &requests, written).await? {
+                position = position.max(outcome?.position);
+            }
+            written += requests.iter().map(|r| r.events.len()).sum::<usize>();
         }
         tx.commit().await?;
         self.store.notify_appended();
@@ -198,9 +206,9 @@ impl Observations<'_> {
             position = crate::events::visible_head_on(&client).await?;
         }
         Ok(Recorded {
-            recorded: changed.len() - corrected,
+            recorded: changed - corrected,
             corrected,
-            unchanged: rows.len() - changed.len(),
+            unchanged: rows.len() - changed,
             position,
         })
     }

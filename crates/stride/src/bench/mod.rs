@@ -10,6 +10,7 @@ mod cpu;
 mod drive;
 mod hooks;
 mod scenarios;
+mod transfer;
 
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -71,6 +72,8 @@ struct Report {
     peak_rss_mb: Option<f64>,
     /// None when the server would not send to local receivers.
     webhooks: Option<hooks::HookReport>,
+    /// The metric history exported as CSV, and a CSV file imported.
+    transfer: Option<transfer::TransferReport>,
 }
 
 /// The server under test, when the bench started it.
@@ -255,6 +258,21 @@ pub async fn run(args: &BenchArgs, url: &str) -> anyhow::Result<()> {
 
     step(
         args.json,
+        &format!(
+            "exporting the team's metric history as CSV, then importing {} rows",
+            transfer::IMPORT_ROWS
+        ),
+    );
+    let transfer = match transfer::run(&http, &team, pid).await {
+        Ok(report) => Some(report),
+        Err(error) => {
+            eprintln!("the exports and imports scenario did not run: {error:#}");
+            None
+        }
+    };
+
+    step(
+        args.json,
         &format!("webhooks: {WEBHOOK_EVENTS} events to 3 receivers, one failing twice"),
     );
     let before = Ticks::now(pid);
@@ -318,6 +336,7 @@ pub async fn run(args: &BenchArgs, url: &str) -> anyhow::Result<()> {
         rebuild_events_per_second: log_events as f64 / rebuild_seconds.max(1e-9),
         peak_rss_mb,
         webhooks,
+        transfer,
     };
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
@@ -439,6 +458,23 @@ fn print_table(r: &Report) {
         "rebuild of every projection: {} events in {:.1} s, {:.0} events/s (target >= 50000)",
         r.rebuild_log_events, r.rebuild_seconds, r.rebuild_events_per_second
     );
+    if let Some(t) = &r.transfer {
+        println!(
+            "export of the metric history: {} rows ({:.1} MB of CSV) in {:.1} s, {:.0} rows/s; first byte after {:.0} ms (target < 200 ms)",
+            t.export_rows,
+            t.export_megabytes,
+            t.export_seconds,
+            t.export_rows_per_second,
+            t.export_first_byte_ms
+        );
+        if let Some(mb) = t.export_server_rss_mb {
+            println!("server RSS while it streamed: at most {mb:.1} MB (target < 100 MB)");
+        }
+        println!(
+            "import of {} observations from CSV in {:.2} s: {:.0} rows/s (target >= 50000)",
+            t.import_rows, t.import_seconds, t.import_rows_per_second
+        );
+    }
     match r.peak_rss_mb {
         Some(mb) => println!("server peak RSS: {mb:.1} MB (target < 100 MB)"),
         None => println!("server peak RSS: not measured (a server started elsewhere)"),
