@@ -12,7 +12,6 @@
 //! sees it only from the import on.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -135,15 +134,16 @@ impl Problems {
     }
 }
 
-/// A data row: its line and its cells (a record keeps them in one buffer), found by
-/// column through the file's header.
-struct Row {
+/// A data row as it is read: its line and its cells, found by column through the file's
+/// header. Rows are handled one at a time and never kept: an import's memory is that of
+/// what it makes of them.
+struct Row<'a> {
     line: u64,
-    record: csv::StringRecord,
-    header: Arc<BTreeMap<String, usize>>,
+    record: &'a csv::StringRecord,
+    header: &'a BTreeMap<String, usize>,
 }
 
-impl Row {
+impl Row<'_> {
     fn cell(&self, column: &str) -> &str {
         self.header
             .get(column)
@@ -180,9 +180,13 @@ impl Lines<'_> {
     }
 }
 
-/// Reads a file's rows, checking its encoding, header and shape: the rows that can be read,
-/// with the problems of those that cannot.
-fn read(body: &[u8], dataset: ImportDataset) -> Result<(Vec<Row>, Problems), AppError> {
+/// Reads a file, checking its encoding, header and shape, and hands each row that can be
+/// read to `each` with the file's problems so far; answers them all.
+fn read(
+    body: &[u8],
+    dataset: ImportDataset,
+    mut each: impl FnMut(Row<'_>, &mut Problems),
+) -> Result<Problems, AppError> {
     let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
     let mut problems = Problems::default();
     if let Err(error) = std::str::from_utf8(body) {
@@ -212,7 +216,7 @@ fn read(body: &[u8], dataset: ImportDataset) -> Result<(Vec<Row>, Problems), App
         Err(error) => {
             problems.add(1, "header", format!("could not be read: {error}"));
             problems.check()?;
-            return Ok((Vec::new(), problems));
+            return Ok(problems);
         }
     };
     let (required, optional) = dataset.columns();
@@ -242,22 +246,23 @@ fn read(body: &[u8], dataset: ImportDataset) -> Result<(Vec<Row>, Problems), App
         }
     }
     problems.check()?;
-    let columns: Arc<BTreeMap<String, usize>> = Arc::new(
-        header
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (c.clone(), i))
-            .collect(),
-    );
+    let columns: BTreeMap<String, usize> = header
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.clone(), i))
+        .collect();
     let mut lines = Lines {
         body,
         at: 0,
         line: 1,
     };
-    let (mut rows, mut count) = (Vec::new(), 0);
-    for record in reader.records() {
-        let record = match record {
-            Ok(record) => record,
+    let mut count = 0;
+    let mut record = csv::StringRecord::new();
+    loop {
+        let read = reader.read_record(&mut record);
+        let record = match read {
+            Ok(true) => &record,
+            Ok(false) => break,
             Err(error) => {
                 let line = lines.of(error.position().map_or(0, |p| p.byte()));
                 problems.add(line, "row", format!("could not be read: {error}"));
@@ -287,16 +292,19 @@ fn read(body: &[u8], dataset: ImportDataset) -> Result<(Vec<Row>, Problems), App
             problems.add(line, "row", "holds a NUL character");
             continue;
         }
-        rows.push(Row {
-            line,
-            record,
-            header: columns.clone(),
-        });
+        each(
+            Row {
+                line,
+                record,
+                header: &columns,
+            },
+            &mut problems,
+        );
     }
     if count == 0 {
         problems.add(1, "header", "the file has a header and no rows");
     }
-    Ok((rows, problems))
+    Ok(problems)
 }
 
 /// An instant as a file may give it: RFC 3339, `YYYY-MM-DD HH:MM[:SS]` (UTC), or a day
@@ -364,7 +372,6 @@ pub async fn import(
     dry_run: bool,
     now: DateTime<Utc>,
 ) -> Result<Imported, AppError> {
-    let (rows, problems) = read(body, dataset)?;
     // The channels and posts written before the import are in the plans read here.
     crate::caught_up(&app.store, &[Registered::Aggregates]).await?;
     let plans = app
@@ -383,7 +390,9 @@ pub async fn import(
     metadata.import_id = Some(Uuid::now_v7());
     match dataset {
         ImportDataset::Metrics => {
-            let observations = metric_rows(app, team_id, &channels, &rows, problems, now).await?;
+            let mut parsed = MetricRows::new(&channels, now);
+            let problems = read(body, dataset, |row, problems| parsed.row(&row, problems))?;
+            let observations = parsed.finish(app, team_id, problems).await?;
             let store = app.store.observations();
             if dry_run {
                 let duplicates = store.unchanged(team_id, &observations).await?;
@@ -402,7 +411,10 @@ pub async fn import(
                 .iter()
                 .filter_map(|p| p.url.clone().map(|url| (p.channel_id, url)))
                 .collect();
-            let (new, duplicates) = post_rows(&channels, &existing, &rows, problems, now)?;
+            let mut parsed = PostRows::new(&channels, &existing, now);
+            let mut problems = read(body, dataset, |row, problems| parsed.row(&row, problems))?;
+            problems.check()?;
+            let (new, duplicates) = (parsed.new, parsed.duplicates);
             if dry_run || new.is_empty() {
                 return Ok(outcome(new.len(), duplicates, 0));
             }
@@ -438,30 +450,29 @@ fn outcome(accepted: usize, duplicates: usize, position: i64) -> Imported {
     }
 }
 
-/// The file's observations, every line checked as the API checks a batch.
-async fn metric_rows(
-    app: &App,
-    team_id: Uuid,
-    channels: &Channels,
-    rows: &[Row],
-    mut problems: Problems,
+/// A file's observations as they are read, every line checked as the API checks a batch.
+struct MetricRows<'a> {
+    channels: &'a Channels,
     now: DateTime<Utc>,
-) -> Result<Vec<Observation>, AppError> {
-    let mut named: Vec<Uuid> = rows
-        .iter()
-        .filter_map(|r| Uuid::parse_str(r.cell("post_id")).ok())
-        .collect();
-    named.sort_unstable();
-    named.dedup();
-    let posts = app
-        .store
-        .events()
-        .existing_streams(team_id, PostEvent::STREAM_TYPE, &named)
-        .await?;
-    let mut observations = Vec::with_capacity(rows.len());
-    for row in rows {
+    observations: Vec<Observation>,
+    /// The lines naming a post, to check once every post named is known.
+    named: Vec<(u64, Uuid)>,
+}
+
+impl<'a> MetricRows<'a> {
+    fn new(channels: &'a Channels, now: DateTime<Utc>) -> MetricRows<'a> {
+        MetricRows {
+            channels,
+            now,
+            observations: Vec::new(),
+            named: Vec::new(),
+        }
+    }
+
+    fn row(&mut self, row: &Row<'_>, problems: &mut Problems) {
         let before = problems.total;
-        let channel = channels
+        let channel = self
+            .channels
             .find(row.cell("channel"))
             .map_err(|message| problems.add(row.line, "channel", message))
             .ok();
@@ -499,7 +510,7 @@ async fn metric_rows(
                 .map_err(|message| problems.add(row.line, "observed_at", message))
                 .ok()
                 .filter(|at| {
-                    let ahead = *at > now + chrono::Duration::days(1);
+                    let ahead = *at > self.now + chrono::Duration::days(1);
                     if ahead {
                         problems.add(row.line, "observed_at", "is more than a day in the future");
                     }
@@ -513,11 +524,7 @@ async fn metric_rows(
         let post_id = match row.cell("post_id") {
             "" => None,
             raw => match Uuid::parse_str(raw) {
-                Ok(id) if posts.contains(&id) => Some(id),
-                Ok(_) => {
-                    problems.add(row.line, "post_id", "is not a post of this team");
-                    None
-                }
+                Ok(id) => Some(id),
                 Err(_) => {
                     problems.add(row.line, "post_id", "is not a post id");
                     None
@@ -525,12 +532,15 @@ async fn metric_rows(
             },
         };
         if problems.total > before {
-            continue;
+            return;
         }
         if let (Some(channel), Some(metric), Some(value), Some(observed_at)) =
             (channel, metric, value, observed_at)
         {
-            observations.push(Observation {
+            if let Some(post_id) = post_id {
+                self.named.push((row.line, post_id));
+            }
+            self.observations.push(Observation {
                 channel_id: channel.id,
                 metric,
                 value,
@@ -539,47 +549,86 @@ async fn metric_rows(
             });
         }
     }
-    problems.check()?;
-    // The API's own rule for a batch, row by row, as a last word.
-    for chunk in observations.chunks(metric::BATCH_MAX) {
-        metric::check_batch(chunk, now, |_| true, |_| true)?;
+
+    /// The observations, once every post they name is found to be the team's.
+    async fn finish(
+        self,
+        app: &App,
+        team_id: Uuid,
+        mut problems: Problems,
+    ) -> Result<Vec<Observation>, AppError> {
+        let mut ids: Vec<Uuid> = self.named.iter().map(|(_, id)| *id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let posts = app
+            .store
+            .events()
+            .existing_streams(team_id, PostEvent::STREAM_TYPE, &ids)
+            .await?;
+        for (line, id) in &self.named {
+            if !posts.contains(id) {
+                problems.add(*line, "post_id", "is not a post of this team");
+            }
+        }
+        problems.check()?;
+        // The API's own rule for a batch, row by row, as a last word.
+        for chunk in self.observations.chunks(metric::BATCH_MAX) {
+            metric::check_batch(chunk, self.now, |_| true, |_| true)?;
+        }
+        Ok(self.observations)
     }
-    Ok(observations)
 }
 
 /// A post to write: its id and its events.
 type NewPostEvents = (Uuid, Vec<PostEvent>);
 
-/// The file's posts not already there, each decided as the API decides a draft and its
-/// publication (backdated); and how many were there already (or repeated in the file).
-fn post_rows(
-    channels: &Channels,
-    existing: &BTreeSet<(Uuid, String)>,
-    rows: &[Row],
-    mut problems: Problems,
-    now: DateTime<Utc>,
-) -> Result<(Vec<NewPostEvents>, usize), AppError> {
-    let context = PostContext {
-        now,
-        // Imported history went out already: it waits for no approval.
-        require_approval: false,
-        may_approve: true,
-        channels: channels
-            .0
-            .iter()
-            .filter(|c| c.status != ChannelStatus::Retired)
-            .map(|c| c.id)
-            .collect(),
-        goals: BTreeSet::new(),
-    };
-    let mut seen: BTreeSet<(Uuid, String)> = BTreeSet::new();
-    let (mut new, mut duplicates) = (Vec::new(), 0);
-    for row in rows {
-        let channel = match channels.find(row.cell("channel")) {
+/// A file's posts as they are read: those not already there, each decided as the API
+/// decides a draft and its publication (backdated); and how many were there already (or
+/// repeated in the file).
+struct PostRows<'a> {
+    channels: &'a Channels,
+    existing: &'a BTreeSet<(Uuid, String)>,
+    context: PostContext,
+    seen: BTreeSet<(Uuid, String)>,
+    new: Vec<NewPostEvents>,
+    duplicates: usize,
+}
+
+impl<'a> PostRows<'a> {
+    fn new(
+        channels: &'a Channels,
+        existing: &'a BTreeSet<(Uuid, String)>,
+        now: DateTime<Utc>,
+    ) -> PostRows<'a> {
+        let context = PostContext {
+            now,
+            // Imported history went out already: it waits for no approval.
+            require_approval: false,
+            may_approve: true,
+            channels: channels
+                .0
+                .iter()
+                .filter(|c| c.status != ChannelStatus::Retired)
+                .map(|c| c.id)
+                .collect(),
+            goals: BTreeSet::new(),
+        };
+        PostRows {
+            channels,
+            existing,
+            context,
+            seen: BTreeSet::new(),
+            new: Vec::new(),
+            duplicates: 0,
+        }
+    }
+
+    fn row(&mut self, row: &Row<'_>, problems: &mut Problems) {
+        let channel = match self.channels.find(row.cell("channel")) {
             Ok(channel) => channel,
             Err(message) => {
                 problems.add(row.line, "channel", message);
-                continue;
+                return;
             }
         };
         let url = row.cell("url");
@@ -589,11 +638,11 @@ fn post_rows(
                 "url",
                 "is required: a published post's address tells it from the others",
             );
-            continue;
+            return;
         }
         let Some(published_at) = instant(row.cell("published_at")) else {
             problems.add(row.line, "published_at", INSTANT_FORMATS);
-            continue;
+            return;
         };
         let post_id = Uuid::new_v5(&channel.id, url.as_bytes());
         let body = Some(row.cell("body").to_owned()).filter(|b| !b.is_empty());
@@ -606,13 +655,14 @@ fn post_rows(
             goal_ids: Vec::new(),
             scheduled_for: None,
         });
-        let decided = post::decide(None, draft, &context).and_then(|mut events| {
+        let context = &self.context;
+        let decided = post::decide(None, draft, context).and_then(|mut events| {
             let drafted = post::Post::fold(&events);
             let publish = PostCommand::Publish {
                 published_at: Some(published_at),
                 url: Some(url.to_owned()),
             };
-            events.extend(post::decide(drafted.as_ref(), publish, &context)?);
+            events.extend(post::decide(drafted.as_ref(), publish, context)?);
             Ok(events)
         });
         let events = match decided {
@@ -623,11 +673,11 @@ fn post_rows(
                     other => other,
                 };
                 problems.add(row.line, field, invalid.message);
-                continue;
+                return;
             }
             Err(other) => {
                 problems.add(row.line, "row", other.to_string());
-                continue;
+                return;
             }
         };
         // The stored URL is the checked one.
@@ -636,14 +686,12 @@ fn post_rows(
             _ => None,
         });
         let key = (channel.id, stored_url.unwrap_or_else(|| url.to_owned()));
-        if existing.contains(&key) || !seen.insert(key) {
-            duplicates += 1;
-            continue;
+        if self.existing.contains(&key) || !self.seen.insert(key) {
+            self.duplicates += 1;
+            return;
         }
-        new.push((post_id, events));
+        self.new.push((post_id, events));
     }
-    problems.check()?;
-    Ok((new, duplicates))
 }
 
 #[cfg(test)]
@@ -651,13 +699,14 @@ mod tests {
     use super::*;
 
     fn lines(body: &str, dataset: ImportDataset) -> Result<Vec<u64>, Vec<Rejected>> {
-        match read(body.as_bytes(), dataset) {
-            Ok((rows, mut problems)) => {
+        let mut lines = Vec::new();
+        match read(body.as_bytes(), dataset, |row, _| lines.push(row.line)) {
+            Ok(mut problems) => {
                 problems.check().map_err(|e| match e {
                     AppError::ImportRejected(file) => file.rejected,
                     other => panic!("{other}"),
                 })?;
-                Ok(rows.iter().map(|r| r.line).collect())
+                Ok(lines)
             }
             Err(AppError::ImportRejected(file)) => Err(file.rejected),
             Err(other) => panic!("{other}"),
@@ -695,7 +744,7 @@ mod tests {
     #[test]
     fn another_encoding_an_empty_file_and_a_short_row_are_refused_at_their_line() {
         let latin1 = b"channel,metric,value,observed_at\n@caf\xe9,likes,1,2026-11-02\n";
-        match read(latin1, ImportDataset::Metrics) {
+        match read(latin1, ImportDataset::Metrics, |_, _| {}) {
             Err(AppError::ImportRejected(file)) => {
                 assert_eq!(
                     (file.rejected[0].line, file.rejected[0].field.as_str()),

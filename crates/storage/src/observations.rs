@@ -217,15 +217,19 @@ impl Observations<'_> {
     /// with the same value, or repeated within `rows`), writing nothing.
     pub async fn unchanged(self, team_id: Uuid, rows: &[Observation]) -> Result<usize, StoreError> {
         let kept = last_of_each_key(rows);
-        let (channels, metrics, posts, times, values) = columns(&kept);
-        let params: [&(dyn ToSql + Sync); 6] =
-            [&team_id, &channels, &metrics, &posts, &times, &values];
-        let same: i64 = self
-            .store
-            .query_opt(UNCHANGED, &params, |r| r.try_get(0))
-            .await?
-            .unwrap_or(0);
-        Ok(rows.len() - kept.len() + usize::try_from(same).unwrap_or(0))
+        let mut same = 0;
+        for chunk in kept.chunks(RECORD_CHUNK) {
+            let (channels, metrics, posts, times, values) = columns(chunk);
+            let params: [&(dyn ToSql + Sync); 6] =
+                [&team_id, &channels, &metrics, &posts, &times, &values];
+            let found: i64 = self
+                .store
+                .query_opt(UNCHANGED, &params, |r| r.try_get(0))
+                .await?
+                .unwrap_or(0);
+            same += usize::try_from(found).unwrap_or(0);
+        }
+        Ok(rows.len() - kept.len() + same)
     }
 
     /// A metric's observations in `[from, to)`, bucketed by UTC day, ISO week or month.
