@@ -163,8 +163,15 @@ pub fn serve(
         ..stride_app::App::new(store.clone())
     });
     let store = web::Data::new(store);
-    let spec = openapi();
-    let known = web::Data::new(routing::Routes::new(&spec));
+    // The document is made once, kept as the bytes `/openapi.json` serves, and dropped: a
+    // copy per worker (as the Swagger UI keeps it) held about 12 MB each.
+    let (known, document) = {
+        let spec = openapi();
+        (
+            web::Data::new(routing::Routes::new(&spec)),
+            web::Bytes::from(serde_json::to_vec(&spec)?),
+        )
+    };
     let body_timeout = web::Data::new(limits::BodyTimeout(config.body_timeout));
     // Every server process runs every projector; an advisory lock keeps one active each.
     let mut background: Vec<tokio::task::JoinHandle<()>> =
@@ -209,7 +216,24 @@ pub fn serve(
                         .finish()
                 }),
             )
-            .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec.clone()))
+            .route(
+                "/openapi.json",
+                web::get().to({
+                    let document = document.clone();
+                    move || {
+                        let document = document.clone();
+                        async move {
+                            HttpResponse::Ok()
+                                .content_type("application/json")
+                                .body(document)
+                        }
+                    }
+                }),
+            )
+            .service(
+                SwaggerUi::new("/docs/{_:.*}")
+                    .config(utoipa_swagger_ui::Config::from("/openapi.json")),
+            )
             .default_service(web::to(routing::no_route))
     })
     .client_request_timeout(limits::HEAD_TIMEOUT)
