@@ -300,3 +300,97 @@ async fn a_bad_file_is_refused_whole_with_every_problem_at_its_line() {
         .unwrap();
     assert_problem(as_viewer, 403, "forbidden").await;
 }
+
+#[tokio::test]
+async fn imported_history_counts_by_as_of_but_known_at_sees_it_only_from_the_import_on() {
+    let app = TestApp::spawn().await;
+    let team = app.sign_up("acme").await;
+    let channel = app.add_channel(&team, "instagram", "@acme").await;
+    let goal = app
+        .post(
+            &format!("/v1/teams/{}/goals", team.id),
+            &team.owner_token,
+            serde_json::json!({
+                "title": "Grow Instagram to 1100", "horizon": "short",
+                "starts_on": "2026-11-01", "due_on": "2026-11-30",
+                "target": { "kind": "metric", "channel_id": channel, "metric": "followers",
+                            "aggregation": "latest", "baseline": 1000, "reach": 1100 }
+            }),
+        )
+        .await;
+    assert_eq!(goal.status(), StatusCode::CREATED);
+    let goal: Value = goal.json().await.unwrap();
+    let client = app.store.pool().get().await.unwrap();
+    let before: String = client
+        .query_one(
+            "SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    drop(client);
+    let response = import(
+        &app,
+        &team,
+        "metrics",
+        "channel,metric,value,observed_at\n@acme,followers,1050,2026-11-05T00:00:00Z\n",
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let position = response.headers()["stride-position"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let progress = |at: String| {
+        let path = format!(
+            "/v1/teams/{}/goals/{}/progress?as_of=2026-11-16T00:00:00Z&{at}",
+            team.id,
+            goal["id"].as_str().unwrap()
+        );
+        let app = &app;
+        let token = team.owner_token.clone();
+        async move {
+            let response = app.get(&path, &token).await;
+            assert_eq!(response.status(), StatusCode::OK);
+            let body: Value = response.json().await.unwrap();
+            body["current"].as_f64()
+        }
+    };
+    assert_eq!(
+        progress(format!("min_position={position}")).await,
+        Some(1050.0)
+    );
+    assert_eq!(progress(format!("known_at={before}")).await, None);
+}
+
+#[tokio::test]
+async fn an_upload_cut_off_half_way_writes_nothing() {
+    use tokio::io::AsyncWriteExt;
+
+    let app = TestApp::spawn().await;
+    let team = app.sign_up("acme").await;
+    app.add_channel(&team, "instagram", "@acme").await;
+    let before = app.event_count(&team).await;
+    let rows =
+        "channel,metric,value,observed_at\n@acme,likes,5,2026-10-01\n@acme,likes,6,2026-10-02\n";
+    let address = app.base.trim_start_matches("http://").to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+    let head = format!(
+        "POST /v1/teams/{}/imports/metrics HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {}\r\n\
+         Content-Type: text/csv\r\nContent-Length: {}\r\n\r\n",
+        team.id,
+        team.owner_token,
+        rows.len() + 1000
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    // Two whole rows arrive, and then the connection ends.
+    stream.write_all(rows.as_bytes()).await.unwrap();
+    stream.flush().await.unwrap();
+    drop(stream);
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    // The same file sent whole is imported: what was cut off was refused, not lost.
+    assert_eq!(app.event_count(&team).await, before, "nothing was written");
+    let whole = imported(&app, &team, "metrics", rows).await;
+    assert_eq!(whole["accepted"].as_u64(), Some(2));
+}
