@@ -471,6 +471,78 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/teams/{team_id}/experiments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Lists the team's experiments
+         * @description Oldest first, each with its result at `as_of`: per channel and overall, the daily values
+         *     of both windows, their means, the change in percent, a 95% bootstrap confidence interval
+         *     of the difference of the means (seeded: the same data always answers the same), the
+         *     posting cadence in each window, and a `verdict`: `not_enough_data` with fewer than 7 days
+         *     of values in a window, `no_clear_change` when the interval spans 0, else `better` or
+         *     `worse`. `confounded_with` names experiments overlapping on a channel.
+         */
+        get: operations["listExperiments"];
+        put?: never;
+        /**
+         * Starts a strategy experiment
+         * @description "If the first strategy is not working, try another": what the team changes, on which
+         *     channels, from which day, and the metric that should show it. Its result compares the
+         *     metric's daily values in the `baseline_days` before the start with those since.
+         */
+        post: operations["startExperiment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/teams/{team_id}/experiments/{experiment_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Reads one experiment with its result */
+        get: operations["getExperiment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Revises an experiment
+         * @description Its title, hypothesis, change or end, while it runs.
+         */
+        patch: operations["reviseExperiment"];
+        trace?: never;
+    };
+    "/v1/teams/{team_id}/experiments/{experiment_id}/conclude": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Concludes an experiment
+         * @description With the team's decision, `adopt` (keep the change) or `drop`, and a note.
+         */
+        post: operations["concludeExperiment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/teams/{team_id}/exports/{dataset}": {
         parameters: {
             query?: never;
@@ -1399,6 +1471,11 @@ export interface components {
             recommendation: components["schemas"]["Recommendation"];
             status: components["schemas"]["ChannelStatus"];
         };
+        /** @description One channel's comparison. */
+        ChannelComparison: components["schemas"]["Comparison"] & {
+            /** Format: uuid */
+            channel_id: string;
+        };
         /** @enum {string} */
         ChannelStatus: "active" | "paused" | "retired";
         ChannelStatusChange: {
@@ -1432,6 +1509,31 @@ export interface components {
              */
             idea_id: string;
         };
+        /** @description The baseline against the experiment. */
+        Comparison: {
+            baseline: components["schemas"]["WindowResult"];
+            /**
+             * Format: double
+             * @description The difference against the baseline's mean, in percent; null when that mean is 0.
+             */
+            change_pct?: number | null;
+            /**
+             * Format: double
+             * @description The experiment's mean less the baseline's.
+             */
+            difference?: number | null;
+            experiment: components["schemas"]["WindowResult"];
+            /**
+             * @description The 95% bootstrap confidence interval of the difference, `[low, high]`; null with
+             *     fewer than 7 days of values in a window.
+             */
+            interval?: number[] | null;
+            verdict: components["schemas"]["Verdict"];
+        };
+        ConcludeBody: {
+            decision: components["schemas"]["Decision"];
+            note?: components["schemas"]["LongText"] | null;
+        };
         ContributorView: {
             /** Format: uuid */
             id: string;
@@ -1460,6 +1562,15 @@ export interface components {
          * @enum {string}
          */
         Dataset: "posts" | "ideas" | "metrics" | "goals" | "events";
+        /** @description One day's value. */
+        DayValue: {
+            /** Format: date */
+            day: string;
+            /** Format: double */
+            value: number;
+        };
+        /** @enum {string} */
+        Decision: "adopt" | "drop";
         /** @description An e-mail address: a local part, `@`, and a domain with a dot inside it; at most 254 characters. */
         Email: string;
         Empty: Record<string, never>;
@@ -1500,6 +1611,50 @@ export interface components {
              * @description The event's number in its stream, from 1.
              */
             stream_version: number;
+        };
+        /** @description What an experiment shows so far, at `as_of`. */
+        ExperimentResult: {
+            /** Format: date-time */
+            as_of: string;
+            channels: components["schemas"]["ChannelComparison"][];
+            /** @description Other experiments whose windows overlap this one's on a channel they share. */
+            confounded_with: string[];
+            /** @description Every channel together: on each day each channel has a value for, their sum. */
+            overall: components["schemas"]["Comparison"];
+        };
+        ExperimentRevisionBody: {
+            change?: components["schemas"]["RequiredText"] | null;
+            /**
+             * Format: date
+             * @description A new last day; null leaves the end open. Omitted keeps it.
+             */
+            ends_on?: string | null;
+            hypothesis?: components["schemas"]["RequiredText"] | null;
+            title?: components["schemas"]["Title"] | null;
+        };
+        /** @enum {string} */
+        ExperimentStatus: "running" | "concluded";
+        /** @description An experiment, with what it shows so far. */
+        ExperimentView: {
+            /** Format: int32 */
+            baseline_days: number;
+            change: string;
+            channel_ids: string[];
+            decision?: components["schemas"]["Decision"] | null;
+            /** Format: date */
+            ends_on?: string | null;
+            hypothesis: string;
+            /** Format: uuid */
+            id: string;
+            metric: components["schemas"]["Metric"];
+            note?: string | null;
+            result: components["schemas"]["ExperimentResult"];
+            /** Format: date */
+            starts_on: string;
+            status: components["schemas"]["ExperimentStatus"];
+            title: string;
+            /** Format: int64 */
+            version: number;
         };
         /** @description A problem with one field of the request. */
         FieldError: {
@@ -1858,6 +2013,37 @@ export interface components {
             name?: components["schemas"]["OptionalName"] | null;
             platform: components["schemas"]["Platform"];
         };
+        NewExperimentBody: {
+            /**
+             * Format: int32
+             * @description Days before `starts_on` compared with the experiment, 7 to 365 (default 28).
+             */
+            baseline_days?: number | null;
+            /** @description What the team does differently from `starts_on`. */
+            change: components["schemas"]["RequiredText"];
+            /** @description 1 to 20 of the team's channels; the metric must have been recorded on at least one. */
+            channel_ids: string[];
+            /**
+             * Format: date
+             * @description Its last day, included: not before `starts_on`, at most 366 days with it. Open while
+             *     null.
+             */
+            ends_on?: string | null;
+            /** @description What the team expects, and why. */
+            hypothesis: components["schemas"]["RequiredText"];
+            /**
+             * @description The metric that should show the change: a level (followers, subscribers) is compared
+             *     by its daily growth, a flow (likes, clicks, ...) by its daily sum.
+             */
+            metric: components["schemas"]["Metric"];
+            /**
+             * Format: date
+             * @description The first day of the change (`YYYY-MM-DD`, UTC); its baseline must not start before
+             *     2000-01-01.
+             */
+            starts_on: string;
+            title: components["schemas"]["Title"];
+        };
         /** @description A goal to set. */
         NewGoalBody: {
             description?: components["schemas"]["LongText"] | null;
@@ -1982,6 +2168,12 @@ export interface components {
         /** @description One page of a list. */
         Page_EventView: {
             items: components["schemas"]["EventView"][];
+            /** @description Pass as `?cursor=` for the next page; null on the last page. */
+            next_cursor?: string | null;
+        };
+        /** @description One page of a list. */
+        Page_ExperimentView: {
+            items: components["schemas"]["ExperimentView"][];
             /** @description Pass as `?cursor=` for the next page; null on the last page. */
             next_cursor?: string | null;
         };
@@ -2301,6 +2493,11 @@ export interface components {
         };
         /** @description An `http` or `https` URL of at most 2,048 characters, without spaces or control characters. */
         Url: string;
+        /**
+         * @description What the numbers say.
+         * @enum {string}
+         */
+        Verdict: "better" | "worse" | "no_clear_change" | "not_enough_data";
         VoteView: {
             /** Format: uuid */
             idea_id: string;
@@ -2359,7 +2556,7 @@ export interface components {
          * @description An event's name (`IdeaSubmitted`, `PostPublished`, ...), a signal (`goal.status_changed`, `cadence.period_at_risk`, `post.review_requested`, `idea.trending`), or `*` for all.
          * @enum {string}
          */
-        WebhookEventType: "TeamCreated" | "TeamRenamed" | "TeamSettingsChanged" | "MemberAdded" | "MemberRoleChanged" | "MemberRemoved" | "ChannelAdded" | "ChannelStatusChanged" | "GoalSet" | "GoalRevised" | "GoalAchieved" | "GoalAbandoned" | "PostDrafted" | "PostEdited" | "PostScheduled" | "PostSubmittedForReview" | "PostApproved" | "PostChangesRequested" | "PostPublished" | "PostArchived" | "IdeaSubmitted" | "IdeaCommented" | "IdeaStatusChanged" | "IdeaMerged" | "IdeaUnmerged" | "IdeaUsed" | "IdeaVoted" | "IdeaVoteWithdrawn" | "MetricsRecorded" | "WebhookCreated" | "WebhookChanged" | "WebhookSecretRotated" | "WebhookDeleted" | "goal.status_changed" | "cadence.period_at_risk" | "post.review_requested" | "idea.trending" | "*";
+        WebhookEventType: "TeamCreated" | "TeamRenamed" | "TeamSettingsChanged" | "MemberAdded" | "MemberRoleChanged" | "MemberRemoved" | "ChannelAdded" | "ChannelStatusChanged" | "GoalSet" | "GoalRevised" | "GoalAchieved" | "GoalAbandoned" | "PostDrafted" | "PostEdited" | "PostScheduled" | "PostSubmittedForReview" | "PostApproved" | "PostChangesRequested" | "PostPublished" | "PostArchived" | "IdeaSubmitted" | "IdeaCommented" | "IdeaStatusChanged" | "IdeaMerged" | "IdeaUnmerged" | "IdeaUsed" | "IdeaVoted" | "IdeaVoteWithdrawn" | "MetricsRecorded" | "ExperimentStarted" | "ExperimentRevised" | "ExperimentConcluded" | "WebhookCreated" | "WebhookChanged" | "WebhookSecretRotated" | "WebhookDeleted" | "goal.status_changed" | "cadence.period_at_risk" | "post.review_requested" | "idea.trending" | "*";
         /** @enum {string} */
         WebhookStatus: "active" | "paused";
         WebhookView: {
@@ -2384,6 +2581,26 @@ export interface components {
              *     now: it is never shown again.
              */
             secret: string;
+        };
+        /** @description One window of the comparison. */
+        WindowResult: {
+            /** Format: date */
+            from: string;
+            /**
+             * Format: double
+             * @description Null without values.
+             */
+            mean?: number | null;
+            /**
+             * Format: int32
+             * @description Posts published in the window on the experiment's channels.
+             */
+            posts: number;
+            /** Format: double */
+            posts_per_week: number;
+            /** Format: date */
+            to: string;
+            values: components["schemas"]["DayValue"][];
         };
     };
     responses: never;
@@ -5612,6 +5829,824 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code?: "unavailable" | "projection_lagging" | "projection_failed";
+                    };
+                };
+            };
+        };
+    };
+    listExperiments: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Business time to evaluate at (RFC 3339, years 2000 to 2100, default now):
+                 *     observations and posts up to it count, even those recorded later.
+                 */
+                as_of?: string;
+                /**
+                 * @description System time: ignore every event recorded after it ("what did the dashboard say
+                 *     last Tuesday"), years 2000 to 2100 (a time after now is now). Costs what a plain
+                 *     read costs plus a replay of the team's channel, goal, post and idea events (and,
+                 *     for suggestions, its votes), some 5 us each; metric observations are not
+                 *     replayed but read by index as they stood then. A team with more than 50,000
+                 *     events of the kinds a read replays gets 422 `known_at_too_costly`.
+                 */
+                known_at?: string;
+                /** @description Read-your-writes, as a query parameter (see `Stride-Min-Position`). */
+                min_position?: number;
+            };
+            header?: {
+                /** @description Read-your-writes: wait (at most 2 s) until the read models include this position, a `Stride-Position` an earlier write answered. A position no write has reached yet is read as the newest. */
+                "Stride-Min-Position"?: number;
+            };
+            path: {
+                /** @description The team's id. */
+                team_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every experiment, oldest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ExperimentView"];
+                };
+            };
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description Unauthorized. `unauthorized`: no valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description Not Found. `not_found`: no such resource, or it belongs to another team. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description URI Too Long. `uri_too_long`: the path and query exceed 8 KiB. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Unprocessable Entity. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked); `known_at_too_costly`: `known_at` would replay more than 50,000 events. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "known_at_too_costly";
+                    };
+                };
+            };
+            /** @description Request Header Fields Too Large. `headers_too_large`: the headers exceed 32 KiB. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "headers_too_large";
+                    };
+                };
+            };
+            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within 2 s; retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unavailable" | "projection_lagging" | "projection_failed";
+                    };
+                };
+            };
+        };
+    };
+    startExperiment: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: a repeat with the same key and body within 24 hours, with the same token, answers the first response (with `Idempotent-Replayed: true`) and writes nothing. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description The team's id. */
+                team_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewExperimentBody"];
+            };
+        };
+        responses: {
+            /** @description The experiment, with its result so far. */
+            201: {
+                headers: {
+                    /** @description The resource's version, quoted: send it back as `If-Match` to change it safely. */
+                    ETag?: string;
+                    /** @description The write's position in the log: send it as `Stride-Min-Position` to read your own write. */
+                    "Stride-Position"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExperimentView"];
+                };
+            };
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked); `malformed_json`: the body is not JSON of the documented shape; `bad_request`: a header is malformed (such as `Idempotency-Key`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "malformed_json" | "bad_request";
+                    };
+                };
+            };
+            /** @description Unauthorized. `unauthorized`: no valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description Forbidden. `forbidden`: the caller's role (or board) may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description Not Found. `not_found`: no such resource, or it belongs to another team. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description Request Timeout. `request_timeout`: the body did not arrive within the server's body timeout. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "request_timeout";
+                    };
+                };
+            };
+            /** @description Conflict. `version_conflict`: the resource changed meanwhile; read it again (412: `If-Match` is stale); `idempotency_in_progress`: a request with this `Idempotency-Key` is still being handled. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "version_conflict" | "idempotency_in_progress";
+                    };
+                };
+            };
+            /** @description Payload Too Large. `payload_too_large`: the body is larger than the operation takes. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description URI Too Long. `uri_too_long`: the path and query exceed 8 KiB. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Unsupported Media Type. `unsupported_media_type`: the body is not of the documented media type (`application/json`, or `text/csv` for imports). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description Unprocessable Entity. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked); `idempotency_key_reused`: this `Idempotency-Key` was used with another body. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "idempotency_key_reused";
+                    };
+                };
+            };
+            /** @description Request Header Fields Too Large. `headers_too_large`: the headers exceed 32 KiB. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "headers_too_large";
+                    };
+                };
+            };
+            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unavailable";
+                    };
+                };
+            };
+        };
+    };
+    getExperiment: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Business time to evaluate at (RFC 3339, years 2000 to 2100, default now):
+                 *     observations and posts up to it count, even those recorded later.
+                 */
+                as_of?: string;
+                /**
+                 * @description System time: ignore every event recorded after it ("what did the dashboard say
+                 *     last Tuesday"), years 2000 to 2100 (a time after now is now). Costs what a plain
+                 *     read costs plus a replay of the team's channel, goal, post and idea events (and,
+                 *     for suggestions, its votes), some 5 us each; metric observations are not
+                 *     replayed but read by index as they stood then. A team with more than 50,000
+                 *     events of the kinds a read replays gets 422 `known_at_too_costly`.
+                 */
+                known_at?: string;
+                /** @description Read-your-writes, as a query parameter (see `Stride-Min-Position`). */
+                min_position?: number;
+            };
+            header?: {
+                /** @description Read-your-writes: wait (at most 2 s) until the read models include this position, a `Stride-Position` an earlier write answered. A position no write has reached yet is read as the newest. */
+                "Stride-Min-Position"?: number;
+            };
+            path: {
+                /** @description The team's id. */
+                team_id: string;
+                /** @description The experiment's id. */
+                experiment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The experiment. */
+            200: {
+                headers: {
+                    /** @description The resource's version, quoted: send it back as `If-Match` to change it safely. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExperimentView"];
+                };
+            };
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description Unauthorized. `unauthorized`: no valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description Not Found. `not_found`: no such resource, or it belongs to another team. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description URI Too Long. `uri_too_long`: the path and query exceed 8 KiB. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Unprocessable Entity. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked); `known_at_too_costly`: `known_at` would replay more than 50,000 events. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "known_at_too_costly";
+                    };
+                };
+            };
+            /** @description Request Header Fields Too Large. `headers_too_large`: the headers exceed 32 KiB. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "headers_too_large";
+                    };
+                };
+            };
+            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within 2 s; retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unavailable" | "projection_lagging" | "projection_failed";
+                    };
+                };
+            };
+        };
+    };
+    reviseExperiment: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The `ETag` last read (`"3"`): the write is refused with 412 `version_conflict` when the resource changed since, or when the value is no ETag this API sent. `*` matches any version. */
+                "If-Match"?: string;
+            };
+            path: {
+                /** @description The team's id. */
+                team_id: string;
+                /** @description The experiment's id. */
+                experiment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExperimentRevisionBody"];
+            };
+        };
+        responses: {
+            /** @description The experiment, revised. */
+            200: {
+                headers: {
+                    /** @description The resource's version, quoted: send it back as `If-Match` to change it safely. */
+                    ETag?: string;
+                    /** @description The write's position in the log: send it as `Stride-Min-Position` to read your own write. */
+                    "Stride-Position"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExperimentView"];
+                };
+            };
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked); `malformed_json`: the body is not JSON of the documented shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "malformed_json";
+                    };
+                };
+            };
+            /** @description Unauthorized. `unauthorized`: no valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description Forbidden. `forbidden`: the caller's role (or board) may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description Not Found. `not_found`: no such resource, or it belongs to another team. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description Request Timeout. `request_timeout`: the body did not arrive within the server's body timeout. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "request_timeout";
+                    };
+                };
+            };
+            /** @description Conflict. `version_conflict`: the resource changed meanwhile; read it again (412: `If-Match` is stale). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "version_conflict";
+                    };
+                };
+            };
+            /** @description Precondition Failed. `version_conflict`: the resource changed meanwhile; read it again (412: `If-Match` is stale). */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "version_conflict";
+                    };
+                };
+            };
+            /** @description Payload Too Large. `payload_too_large`: the body is larger than the operation takes. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description URI Too Long. `uri_too_long`: the path and query exceed 8 KiB. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Unsupported Media Type. `unsupported_media_type`: the body is not of the documented media type (`application/json`, or `text/csv` for imports). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description Unprocessable Entity. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description Request Header Fields Too Large. `headers_too_large`: the headers exceed 32 KiB. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "headers_too_large";
+                    };
+                };
+            };
+            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unavailable";
+                    };
+                };
+            };
+        };
+    };
+    concludeExperiment: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: a repeat with the same key and body within 24 hours, with the same token, answers the first response (with `Idempotent-Replayed: true`) and writes nothing. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description The team's id. */
+                team_id: string;
+                /** @description The experiment's id. */
+                experiment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConcludeBody"];
+            };
+        };
+        responses: {
+            /** @description The experiment, concluded. */
+            200: {
+                headers: {
+                    /** @description The resource's version, quoted: send it back as `If-Match` to change it safely. */
+                    ETag?: string;
+                    /** @description The write's position in the log: send it as `Stride-Min-Position` to read your own write. */
+                    "Stride-Position"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExperimentView"];
+                };
+            };
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked); `malformed_json`: the body is not JSON of the documented shape; `bad_request`: a header is malformed (such as `Idempotency-Key`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "malformed_json" | "bad_request";
+                    };
+                };
+            };
+            /** @description Unauthorized. `unauthorized`: no valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description Forbidden. `forbidden`: the caller's role (or board) may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description Not Found. `not_found`: no such resource, or it belongs to another team. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description Request Timeout. `request_timeout`: the body did not arrive within the server's body timeout. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "request_timeout";
+                    };
+                };
+            };
+            /** @description Conflict. `version_conflict`: the resource changed meanwhile; read it again (412: `If-Match` is stale); `idempotency_in_progress`: a request with this `Idempotency-Key` is still being handled. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "version_conflict" | "idempotency_in_progress";
+                    };
+                };
+            };
+            /** @description Payload Too Large. `payload_too_large`: the body is larger than the operation takes. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description URI Too Long. `uri_too_long`: the path and query exceed 8 KiB. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Unsupported Media Type. `unsupported_media_type`: the body is not of the documented media type (`application/json`, or `text/csv` for imports). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description Unprocessable Entity. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked); `idempotency_key_reused`: this `Idempotency-Key` was used with another body. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "idempotency_key_reused";
+                    };
+                };
+            };
+            /** @description Request Header Fields Too Large. `headers_too_large`: the headers exceed 32 KiB. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "headers_too_large";
+                    };
+                };
+            };
+            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unavailable";
                     };
                 };
             };

@@ -3,6 +3,7 @@
 
 use stride_domain::Invalid;
 use stride_domain::channel::ChannelError;
+use stride_domain::experiment::ExperimentError;
 use stride_domain::goal::GoalError;
 use stride_domain::idea::IdeaError;
 use stride_domain::metric::MetricError;
@@ -37,6 +38,8 @@ pub enum AppError {
     Idea(#[from] IdeaError),
     #[error(transparent)]
     Webhook(#[from] WebhookError),
+    #[error(transparent)]
+    Experiment(#[from] ExperimentError),
     /// A webhook may not send there: not https, or an address inside a private network.
     #[error("{0}")]
     WebhookUrlForbidden(String),

@@ -17,6 +17,7 @@ pub mod delivery;
 pub mod error;
 pub mod event_log;
 pub mod execute;
+pub mod experiments;
 pub mod exports;
 pub mod goals;
 pub mod idea_views;

@@ -11,6 +11,7 @@ pub mod assessment;
 pub mod bounds;
 pub mod channel;
 pub mod event;
+pub mod experiment;
 pub mod goal;
 pub mod idea;
 mod ids;

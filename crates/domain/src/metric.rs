@@ -39,6 +39,12 @@ impl Metric {
         Metric::Views,
     ];
 
+    /// Whether it is a level, read by its latest value (followers, subscribers), rather
+    /// than a flow whose observations add up (likes, clicks, ...).
+    pub fn is_level(self) -> bool {
+        matches!(self, Metric::Followers | Metric::Subscribers)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Metric::Followers => "followers",

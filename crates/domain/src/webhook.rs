@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use crate::channel::ChannelEvent;
 use crate::event::{self, EventPayload};
+use crate::experiment::ExperimentEvent;
 use crate::goal::GoalEvent;
 use crate::idea::IdeaEvent;
 use crate::metric::MetricEvent;
@@ -57,6 +58,7 @@ pub fn event_types() -> impl Iterator<Item = &'static str> {
         IdeaEvent::EVENT_TYPES,
         VoteEvent::EVENT_TYPES,
         MetricEvent::EVENT_TYPES,
+        ExperimentEvent::EVENT_TYPES,
         WebhookEvent::EVENT_TYPES,
         &SIGNALS,
         &[ALL],

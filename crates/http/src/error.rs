@@ -320,6 +320,7 @@ impl From<AppError> for ApiError {
             AppError::Post(error) => error.into(),
             AppError::Idea(error) => error.into(),
             AppError::Webhook(error) => error.into(),
+            AppError::Experiment(error) => error.into(),
             AppError::WebhookUrlForbidden(why) => ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 Code::WebhookUrlForbidden,

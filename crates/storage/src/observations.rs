@@ -77,6 +77,9 @@ const UNCHANGED: &str = "SELECT count(*) FROM unnest($2::uuid[], $3::text[], $4:
      JOIN metric_observations AS o ON o.team_id = $1 AND o.channel_id = r.channel_id AND o.metric = r.metric \
        AND o.post_id = r.post_id AND o.observed_at = r.observed_at AND o.value = r.value";
 
+const RECORDING: &str = "SELECT c FROM unnest($3::uuid[]) AS c WHERE EXISTS ( \
+       SELECT 1 FROM metric_observations WHERE team_id = $1 AND channel_id = c AND metric = $2)";
+
 /// The rows of a batch, a key repeated within it counting once, with its last value.
 fn last_of_each_key(rows: &[Observation]) -> Vec<&Observation> {
     let mut last: HashMap<Key, usize> = HashMap::with_capacity(rows.len());
@@ -230,6 +233,21 @@ impl Observations<'_> {
             same += usize::try_from(found).unwrap_or(0);
         }
         Ok(rows.len() - kept.len() + same)
+    }
+
+    /// Those of `channels` on which `metric` was ever recorded (channel-wide or on a post),
+    /// each found by one index probe.
+    pub async fn channels_recording(
+        self,
+        team_id: Uuid,
+        metric: Metric,
+        channels: &[Uuid],
+    ) -> Result<Vec<Uuid>, StoreError> {
+        self.store
+            .query_rows(RECORDING, &[&team_id, &metric.as_str(), &channels], |r| {
+                r.try_get(0)
+            })
+            .await
     }
 
     /// A metric's observations in `[from, to)`, bucketed by UTC day, ISO week or month.

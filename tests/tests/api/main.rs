@@ -6,6 +6,7 @@ mod bounds;
 mod channels;
 mod conventions;
 mod events;
+mod experiments;
 mod exports;
 mod fuzz;
 mod goals;

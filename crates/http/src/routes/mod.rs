@@ -10,6 +10,7 @@ pub mod activity;
 pub mod boards;
 pub mod channels;
 pub mod events;
+pub mod experiments;
 pub mod exports;
 pub mod goals;
 pub mod ideas;
@@ -53,6 +54,7 @@ pub fn configure(config: &mut ServiceConfig) {
                     .configure(posts::configure)
                     .configure(ideas::configure)
                     .configure(events::configure)
+                    .configure(experiments::configure)
                     .configure(exports::configure)
                     .configure(imports::configure)
                     .configure(activity::configure)
