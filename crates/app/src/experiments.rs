@@ -6,10 +6,12 @@ use std::collections::BTreeSet;
 
 use chrono::{DateTime, Days, Utc};
 use serde::Serialize;
+use stride_domain::Aggregate;
 use stride_domain::channel::ChannelEvent;
 use stride_domain::experiment::result::{self, Comparison, DayValue, Window};
 use stride_domain::experiment::{
-    Decision, Experiment, ExperimentCommand, ExperimentContext, ExperimentRevision, NewExperiment,
+    Decision, Experiment, ExperimentCommand, ExperimentContext, ExperimentEvent,
+    ExperimentRevision, ExperimentStatus, NewExperiment,
 };
 use stride_domain::post::PostStatus;
 use uuid::Uuid;
@@ -165,6 +167,38 @@ async fn with_result(
     let inputs = Inputs::load(app, team_id, when, Need::default()).await?;
     let result = result_of(app, team_id, &inputs, &experiment.state, &all).await?;
     Ok(WithResult { experiment, result })
+}
+
+/// The experiments running at `when` (business time `t`): started by then and not ended, as
+/// known at `known_at` when one is given (events recorded later are left out).
+pub async fn running_at(
+    app: &App,
+    team_id: Uuid,
+    t: DateTime<Utc>,
+    known_at: Option<DateTime<Utc>>,
+) -> Result<Vec<Experiment>, AppError> {
+    let streams = app
+        .store
+        .events()
+        .read_team_streams::<ExperimentEvent>(team_id)
+        .await?;
+    let today = t.date_naive();
+    Ok(streams
+        .into_values()
+        .filter_map(|stream| {
+            let known = stream
+                .events
+                .iter()
+                .filter(|e| known_at.is_none_or(|k| e.recorded_at <= k))
+                .map(|e| &e.event);
+            Experiment::fold(known)
+        })
+        .filter(|e| {
+            e.status == ExperimentStatus::Running
+                && e.starts_on <= today
+                && e.ends_on.is_none_or(|end| end >= today)
+        })
+        .collect())
 }
 
 /// The experiment's windows at `t`: its baseline, and its own days so far.

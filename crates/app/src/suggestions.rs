@@ -89,6 +89,13 @@ pub async fn rank(
     let duplicates = idea::duplicates(ideas.iter().map(|(i, _)| i));
     let channels: BTreeMap<Uuid, &Channel> =
         inputs.plans.channels.iter().map(|c| (c.id, c)).collect();
+    let known_at = when.known_at.map(stride_domain::bounds::Moment::get);
+    let experiments = crate::experiments::running_at(app, team_id, t, known_at).await?;
+    let label_of = |id: &Uuid| {
+        channels
+            .get(id)
+            .map_or_else(|| "its channel".to_owned(), |c| channel_label(c))
+    };
     let mut ranked: Vec<(Suggestion, DateTime<Utc>)> = Vec::new();
     for (idea, submitted_at) in ideas {
         if !candidate(idea.status) || idea.merged_into.is_some() || *submitted_at > t {
@@ -119,9 +126,7 @@ pub async fn rank(
                     continue;
                 };
                 needs.push(status);
-                let label = channels
-                    .get(channel_id)
-                    .map_or_else(|| "its channel".to_owned(), |c| channel_label(c));
+                let label = label_of(channel_id);
                 let state = if status == Status::Behind {
                     "behind"
                 } else {
@@ -130,6 +135,16 @@ pub async fn rank(
                 reasons.push(format!(
                     "aimed at {label}, where goal '{}' is {state}",
                     goal.title
+                ));
+            }
+            for experiment in experiments
+                .iter()
+                .filter(|e| e.channel_ids.contains(channel_id))
+            {
+                let label = label_of(channel_id);
+                reasons.push(format!(
+                    "fits experiment '{}', running on {label}: {}",
+                    experiment.title, experiment.change
                 ));
             }
         }

@@ -293,3 +293,64 @@ async fn bad_experiments_are_refused_by_field_and_viewers_only_read() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn a_suggestion_names_the_experiment_running_on_its_channel() {
+    let app = TestApp::spawn().await;
+    let team = app.sign_up("acme").await;
+    let channel = app.add_channel(&team, "instagram", "@acme").await;
+    let quiet = app.add_channel(&team, "tiktok", "@acme_tt").await;
+    record_growth(&app, &team, &channel).await;
+    let today = &stride_tests::in_days(0)[..10];
+    let mut running = reels(&channel);
+    running["starts_on"] = json!(today);
+    running["ends_on"] = Value::Null;
+    start(&app, &team, running).await;
+    let ideas = format!("/v1/teams/{}/ideas", team.id);
+    let mut position = String::new();
+    for (title, channel) in [("Reels every Friday", &channel), ("Duets", &quiet)] {
+        let written = app
+            .post(
+                &ideas,
+                &team.owner_token,
+                json!({ "title": title, "channel_ids": [channel] }),
+            )
+            .await;
+        assert_eq!(written.status(), StatusCode::CREATED);
+        position = written.headers()["stride-position"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+    }
+    let suggestions: Value = app
+        .get(
+            &format!("/v1/teams/{}/suggestions?min_position={position}", team.id),
+            &team.owner_token,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let reasons = |title: &str| -> Vec<String> {
+        let item = suggestions["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["title"] == title)
+            .unwrap_or_else(|| panic!("{title} in {suggestions}"));
+        item["reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r.as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert!(
+        reasons("Reels every Friday").contains(
+            &"fits experiment 'Reels instead of photos', running on Instagram @acme: Post reels, no photos"
+                .to_owned()
+        ),
+        "{suggestions}"
+    );
+    assert!(!reasons("Duets").iter().any(|r| r.contains("experiment")));
+}
