@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use crate::projections::{Activity, Aggregates, IdeaScores, WebhookOutbox};
+use crate::projections::{Activity, Aggregates, IdeaScores, WebhookOutbox, Workload};
 use crate::projector::{Projection, Projector};
 use crate::{Store, StoreError};
 
@@ -15,23 +15,26 @@ pub enum Registered {
     Aggregates,
     IdeaScores,
     WebhookOutbox,
+    Workload,
 }
 
 impl Registered {
     /// Every projection Stride keeps.
-    pub const ALL: [Registered; 4] = [
+    pub const ALL: [Registered; 5] = [
         Registered::Activity,
         Registered::Aggregates,
         Registered::IdeaScores,
         Registered::WebhookOutbox,
+        Registered::Workload,
     ];
 
     /// What reads are answered from: all but the webhook outbox, which no read waits for, so
     /// that a slow receiver slows nothing else.
-    pub const READ: [Registered; 3] = [
+    pub const READ: [Registered; 4] = [
         Registered::Activity,
         Registered::Aggregates,
         Registered::IdeaScores,
+        Registered::Workload,
     ];
 
     /// What the read models other than the feed are built from: folded aggregates and idea
@@ -45,6 +48,7 @@ impl Registered {
             Registered::Aggregates => Aggregates::NAME,
             Registered::IdeaScores => IdeaScores::NAME,
             Registered::WebhookOutbox => WebhookOutbox::NAME,
+            Registered::Workload => Workload::NAME,
         }
     }
 
@@ -61,6 +65,7 @@ impl Registered {
             Registered::Aggregates => store.projections().spawn(Aggregates),
             Registered::IdeaScores => store.projections().spawn(IdeaScores),
             Registered::WebhookOutbox => store.projections().spawn(WebhookOutbox),
+            Registered::Workload => store.projections().spawn(Workload),
         }
     }
 
@@ -77,6 +82,7 @@ impl Registered {
             Registered::WebhookOutbox => {
                 store.projections().rebuild(&WebhookOutbox, progress).await
             }
+            Registered::Workload => store.projections().rebuild(&Workload, progress).await,
         }
     }
 }

@@ -16,7 +16,7 @@ use stride_domain::target::{Aggregation, Aim, Period, Target};
 use stride_domain::vote::VoteEvent;
 use stride_domain::{Actor, EventPayload};
 use stride_storage::db::DbConfig;
-use stride_storage::projections::{Activity, Aggregates, IdeaScores};
+use stride_storage::projections::{Activity, Aggregates, IdeaScores, Workload};
 use stride_storage::registry::Registered;
 use stride_storage::{AppendRequest, ExpectedVersion, Metadata, NewEvent, Store};
 use stride_testkit::TestDatabase;
@@ -147,6 +147,7 @@ pub(super) async fn catch_up_all(store: &Store) {
     projections.catch_up(&Activity).await.unwrap();
     projections.catch_up(&Aggregates).await.unwrap();
     projections.catch_up(&IdeaScores).await.unwrap();
+    projections.catch_up(&Workload).await.unwrap();
 }
 
 /// Rebuilds every projection from the whole log; answers how many events each replayed, in
@@ -166,10 +167,11 @@ pub(super) type Rows = (
     Vec<String>,
     Vec<String>,
     Vec<String>,
+    Vec<String>,
 );
 
 /// The rows of the feed, its subjects, the folded aggregates, the idea scores with their
-/// voters, and the idea counts.
+/// voters, the idea counts, and the members' work by day.
 pub(super) async fn snapshot(db: &TestDatabase) -> Rows {
     let client = db.connect().await.unwrap();
     let rows = |sql: &'static str| {
@@ -195,6 +197,7 @@ pub(super) async fn snapshot(db: &TestDatabase) -> Rows {
         )
         .await,
         rows("SELECT c::text FROM idea_counts c WHERE ideas <> 0 ORDER BY team_id, status").await,
+        rows("SELECT w::text FROM workload_events w ORDER BY team_id, position").await,
     )
 }
 

@@ -9,7 +9,7 @@ use stride_domain::channel::{ChannelEvent, ChannelStatus};
 use stride_domain::team::{Role, TeamEvent};
 use stride_storage::Store;
 use stride_storage::db::DbConfig;
-use stride_storage::projections::{Activity, Aggregates, IdeaScores};
+use stride_storage::projections::{Activity, Aggregates, IdeaScores, Workload};
 use stride_storage::projector::Projection;
 use stride_storage::registry::Registered;
 use stride_testkit::TestDatabase;
@@ -43,12 +43,13 @@ fn op() -> impl Strategy<Value = Op> {
 
 /// Lets every projection take one batch of whatever is there now; answers how many events
 /// each applied.
-async fn project_batches(store: &Store) -> [usize; 3] {
+async fn project_batches(store: &Store) -> [usize; 4] {
     let projections = store.projections();
     [
         projections.project_batch(&Activity).await.unwrap(),
         projections.project_batch(&Aggregates).await.unwrap(),
         projections.project_batch(&IdeaScores).await.unwrap(),
+        projections.project_batch(&Workload).await.unwrap(),
     ]
 }
 
@@ -144,6 +145,7 @@ async fn run(ops: Vec<Op>) {
     Activity.apply(&tx, &all).await.unwrap();
     Aggregates.apply(&tx, &all).await.unwrap();
     IdeaScores.apply(&tx, &all).await.unwrap();
+    Workload.apply(&tx, &all).await.unwrap();
     tx.commit().await.unwrap();
     assert_eq!(
         snapshot(&db).await,
@@ -152,7 +154,7 @@ async fn run(ops: Vec<Op>) {
     );
     assert_eq!(
         project_batches(&store).await,
-        [0; 3],
+        [0; 4],
         "and the checkpoint holds them applied"
     );
 }

@@ -14,7 +14,13 @@ fn every_projection_is_listed_once_under_its_own_name() {
     let names: Vec<&str> = Registered::ALL.map(Registered::name).to_vec();
     assert_eq!(
         names,
-        vec!["activity", "aggregates", "idea_scores", "webhook_outbox"]
+        vec![
+            "activity",
+            "aggregates",
+            "idea_scores",
+            "webhook_outbox",
+            "workload"
+        ]
     );
     for projection in Registered::ALL {
         assert_eq!(Registered::named(projection.name()), Some(projection));
@@ -36,8 +42,11 @@ async fn a_read_waits_only_for_the_projections_it_reads() {
     settle(&store).await;
     let head = store.events().committed_head().await.unwrap();
     let projections = store.projections();
-    // Every projection but the feed catches up.
-    for projection in [Registered::Aggregates, Registered::IdeaScores] {
+    // Every projection reads wait for but the feed catches up.
+    for projection in Registered::READ
+        .into_iter()
+        .filter(|p| *p != Registered::Activity)
+    {
         projection.rebuild(&store, |_, _| {}).await.unwrap();
     }
     let read = [Registered::Aggregates, Registered::IdeaScores];

@@ -150,6 +150,7 @@ async fn projection_rows(db: &TestDatabase) -> Vec<String> {
         "SELECT a::text FROM aggregates a ORDER BY team_id, stream_id",
         "SELECT v::text FROM idea_voters v ORDER BY team_id, idea_id, contributor_id",
         "SELECT s::text FROM idea_scores s ORDER BY team_id, idea_id",
+        "SELECT w::text FROM workload_events w ORDER BY team_id, position",
         "SELECT name || ' ' || position FROM projections ORDER BY name",
     ] {
         for row in client.query(sql, &[]).await.unwrap() {
@@ -253,8 +254,8 @@ async fn lock_holders(client: &tokio_postgres::Client) -> BTreeMap<u32, Vec<Stri
 }
 
 /// The leaderships every server competes for: the projections (activity, aggregates,
-/// idea_scores, webhook_outbox) and the webhook signal watcher.
-const PROJECTIONS: usize = 5;
+/// idea_scores, webhook_outbox, workload) and the webhook signal watcher.
+const PROJECTIONS: usize = 6;
 
 /// Polls until every leadership has exactly one holder, none of them `gone`; the holders.
 async fn wait_for_leaders(
