@@ -1324,6 +1324,33 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/teams/{team_id}/workload": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Reads the team's workload
+         * @description Per member and ISO week (the current one included): posts published, reviews done (a
+         *     post approved or sent back for changes) and ideas handled (a status changed, a duplicate
+         *     merged or unmerged), each counted for the member who did it. `pace` is `sprinting` when
+         *     this week's work is above 1.5 times the median of their 8 weeks before (a median above
+         *     0), `stalled` with nothing this week nor the last, else `steady`; `share_of_posts` is
+         *     their share of the posts the team published in the weeks shown, and `carrying_team` says
+         *     it is over 60% in a team of 3 or more members who are not viewers. Members who left stay
+         *     in the weeks they worked, under their name until it is erased. Any member may read it.
+         */
+        get: operations["getWorkload"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1924,6 +1951,25 @@ export interface components {
             name: string;
             role: components["schemas"]["Role"];
         };
+        /** @description One member's workload. */
+        MemberWorkload: {
+            /** @description Over 60% of those posts, in a team of 3 or more members who are not viewers. */
+            carrying_team: boolean;
+            /** Format: uuid */
+            member_id: string;
+            /** @description Null once erased (or never given). */
+            name?: string | null;
+            pace: components["schemas"]["Pace"];
+            role?: components["schemas"]["Role"] | null;
+            /**
+             * Format: double
+             * @description Their share of the posts the team published in the weeks shown; null when it
+             *     published none.
+             */
+            share_of_posts?: number | null;
+            /** @description The weeks asked for, oldest first. */
+            weeks: components["schemas"]["WeekWork"][];
+        };
         /** @enum {string} */
         Metric: "followers" | "subscribers" | "likes" | "shares" | "comments" | "clicks" | "traffic" | "views";
         MetricBatch: {
@@ -2143,7 +2189,7 @@ export interface components {
         /** @description One line of at most 500 characters, no control characters; trimmed, and blank is none. */
         OptionalWebhookDescription: string;
         /**
-         * @description The team's pace.
+         * @description A member's pace this week against their own recent weeks.
          * @enum {string}
          */
         Pace: "sprinting" | "stalled" | "steady";
@@ -2480,6 +2526,11 @@ export interface components {
              */
             version: number;
         };
+        TeamWorkload: {
+            /** Format: date-time */
+            as_of: string;
+            members: components["schemas"]["MemberWorkload"][];
+        };
         /** @description One line, 1 to 200 characters, something besides whitespace, no control characters; trimmed. */
         Title: string;
         /** @description A token, shown once: only its hash is kept. */
@@ -2581,6 +2632,20 @@ export interface components {
              *     now: it is never shown again.
              */
             secret: string;
+        };
+        /** @description One member's work in one ISO week. */
+        WeekWork: {
+            /** Format: int32 */
+            ideas: number;
+            /** Format: int32 */
+            published: number;
+            /** Format: int32 */
+            reviews: number;
+            /**
+             * Format: date
+             * @description The week's Monday.
+             */
+            week: string;
         };
         /** @description One window of the comparison. */
         WindowResult: {
@@ -13588,6 +13653,128 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code?: "unavailable";
+                    };
+                };
+            };
+        };
+    };
+    getWorkload: {
+        parameters: {
+            query?: {
+                /** @description ISO weeks shown, the current one included: 1 to 52 (default 8). */
+                weeks?: number;
+                /**
+                 * @description Business time to read at (RFC 3339, years 2000 to 2100, default now), counted to its
+                 *     day.
+                 */
+                as_of?: string;
+                /** @description Read-your-writes, as a query parameter (see `Stride-Min-Position`). */
+                min_position?: number;
+            };
+            header?: {
+                /** @description Read-your-writes: wait (at most 2 s) until the read models include this position, a `Stride-Position` an earlier write answered. A position no write has reached yet is read as the newest. */
+                "Stride-Min-Position"?: number;
+            };
+            path: {
+                /** @description The team's id. */
+                team_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every member's workload. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TeamWorkload"];
+                };
+            };
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description Unauthorized. `unauthorized`: no valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description Not Found. `not_found`: no such resource, or it belongs to another team. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description URI Too Long. `uri_too_long`: the path and query exceed 8 KiB. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Unprocessable Entity. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description Request Header Fields Too Large. `headers_too_large`: the headers exceed 32 KiB. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "headers_too_large";
+                    };
+                };
+            };
+            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within 2 s; retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unavailable" | "projection_lagging" | "projection_failed";
                     };
                 };
             };

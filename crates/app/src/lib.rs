@@ -37,6 +37,7 @@ pub mod time_travel;
 pub mod versioned;
 pub mod votes;
 pub mod webhooks;
+pub mod workload;
 
 pub use error::AppError;
 pub use execute::{Decision, Outcome};

@@ -27,6 +27,7 @@ pub mod team;
 pub mod text;
 pub mod vote;
 pub mod webhook;
+pub mod workload;
 
 pub use aggregate::Aggregate;
 pub use event::{Actor, DecodeError, EventPayload, RecordedEvent};

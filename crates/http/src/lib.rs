@@ -88,6 +88,7 @@ impl Default for HttpConfig {
         (name = "events", description = "The raw event log and its live stream"),
         (name = "metrics", description = "Observations of followers, likes, clicks and more, over time"),
         (name = "webhooks", description = "Endpoints that hear of events, signed as Standard Webhooks 1.0 has it, delivered at least once"),
+        (name = "workload", description = "Who does the work, week by week: pace, share, who carries the team"),
         (name = "experiments", description = "Strategy experiments: what a team changed, and whether it helped"),
         (name = "imports", description = "A team's history brought in from CSV, all or nothing, deduplicated"),
         (name = "exports", description = "A team's posts, ideas, metrics, goals and events as CSV or NDJSON, streamed"),

@@ -24,3 +24,4 @@ mod tokens;
 mod transport_hardening;
 mod webhook_signals;
 mod webhooks;
+mod workload;

@@ -25,6 +25,7 @@ pub mod progress;
 pub mod teams;
 pub mod tokens;
 pub mod webhooks;
+pub mod workload;
 
 /// What a handler answers: a response, or a problem.
 pub type Reply = Result<HttpResponse, crate::error::ApiError>;
@@ -58,7 +59,8 @@ pub fn configure(config: &mut ServiceConfig) {
                     .configure(exports::configure)
                     .configure(imports::configure)
                     .configure(activity::configure)
-                    .configure(webhooks::configure),
+                    .configure(webhooks::configure)
+                    .configure(workload::configure),
             )
             .service(utoipa_actix_web::scope("/boards/{slug}").configure(boards::configure)),
     );
