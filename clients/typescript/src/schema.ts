@@ -1942,6 +1942,11 @@ export interface components {
             member: components["schemas"]["MemberView"];
             token: components["schemas"]["TokenView"];
         };
+        /**
+         * @description A member's pace this week against their own recent weeks.
+         * @enum {string}
+         */
+        MemberPace: "sprinting" | "stalled" | "steady";
         MemberView: {
             email: string;
             /** Format: uuid */
@@ -1959,7 +1964,7 @@ export interface components {
             member_id: string;
             /** @description Null once erased (or never given). */
             name?: string | null;
-            pace: components["schemas"]["Pace"];
+            pace: components["schemas"]["MemberPace"];
             role?: components["schemas"]["Role"] | null;
             /**
              * Format: double
@@ -2189,7 +2194,7 @@ export interface components {
         /** @description One line of at most 500 characters, no control characters; trimmed, and blank is none. */
         OptionalWebhookDescription: string;
         /**
-         * @description A member's pace this week against their own recent weeks.
+         * @description The team's pace.
          * @enum {string}
          */
         Pace: "sprinting" | "stalled" | "steady";
@@ -5907,15 +5912,6 @@ export interface operations {
                  *     observations and posts up to it count, even those recorded later.
                  */
                 as_of?: string;
-                /**
-                 * @description System time: ignore every event recorded after it ("what did the dashboard say
-                 *     last Tuesday"), years 2000 to 2100 (a time after now is now). Costs what a plain
-                 *     read costs plus a replay of the team's channel, goal, post and idea events (and,
-                 *     for suggestions, its votes), some 5 us each; metric observations are not
-                 *     replayed but read by index as they stood then. A team with more than 50,000
-                 *     events of the kinds a read replays gets 422 `known_at_too_costly`.
-                 */
-                known_at?: string;
                 /** @description Read-your-writes, as a query parameter (see `Stride-Min-Position`). */
                 min_position?: number;
             };
@@ -5988,7 +5984,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unprocessable Entity. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked); `known_at_too_costly`: `known_at` would replay more than 50,000 events. */
+            /** @description Unprocessable Entity. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5996,7 +5992,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "validation_failed" | "known_at_too_costly";
+                        code?: "validation_failed";
                     };
                 };
             };
@@ -6216,15 +6212,6 @@ export interface operations {
                  *     observations and posts up to it count, even those recorded later.
                  */
                 as_of?: string;
-                /**
-                 * @description System time: ignore every event recorded after it ("what did the dashboard say
-                 *     last Tuesday"), years 2000 to 2100 (a time after now is now). Costs what a plain
-                 *     read costs plus a replay of the team's channel, goal, post and idea events (and,
-                 *     for suggestions, its votes), some 5 us each; metric observations are not
-                 *     replayed but read by index as they stood then. A team with more than 50,000
-                 *     events of the kinds a read replays gets 422 `known_at_too_costly`.
-                 */
-                known_at?: string;
                 /** @description Read-your-writes, as a query parameter (see `Stride-Min-Position`). */
                 min_position?: number;
             };
@@ -6301,7 +6288,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unprocessable Entity. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked); `known_at_too_costly`: `known_at` would replay more than 50,000 events. */
+            /** @description Unprocessable Entity. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6309,7 +6296,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "validation_failed" | "known_at_too_costly";
+                        code?: "validation_failed";
                     };
                 };
             };

@@ -11,7 +11,7 @@ use serde::Serialize;
 use stride_domain::progress::period_start;
 use stride_domain::target::Period;
 use stride_domain::team::Role;
-use stride_domain::workload::{self, BASELINE_WEEKS, Pace};
+use stride_domain::workload::{self, BASELINE_WEEKS, MemberPace};
 use uuid::Uuid;
 
 use crate::{App, AppError};
@@ -44,7 +44,7 @@ pub struct MemberWorkload {
     pub role: Option<Role>,
     /// The weeks asked for, oldest first.
     pub weeks: Vec<WeekWork>,
-    pub pace: Pace,
+    pub pace: MemberPace,
     /// Their share of the posts the team published in the weeks shown; null when it
     /// published none.
     pub share_of_posts: Option<f64>,

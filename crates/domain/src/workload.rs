@@ -22,7 +22,7 @@ pub const CARRYING_MIN_MEMBERS: usize = 3;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
-pub enum Pace {
+pub enum MemberPace {
     /// This week's work is above 1.5 times the median of the 8 weeks before it (a median
     /// above 0).
     Sprinting,
@@ -43,18 +43,18 @@ pub fn median(values: &[u32]) -> f64 {
 }
 
 /// The pace of a member whose work per week, oldest first, ends with the current week.
-pub fn pace(weeks: &[u32]) -> Pace {
+pub fn pace(weeks: &[u32]) -> MemberPace {
     let Some((current, before)) = weeks.split_last() else {
-        return Pace::Steady;
+        return MemberPace::Steady;
     };
     if weeks.len() >= STALLED_WEEKS && weeks.iter().rev().take(STALLED_WEEKS).all(|w| *w == 0) {
-        return Pace::Stalled;
+        return MemberPace::Stalled;
     }
     let baseline = median(&before[before.len().saturating_sub(BASELINE_WEEKS)..]);
     if baseline > 0.0 && f64::from(*current) > SPRINT_FACTOR * baseline {
-        Pace::Sprinting
+        MemberPace::Sprinting
     } else {
-        Pace::Steady
+        MemberPace::Steady
     }
 }
 
@@ -85,19 +85,19 @@ mod tests {
             weeks.push(current);
             pace(&weeks)
         };
-        assert_eq!(with(3), Pace::Steady);
-        assert_eq!(with(4), Pace::Sprinting);
+        assert_eq!(with(3), MemberPace::Steady);
+        assert_eq!(with(4), MemberPace::Sprinting);
         // Only the 8 weeks before count: a busy ninth week back is forgotten.
         let mut old = vec![40];
         old.extend(before);
         old.push(4);
-        assert_eq!(pace(&old), Pace::Sprinting);
+        assert_eq!(pace(&old), MemberPace::Sprinting);
         // Nothing this week nor last: stalled, however busy before.
-        assert_eq!(pace(&[9, 9, 9, 0, 0]), Pace::Stalled);
-        assert_eq!(pace(&[9, 9, 9, 0, 1]), Pace::Steady);
+        assert_eq!(pace(&[9, 9, 9, 0, 0]), MemberPace::Stalled);
+        assert_eq!(pace(&[9, 9, 9, 0, 1]), MemberPace::Steady);
         // A member with no baseline is never sprinting.
-        assert_eq!(pace(&[0, 0, 0, 1, 6]), Pace::Steady);
-        assert_eq!(pace(&[]), Pace::Steady);
+        assert_eq!(pace(&[0, 0, 0, 1, 6]), MemberPace::Steady);
+        assert_eq!(pace(&[]), MemberPace::Steady);
     }
 
     #[test]

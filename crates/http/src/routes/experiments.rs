@@ -5,11 +5,12 @@ use actix_web::{HttpResponse, get, patch, post};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use stride_app::experiments::{self, ExperimentResult, WithResult};
+use stride_app::time_travel::When;
 use stride_domain::experiment::{
     Decision, ExperimentError, ExperimentRevision, ExperimentStatus, NewExperiment,
 };
 use stride_domain::metric::Metric;
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
@@ -19,7 +20,26 @@ use crate::error::{ApiError, Code};
 use crate::extract::{ApiJson, ApiQuery, Ctx, IfMatch, PathId};
 use crate::page::Page;
 use crate::schema::{LongText, RequiredText, Title};
-use crate::time_travel::WhenQuery;
+
+/// When to read an experiment's result.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AsOfQuery {
+    /// Business time to evaluate at (RFC 3339, years 2000 to 2100, default now):
+    /// observations and posts up to it count, even those recorded later.
+    #[param(value_type = Option<String>, format = DateTime, pattern = "^(20[0-9]{2}|2100)-")]
+    pub as_of: Option<stride_domain::bounds::Moment>,
+}
+
+impl AsOfQuery {
+    fn when(&self) -> When {
+        When {
+            as_of: self.as_of,
+            known_at: None,
+        }
+    }
+}
 
 pub fn configure(config: &mut ServiceConfig) {
     config
@@ -181,11 +201,11 @@ async fn start_experiment(ctx: Ctx, caller: Writer, body: ApiJson<NewExperimentB
 /// posting cadence in each window, and a `verdict`: `not_enough_data` with fewer than 7 days
 /// of values in a window, `no_clear_change` when the interval spans 0, else `better` or
 /// `worse`. `confounded_with` names experiments overlapping on a channel.
-#[utoipa::path(tag = "experiments", params(WhenQuery), responses(
+#[utoipa::path(tag = "experiments", params(AsOfQuery), responses(
     (status = 200, description = "Every experiment, oldest first.", body = Page<ExperimentView>),
 ))]
 #[get("/experiments")]
-async fn list_experiments(ctx: Ctx, caller: Member, query: ApiQuery<WhenQuery>) -> Reply {
+async fn list_experiments(ctx: Ctx, caller: Member, query: ApiQuery<AsOfQuery>) -> Reply {
     let experiments = experiments::list(&ctx.app, caller.team_id, query.when()).await?;
     let items: Vec<ExperimentView> = experiments.into_iter().map(ExperimentView::from).collect();
     Ok(HttpResponse::Ok().json(Page {
@@ -195,7 +215,7 @@ async fn list_experiments(ctx: Ctx, caller: Member, query: ApiQuery<WhenQuery>) 
 }
 
 /// Reads one experiment with its result
-#[utoipa::path(tag = "experiments", params(WhenQuery), responses(
+#[utoipa::path(tag = "experiments", params(AsOfQuery), responses(
     (status = 200, description = "The experiment.", body = ExperimentView, headers(("ETag" = String))),
 ))]
 #[get("/experiments/{experiment_id}")]
@@ -203,7 +223,7 @@ async fn get_experiment(
     ctx: Ctx,
     caller: Member,
     PathId(experiment_id): PathId,
-    query: ApiQuery<WhenQuery>,
+    query: ApiQuery<AsOfQuery>,
 ) -> Reply {
     let with = experiments::get(&ctx.app, caller.team_id, experiment_id, query.when()).await?;
     let version = with.experiment.version;
