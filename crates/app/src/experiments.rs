@@ -13,7 +13,6 @@ use stride_domain::experiment::{
     Decision, Experiment, ExperimentCommand, ExperimentContext, ExperimentEvent,
     ExperimentRevision, ExperimentStatus, NewExperiment,
 };
-use stride_domain::post::PostStatus;
 use uuid::Uuid;
 
 use crate::execute;
@@ -152,9 +151,16 @@ pub async fn get(
     experiment_id: Uuid,
     when: When,
 ) -> Result<WithResult, AppError> {
-    let outcome = execute::load_aggregate::<Experiment>(&app.store, team_id, experiment_id).await?;
-    let experiment = Versioned::found(outcome, "experiment")?;
-    with_result(app, team_id, experiment, when).await
+    // The team's experiments are read once: this one, and those it may overlap.
+    let all = versioned::in_team::<Experiment>(&app.store, team_id).await?;
+    let experiment = all
+        .iter()
+        .find(|e| e.state.id == experiment_id)
+        .cloned()
+        .ok_or(AppError::NotFound("experiment"))?;
+    let inputs = Inputs::load(app, team_id, when, Need::default()).await?;
+    let result = result_of(app, team_id, &inputs, &experiment.state, &all).await?;
+    Ok(WithResult { experiment, result })
 }
 
 async fn with_result(
@@ -233,14 +239,7 @@ async fn result_of(
     let since = stride_domain::progress::start_of(baseline.from);
     let series = inputs.series(app, team_id, &wanted, since).await?;
     let level = experiment.metric.is_level();
-    let published: Vec<(Uuid, DateTime<Utc>)> = inputs
-        .plans
-        .posts
-        .iter()
-        .filter(|p| p.status == PostStatus::Published)
-        .filter_map(|p| p.published_at.map(|at| (p.channel_id, at)))
-        .filter(|(_, at)| *at <= t)
-        .collect();
+    let published = inputs.published();
     let posts_in = |window: Window, channels: &[Uuid]| -> u32 {
         published
             .iter()

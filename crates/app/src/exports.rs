@@ -560,7 +560,7 @@ async fn goals(
     let mut rows = Vec::new();
     for goal in &facts.goals {
         let starts = stride_domain::progress::start_of(goal.starts_on);
-        if !in_window(starts, &wanted) && (wanted.from.is_some() || wanted.to.is_some()) {
+        if !in_window(starts, &wanted) {
             continue;
         }
         let report = reports.get(&goal.id);

@@ -33,26 +33,36 @@ impl<T: DeserializeOwned + 'static, const LIMIT: usize> FromRequest for ApiJson<
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let limit = LIMIT;
         let checked = check_content_type(req).and_then(|()| check_declared_length(req, limit));
-        let mut payload = payload.take();
+        let payload = payload.take();
         Box::pin(async move {
             checked?;
-            let mut body = web::BytesMut::new();
-            while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|e| {
-                    ApiError::new(
-                        StatusCode::BAD_REQUEST,
-                        Code::BadRequest,
-                        format!("reading the body failed: {e}"),
-                    )
-                })?;
-                if body.len() + chunk.len() > limit {
-                    return Err(too_large(limit));
-                }
-                body.extend_from_slice(&chunk);
-            }
+            let body =
+                read_limited(payload, limit, |e| format!("reading the body failed: {e}")).await?;
             parse(&body).map(ApiJson)
         })
     }
+}
+
+/// Reads a body whole, refusing it (413) once it passes `limit` bytes; a body that does not
+/// arrive whole is 400, `broken` saying so.
+pub async fn read_limited<S>(
+    mut payload: S,
+    limit: usize,
+    broken: impl Fn(&actix_web::error::PayloadError) -> String,
+) -> Result<web::Bytes, ApiError>
+where
+    S: futures_util::Stream<Item = Result<web::Bytes, actix_web::error::PayloadError>> + Unpin,
+{
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk
+            .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, Code::BadRequest, broken(&e)))?;
+        if body.len() + chunk.len() > limit {
+            return Err(too_large(limit));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
 }
 
 fn check_content_type(req: &HttpRequest) -> Result<(), ApiError> {
@@ -71,7 +81,7 @@ fn check_content_type(req: &HttpRequest) -> Result<(), ApiError> {
     }
 }
 
-fn check_declared_length(req: &HttpRequest, limit: usize) -> Result<(), ApiError> {
+pub fn check_declared_length(req: &HttpRequest, limit: usize) -> Result<(), ApiError> {
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)

@@ -16,7 +16,6 @@ use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage, HttpResponse, web};
-use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 use stride_storage::Store;
 use stride_storage::idempotency::Idempotency;
@@ -127,17 +126,7 @@ pub async fn idempotency(
 }
 
 async fn read_body(req: &mut ServiceRequest) -> Result<web::Bytes, ApiError> {
-    let mut payload = req.take_payload();
-    let mut body = web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk
-            .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, Code::BadRequest, e.to_string()))?;
-        if body.len() + chunk.len() > MAX_BODY {
-            return Err(crate::extract::too_large(MAX_BODY));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body.freeze())
+    crate::extract::read_limited(req.take_payload(), MAX_BODY, ToString::to_string).await
 }
 
 /// Whose a key is: the valid token that sent it, and that token's team.

@@ -4,7 +4,6 @@ use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, post, web};
 use chrono::Utc;
-use futures_util::StreamExt;
 use futures_util::future::LocalBoxFuture;
 use serde::Deserialize;
 use stride_app::imports::{self, BODY_MAX, ImportDataset, Imported};
@@ -14,7 +13,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use super::{Reply, written};
 use crate::auth::Admin;
 use crate::error::{ApiError, Code};
-use crate::extract::{ApiQuery, Ctx, too_large};
+use crate::extract::{ApiQuery, Ctx, check_declared_length, read_limited};
 
 pub fn configure(config: &mut ServiceConfig) {
     config.service(import_dataset);
@@ -34,12 +33,8 @@ impl FromRequest for CsvBody {
             .ok()
             .flatten()
             .is_some_and(|mime| mime.essence_str() == "text/csv");
-        let declared = req
-            .headers()
-            .get(actix_web::http::header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<usize>().ok());
-        let mut payload = payload.take();
+        let declared = check_declared_length(req, BODY_MAX);
+        let payload = payload.take();
         Box::pin(async move {
             if !csv {
                 return Err(ApiError::new(
@@ -48,24 +43,12 @@ impl FromRequest for CsvBody {
                     "send the file as CSV with Content-Type: text/csv",
                 ));
             }
-            if declared.is_some_and(|length| length > BODY_MAX) {
-                return Err(too_large(BODY_MAX));
-            }
-            let mut body = web::BytesMut::new();
-            while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|e| {
-                    ApiError::new(
-                        StatusCode::BAD_REQUEST,
-                        Code::BadRequest,
-                        format!("the file did not arrive whole, and nothing was imported: {e}"),
-                    )
-                })?;
-                if body.len() + chunk.len() > BODY_MAX {
-                    return Err(too_large(BODY_MAX));
-                }
-                body.extend_from_slice(&chunk);
-            }
-            Ok(CsvBody(body.freeze()))
+            declared?;
+            let body = read_limited(payload, BODY_MAX, |e| {
+                format!("the file did not arrive whole, and nothing was imported: {e}")
+            })
+            .await?;
+            Ok(CsvBody(body))
         })
     }
 }

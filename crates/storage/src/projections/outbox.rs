@@ -13,7 +13,7 @@ use deadpool_postgres::{GenericClient, Transaction};
 use serde_json::json;
 use stride_domain::EventPayload;
 use stride_domain::post::PostEvent;
-use stride_domain::webhook::{self, WebhookEvent, WebhookStatus};
+use stride_domain::webhook::{self, REVIEW_REQUESTED, WebhookEvent, WebhookStatus};
 use uuid::Uuid;
 
 use crate::events::StoredEvent;
@@ -70,9 +70,6 @@ pub fn delivery_id(webhook_id: Uuid, event_id: Uuid, message_type: &str) -> Uuid
         event
     }
 }
-
-/// A post submitted for review asks the team for one: a signal beside the event.
-use stride_domain::webhook::REVIEW_REQUESTED;
 
 /// The types of the messages an event makes: its own, and the signals it raises.
 fn message_types(event: &StoredEvent) -> Vec<&str> {

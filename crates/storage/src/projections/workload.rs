@@ -93,10 +93,11 @@ impl Projection for Workload {
     ) -> Result<(), StoreError> {
         let mut rows = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for event in events {
-            if !Self::STREAM_TYPES.contains(&event.stream_type.as_str()) {
+            // Events of other streams count for nothing, and come without their metadata.
+            let Some((day, kind)) = counts(event)? else {
                 continue;
-            }
-            let (Some(member_id), Some((day, kind))) = (member(event), counts(event)?) else {
+            };
+            let Some(member_id) = member(event) else {
                 continue;
             };
             rows.0.push(event.team_id);
