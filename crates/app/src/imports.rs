@@ -326,6 +326,17 @@ fn instant(raw: &str) -> Option<DateTime<Utc>> {
 const INSTANT_FORMATS: &str =
     "is not an instant: write 2026-11-02T10:00:00Z, 2026-11-02 10:00 (UTC) or 2026-11-02";
 
+/// A cell as a problem quotes it: at most 60 characters, so that a huge cell is not sent
+/// back whole in every answer.
+fn shown(cell: &str) -> String {
+    let kept: String = cell.chars().take(60).collect();
+    if kept.len() < cell.len() {
+        format!("{kept:?}...")
+    } else {
+        format!("{kept:?}")
+    }
+}
+
 /// The team's channels, found by id or by handle.
 struct Channels(Vec<Channel>);
 
@@ -351,10 +362,12 @@ impl Channels {
         match found.as_slice() {
             [one] => Ok(one),
             [] => Err(format!(
-                "{raw:?} is not a channel of this team: name it by its id or handle"
+                "{} is not a channel of this team: name it by its id or handle",
+                shown(raw)
             )),
             _ => Err(format!(
-                "{raw:?} is the handle of {} channels: name it by its id",
+                "{} is the handle of {} channels: name it by its id",
+                shown(raw),
                 found.len()
             )),
         }
@@ -483,8 +496,8 @@ impl<'a> MetricRows<'a> {
                 row.line,
                 "metric",
                 format!(
-                    "{:?} is not a metric: one of {}",
-                    row.cell("metric"),
+                    "{} is not a metric: one of {}",
+                    shown(row.cell("metric")),
                     known.join(", ")
                 ),
             );
@@ -498,8 +511,8 @@ impl<'a> MetricRows<'a> {
                     row.line,
                     "value",
                     format!(
-                        "{:?} is not a number: write it like 1234 or 1234.5, without separators",
-                        row.cell("value")
+                        "{} is not a number: write it like 1234 or 1234.5, without separators",
+                        shown(row.cell("value"))
                     ),
                 );
                 None
@@ -769,6 +782,13 @@ mod tests {
                 message: "has 3 fields where the header has 4".into()
             }
         );
+    }
+
+    #[test]
+    fn a_problem_quotes_at_most_60_characters_of_a_cell() {
+        assert_eq!(shown("1,000"), "\"1,000\"");
+        let long = shown(&"x".repeat(10_000));
+        assert_eq!(long, format!("{:?}...", "x".repeat(60)));
     }
 
     #[test]
