@@ -61,7 +61,8 @@ impl TestApp {
         Self::start(db, database_url, config).await
     }
 
-    /// The settings a test server runs with: its frontend's origin, two workers.
+    /// The settings a test server runs with: its frontend's origin, two workers, reads that
+    /// wait long for the positions they name.
     fn config(board_rate: stride_http::rate_limit::BoardRate) -> HttpConfig {
         HttpConfig {
             cors_origins: vec![FRONTEND.into()],
@@ -71,6 +72,9 @@ impl TestApp {
             webhooks: stride_app::webhooks::WebhookPolicy {
                 allow_private: true,
             },
+            // Many servers share two cores while the tests run: a read that names its own
+            // write waits for it rather than fail on a busy moment.
+            min_position_wait: std::time::Duration::from_secs(20),
             ..HttpConfig::default()
         }
     }

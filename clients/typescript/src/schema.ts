@@ -996,8 +996,8 @@ export interface paths {
         head?: never;
         /**
          * Edits or reschedules a post
-         * @description Members, admins and owners change a post's content, goals or schedule. On teams that
-         *     require approval, changed content goes back to draft and off the schedule.
+         * @description Members, admins and owners change a post's content, goals, schedule or assignee. On teams
+         *     that require approval, changed content goes back to draft and off the schedule.
          */
         patch: operations["editPost"];
         trace?: never;
@@ -1734,6 +1734,12 @@ export interface components {
              */
             due_on?: string | null;
             /**
+             * Format: uuid
+             * @description A new owner, one of the team's members; null leaves the goal without one. Handing a
+             *     goal over is not counted as a revision.
+             */
+            owner_id?: string | null;
+            /**
              * @description A new target. A metric target on the same channel and metric keeps the goal's
              *     baseline unless it gives one; a target cannot be removed (null is refused).
              */
@@ -1802,6 +1808,11 @@ export interface components {
              * @description The goal's id, a UUIDv7 given by the server.
              */
             id: string;
+            /**
+             * Format: uuid
+             * @description The member who owns the goal.
+             */
+            owner_id?: string | null;
             /**
              * Format: uuid
              * @description The long goal this short goal is a step toward.
@@ -1964,6 +1975,8 @@ export interface components {
             member_id: string;
             /** @description Null once erased (or never given). */
             name?: string | null;
+            /** @description The open goals they own and the open posts assigned to them, as they stand now. */
+            owned: components["schemas"]["OwnedWork"];
             pace: components["schemas"]["MemberPace"];
             role?: components["schemas"]["Role"] | null;
             /**
@@ -2107,6 +2120,11 @@ export interface components {
             horizon: components["schemas"]["Horizon"];
             /**
              * Format: uuid
+             * @description The member who owns the goal: one of the team's.
+             */
+            owner_id?: string | null;
+            /**
+             * Format: uuid
              * @description A long goal of this team that this short goal is a step toward.
              */
             parent_goal_id?: string | null;
@@ -2136,6 +2154,11 @@ export interface components {
             role: components["schemas"]["Role"];
         };
         NewPostBody: {
+            /**
+             * Format: uuid
+             * @description The member the post is assigned to: one of the team's.
+             */
+            assignee_id?: string | null;
             body?: components["schemas"]["LongText"] | null;
             /**
              * Format: uuid
@@ -2193,6 +2216,32 @@ export interface components {
         OptionalName: string;
         /** @description One line of at most 500 characters, no control characters; trimmed, and blank is none. */
         OptionalWebhookDescription: string;
+        OwnedGoal: {
+            /** Format: date */
+            due_on: string;
+            /** Format: uuid */
+            id: string;
+            title: string;
+        };
+        OwnedPost: {
+            /** Format: uuid */
+            id: string;
+            /** Format: date-time */
+            scheduled_for?: string | null;
+            status: components["schemas"]["PostStatus"];
+            title: string;
+        };
+        /** @description A member's open goals (active) and open posts (neither published nor archived). */
+        OwnedWork: {
+            /** Format: int32 */
+            goal_count: number;
+            /** @description The first 50, soonest due first. */
+            goals: components["schemas"]["OwnedGoal"][];
+            /** Format: int32 */
+            post_count: number;
+            /** @description The first 50: scheduled ones soonest first, then the rest oldest first. */
+            posts: components["schemas"]["OwnedPost"][];
+        };
         /**
          * @description The team's pace.
          * @enum {string}
@@ -2291,6 +2340,11 @@ export interface components {
         Post: {
             /** @description Approved content: cleared when the content changes. */
             approved: boolean;
+            /**
+             * Format: uuid
+             * @description The member it is assigned to.
+             */
+            assignee_id?: string | null;
             body?: string | null;
             /**
              * Format: uuid
@@ -2342,6 +2396,12 @@ export interface components {
             title: string;
         };
         PostPatch: {
+            /**
+             * Format: uuid
+             * @description Another member to assign the post to; null leaves it unassigned. Assigning changes
+             *     no content: an approved post stays approved.
+             */
+            assignee_id?: string | null;
             body?: components["schemas"]["LongText"] | null;
             /** @description The goals the post counts toward, all of them. */
             goal_ids?: string[] | null;
@@ -2612,7 +2672,7 @@ export interface components {
          * @description An event's name (`IdeaSubmitted`, `PostPublished`, ...), a signal (`goal.status_changed`, `cadence.period_at_risk`, `post.review_requested`, `idea.trending`), or `*` for all.
          * @enum {string}
          */
-        WebhookEventType: "TeamCreated" | "TeamRenamed" | "TeamSettingsChanged" | "MemberAdded" | "MemberRoleChanged" | "MemberRemoved" | "ChannelAdded" | "ChannelStatusChanged" | "GoalSet" | "GoalRevised" | "GoalAchieved" | "GoalAbandoned" | "PostDrafted" | "PostEdited" | "PostScheduled" | "PostSubmittedForReview" | "PostApproved" | "PostChangesRequested" | "PostPublished" | "PostArchived" | "IdeaSubmitted" | "IdeaCommented" | "IdeaStatusChanged" | "IdeaMerged" | "IdeaUnmerged" | "IdeaUsed" | "IdeaVoted" | "IdeaVoteWithdrawn" | "MetricsRecorded" | "ExperimentStarted" | "ExperimentRevised" | "ExperimentConcluded" | "WebhookCreated" | "WebhookChanged" | "WebhookSecretRotated" | "WebhookDeleted" | "goal.status_changed" | "cadence.period_at_risk" | "post.review_requested" | "idea.trending" | "*";
+        WebhookEventType: "TeamCreated" | "TeamRenamed" | "TeamSettingsChanged" | "MemberAdded" | "MemberRoleChanged" | "MemberRemoved" | "ChannelAdded" | "ChannelStatusChanged" | "GoalSet" | "GoalRevised" | "GoalAchieved" | "GoalAbandoned" | "GoalOwnerChanged" | "PostDrafted" | "PostEdited" | "PostScheduled" | "PostSubmittedForReview" | "PostApproved" | "PostChangesRequested" | "PostPublished" | "PostArchived" | "PostAssigneeChanged" | "IdeaSubmitted" | "IdeaCommented" | "IdeaStatusChanged" | "IdeaMerged" | "IdeaUnmerged" | "IdeaUsed" | "IdeaVoted" | "IdeaVoteWithdrawn" | "MetricsRecorded" | "ExperimentStarted" | "ExperimentRevised" | "ExperimentConcluded" | "WebhookCreated" | "WebhookChanged" | "WebhookSecretRotated" | "WebhookDeleted" | "goal.status_changed" | "cadence.period_at_risk" | "post.review_requested" | "idea.trending" | "*";
         /** @enum {string} */
         WebhookStatus: "active" | "paused";
         WebhookView: {

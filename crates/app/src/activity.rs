@@ -43,6 +43,12 @@ fn who(names: &Names, id: Option<Uuid>) -> String {
         .unwrap_or_else(|| "Someone".to_owned())
 }
 
+/// The member a line's details name, by name ("Someone" once erased); `None` for no one.
+fn named(names: &Names, details: &serde_json::Value) -> Option<String> {
+    let id = text(details, "member_id")?.parse().ok()?;
+    Some(who(names, Some(id)))
+}
+
 fn text(details: &serde_json::Value, key: &str) -> Option<String> {
     details.get(key).and_then(|v| v.as_str()).map(str::to_owned)
 }
@@ -98,6 +104,10 @@ pub fn sentence(row: &ActivityRow, names: &Names) -> String {
         "GoalRevised" => format!("{actor} revised the goal {quoted}"),
         "GoalAchieved" => with_reason(format!("{actor} marked the goal {quoted} achieved"), d),
         "GoalAbandoned" => with_reason(format!("{actor} abandoned the goal {quoted}"), d),
+        "GoalOwnerChanged" => match named(names, d) {
+            Some(owner) => format!("{actor} gave the goal {quoted} to {owner}"),
+            None => format!("{actor} left the goal {quoted} without an owner"),
+        },
         "PostDrafted" => format!("{actor} drafted {quoted} for {channel}"),
         "PostEdited" => format!("{actor} edited {quoted}"),
         "PostScheduled" if d.get("scheduled_for").is_none_or(|v| v.is_null()) => {
@@ -109,6 +119,10 @@ pub fn sentence(row: &ActivityRow, names: &Names) -> String {
         "PostChangesRequested" => format!("{actor} asked for changes to {quoted}"),
         "PostPublished" => format!("{actor} published {quoted} on {channel}"),
         "PostArchived" => format!("{actor} archived {quoted}"),
+        "PostAssigneeChanged" => match named(names, d) {
+            Some(assignee) => format!("{actor} assigned {quoted} to {assignee}"),
+            None => format!("{actor} left {quoted} unassigned"),
+        },
         "IdeaSubmitted" => format!("{actor} suggested {quoted}"),
         "IdeaCommented" => format!("{actor} commented on {quoted}"),
         "IdeaStatusChanged" => with_reason(
@@ -121,6 +135,18 @@ pub fn sentence(row: &ActivityRow, names: &Names) -> String {
         "IdeaMerged" => format!("{actor} merged {quoted} into a similar idea"),
         "IdeaUnmerged" => format!("{actor} split {quoted} from the idea it was merged into"),
         "IdeaUsed" => format!("{quoted} was turned into a published post"),
+        "ExperimentStarted" => format!("{actor} started the experiment {quoted}"),
+        "ExperimentRevised" => format!("{actor} revised the experiment {quoted}"),
+        "ExperimentConcluded" => {
+            let verdict = match text(d, "decision").as_deref() {
+                Some("adopt") => "adopting the change",
+                _ => "dropping the change",
+            };
+            with_reason(
+                format!("{actor} concluded the experiment {quoted}, {verdict}"),
+                d,
+            )
+        }
         other => format!("{actor}: {other}"),
     }
 }

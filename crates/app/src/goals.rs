@@ -80,6 +80,15 @@ async fn parent_horizon(
     Ok(parent.state.map(|p| p.horizon))
 }
 
+/// The team's members, when a command names an owner (they are checked against them).
+async fn members(store: &Store, team_id: Uuid, named: bool) -> Result<BTreeSet<Uuid>, AppError> {
+    if !named {
+        return Ok(BTreeSet::new());
+    }
+    let team = crate::teams::load(store, team_id).await?.state;
+    Ok(team.members.into_keys().collect())
+}
+
 /// Runs one goal command against the goal's stream, answering the goal as it is after.
 async fn run(
     app: &App,
@@ -105,6 +114,7 @@ pub async fn set(
     let context = GoalContext {
         parent_horizon: parent_horizon(store, team_id, new.parent_goal_id).await?,
         target: target_context(store, team_id, new.target.as_ref(), new.starts_on).await?,
+        members: members(store, team_id, new.owner_id.is_some()).await?,
     };
     let ids = (team_id, new.goal_id);
     run(app, origin, ids, None, GoalCommand::SetGoal(new), &context).await
@@ -151,9 +161,11 @@ pub async fn revise(
         goal.starts_on,
     )
     .await?;
+    let named = matches!(revision.owner_id, Some(Some(_)));
     let context = GoalContext {
         parent_horizon: None,
         target,
+        members: members(&app.store, team_id, named).await?,
     };
     let command = GoalCommand::ReviseGoal(revision);
     run(app, origin, (team_id, goal_id), if_match, command, &context).await

@@ -625,6 +625,7 @@ impl<'a> PostRows<'a> {
                 .map(|c| c.id)
                 .collect(),
             goals: BTreeSet::new(),
+            members: BTreeSet::new(),
         };
         PostRows {
             channels,
@@ -667,6 +668,7 @@ impl<'a> PostRows<'a> {
             idea_id: None,
             goal_ids: Vec::new(),
             scheduled_for: None,
+            assignee_id: None,
         });
         let context = &self.context;
         let decided = post::decide(None, draft, context).and_then(|mut events| {

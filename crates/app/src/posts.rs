@@ -166,6 +166,7 @@ async fn context(app: &App, team_id: Uuid, role: Role) -> Result<PostContext, Ap
         may_approve: role.can_administer(),
         channels,
         goals,
+        members: team.members.keys().copied().collect(),
     })
 }
 

@@ -1,17 +1,20 @@
 //! Workload: who does the work, week by week (ISO weeks, the current one included), from the
 //! workload projection: per member, posts published, reviews done and ideas handled; their
 //! pace against their own 8 weeks before; their share of the team's published posts and
-//! whether they carry the team. Members who left stay in the weeks they worked, under their
-//! name until it is erased.
+//! whether they carry the team; and the open goals and posts they own. Members who left stay
+//! in the weeks they worked (and while they still own open work), under their name until it
+//! is erased.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use serde::Serialize;
+use stride_domain::post::PostStatus;
 use stride_domain::progress::period_start;
 use stride_domain::target::Period;
 use stride_domain::team::Role;
 use stride_domain::workload::{self, BASELINE_WEEKS, MemberPace};
+use stride_storage::projections::aggregates::State;
 use uuid::Uuid;
 
 use crate::{App, AppError};
@@ -50,6 +53,83 @@ pub struct MemberWorkload {
     pub share_of_posts: Option<f64>,
     /// Over 60% of those posts, in a team of 3 or more members who are not viewers.
     pub carrying_team: bool,
+    /// The open goals they own and the open posts assigned to them, as they stand now.
+    pub owned: OwnedWork,
+}
+
+/// How many of the listed open goals and posts are shown at most; the counts count them all.
+pub const OWNED_SHOWN: usize = 50;
+
+/// A member's open goals (active) and open posts (neither published nor archived).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OwnedWork {
+    pub goal_count: u32,
+    /// The first 50, soonest due first.
+    pub goals: Vec<OwnedGoal>,
+    pub post_count: u32,
+    /// The first 50: scheduled ones soonest first, then the rest oldest first.
+    pub posts: Vec<OwnedPost>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OwnedGoal {
+    pub id: Uuid,
+    pub title: String,
+    pub due_on: NaiveDate,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OwnedPost {
+    pub id: Uuid,
+    pub title: String,
+    pub status: PostStatus,
+    pub scheduled_for: Option<DateTime<Utc>>,
+}
+
+impl OwnedWork {
+    /// The team's owned open work by member, each list in its order and cut to
+    /// [`OWNED_SHOWN`].
+    fn by_member(states: Vec<State>) -> BTreeMap<Uuid, OwnedWork> {
+        let mut owned: BTreeMap<Uuid, OwnedWork> = BTreeMap::new();
+        for state in states {
+            match state {
+                State::Goal(goal) => {
+                    if let Some(owner) = goal.owner_id {
+                        owned.entry(owner).or_default().goals.push(OwnedGoal {
+                            id: goal.id,
+                            title: goal.title,
+                            due_on: goal.due_on,
+                        });
+                    }
+                }
+                State::Post(post) => {
+                    if let Some(assignee) = post.assignee_id {
+                        owned.entry(assignee).or_default().posts.push(OwnedPost {
+                            id: post.id,
+                            title: post.title,
+                            status: post.status,
+                            scheduled_for: post.scheduled_for,
+                        });
+                    }
+                }
+                State::Channel(_) | State::Idea(_) => {}
+            }
+        }
+        for work in owned.values_mut() {
+            work.goals.sort_by_key(|g| (g.due_on, g.id));
+            // Ids are UUIDv7: their order is the order posts were drafted in.
+            work.posts
+                .sort_by_key(|p| (p.scheduled_for.is_none(), p.scheduled_for, p.id));
+            work.goal_count = u32::try_from(work.goals.len()).unwrap_or(u32::MAX);
+            work.post_count = u32::try_from(work.posts.len()).unwrap_or(u32::MAX);
+            work.goals.truncate(OWNED_SHOWN);
+            work.posts.truncate(OWNED_SHOWN);
+        }
+        owned
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -102,8 +182,9 @@ pub async fn read(
             })
             .collect::<Vec<_>>()
     };
-    for member_id in team.members.keys() {
-        work.insert(*member_id, blank());
+    let mut owned = OwnedWork::by_member(app.store.read_models().owned(team_id).await?);
+    for member_id in team.members.keys().chain(owned.keys()) {
+        work.entry(*member_id).or_insert_with(blank);
     }
     for day in &days {
         let week = period_start(Period::Week, day.day);
@@ -148,6 +229,7 @@ pub async fn read(
                 pace: workload::pace(&totals),
                 share_of_posts: share,
                 carrying_team: workload::carrying(share, workers.len()),
+                owned: owned.remove(&member_id).unwrap_or_default(),
             }
         })
         .collect();

@@ -124,6 +124,7 @@ pub fn extreme_goal(channel: uuid::Uuid) -> impl Strategy<Value = NewGoal> {
             starts_on,
             due_on,
             target: Some(target),
+            owner_id: None,
         }
     })
 }

@@ -1,6 +1,9 @@
 //! The goal aggregate: long goals and the short steps under them, each with a metric or a
 //! cadence target. Revisions are events of their own, so the history of moved goalposts
-//! stays; a goal ends achieved or abandoned, with a reason.
+//! stays; a goal ends achieved or abandoned, with a reason. A goal may have an owner, one of
+//! the team's members; handing it to another is not a revision (the goalposts stay put).
+
+use std::collections::BTreeSet;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -58,6 +61,9 @@ pub struct Goal {
     pub state: GoalState,
     pub reason: Option<String>,
     pub revisions: u32,
+    /// The member who owns it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner_id: Option<Uuid>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -70,15 +76,18 @@ pub struct NewGoal {
     pub starts_on: NaiveDate,
     pub due_on: NaiveDate,
     pub target: Option<TargetSpec>,
+    pub owner_id: Option<Uuid>,
 }
 
-/// Fields to revise; `None` keeps a field as it is. A description of `Some(None)` clears it.
+/// Fields to revise; `None` keeps a field as it is. A description or owner of `Some(None)`
+/// clears it.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Revision {
     pub title: Option<String>,
     pub description: Option<Option<String>>,
     pub due_on: Option<NaiveDate>,
     pub target: Option<TargetSpec>,
+    pub owner_id: Option<Option<Uuid>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -95,6 +104,8 @@ pub struct GoalContext {
     /// The horizon of the named parent goal, when it is one of the team's goals.
     pub parent_horizon: Option<Horizon>,
     pub target: TargetContext,
+    /// The team's members, who may own a goal.
+    pub members: BTreeSet<Uuid>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -135,12 +146,23 @@ pub enum GoalEvent {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
     },
+    /// The goal has a new owner, or (null) none.
+    GoalOwnerChanged {
+        #[serde(default)]
+        owner_id: Option<Uuid>,
+    },
 }
 
 event::event_payload!(
     GoalEvent,
     "goal",
-    [GoalSet, GoalRevised, GoalAchieved, GoalAbandoned]
+    [
+        GoalSet,
+        GoalRevised,
+        GoalAchieved,
+        GoalAbandoned,
+        GoalOwnerChanged
+    ]
 );
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -162,6 +184,20 @@ fn title(raw: &str) -> Result<String, Invalid> {
 fn description(raw: Option<String>) -> Result<Option<String>, Invalid> {
     text::optional_long_text(raw.as_deref(), DESCRIPTION_MAX)
         .map_err(|e| Invalid::new("description", e))
+}
+
+/// A goal's owner: one of the team's members. Another team's member is refused the same
+/// way as an id that names no one.
+pub(crate) fn member(
+    field: &'static str,
+    id: Uuid,
+    members: &BTreeSet<Uuid>,
+) -> Result<Uuid, Invalid> {
+    if members.contains(&id) {
+        Ok(id)
+    } else {
+        Err(Invalid::new(field, "is not a member of this team"))
+    }
 }
 
 fn normalize(spec: TargetSpec, context: &TargetContext) -> Result<Target, Invalid> {
@@ -198,6 +234,10 @@ fn set(new: NewGoal, context: &GoalContext) -> Result<Vec<GoalEvent>, GoalError>
     if new.due_on < new.starts_on {
         return Err(Invalid::new("due_on", "must not be before starts_on").into());
     }
+    let owner_id = new
+        .owner_id
+        .map(|id| member("owner_id", id, &context.members))
+        .transpose()?;
     match (new.horizon, new.parent_goal_id, context.parent_horizon) {
         (Horizon::Long, Some(_), _) => {
             return Err(Invalid::new(
@@ -221,7 +261,7 @@ fn set(new: NewGoal, context: &GoalContext) -> Result<Vec<GoalEvent>, GoalError>
         }
         None => None,
     };
-    Ok(vec![GoalEvent::GoalSet {
+    let mut events = vec![GoalEvent::GoalSet {
         goal_id: new.goal_id,
         title,
         description,
@@ -230,7 +270,11 @@ fn set(new: NewGoal, context: &GoalContext) -> Result<Vec<GoalEvent>, GoalError>
         starts_on: new.starts_on,
         due_on: new.due_on,
         target,
-    }])
+    }];
+    if owner_id.is_some() {
+        events.push(GoalEvent::GoalOwnerChanged { owner_id });
+    }
+    Ok(events)
 }
 
 fn revise(
@@ -257,15 +301,26 @@ fn revise(
         normalize(spec, &target_context).map(Some)
     })?
     .flatten();
-    if title.is_none() && description.is_none() && due_on.is_none() && target.is_none() {
-        return Ok(vec![]);
+    // An owner kept as it is is not checked again: they may have left the team since.
+    let unchanged = revision.owner_id.filter(|owner| *owner != goal.owner_id);
+    let owner = revised(unchanged, &goal.owner_id, |owner| {
+        owner
+            .map(|id| member("owner_id", id, &context.members))
+            .transpose()
+    })?;
+    let mut events = Vec::new();
+    if title.is_some() || description.is_some() || due_on.is_some() || target.is_some() {
+        events.push(GoalEvent::GoalRevised {
+            title,
+            description,
+            due_on,
+            target,
+        });
     }
-    Ok(vec![GoalEvent::GoalRevised {
-        title,
-        description,
-        due_on,
-        target,
-    }])
+    if let Some(owner_id) = owner {
+        events.push(GoalEvent::GoalOwnerChanged { owner_id });
+    }
+    Ok(events)
 }
 
 pub fn apply(state: Option<Goal>, event: &GoalEvent) -> Option<Goal> {
@@ -294,6 +349,7 @@ pub fn apply(state: Option<Goal>, event: &GoalEvent) -> Option<Goal> {
             state: GoalState::Active,
             reason: None,
             revisions: 0,
+            owner_id: None,
         }),
         (
             Some(mut goal),
@@ -319,6 +375,10 @@ pub fn apply(state: Option<Goal>, event: &GoalEvent) -> Option<Goal> {
         (Some(mut goal), GoalEvent::GoalAbandoned { reason }) => {
             goal.state = GoalState::Abandoned;
             goal.reason = reason.clone();
+            Some(goal)
+        }
+        (Some(mut goal), GoalEvent::GoalOwnerChanged { owner_id }) => {
+            goal.owner_id = *owner_id;
             Some(goal)
         }
         (state, _) => state,

@@ -25,6 +25,12 @@ use crate::target::TargetContext;
 
 const CHANNEL: Uuid = Uuid::from_u128(1);
 const GOAL: Uuid = Uuid::from_u128(2);
+const MEMBER: Uuid = Uuid::from_u128(3);
+
+/// A member of the team, or an id that is not one.
+fn someone() -> impl Strategy<Value = Option<Uuid>> {
+    prop::option::of(prop_oneof![Just(MEMBER), Just(Uuid::from_u128(9))])
+}
 
 fn some_ids() -> impl Strategy<Value = Vec<Uuid>> {
     prop::collection::vec(
@@ -39,10 +45,11 @@ fn post_command() -> impl Strategy<Value = PostCommand> {
             text(),
             prop::option::of(text()),
             some_ids(),
-            prop::option::of(instant())
+            prop::option::of(instant()),
+            someone(),
         )
-            .prop_map(
-                |(title, body, goal_ids, scheduled_for)| PostCommand::DraftPost(NewPost {
+            .prop_map(|(title, body, goal_ids, scheduled_for, assignee_id)| {
+                PostCommand::DraftPost(NewPost {
                     post_id: Uuid::from_u128(7),
                     channel_id: CHANNEL,
                     title,
@@ -50,17 +57,22 @@ fn post_command() -> impl Strategy<Value = PostCommand> {
                     idea_id: None,
                     goal_ids,
                     scheduled_for,
+                    assignee_id,
                 })
-            ),
+            }),
         (
             prop::option::of(text()),
-            prop::option::of(prop::option::of(instant()))
+            prop::option::of(prop::option::of(instant())),
+            prop::option::of(someone()),
         )
-            .prop_map(|(title, scheduled_for)| PostCommand::EditPost(PostEdit {
-                title,
-                scheduled_for,
-                ..PostEdit::default()
-            })),
+            .prop_map(|(title, scheduled_for, assignee_id)| PostCommand::EditPost(
+                PostEdit {
+                    title,
+                    scheduled_for,
+                    assignee_id,
+                    ..PostEdit::default()
+                }
+            )),
         Just(PostCommand::SubmitForReview),
         Just(PostCommand::Approve),
         text().prop_map(|comment| PostCommand::RequestChanges { comment }),
@@ -182,6 +194,7 @@ proptest! {
                 may_approve,
                 channels: BTreeSet::from([CHANNEL]),
                 goals: BTreeSet::from([GOAL]),
+                members: BTreeSet::from([MEMBER]),
             };
             let Ok(events) = post::decide(state.as_ref(), command, &context) else { continue };
             storable(&events)?;
@@ -195,6 +208,9 @@ proptest! {
                 }
                 state = post::apply(state, event);
                 prop_assert!(state.is_some(), "{event:?} folded to nothing");
+            }
+            if let Some(post) = &state {
+                prop_assert!(post.assignee_id.is_none_or(|a| a == MEMBER), "assigned to a stranger");
             }
         }
     }
@@ -252,6 +268,7 @@ proptest! {
                     observed_baseline,
                     previous: None,
                 },
+                members: BTreeSet::from([MEMBER]),
             };
             let Ok(events) = goal::decide(None, GoalCommand::SetGoal(new), &context) else {
                 continue;
@@ -288,6 +305,7 @@ proptest! {
             scheduled_for: None,
             published_at: None,
             url: None,
+            assignee_id: None,
         };
         let context = PostContext {
             now: now(),
@@ -295,6 +313,7 @@ proptest! {
             may_approve: true,
             channels: BTreeSet::from([CHANNEL]),
             goals: BTreeSet::new(),
+            members: BTreeSet::new(),
         };
         for at in published {
             let command = PostCommand::Publish { published_at: Some(at), url: None };

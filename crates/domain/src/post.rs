@@ -2,6 +2,8 @@
 //! setting `require_approval`, a post is submitted for review and approved by an owner or
 //! admin before it can be scheduled or published; changing its content takes it back to a
 //! draft. Every transition that does not apply is refused with its reason, never ignored.
+//! A post may be assigned to one of the team's members; assigning it changes no content, so
+//! it keeps its approval.
 
 use std::collections::BTreeSet;
 
@@ -64,6 +66,9 @@ pub struct Post {
     pub scheduled_for: Option<DateTime<Utc>>,
     pub published_at: Option<DateTime<Utc>>,
     pub url: Option<String>,
+    /// The member it is assigned to.
+    #[serde(default)]
+    pub assignee_id: Option<Uuid>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -75,15 +80,18 @@ pub struct NewPost {
     pub idea_id: Option<Uuid>,
     pub goal_ids: Vec<Uuid>,
     pub scheduled_for: Option<DateTime<Utc>>,
+    pub assignee_id: Option<Uuid>,
 }
 
-/// An edit; `None` keeps a field. `scheduled_for: Some(None)` takes a post off the schedule.
+/// An edit; `None` keeps a field. `scheduled_for: Some(None)` takes a post off the schedule,
+/// `assignee_id: Some(None)` leaves it unassigned.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PostEdit {
     pub title: Option<String>,
     pub body: Option<Option<String>>,
     pub goal_ids: Option<Vec<Uuid>>,
     pub scheduled_for: Option<Option<DateTime<Utc>>>,
+    pub assignee_id: Option<Option<Uuid>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -112,6 +120,8 @@ pub struct PostContext {
     /// The team's channels that take posts (not retired).
     pub channels: BTreeSet<Uuid>,
     pub goals: BTreeSet<Uuid>,
+    /// The team's members, who may be assigned a post.
+    pub members: BTreeSet<Uuid>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -155,6 +165,11 @@ pub enum PostEvent {
         url: Option<String>,
     },
     PostArchived {},
+    /// The post is assigned to a member, or (null) to no one.
+    PostAssigneeChanged {
+        #[serde(default)]
+        assignee_id: Option<Uuid>,
+    },
 }
 
 event::event_payload!(
@@ -168,7 +183,8 @@ event::event_payload!(
         PostApproved,
         PostChangesRequested,
         PostPublished,
-        PostArchived
+        PostArchived,
+        PostAssigneeChanged
     ]
 );
 
@@ -204,6 +220,10 @@ fn body(raw: Option<String>) -> Result<Option<String>, Invalid> {
 fn goal_ids(named: Vec<Uuid>, context: &PostContext) -> Result<Vec<Uuid>, Invalid> {
     ids::of_team(named, &context.goals)
         .map_err(|id| Invalid::new("goal_ids", format!("{id} is not a goal of this team")))
+}
+
+fn assignee(id: Uuid, context: &PostContext) -> Result<Uuid, Invalid> {
+    crate::goal::member("assignee_id", id, &context.members)
 }
 
 fn future(when: DateTime<Utc>, context: &PostContext) -> Result<DateTime<Utc>, PostError> {
@@ -303,6 +323,10 @@ fn draft(new: NewPost, context: &PostContext) -> Result<Vec<PostEvent>, PostErro
         .into());
     }
     let goal_ids = goal_ids(new.goal_ids, context)?;
+    let assignee_id = new
+        .assignee_id
+        .map(|id| assignee(id, context))
+        .transpose()?;
     let mut events = vec![PostEvent::PostDrafted {
         post_id: new.post_id,
         channel_id: new.channel_id,
@@ -311,6 +335,9 @@ fn draft(new: NewPost, context: &PostContext) -> Result<Vec<PostEvent>, PostErro
         idea_id: new.idea_id,
         goal_ids,
     }];
+    if assignee_id.is_some() {
+        events.push(PostEvent::PostAssigneeChanged { assignee_id });
+    }
     if let Some(when) = new.scheduled_for {
         if context.require_approval {
             return Err(PostError::ApprovalRequired);
@@ -330,6 +357,11 @@ fn edit_post(
     let title = revised(edit.title, &post.title, |t| title(&t))?;
     let body = revised(edit.body, &post.body, body)?;
     let goal_ids = revised(edit.goal_ids, &post.goal_ids, |ids| goal_ids(ids, context))?;
+    // An assignee kept as it is is not checked again: they may have left the team since.
+    let unchanged = edit.assignee_id.filter(|a| *a != post.assignee_id);
+    let assignee_id = revised(unchanged, &post.assignee_id, |a| {
+        a.map(|id| assignee(id, context)).transpose()
+    })?;
     let mut events = Vec::new();
     let content_changed = title.is_some() || body.is_some();
     if content_changed || goal_ids.is_some() {
@@ -338,6 +370,9 @@ fn edit_post(
             body,
             goal_ids,
         });
+    }
+    if let Some(assignee_id) = assignee_id {
+        events.push(PostEvent::PostAssigneeChanged { assignee_id });
     }
     // Changed content needs approval again: apply() takes the post back to a draft.
     let approval_lost = content_changed && context.require_approval;
@@ -390,6 +425,7 @@ pub fn apply(state: Option<Post>, event: &PostEvent) -> Option<Post> {
                 scheduled_for: None,
                 published_at: None,
                 url: None,
+                assignee_id: None,
             }),
             _ => None,
         };
@@ -431,6 +467,7 @@ pub fn apply(state: Option<Post>, event: &PostEvent) -> Option<Post> {
             post.url = url.clone();
         }
         PostEvent::PostArchived {} => post.status = PostStatus::Archived,
+        PostEvent::PostAssigneeChanged { assignee_id } => post.assignee_id = *assignee_id,
     }
     Some(post)
 }

@@ -43,6 +43,9 @@ pub struct HttpConfig {
     pub body_timeout: std::time::Duration,
     /// Where webhooks may send.
     pub webhooks: stride_app::webhooks::WebhookPolicy,
+    /// How long a read asking for a position (`Stride-Min-Position`) waits for the projections
+    /// it reads to apply it before it is answered 503 `projection_lagging`.
+    pub min_position_wait: std::time::Duration,
 }
 
 impl Default for HttpConfig {
@@ -53,6 +56,7 @@ impl Default for HttpConfig {
             board_rate: rate_limit::BoardRate::default(),
             body_timeout: limits::BODY_TIMEOUT,
             webhooks: stride_app::webhooks::WebhookPolicy::default(),
+            min_position_wait: middleware::MIN_POSITION_WAIT,
         }
     }
 }
@@ -175,6 +179,7 @@ pub fn serve(
         )
     };
     let body_timeout = web::Data::new(limits::BodyTimeout(config.body_timeout));
+    let min_position_wait = web::Data::new(middleware::MinPositionWait(config.min_position_wait));
     // Every server process runs every projector; an advisory lock keeps one active each.
     let mut background: Vec<tokio::task::JoinHandle<()>> =
         stride_storage::registry::Registered::ALL
@@ -194,6 +199,7 @@ pub fn serve(
             .app_data(telemetry.clone())
             .app_data(limiter.clone())
             .app_data(body_timeout.clone())
+            .app_data(min_position_wait.clone())
             .app_data(extract::path_config())
             .wrap(from_fn(middleware::min_position))
             .wrap(from_fn(idempotency::idempotency))

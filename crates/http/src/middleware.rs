@@ -22,7 +22,11 @@ pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 pub const MIN_POSITION: HeaderName = HeaderName::from_static("stride-min-position");
 
 /// How long a read waits for `Stride-Min-Position` before answering 503.
-const MIN_POSITION_WAIT: Duration = Duration::from_secs(2);
+pub const MIN_POSITION_WAIT: Duration = Duration::from_secs(2);
+
+/// How long a read asking for a position waits for it (see [`min_position`]).
+#[derive(Debug, Clone, Copy)]
+pub struct MinPositionWait(pub Duration);
 
 fn request_id(req: &ServiceRequest) -> String {
     req.headers()
@@ -92,8 +96,8 @@ fn as_problem(response: ServiceResponse<BoxBody>) -> ServiceResponse<BoxBody> {
 }
 
 /// Reads carrying `Stride-Min-Position: N` (or `?min_position=N`) wait until the projections
-/// they read have applied position N (or the newest write, when N is past it), at most two
-/// seconds.
+/// they read have applied position N (or the newest write, when N is past it), at most the
+/// configured wait (two seconds unless configured otherwise).
 pub async fn min_position(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -102,6 +106,9 @@ pub async fn min_position(
         Ok(wanted) => wanted,
         Err(error) => return Ok(req.error_response(error)),
     };
+    let wait = req
+        .app_data::<web::Data<MinPositionWait>>()
+        .map_or(MIN_POSITION_WAIT, |w| w.0);
     if let (Some(wanted), Some(store)) = (wanted, req.app_data::<web::Data<Store>>().cloned()) {
         // A position no write has reached yet asks for every write so far: the caller can
         // only have been handed positions of writes that committed.
@@ -118,7 +125,7 @@ pub async fn min_position(
         };
         match store
             .projections()
-            .wait_projected_by(wanted, projections_read(req.path()), MIN_POSITION_WAIT)
+            .wait_projected_by(wanted, projections_read(req.path()), wait)
             .await
         {
             Ok(true) => {}
@@ -133,12 +140,15 @@ pub async fn min_position(
     Ok(next.call(req).await?.map_into_boxed_body())
 }
 
-/// The projections a route reads: the feed reads the activity projection alone; every other
-/// read model is folded aggregates and idea scores. A read waits for these only, so a
-/// projection that falls behind delays no read that does not use it.
+/// The projections a route reads: the feed reads the activity projection alone, the workload
+/// the workload projection and the folded aggregates (what members own); every other read
+/// model is folded aggregates and idea scores. A read waits for these only, so a projection
+/// that falls behind delays no read that does not use it.
 fn projections_read(path: &str) -> &'static [Registered] {
     if path.ends_with("/activity") {
         &[Registered::Activity]
+    } else if path.ends_with("/workload") {
+        &[Registered::Workload, Registered::Aggregates]
     } else {
         &Registered::FOLDED
     }

@@ -98,6 +98,11 @@ struct ServeArgs {
     #[arg(long, env = "STRIDE_BODY_TIMEOUT_SECS", default_value_t = 30,
         value_parser = clap::value_parser!(u64).range(1..=3600))]
     body_timeout_secs: u64,
+    /// Milliseconds a read naming a position (`Stride-Min-Position`) waits for the
+    /// projections to apply it (1 to 60000); past them, 503 `projection_lagging`.
+    #[arg(long, env = "STRIDE_MIN_POSITION_WAIT_MS", default_value_t = 2000,
+        value_parser = clap::value_parser!(u64).range(1..=60_000))]
+    min_position_wait_ms: u64,
     /// Let webhooks send over plain `http` and to loopback, private and link-local
     /// addresses: for local development and tests only.
     #[arg(long, env = "STRIDE_WEBHOOK_ALLOW_PRIVATE", default_value_t = false)]
@@ -259,6 +264,7 @@ async fn run(args: &ServeArgs, url: &SecretString) -> anyhow::Result<()> {
             burst: args.board_burst,
         },
         body_timeout: std::time::Duration::from_secs(args.body_timeout_secs),
+        min_position_wait: std::time::Duration::from_millis(args.min_position_wait_ms),
         webhooks: stride_app::webhooks::WebhookPolicy {
             allow_private: args.webhook_allow_private,
         },

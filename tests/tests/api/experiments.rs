@@ -228,8 +228,39 @@ async fn overlapping_experiments_are_confounded_and_a_concluded_one_stays_as_it_
         )
         .await;
     assert_eq!(revised.status(), StatusCode::OK);
+    let position = revised.headers()["stride-position"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     let revised: Value = revised.json().await.unwrap();
     assert_eq!(revised["ends_on"], "2026-10-28");
+
+    // The feed tells the experiments' story.
+    let feed: Value = app
+        .get(
+            &format!("/v1/teams/{}/activity?min_position={position}", team.id),
+            &team.owner_token,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let lines: Vec<&str> = feed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["text"].as_str().unwrap())
+        .collect();
+    for expected in [
+        "started the experiment 'Duets'",
+        "concluded the experiment 'Reels instead of photos', adopting the change: Reels it is",
+        "revised the experiment 'Mornings instead of evenings'",
+    ] {
+        assert!(
+            lines.iter().any(|l| l.contains(expected)),
+            "{expected} in {lines:?}"
+        );
+    }
 }
 
 #[tokio::test]

@@ -209,3 +209,236 @@ async fn who_published_reviewed_and_handled_ideas_with_shares_paces_and_who_left
         assert_eq!(fields(&problem), vec!["weeks".to_owned()]);
     }
 }
+
+/// A PATCH that must succeed; its body and `Stride-Position`.
+async fn patch(app: &TestApp, token: &str, path: &str, body: Value) -> (Value, String) {
+    let response = app.patch(path, token, body).await;
+    let status = response.status();
+    let position = response.headers()["stride-position"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let body: Value = response.json().await.unwrap();
+    assert!(status.is_success(), "PATCH {path}: {status} {body}");
+    (body, position)
+}
+
+#[tokio::test]
+async fn goals_have_owners_and_posts_assignees_among_the_team_and_the_workload_lists_them() {
+    let app = TestApp::spawn().await;
+    let team = app.sign_up("acme").await;
+    let other = app.sign_up("rival").await;
+    let channel = app.add_channel(&team, "instagram", "@acme").await;
+    let (ada, ada_token) = app.add_member(&team, "member").await;
+    let (bo, _) = app.add_member(&team, "member").await;
+    let goals = format!("/v1/teams/{}/goals", team.id);
+    let posts = format!("/v1/teams/{}/posts", team.id);
+    let goal_body = |title: &str, due: &str, owner: Value| {
+        json!({
+            "title": title, "horizon": "long", "starts_on": "2026-11-01", "due_on": due,
+            "owner_id": owner,
+        })
+    };
+
+    // Another team's member, or no one at all, owns nothing here: the same 422 either way.
+    for stranger in [other.owner_id, Uuid::now_v7()] {
+        let refused = app
+            .post(
+                &goals,
+                &team.owner_token,
+                goal_body("Grow", "2026-12-31", json!(stranger)),
+            )
+            .await;
+        let problem = assert_problem(refused, 422, "validation_failed").await;
+        assert_eq!(fields(&problem), vec!["owner_id".to_owned()]);
+        let refused = app
+            .post(
+                &posts,
+                &ada_token,
+                json!({ "channel_id": channel, "title": "Reel", "assignee_id": stranger }),
+            )
+            .await;
+        let problem = assert_problem(refused, 422, "validation_failed").await;
+        assert_eq!(fields(&problem), vec!["assignee_id".to_owned()]);
+    }
+
+    let (late, _) = write(
+        &app,
+        &team.owner_token,
+        &goals,
+        goal_body("Reach 10k", "2027-03-31", json!(ada)),
+    )
+    .await;
+    assert_eq!(late["owner_id"], json!(ada));
+    let (soon, _) = write(
+        &app,
+        &team.owner_token,
+        &goals,
+        goal_body("Reach 5k", "2026-12-31", json!(ada)),
+    )
+    .await;
+    let (done, _) = write(
+        &app,
+        &team.owner_token,
+        &goals,
+        goal_body("Launch", "2026-12-15", json!(ada)),
+    )
+    .await;
+    write(
+        &app,
+        &team.owner_token,
+        &format!("{goals}/{}/achieve", done["id"].as_str().unwrap()),
+        json!({}),
+    )
+    .await;
+    let (draft, _) = write(
+        &app,
+        &ada_token,
+        &posts,
+        json!({ "channel_id": channel, "title": "Reel", "assignee_id": bo }),
+    )
+    .await;
+    let (published, _) = write(
+        &app,
+        &ada_token,
+        &posts,
+        json!({ "channel_id": channel, "title": "Story", "assignee_id": bo }),
+    )
+    .await;
+    write(
+        &app,
+        &ada_token,
+        &format!("{posts}/{}/publish", published["id"].as_str().unwrap()),
+        json!({}),
+    )
+    .await;
+
+    // Handing a goal over is not a revision, and the same owner again records nothing.
+    let soon_path = format!("{goals}/{}", soon["id"].as_str().unwrap());
+    let (handed, _) = patch(
+        &app,
+        &team.owner_token,
+        &soon_path,
+        json!({ "owner_id": bo }),
+    )
+    .await;
+    assert_eq!(
+        (handed["owner_id"].clone(), handed["revisions"].clone()),
+        (json!(bo), json!(0))
+    );
+    let (again, _) = patch(
+        &app,
+        &team.owner_token,
+        &soon_path,
+        json!({ "owner_id": bo }),
+    )
+    .await;
+    assert_eq!(again["version"], handed["version"]);
+    let (cleared, _) = patch(
+        &app,
+        &team.owner_token,
+        &soon_path,
+        json!({ "owner_id": null }),
+    )
+    .await;
+    assert!(cleared["owner_id"].is_null());
+    let (_, position) = patch(
+        &app,
+        &team.owner_token,
+        &soon_path,
+        json!({ "owner_id": ada }),
+    )
+    .await;
+
+    let read: Value = app
+        .get(
+            &format!("/v1/teams/{}/workload?min_position={position}", team.id),
+            &team.owner_token,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    // Ada owns the two open goals, soonest due first; the achieved one is not open.
+    let ada_owned = &member(&read, ada)["owned"];
+    assert_eq!(ada_owned["goal_count"], 2);
+    let titles: Vec<&str> = ada_owned["goals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles, ["Reach 5k", "Reach 10k"]);
+    assert_eq!(ada_owned["goals"][0]["due_on"], "2026-12-31");
+    // Bo is assigned the draft; the published post is no longer open.
+    let bo_owned = &member(&read, bo)["owned"];
+    assert_eq!(
+        (
+            bo_owned["post_count"].clone(),
+            bo_owned["goal_count"].clone()
+        ),
+        (json!(1), json!(0))
+    );
+    assert_eq!(bo_owned["posts"][0]["id"], draft["id"]);
+    assert_eq!(bo_owned["posts"][0]["status"], "draft");
+    assert_eq!(member(&read, team.owner_id)["owned"]["post_count"], 0);
+
+    // Bo leaves: the draft still lists under them, so that someone takes it over.
+    let gone = app
+        .delete(
+            &format!("/v1/teams/{}/members/{bo}", team.id),
+            &team.owner_token,
+        )
+        .await;
+    assert_eq!(gone.status(), StatusCode::NO_CONTENT);
+    let draft_path = format!("{posts}/{}", draft["id"].as_str().unwrap());
+    // Editing the draft's title keeps the departed assignee; naming them anew is refused.
+    patch(
+        &app,
+        &ada_token,
+        &draft_path,
+        json!({ "title": "Reel, take 2" }),
+    )
+    .await;
+    let (_, position) = patch(
+        &app,
+        &ada_token,
+        &draft_path,
+        json!({ "assignee_id": null }),
+    )
+    .await;
+    let refused = app
+        .patch(&draft_path, &ada_token, json!({ "assignee_id": bo }))
+        .await;
+    let problem = assert_problem(refused, 422, "validation_failed").await;
+    assert_eq!(fields(&problem), vec!["assignee_id".to_owned()]);
+
+    // The feed tells who was given what.
+    let feed: Value = app
+        .get(
+            &format!("/v1/teams/{}/activity?min_position={position}", team.id),
+            &team.owner_token,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let lines: Vec<&str> = feed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["text"].as_str().unwrap())
+        .collect();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.ends_with("left 'Reel, take 2' unassigned")),
+        "{lines:?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("gave the goal 'Reach 5k' to A member")),
+        "{lines:?}"
+    );
+}

@@ -10,6 +10,7 @@ use crate::target::{Aggregation, Aim, Period};
 const GOAL: Uuid = Uuid::from_u128(1);
 const PARENT: Uuid = Uuid::from_u128(2);
 const CHANNEL: Uuid = Uuid::from_u128(3);
+const MEMBER: Uuid = Uuid::from_u128(4);
 
 fn day(raw: &str) -> NaiveDate {
     raw.parse().unwrap()
@@ -23,6 +24,7 @@ fn context() -> GoalContext {
             observed_baseline: None,
             previous: None,
         },
+        members: BTreeSet::from([MEMBER]),
     }
 }
 
@@ -46,6 +48,7 @@ fn new_goal(horizon: Horizon, target: Option<TargetSpec>) -> NewGoal {
         starts_on: day("2026-11-01"),
         due_on: day("2026-11-30"),
         target,
+        owner_id: None,
     }
 }
 
@@ -282,4 +285,74 @@ fn goal_events_round_trip() {
         let back = GoalEvent::decode(event.event_type(), 1, event.encode().unwrap()).unwrap();
         assert_eq!(back, event);
     }
+}
+
+#[test]
+fn an_owner_is_one_of_the_team_and_handing_a_goal_over_is_no_revision() {
+    let mut new = new_goal(Horizon::Long, None);
+    new.owner_id = Some(MEMBER);
+    let events = set(new.clone(), &context()).unwrap();
+    assert_eq!(
+        events.last(),
+        Some(&GoalEvent::GoalOwnerChanged {
+            owner_id: Some(MEMBER)
+        })
+    );
+    let goal = events.iter().fold(None, apply).unwrap();
+    assert_eq!((goal.owner_id, goal.revisions), (Some(MEMBER), 0));
+
+    new.owner_id = Some(Uuid::from_u128(99));
+    assert_eq!(field(set(new, &context())), "owner_id");
+
+    let hand_over = |owner_id, context: &GoalContext| {
+        decide(
+            Some(&goal),
+            GoalCommand::ReviseGoal(Revision {
+                owner_id: Some(owner_id),
+                ..Revision::default()
+            }),
+            context,
+        )
+    };
+    assert_eq!(hand_over(Some(MEMBER), &context()), Ok(vec![]));
+    let cleared = hand_over(None, &context()).unwrap();
+    assert_eq!(
+        cleared,
+        vec![GoalEvent::GoalOwnerChanged { owner_id: None }]
+    );
+    let after = cleared.iter().fold(Some(goal.clone()), apply).unwrap();
+    assert_eq!((after.owner_id, after.revisions), (None, 0));
+
+    // The owner has left the team: a revision that keeps them passes, naming them anew does not.
+    let departed = GoalContext {
+        members: BTreeSet::new(),
+        ..context()
+    };
+    let retitled = decide(
+        Some(&goal),
+        GoalCommand::ReviseGoal(Revision {
+            title: Some("Grow".into()),
+            owner_id: Some(Some(MEMBER)),
+            ..Revision::default()
+        }),
+        &departed,
+    )
+    .unwrap();
+    assert!(matches!(
+        retitled.as_slice(),
+        [GoalEvent::GoalRevised { .. }]
+    ));
+    let mut other = goal.clone();
+    other.owner_id = None;
+    assert_eq!(
+        field(decide(
+            Some(&other),
+            GoalCommand::ReviseGoal(Revision {
+                owner_id: Some(Some(MEMBER)),
+                ..Revision::default()
+            }),
+            &departed,
+        )),
+        "owner_id"
+    );
 }

@@ -6,6 +6,7 @@ use crate::EventPayload;
 const POST: Uuid = Uuid::from_u128(1);
 const CHANNEL: Uuid = Uuid::from_u128(2);
 const GOAL: Uuid = Uuid::from_u128(3);
+const MEMBER: Uuid = Uuid::from_u128(4);
 
 fn now() -> DateTime<Utc> {
     "2026-11-22T10:00:00Z".parse().unwrap()
@@ -18,6 +19,7 @@ fn context(require_approval: bool, may_approve: bool) -> PostContext {
         may_approve,
         channels: BTreeSet::from([CHANNEL]),
         goals: BTreeSet::from([GOAL]),
+        members: BTreeSet::from([MEMBER]),
     }
 }
 
@@ -30,6 +32,7 @@ fn new_post(scheduled_for: Option<DateTime<Utc>>) -> NewPost {
         idea_id: None,
         goal_ids: vec![GOAL, GOAL],
         scheduled_for,
+        assignee_id: None,
     }
 }
 
@@ -386,4 +389,48 @@ fn post_events_round_trip() {
             event
         );
     }
+}
+
+#[test]
+fn an_assignee_is_one_of_the_team_and_assigning_keeps_the_approval() {
+    let context = context(true, true);
+    let mut new = new_post(None);
+    new.assignee_id = Some(MEMBER);
+    let events = decide(None, PostCommand::DraftPost(new.clone()), &context).unwrap();
+    assert_eq!(
+        events.last(),
+        Some(&PostEvent::PostAssigneeChanged {
+            assignee_id: Some(MEMBER)
+        })
+    );
+    new.assignee_id = Some(Uuid::from_u128(99));
+    assert!(matches!(
+        decide(None, PostCommand::DraftPost(new), &context),
+        Err(PostError::Invalid(Invalid {
+            field: "assignee_id",
+            ..
+        }))
+    ));
+
+    let reviewed = when(&draft(&context), PostCommand::SubmitForReview, &context).unwrap();
+    let approved = when(&reviewed, PostCommand::Approve, &context).unwrap();
+    let assign = |assignee_id| {
+        PostCommand::EditPost(PostEdit {
+            assignee_id: Some(assignee_id),
+            ..PostEdit::default()
+        })
+    };
+    let assigned = when(&approved, assign(Some(MEMBER)), &context).unwrap();
+    assert_eq!(
+        (assigned.assignee_id, assigned.status, assigned.approved),
+        (Some(MEMBER), PostStatus::Approved, true)
+    );
+    let unassigned = when(&assigned, assign(None), &context).unwrap();
+    assert_eq!(unassigned.assignee_id, None);
+
+    let published = when(&assigned, publish(), &context).unwrap();
+    assert!(matches!(
+        decide(Some(&published), assign(None), &context),
+        Err(PostError::InvalidTransition { .. })
+    ));
 }

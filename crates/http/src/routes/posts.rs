@@ -90,6 +90,8 @@ pub struct NewPostBody {
     /// In the future, at most in 2100.
     #[schema(pattern = "^(20[0-9]{2}|2100)-")]
     pub scheduled_for: Option<DateTime<Utc>>,
+    /// The member the post is assigned to: one of the team's.
+    pub assignee_id: Option<Uuid>,
 }
 
 /// Drafts a post
@@ -118,6 +120,7 @@ async fn draft_post(
         idea_id: body.idea_id,
         goal_ids: body.goal_ids,
         scheduled_for: body.scheduled_for,
+        assignee_id: body.assignee_id,
     };
     let origin = ctx.origin(caller.actor());
     let (team_id, role) = (caller.team_id, caller.role);
@@ -140,12 +143,16 @@ pub struct PostPatch {
     #[serde(default, deserialize_with = "stride_domain::event::double_option")]
     #[schema(value_type = Option<DateTime<Utc>>, pattern = "^(20[0-9]{2}|2100)-")]
     pub scheduled_for: Option<Option<DateTime<Utc>>>,
+    /// Another member to assign the post to; null leaves it unassigned. Assigning changes
+    /// no content: an approved post stays approved.
+    #[serde(default, deserialize_with = "stride_domain::event::double_option")]
+    pub assignee_id: Option<Option<Uuid>>,
 }
 
 /// Edits or reschedules a post
 ///
-/// Members, admins and owners change a post's content, goals or schedule. On teams that
-/// require approval, changed content goes back to draft and off the schedule.
+/// Members, admins and owners change a post's content, goals, schedule or assignee. On teams
+/// that require approval, changed content goes back to draft and off the schedule.
 #[utoipa::path(tag = "posts", request_body = PostPatch,
     params(IfMatch),
     responses(PostChanged),
@@ -165,6 +172,7 @@ async fn edit_post(
         body: patch.body,
         goal_ids: patch.goal_ids,
         scheduled_for: patch.scheduled_for,
+        assignee_id: patch.assignee_id,
     };
     change(
         &ctx,

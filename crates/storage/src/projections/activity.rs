@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use deadpool_postgres::{GenericClient, Transaction};
 use serde_json::{Value, json};
 use stride_domain::channel::ChannelEvent;
+use stride_domain::experiment::ExperimentEvent;
 use stride_domain::goal::GoalEvent;
 use stride_domain::idea::{Author, IdeaEvent};
 use stride_domain::post::PostEvent;
@@ -117,6 +118,9 @@ fn describe(event: &StoredEvent) -> Option<Line> {
                 GoalEvent::GoalAbandoned { reason } => {
                     line("GoalAbandoned", stream, json!({ "reason": reason }))
                 }
+                GoalEvent::GoalOwnerChanged { owner_id } => {
+                    line("GoalOwnerChanged", stream, json!({ "member_id": owner_id }))
+                }
             }
         }
         t if t == PostEvent::STREAM_TYPE => {
@@ -148,6 +152,11 @@ fn describe(event: &StoredEvent) -> Option<Line> {
                     json!({ "published_at": published_at, "url": url }),
                 ),
                 PostEvent::PostArchived {} => line("PostArchived", stream, json!({})),
+                PostEvent::PostAssigneeChanged { assignee_id } => line(
+                    "PostAssigneeChanged",
+                    stream,
+                    json!({ "member_id": assignee_id }),
+                ),
             }
         }
         t if t == IdeaEvent::STREAM_TYPE => {
@@ -178,6 +187,21 @@ fn describe(event: &StoredEvent) -> Option<Line> {
                 IdeaEvent::IdeaUsed { post_id } => {
                     line("IdeaUsed", stream, json!({ "post_id": post_id }))
                 }
+            }
+        }
+        t if t == ExperimentEvent::STREAM_TYPE => {
+            match event.decode::<ExperimentEvent>().map(|e| e.event).ok()? {
+                ExperimentEvent::ExperimentStarted { title, .. } => {
+                    labelled("ExperimentStarted", stream, json!({}), title, None)
+                }
+                ExperimentEvent::ExperimentRevised { title, .. } => {
+                    labelled("ExperimentRevised", stream, json!({}), title, None)
+                }
+                ExperimentEvent::ExperimentConcluded { decision, note } => line(
+                    "ExperimentConcluded",
+                    stream,
+                    json!({ "decision": decision, "reason": note }),
+                ),
             }
         }
         _ => None,
@@ -281,6 +305,7 @@ impl Projection for Activity {
         GoalEvent::STREAM_TYPE,
         PostEvent::STREAM_TYPE,
         IdeaEvent::STREAM_TYPE,
+        ExperimentEvent::STREAM_TYPE,
     ];
 
     async fn apply<'a>(

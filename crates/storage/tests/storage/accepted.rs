@@ -99,6 +99,7 @@ async fn offer_all(
                         channels: channels.clone(),
                         ..TargetContext::default()
                     },
+                    members: BTreeSet::new(),
                 };
                 let id = new.goal_id;
                 if let Ok(events) = goal::decide(None, GoalCommand::SetGoal(new), &context) {
@@ -117,6 +118,7 @@ async fn offer_all(
                     may_approve: true,
                     channels: channels.clone(),
                     goals: BTreeSet::new(),
+                    members: BTreeSet::new(),
                 };
                 let new = NewPost {
                     post_id: Uuid::now_v7(),
@@ -126,6 +128,7 @@ async fn offer_all(
                     idea_id: None,
                     goal_ids: vec![],
                     scheduled_for: None,
+                    assignee_id: None,
                 };
                 let id = new.post_id;
                 let Ok(mut events) = post::decide(None, PostCommand::DraftPost(new), &context)

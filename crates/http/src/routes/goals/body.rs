@@ -171,6 +171,8 @@ pub struct NewGoalBody {
     /// its progress is then the mean of its short goals'.
     #[schema(value_type = Option<TargetInput>)]
     pub target: Option<TargetBody>,
+    /// The member who owns the goal: one of the team's.
+    pub owner_id: Option<Uuid>,
 }
 
 impl NewGoalBody {
@@ -184,6 +186,7 @@ impl NewGoalBody {
             starts_on: self.starts_on,
             due_on: self.due_on,
             target: self.target.map(TargetBody::into_spec).transpose()?,
+            owner_id: self.owner_id,
         })
     }
 }
@@ -207,6 +210,10 @@ pub struct GoalPatch {
     #[serde(default, deserialize_with = "stride_domain::event::double_option")]
     #[schema(value_type = TargetInput)]
     pub target: Option<Option<TargetBody>>,
+    /// A new owner, one of the team's members; null leaves the goal without one. Handing a
+    /// goal over is not counted as a revision.
+    #[serde(default, deserialize_with = "stride_domain::event::double_option")]
+    pub owner_id: Option<Option<Uuid>>,
 }
 
 impl GoalPatch {
@@ -226,6 +233,7 @@ impl GoalPatch {
             description: self.description,
             due_on: self.due_on,
             target,
+            owner_id: self.owner_id,
         })
     }
 }

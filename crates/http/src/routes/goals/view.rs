@@ -139,6 +139,8 @@ pub struct GoalView {
     pub status_reason: Option<String>,
     /// How many times the goal was revised; each revision is an event in its history.
     pub revisions: u32,
+    /// The member who owns the goal.
+    pub owner_id: Option<Uuid>,
     /// The goal's version, as in its ETag.
     pub version: i64,
 }
@@ -158,6 +160,7 @@ impl From<&Versioned<Goal>> for GoalView {
             status: state.state,
             status_reason: state.reason.clone(),
             revisions: state.revisions,
+            owner_id: state.owner_id,
             version: *version,
         }
     }
