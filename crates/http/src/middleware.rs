@@ -12,6 +12,7 @@ use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage, ResponseError, web};
 use stride_storage::Store;
 use stride_storage::registry::Registered;
+use stride_storage::replicas::ReadFrom;
 use tracing::Instrument;
 
 use crate::error::ApiError;
@@ -95,8 +96,10 @@ fn as_problem(response: ServiceResponse<BoxBody>) -> ServiceResponse<BoxBody> {
     ServiceResponse::new(request, replacement)
 }
 
-/// Reads carrying `Stride-Min-Position: N` (or `?min_position=N`) wait until the projections
-/// they read have applied position N (or the newest write, when N is past it), at most the
+/// Sends reads to a standby that has what they need, when standbys are configured (see
+/// `stride_storage::replicas`). Reads carrying `Stride-Min-Position: N` (or
+/// `?min_position=N`) that no standby serves wait until the primary's projections they read
+/// have applied position N (or the newest write, when N is past it), at most the
 /// configured wait (two seconds unless configured otherwise).
 pub async fn min_position(
     req: ServiceRequest,
@@ -109,12 +112,24 @@ pub async fn min_position(
     let wait = req
         .app_data::<web::Data<MinPositionWait>>()
         .map_or(MIN_POSITION_WAIT, |w| w.0);
-    if let (Some(wanted), Some(store)) = (wanted, req.app_data::<web::Data<Store>>().cloned()) {
+    let store = req.app_data::<web::Data<Store>>().cloned();
+    let projections = projections_read(req.path());
+    // Reads may be served by a standby that has what they need; writes, and whatever they
+    // read on the way, stay on the primary.
+    let from = match &store {
+        Some(store) if store.has_replicas() && is_read(req.method()) => {
+            let names: Vec<&str> = projections.iter().map(|p| p.name()).collect();
+            store.read_from(wanted, &names).await
+        }
+        _ => ReadFrom::Primary,
+    };
+    let on_primary = (!from.is_replica()).then_some(store).flatten();
+    if let (Some(wanted), Some(store)) = (wanted, on_primary) {
         // A position no write has reached yet asks for every write so far: the caller can
         // only have been handed positions of writes that committed.
         let ready = store
             .projections()
-            .wait_projected_by(wanted, projections_read(req.path()), Duration::ZERO)
+            .wait_projected_by(wanted, projections, Duration::ZERO)
             .await;
         let wanted = match ready {
             Ok(false) => match store.events().committed_head().await {
@@ -125,7 +140,7 @@ pub async fn min_position(
         };
         match store
             .projections()
-            .wait_projected_by(wanted, projections_read(req.path()), wait)
+            .wait_projected_by(wanted, projections, wait)
             .await
         {
             Ok(true) => {}
@@ -137,7 +152,11 @@ pub async fn min_position(
             Err(error) => return Ok(req.error_response(ApiError::from(error))),
         }
     }
-    Ok(next.call(req).await?.map_into_boxed_body())
+    Ok(from.scope(next.call(req)).await?.map_into_boxed_body())
+}
+
+fn is_read(method: &actix_web::http::Method) -> bool {
+    *method == actix_web::http::Method::GET || *method == actix_web::http::Method::HEAD
 }
 
 /// The projections a route reads: the feed reads the activity projection alone, the workload

@@ -1,5 +1,6 @@
 //! Telemetry, as Prometheus metrics: requests by route and status, latency histograms, the database pool,
-//! and each projection's position and lag, rendered as text on `/metrics`.
+//! each projection's position and lag, and the reads each database served with each standby's
+//! health and lag, rendered as text on `/metrics`.
 
 use std::time::Duration;
 
@@ -30,6 +31,9 @@ pub struct Telemetry {
     webhook_attempts: IntCounterVec,
     webhook_queue: prometheus::IntGauge,
     webhook_oldest: prometheus::Gauge,
+    reads: IntCounterVec,
+    replica_up: IntGaugeVec,
+    replica_lag: GaugeVec,
 }
 
 impl std::fmt::Debug for Telemetry {
@@ -128,8 +132,41 @@ impl Telemetry {
                 "How long the oldest webhook message not delivered yet has waited",
             ))?,
         )?;
+        let reads = registered(
+            &registry,
+            IntCounterVec::new(
+                Opts::new(
+                    "stride_db_reads_total",
+                    "Reads of the projections this process made, by where they went (primary or replica)",
+                ),
+                &["target"],
+            )?,
+        )?;
+        let replica_up = registered(
+            &registry,
+            IntGaugeVec::new(
+                Opts::new(
+                    "stride_replica_up",
+                    "1 while a standby answers as a standby of the primary and serves reads, else 0",
+                ),
+                &["replica"],
+            )?,
+        )?;
+        let replica_lag = registered(
+            &registry,
+            GaugeVec::new(
+                Opts::new(
+                    "stride_replica_lag_seconds",
+                    "How long the oldest change a standby has not replayed has been on the primary; -1 while unknown",
+                ),
+                &["replica"],
+            )?,
+        )?;
         Ok(Telemetry {
             registry,
+            reads,
+            replica_up,
+            replica_lag,
             webhook_attempts,
             webhook_queue,
             webhook_oldest,
@@ -184,6 +221,19 @@ impl Telemetry {
             self.projection_failures
                 .with_label_values(&[name.as_str()])
                 .set(teams);
+        }
+        let (primary_reads, replica_reads) = store.reads_served();
+        for (target, count) in [("primary", primary_reads), ("replica", replica_reads)] {
+            let counter = self.reads.with_label_values(&[target]);
+            counter.inc_by(count.saturating_sub(counter.get()));
+        }
+        for (name, health) in store.replica_health() {
+            self.replica_up
+                .with_label_values(&[name.as_str()])
+                .set(i64::from(health.up));
+            self.replica_lag
+                .with_label_values(&[name.as_str()])
+                .set(health.lag.map_or(-1.0, |lag| lag.as_secs_f64()));
         }
         let status = store.pool_status();
         let gauge = |state: &str, value: usize| {

@@ -18,6 +18,7 @@ use tokio_postgres::{NoTls, Row};
 
 use crate::StoreError;
 use crate::committer::Committer;
+use crate::replicas::{ReadFrom, ReplicaConfig, Replicas};
 use crate::shared::{ContributorToken, MemberTokens, SharedFailureCopy};
 use crate::votes::Voter;
 
@@ -59,8 +60,10 @@ pub struct Store {
     inner: Arc<Inner>,
 }
 
-struct Inner {
-    pool: Pool,
+pub(crate) struct Inner {
+    pub(crate) pool: Pool,
+    /// Hot standbys that serve reads of the projections (none unless configured).
+    pub(crate) replicas: Replicas,
     committer: Committer,
     voter: Voter,
     /// Admits metric batches into PostgreSQL a few at a time (see [`BATCHES_IN_FLIGHT`]).
@@ -118,11 +121,29 @@ pub fn pool(config: &DbConfig) -> anyhow::Result<Pool> {
 impl Store {
     /// A store over `pool`; starts the group-commit workers on the current runtime.
     pub fn new(pool: Pool) -> Store {
+        Self::with_replicas(pool, Replicas::default())
+    }
+
+    /// A store over `pool` that reads the projections from the standbys of `replicas` too
+    /// (see [`crate::replicas`]), and watches them while it lives.
+    pub fn connect_with_replicas(
+        config: &DbConfig,
+        replicas: &ReplicaConfig,
+    ) -> anyhow::Result<Store> {
+        let store = Self::with_replicas(pool(config)?, Replicas::connect(replicas)?);
+        if !store.inner.replicas.list().is_empty() {
+            crate::replicas::spawn_monitor(Arc::downgrade(&store.inner));
+        }
+        Ok(store)
+    }
+
+    fn with_replicas(pool: Pool, replicas: Replicas) -> Store {
         let committer = Committer::start(pool.clone());
         let voter = Voter::start(pool.clone());
         Store {
             inner: Arc::new(Inner {
                 pool,
+                replicas,
                 committer,
                 voter,
                 batches: tokio::sync::Semaphore::new(BATCHES_IN_FLIGHT),
@@ -149,6 +170,55 @@ impl Store {
     pub async fn ready(&self) -> Result<(), StoreError> {
         let client = self.pool().get().await?;
         crate::migrate::check_applied(&client).await
+    }
+
+    /// Where a read goes that needs each of `projections` to have applied `position` (when
+    /// given): a standby that has, else the primary (see [`crate::replicas`]).
+    pub async fn read_from(&self, position: Option<i64>, projections: &[&str]) -> ReadFrom {
+        self.inner.replicas.choose(position, projections).await
+    }
+
+    /// Whether standbys are configured.
+    pub fn has_replicas(&self) -> bool {
+        !self.inner.replicas.list().is_empty()
+    }
+
+    /// Each standby's name and health, for /metrics.
+    pub fn replica_health(&self) -> Vec<(String, crate::replicas::Health)> {
+        self.inner
+            .replicas
+            .list()
+            .iter()
+            .map(|r| (r.name.clone(), r.health()))
+            .collect()
+    }
+
+    /// Reads of the projections served so far by the primary and by the standbys.
+    pub fn reads_served(&self) -> (u64, u64) {
+        self.inner.replicas.reads()
+    }
+
+    /// Runs a read of the projections where the current request reads from: on its standby,
+    /// or (when it has none, or the standby fails) on the primary.
+    pub(crate) async fn read_rows(
+        &self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Vec<Row>, StoreError> {
+        let replicas = &self.inner.replicas;
+        if let ReadFrom::Replica(replica) = ReadFrom::current() {
+            match replica.query(sql, params).await {
+                Ok(rows) => {
+                    replicas.count(true);
+                    return Ok(rows);
+                }
+                Err(error) => Replicas::failed(&replica, &error),
+            }
+        }
+        replicas.count(false);
+        let client = self.pool().get().await?;
+        let statement = client.prepare_cached(sql).await?;
+        Ok(client.query(&statement, params).await?)
     }
 
     /// Pool size and free connections, for /metrics.

@@ -173,6 +173,22 @@ impl Store {
 }
 
 impl ReadModels<'_> {
+    /// Runs `sql` where the current request reads the projections from (see
+    /// [`crate::replicas`]) and converts each row it answers.
+    pub(crate) async fn query_rows<T, C, E>(
+        self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+        convert: impl Fn(&tokio_postgres::Row) -> Result<T, E>,
+    ) -> Result<C, StoreError>
+    where
+        C: FromIterator<T>,
+        StoreError: From<E>,
+    {
+        let rows = self.store.read_rows(sql, params).await?;
+        Ok(rows.iter().map(convert).collect::<Result<C, E>>()?)
+    }
+
     /// The team's channels, goals, posts and (when needed) ideas as the projection holds
     /// them now.
     pub async fn plans(self, team_id: Uuid, need: Need) -> Result<Plans, StoreError> {
@@ -188,12 +204,10 @@ impl ReadModels<'_> {
             .projections()
             .check(team_id, &[Aggregates::NAME])
             .await?;
-        let client = self.store.pool().get().await?;
-        let statement = client.prepare_cached(PLANS).await?;
         let mut plans = Plans::default();
         let params: [&(dyn ToSql + Sync); 4] =
             [&team_id, &types, &PostEvent::STREAM_TYPE, &need.all_posts];
-        for row in client.query(&statement, &params).await? {
+        for row in self.store.read_rows(PLANS, &params).await? {
             let stream_type: String = row.try_get(1)?;
             if let Some(state) = State::from_json(&stream_type, row.try_get(2)?)? {
                 plans.push(state, row.try_get(4)?);
@@ -212,11 +226,10 @@ impl ReadModels<'_> {
             .projections()
             .check(team_id, &[Aggregates::NAME])
             .await?;
-        self.store
-            .query_rows(IDEAS, &[&team_id, &IdeaEvent::STREAM_TYPE], |r| {
-                Ok::<_, StoreError>((stored(r.try_get(0)?)?, r.try_get(1)?, r.try_get(2)?))
-            })
-            .await
+        self.query_rows(IDEAS, &[&team_id, &IdeaEvent::STREAM_TYPE], |r| {
+            Ok::<_, StoreError>((stored(r.try_get(0)?)?, r.try_get(1)?, r.try_get(2)?))
+        })
+        .await
     }
 
     /// Each idea's own current voters and the log2 of their decayed weight (see the
@@ -229,11 +242,10 @@ impl ReadModels<'_> {
             .projections()
             .check(team_id, &[IdeaScores::NAME])
             .await?;
-        self.store
-            .query_rows(SCORES, &[&team_id], |r| {
-                Ok::<_, tokio_postgres::Error>((r.try_get(0)?, (r.try_get(1)?, r.try_get(2)?)))
-            })
-            .await
+        self.query_rows(SCORES, &[&team_id], |r| {
+            Ok::<_, tokio_postgres::Error>((r.try_get(0)?, (r.try_get(1)?, r.try_get(2)?)))
+        })
+        .await
     }
 
     /// The team's ideas by status, merged duplicates left out.
@@ -242,7 +254,7 @@ impl ReadModels<'_> {
             .projections()
             .check(team_id, &[Aggregates::NAME])
             .await?;
-        self.store.query_rows(IDEA_COUNTS, &[&team_id], pair).await
+        self.query_rows(IDEA_COUNTS, &[&team_id], pair).await
     }
 
     /// Channel-wide observations of each `(channel, metric)` in `[since, t]`, with the
@@ -334,8 +346,7 @@ impl ReadModels<'_> {
         title: &str,
         limit: i64,
     ) -> Result<Vec<(Uuid, f32)>, StoreError> {
-        self.store
-            .query_rows(SIMILAR, &[&team_id, &title, &limit], pair)
+        self.query_rows(SIMILAR, &[&team_id, &title, &limit], pair)
             .await
     }
 
@@ -346,8 +357,7 @@ impl ReadModels<'_> {
         ideas: &[Uuid],
     ) -> Result<Vec<Uuid>, StoreError> {
         let targets: Vec<String> = ideas.iter().map(Uuid::to_string).collect();
-        self.store
-            .query_rows(MERGED_INTO, &[&team_id, &targets], |r| r.try_get(0))
+        self.query_rows(MERGED_INTO, &[&team_id, &targets], |r| r.try_get(0))
             .await
     }
 
@@ -359,19 +369,13 @@ impl ReadModels<'_> {
         params: &[&(dyn ToSql + Sync)],
         known_at: Option<DateTime<Utc>>,
     ) -> Result<Vec<tokio_postgres::Row>, StoreError> {
-        let client = self.store.pool().get().await?;
-        let rows = match &known_at {
-            None => {
-                let statement = client.prepare_cached(plain).await?;
-                client.query(&statement, params).await?
-            }
+        match &known_at {
+            None => self.store.read_rows(plain, params).await,
             Some(known_at) => {
-                let statement = client.prepare_cached(known).await?;
                 let params: Vec<&(dyn ToSql + Sync)> =
                     params.iter().copied().chain([known_at as _]).collect();
-                client.query(&statement, &params).await?
+                self.store.read_rows(known, &params).await
             }
-        };
-        Ok(rows)
+        }
     }
 }

@@ -39,6 +39,7 @@ pub mod observations;
 pub mod projections;
 pub mod projector;
 pub mod registry;
+pub mod replicas;
 mod rows;
 pub mod seed;
 mod shared;

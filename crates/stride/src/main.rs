@@ -15,6 +15,7 @@ use stride_storage::Store;
 use stride_storage::cluster::{self, ClusterError, PrivateCluster};
 use stride_storage::db::DbConfig;
 use stride_storage::registry::Registered;
+use stride_storage::replicas::ReplicaConfig;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -84,6 +85,21 @@ struct ServeArgs {
         default_value = ""
     )]
     cors_origins: Vec<String>,
+    /// Hot standbys of the primary (PostgreSQL streaming replication) that serve reads of the
+    /// projections, as PostgreSQL URLs, comma-separated. Needs DATABASE_URL.
+    #[arg(
+        long,
+        env = "STRIDE_REPLICA_URLS",
+        hide_env_values = true,
+        value_delimiter = ',',
+        default_value = ""
+    )]
+    replica_urls: Vec<String>,
+    /// Milliseconds a standby may be behind the primary and still serve reads that name no
+    /// position (1 to 600000).
+    #[arg(long, env = "STRIDE_REPLICA_MAX_LAG_MS", default_value_t = 1000,
+        value_parser = clap::value_parser!(u64).range(1..=600_000))]
+    replica_max_lag_ms: u64,
     /// HTTP worker threads (default: one per core; 1 to 256).
     #[arg(long, env = "STRIDE_WORKERS", value_parser = clap::value_parser!(u16).range(1..=256))]
     workers: Option<u16>,
@@ -233,6 +249,12 @@ async fn bench(args: bench::BenchArgs) -> anyhow::Result<()> {
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    if args.db.database_url.is_none() && args.replica_urls.iter().any(|u| !u.is_empty()) {
+        anyhow::bail!(
+            "STRIDE_REPLICA_URLS names standbys of a primary, which DATABASE_URL must name: \
+             the private cluster Stride starts without it has no standbys"
+        );
+    }
     let (url, cluster) = database(&args.db).await?;
     let result = run(&args, &url).await;
     if let Some(cluster) = cluster {
@@ -243,10 +265,21 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
 }
 
 async fn run(args: &ServeArgs, url: &SecretString) -> anyhow::Result<()> {
-    let store = Store::connect(&DbConfig {
+    let db = DbConfig {
         pool_size: usize::from(args.db.pool_size),
         ..DbConfig::new(url.expose_secret())
-    })?;
+    };
+    let replicas = ReplicaConfig {
+        urls: args
+            .replica_urls
+            .iter()
+            .filter(|u| !u.is_empty())
+            .cloned()
+            .collect(),
+        max_lag: std::time::Duration::from_millis(args.replica_max_lag_ms),
+        pool_size: db.pool_size,
+    };
+    let store = Store::connect_with_replicas(&db, &replicas)?;
     connect_and_migrate(&store).await?;
     store.spawn_wakeups(url.expose_secret().parse()?);
     let listener =

@@ -172,6 +172,41 @@ impl PrivateCluster {
         Ok(cluster)
     }
 
+    /// A hot standby of this cluster in `data_dir`, made with `pg_basebackup -R` (streaming
+    /// replication from this cluster, which the trust rules `initdb` writes allow from
+    /// 127.0.0.1) and started at a free port.
+    pub async fn standby(
+        &self,
+        data_dir: &Path,
+        options: ClusterOptions,
+    ) -> Result<PrivateCluster, ClusterError> {
+        let data_dir = prepare_data_dir(data_dir, self.run_as).await?;
+        if !data_dir.join("PG_VERSION").exists() {
+            // Beside the real pg_ctl: PATH may hold links to some of the programs only.
+            let pg_ctl = fs::canonicalize(&self.pg_ctl).unwrap_or_else(|_| self.pg_ctl.clone());
+            let pg_basebackup = pg_ctl.with_file_name("pg_basebackup");
+            let mut command = pg_command(&pg_basebackup, self.run_as);
+            command
+                .arg("-D")
+                .arg(&data_dir)
+                .args(["-h", "127.0.0.1", "-U", SUPERUSER, "-R", "-X", "stream"])
+                .args(["-c", "fast", "-p", &self.port.to_string()]);
+            run(command).await?;
+        }
+        Self::start_with(&data_dir, options).await
+    }
+
+    /// Stops the server at once (`pg_ctl stop -m immediate`), as a crash would.
+    pub async fn crash(mut self) -> Result<(), ClusterError> {
+        self.armed = false;
+        let mut command = pg_command(&self.pg_ctl, self.run_as);
+        command
+            .arg("-D")
+            .arg(&self.data_dir)
+            .args(["stop", "-m", "immediate", "-w"]);
+        run(command).await.map(drop)
+    }
+
     /// The superuser URL of the `postgres` database.
     pub fn url(&self) -> String {
         format!("postgres://{SUPERUSER}@127.0.0.1:{}/postgres", self.port)

@@ -366,8 +366,7 @@ impl crate::facts::ReadModels<'_> {
             .projections()
             .check(team_id, &[Activity::NAME])
             .await?;
-        self.store
-            .query_rows(FEED, &[&team_id, &before, &limit], ActivityRow::from_row)
+        self.query_rows(FEED, &[&team_id, &before, &limit], ActivityRow::from_row)
             .await
     }
 }

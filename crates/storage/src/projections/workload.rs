@@ -126,8 +126,7 @@ impl crate::facts::ReadModels<'_> {
             .projections()
             .check(team_id, &[Workload::NAME])
             .await?;
-        self.store
-            .query_rows(DAYS, &[&team_id, &from, &to], WorkDay::from_row)
+        self.query_rows(DAYS, &[&team_id, &from, &to], WorkDay::from_row)
             .await
     }
 }

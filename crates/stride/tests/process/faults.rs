@@ -22,7 +22,7 @@ type Acknowledged = Arc<Mutex<Vec<(String, i64)>>>;
 
 /// Writers submitting ideas round-robin to `bases` until `stop`; what was acknowledged:
 /// the idea's id and the write's position.
-fn load(
+pub(crate) fn load(
     http: &reqwest::Client,
     bases: &[String],
     team: &Team,
@@ -74,8 +74,8 @@ fn load(
 /// Waits until every event committed so far is visible to readers: readers see below the
 /// oldest transaction still open anywhere on the PostgreSQL server, and the other tests of
 /// this binary run at the same time on it.
-async fn settle(db: &TestDatabase) {
-    let client = db.connect().await.unwrap();
+pub(crate) async fn settle(url: &str) {
+    let client = connect(url).await;
     let head: i64 = client
         .query_one("SELECT coalesce(max(position), 0) FROM events", &[])
         .await
@@ -99,7 +99,7 @@ async fn settle(db: &TestDatabase) {
     }
 }
 
-async fn logged_streams(
+pub(crate) async fn logged_streams(
     http: &reqwest::Client,
     base: &str,
     team: &Team,
@@ -123,7 +123,7 @@ async fn logged_streams(
 }
 
 /// Waits until the projections served by `base` include `position`.
-async fn wait_projected(http: &reqwest::Client, base: &str, team: &Team, position: i64) {
+pub(crate) async fn wait_projected(http: &reqwest::Client, base: &str, team: &Team, position: i64) {
     let deadline = Instant::now() + Duration::from_secs(30);
     while Instant::now() < deadline {
         let response = http
@@ -141,8 +141,8 @@ async fn wait_projected(http: &reqwest::Client, base: &str, team: &Team, positio
 }
 
 /// The rows of every projection, in a stable order.
-async fn projection_rows(db: &TestDatabase) -> Vec<String> {
-    let client = db.connect().await.unwrap();
+async fn projection_rows(url: &str) -> Vec<String> {
+    let client = connect(url).await;
     let mut rows = Vec::new();
     for sql in [
         "SELECT a::text FROM activity a ORDER BY team_id, position",
@@ -174,12 +174,21 @@ fn rebuild(url: &str) {
     );
 }
 
-/// The projections the servers left equal a rebuild from the log.
-async fn assert_projections_equal_a_rebuild(db: &TestDatabase) {
-    let live = projection_rows(db).await;
-    rebuild(db.url());
+/// A connection to `url`, driven in the background.
+pub(crate) async fn connect(url: &str) -> tokio_postgres::Client {
+    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    client
+}
+
+/// The projections the servers left in the database at `url` equal a rebuild from the log.
+pub(crate) async fn assert_projections_equal_a_rebuild(url: &str) {
+    let live = projection_rows(url).await;
+    rebuild(url);
     assert_eq!(
-        projection_rows(db).await,
+        projection_rows(url).await,
         live,
         "the projections equal a rebuild"
     );
@@ -212,7 +221,7 @@ async fn every_acknowledged_write_survives_kill_9_and_projections_equal_a_rebuil
 
     let mut restarted = Server::start(&[("DATABASE_URL", db.url())], log_path(&db, "second"));
     restarted.wait_ready(&http).await;
-    settle(&db).await;
+    settle(db.url()).await;
     let (logged, head) = logged_streams(&http, &restarted.base, &team).await;
     let lost: Vec<&String> = acknowledged
         .iter()
@@ -230,7 +239,7 @@ async fn every_acknowledged_write_survives_kill_9_and_projections_equal_a_rebuil
     assert!(head >= acknowledged.iter().map(|(_, p)| *p).max().unwrap());
     wait_projected(&http, &restarted.base, &team, head).await;
     restarted.stop();
-    assert_projections_equal_a_rebuild(&db).await;
+    assert_projections_equal_a_rebuild(db.url()).await;
 }
 
 /// Which application holds each leadership's advisory lock (one row per holder).
@@ -319,13 +328,13 @@ async fn of_three_servers_one_projects_and_another_takes_over_when_it_dies() {
         writer.await.unwrap();
     }
     let survivor = servers.values().next().unwrap().base.clone();
-    settle(&db).await;
+    settle(db.url()).await;
     let (_, head) = logged_streams(&http, &survivor, &team).await;
     wait_projected(&http, &survivor, &team, head).await;
     for (_, server) in servers {
         server.stop();
     }
-    assert_projections_equal_a_rebuild(&db).await;
+    assert_projections_equal_a_rebuild(db.url()).await;
 }
 
 /// Writes one idea; the status, and whether the body was problem+json.

@@ -1,8 +1,10 @@
 //! The `stride` binary as separate processes: serving with its own PostgreSQL, and surviving
-//! faults (kill -9 under load, several servers on one database).
+//! faults (kill -9 under load, several servers on one database), and reading from
+//! streaming replicas.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod faults;
+mod replicas;
 mod serve;
 mod server;
 mod tokens;

@@ -119,9 +119,14 @@ pub struct Team {
 
 /// Signs up the team `acme` on the server at `base`.
 pub async fn sign_up(http: &reqwest::Client, base: &str) -> Team {
+    sign_up_as(http, base, "acme").await
+}
+
+/// Signs up a team with `slug` on the server at `base`.
+pub async fn sign_up_as(http: &reqwest::Client, base: &str, slug: &str) -> Team {
     let body = answer(
         http.post(format!("{base}/v1/teams"))
-            .json(&json!({ "name": "Acme", "slug": "acme", "owner": { "name": "Olivia", "email": "olivia@example.com" } })),
+            .json(&json!({ "name": "Acme", "slug": slug, "owner": { "name": "Olivia", "email": "olivia@example.com" } })),
     )
     .await;
     Team {
