@@ -8,6 +8,7 @@
 
 mod cpu;
 mod drive;
+mod failover;
 mod hooks;
 mod scenarios;
 mod transfer;
@@ -74,6 +75,9 @@ struct Report {
     webhooks: Option<hooks::HookReport>,
     /// The metric history exported as CSV, and a CSV file imported.
     transfer: Option<transfer::TransferReport>,
+    /// The leader of two servers killed, and how long the other took to lead; None when the
+    /// bench targets a running server.
+    failover: Option<failover::FailoverReport>,
 }
 
 /// The server under test, when the bench started it.
@@ -294,6 +298,19 @@ pub async fn run(args: &BenchArgs, url: &str) -> anyhow::Result<()> {
     if let Some(server) = server {
         server.stop()?;
     }
+    let failover = match &args.url {
+        Some(_) => None,
+        None => {
+            step(
+                args.json,
+                &format!(
+                    "projector fail-over: the leader of two servers killed {} times",
+                    failover::ROUNDS
+                ),
+            );
+            Some(failover::run(&http, &database).await?)
+        }
+    };
     let client = store.pool().get().await?;
     let log_events: i64 = client
         .query_one("SELECT count(*) FROM events", &[])
@@ -337,6 +354,7 @@ pub async fn run(args: &BenchArgs, url: &str) -> anyhow::Result<()> {
         peak_rss_mb,
         webhooks,
         transfer,
+        failover,
     };
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
@@ -448,6 +466,18 @@ fn print_table(r: &Report) {
     if let Some(ratio) = r.append_cpu_to_baseline {
         println!(
             "machine CPU per append / per raw INSERT transaction: {ratio:.2}x (target <= 1.0x)"
+        );
+    }
+    if let Some(f) = &r.failover {
+        println!(
+            "projector fail-over: {} leaderships taken over in {} s after kill -9 (worst {:.2} s; target < 5 s)",
+            f.leaderships,
+            f.takeover_s
+                .iter()
+                .map(|s| format!("{s:.2}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            f.worst_s()
         );
     }
     println!(

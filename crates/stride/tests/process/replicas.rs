@@ -1,7 +1,8 @@
 //! Reading from streaming replicas: a private primary and a hot standby made from it with
 //! `pg_basebackup -R`, and `stride serve` reading from the standby. A read that names its
-//! write's position sees that write whatever server it asks, a standby that stops or falls
-//! behind is skipped without a failed request, and it is used again once it is well.
+//! write's position sees that write whatever server it asks, a standby that stops, falls
+//! behind or is promoted is skipped without a failed request, and one that stopped or fell
+//! behind is used again once it is well.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -291,7 +292,7 @@ async fn a_standby_that_stops_is_skipped_without_a_failed_request_and_used_again
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_standby_whose_replay_is_paused_serves_no_read_past_what_it_replayed() {
+async fn a_standby_whose_replay_is_paused_serves_no_read_past_what_it_replayed_nor_once_promoted() {
     let pair = Replicated::start().await;
     let http = reqwest::Client::new();
     let server = pair.serve(&http, "paused").await;
@@ -337,6 +338,17 @@ async fn a_standby_whose_replay_is_paused_serves_no_read_past_what_it_replayed()
         newest_line(&http, &base, &team, None).await;
     }
     assert!(metric(&http, &base, REPLICA_READS).await > before);
+
+    // Promoted, it is a database of its own that no longer follows the primary: out of use.
+    standby.execute("SELECT pg_promote()", &[]).await.unwrap();
+    let up = format!("stride_replica_up{}", pair.label());
+    until(&http, &base, &up, minute, |v| v == 0.0).await;
+    let promoted = metric(&http, &base, REPLICA_READS).await;
+    let position = submit(&http, &base, &team, "After the promotion").await;
+    let line = newest_line(&http, &base, &team, Some(&position)).await;
+    assert!(line.ends_with("'After the promotion'"), "{line}");
+    newest_line(&http, &base, &team, None).await;
+    assert_eq!(metric(&http, &base, REPLICA_READS).await, promoted);
     server.stop();
     pair.stop().await;
 }
