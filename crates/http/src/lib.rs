@@ -16,6 +16,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 pub mod auth;
 pub mod canonical;
+pub mod client_address;
 pub mod contract;
 pub mod error;
 pub mod extract;
@@ -46,6 +47,8 @@ pub struct HttpConfig {
     /// How long a read asking for a position (`Stride-Min-Position`) waits for the projections
     /// it reads to apply it before it is answered 503 `projection_lagging`.
     pub min_position_wait: std::time::Duration,
+    /// Proxies whose `Forwarded` and `X-Forwarded-For` headers name the client.
+    pub trusted_proxies: client_address::TrustedProxies,
 }
 
 impl Default for HttpConfig {
@@ -57,6 +60,7 @@ impl Default for HttpConfig {
             body_timeout: limits::BODY_TIMEOUT,
             webhooks: stride_app::webhooks::WebhookPolicy::default(),
             min_position_wait: middleware::MIN_POSITION_WAIT,
+            trusted_proxies: client_address::TrustedProxies::default(),
         }
     }
 }
@@ -180,6 +184,7 @@ pub fn serve(
     };
     let body_timeout = web::Data::new(limits::BodyTimeout(config.body_timeout));
     let min_position_wait = web::Data::new(middleware::MinPositionWait(config.min_position_wait));
+    let trusted_proxies = web::Data::new(config.trusted_proxies.clone());
     // Every server process runs every projector; an advisory lock keeps one active each.
     let mut background: Vec<tokio::task::JoinHandle<()>> =
         stride_storage::registry::Registered::ALL
@@ -200,6 +205,7 @@ pub fn serve(
             .app_data(limiter.clone())
             .app_data(body_timeout.clone())
             .app_data(min_position_wait.clone())
+            .app_data(trusted_proxies.clone())
             .app_data(extract::path_config())
             .wrap(from_fn(middleware::min_position))
             .wrap(from_fn(idempotency::idempotency))

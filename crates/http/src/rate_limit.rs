@@ -1,5 +1,7 @@
 //! Rate limits on public board writes, per client address and per contributor token: a
-//! burst is allowed, then a steady rate; past it, 429 with `Retry-After`.
+//! burst is allowed, then a steady rate; past it, 429 with `Retry-After`. The client address
+//! is the peer's, or behind trusted proxies the one they forward (see
+//! [`crate::client_address`]).
 
 use std::num::NonZeroU32;
 use std::sync::Arc;
@@ -14,6 +16,7 @@ use governor::state::keyed::DefaultKeyedStateStore;
 use governor::{Quota, RateLimiter};
 use sha2::{Digest, Sha256};
 
+use crate::client_address::TrustedProxies;
 use crate::error::{ApiError, Code};
 
 /// How many board writes a client may make.
@@ -91,10 +94,13 @@ pub async fn limit_board_writes(
         is_board_write(&req),
         req.app_data::<web::Data<BoardLimiter>>().cloned(),
     ) {
-        let address = req
-            .peer_addr()
-            .map(|a| a.ip().to_string())
-            .unwrap_or_default();
+        let address = match req.peer_addr() {
+            Some(peer) => match req.app_data::<web::Data<TrustedProxies>>() {
+                Some(proxies) => proxies.client(peer.ip(), req.headers()).to_string(),
+                None => peer.ip().to_string(),
+            },
+            None => String::new(),
+        };
         let mut keys = vec![format!("ip:{address}")];
         if let Some(auth) = req.headers().get(header::AUTHORIZATION) {
             keys.push(format!("token:{:x}", Sha256::digest(auth.as_bytes())));

@@ -100,6 +100,16 @@ struct ServeArgs {
     #[arg(long, env = "STRIDE_REPLICA_MAX_LAG_MS", default_value_t = 1000,
         value_parser = clap::value_parser!(u64).range(1..=600_000))]
     replica_max_lag_ms: u64,
+    /// Proxies (CIDRs or addresses, comma-separated) whose `Forwarded` or `X-Forwarded-For`
+    /// header names the client, for the board's per-address limits; from any other peer
+    /// those headers are ignored.
+    #[arg(
+        long,
+        env = "STRIDE_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        default_value = ""
+    )]
+    trusted_proxies: Vec<String>,
     /// HTTP worker threads (default: one per core; 1 to 256).
     #[arg(long, env = "STRIDE_WORKERS", value_parser = clap::value_parser!(u16).range(1..=256))]
     workers: Option<u16>,
@@ -298,6 +308,8 @@ async fn run(args: &ServeArgs, url: &SecretString) -> anyhow::Result<()> {
         },
         body_timeout: std::time::Duration::from_secs(args.body_timeout_secs),
         min_position_wait: std::time::Duration::from_millis(args.min_position_wait_ms),
+        trusted_proxies: stride_http::client_address::TrustedProxies::parse(&args.trusted_proxies)
+            .map_err(anyhow::Error::msg)?,
         webhooks: stride_app::webhooks::WebhookPolicy {
             allow_private: args.webhook_allow_private,
         },

@@ -445,3 +445,51 @@ async fn over_large_headers_are_a_431_problem() {
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
 }
+
+/// Joins of the board `acme` from the client that `header` names; their statuses.
+async fn joins_as(app: &TestApp, header: (&str, &str), count: usize) -> Vec<u16> {
+    statuses(count, || {
+        app.request(Method::POST, "/v1/boards/acme/contributors", None)
+            .header(header.0, header.1)
+            .json(&json!({}))
+    })
+    .await
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_board_limit() {
+    // The tests' requests come from 127.0.0.1: here, a trusted proxy.
+    let app = TestApp::spawn_configured(|config| {
+        config.board_rate = TIGHT;
+        config.trusted_proxies =
+            stride_http::client_address::TrustedProxies::parse(&["127.0.0.1/32"]).unwrap();
+    })
+    .await;
+    app.sign_up("acme").await;
+    let first = ("x-forwarded-for", "203.0.113.7");
+    assert_eq!(joins_as(&app, first, 3).await, [201, 201, 429]);
+    // Another client behind the same proxy is not held back by the first.
+    let second = ("forwarded", "for=\"[2001:db8::7]:4711\"");
+    assert_eq!(joins_as(&app, second, 3).await, [201, 201, 429]);
+    // A client that forged a hop before the proxy's own is still the address the proxy saw.
+    let forged = ("x-forwarded-for", "198.51.100.1, 203.0.113.7");
+    assert_eq!(joins_as(&app, forged, 1).await, [429]);
+}
+
+#[tokio::test]
+async fn from_a_peer_that_is_no_trusted_proxy_forwarding_headers_change_nothing() {
+    let app = TestApp::spawn_with(TIGHT).await;
+    app.sign_up("acme").await;
+    assert_eq!(
+        joins_as(&app, ("x-forwarded-for", "203.0.113.7"), 2).await,
+        [201, 201]
+    );
+    // Every forged address is the one peer, whose two are spent.
+    for forged in ["203.0.113.8", "198.51.100.1", "2001:db8::1"] {
+        assert_eq!(joins_as(&app, ("x-forwarded-for", forged), 1).await, [429]);
+        assert_eq!(
+            joins_as(&app, ("forwarded", &format!("for={forged}")), 1).await,
+            [429]
+        );
+    }
+}
