@@ -18,6 +18,7 @@ pub mod auth;
 pub mod canonical;
 pub mod client_address;
 pub mod contract;
+pub mod drain;
 pub mod error;
 pub mod extract;
 pub mod idempotency;
@@ -49,6 +50,8 @@ pub struct HttpConfig {
     pub min_position_wait: std::time::Duration,
     /// Proxies whose `Forwarded` and `X-Forwarded-For` headers name the client.
     pub trusted_proxies: client_address::TrustedProxies,
+    /// How the server drains on SIGTERM.
+    pub shutdown: drain::Shutdown,
 }
 
 impl Default for HttpConfig {
@@ -61,6 +64,7 @@ impl Default for HttpConfig {
             webhooks: stride_app::webhooks::WebhookPolicy::default(),
             min_position_wait: middleware::MIN_POSITION_WAIT,
             trusted_proxies: client_address::TrustedProxies::default(),
+            shutdown: drain::Shutdown::default(),
         }
     }
 }
@@ -185,6 +189,8 @@ pub fn serve(
     let body_timeout = web::Data::new(limits::BodyTimeout(config.body_timeout));
     let min_position_wait = web::Data::new(middleware::MinPositionWait(config.min_position_wait));
     let trusted_proxies = web::Data::new(config.trusted_proxies.clone());
+    let drain = drain::Drain::default();
+    let draining = web::Data::new(drain.clone());
     // Every server process runs every projector; an advisory lock keeps one active each.
     let mut background: Vec<tokio::task::JoinHandle<()>> =
         stride_storage::registry::Registered::ALL
@@ -206,6 +212,7 @@ pub fn serve(
             .app_data(body_timeout.clone())
             .app_data(min_position_wait.clone())
             .app_data(trusted_proxies.clone())
+            .app_data(draining.clone())
             .app_data(extract::path_config())
             .wrap(from_fn(middleware::min_position))
             .wrap(from_fn(idempotency::idempotency))
@@ -251,16 +258,25 @@ pub fn serve(
             .default_service(web::to(routing::no_route))
     })
     .client_request_timeout(limits::HEAD_TIMEOUT)
-    .shutdown_timeout(10);
+    .shutdown_timeout(config.shutdown.grace.as_secs().max(1))
+    // Signals are handled here, to drain first (see `drain`).
+    .disable_signals();
     if let Some(workers) = config.workers {
         server = server.workers(workers);
     }
     let server = server.listen(listener)?.run();
-    // Once the last request is answered, the background work stops too, before the process
-    // lets go of its database: a projector's or the watcher's leadership passes to another
-    // server when its connection closes.
+    let signals = tokio::spawn(drain::on_signals(
+        drain,
+        config.shutdown,
+        server.handle(),
+        background.iter().map(|t| t.abort_handle()).collect(),
+    ));
+    // Once the last request is answered, the background work stops too (if draining has not
+    // stopped it already), before the process lets go of its database: a projector's or the
+    // watcher's leadership passes to another server when its connection closes.
     Ok(async move {
         let stopped = server.await;
+        signals.abort();
         for task in background {
             task.abort();
         }

@@ -110,6 +110,15 @@ struct ServeArgs {
         default_value = ""
     )]
     trusted_proxies: Vec<String>,
+    /// After SIGTERM, seconds the server still takes requests while /readyz answers 503, so
+    /// that a load balancer's health check sees it first (0 to 300).
+    #[arg(long, env = "STRIDE_SHUTDOWN_NOTICE_SECS", default_value_t = 2,
+        value_parser = clap::value_parser!(u64).range(0..=300))]
+    shutdown_notice_secs: u64,
+    /// Seconds requests in flight have to finish once the listener closed (1 to 3600).
+    #[arg(long, env = "STRIDE_SHUTDOWN_GRACE_SECS", default_value_t = 30,
+        value_parser = clap::value_parser!(u64).range(1..=3600))]
+    shutdown_grace_secs: u64,
     /// HTTP worker threads (default: one per core; 1 to 256).
     #[arg(long, env = "STRIDE_WORKERS", value_parser = clap::value_parser!(u16).range(1..=256))]
     workers: Option<u16>,
@@ -308,6 +317,10 @@ async fn run(args: &ServeArgs, url: &SecretString) -> anyhow::Result<()> {
         },
         body_timeout: std::time::Duration::from_secs(args.body_timeout_secs),
         min_position_wait: std::time::Duration::from_millis(args.min_position_wait_ms),
+        shutdown: stride_http::drain::Shutdown {
+            notice: std::time::Duration::from_secs(args.shutdown_notice_secs),
+            grace: std::time::Duration::from_secs(args.shutdown_grace_secs),
+        },
         trusted_proxies: stride_http::client_address::TrustedProxies::parse(&args.trusted_proxies)
             .map_err(anyhow::Error::msg)?,
         webhooks: stride_app::webhooks::WebhookPolicy {

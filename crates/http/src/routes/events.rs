@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::web::Bytes;
-use actix_web::{HttpRequest, HttpResponse, get};
+use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::{Deserialize, Serialize};
 use stride_app::event_log;
 use stride_storage::{Store, StoredEvent};
@@ -18,6 +18,7 @@ use uuid::Uuid;
 
 use super::Reply;
 use crate::auth::{Caller, Member};
+use crate::drain::Drain;
 use crate::error::ApiError;
 use crate::extract::{ApiQuery, Ctx};
 use crate::page::{self, Limit, Page};
@@ -107,11 +108,15 @@ struct Tail {
     pending: VecDeque<Bytes>,
     last_sent: Instant,
     last_checked: Instant,
+    /// Resolves when the server drains: the stream then ends with a reconnection hint.
+    drain: Drain,
+    /// Whether the last frame, after which the stream ends, was sent.
+    ended: bool,
 }
 
 impl Tail {
     /// A stream of `caller`'s team after `after`, that opens with the reconnection delay.
-    fn new(store: Store, caller: &Caller, after: i64) -> Tail {
+    fn new(store: Store, caller: &Caller, after: i64, drain: Drain) -> Tail {
         // Browsers reconnect after this long when the connection drops.
         let pending = VecDeque::from([Bytes::from_static(b"retry: 2000\n\n")]);
         Tail {
@@ -122,6 +127,8 @@ impl Tail {
             pending,
             last_sent: Instant::now(),
             last_checked: Instant::now(),
+            drain,
+            ended: false,
         }
     }
 
@@ -153,8 +160,20 @@ impl Tail {
     /// Ends the stream once its token is no longer valid.
     async fn next(mut self) -> Option<(Result<Bytes, actix_web::Error>, Tail)> {
         loop {
-            if !self.still_authorized().await {
+            if self.ended || !self.still_authorized().await {
                 return None;
+            }
+            if self.drain.is_draining() {
+                // What was read is sent; then the client is told to reconnect, elsewhere.
+                if let Some(chunk) = self.pending.pop_front() {
+                    return Some((Ok(chunk), self));
+                }
+                self.ended = true;
+                let last = format!(
+                    ": this server is shutting down; reconnect with Last-Event-ID\nretry: {}\n\n",
+                    crate::drain::RECONNECT_MS
+                );
+                return Some((Ok(Bytes::from(last)), self));
             }
             if let Some(chunk) = self.pending.pop_front() {
                 self.last_sent = Instant::now();
@@ -187,7 +206,10 @@ impl Tail {
                 self.last_sent = Instant::now();
                 return Some((Ok(Bytes::from_static(b": heartbeat\n\n")), self));
             }
-            watch.or(POLL).await;
+            tokio::select! {
+                () = watch.or(POLL) => {}
+                () = self.drain.started() => {}
+            }
         }
     }
 }
@@ -212,7 +234,8 @@ pub struct StreamFrame {
 /// `event` the event type, `data` the event as in the log). Reconnect with `Last-Event-ID`
 /// to resume where it stopped; a comment line every 15 s keeps the connection alive. The
 /// stream ends within a second after its token is revoked or its member removed
-/// (reconnecting then answers 401).
+/// (reconnecting then answers 401), and at once when the server shuts down, with a last
+/// `retry:` so that the client reconnects (to another server).
 #[utoipa::path(tag = "events", params(StreamQuery,
     ("Last-Event-ID" = Option<i64>, Header, minimum = 0, description = "Resume after this position: the `id` of the last event received; it wins over `after`.")),
     responses(
@@ -224,9 +247,10 @@ async fn stream_events(
     caller: Member,
     req: HttpRequest,
     query: ApiQuery<StreamQuery>,
+    drain: web::Data<Drain>,
 ) -> Reply {
     let after = resume_after(&req, &query)?;
-    let tail = Tail::new(ctx.store.clone(), &caller, after);
+    let tail = Tail::new(ctx.store.clone(), &caller, after, Drain::clone(&drain));
     Ok(HttpResponse::Ok()
         .insert_header((
             header::CONTENT_TYPE,

@@ -5,6 +5,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use crate::drain::Drain;
 use crate::error::ApiError;
 use crate::extract::Ctx;
 use crate::telemetry::Telemetry;
@@ -42,12 +43,19 @@ async fn check_health() -> HttpResponse {
 
 /// Checks the server can serve requests
 ///
-/// Readiness: the database answers and every migration of this build is applied.
+/// Readiness: the database answers and every migration of this build is applied, and the
+/// server is not draining (after SIGTERM it answers 503 `unavailable` at once, so that a
+/// load balancer sends its traffic elsewhere).
 #[utoipa::path(tag = "operations", responses(
     (status = 200, description = "Ready to serve.", body = Health),
 ))]
 #[get("/readyz")]
-async fn check_readiness(ctx: Ctx) -> Result<HttpResponse, ApiError> {
+async fn check_readiness(ctx: Ctx, drain: web::Data<Drain>) -> Result<HttpResponse, ApiError> {
+    if drain.is_draining() {
+        return Err(ApiError::unavailable(
+            "this server is shutting down: send requests to another",
+        ));
+    }
     ctx.store.ready().await?;
     Ok(HttpResponse::Ok().json(Health {
         status: HealthStatus::Ready,

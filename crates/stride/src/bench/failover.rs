@@ -50,6 +50,7 @@ fn start(database_url: &str, name: &str) -> anyhow::Result<(Child, String)> {
         .env("STRIDE_ADDR", format!("127.0.0.1:{port}"))
         .env("STRIDE_WORKERS", "1")
         .env("STRIDE_LOG", "warn")
+        .env("STRIDE_SHUTDOWN_NOTICE_SECS", "0")
         .stdin(Stdio::null())
         .spawn()
         .context("starting a server")?;

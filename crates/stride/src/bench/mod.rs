@@ -95,6 +95,7 @@ impl Server {
             .env("STRIDE_BOARD_RATE_PER_MINUTE", "100000000")
             .env("STRIDE_BOARD_BURST", "100000000")
             .env("STRIDE_LOG", "warn")
+            .env("STRIDE_SHUTDOWN_NOTICE_SECS", "0")
             // The webhook scenario's receivers run on this machine.
             .env("STRIDE_WEBHOOK_ALLOW_PRIVATE", "true")
             .stdin(Stdio::null())

@@ -264,7 +264,7 @@ async fn lock_holders(client: &tokio_postgres::Client) -> BTreeMap<u32, Vec<Stri
 
 /// The leaderships every server competes for: the projections (activity, aggregates,
 /// idea_scores, webhook_outbox, workload) and the webhook signal watcher.
-const PROJECTIONS: usize = 6;
+pub(crate) const PROJECTIONS: usize = 6;
 
 /// Polls until every leadership has exactly one holder, none of them `gone`; the holders.
 async fn wait_for_leaders(

@@ -3,6 +3,7 @@
 //! streaming replicas.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod drain;
 mod faults;
 mod replicas;
 mod serve;

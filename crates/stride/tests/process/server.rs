@@ -34,7 +34,9 @@ impl Server {
             .arg("serve")
             .env_remove("DATABASE_URL")
             .env("STRIDE_ADDR", format!("127.0.0.1:{port}"))
-            .env("STRIDE_WORKERS", "1");
+            .env("STRIDE_WORKERS", "1")
+            // No load balancer to give notice to, unless a test says otherwise.
+            .env("STRIDE_SHUTDOWN_NOTICE_SECS", "0");
         for (name, value) in env {
             command.env(name, value);
         }
