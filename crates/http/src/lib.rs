@@ -41,6 +41,8 @@ pub struct HttpConfig {
     pub workers: Option<usize>,
     /// Public board writes allowed per client address and per contributor.
     pub board_rate: rate_limit::BoardRate,
+    /// Whether those limits hold for every server together or for each.
+    pub board_limits: rate_limit::LimitScope,
     /// How long a request's body may take to arrive once its head has: past it, 408.
     pub body_timeout: std::time::Duration,
     /// Where webhooks may send.
@@ -60,6 +62,7 @@ impl Default for HttpConfig {
             cors_origins: Vec::new(),
             workers: None,
             board_rate: rate_limit::BoardRate::default(),
+            board_limits: rate_limit::LimitScope::default(),
             body_timeout: limits::BODY_TIMEOUT,
             webhooks: stride_app::webhooks::WebhookPolicy::default(),
             min_position_wait: middleware::MIN_POSITION_WAIT,
@@ -171,7 +174,10 @@ pub fn serve(
     config: HttpConfig,
 ) -> anyhow::Result<impl std::future::Future<Output = std::io::Result<()>> + Send + 'static> {
     let telemetry = web::Data::new(telemetry::Telemetry::new()?);
-    let limiter = web::Data::new(rate_limit::BoardLimiter::new(config.board_rate));
+    let limiter = web::Data::new(rate_limit::BoardLimiter::new(
+        config.board_rate,
+        config.board_limits,
+    ));
     let app = web::Data::new(stride_app::App {
         webhook_policy: config.webhooks,
         ..stride_app::App::new(store.clone())
@@ -201,6 +207,10 @@ pub fn serve(
     background.push(stride_app::delivery::spawn(stride_app::App::clone(&app)));
     // And a webhook signal watcher, active in one server at a time.
     background.push(stride_app::signals::spawn(stride_app::App::clone(&app)));
+    // And, with shared board limits, the forgetting of clients that went quiet.
+    if limiter.is_shared() {
+        background.push(rate_limit::spawn_forgetting(Store::clone(&store)));
+    }
     let origins = config.cors_origins.clone();
     let mut server = HttpServer::new(move || {
         App::new()

@@ -1,5 +1,7 @@
 //! Rate limits on public board writes, per client address and per contributor token: a
-//! burst is allowed, then a steady rate; past it, 429 with `Retry-After`. The client address
+//! burst is allowed, then a steady rate; past it, 429 with `Retry-After`. Kept in PostgreSQL
+//! for every server together (see `stride_storage::limits`), after a first check in this
+//! server's memory; or, when configured so, per server only. The client address
 //! is the peer's, or behind trusted proxies the one they forward (see
 //! [`crate::client_address`]).
 
@@ -13,7 +15,9 @@ use actix_web::middleware::Next;
 use actix_web::{Error, web};
 use governor::clock::{Clock, DefaultClock};
 use governor::state::keyed::DefaultKeyedStateStore;
-use governor::{Quota, RateLimiter};
+use governor::RateLimiter;
+use stride_storage::Store;
+use stride_storage::limits::Quota;
 use sha2::{Digest, Sha256};
 
 use crate::client_address::TrustedProxies;
@@ -43,6 +47,18 @@ const RETAIN_AT: usize = 100_000;
 #[derive(Clone)]
 pub struct BoardLimiter {
     limiter: Arc<Keyed>,
+    /// The same limits kept in PostgreSQL for every server together; `None`: per server.
+    shared: Option<Quota>,
+}
+
+/// Where the board's limits are kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LimitScope {
+    /// In PostgreSQL, for every server together: N servers allow what one would.
+    #[default]
+    Shared,
+    /// In each server's memory: N servers allow N times the rate.
+    PerServer,
 }
 
 impl std::fmt::Debug for BoardLimiter {
@@ -52,14 +68,24 @@ impl std::fmt::Debug for BoardLimiter {
 }
 
 impl BoardLimiter {
-    pub fn new(rate: BoardRate) -> BoardLimiter {
+    pub fn new(rate: BoardRate, scope: LimitScope) -> BoardLimiter {
         let per_minute = NonZeroU32::new(rate.per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
         let burst = NonZeroU32::new(rate.burst.max(1)).unwrap_or(NonZeroU32::MIN);
+        let shared = Quota {
+            interval: std::time::Duration::from_secs(60) / per_minute.get(),
+            burst: burst.get(),
+        };
         BoardLimiter {
             limiter: Arc::new(RateLimiter::keyed(
-                Quota::per_minute(per_minute).allow_burst(burst),
+                governor::Quota::per_minute(per_minute).allow_burst(burst),
             )),
+            shared: (scope == LimitScope::Shared).then_some(shared),
         }
+    }
+
+    /// Whether the limits are kept in PostgreSQL for every server.
+    pub fn is_shared(&self) -> bool {
+        self.shared.is_some()
     }
 
     /// `Err(seconds to wait)` when `key` is over its rate.
@@ -106,7 +132,22 @@ pub async fn limit_board_writes(
             keys.push(format!("token:{:x}", Sha256::digest(auth.as_bytes())));
         }
         for key in keys {
-            if let Err(seconds) = limiter.check(key) {
+            // This server's own count first: a client over the limit here is over it
+            // everywhere, and is refused without a round trip.
+            let mut refused = limiter.check(key.clone()).err();
+            if let (None, Some(quota), Some(store)) = (
+                refused,
+                limiter.shared,
+                req.app_data::<web::Data<Store>>(),
+            ) {
+                match store.shared_limits().take(&key, quota).await {
+                    Ok(wait) => {
+                        refused = wait.map(|w| w.as_secs() + u64::from(w.subsec_nanos() > 0));
+                    }
+                    Err(error) => return Ok(req.error_response(ApiError::from(error))),
+                }
+            }
+            if let Some(seconds) = refused {
                 let mut error = ApiError::new(
                     StatusCode::TOO_MANY_REQUESTS,
                     Code::RateLimited,
@@ -118,4 +159,20 @@ pub async fn limit_board_writes(
         }
     }
     Ok(next.call(req).await?.map_into_boxed_body())
+}
+
+/// How often the shared limits forget the clients that went quiet.
+const FORGET_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Forgets, every minute, the shared limits' keys whose requests are all paid off.
+pub fn spawn_forgetting(store: Store) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(FORGET_EVERY);
+        loop {
+            ticks.tick().await;
+            if let Err(error) = store.shared_limits().forget_idle().await {
+                tracing::debug!(%error, "board limits not forgotten this time");
+            }
+        }
+    })
 }

@@ -33,6 +33,7 @@ pub mod facts;
 pub mod failures;
 pub mod idempotency;
 pub mod known;
+pub mod limits;
 pub mod members;
 pub mod migrate;
 pub mod observations;

@@ -70,6 +70,12 @@ pub struct DbArgs {
     pool_size: u16,
 }
 
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum BoardLimits {
+    Shared,
+    PerServer,
+}
+
 #[derive(Debug, clap::Args)]
 struct ServeArgs {
     #[command(flatten)]
@@ -128,6 +134,10 @@ struct ServeArgs {
     /// ... of which this many may come at once.
     #[arg(long, env = "STRIDE_BOARD_BURST", default_value_t = 10)]
     board_burst: u32,
+    /// Where the board's write limits are kept: `shared` (in PostgreSQL, for every server
+    /// together) or `per-server` (each server allows the rate on its own).
+    #[arg(long, env = "STRIDE_BOARD_LIMITS", value_enum, default_value_t = BoardLimits::Shared)]
+    board_limits: BoardLimits,
     /// Seconds a request body may take to arrive once its head has (1 to 3600); past them,
     /// 408.
     #[arg(long, env = "STRIDE_BODY_TIMEOUT_SECS", default_value_t = 30,
@@ -314,6 +324,10 @@ async fn run(args: &ServeArgs, url: &SecretString) -> anyhow::Result<()> {
         board_rate: stride_http::rate_limit::BoardRate {
             per_minute: args.board_rate_per_minute,
             burst: args.board_burst,
+        },
+        board_limits: match args.board_limits {
+            BoardLimits::Shared => stride_http::rate_limit::LimitScope::Shared,
+            BoardLimits::PerServer => stride_http::rate_limit::LimitScope::PerServer,
         },
         body_timeout: std::time::Duration::from_secs(args.body_timeout_secs),
         min_position_wait: std::time::Duration::from_millis(args.min_position_wait_ms),

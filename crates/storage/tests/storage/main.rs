@@ -8,6 +8,7 @@ mod event_store;
 mod failures;
 mod fixture;
 mod known_at;
+mod limits;
 mod projector;
 mod registry;
 mod seed;

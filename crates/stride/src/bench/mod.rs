@@ -61,6 +61,8 @@ struct Report {
     append_cpu_to_baseline: Option<f64>,
     projection_lag: Summary,
     metric_ingest: Summary,
+    /// Shared board limit checks, one statement each (a board write makes two).
+    shared_limit_checks: Summary,
     seeded_events: i64,
     seed_seconds: f64,
     catch_up_seconds: f64,
@@ -224,6 +226,24 @@ pub async fn run(args: &BenchArgs, url: &str) -> anyhow::Result<()> {
         .summary();
     let metrics = with_cpu(metrics, before, pid);
 
+    step(
+        args.json,
+        &format!(
+            "shared board limit checks: {} s at {c} connections",
+            args.seconds
+        ),
+    );
+    let checker = Store::connect(&DbConfig {
+        pool_size: c,
+        ..DbConfig::new(&database)
+    })?;
+    let before = Ticks::now(None);
+    let limit_checks = scenarios::shared_limit_checks(&checker, c, duration)
+        .await
+        .summary();
+    let limit_checks = with_cpu(limit_checks, before, None);
+    drop(checker);
+
     step(args.json, &format!("seeding {} events", args.events));
     let bar = indicatif::ProgressBar::new(args.events.max(0) as u64);
     if args.json {
@@ -345,6 +365,7 @@ pub async fn run(args: &BenchArgs, url: &str) -> anyhow::Result<()> {
         http_appends: appends,
         projection_lag: lag,
         metric_ingest: metrics,
+        shared_limit_checks: limit_checks,
         seeded_events: args.events,
         seed_seconds,
         catch_up_seconds: catch_up.as_secs_f64(),
@@ -413,6 +434,12 @@ fn print_table(r: &Report) {
         ">= 100000 obs/s",
     );
     line(
+        "shared board limit check",
+        &r.shared_limit_checks,
+        "/s",
+        "two per board write",
+    );
+    line(
         &format!("GET progress ({} events)", r.seeded_events),
         &r.progress_reads,
         "/s",
@@ -443,6 +470,7 @@ fn print_table(r: &Report) {
         ("raw INSERT transaction", &r.baseline_insert),
         ("HTTP append", &r.http_appends),
         ("metric observation", &r.metric_ingest),
+        ("shared board limit check", &r.shared_limit_checks),
         ("GET progress", &r.progress_reads),
     ] {
         if let Some(cpu) = summary.cpu {

@@ -409,3 +409,28 @@ pub async fn wait_projected(
         }
     }
 }
+
+/// Shared board limit checks as a board write makes them (one per client address, one per
+/// contributor token), each on a key of its own worker among many, and always let through:
+/// the row update every board write pays for limits that hold across servers.
+pub async fn shared_limit_checks(
+    store: &stride_storage::Store,
+    concurrency: usize,
+    duration: Duration,
+) -> Samples {
+    let quota = stride_storage::limits::Quota {
+        interval: Duration::from_micros(1),
+        burst: 1_000_000,
+    };
+    let store = store.clone();
+    drive(concurrency, duration, move |worker, i| {
+        let store = store.clone();
+        async move {
+            let key = format!("ip:bench-{worker}-{}", i % 1000);
+            let refused = store.shared_limits().take(&key, quota).await?;
+            anyhow::ensure!(refused.is_none(), "a check in the bench was refused");
+            Ok(1)
+        }
+    })
+    .await
+}

@@ -5,6 +5,7 @@
 
 mod drain;
 mod faults;
+mod limits;
 mod replicas;
 mod serve;
 mod server;
