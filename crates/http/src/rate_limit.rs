@@ -13,12 +13,12 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{Method, StatusCode, header};
 use actix_web::middleware::Next;
 use actix_web::{Error, web};
+use governor::RateLimiter;
 use governor::clock::{Clock, DefaultClock};
 use governor::state::keyed::DefaultKeyedStateStore;
-use governor::RateLimiter;
+use sha2::{Digest, Sha256};
 use stride_storage::Store;
 use stride_storage::limits::Quota;
-use sha2::{Digest, Sha256};
 
 use crate::client_address::TrustedProxies;
 use crate::error::{ApiError, Code};
@@ -131,31 +131,28 @@ pub async fn limit_board_writes(
         if let Some(auth) = req.headers().get(header::AUTHORIZATION) {
             keys.push(format!("token:{:x}", Sha256::digest(auth.as_bytes())));
         }
-        for key in keys {
-            // This server's own count first: a client over the limit here is over it
-            // everywhere, and is refused without a round trip.
-            let mut refused = limiter.check(key.clone()).err();
-            if let (None, Some(quota), Some(store)) = (
-                refused,
-                limiter.shared,
-                req.app_data::<web::Data<Store>>(),
-            ) {
-                match store.shared_limits().take(&key, quota).await {
-                    Ok(wait) => {
-                        refused = wait.map(|w| w.as_secs() + u64::from(w.subsec_nanos() > 0));
-                    }
-                    Err(error) => return Ok(req.error_response(ApiError::from(error))),
+        // This server's own count first: a client over the limit here is over it everywhere,
+        // and is refused without a round trip. Then the count of every server, in one.
+        let mut refused = keys.iter().find_map(|key| limiter.check(key.clone()).err());
+        if let (None, Some(quota), Some(store)) =
+            (refused, limiter.shared, req.app_data::<web::Data<Store>>())
+        {
+            let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+            match store.shared_limits().take(&keys, quota).await {
+                Ok(wait) => {
+                    refused = wait.map(|w| w.as_secs() + u64::from(w.subsec_nanos() > 0));
                 }
+                Err(error) => return Ok(req.error_response(ApiError::from(error))),
             }
-            if let Some(seconds) = refused {
-                let mut error = ApiError::new(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    Code::RateLimited,
-                    format!("too many board writes: retry in {seconds} s"),
-                );
-                error.retry_after = Some(seconds.max(1));
-                return Ok(req.error_response(error));
-            }
+        }
+        if let Some(seconds) = refused {
+            let mut error = ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                Code::RateLimited,
+                format!("too many board writes: retry in {seconds} s"),
+            );
+            error.retry_after = Some(seconds.max(1));
+            return Ok(req.error_response(error));
         }
     }
     Ok(next.call(req).await?.map_into_boxed_body())

@@ -410,9 +410,9 @@ pub async fn wait_projected(
     }
 }
 
-/// Shared board limit checks as a board write makes them (one per client address, one per
-/// contributor token), each on a key of its own worker among many, and always let through:
-/// the row update every board write pays for limits that hold across servers.
+/// Shared board limit checks as a board write makes them (its client address and its
+/// contributor token, in one statement), on keys of its own worker's, always let through:
+/// what every board write pays for limits that hold across servers.
 pub async fn shared_limit_checks(
     store: &stride_storage::Store,
     concurrency: usize,
@@ -426,8 +426,9 @@ pub async fn shared_limit_checks(
     drive(concurrency, duration, move |worker, i| {
         let store = store.clone();
         async move {
-            let key = format!("ip:bench-{worker}-{}", i % 1000);
-            let refused = store.shared_limits().take(&key, quota).await?;
+            let ip = format!("ip:bench-{worker}-{}", i % 1000);
+            let token = format!("token:bench-{worker}");
+            let refused = store.shared_limits().take(&[&ip, &token], quota).await?;
             anyhow::ensure!(refused.is_none(), "a check in the bench was refused");
             Ok(1)
         }

@@ -31,7 +31,10 @@ async fn joins(http: &reqwest::Client, servers: &[Server; 2], count: usize) -> V
     let mut statuses = Vec::new();
     for i in 0..count {
         let response = http
-            .post(format!("{}/v1/boards/acme/contributors", servers[i % 2].base))
+            .post(format!(
+                "{}/v1/boards/acme/contributors",
+                servers[i % 2].base
+            ))
             .json(&json!({}))
             .send()
             .await

@@ -6,6 +6,7 @@
 mod drain;
 mod faults;
 mod limits;
+mod nginx;
 mod replicas;
 mod serve;
 mod server;
