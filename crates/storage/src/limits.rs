@@ -8,19 +8,15 @@ use std::time::Duration;
 
 use crate::{Store, StoreError};
 
-// Each key's row is inserted or moved when it lets the request through; the keys it did not
-// are answered with how long the request must wait for each. The snapshot the outer query
-// reads is the one from before the insert, so a refused key's row is read as it stood. Keys
-// come sorted: two requests lock their common keys in the same order, and never deadlock.
-const TAKE: &str = "WITH taken AS ( \
-       INSERT INTO board_limits AS l (key, tat) \
-       SELECT k, now() + $2 * interval '1 second' FROM unnest($1::text[]) AS k \
-       ON CONFLICT (key) DO UPDATE SET tat = greatest(l.tat, now()) + $2 * interval '1 second' \
-       WHERE greatest(l.tat, now()) - now() <= $3 * interval '1 second' \
-       RETURNING key) \
-     SELECT extract(epoch FROM greatest(b.tat, now()) - now())::float8 - $3 \
-     FROM unnest($1::text[]) AS k JOIN board_limits b ON b.key = k \
-     WHERE k NOT IN (SELECT key FROM taken)";
+// Allowed: the key's row is inserted or moved, and the statement answers a row. Refused:
+// the update's condition fails, nothing changes, and it answers none.
+const TAKE: &str = "INSERT INTO board_limits AS l (key, tat) VALUES ($1, now() + $2 * interval '1 second') \
+     ON CONFLICT (key) DO UPDATE SET tat = greatest(l.tat, now()) + $2 * interval '1 second' \
+     WHERE greatest(l.tat, now()) - now() <= $3 * interval '1 second' \
+     RETURNING 1";
+// How long the longest wait among refused keys is.
+const WAIT: &str = "SELECT max(extract(epoch FROM greatest(tat, now()) - now())::float8) - $2 \
+     FROM board_limits WHERE key = ANY($1)";
 const FORGET: &str = "DELETE FROM board_limits WHERE tat < now()";
 
 /// How often a key may act: a burst, then one per interval.
@@ -43,23 +39,42 @@ impl Store {
 }
 
 impl SharedLimits<'_> {
-    /// Takes one request for each of `keys`, in one statement: `Ok(None)` when it may go
-    /// ahead, `Ok(Some(wait))` when it must wait that long (the keys that had room have
-    /// counted it, as they would one after the other).
+    /// Takes one request for each of `keys`: `Ok(None)` when it may go ahead,
+    /// `Ok(Some(wait))` when it must wait that long (the keys that had room have counted it,
+    /// as they would one after the other). The statements go out together, one per key on
+    /// one connection, in one round trip; each locks one row, so none deadlocks.
     pub async fn take(self, keys: &[&str], quota: Quota) -> Result<Option<Duration>, StoreError> {
         let interval = quota.interval.as_secs_f64();
         let tolerance = interval * f64::from(quota.burst.saturating_sub(1));
         let mut keys = keys.to_vec();
         keys.sort_unstable();
         keys.dedup();
-        let waits: Vec<f64> = self
-            .store
-            .query_rows(TAKE, &[&keys, &interval, &tolerance], |row| {
-                row.try_get::<_, f64>(0)
-            })
-            .await?;
-        let longest = waits.into_iter().reduce(f64::max);
-        Ok(longest.map(|wait| Duration::from_secs_f64(wait.clamp(0.001, 86_400.0))))
+        let client = self.store.pool().get().await?;
+        let statement = client.prepare_cached(TAKE).await?;
+        let (client, statement) = (&client, &statement);
+        let answers = futures_util::future::try_join_all(keys.iter().map(|key| async move {
+            client
+                .query_opt(statement, &[key, &interval, &tolerance])
+                .await
+        }))
+        .await?;
+        let refused: Vec<&str> = keys
+            .iter()
+            .zip(&answers)
+            .filter(|(_, answer)| answer.is_none())
+            .map(|(key, _)| *key)
+            .collect();
+        if refused.is_empty() {
+            return Ok(None);
+        }
+        let statement = client.prepare_cached(WAIT).await?;
+        let wait: Option<f64> = client
+            .query_one(&statement, &[&refused, &tolerance])
+            .await?
+            .get(0);
+        Ok(Some(Duration::from_secs_f64(
+            wait.unwrap_or(0.0).clamp(0.001, 86_400.0),
+        )))
     }
 
     /// Forgets keys whose every past request has been paid off: they are as good as new.
