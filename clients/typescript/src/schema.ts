@@ -55,7 +55,9 @@ export interface paths {
         };
         /**
          * Checks the server can serve requests
-         * @description Readiness: the database answers and every migration of this build is applied.
+         * @description Readiness: the database answers and every migration of this build is applied, and the
+         *     server is not draining (after SIGTERM it answers 503 `unavailable` at once, so that a
+         *     load balancer sends its traffic elsewhere).
          */
         get: operations["checkReadiness"];
         put?: never;
@@ -460,7 +462,8 @@ export interface paths {
          *     `event` the event type, `data` the event as in the log). Reconnect with `Last-Event-ID`
          *     to resume where it stopped; a comment line every 15 s keeps the connection alive. The
          *     stream ends within a second after its token is revoked or its member removed
-         *     (reconnecting then answers 401).
+         *     (reconnecting then answers 401), and at once when the server shuts down, with a last
+         *     `retry:` so that the client reconnects (to another server).
          */
         get: operations["streamEvents"];
         put?: never;
