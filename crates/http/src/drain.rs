@@ -5,7 +5,8 @@
 //! the webhook watcher's leaderships pass to another server as their connections close, and
 //! the delivery worker's claims are sent by others), and event streams end with a `retry:`
 //! hint so that clients reconnect, to another server. Requests are still taken for the
-//! notice period, for the balancer's health check to see the 503; then the listener closes,
+//! notice period, for the balancer's health check to see the 503, each answer closing its
+//! connection so that the next request opens a new one elsewhere; then the listener closes,
 //! requests in flight have the grace period to finish, and the process exits 0. A second
 //! signal stops at once.
 

@@ -58,6 +58,19 @@ pub async fn observe(
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(REQUEST_ID, value);
     }
+    // A draining server closes each connection after its answer, so that the client's next
+    // request opens a new one (through the balancer, to another server) rather than racing
+    // the close on this one.
+    if response
+        .request()
+        .app_data::<web::Data<crate::drain::Drain>>()
+        .is_some_and(|drain| drain.is_draining())
+    {
+        response
+            .response_mut()
+            .head_mut()
+            .set_connection_type(actix_web::http::ConnectionType::Close);
+    }
     let status = response.status().as_u16();
     let route = response
         .request()

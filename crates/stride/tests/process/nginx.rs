@@ -73,7 +73,7 @@ http {{
             proxy_set_header Host $host;
             proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
             proxy_set_header X-Forwarded-Proto $scheme;
-            proxy_next_upstream error timeout;
+            proxy_next_upstream error timeout non_idempotent;
             proxy_buffering off;
             proxy_read_timeout 1h;
         }}
@@ -233,6 +233,18 @@ async fn behind_nginx_clients_have_their_own_shared_limits_and_a_drained_server_
         writer.await.unwrap();
     }
     assert_eq!(*failures.lock().await, Vec::<String>::new());
+    // And none ran twice: what nginx sent again had not been taken.
+    let client = crate::faults::connect(db.url()).await;
+    let written: i64 = client
+        .query_one(
+            "SELECT count(*) FROM events WHERE event_type = 'IdeaSubmitted' \
+             AND data->>'title' LIKE 'Through nginx %'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(written as usize, created.load(Ordering::SeqCst));
     drop(nginx);
     second.stop();
     let _ = std::fs::remove_dir_all(&dir);
