@@ -253,9 +253,10 @@ impl TestApp {
         }
     }
 
-    /// Adds a member with `role`; returns their id and token.
+    /// Adds a member with `role` directly, as a service account with a token (people join
+    /// by invitation, which `invitations.rs` tests); returns their id and token.
     pub async fn add_member(&self, team: &Team, role: &str) -> (Uuid, String) {
-        let body = json!({ "name": format!("A {role}"), "email": format!("{role}@example.com"), "role": role });
+        let body = json!({ "name": format!("A {role}"), "email": format!("{role}@example.com"), "role": role, "service": true });
         let response = self
             .post(
                 &format!("/v1/teams/{}/members", team.id),

@@ -234,6 +234,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/invitations/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accepts an invitation
+         * @description No token: the code is the key. The invitee joins with the invitation's role and gets
+         *     their own first token, shown this once, which nobody else has seen. A code that is
+         *     unknown, used, revoked or expired is 404 `invitation_invalid`, whichever it is. Rate
+         *     limited per client address like board writes.
+         */
+        post: operations["acceptInvitation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/teams": {
         parameters: {
             query?: never;
@@ -857,6 +880,55 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/teams/{team_id}/invitations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Lists the invitations waiting
+         * @description Owners and admins see the invitations neither accepted, revoked nor expired, soonest to
+         *     expire first; never their codes.
+         */
+        get: operations["listInvitations"];
+        put?: never;
+        /**
+         * Invites someone
+         * @description Owners and admins invite someone by e-mail address with a role (only owners invite an
+         *     owner), and are handed a one-time code, valid 7 days, to pass on: the API sends no mail.
+         *     A team has at most 500 invitations waiting. `MemberInvited` is the event (without the
+         *     address or the code).
+         */
+        post: operations["inviteSomeone"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/teams/{team_id}/invitations/{invitation_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revokes an invitation
+         * @description Owners and admins revoke an invitation waiting: its code stops working at once, and its
+         *     invitee's address is forgotten.
+         */
+        delete: operations["revokeInvitation"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/teams/{team_id}/members": {
         parameters: {
             query?: never;
@@ -868,8 +940,10 @@ export interface paths {
         put?: never;
         /**
          * Adds a member
-         * @description Owners and admins add a member (only owners add owners); the answer holds the member's
-         *     first token, shown this once.
+         * @description Owners and admins add a member directly (only owners add owners), for automation. With
+         *     `"service": true` the answer holds the account's first token, shown this once; without,
+         *     it holds none: people are invited (`POST .../invitations`) and hold tokens that nobody
+         *     else has seen.
          */
         post: operations["addMember"];
         delete?: never;
@@ -1160,12 +1234,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * Lists tokens
+         * @description A member lists their own tokens that still work, oldest first; owners and admins any
+         *     member's (`member_id`). Secrets are never shown again.
+         */
+        get: operations["listTokens"];
         put?: never;
         /**
          * Issues a token for the caller
-         * @description Any member issues more tokens for themselves, each shown this once. Tokens are not
-         *     events: they live only as hashes, outside the event log.
+         * @description Any member issues more tokens for themselves, each with a name and shown this once.
+         *     Tokens are not events: they live only as hashes, outside the event log.
          */
         post: operations["issueToken"];
         delete?: never;
@@ -1358,6 +1437,12 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        Acceptance: {
+            /** @description The code the invitation came with. */
+            code: string;
+            /** @description How the new member is called in the team. */
+            name: components["schemas"]["Name"];
+        };
         ActivityItem: {
             /** Format: uuid */
             actor_id?: string | null;
@@ -1942,6 +2027,30 @@ export interface components {
             /** @description Always empty here: a file with a rejected line is refused whole. */
             rejected: components["schemas"]["Rejected"][];
         };
+        InvitationList: {
+            items: components["schemas"]["InvitationView"][];
+        };
+        /** @description An invitation just made, with its code. */
+        InvitationMade: components["schemas"]["InvitationView"] & {
+            /**
+             * @description The one-time code to pass on to the invitee, who accepts with it at
+             *     `POST /v1/invitations/accept`. Shown this once: only its hash is kept.
+             */
+            code: string;
+        };
+        /** @description An invitation waiting to be accepted. */
+        InvitationView: {
+            email: string;
+            /**
+             * Format: date-time
+             * @description After this instant the code opens nothing.
+             */
+            expires_at: string;
+            /** Format: uuid */
+            id: string;
+            name?: string | null;
+            role: components["schemas"]["Role"];
+        };
         Joined: {
             contributor: components["schemas"]["ContributorView"];
             /**
@@ -1950,11 +2059,17 @@ export interface components {
              */
             token: components["schemas"]["TokenView"];
         };
+        /** @description Someone who joined: their team, themselves, and their first token. */
+        JoinedTeam: {
+            member: components["schemas"]["MemberView"];
+            team: components["schemas"]["TeamView"];
+            token: components["schemas"]["TokenView"];
+        };
         /** @description Text of many lines, at most 10,000 characters, no control characters but line breaks and tabs; trimmed, and empty is none. */
         LongText: string;
         MemberAdded: {
             member: components["schemas"]["MemberView"];
-            token: components["schemas"]["TokenView"];
+            token?: components["schemas"]["TokenView"] | null;
         };
         /**
          * @description A member's pace this week against their own recent weeks.
@@ -2151,10 +2266,22 @@ export interface components {
             tags?: components["schemas"]["Tag"][];
             title: components["schemas"]["Title"];
         };
+        NewInvitation: {
+            /** @description Where the invitee reads their mail: kept with the invitation, never in an event. */
+            email: components["schemas"]["Email"];
+            name?: components["schemas"]["Name"] | null;
+            /** @description The role they join with; only owners invite an owner. */
+            role: components["schemas"]["Role"];
+        };
         NewMember: {
             email: components["schemas"]["Email"];
             name: components["schemas"]["Name"];
             role: components["schemas"]["Role"];
+            /**
+             * @description A service account (a scheduler, a script): the answer holds its first token. People
+             *     are invited instead, and hold tokens that nobody else has seen.
+             */
+            service?: boolean;
         };
         NewPostBody: {
             /**
@@ -2182,6 +2309,10 @@ export interface components {
              */
             scheduled_for?: string | null;
             title: components["schemas"]["Title"];
+        };
+        NewTokenBody: {
+            /** @description What the token is for ("laptop", "scheduler"), to tell it apart when listing. */
+            name: components["schemas"]["Name"];
         };
         NewWebhookBody: {
             description?: components["schemas"]["OptionalWebhookDescription"] | null;
@@ -2444,7 +2575,7 @@ export interface components {
          * @description Every problem `code` the API answers with: a closed set, so that clients can match on it.
          * @enum {string}
          */
-        ProblemCode: "validation_failed" | "malformed_json" | "bad_request" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "version_conflict" | "already_exists" | "already_taken" | "already_member" | "last_owner" | "member_active" | "goal_closed" | "invalid_transition" | "approval_required" | "board_closed" | "idea_merged" | "not_merged" | "idea_used" | "idempotency_in_progress" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "idempotency_key_reused" | "known_at_too_costly" | "webhook_url_forbidden" | "import_rejected" | "rate_limited" | "headers_too_large" | "internal" | "unavailable" | "projection_lagging" | "projection_failed";
+        ProblemCode: "validation_failed" | "malformed_json" | "bad_request" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "version_conflict" | "already_exists" | "already_taken" | "already_member" | "last_owner" | "member_active" | "goal_closed" | "invalid_transition" | "approval_required" | "board_closed" | "idea_merged" | "not_merged" | "idea_used" | "idempotency_in_progress" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "idempotency_key_reused" | "known_at_too_costly" | "webhook_url_forbidden" | "import_rejected" | "invitation_invalid" | "too_many_invitations" | "rate_limited" | "headers_too_large" | "internal" | "unavailable" | "projection_lagging" | "projection_failed";
         Publication: {
             /**
              * Format: date-time
@@ -2601,6 +2732,25 @@ export interface components {
         };
         /** @description One line, 1 to 200 characters, something besides whitespace, no control characters; trimmed. */
         Title: string;
+        TokenList: {
+            items: components["schemas"]["TokenListed"][];
+        };
+        /** @description A token as listed: never its secret. */
+        TokenListed: {
+            /** Format: date-time */
+            created_at: string;
+            /** Format: uuid */
+            id: string;
+            /**
+             * Format: date-time
+             * @description When it last authenticated a request, to the minute; null if never.
+             */
+            last_used_at?: string | null;
+            /** Format: uuid */
+            member_id: string;
+            /** @description Null for a member's first token, made when they joined. */
+            name?: string | null;
+        };
         /** @description A token, shown once: only its hash is kept. */
         TokenView: {
             /** Format: uuid */
@@ -2675,7 +2825,7 @@ export interface components {
          * @description An event's name (`IdeaSubmitted`, `PostPublished`, ...), a signal (`goal.status_changed`, `cadence.period_at_risk`, `post.review_requested`, `idea.trending`), or `*` for all.
          * @enum {string}
          */
-        WebhookEventType: "TeamCreated" | "TeamRenamed" | "TeamSettingsChanged" | "MemberAdded" | "MemberRoleChanged" | "MemberRemoved" | "ChannelAdded" | "ChannelStatusChanged" | "GoalSet" | "GoalRevised" | "GoalAchieved" | "GoalAbandoned" | "GoalOwnerChanged" | "PostDrafted" | "PostEdited" | "PostScheduled" | "PostSubmittedForReview" | "PostApproved" | "PostChangesRequested" | "PostPublished" | "PostArchived" | "PostAssigneeChanged" | "IdeaSubmitted" | "IdeaCommented" | "IdeaStatusChanged" | "IdeaMerged" | "IdeaUnmerged" | "IdeaUsed" | "IdeaVoted" | "IdeaVoteWithdrawn" | "MetricsRecorded" | "ExperimentStarted" | "ExperimentRevised" | "ExperimentConcluded" | "WebhookCreated" | "WebhookChanged" | "WebhookSecretRotated" | "WebhookDeleted" | "goal.status_changed" | "cadence.period_at_risk" | "post.review_requested" | "idea.trending" | "*";
+        WebhookEventType: "TeamCreated" | "TeamRenamed" | "TeamSettingsChanged" | "MemberAdded" | "MemberRoleChanged" | "MemberRemoved" | "MemberInvited" | "InvitationRevoked" | "InvitationAccepted" | "ChannelAdded" | "ChannelStatusChanged" | "GoalSet" | "GoalRevised" | "GoalAchieved" | "GoalAbandoned" | "GoalOwnerChanged" | "PostDrafted" | "PostEdited" | "PostScheduled" | "PostSubmittedForReview" | "PostApproved" | "PostChangesRequested" | "PostPublished" | "PostArchived" | "PostAssigneeChanged" | "IdeaSubmitted" | "IdeaCommented" | "IdeaStatusChanged" | "IdeaMerged" | "IdeaUnmerged" | "IdeaUsed" | "IdeaVoted" | "IdeaVoteWithdrawn" | "MetricsRecorded" | "ExperimentStarted" | "ExperimentRevised" | "ExperimentConcluded" | "WebhookCreated" | "WebhookChanged" | "WebhookSecretRotated" | "WebhookDeleted" | "goal.status_changed" | "cadence.period_at_risk" | "post.review_requested" | "idea.trending" | "*";
         /** @enum {string} */
         WebhookStatus: "active" | "paused";
         WebhookView: {
@@ -2874,7 +3024,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds. */
+            /** @description Service Unavailable. `unavailable`: the database is unavailable, or this server is shutting down; retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -2977,7 +3127,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within 2 s; retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
+            /** @description Service Unavailable. `unavailable`: the database is unavailable, or this server is shutting down; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within the server's wait (2 s unless configured otherwise); retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -3104,7 +3254,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Too Many Requests. `rate_limited`: too many board writes; retry after `Retry-After` seconds. */
+            /** @description Too Many Requests. `rate_limited`: too many board writes (or invitation acceptances); retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -3130,7 +3280,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds. */
+            /** @description Service Unavailable. `unavailable`: the database is unavailable, or this server is shutting down; retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -3242,7 +3392,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within 2 s; retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
+            /** @description Service Unavailable. `unavailable`: the database is unavailable, or this server is shutting down; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within the server's wait (2 s unless configured otherwise); retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -3410,7 +3560,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Too Many Requests. `rate_limited`: too many board writes; retry after `Retry-After` seconds. */
+            /** @description Too Many Requests. `rate_limited`: too many board writes (or invitation acceptances); retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -3436,7 +3586,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds. */
+            /** @description Service Unavailable. `unavailable`: the database is unavailable, or this server is shutting down; retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -3541,7 +3691,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within 2 s; retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
+            /** @description Service Unavailable. `unavailable`: the database is unavailable, or this server is shutting down; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within the server's wait (2 s unless configured otherwise); retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -3646,7 +3796,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within 2 s; retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
+            /** @description Service Unavailable. `unavailable`: the database is unavailable, or this server is shutting down; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within the server's wait (2 s unless configured otherwise); retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -3816,7 +3966,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Too Many Requests. `rate_limited`: too many board writes; retry after `Retry-After` seconds. */
+            /** @description Too Many Requests. `rate_limited`: too many board writes (or invitation acceptances); retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -3842,7 +3992,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds. */
+            /** @description Service Unavailable. `unavailable`: the database is unavailable, or this server is shutting down; retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -3967,7 +4117,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Too Many Requests. `rate_limited`: too many board writes; retry after `Retry-After` seconds. */
+            /** @description Too Many Requests. `rate_limited`: too many board writes (or invitation acceptances); retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -3993,7 +4143,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds. */
+            /** @description Service Unavailable. `unavailable`: the database is unavailable, or this server is shutting down; retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -4118,7 +4268,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Too Many Requests. `rate_limited`: too many board writes; retry after `Retry-After` seconds. */
+            /** @description Too Many Requests. `rate_limited`: too many board writes (or invitation acceptances); retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -4144,7 +4294,157 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds. */
+            /** @description Service Unavailable. `unavailable`: the database is unavailable, or this server is shutting down; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unavailable";
+                    };
+                };
+            };
+        };
+    };
+    acceptInvitation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Acceptance"];
+            };
+        };
+        responses: {
+            /** @description The team, the new member and their first token (shown once). */
+            201: {
+                headers: {
+                    /** @description The write's position in the log: send it as `Stride-Min-Position` to read your own write. */
+                    "Stride-Position"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JoinedTeam"];
+                };
+            };
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked); `malformed_json`: the body is not JSON of the documented shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "malformed_json";
+                    };
+                };
+            };
+            /** @description Not Found. `invitation_invalid`: the invitation code is unknown, used, revoked or expired (which, is not told). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invitation_invalid";
+                    };
+                };
+            };
+            /** @description Request Timeout. `request_timeout`: the body did not arrive within the server's body timeout. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "request_timeout";
+                    };
+                };
+            };
+            /** @description Payload Too Large. `payload_too_large`: the body is larger than the operation takes. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description URI Too Long. `uri_too_long`: the path and query exceed 8 KiB. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Unsupported Media Type. `unsupported_media_type`: the body is not of the documented media type (`application/json`, or `text/csv` for imports). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description Unprocessable Entity. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description Too Many Requests. `rate_limited`: too many board writes (or invitation acceptances); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description Request Header Fields Too Large. `headers_too_large`: the headers exceed 32 KiB. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "headers_too_large";
+                    };
+                };
+            };
+            /** @description Service Unavailable. `unavailable`: the database is unavailable, or this server is shutting down; retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -4284,7 +4584,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds. */
+            /** @description Service Unavailable. `unavailable`: the database is unavailable, or this server is shutting down; retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -4401,7 +4701,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within 2 s; retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
+            /** @description Service Unavailable. `unavailable`: the database is unavailable, or this server is shutting down; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within the server's wait (2 s unless configured otherwise); retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -4593,7 +4893,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds. */
+            /** @description Service Unavailable. `unavailable`: the database is unavailable, or this server is shutting down; retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -4712,7 +5012,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within 2 s; retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
+            /** @description Service Unavailable. `unavailable`: the database is unavailable, or this server is shutting down; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within the server's wait (2 s unless configured otherwise); retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -4833,7 +5133,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within 2 s; retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
+            /** @description Service Unavailable. `unavailable`: the database is unavailable, or this server is shutting down; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within the server's wait (2 s unless configured otherwise); retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -5013,7 +5313,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds. */
+            /** @description Service Unavailable. `unavailable`: the database is unavailable, or this server is shutting down; retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -5144,7 +5444,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within 2 s; retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
+            /** @description Service Unavailable. `unavailable`: the database is unavailable, or this server is shutting down; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within the server's wait (2 s unless configured otherwise); retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -5263,7 +5563,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within 2 s; retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
+            /** @description Service Unavailable. `unavailable`: the database is unavailable, or this server is shutting down; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within the server's wait (2 s unless configured otherwise); retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -5457,7 +5757,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds. */
+            /** @description Service Unavailable. `unavailable`: the database is unavailable, or this server is shutting down; retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -5576,7 +5876,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within 2 s; retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
+            /** @description Service Unavailable. `unavailable`: the database is unavailable, or this server is shutting down; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within the server's wait (2 s unless configured otherwise); retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -5711,7 +6011,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds. */
+            /** @description Service Unavailable. `unavailable`: the database is unavailable, or this server is shutting down; retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -5832,7 +6132,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within 2 s; retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
+            /** @description Service Unavailable. `unavailable`: the database is unavailable, or this server is shutting down; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within the server's wait (2 s unless configured otherwise); retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -5951,7 +6251,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within 2 s; retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
+            /** @description Service Unavailable. `unavailable`: the database is unavailable, or this server is shutting down; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within the server's wait (2 s unless configured otherwise); retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -6071,7 +6371,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within 2 s; retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
+            /** @description Service Unavailable. `unavailable`: the database is unavailable, or this server is shutting down; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within the server's wait (2 s unless configured otherwise); retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -6251,7 +6551,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds. */
+            /** @description Service Unavailable. `unavailable`: the database is unavailable, or this server is shutting down; retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -6375,7 +6675,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within 2 s; retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
+            /** @description Service Unavailable. `unavailable`: the database is unavailable, or this server is shutting down; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within the server's wait (2 s unless configured otherwise); retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -6569,7 +6869,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds. */
+            /** @description Service Unavailable. `unavailable`: the database is unavailable, or this server is shutting down; retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -6751,7 +7051,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds. */
+            /** @description Service Unavailable. `unavailable`: the database is unavailable, or this server is shutting down; retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -6883,7 +7183,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within 2 s; retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
+            /** @description Service Unavailable. `unavailable`: the database is unavailable, or this server is shutting down; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within the server's wait (2 s unless configured otherwise); retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -7006,7 +7306,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within 2 s; retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
+            /** @description Service Unavailable. `unavailable`: the database is unavailable, or this server is shutting down; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within the server's wait (2 s unless configured otherwise); retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -7186,7 +7486,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds. */
+            /** @description Service Unavailable. `unavailable`: the database is unavailable, or this server is shutting down; retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -7305,7 +7605,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within 2 s; retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
+            /** @description Service Unavailable. `unavailable`: the database is unavailable, or this server is shutting down; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within the server's wait (2 s unless configured otherwise); retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -7499,7 +7799,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds. */
+            /** @description Service Unavailable. `unavailable`: the database is unavailable, or this server is shutting down; retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -7695,7 +7995,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds. */
+            /** @description Service Unavailable. `unavailable`: the database is unavailable, or this server is shutting down; retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -7891,7 +8191,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds. */
+            /** @description Service Unavailable. `unavailable`: the database is unavailable, or this server is shutting down; retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -8022,7 +8322,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within 2 s; retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
+            /** @description Service Unavailable. `unavailable`: the database is unavailable, or this server is shutting down; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within the server's wait (2 s unless configured otherwise); retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -8150,7 +8450,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within 2 s; retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
+            /** @description Service Unavailable. `unavailable`: the database is unavailable, or this server is shutting down; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within the server's wait (2 s unless configured otherwise); retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -8330,7 +8630,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds. */
+            /** @description Service Unavailable. `unavailable`: the database is unavailable, or this server is shutting down; retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -8449,7 +8749,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within 2 s; retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
+            /** @description Service Unavailable. `unavailable`: the database is unavailable, or this server is shutting down; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within the server's wait (2 s unless configured otherwise); retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -8580,7 +8880,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within 2 s; retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
+            /** @description Service Unavailable. `unavailable`: the database is unavailable, or this server is shutting down; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within the server's wait (2 s unless configured otherwise); retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -8762,7 +9062,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds. */
+            /** @description Service Unavailable. `unavailable`: the database is unavailable, or this server is shutting down; retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -8958,7 +9258,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds. */
+            /** @description Service Unavailable. `unavailable`: the database is unavailable, or this server is shutting down; retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -9100,7 +9400,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds. */
+            /** @description Service Unavailable. `unavailable`: the database is unavailable, or this server is shutting down; retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -9284,7 +9584,464 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds. */
+            /** @description Service Unavailable. `unavailable`: the database is unavailable, or this server is shutting down; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unavailable";
+                    };
+                };
+            };
+        };
+    };
+    listInvitations: {
+        parameters: {
+            query?: {
+                /** @description Read-your-writes, as a query parameter (see `Stride-Min-Position`). */
+                min_position?: number;
+            };
+            header?: {
+                /** @description Read-your-writes: wait (at most 2 s) until the read models include this position, a `Stride-Position` an earlier write answered. A position no write has reached yet is read as the newest. */
+                "Stride-Min-Position"?: number;
+            };
+            path: {
+                /** @description The team's id. */
+                team_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The invitations waiting. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationList"];
+                };
+            };
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description Unauthorized. `unauthorized`: no valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description Not Found. `not_found`: no such resource, or it belongs to another team. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description URI Too Long. `uri_too_long`: the path and query exceed 8 KiB. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Unprocessable Entity. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description Request Header Fields Too Large. `headers_too_large`: the headers exceed 32 KiB. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "headers_too_large";
+                    };
+                };
+            };
+            /** @description Service Unavailable. `unavailable`: the database is unavailable, or this server is shutting down; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within the server's wait (2 s unless configured otherwise); retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unavailable" | "projection_lagging" | "projection_failed";
+                    };
+                };
+            };
+        };
+    };
+    inviteSomeone: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The `ETag` last read (`"3"`): the write is refused with 412 `version_conflict` when the resource changed since, or when the value is no ETag this API sent. `*` matches any version. */
+                "If-Match"?: string;
+                /** @description Makes the POST safe to retry: a repeat with the same key and body within 24 hours, with the same token, answers the first response (with `Idempotent-Replayed: true`) and writes nothing. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description The team's id. */
+                team_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewInvitation"];
+            };
+        };
+        responses: {
+            /** @description The invitation and its code (shown once). */
+            201: {
+                headers: {
+                    /** @description The write's position in the log: send it as `Stride-Min-Position` to read your own write. */
+                    "Stride-Position"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationMade"];
+                };
+            };
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked); `malformed_json`: the body is not JSON of the documented shape; `bad_request`: a header is malformed (such as `Idempotency-Key`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "malformed_json" | "bad_request";
+                    };
+                };
+            };
+            /** @description Unauthorized. `unauthorized`: no valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description Forbidden. `forbidden`: the caller's role (or board) may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description Not Found. `not_found`: no such resource, or it belongs to another team. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description Request Timeout. `request_timeout`: the body did not arrive within the server's body timeout. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "request_timeout";
+                    };
+                };
+            };
+            /** @description Conflict. `version_conflict`: the resource changed meanwhile; read it again (412: `If-Match` is stale); `idempotency_in_progress`: a request with this `Idempotency-Key` is still being handled; `too_many_invitations`: the team has 500 invitations waiting; revoke some first. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "version_conflict" | "idempotency_in_progress" | "too_many_invitations";
+                    };
+                };
+            };
+            /** @description Precondition Failed. `version_conflict`: the resource changed meanwhile; read it again (412: `If-Match` is stale). */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "version_conflict";
+                    };
+                };
+            };
+            /** @description Payload Too Large. `payload_too_large`: the body is larger than the operation takes. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description URI Too Long. `uri_too_long`: the path and query exceed 8 KiB. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Unsupported Media Type. `unsupported_media_type`: the body is not of the documented media type (`application/json`, or `text/csv` for imports). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description Unprocessable Entity. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked); `idempotency_key_reused`: this `Idempotency-Key` was used with another body. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "idempotency_key_reused";
+                    };
+                };
+            };
+            /** @description Request Header Fields Too Large. `headers_too_large`: the headers exceed 32 KiB. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "headers_too_large";
+                    };
+                };
+            };
+            /** @description Service Unavailable. `unavailable`: the database is unavailable, or this server is shutting down; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unavailable";
+                    };
+                };
+            };
+        };
+    };
+    revokeInvitation: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The `ETag` last read (`"3"`): the write is refused with 412 `version_conflict` when the resource changed since, or when the value is no ETag this API sent. `*` matches any version. */
+                "If-Match"?: string;
+            };
+            path: {
+                /** @description The team's id. */
+                team_id: string;
+                /** @description The invitation's id. */
+                invitation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked. */
+            204: {
+                headers: {
+                    /** @description The write's position in the log: send it as `Stride-Min-Position` to read your own write. */
+                    "Stride-Position"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description Unauthorized. `unauthorized`: no valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description Forbidden. `forbidden`: the caller's role (or board) may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description Not Found. `not_found`: no such resource, or it belongs to another team. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description Conflict. `version_conflict`: the resource changed meanwhile; read it again (412: `If-Match` is stale). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "version_conflict";
+                    };
+                };
+            };
+            /** @description Precondition Failed. `version_conflict`: the resource changed meanwhile; read it again (412: `If-Match` is stale). */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "version_conflict";
+                    };
+                };
+            };
+            /** @description URI Too Long. `uri_too_long`: the path and query exceed 8 KiB. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Unprocessable Entity. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description Request Header Fields Too Large. `headers_too_large`: the headers exceed 32 KiB. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "headers_too_large";
+                    };
+                };
+            };
+            /** @description Service Unavailable. `unavailable`: the database is unavailable, or this server is shutting down; retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -9321,7 +10078,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The member and their first token (shown once). */
+            /** @description The member, with a service account's first token (shown once). */
             201: {
                 headers: {
                     /** @description The resource's version, quoted: send it back as `If-Match` to change it safely. */
@@ -9478,7 +10235,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds. */
+            /** @description Service Unavailable. `unavailable`: the database is unavailable, or this server is shutting down; retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -9630,7 +10387,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds. */
+            /** @description Service Unavailable. `unavailable`: the database is unavailable, or this server is shutting down; retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -9824,7 +10581,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds. */
+            /** @description Service Unavailable. `unavailable`: the database is unavailable, or this server is shutting down; retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -9959,7 +10716,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds. */
+            /** @description Service Unavailable. `unavailable`: the database is unavailable, or this server is shutting down; retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -10086,7 +10843,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within 2 s; retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
+            /** @description Service Unavailable. `unavailable`: the database is unavailable, or this server is shutting down; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within the server's wait (2 s unless configured otherwise); retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -10264,7 +11021,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds. */
+            /** @description Service Unavailable. `unavailable`: the database is unavailable, or this server is shutting down; retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -10394,7 +11151,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within 2 s; retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
+            /** @description Service Unavailable. `unavailable`: the database is unavailable, or this server is shutting down; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within the server's wait (2 s unless configured otherwise); retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -10588,7 +11345,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds. */
+            /** @description Service Unavailable. `unavailable`: the database is unavailable, or this server is shutting down; retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -10707,7 +11464,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within 2 s; retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
+            /** @description Service Unavailable. `unavailable`: the database is unavailable, or this server is shutting down; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within the server's wait (2 s unless configured otherwise); retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -10901,7 +11658,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds. */
+            /** @description Service Unavailable. `unavailable`: the database is unavailable, or this server is shutting down; retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -11097,7 +11854,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds. */
+            /** @description Service Unavailable. `unavailable`: the database is unavailable, or this server is shutting down; retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -11293,7 +12050,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds. */
+            /** @description Service Unavailable. `unavailable`: the database is unavailable, or this server is shutting down; retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -11489,7 +12246,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds. */
+            /** @description Service Unavailable. `unavailable`: the database is unavailable, or this server is shutting down; retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -11685,7 +12442,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds. */
+            /** @description Service Unavailable. `unavailable`: the database is unavailable, or this server is shutting down; retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -11881,7 +12638,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds. */
+            /** @description Service Unavailable. `unavailable`: the database is unavailable, or this server is shutting down; retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -12010,7 +12767,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within 2 s; retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
+            /** @description Service Unavailable. `unavailable`: the database is unavailable, or this server is shutting down; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within the server's wait (2 s unless configured otherwise); retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -12141,7 +12898,136 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within 2 s; retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
+            /** @description Service Unavailable. `unavailable`: the database is unavailable, or this server is shutting down; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within the server's wait (2 s unless configured otherwise); retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unavailable" | "projection_lagging" | "projection_failed";
+                    };
+                };
+            };
+        };
+    };
+    listTokens: {
+        parameters: {
+            query?: {
+                /** @description Whose tokens: the caller's unless given; owners and admins may name any member. */
+                member_id?: string;
+                /** @description Read-your-writes, as a query parameter (see `Stride-Min-Position`). */
+                min_position?: number;
+            };
+            header?: {
+                /** @description Read-your-writes: wait (at most 2 s) until the read models include this position, a `Stride-Position` an earlier write answered. A position no write has reached yet is read as the newest. */
+                "Stride-Min-Position"?: number;
+            };
+            path: {
+                /** @description The team's id. */
+                team_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The tokens that still work. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenList"];
+                };
+            };
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description Unauthorized. `unauthorized`: no valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description Forbidden. `forbidden`: the caller's role (or board) may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description Not Found. `not_found`: no such resource, or it belongs to another team. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description URI Too Long. `uri_too_long`: the path and query exceed 8 KiB. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Unprocessable Entity. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description Request Header Fields Too Large. `headers_too_large`: the headers exceed 32 KiB. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "headers_too_large";
+                    };
+                };
+            };
+            /** @description Service Unavailable. `unavailable`: the database is unavailable, or this server is shutting down; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within the server's wait (2 s unless configured otherwise); retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -12170,7 +13056,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewTokenBody"];
+            };
+        };
         responses: {
             /** @description The token (shown once). */
             201: {
@@ -12183,7 +13073,7 @@ export interface operations {
                     "application/json": components["schemas"]["TokenView"];
                 };
             };
-            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked); `bad_request`: a header is malformed (such as `Idempotency-Key`). */
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked); `malformed_json`: the body is not JSON of the documented shape; `bad_request`: a header is malformed (such as `Idempotency-Key`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -12191,7 +13081,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "validation_failed" | "bad_request";
+                        code?: "validation_failed" | "malformed_json" | "bad_request";
                     };
                 };
             };
@@ -12219,6 +13109,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description Request Timeout. `request_timeout`: the body did not arrive within the server's body timeout. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "request_timeout";
+                    };
+                };
+            };
             /** @description Conflict. `version_conflict`: the resource changed meanwhile; read it again (412: `If-Match` is stale); `idempotency_in_progress`: a request with this `Idempotency-Key` is still being handled. */
             409: {
                 headers: {
@@ -12231,6 +13133,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description Payload Too Large. `payload_too_large`: the body is larger than the operation takes. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
             /** @description URI Too Long. `uri_too_long`: the path and query exceed 8 KiB. */
             414: {
                 headers: {
@@ -12240,6 +13154,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Unsupported Media Type. `unsupported_media_type`: the body is not of the documented media type (`application/json`, or `text/csv` for imports). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
                     };
                 };
             };
@@ -12267,7 +13193,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds. */
+            /** @description Service Unavailable. `unavailable`: the database is unavailable, or this server is shutting down; retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -12402,7 +13328,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds. */
+            /** @description Service Unavailable. `unavailable`: the database is unavailable, or this server is shutting down; retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -12517,7 +13443,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within 2 s; retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
+            /** @description Service Unavailable. `unavailable`: the database is unavailable, or this server is shutting down; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within the server's wait (2 s unless configured otherwise); retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -12697,7 +13623,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds. */
+            /** @description Service Unavailable. `unavailable`: the database is unavailable, or this server is shutting down; retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -12816,7 +13742,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within 2 s; retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
+            /** @description Service Unavailable. `unavailable`: the database is unavailable, or this server is shutting down; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within the server's wait (2 s unless configured otherwise); retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -12951,7 +13877,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds. */
+            /** @description Service Unavailable. `unavailable`: the database is unavailable, or this server is shutting down; retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -13145,7 +14071,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds. */
+            /** @description Service Unavailable. `unavailable`: the database is unavailable, or this server is shutting down; retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -13268,7 +14194,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within 2 s; retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
+            /** @description Service Unavailable. `unavailable`: the database is unavailable, or this server is shutting down; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within the server's wait (2 s unless configured otherwise); retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -13410,7 +14336,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds. */
+            /** @description Service Unavailable. `unavailable`: the database is unavailable, or this server is shutting down; retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -13552,7 +14478,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds. */
+            /** @description Service Unavailable. `unavailable`: the database is unavailable, or this server is shutting down; retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -13692,7 +14618,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds. */
+            /** @description Service Unavailable. `unavailable`: the database is unavailable, or this server is shutting down; retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -13814,7 +14740,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable. `unavailable`: the database is unavailable; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within 2 s; retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
+            /** @description Service Unavailable. `unavailable`: the database is unavailable, or this server is shutting down; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within the server's wait (2 s unless configured otherwise); retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */

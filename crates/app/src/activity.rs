@@ -88,6 +88,11 @@ pub fn sentence(row: &ActivityRow, names: &Names) -> String {
             text(d, "role").unwrap_or_default()
         ),
         "MemberRemoved" => format!("{actor} removed {subject} from the team"),
+        "MemberInvited" => format!(
+            "{actor} invited someone to join as {}",
+            text(d, "role").unwrap_or_default()
+        ),
+        "InvitationRevoked" => format!("{actor} revoked an invitation"),
         "ChannelAdded" => format!(
             "{actor} added {label} ({})",
             text(d, "handle").unwrap_or_default()

@@ -23,6 +23,7 @@ pub mod goals;
 pub mod idea_views;
 pub mod ideas;
 pub mod imports;
+pub mod invitations;
 pub mod lineage;
 pub mod members;
 pub mod observations;

@@ -1,28 +1,33 @@
-//! Members and their tokens: a member is added with a first token, re-roled, removed (their
-//! tokens stop in the same commit) and, once they have left, their name and e-mail address
-//! erased. Tokens are not events: they live only as hashes, outside the event log.
+//! Members and their tokens: a member is added (a service account with a first token;
+//! people join by invitation, see `invitations`), re-roled, removed (their tokens stop in the
+//! same commit) and, once they have left, their name and e-mail address erased. Tokens are
+//! not events: they live only as hashes, outside the event log.
 
+use stride_domain::Invalid;
 use stride_domain::team::{Role, Team, TeamCommand, TeamError, TeamEvent};
+use stride_domain::text;
 use stride_storage::SideWrite;
 use stride_storage::members::{MemberErasure, MemberRecord};
-use stride_storage::tokens::NewToken;
+use stride_storage::tokens::{NewToken, TokenListing};
 use uuid::Uuid;
 
 use crate::people::{Person, person};
 use crate::versioned::Versioned;
 use crate::{App, AppError, Origin, teams};
 
-/// A member just added, with their first token (its secret shown this once), and the
-/// team's version and position after.
+/// A member just added, with the token of a service account (its secret shown this once),
+/// and the team's version and position after.
 #[derive(Debug)]
 pub struct Added {
     pub member: MemberRecord,
-    pub token: NewToken,
+    /// Only for a service account: people join by invitation and hold tokens no one else saw.
+    pub token: Option<NewToken>,
     pub version: i64,
     pub position: i64,
 }
 
-/// Adds a member with `role` and their first token, in one append.
+/// Adds a member with `role`, in one append; a `service` account gets its first token in
+/// the same append.
 #[tracing::instrument(skip_all, fields(team_id = %team_id, member_id = tracing::field::Empty))]
 pub async fn add(
     app: &App,
@@ -30,27 +35,28 @@ pub async fn add(
     team_id: Uuid,
     if_match: Option<i64>,
     person: Person<'_>,
-    role: Role,
+    (role, service): (Role, bool),
 ) -> Result<Added, AppError> {
     let (name, email) = self::person(("name", "email"), person)?;
     let member_id = Uuid::now_v7();
     tracing::Span::current().record("member_id", tracing::field::display(member_id));
-    let token = NewToken::generate();
+    let token = service.then(NewToken::generate);
     let command = TeamCommand::AddMember { member_id, role };
     let side_writes = |_: &[TeamEvent]| {
-        vec![
-            SideWrite::Member {
-                member_id,
-                name: name.clone(),
-                email: email.clone(),
-                role: role.as_str().into(),
-            },
-            SideWrite::Token {
+        let mut writes = vec![SideWrite::Member {
+            member_id,
+            name: name.clone(),
+            email: email.clone(),
+            role: role.as_str().into(),
+        }];
+        if let Some(token) = &token {
+            writes.push(SideWrite::Token {
                 token_id: token.token_id,
                 member_id,
                 hash: token.hash.clone(),
-            },
-        ]
+            });
+        }
+        writes
     };
     let ids = (team_id, member_id);
     let added = execute_on_member(app, origin, ids, if_match, command, side_writes).await?;
@@ -135,13 +141,22 @@ pub struct Issued {
     pub position: i64,
 }
 
-/// Issues another token for the member.
+/// Longest name of a token, in characters.
+pub const TOKEN_NAME_MAX: usize = 100;
+
+/// Issues another token for the member, named as they like.
 #[tracing::instrument(skip_all, fields(team_id = %team_id, member_id = %member_id))]
-pub async fn issue_token(app: &App, team_id: Uuid, member_id: Uuid) -> Result<Issued, AppError> {
+pub async fn issue_token(
+    app: &App,
+    team_id: Uuid,
+    member_id: Uuid,
+    name: &str,
+) -> Result<Issued, AppError> {
+    let name = text::title(name, TOKEN_NAME_MAX).map_err(|e| Invalid::new("name", e))?;
     let token = app
         .store
         .directory()
-        .issue_token(team_id, member_id)
+        .issue_token(team_id, member_id, Some(&name))
         .await?;
     let position = app.store.events().visible_head().await?;
     Ok(Issued { token, position })
@@ -172,4 +187,23 @@ pub async fn revoke_token(
         .revoke_token(team_id, token_id)
         .await?;
     Ok(app.store.events().visible_head().await?)
+}
+
+/// The tokens of `whose` that still work, for a `caller` (their id and role): their own, or
+/// as an owner or admin, any member's.
+#[tracing::instrument(skip_all, fields(team_id = %team_id))]
+pub async fn tokens(
+    app: &App,
+    team_id: Uuid,
+    (caller, role): (Uuid, Role),
+    whose: Uuid,
+) -> Result<Vec<TokenListing>, AppError> {
+    if whose != caller && !role.can_administer() {
+        return Err(TeamError::Forbidden("only owners and admins may see others' tokens").into());
+    }
+    let directory = app.store.directory();
+    if directory.member(team_id, whose).await?.is_none() {
+        return Err(AppError::NotFound("member"));
+    }
+    Ok(directory.tokens_of(team_id, whose).await?)
 }

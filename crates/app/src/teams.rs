@@ -61,7 +61,7 @@ pub struct TeamDetails {
     pub channels: Vec<Versioned<Channel>>,
 }
 
-async fn details(app: &App, team: Versioned<Team>) -> Result<TeamDetails, AppError> {
+pub(crate) async fn details(app: &App, team: Versioned<Team>) -> Result<TeamDetails, AppError> {
     let team_id = team.state.id;
     let members = app.store.directory().members(team_id).await?;
     let channels = versioned::in_team::<Channel>(&app.store, team_id).await?;

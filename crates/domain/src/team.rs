@@ -1,10 +1,13 @@
-//! The team aggregate: its name and slug, its settings, and who belongs to it with which role.
+//! The team aggregate: its name and slug, its settings, who belongs to it with which role,
+//! and the invitations not yet accepted.
 //!
-//! Names and e-mail addresses of members are personal data and never enter an event: they
-//! live in an erasable table in storage, referenced here by `member_id`.
+//! Names and e-mail addresses of members and invitees are personal data and never enter an
+//! event: they live in erasable tables in storage, referenced here by `member_id` and
+//! `invitation_id`. Nor does an invitation's code, which storage keeps only as a hash.
 
 use std::collections::BTreeMap;
 
+use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -14,6 +17,10 @@ use crate::text;
 
 /// Longest team name, in characters.
 pub const NAME_MAX: usize = 100;
+/// How long an invitation may be accepted.
+pub const INVITATION_VALID: Duration = Duration::days(7);
+/// Invitations a team may have waiting at once.
+pub const INVITATIONS_MAX: usize = 500;
 
 /// What a member may do. Ordered from most to least powerful.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -77,6 +84,15 @@ pub struct Team {
     pub require_approval: bool,
     pub board: BoardSettings,
     pub members: BTreeMap<Uuid, Role>,
+    /// Invitations neither accepted nor revoked (some may have expired).
+    pub invitations: BTreeMap<Uuid, Invitation>,
+}
+
+/// An invitation waiting to be accepted: the role it gives, and until when.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Invitation {
+    pub role: Role,
+    pub expires_at: DateTime<Utc>,
 }
 
 impl Team {
@@ -118,6 +134,21 @@ pub enum TeamCommand {
     RemoveMember {
         member_id: Uuid,
     },
+    /// Invites someone to join with `role`, for [`INVITATION_VALID`] from `now`.
+    Invite {
+        invitation_id: Uuid,
+        role: Role,
+        now: DateTime<Utc>,
+    },
+    RevokeInvitation {
+        invitation_id: Uuid,
+    },
+    /// The invitee, who holds the invitation's code, joins as `member_id`.
+    AcceptInvitation {
+        invitation_id: Uuid,
+        member_id: Uuid,
+        now: DateTime<Utc>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -151,6 +182,19 @@ pub enum TeamEvent {
     MemberRemoved {
         member_id: Uuid,
     },
+    MemberInvited {
+        invitation_id: Uuid,
+        role: Role,
+        expires_at: DateTime<Utc>,
+    },
+    InvitationRevoked {
+        invitation_id: Uuid,
+    },
+    /// Followed in the same commit by the `MemberAdded` of the member it made.
+    InvitationAccepted {
+        invitation_id: Uuid,
+        member_id: Uuid,
+    },
 }
 
 event::event_payload!(
@@ -162,7 +206,10 @@ event::event_payload!(
         TeamSettingsChanged,
         MemberAdded,
         MemberRoleChanged,
-        MemberRemoved
+        MemberRemoved,
+        MemberInvited,
+        InvitationRevoked,
+        InvitationAccepted
     ]
 );
 
@@ -180,6 +227,13 @@ pub enum TeamError {
     Forbidden(&'static str),
     #[error("a team needs at least one owner: make someone else an owner first")]
     LastOwner,
+    #[error("no such invitation")]
+    InvitationNotFound,
+    /// Unknown, used, revoked or expired: which, is not told.
+    #[error("this invitation code is not valid: it is unknown, used, revoked or expired")]
+    InvitationInvalid,
+    #[error("the team has {INVITATIONS_MAX} invitations waiting: revoke some first")]
+    TooManyInvitations,
     #[error(transparent)]
     Invalid(#[from] Invalid),
 }
@@ -216,6 +270,15 @@ pub fn decide(
         }
         (Some(_), TeamCommand::CreateTeam { .. }) => return Err(TeamError::AlreadyExists),
         (None, _) => return Err(TeamError::NotFound),
+        // The invitee is no member yet: holding the code is what lets them in.
+        (
+            Some(team),
+            TeamCommand::AcceptInvitation {
+                invitation_id,
+                member_id,
+                now,
+            },
+        ) => return accept(team, invitation_id, member_id, now),
         (Some(team), command) => (team, command),
     };
     let acting_role =
@@ -273,7 +336,67 @@ pub fn decide(
             }
             Ok(vec![TeamEvent::MemberRemoved { member_id }])
         }
+        TeamCommand::Invite {
+            invitation_id,
+            role,
+            now,
+        } => {
+            if role == Role::Owner && acting_role != Role::Owner {
+                return Err(TeamError::Forbidden("only owners may invite an owner"));
+            }
+            let waiting = team
+                .invitations
+                .values()
+                .filter(|i| i.expires_at > now)
+                .count();
+            if waiting >= INVITATIONS_MAX {
+                return Err(TeamError::TooManyInvitations);
+            }
+            Ok(vec![TeamEvent::MemberInvited {
+                invitation_id,
+                role,
+                expires_at: now + INVITATION_VALID,
+            }])
+        }
+        TeamCommand::RevokeInvitation { invitation_id } => {
+            if !team.invitations.contains_key(&invitation_id) {
+                return Err(TeamError::InvitationNotFound);
+            }
+            Ok(vec![TeamEvent::InvitationRevoked { invitation_id }])
+        }
+        TeamCommand::AcceptInvitation {
+            invitation_id,
+            member_id,
+            now,
+        } => accept(team, invitation_id, member_id, now),
     }
+}
+
+/// The invitee joins with the invitation's role, if it is still waiting and not expired.
+fn accept(
+    team: &Team,
+    invitation_id: Uuid,
+    member_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<Vec<TeamEvent>, TeamError> {
+    let invitation = team
+        .invitations
+        .get(&invitation_id)
+        .filter(|i| i.expires_at > now)
+        .ok_or(TeamError::InvitationInvalid)?;
+    if team.members.contains_key(&member_id) {
+        return Err(TeamError::AlreadyMember);
+    }
+    Ok(vec![
+        TeamEvent::InvitationAccepted {
+            invitation_id,
+            member_id,
+        },
+        TeamEvent::MemberAdded {
+            member_id,
+            role: invitation.role,
+        },
+    ])
 }
 
 fn update(team: &Team, changes: TeamChanges) -> Result<Vec<TeamEvent>, TeamError> {
@@ -317,6 +440,7 @@ pub fn apply(state: Option<Team>, event: &TeamEvent) -> Option<Team> {
             require_approval: false,
             board: BoardSettings::default(),
             members: BTreeMap::new(),
+            invitations: BTreeMap::new(),
         }),
         (None, _) => None,
         (Some(mut team), event) => {
@@ -341,6 +465,23 @@ pub fn apply(state: Option<Team>, event: &TeamEvent) -> Option<Team> {
                 }
                 TeamEvent::MemberRemoved { member_id } => {
                     team.members.remove(member_id);
+                }
+                TeamEvent::MemberInvited {
+                    invitation_id,
+                    role,
+                    expires_at,
+                } => {
+                    team.invitations.insert(
+                        *invitation_id,
+                        Invitation {
+                            role: *role,
+                            expires_at: *expires_at,
+                        },
+                    );
+                }
+                TeamEvent::InvitationRevoked { invitation_id }
+                | TeamEvent::InvitationAccepted { invitation_id, .. } => {
+                    team.invitations.remove(invitation_id);
                 }
             }
             Some(team)
@@ -710,5 +851,121 @@ mod tests {
             TeamEvent::decode("TeamRenamed", 1, serde_json::json!({"name": 3})),
             Err(DecodeError::Malformed { .. })
         ));
+    }
+
+    fn now() -> DateTime<Utc> {
+        "2026-11-30T12:00:00Z".parse().unwrap()
+    }
+
+    const INVITATION: Uuid = Uuid::from_u128(20);
+
+    fn invite(team: &Team, actor: Uuid, role: Role) -> Result<Vec<TeamEvent>, TeamError> {
+        let command = TeamCommand::Invite {
+            invitation_id: INVITATION,
+            role,
+            now: now(),
+        };
+        when(team, actor, command)
+    }
+
+    fn accept(team: &Team, at: DateTime<Utc>) -> Result<Vec<TeamEvent>, TeamError> {
+        let command = TeamCommand::AcceptInvitation {
+            invitation_id: INVITATION,
+            member_id: NEWCOMER,
+            now: at,
+        };
+        decide(Some(team), Actor::Anonymous, command)
+    }
+
+    #[test]
+    fn an_invitation_is_accepted_once_within_seven_days_with_its_role() {
+        let team = full_team();
+        let invited = invite(&team, ADMIN, Role::Member).unwrap();
+        assert_eq!(
+            invited,
+            vec![TeamEvent::MemberInvited {
+                invitation_id: INVITATION,
+                role: Role::Member,
+                expires_at: now() + Duration::days(7),
+            }]
+        );
+        let waiting = invited.iter().fold(Some(team.clone()), apply).unwrap();
+        let joined = accept(&waiting, now() + Duration::days(6)).unwrap();
+        assert_eq!(
+            joined,
+            vec![
+                TeamEvent::InvitationAccepted {
+                    invitation_id: INVITATION,
+                    member_id: NEWCOMER,
+                },
+                TeamEvent::MemberAdded {
+                    member_id: NEWCOMER,
+                    role: Role::Member,
+                },
+            ]
+        );
+        let after = joined.iter().fold(Some(waiting.clone()), apply).unwrap();
+        assert_eq!(after.role_of(NEWCOMER), Some(Role::Member));
+        assert!(after.invitations.is_empty());
+        // Used, expired or never made: the same answer.
+        assert_eq!(accept(&after, now()), Err(TeamError::InvitationInvalid));
+        assert_eq!(
+            accept(&waiting, now() + Duration::days(7)),
+            Err(TeamError::InvitationInvalid)
+        );
+        assert_eq!(accept(&team, now()), Err(TeamError::InvitationInvalid));
+    }
+
+    #[test]
+    fn only_owners_and_admins_invite_and_revoke_and_only_owners_invite_owners() {
+        let team = full_team();
+        assert!(matches!(
+            invite(&team, MEMBER, Role::Viewer),
+            Err(TeamError::Forbidden(_))
+        ));
+        assert!(matches!(
+            invite(&team, ADMIN, Role::Owner),
+            Err(TeamError::Forbidden(_))
+        ));
+        let invited = invite(&team, OWNER, Role::Owner).unwrap();
+        let waiting = invited.iter().fold(Some(team.clone()), apply).unwrap();
+        let revoke = TeamCommand::RevokeInvitation {
+            invitation_id: INVITATION,
+        };
+        assert!(matches!(
+            when(&waiting, VIEWER, revoke.clone()),
+            Err(TeamError::Forbidden(_))
+        ));
+        let revoked = when(&waiting, ADMIN, revoke.clone()).unwrap();
+        let after = revoked.iter().fold(Some(waiting), apply).unwrap();
+        assert_eq!(accept(&after, now()), Err(TeamError::InvitationInvalid));
+        assert_eq!(
+            when(&after, ADMIN, revoke),
+            Err(TeamError::InvitationNotFound)
+        );
+    }
+
+    #[test]
+    fn a_team_has_at_most_500_invitations_waiting_and_expired_ones_do_not_count() {
+        let mut team = full_team();
+        for n in 0..INVITATIONS_MAX {
+            team.invitations.insert(
+                Uuid::from_u128(1000 + n as u128),
+                Invitation {
+                    role: Role::Member,
+                    expires_at: now() + Duration::days(1),
+                },
+            );
+        }
+        assert_eq!(
+            invite(&team, OWNER, Role::Member),
+            Err(TeamError::TooManyInvitations)
+        );
+        let later = TeamCommand::Invite {
+            invitation_id: INVITATION,
+            role: Role::Member,
+            now: now() + Duration::days(2),
+        };
+        assert!(when(&team, OWNER, later).is_ok());
     }
 }

@@ -30,7 +30,7 @@ fn status(code: Code) -> StatusCode {
         Code::ValidationFailed | Code::MalformedJson | Code::BadRequest => StatusCode::BAD_REQUEST,
         Code::Unauthorized => StatusCode::UNAUTHORIZED,
         Code::Forbidden => StatusCode::FORBIDDEN,
-        Code::NotFound => StatusCode::NOT_FOUND,
+        Code::NotFound | Code::InvitationInvalid => StatusCode::NOT_FOUND,
         Code::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         Code::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
         Code::VersionConflict
@@ -46,6 +46,7 @@ fn status(code: Code) -> StatusCode {
         | Code::IdeaMerged
         | Code::NotMerged
         | Code::IdeaUsed
+        | Code::TooManyInvitations
         | Code::IdempotencyInProgress => StatusCode::CONFLICT,
         Code::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         Code::UriTooLong => StatusCode::URI_TOO_LONG,
@@ -107,11 +108,21 @@ fn meaning(code: Code) -> &'static str {
         Code::ImportRejected => {
             "an imported file has lines that cannot be taken, each listed in `rejected` with its line and field; nothing was imported"
         }
-        Code::RateLimited => "too many board writes; retry after `Retry-After` seconds",
+        Code::InvitationInvalid => {
+            "the invitation code is unknown, used, revoked or expired (which, is not told)"
+        }
+        Code::TooManyInvitations => "the team has 500 invitations waiting; revoke some first",
+        Code::RateLimited => {
+            "too many board writes (or invitation acceptances); retry after `Retry-After` seconds"
+        }
         Code::HeadersTooLarge => "the headers exceed 32 KiB",
         Code::Internal => "something went wrong on the server",
-        Code::Unavailable => "the database is unavailable; retry after `Retry-After` seconds",
-        Code::ProjectionLagging => "`Stride-Min-Position` was not reached within 2 s; retry",
+        Code::Unavailable => {
+            "the database is unavailable, or this server is shutting down; retry after `Retry-After` seconds"
+        }
+        Code::ProjectionLagging => {
+            "`Stride-Min-Position` was not reached within the server's wait (2 s unless configured otherwise); retry"
+        }
         Code::ProjectionFailed => {
             "a read model stopped on an event for this team; it answers again once rebuilt"
         }

@@ -76,6 +76,8 @@ pub enum Code {
     KnownAtTooCostly,
     WebhookUrlForbidden,
     ImportRejected,
+    InvitationInvalid,
+    TooManyInvitations,
     RateLimited,
     HeadersTooLarge,
     Internal,
@@ -116,6 +118,8 @@ impl Code {
             Code::KnownAtTooCostly => "known_at_too_costly",
             Code::WebhookUrlForbidden => "webhook_url_forbidden",
             Code::ImportRejected => "import_rejected",
+            Code::InvitationInvalid => "invitation_invalid",
+            Code::TooManyInvitations => "too_many_invitations",
             Code::RateLimited => "rate_limited",
             Code::HeadersTooLarge => "headers_too_large",
             Code::Internal => "internal",
@@ -415,6 +419,15 @@ impl From<TeamError> for ApiError {
             TeamError::AlreadyMember => ApiError::conflict(Code::AlreadyMember, error.to_string()),
             TeamError::Forbidden(why) => ApiError::forbidden(why),
             TeamError::LastOwner => ApiError::conflict(Code::LastOwner, error.to_string()),
+            TeamError::InvitationNotFound => ApiError::not_found("invitation"),
+            TeamError::InvitationInvalid => ApiError::new(
+                StatusCode::NOT_FOUND,
+                Code::InvitationInvalid,
+                error.to_string(),
+            ),
+            TeamError::TooManyInvitations => {
+                ApiError::conflict(Code::TooManyInvitations, error.to_string())
+            }
             TeamError::Invalid(invalid) => invalid.into(),
         }
     }

@@ -106,9 +106,10 @@ fn is_board_write(req: &ServiceRequest) -> bool {
     limits(req.method(), req.path())
 }
 
-/// Whether a request to `path` with `method` counts against the board write limits.
+/// Whether a request to `path` with `method` counts against the board write limits: board
+/// writes, and accepting an invitation (which, like them, needs no token).
 pub(crate) fn limits(method: &Method, path: &str) -> bool {
-    path.starts_with("/v1/boards/")
+    (path.starts_with("/v1/boards/") || path == "/v1/invitations/accept")
         && !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 

@@ -44,6 +44,9 @@ const DELETE_WEBHOOK_SECRETS: &str =
     "DELETE FROM webhook_secrets WHERE team_id = $1 AND webhook_id = $2";
 const INSERT_TOKEN: &str =
     "INSERT INTO tokens (team_id, token_id, member_id, hash) VALUES ($1, $2, $3, $4)";
+const INSERT_INVITATION: &str = "INSERT INTO invitations (team_id, invitation_id, email, name, code_hash, expires_at) \
+     VALUES ($1, $2, $3, $4, $5, $6)";
+const DELETE_INVITATION: &str = "DELETE FROM invitations WHERE team_id = $1 AND invitation_id = $2";
 
 pub(crate) type Outcome = Result<Appended, AppendError>;
 
@@ -301,6 +304,23 @@ async fn side_write(
             hash,
         } => {
             tx.execute(INSERT_TOKEN, &[&team_id, token_id, member_id, hash])
+                .await
+        }
+        SideWrite::Invitation {
+            invitation_id,
+            email,
+            name,
+            code_hash,
+            expires_at,
+        } => {
+            tx.execute(
+                INSERT_INVITATION,
+                &[&team_id, invitation_id, email, name, code_hash, expires_at],
+            )
+            .await
+        }
+        SideWrite::InvitationClosed { invitation_id } => {
+            tx.execute(DELETE_INVITATION, &[&team_id, invitation_id])
                 .await
         }
         SideWrite::WebhookSecret { webhook_id, secret } => {

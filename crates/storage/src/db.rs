@@ -72,6 +72,8 @@ pub(crate) struct Inner {
     contributor_tokens: quick_cache::sync::Cache<Vec<u8>, ContributorToken>,
     /// Member tokens that authenticated, while this process hears of their changes.
     member_tokens: MemberTokens,
+    /// When this process last recorded each token's use.
+    token_uses: quick_cache::sync::Cache<uuid::Uuid, std::time::Instant>,
     /// Woken after every commit that wrote events, in this process or (heard through
     /// LISTEN) in another.
     appended: tokio::sync::Notify,
@@ -149,6 +151,7 @@ impl Store {
                 batches: tokio::sync::Semaphore::new(BATCHES_IN_FLIGHT),
                 contributor_tokens: quick_cache::sync::Cache::new(CONTRIBUTOR_TOKENS),
                 member_tokens: MemberTokens::new(MEMBER_TOKENS),
+                token_uses: quick_cache::sync::Cache::new(MEMBER_TOKENS),
                 appended: tokio::sync::Notify::new(),
                 unannounced: tokio::sync::Notify::new(),
                 projected: tokio::sync::Notify::new(),
@@ -312,6 +315,10 @@ impl Store {
 
     pub(crate) fn member_tokens(&self) -> &MemberTokens {
         &self.inner.member_tokens
+    }
+
+    pub(crate) fn token_uses(&self) -> &quick_cache::sync::Cache<uuid::Uuid, std::time::Instant> {
+        &self.inner.token_uses
     }
 
     pub(crate) fn contributor_tokens(

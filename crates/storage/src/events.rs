@@ -116,6 +116,18 @@ pub enum SideWrite {
         member_id: Uuid,
         hash: Vec<u8>,
     },
+    /// An invitation's invitee and the hash of its one-time code.
+    Invitation {
+        invitation_id: Uuid,
+        email: String,
+        name: Option<String>,
+        code_hash: Vec<u8>,
+        expires_at: chrono::DateTime<chrono::Utc>,
+    },
+    /// An invitation accepted or revoked: its invitee and code are forgotten.
+    InvitationClosed {
+        invitation_id: Uuid,
+    },
     /// A webhook endpoint's new signing secret; the one it replaces still signs for 24 h.
     WebhookSecret {
         webhook_id: Uuid,

@@ -32,6 +32,7 @@ pub mod exports;
 pub mod facts;
 pub mod failures;
 pub mod idempotency;
+pub mod invitations;
 pub mod known;
 pub mod limits;
 pub mod members;

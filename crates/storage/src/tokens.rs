@@ -67,7 +67,31 @@ const AUTHENTICATE: &str = "SELECT t.token_id, t.team_id, t.member_id, m.role FR
      JOIN members m ON m.team_id = t.team_id AND m.member_id = t.member_id \
      WHERE t.hash = $1 AND t.revoked_at IS NULL AND m.removed_at IS NULL";
 const INSERT: &str =
-    "INSERT INTO tokens (team_id, token_id, member_id, hash) VALUES ($1, $2, $3, $4)";
+    "INSERT INTO tokens (team_id, token_id, member_id, hash, name) VALUES ($1, $2, $3, $4, $5)";
+const OF_MEMBER: &str = "SELECT token_id, member_id, name, created_at, last_used_at FROM tokens \
+     WHERE team_id = $1 AND member_id = $2 AND revoked_at IS NULL ORDER BY created_at, token_id";
+const TOUCH: &str = "UPDATE tokens SET last_used_at = now() WHERE team_id = $1 AND token_id = $2";
+
+/// How finely a token's last use is kept: at most one write per token this often.
+pub const USE_RESOLUTION: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// A token as its member lists it: never its secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenListing {
+    pub token_id: Uuid,
+    pub member_id: Uuid,
+    pub name: Option<String>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub last_used_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+crate::rows::from_columns!(TokenListing {
+    token_id,
+    member_id,
+    name,
+    created_at,
+    last_used_at,
+});
 const FIND: &str =
     "SELECT member_id, revoked_at IS NOT NULL FROM tokens WHERE team_id = $1 AND token_id = $2";
 const STILL_VALID: &str = "SELECT 1 FROM tokens t \
@@ -88,6 +112,7 @@ impl Directory<'_> {
         let hash = hash(secret);
         let kept = self.store.member_tokens();
         if let Some(owner) = kept.get(&hash) {
+            self.note_use(&owner);
             return Ok(Some(owner));
         }
         let generation = kept.generation();
@@ -97,21 +122,57 @@ impl Directory<'_> {
             .await?;
         if let Some(owner) = &owner {
             kept.keep(generation, hash, owner.clone());
+            self.note_use(owner);
         }
         Ok(owner)
     }
 
-    /// Issues another token for a member already in the team.
-    pub async fn issue_token(self, team_id: Uuid, member_id: Uuid) -> Result<NewToken, StoreError> {
+    /// Records that a token was used, at most once per [`USE_RESOLUTION`] per process and
+    /// token, in the background: a request never waits for it.
+    fn note_use(self, owner: &TokenOwner) {
+        let uses = self.store.token_uses();
+        if uses
+            .get(&owner.token_id)
+            .is_some_and(|at| at.elapsed() < USE_RESOLUTION)
+        {
+            return;
+        }
+        uses.insert(owner.token_id, std::time::Instant::now());
+        let (store, team_id, token_id) = (self.store.clone(), owner.team_id, owner.token_id);
+        tokio::spawn(async move {
+            if let Err(error) = store.execute(TOUCH, &[&team_id, &token_id]).await {
+                tracing::debug!(%error, "a token's last use was not recorded");
+            }
+        });
+    }
+
+    /// Issues another token for a member already in the team, named as its member likes.
+    pub async fn issue_token(
+        self,
+        team_id: Uuid,
+        member_id: Uuid,
+        name: Option<&str>,
+    ) -> Result<NewToken, StoreError> {
         let token = NewToken::generate();
         let client = self.store.pool().get().await?;
         client
             .execute(
                 INSERT,
-                &[&team_id, &token.token_id, &member_id, &token.hash],
+                &[&team_id, &token.token_id, &member_id, &token.hash, &name],
             )
             .await?;
         Ok(token)
+    }
+
+    /// A member's tokens that still work, oldest first.
+    pub async fn tokens_of(
+        self,
+        team_id: Uuid,
+        member_id: Uuid,
+    ) -> Result<Vec<TokenListing>, StoreError> {
+        self.store
+            .query_rows(OF_MEMBER, &[&team_id, &member_id], TokenListing::from_row)
+            .await
     }
 
     pub async fn find_token(

@@ -11,6 +11,7 @@ mod exports;
 mod fuzz;
 mod goals;
 mod imports;
+mod invitations;
 mod known_at;
 mod members;
 mod metrics;

@@ -4,14 +4,14 @@ use stride_tests::{TestApp, assert_problem, fields};
 use uuid::Uuid;
 
 #[tokio::test]
-async fn an_owner_adds_members_who_get_a_working_token() {
+async fn an_owner_adds_service_accounts_that_get_a_working_token() {
     let app = TestApp::spawn().await;
     let team = app.sign_up("acme").await;
     let response = app
         .post(
             &format!("/v1/teams/{}/members", team.id),
             &team.owner_token,
-            json!({ "name": "Ben", "email": "ben@example.com", "role": "member" }),
+            json!({ "name": "Ben", "email": "ben@example.com", "role": "member", "service": true }),
         )
         .await;
     assert_eq!(response.status(), StatusCode::CREATED);
@@ -128,7 +128,11 @@ async fn removing_a_member_stops_their_tokens_at_once() {
     let team = app.sign_up("acme").await;
     let (member_id, token) = app.add_member(&team, "member").await;
     let extra: Value = app
-        .post(&format!("/v1/teams/{}/tokens", team.id), &token, json!({}))
+        .post(
+            &format!("/v1/teams/{}/tokens", team.id),
+            &token,
+            json!({ "name": "Second" }),
+        )
         .await
         .json()
         .await
@@ -279,7 +283,7 @@ async fn erasure_removes_a_departed_members_name_and_email_everywhere_but_keeps_
         .post(app.url(&format!("/v1/teams/{}/members", team.id)))
         .bearer_auth(&team.owner_token)
         .header("idempotency-key", "add-max")
-        .json(&json!({ "name": name, "email": email, "role": "member" }))
+        .json(&json!({ "name": name, "email": email, "role": "member", "service": true }))
         .send()
         .await
         .unwrap();

@@ -28,7 +28,7 @@ fn fill(path: &str, team_id: Uuid) -> String {
 async fn revoked(app: &TestApp, team_id: Uuid, owner: &str) -> String {
     let tokens = format!("/v1/teams/{team_id}/tokens");
     let issued: Value = app
-        .post(&tokens, owner, json!({}))
+        .post(&tokens, owner, json!({ "name": "Second" }))
         .await
         .json()
         .await
@@ -128,7 +128,7 @@ async fn an_idempotent_replay_still_needs_a_valid_token() {
     let team = app.sign_up("acme").await;
     let tokens = format!("/v1/teams/{}/tokens", team.id);
     let issued: Value = app
-        .post(&tokens, &team.owner_token, json!({}))
+        .post(&tokens, &team.owner_token, json!({ "name": "Second" }))
         .await
         .json()
         .await

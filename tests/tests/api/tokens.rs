@@ -13,6 +13,7 @@ async fn members_issue_more_tokens_for_themselves() {
             &format!("/v1/teams/{}/tokens", team.id),
             Some(&viewer),
         )
+        .json(&json!({ "name": "Phone" }))
         .send()
         .await
         .unwrap();
@@ -57,7 +58,7 @@ async fn tokens_are_revoked_by_their_member_or_by_owners_and_admins() {
         let tokens = tokens.clone();
         async move {
             let body: Value = app
-                .post(&tokens, &token, json!({}))
+                .post(&tokens, &token, json!({ "name": "Second" }))
                 .await
                 .json()
                 .await
@@ -124,7 +125,7 @@ async fn tokens_are_revoked_by_their_member_or_by_owners_and_admins() {
             .post(
                 &format!("/v1/teams/{}/tokens", other.id),
                 &other.owner_token,
-                json!({}),
+                json!({ "name": "Theirs" }),
             )
             .await
             .json()

@@ -149,7 +149,7 @@ async fn an_open_event_stream_ends_within_a_second_of_its_token_being_revoked() 
     let team = app.sign_up("acme").await;
     let tokens = format!("/v1/teams/{}/tokens", team.id);
     let issued: Value = app
-        .post(&tokens, &team.owner_token, json!({}))
+        .post(&tokens, &team.owner_token, json!({ "name": "Stream" }))
         .await
         .json()
         .await

@@ -1,5 +1,6 @@
-//! Members: added with a first token, re-roled, removed (their tokens stop at once), and
-//! once they have left, their name and e-mail address erased.
+//! Members: added directly (for automation; a service account gets a first token), re-roled,
+//! removed (their tokens stop at once), and once they have left, their name and e-mail
+//! address erased. People join by invitation (see `invitations`).
 
 use actix_web::http::StatusCode;
 use actix_web::{delete, patch, post};
@@ -32,12 +33,17 @@ pub struct NewMember {
     #[schema(value_type = Email)]
     pub email: String,
     pub role: Role,
+    /// A service account (a scheduler, a script): the answer holds its first token. People
+    /// are invited instead, and hold tokens that nobody else has seen.
+    #[serde(default)]
+    pub service: bool,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MemberAdded {
     pub member: MemberView,
-    pub token: TokenView,
+    /// The first token of a service account, shown this once; null for anyone else.
+    pub token: Option<TokenView>,
 }
 
 impl From<members::Added> for MemberAdded {
@@ -45,7 +51,7 @@ impl From<members::Added> for MemberAdded {
         let member_id = added.member.member_id;
         MemberAdded {
             member: added.member.into(),
-            token: TokenView::new(added.token, member_id),
+            token: added.token.map(|token| TokenView::new(token, member_id)),
         }
     }
 }
@@ -58,11 +64,13 @@ pub struct RoleChange {
 
 /// Adds a member
 ///
-/// Owners and admins add a member (only owners add owners); the answer holds the member's
-/// first token, shown this once.
+/// Owners and admins add a member directly (only owners add owners), for automation. With
+/// `"service": true` the answer holds the account's first token, shown this once; without,
+/// it holds none: people are invited (`POST .../invitations`) and hold tokens that nobody
+/// else has seen.
 #[utoipa::path(tag = "members", request_body = NewMember,
     params(IfMatch),
-    responses((status = 201, description = "The member and their first token (shown once).", body = MemberAdded,
+    responses((status = 201, description = "The member, with a service account's first token (shown once).", body = MemberAdded,
         headers(("ETag" = String)))),
     extensions(("x-problems" = json!(["already_member", "already_taken"]))),
 )]
@@ -79,7 +87,7 @@ async fn add_member(
         name: &new.name,
         email: &new.email,
     };
-    let (team_id, role) = (caller.team_id, new.role);
+    let (team_id, role) = (caller.team_id, (new.role, new.service));
     let added = members::add(&ctx.app, &origin, team_id, expected, person, role).await?;
     let (version, position) = (added.version, added.position);
     let body = MemberAdded::from(added);

@@ -16,6 +16,7 @@ pub mod goals;
 pub mod ideas;
 pub mod imports;
 pub mod insights;
+pub mod invitations;
 pub mod lineage;
 pub mod members;
 pub mod observations;
@@ -41,10 +42,12 @@ pub fn configure(config: &mut ServiceConfig) {
     config.service(
         utoipa_actix_web::scope("/v1")
             .configure(teams::configure_sign_up)
+            .configure(invitations::configure_accept)
             .service(
                 utoipa_actix_web::scope("/teams/{team_id}")
                     .configure(teams::configure)
                     .configure(members::configure)
+                    .configure(invitations::configure)
                     .configure(tokens::configure)
                     .configure(progress::configure)
                     .configure(insights::configure)

@@ -83,6 +83,16 @@ fn describe(event: &StoredEvent) -> Option<Line> {
                 TeamEvent::MemberRemoved { member_id } => {
                     line("MemberRemoved", member_id, json!({}))
                 }
+                TeamEvent::MemberInvited {
+                    invitation_id,
+                    role,
+                    ..
+                } => line("MemberInvited", invitation_id, json!({ "role": role })),
+                TeamEvent::InvitationRevoked { invitation_id } => {
+                    line("InvitationRevoked", invitation_id, json!({}))
+                }
+                // The `MemberAdded` that follows it says who joined.
+                TeamEvent::InvitationAccepted { .. } => None,
             }
         }
         t if t == ChannelEvent::STREAM_TYPE => {

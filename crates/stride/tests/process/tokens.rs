@@ -51,7 +51,12 @@ async fn revocations_role_changes_and_removals_on_one_server_reach_another_at_on
     let on = |base: &str, path: &str| format!("{base}/v1/teams/{}{path}", team.id);
 
     // A second token of the owner, used on B until A revokes it.
-    let issued = answer(http.post(on(&a.base, "/tokens")).bearer_auth(&team.token)).await;
+    let issued = answer(
+        http.post(on(&a.base, "/tokens"))
+            .bearer_auth(&team.token)
+            .json(&json!({ "name": "Second" })),
+    )
+    .await;
     let (token_id, secret) = (
         issued["id"].as_str().unwrap(),
         issued["secret"].as_str().unwrap(),
@@ -70,7 +75,7 @@ async fn revocations_role_changes_and_removals_on_one_server_reach_another_at_on
     let added = answer(
         http.post(on(&a.base, "/members"))
             .bearer_auth(&team.token)
-            .json(&json!({ "name": "Ada", "email": "ada@example.com", "role": "admin" })),
+            .json(&json!({ "name": "Ada", "email": "ada@example.com", "role": "admin", "service": true })),
     )
     .await;
     let member_id = added["member"]["id"].as_str().unwrap().to_owned();
