@@ -1,6 +1,7 @@
 // A frontend's first conversation with Stride, written as a frontend would write it with
-// `@stride/client`: sign up a team, add a member, set a goal, join the team's public board as
-// an anonymous contributor, submit an idea and vote on it, then read the team's progress.
+// `@stride/client`: sign up a team, invite a teammate who joins with a token of their own, set
+// a goal, join the team's public board as an anonymous contributor, submit an idea and vote
+// on it, then read the team's progress.
 // Every answer is checked; any surprise stops the flow with a non-zero exit.
 //
 //   STRIDE_URL=http://127.0.0.1:8080 npm run example
@@ -67,36 +68,49 @@ async function flow(): Promise<void> {
   console.log("ok without a token the team answers 401 unauthorized");
 
   // One key per logical write: a retry with the same key and body replays the first answer.
-  const addBen = newIdempotencyKey();
-  const benBody = { name: "Ben", email: "ben@example.com", role: "member" as const };
-  const { data: added } = await expect(
+  const inviteBen = newIdempotencyKey();
+  const benInvitation = { email: "ben@example.com", role: "member" as const, name: "Ben" };
+  const { data: invited } = await expect(
     201,
-    "add a member",
-    owner.POST("/v1/teams/{team_id}/members", {
+    "invite a teammate",
+    owner.POST("/v1/teams/{team_id}/invitations", {
       params: { path: { team_id: team } },
-      body: benBody,
-      headers: idempotencyKey(addBen),
+      body: benInvitation,
+      headers: idempotencyKey(inviteBen),
     }),
   );
-  check(added.member.role === "member", `Ben's role is ${added.member.role}`);
+  check(invited.role === "member", `Ben is invited as ${invited.role}`);
   const { data: again, response: replay } = await expect(
     201,
-    "add the member again with the same key",
-    owner.POST("/v1/teams/{team_id}/members", {
+    "invite again with the same key",
+    owner.POST("/v1/teams/{team_id}/invitations", {
       params: { path: { team_id: team } },
-      body: benBody,
-      headers: idempotencyKey(addBen),
+      body: benInvitation,
+      headers: idempotencyKey(inviteBen),
     }),
   );
-  check(again.member.id === added.member.id, "the retry added a second member");
+  check(again.id === invited.id, "the retry made a second invitation");
   check(replay.headers.get("Idempotent-Replayed") === "true", "the retry was not marked replayed");
+  // Ben accepts the code he was sent, without a token, and gets his own.
+  const { data: benJoined } = await expect(
+    201,
+    "accept the invitation",
+    anonymous.POST("/v1/invitations/accept", { body: { code: invited.code, name: "Ben" } }),
+  );
+  check(benJoined.member.role === "member", `Ben joined as ${benJoined.member.role}`);
+  const ben = anonymous.withToken(benJoined.token.secret);
   const { data: teamView } = await expect(
     200,
-    "read the team",
-    owner.GET("/v1/teams/{team_id}", { params: { path: { team_id: team } } }),
+    "read the team as Ben",
+    ben.GET("/v1/teams/{team_id}", { params: { path: { team_id: team } } }),
   );
   check(teamView.members.length === 2, `the team has ${teamView.members.length} members`);
-  console.log("ok added Ben as a member; the retry with the same key was replayed");
+  const used = await anonymous.POST("/v1/invitations/accept", {
+    body: { code: invited.code, name: "Ben" },
+  });
+  check(used.response.status === 404, `a used code answers ${used.response.status}`);
+  check(used.error?.code === "invitation_invalid", `the problem's code is ${used.error?.code}`);
+  console.log("ok invited Ben, who joined with his own token; the retry was replayed, the code used up");
 
   const { data: goal } = await expect(
     201,

@@ -535,7 +535,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Reads one experiment with its result */
+        /**
+         * Reads one experiment with its result
+         * @description Any member reads an experiment and its result at `as_of` (default now): the metric's
+         *     daily values before and during it, per channel and overall, the change, its 95% interval
+         *     and the verdict.
+         */
         get: operations["getExperiment"];
         put?: never;
         post?: never;
@@ -1281,7 +1286,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Lists the team's webhook endpoints */
+        /**
+         * Lists the team's webhook endpoints
+         * @description Owners and admins list the endpoints with their events, state and why they were paused,
+         *     never their secrets.
+         */
         get: operations["listWebhooks"];
         put?: never;
         /**
@@ -1304,7 +1313,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Reads one webhook endpoint */
+        /**
+         * Reads one webhook endpoint
+         * @description Owners and admins read an endpoint as listed, never its secret.
+         */
         get: operations["getWebhook"];
         put?: never;
         post?: never;

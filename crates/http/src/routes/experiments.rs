@@ -215,6 +215,10 @@ async fn list_experiments(ctx: Ctx, caller: Member, query: ApiQuery<AsOfQuery>) 
 }
 
 /// Reads one experiment with its result
+///
+/// Any member reads an experiment and its result at `as_of` (default now): the metric's
+/// daily values before and during it, per channel and overall, the change, its 95% interval
+/// and the verdict.
 #[utoipa::path(tag = "experiments", params(AsOfQuery), responses(
     (status = 200, description = "The experiment.", body = ExperimentView, headers(("ETag" = String))),
 ))]

@@ -151,6 +151,9 @@ async fn create_webhook(ctx: Ctx, caller: Admin, body: ApiJson<NewWebhookBody>) 
 }
 
 /// Lists the team's webhook endpoints
+///
+/// Owners and admins list the endpoints with their events, state and why they were paused,
+/// never their secrets.
 #[utoipa::path(tag = "webhooks", responses(
     (status = 200, description = "Every endpoint, oldest first.", body = Page<WebhookView>),
 ))]
@@ -165,6 +168,8 @@ async fn list_webhooks(ctx: Ctx, caller: Admin) -> Reply {
 }
 
 /// Reads one webhook endpoint
+///
+/// Owners and admins read an endpoint as listed, never its secret.
 #[utoipa::path(tag = "webhooks", responses(
     (status = 200, description = "The endpoint.", body = WebhookView, headers(("ETag" = String))),
 ))]
