@@ -60,10 +60,10 @@ pub struct Store {
     inner: Arc<Inner>,
 }
 
-pub(crate) struct Inner {
-    pub(crate) pool: Pool,
+struct Inner {
+    pool: Pool,
     /// Hot standbys that serve reads of the projections (none unless configured).
-    pub(crate) replicas: Replicas,
+    replicas: Arc<Replicas>,
     committer: Committer,
     voter: Voter,
     /// Admits metric batches into PostgreSQL a few at a time (see [`BATCHES_IN_FLIGHT`]).
@@ -134,7 +134,10 @@ impl Store {
     ) -> anyhow::Result<Store> {
         let store = Self::with_replicas(pool(config)?, Replicas::connect(replicas)?);
         if !store.inner.replicas.list().is_empty() {
-            crate::replicas::spawn_monitor(Arc::downgrade(&store.inner));
+            crate::replicas::spawn_monitor(
+                store.pool().clone(),
+                Arc::downgrade(&store.inner.replicas),
+            );
         }
         Ok(store)
     }
@@ -145,7 +148,7 @@ impl Store {
         Store {
             inner: Arc::new(Inner {
                 pool,
-                replicas,
+                replicas: Arc::new(replicas),
                 committer,
                 voter,
                 batches: tokio::sync::Semaphore::new(BATCHES_IN_FLIGHT),

@@ -74,6 +74,11 @@ pub struct Need {
 
 // Posts that were never published or scheduled (drafts, archived drafts) are left out
 // unless asked for: dashboards read what went out or is about to.
+// The predicate of the `aggregates_owned` index, word for word, so that the index serves it.
+const OWNED: &str = "SELECT stream_type, state FROM aggregates WHERE team_id = $1 \
+     AND ((stream_type = 'goal' AND state->>'owner_id' IS NOT NULL AND state->>'state' = 'active') \
+       OR (stream_type = 'post' AND state->>'assignee_id' IS NOT NULL \
+           AND state->>'status' NOT IN ('published', 'archived')))";
 const PLANS: &str = "SELECT stream_id, stream_type, state, position, created_at, team_id FROM aggregates \
      WHERE team_id = $1 AND stream_type = ANY($2) AND (stream_type <> $3 OR $4 OR at IS NOT NULL) \
      ORDER BY stream_id";
@@ -377,5 +382,21 @@ impl ReadModels<'_> {
                 self.store.read_rows(known, &params).await
             }
         }
+    }
+
+    /// The team's open goals that have an owner and open posts (neither published nor
+    /// archived) that have an assignee, as the projection holds them now.
+    pub async fn owned(self, team_id: Uuid) -> Result<Vec<State>, StoreError> {
+        self.store
+            .projections()
+            .check(team_id, &[Aggregates::NAME])
+            .await?;
+        let rows: Vec<Option<State>> = self
+            .query_rows(OWNED, &[&team_id], |r| {
+                let stream_type: String = r.try_get(0)?;
+                State::from_json(&stream_type, r.try_get(1)?)
+            })
+            .await?;
+        Ok(rows.into_iter().flatten().collect())
     }
 }

@@ -300,24 +300,28 @@ impl Replicas {
     }
 }
 
-/// Checks every standby each [`CHECK_EVERY`] while the store lives.
-pub(crate) fn spawn_monitor(inner: Weak<crate::db::Inner>) -> tokio::task::JoinHandle<()> {
+/// Checks every standby each [`CHECK_EVERY`], against the `primary`, while the store holds
+/// its standbys.
+pub(crate) fn spawn_monitor(
+    primary: Pool,
+    replicas: Weak<Replicas>,
+) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut history: VecDeque<(Instant, i64)> = VecDeque::new();
         let mut ticks = tokio::time::interval(CHECK_EVERY);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticks.tick().await;
-            let Some(inner) = inner.upgrade() else {
+            let Some(replicas) = replicas.upgrade() else {
                 return;
             };
-            check(&inner, &mut history).await;
+            check(&primary, &replicas, &mut history).await;
         }
     })
 }
 
-async fn check(inner: &crate::db::Inner, history: &mut VecDeque<(Instant, i64)>) {
-    let primary = match inner.pool.get().await {
+async fn check(primary: &Pool, replicas: &Replicas, history: &mut VecDeque<(Instant, i64)>) {
+    let primary = match primary.get().await {
         Ok(client) => client
             .query_one(PRIMARY_LSN, &[])
             .await
@@ -335,7 +339,7 @@ async fn check(inner: &crate::db::Inner, history: &mut VecDeque<(Instant, i64)>)
     {
         history.pop_front();
     }
-    let checks = inner.replicas.list().iter().map(|replica| async move {
+    let checks = replicas.list().iter().map(|replica| async move {
         let answer = replica.query(STANDBY, &[]).await;
         (replica, answer)
     });
