@@ -2645,6 +2645,33 @@ export interface components {
         /** @enum {string} */
         Sort: "trending" | "top" | "new";
         /**
+         * @description Sign-in through an OpenID Connect provider: a bearer JWT from `issuer` for `audience`
+         *     signs in the member with its verified e-mail address (within `allowed_domain`, when set).
+         */
+        Sso: {
+            /** @description Only addresses of this domain sign in. */
+            allowed_domain?: string | null;
+            /** @description What the tokens' `aud` must hold: the client id the team registered. */
+            audience: string;
+            /**
+             * @description The provider's issuer, exactly as its tokens' `iss` says it; its discovery document
+             *     is at `<issuer>/.well-known/openid-configuration`. `https`, or `http` on this machine.
+             */
+            issuer: string;
+        };
+        /** @description A team's sign-in provider, as an owner sets it up. */
+        SsoInput: {
+            /** @description Only addresses of this domain sign in. */
+            allowed_domain?: string | null;
+            /** @description The client id its tokens' `aud` holds. */
+            audience: components["schemas"]["Name"];
+            /**
+             * @description The issuer, exactly as its tokens' `iss` says it: `https`, or `http` on this machine
+             *     only; no query or fragment.
+             */
+            issuer: string;
+        };
+        /**
          * @description A goal's status at an instant.
          * @enum {string}
          */
@@ -2710,6 +2737,7 @@ export interface components {
             board?: components["schemas"]["BoardPatch"] | null;
             name?: components["schemas"]["Name"] | null;
             require_approval?: boolean | null;
+            sso?: components["schemas"]["SsoInput"] | null;
         };
         TeamProgress: {
             /** Format: date-time */
@@ -2731,6 +2759,7 @@ export interface components {
             /** @description Posts need an owner's or admin's approval before they are scheduled or published. */
             require_approval: boolean;
             slug: string;
+            sso?: components["schemas"]["Sso"] | null;
             /**
              * Format: int64
              * @description Also sent as the ETag; send it back in If-Match to change the team safely.
@@ -2837,7 +2866,7 @@ export interface components {
          * @description An event's name (`IdeaSubmitted`, `PostPublished`, ...), a signal (`goal.status_changed`, `cadence.period_at_risk`, `post.review_requested`, `idea.trending`), or `*` for all.
          * @enum {string}
          */
-        WebhookEventType: "TeamCreated" | "TeamRenamed" | "TeamSettingsChanged" | "MemberAdded" | "MemberRoleChanged" | "MemberRemoved" | "MemberInvited" | "InvitationRevoked" | "InvitationAccepted" | "ChannelAdded" | "ChannelStatusChanged" | "GoalSet" | "GoalRevised" | "GoalAchieved" | "GoalAbandoned" | "GoalOwnerChanged" | "PostDrafted" | "PostEdited" | "PostScheduled" | "PostSubmittedForReview" | "PostApproved" | "PostChangesRequested" | "PostPublished" | "PostArchived" | "PostAssigneeChanged" | "IdeaSubmitted" | "IdeaCommented" | "IdeaStatusChanged" | "IdeaMerged" | "IdeaUnmerged" | "IdeaUsed" | "IdeaVoted" | "IdeaVoteWithdrawn" | "MetricsRecorded" | "ExperimentStarted" | "ExperimentRevised" | "ExperimentConcluded" | "WebhookCreated" | "WebhookChanged" | "WebhookSecretRotated" | "WebhookDeleted" | "goal.status_changed" | "cadence.period_at_risk" | "post.review_requested" | "idea.trending" | "*";
+        WebhookEventType: "TeamCreated" | "TeamRenamed" | "TeamSettingsChanged" | "MemberAdded" | "MemberRoleChanged" | "MemberRemoved" | "MemberInvited" | "InvitationRevoked" | "InvitationAccepted" | "TeamSsoChanged" | "ChannelAdded" | "ChannelStatusChanged" | "GoalSet" | "GoalRevised" | "GoalAchieved" | "GoalAbandoned" | "GoalOwnerChanged" | "PostDrafted" | "PostEdited" | "PostScheduled" | "PostSubmittedForReview" | "PostApproved" | "PostChangesRequested" | "PostPublished" | "PostArchived" | "PostAssigneeChanged" | "IdeaSubmitted" | "IdeaCommented" | "IdeaStatusChanged" | "IdeaMerged" | "IdeaUnmerged" | "IdeaUsed" | "IdeaVoted" | "IdeaVoteWithdrawn" | "MetricsRecorded" | "ExperimentStarted" | "ExperimentRevised" | "ExperimentConcluded" | "WebhookCreated" | "WebhookChanged" | "WebhookSecretRotated" | "WebhookDeleted" | "goal.status_changed" | "cadence.period_at_risk" | "post.review_requested" | "idea.trending" | "*";
         /** @enum {string} */
         WebhookStatus: "active" | "paused";
         WebhookView: {

@@ -93,6 +93,10 @@ pub fn sentence(row: &ActivityRow, names: &Names) -> String {
             text(d, "role").unwrap_or_default()
         ),
         "InvitationRevoked" => format!("{actor} revoked an invitation"),
+        "TeamSsoChanged" => match text(d, "issuer") {
+            Some(issuer) => format!("{actor} set up sign-in through {issuer}"),
+            None => format!("{actor} turned off sign-in through a provider"),
+        },
         "ChannelAdded" => format!(
             "{actor} added {label} ({})",
             text(d, "handle").unwrap_or_default()

@@ -28,6 +28,9 @@ pub enum AppError {
     Lagging(String),
     #[error(transparent)]
     Team(#[from] TeamError),
+    /// A bearer JWT that signs no one in.
+    #[error(transparent)]
+    SignIn(#[from] crate::sign_in::SignInError),
     #[error(transparent)]
     Channel(#[from] ChannelError),
     #[error(transparent)]

@@ -13,7 +13,7 @@ use stride_domain::Invalid;
 use stride_domain::team::{Role, TeamCommand, TeamError, TeamEvent};
 use stride_domain::text;
 use stride_storage::SideWrite;
-use stride_storage::invitations::NewCode;
+use stride_storage::invitations::{InvitationRecord, NewCode};
 use stride_storage::members::MemberRecord;
 use stride_storage::tokens::NewToken;
 use uuid::Uuid;
@@ -157,7 +157,7 @@ pub async fn revoke(
 
 /// Accepts the invitation `code` opens: its invitee joins as `name` with the invitation's
 /// role and their own first token, in one append.
-#[tracing::instrument(skip_all, fields(team_id = tracing::field::Empty))]
+#[tracing::instrument(skip_all)]
 pub async fn accept(
     app: &App,
     origin: &Origin,
@@ -171,8 +171,18 @@ pub async fn accept(
         .invitation_by_code(code)
         .await?
         .ok_or(TeamError::InvitationInvalid)?;
+    accept_record(app, origin, invitation, member_name).await
+}
+
+/// Accepts `invitation` for its invitee, who joins as `member_name`.
+#[tracing::instrument(skip_all, fields(team_id = %invitation.team_id))]
+pub(crate) async fn accept_record(
+    app: &App,
+    origin: &Origin,
+    invitation: InvitationRecord,
+    member_name: String,
+) -> Result<Joined, AppError> {
     let team_id = invitation.team_id;
-    tracing::Span::current().record("team_id", tracing::field::display(team_id));
     let (member_id, token) = (Uuid::now_v7(), NewToken::generate());
     let command = TeamCommand::AcceptInvitation {
         invitation_id: invitation.invitation_id,

@@ -31,6 +31,7 @@ pub mod people;
 pub mod posts;
 pub mod progress;
 pub mod public_boards;
+pub mod sign_in;
 pub mod signals;
 pub mod suggestions;
 pub mod teams;
@@ -52,6 +53,8 @@ pub struct App {
     pub webhook_policy: webhooks::WebhookPolicy,
     /// What this process's webhook delivery worker did.
     pub delivery_stats: Arc<delivery::Stats>,
+    /// The keys of the teams' sign-in providers.
+    pub providers: Arc<sign_in::Providers>,
 }
 
 impl App {
@@ -61,6 +64,7 @@ impl App {
             boards: Arc::new(public_boards::PublicBoards::default()),
             webhook_policy: webhooks::WebhookPolicy::default(),
             delivery_stats: Arc::new(delivery::Stats::default()),
+            providers: Arc::new(sign_in::Providers::default()),
         }
     }
 }

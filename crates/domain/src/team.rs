@@ -21,6 +21,75 @@ pub const NAME_MAX: usize = 100;
 pub const INVITATION_VALID: Duration = Duration::days(7);
 /// Invitations a team may have waiting at once.
 pub const INVITATIONS_MAX: usize = 500;
+/// Longest issuer URL and audience of a team's sign-in provider.
+pub const ISSUER_MAX: usize = 2048;
+pub const AUDIENCE_MAX: usize = 255;
+
+/// Sign-in through an OpenID Connect provider: a bearer JWT from `issuer` for `audience`
+/// signs in the member with its verified e-mail address (within `allowed_domain`, when set).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Sso {
+    /// The provider's issuer, exactly as its tokens' `iss` says it; its discovery document
+    /// is at `<issuer>/.well-known/openid-configuration`. `https`, or `http` on this machine.
+    pub issuer: String,
+    /// What the tokens' `aud` must hold: the client id the team registered.
+    pub audience: String,
+    /// Only addresses of this domain sign in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allowed_domain: Option<String>,
+}
+
+/// The team's provider, checked: an issuer URL without query or fragment (`http` only on
+/// this machine), an audience, and a lower-case domain.
+pub fn sso(spec: Sso) -> Result<Sso, Invalid> {
+    let issuer =
+        text::url(spec.issuer.trim(), ISSUER_MAX).map_err(|e| Invalid::new("sso.issuer", e))?;
+    let local = ["http://127.0.0.1", "http://localhost", "http://[::1]"]
+        .iter()
+        .any(|prefix| {
+            issuer
+                .strip_prefix(prefix)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with([':', '/']))
+        });
+    if !(issuer.starts_with("https://") || local) {
+        return Err(Invalid::new(
+            "sso.issuer",
+            "must be an https URL (http only on this machine)",
+        ));
+    }
+    if issuer.contains(['?', '#']) {
+        return Err(Invalid::new("sso.issuer", "must have no query or fragment"));
+    }
+    let audience =
+        text::title(&spec.audience, AUDIENCE_MAX).map_err(|e| Invalid::new("sso.audience", e))?;
+    let allowed_domain = spec
+        .allowed_domain
+        .map(|raw| {
+            let domain = raw.trim().to_ascii_lowercase();
+            let valid = domain.len() <= 253
+                && domain.contains('.')
+                && !domain.starts_with(['.', '-'])
+                && !domain.ends_with(['.', '-'])
+                && domain
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-');
+            if valid {
+                Ok(domain)
+            } else {
+                Err(Invalid::new(
+                    "sso.allowed_domain",
+                    "must be a domain such as example.com",
+                ))
+            }
+        })
+        .transpose()?;
+    Ok(Sso {
+        issuer,
+        audience,
+        allowed_domain,
+    })
+}
 
 /// What a member may do. Ordered from most to least powerful.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -86,6 +155,8 @@ pub struct Team {
     pub members: BTreeMap<Uuid, Role>,
     /// Invitations neither accepted nor revoked (some may have expired).
     pub invitations: BTreeMap<Uuid, Invitation>,
+    /// Sign-in through the team's identity provider, when set up.
+    pub sso: Option<Sso>,
 }
 
 /// An invitation waiting to be accepted: the role it gives, and until when.
@@ -112,6 +183,8 @@ pub struct TeamChanges {
     pub require_approval: Option<bool>,
     pub board_public: Option<bool>,
     pub board_accepting_ideas: Option<bool>,
+    /// `Some(None)` turns sign-in through a provider off. Owners only.
+    pub sso: Option<Option<Sso>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -195,6 +268,11 @@ pub enum TeamEvent {
         invitation_id: Uuid,
         member_id: Uuid,
     },
+    /// Sign-in through a provider set up, changed, or (null) turned off.
+    TeamSsoChanged {
+        #[serde(default)]
+        sso: Option<Sso>,
+    },
 }
 
 event::event_payload!(
@@ -209,7 +287,8 @@ event::event_payload!(
         MemberRemoved,
         MemberInvited,
         InvitationRevoked,
-        InvitationAccepted
+        InvitationAccepted,
+        TeamSsoChanged
     ]
 );
 
@@ -295,7 +374,14 @@ pub fn decide(
     }
     match command {
         TeamCommand::CreateTeam { .. } => Err(TeamError::AlreadyExists),
-        TeamCommand::UpdateTeam(changes) => update(team, changes),
+        TeamCommand::UpdateTeam(changes) => {
+            if changes.sso.is_some() && acting_role != Role::Owner {
+                return Err(TeamError::Forbidden(
+                    "only owners may set up sign-in through a provider",
+                ));
+            }
+            update(team, changes)
+        }
         TeamCommand::AddMember { member_id, role } => {
             if team.members.contains_key(&member_id) {
                 return Err(TeamError::AlreadyMember);
@@ -420,6 +506,12 @@ fn update(team: &Team, changes: TeamChanges) -> Result<Vec<TeamEvent>, TeamError
             board_accepting_ideas,
         });
     }
+    if let Some(wanted) = changes.sso {
+        let wanted = wanted.map(sso).transpose()?;
+        if wanted != team.sso {
+            events.push(TeamEvent::TeamSsoChanged { sso: wanted });
+        }
+    }
     Ok(events)
 }
 
@@ -441,6 +533,7 @@ pub fn apply(state: Option<Team>, event: &TeamEvent) -> Option<Team> {
             board: BoardSettings::default(),
             members: BTreeMap::new(),
             invitations: BTreeMap::new(),
+            sso: None,
         }),
         (None, _) => None,
         (Some(mut team), event) => {
@@ -483,6 +576,7 @@ pub fn apply(state: Option<Team>, event: &TeamEvent) -> Option<Team> {
                 | TeamEvent::InvitationAccepted { invitation_id, .. } => {
                     team.invitations.remove(invitation_id);
                 }
+                TeamEvent::TeamSsoChanged { sso } => team.sso = sso.clone(),
             }
             Some(team)
         }
@@ -773,6 +867,7 @@ mod tests {
             require_approval: Some(false),
             board_public: Some(true),
             board_accepting_ideas: None,
+            sso: Some(None),
         };
         assert_eq!(
             when(&team, OWNER, TeamCommand::UpdateTeam(same)),
@@ -784,6 +879,7 @@ mod tests {
             require_approval: Some(true),
             board_public: Some(true),
             board_accepting_ideas: Some(false),
+            sso: None,
         };
         let events = when(&team, ADMIN, TeamCommand::UpdateTeam(changes)).unwrap();
         assert_eq!(
@@ -967,5 +1063,64 @@ mod tests {
             now: now() + Duration::days(2),
         };
         assert!(when(&team, OWNER, later).is_ok());
+    }
+
+    #[test]
+    fn only_owners_set_up_a_provider_and_it_is_checked() {
+        let team = full_team();
+        let okta = |issuer: &str, domain: Option<&str>| TeamChanges {
+            sso: Some(Some(Sso {
+                issuer: issuer.into(),
+                audience: "stride".into(),
+                allowed_domain: domain.map(str::to_owned),
+            })),
+            ..TeamChanges::default()
+        };
+        assert!(matches!(
+            when(
+                &team,
+                ADMIN,
+                TeamCommand::UpdateTeam(okta("https://acme.okta.com", None))
+            ),
+            Err(TeamError::Forbidden(_))
+        ));
+        let set = when(
+            &team,
+            OWNER,
+            TeamCommand::UpdateTeam(okta("https://acme.okta.com", Some(" Acme.COM "))),
+        )
+        .unwrap();
+        let after = set.iter().fold(Some(team.clone()), apply).unwrap();
+        assert_eq!(
+            after.sso.as_ref().and_then(|s| s.allowed_domain.as_deref()),
+            Some("acme.com")
+        );
+        for (issuer, domain) in [
+            ("http://acme.okta.com", None),
+            ("https://acme.okta.com/?x=1", None),
+            ("ftp://acme", None),
+            ("https://acme.okta.com", Some("not a domain")),
+        ] {
+            assert!(matches!(
+                when(&team, OWNER, TeamCommand::UpdateTeam(okta(issuer, domain))),
+                Err(TeamError::Invalid(_))
+            ));
+        }
+        assert!(
+            when(
+                &team,
+                OWNER,
+                TeamCommand::UpdateTeam(okta("http://127.0.0.1:8080", None))
+            )
+            .is_ok()
+        );
+        let off = TeamChanges {
+            sso: Some(None),
+            ..TeamChanges::default()
+        };
+        assert_eq!(
+            when(&after, OWNER, TeamCommand::UpdateTeam(off)).unwrap(),
+            vec![TeamEvent::TeamSsoChanged { sso: None }]
+        );
     }
 }

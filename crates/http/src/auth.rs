@@ -24,8 +24,12 @@ use crate::error::ApiError;
 pub struct Caller {
     pub team_id: Uuid,
     pub member_id: Uuid,
+    /// The Stride token that authenticated the request, or for a sign-in through the team's
+    /// provider, a stable id of the identity the provider vouched for.
     pub token_id: Uuid,
     pub role: Role,
+    /// Signed in through the team's provider rather than with a Stride token.
+    pub via_provider: bool,
 }
 
 impl Caller {
@@ -182,6 +186,29 @@ async fn authenticate(
         member_id: owner.member_id,
         token_id: owner.token_id,
         role,
+        via_provider: false,
+    })
+}
+
+/// Signs in a bearer JWT through the provider of the team in the path (see
+/// `stride_app::sign_in`), or 401.
+async fn sign_in(
+    app: Option<stride_app::App>,
+    request_id: String,
+    team: &str,
+    token: &str,
+) -> Result<Caller, ApiError> {
+    let app = app.ok_or_else(|| ApiError::internal(anyhow::anyhow!("no app")))?;
+    let team_id: Uuid = team
+        .parse()
+        .map_err(|_| ApiError::unauthorized("a provider's token signs in to a team by its id"))?;
+    let signed_in = stride_app::sign_in::sign_in(&app, &request_id, team_id, token).await?;
+    Ok(Caller {
+        team_id,
+        member_id: signed_in.member_id,
+        token_id: signed_in.session_id,
+        role: signed_in.role,
+        via_provider: true,
     })
 }
 
@@ -214,7 +241,22 @@ pub async fn team_routes(
     let store = req
         .app_data::<web::Data<Store>>()
         .map(|s| s.get_ref().clone());
-    let caller = match authenticate(bearer(req.request()), store).await {
+    let token = bearer(req.request());
+    let signed_in = match &token {
+        Ok(token) if stride_app::sign_in::looks_like_jwt(token) => {
+            let app = req
+                .app_data::<web::Data<stride_app::App>>()
+                .map(|a| a.get_ref().clone());
+            let request_id = req
+                .extensions()
+                .get::<crate::extract::RequestId>()
+                .map(|r| r.0.clone())
+                .unwrap_or_default();
+            sign_in(app, request_id, &team, token).await
+        }
+        _ => authenticate(token, store).await,
+    };
+    let caller = match signed_in {
         Ok(caller) => caller,
         Err(error) => return Ok(req.error_response(error)),
     };

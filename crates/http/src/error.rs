@@ -319,6 +319,12 @@ impl From<AppError> for ApiError {
             AppError::KeptChanging => ApiError::conflict(Code::VersionConflict, error.to_string()),
             AppError::Lagging(detail) => ApiError::projection_lagging(detail),
             AppError::Team(error) => error.into(),
+            AppError::SignIn(error) => match error {
+                stride_app::sign_in::SignInError::Provider(_) => {
+                    ApiError::unavailable(error.to_string())
+                }
+                _ => ApiError::unauthorized(&error.to_string()),
+            },
             AppError::Channel(error) => error.into(),
             AppError::Goal(error) => error.into(),
             AppError::Post(error) => error.into(),

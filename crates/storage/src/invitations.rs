@@ -62,6 +62,9 @@ const BY_CODE: &str = "SELECT team_id, invitation_id, email, name, expires_at FR
      WHERE code_hash = $1 AND expires_at > now()";
 const WAITING: &str = "SELECT team_id, invitation_id, email, name, expires_at FROM invitations \
      WHERE team_id = $1 AND expires_at > now() ORDER BY expires_at, invitation_id";
+const FOR_EMAIL: &str = "SELECT team_id, invitation_id, email, name, expires_at FROM invitations \
+     WHERE team_id = $1 AND lower(email) = lower($2) AND expires_at > now() \
+     ORDER BY expires_at DESC, invitation_id LIMIT 1";
 const FORGET_EXPIRED: &str = "DELETE FROM invitations WHERE team_id = $1 AND expires_at <= now()";
 
 impl Directory<'_> {
@@ -76,6 +79,17 @@ impl Directory<'_> {
         }
         self.store
             .query_opt(BY_CODE, &[&hash(code)], InvitationRecord::from_row)
+            .await
+    }
+
+    /// The team's waiting invitation for this address (the latest to expire, if several).
+    pub async fn invitation_for_email(
+        self,
+        team_id: Uuid,
+        email: &str,
+    ) -> Result<Option<InvitationRecord>, StoreError> {
+        self.store
+            .query_opt(FOR_EMAIL, &[&team_id, &email], InvitationRecord::from_row)
             .await
     }
 

@@ -20,6 +20,9 @@ const LIST: &str = "SELECT member_id, name, email, role, joined_at FROM members 
      WHERE team_id = $1 AND removed_at IS NULL ORDER BY joined_at, member_id";
 const ONE: &str = "SELECT member_id, name, email, role, joined_at FROM members \
      WHERE team_id = $1 AND member_id = $2 AND removed_at IS NULL";
+const BY_EMAIL: &str = "SELECT member_id, name, email, role, joined_at FROM members \
+     WHERE team_id = $1 AND lower(email) = lower($2) AND removed_at IS NULL \
+     ORDER BY joined_at, member_id LIMIT 1";
 
 /// Locks the member's row for the erasure, which must not race their removal being undone.
 const LEFT: &str =
@@ -74,6 +77,18 @@ impl Directory<'_> {
     ) -> Result<Option<MemberRecord>, StoreError> {
         self.store
             .query_opt(ONE, &[&team_id, &member_id], MemberRecord::from_row)
+            .await
+    }
+
+    /// The team's member with this e-mail address (compared without case), the earliest
+    /// to join if several share it.
+    pub async fn member_by_email(
+        self,
+        team_id: Uuid,
+        email: &str,
+    ) -> Result<Option<MemberRecord>, StoreError> {
+        self.store
+            .query_opt(BY_EMAIL, &[&team_id, &email], MemberRecord::from_row)
             .await
     }
 

@@ -20,6 +20,7 @@ mod parsing;
 mod posts;
 mod progress;
 mod security;
+mod sign_in;
 mod teams;
 mod tokens;
 mod transport_hardening;

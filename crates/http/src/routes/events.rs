@@ -104,6 +104,9 @@ struct Tail {
     team_id: Uuid,
     /// The token that opened the stream: when it stops being valid, the stream ends.
     token_id: Uuid,
+    /// Opened by a sign-in through the team's provider: the stream ends when its member
+    /// leaves the team.
+    provider_member: Option<Uuid>,
     after: i64,
     pending: VecDeque<Bytes>,
     last_sent: Instant,
@@ -123,6 +126,7 @@ impl Tail {
             store,
             team_id: caller.team_id,
             token_id: caller.token_id,
+            provider_member: caller.via_provider.then_some(caller.member_id),
             after,
             pending,
             last_sent: Instant::now(),
@@ -137,12 +141,19 @@ impl Tail {
         if self.last_checked.elapsed() < RECHECK {
             return true;
         }
-        match self
-            .store
-            .directory()
-            .token_still_valid(self.team_id, self.token_id)
-            .await
-        {
+        let directory = self.store.directory();
+        let still = match self.provider_member {
+            Some(member_id) => directory
+                .member(self.team_id, member_id)
+                .await
+                .map(|m| m.is_some()),
+            None => {
+                directory
+                    .token_still_valid(self.team_id, self.token_id)
+                    .await
+            }
+        };
+        match still {
             Ok(true) => {
                 self.last_checked = Instant::now();
                 true

@@ -100,6 +100,8 @@ pub struct TeamView {
     pub board: Board,
     pub members: Vec<MemberView>,
     pub channels: Vec<ChannelView>,
+    /// Sign-in through the team's OpenID Connect provider, when its owner set it up.
+    pub sso: Option<stride_domain::team::Sso>,
     /// Also sent as the ETag; send it back in If-Match to change the team safely.
     pub version: i64,
 }
@@ -118,6 +120,7 @@ impl From<TeamDetails> for TeamView {
             },
             members: details.members.into_iter().map(MemberView::from).collect(),
             channels: details.channels.iter().map(ChannelView::from).collect(),
+            sso: team.sso,
             version: details.team.version,
         }
     }
@@ -209,6 +212,29 @@ pub struct TeamPatch {
     pub name: Option<String>,
     pub require_approval: Option<bool>,
     pub board: Option<BoardPatch>,
+    /// Owners only: sign-in through an OpenID Connect provider. A bearer JWT from `issuer`
+    /// (RS256 or ES256, checked against the keys of its discovery document; `iss`, `aud`,
+    /// `exp` and `nbf` with 60 s of leeway) signs in the member with its verified e-mail
+    /// address, accepting a waiting invitation for it on first sign-in. Null turns it off.
+    #[serde(default, deserialize_with = "stride_domain::event::double_option")]
+    #[schema(value_type = Option<SsoInput>)]
+    pub sso: Option<Option<SsoInput>>,
+}
+
+/// A team's sign-in provider, as an owner sets it up.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SsoInput {
+    /// The issuer, exactly as its tokens' `iss` says it: `https`, or `http` on this machine
+    /// only; no query or fragment.
+    #[schema(max_length = 2048, pattern = "^https?://[^?#\\s]+$")]
+    pub issuer: String,
+    /// The client id its tokens' `aud` holds.
+    #[schema(value_type = Name)]
+    pub audience: String,
+    /// Only addresses of this domain sign in.
+    #[schema(max_length = 253)]
+    pub allowed_domain: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -226,6 +252,13 @@ impl From<TeamPatch> for TeamChanges {
             require_approval: patch.require_approval,
             board_public: board.public,
             board_accepting_ideas: board.accepting_ideas,
+            sso: patch.sso.map(|sso| {
+                sso.map(|s| stride_domain::team::Sso {
+                    issuer: s.issuer,
+                    audience: s.audience,
+                    allowed_domain: s.allowed_domain,
+                })
+            }),
         }
     }
 }

@@ -93,6 +93,11 @@ fn describe(event: &StoredEvent) -> Option<Line> {
                 }
                 // The `MemberAdded` that follows it says who joined.
                 TeamEvent::InvitationAccepted { .. } => None,
+                TeamEvent::TeamSsoChanged { sso } => line(
+                    "TeamSsoChanged",
+                    stream,
+                    json!({ "issuer": sso.map(|s| s.issuer) }),
+                ),
             }
         }
         t if t == ChannelEvent::STREAM_TYPE => {

@@ -1,0 +1,317 @@
+//! Sign-in through a team's OpenID Connect provider, against a real local issuer: an HTTP
+//! server of the test's own serving a discovery document and the keys (P-256, made here) of
+//! a JWKS. A token from it signs in the member with its verified address; key rotation is
+//! followed; an expired token, a wrong audience, another issuer, `alg: none` and a tampered
+//! signature are each a 401 with a clear detail.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
+use p256::elliptic_curve::sec1::ToEncodedPoint;
+use p256::pkcs8::EncodePrivateKey;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use stride_tests::{Team, TestApp, assert_problem};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+/// A signing key and its public half as a JWK.
+struct Key {
+    kid: String,
+    der: Vec<u8>,
+    jwk: Value,
+}
+
+impl Key {
+    fn new(kid: &str) -> Key {
+        let secret = loop {
+            if let Ok(secret) = p256::SecretKey::from_slice(&rand::random::<[u8; 32]>()) {
+                break secret;
+            }
+        };
+        let point = secret.public_key().to_encoded_point(false);
+        let coordinate = |c: Option<&p256::FieldBytes>| URL_SAFE_NO_PAD.encode(c.unwrap());
+        Key {
+            kid: kid.to_owned(),
+            der: secret.to_pkcs8_der().unwrap().as_bytes().to_vec(),
+            jwk: json!({
+                "kty": "EC", "crv": "P-256", "alg": "ES256", "use": "sig", "kid": kid,
+                "x": coordinate(point.x()), "y": coordinate(point.y()),
+            }),
+        }
+    }
+
+    fn sign(&self, claims: &Value) -> String {
+        let header = Header {
+            kid: Some(self.kid.clone()),
+            ..Header::new(Algorithm::ES256)
+        };
+        encode(&header, claims, &EncodingKey::from_ec_der(&self.der)).unwrap()
+    }
+}
+
+/// An OpenID provider on 127.0.0.1: its discovery document, and the keys it publishes now.
+struct Issuer {
+    url: String,
+    keys: Arc<Mutex<Vec<Value>>>,
+}
+
+impl Issuer {
+    async fn start() -> Issuer {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let keys = Arc::new(Mutex::new(Vec::new()));
+        let (base, published) = (url.clone(), keys.clone());
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let (base, published) = (base.clone(), published.clone());
+                tokio::spawn(async move {
+                    let mut stream = BufReader::new(stream);
+                    let mut request_line = String::new();
+                    if stream.read_line(&mut request_line).await.is_err() {
+                        return;
+                    }
+                    loop {
+                        let mut line = String::new();
+                        if stream.read_line(&mut line).await.unwrap_or(0) == 0 || line == "\r\n" {
+                            break;
+                        }
+                    }
+                    let path = request_line.split(' ').nth(1).unwrap_or_default();
+                    let body = match path {
+                        "/.well-known/openid-configuration" => {
+                            json!({ "issuer": base, "jwks_uri": format!("{base}/jwks") })
+                        }
+                        "/jwks" => json!({ "keys": published.lock().unwrap().clone() }),
+                        _ => Value::Null,
+                    };
+                    let (status, body) = if body.is_null() {
+                        ("404 Not Found", String::new())
+                    } else {
+                        ("200 OK", body.to_string())
+                    };
+                    let response = format!(
+                        "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                        body.len()
+                    );
+                    let _ = stream.get_mut().write_all(response.as_bytes()).await;
+                });
+            }
+        });
+        Issuer { url, keys }
+    }
+
+    fn publish(&self, keys: &[&Key]) {
+        *self.keys.lock().unwrap() = keys.iter().map(|k| k.jwk.clone()).collect();
+    }
+}
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+/// Claims of `email`, verified, from `issuer` for the audience `stride`, valid 5 minutes.
+fn claims(issuer: &str, email: &str) -> Value {
+    json!({
+        "iss": issuer, "sub": format!("sub-{email}"), "aud": "stride",
+        "exp": now() + 300, "nbf": now() - 5, "iat": now(),
+        "email": email, "email_verified": true, "name": "Ada Lovelace",
+    })
+}
+
+async fn team_with_provider(app: &TestApp, issuer: &Issuer) -> Team {
+    let team = app.sign_up("acme").await;
+    let set = app
+        .patch(
+            &format!("/v1/teams/{}", team.id),
+            &team.owner_token,
+            json!({ "sso": { "issuer": issuer.url, "audience": "stride", "allowed_domain": "acme.com" } }),
+        )
+        .await;
+    assert_eq!(
+        set.status(),
+        StatusCode::OK,
+        "{}",
+        set.text().await.unwrap()
+    );
+    team
+}
+
+/// The status and `detail` of reading the team with `token`.
+async fn read_team(app: &TestApp, team: &Team, token: &str) -> (u16, String) {
+    let response = app.get(&format!("/v1/teams/{}", team.id), token).await;
+    let status = response.status().as_u16();
+    let body: Value = response.json().await.unwrap();
+    (
+        status,
+        body["detail"].as_str().unwrap_or_default().to_owned(),
+    )
+}
+
+#[tokio::test]
+async fn an_invitee_signs_in_through_the_provider_and_becomes_a_member_of_the_role_invited() {
+    let app = TestApp::spawn().await;
+    let issuer = Issuer::start().await;
+    let key = Key::new("k1");
+    issuer.publish(&[&key]);
+    let team = team_with_provider(&app, &issuer).await;
+    let viewed: Value = app
+        .get(&format!("/v1/teams/{}", team.id), &team.owner_token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(viewed["sso"]["allowed_domain"], "acme.com");
+
+    // Nobody has this address yet, and no invitation waits for it.
+    let ada = key.sign(&claims(&issuer.url, "ada@acme.com"));
+    let (status, detail) = read_team(&app, &team, &ada).await;
+    assert_eq!(
+        (status, detail.contains("no member")),
+        (401, true),
+        "{detail}"
+    );
+
+    let invited = app
+        .post(
+            &format!("/v1/teams/{}/invitations", team.id),
+            &team.owner_token,
+            json!({ "email": "Ada@acme.com", "role": "admin" }),
+        )
+        .await;
+    assert_eq!(invited.status(), StatusCode::CREATED);
+    let (status, _) = read_team(&app, &team, &ada).await;
+    assert_eq!(status, 200, "the first sign-in accepts the invitation");
+    let team_view: Value = app
+        .get(&format!("/v1/teams/{}", team.id), &ada)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let joined = team_view["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["email"] == "Ada@acme.com")
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        (joined["role"].as_str(), joined["name"].as_str()),
+        (Some("admin"), Some("Ada Lovelace"))
+    );
+    // An admin now: she may invite, as the provider's token alone says who she is.
+    let hers = app
+        .post(
+            &format!("/v1/teams/{}/invitations", team.id),
+            &ada,
+            json!({ "email": "bo@acme.com", "role": "member" }),
+        )
+        .await;
+    assert_eq!(hers.status(), StatusCode::CREATED);
+
+    // Removing her ends her access at once, whatever her provider says.
+    let removed = app
+        .delete(
+            &format!(
+                "/v1/teams/{}/members/{}",
+                team.id,
+                joined["id"].as_str().unwrap()
+            ),
+            &team.owner_token,
+        )
+        .await;
+    assert_eq!(removed.status(), StatusCode::NO_CONTENT);
+    assert_eq!(read_team(&app, &team, &ada).await.0, 401);
+    // Stride tokens go on working beside the provider.
+    assert_eq!(read_team(&app, &team, &team.owner_token).await.0, 200);
+}
+
+#[tokio::test]
+async fn rotated_keys_are_followed_and_every_bad_token_is_a_401_that_says_why() {
+    let app = TestApp::spawn().await;
+    let issuer = Issuer::start().await;
+    let (old, new) = (Key::new("old"), Key::new("new"));
+    issuer.publish(&[&old]);
+    let team = team_with_provider(&app, &issuer).await;
+    app.post(
+        &format!("/v1/teams/{}/members", team.id),
+        &team.owner_token,
+        json!({ "name": "Ada", "email": "ada@acme.com", "role": "member" }),
+    )
+    .await;
+    let good = claims(&issuer.url, "ada@acme.com");
+    assert_eq!(read_team(&app, &team, &old.sign(&good)).await.0, 200);
+
+    // The provider rotates: tokens of the new key are taken once its keys are read again.
+    issuer.publish(&[&new]);
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert_eq!(read_team(&app, &team, &new.sign(&good)).await.0, 200);
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let (status, detail) = read_team(&app, &team, &old.sign(&good)).await;
+    assert_eq!(status, 401);
+    assert!(detail.contains("key"), "{detail}");
+
+    let mut cases: Vec<(&str, String, &str)> = Vec::new();
+    let mut expired = good.clone();
+    expired["exp"] = json!(now() - 120);
+    cases.push(("expired", new.sign(&expired), "xpired"));
+    let mut audience = good.clone();
+    audience["aud"] = json!("someone-else");
+    cases.push(("wrong audience", new.sign(&audience), "udience"));
+    let mut other = good.clone();
+    other["iss"] = json!("http://127.0.0.1:9/other");
+    cases.push(("another issuer", new.sign(&other), "ssuer"));
+    let mut unverified = good.clone();
+    unverified["email_verified"] = json!(false);
+    cases.push(("unverified", new.sign(&unverified), "verified"));
+    cases.push((
+        "another domain",
+        new.sign(&claims(&issuer.url, "ada@elsewhere.com")),
+        "acme.com",
+    ));
+    let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
+    let body = URL_SAFE_NO_PAD.encode(good.to_string());
+    cases.push(("alg none", format!("{header}.{body}."), "RS256 and ES256"));
+    let signed = new.sign(&good);
+    let (rest, signature) = signed.rsplit_once('.').unwrap();
+    let flipped = if signature.starts_with('A') { 'B' } else { 'A' };
+    cases.push((
+        "tampered signature",
+        format!("{rest}.{flipped}{}", &signature[1..]),
+        "not valid",
+    ));
+    for (case, token, says) in cases {
+        let response = app.get(&format!("/v1/teams/{}", team.id), &token).await;
+        let problem = assert_problem(response, 401, "unauthorized").await;
+        let detail = problem["detail"].as_str().unwrap_or_default();
+        assert!(detail.contains(says), "{case}: {detail}");
+    }
+}
+
+#[tokio::test]
+async fn only_owners_set_up_a_provider_and_without_one_a_jwt_signs_no_one_in() {
+    let app = TestApp::spawn().await;
+    let team = app.sign_up("acme").await;
+    let (_, admin) = app.add_member(&team, "admin").await;
+    let path = format!("/v1/teams/{}", team.id);
+    let sso = json!({ "sso": { "issuer": "https://acme.okta.com", "audience": "stride" } });
+    assert_problem(
+        app.patch(&path, &admin, sso.clone()).await,
+        403,
+        "forbidden",
+    )
+    .await;
+    let key = Key::new("k");
+    let token = key.sign(&claims("https://acme.okta.com", "ada@acme.com"));
+    let (status, detail) = read_team(&app, &team, &token).await;
+    assert_eq!(status, 401);
+    assert!(detail.contains("no provider"), "{detail}");
+    let plain_http = json!({ "sso": { "issuer": "http://acme.okta.com", "audience": "stride" } });
+    let refused = app.patch(&path, &team.owner_token, plain_http).await;
+    assert_problem(refused, 422, "validation_failed").await;
+}
