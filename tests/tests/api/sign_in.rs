@@ -315,3 +315,82 @@ async fn only_owners_set_up_a_provider_and_without_one_a_jwt_signs_no_one_in() {
     let refused = app.patch(&path, &team.owner_token, plain_http).await;
     assert_problem(refused, 422, "validation_failed").await;
 }
+
+/// A 2048-bit RSA key made for this test alone (PKCS#1 DER, base64), and its modulus as a
+/// JWK writes it: generating one in a debug build would take seconds.
+const RSA_KEY: &str = concat!(
+    "MIIEpAIBAAKCAQEAt2pP4V61yz3pHWPdtYrNFQBudCiLw6qrvt03B862UQPsASbmpWTVND/RcnxQGJqir/GiBOx4",
+    "+o99ObKZcCF6RrirM+GtrQvROkYafqn+RB7yoVLx2XnBqQdQ0hyawAfnT85aW3q/vDoB9pp55d8bzgZt7Emg7W7c",
+    "blybL9+3nFCa66+/pnEJ90vO4ES95rCC+ct8RMBJrBWbwcuUspsIPSaJMJVMxCnuMGz+VfG4jAJdbuIop1nOUwa5",
+    "2zb0vReTTsQOI2ZTQFEiQOnUKZuv0s/CnfmspLETu69jmrK2T2HVSgVBYEp/mFhXf4DFrCv91QYQawUhi6q8sb8C",
+    "SqauJwIDAQABAoIBABXBXO84+iw80DFFvq8BYzj5/5/0jTtsu4lcmOHqsXJjmjM6x4HXt3hGl5PSTffVI7Xl3ddi",
+    "qyjhKzPUTOHhfqzzy47QVnbfn3YfiZX7mObAmvvqqDgo+oEPlpUNgoeDiHrNWadfJG3xnXkAMrRC5fvmhFRSGW4A",
+    "R9IpVtjzWsaGD4YhFDJKsDptYaHvOOKuZ6Rt12I3ocKGYh/CfeP/BfsE7KW0RECHgk7Qe+ll74pRiVBgL3jAdaGg",
+    "MwZ6sbWDMDeN43y282UO0aK4D5NyCX24VmrEzRYXTGCRCPpqoxfQFoOUHcy2Qs1rixdgPGWC2vipWt0IhVNt1vL/",
+    "VEqzRsUCgYEA6WhTl9OxUipkPxxvTOgXyefYkOGhhNRGE6EqhJmGcSD6MwoAyF7BjGuVNA6r3lPb/C/frpHzC+zQ",
+    "u1rtS0oQ1N3WlpZqBsNh7sFdZC5VxG+DwaHIblZqXE08GQdbQq5CABRPdVDZ+xXM+aRn7cF9AXd2c2VLZHe4IfKf",
+    "YepAig0CgYEAySs2iTmd9iup9aW9AvAH6JSgDR/fKSZh9fPJsk6Qwzzxra5H6viGTm1Mi2XbCcgk8WTl/tHXxU+b",
+    "wBJmzQamMe1Thewc4bzETONLWnGLzdsDBWk5bo4nBSgG/dxynt8MOjEHihHGlgHul3DYqmmYwctt35DinMGk54zg",
+    "QUiFUAMCgYEAqUIrZG1yKDhvi8it+aJRJeyIAsBsZaudybxU3eWLNdyJM5vsZ2E3kAGwKBj/j3FWlLGOzsQt8Rbh",
+    "YwwUCkYCoKriYz9eUds72GzGsdBcB+AqNq+AbmsiJB8qFqhcCKXfXLldyaBBArCTfPE5IJPwd7DO5+2r14Zts8iC",
+    "xfmepb0CgYBxMIJYBfZOS9UupZnLLFmW0QGZQOSk17bo18oWLMShRgpKCjTnDf0r5a3bBW2QfG/k7zvF/DZnC9r7",
+    "4J69H8+laf7D7M13amodRQriEd9y7ZculT0+anekHBiLAF3x7FiJ6Ypvcn8FaoLf7RvMDuxnplnlIDWRtBdgPdD0",
+    "iqSQFwKBgQC70ZDtE9/JRd6iCVH9lo/7jK5dTzKR6L5uWDHDFXuLHmw5PJH3Mj6oeWGJvxC2kTOUNOPyspoz0tB8",
+    "CtkQPM/mY4TjDLsRKUkXzp6Ys1w9/LrdLa4tiKIX2l1fT6NKA9HpGgUTx311FyB1k6ZI1AYVyD8RpBwhPXQa9lfe",
+    "/IHiXw==",
+);
+const RSA_MODULUS: &str = concat!(
+    "t2pP4V61yz3pHWPdtYrNFQBudCiLw6qrvt03B862UQPsASbmpWTVND_RcnxQGJqir_GiBOx4-o99ObKZcCF6Rrir",
+    "M-GtrQvROkYafqn-RB7yoVLx2XnBqQdQ0hyawAfnT85aW3q_vDoB9pp55d8bzgZt7Emg7W7cblybL9-3nFCa66-_",
+    "pnEJ90vO4ES95rCC-ct8RMBJrBWbwcuUspsIPSaJMJVMxCnuMGz-VfG4jAJdbuIop1nOUwa52zb0vReTTsQOI2ZT",
+    "QFEiQOnUKZuv0s_CnfmspLETu69jmrK2T2HVSgVBYEp_mFhXf4DFrCv91QYQawUhi6q8sb8CSqauJw",
+);
+
+#[tokio::test]
+async fn an_rs256_token_signs_in_and_an_hmac_one_made_with_the_public_key_does_not() {
+    let app = TestApp::spawn().await;
+    let issuer = Issuer::start().await;
+    let ec = Key::new("ec");
+    let rsa_jwk = json!({
+        "kty": "RSA", "alg": "RS256", "use": "sig", "kid": "rsa", "n": RSA_MODULUS, "e": "AQAB",
+    });
+    *issuer.keys.lock().unwrap() = vec![ec.jwk.clone(), rsa_jwk];
+    let team = team_with_provider(&app, &issuer).await;
+    app.post(
+        &format!("/v1/teams/{}/members", team.id),
+        &team.owner_token,
+        json!({ "name": "Ada", "email": "ada@acme.com", "role": "member" }),
+    )
+    .await;
+    let good = claims(&issuer.url, "ada@acme.com");
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(RSA_KEY)
+        .unwrap();
+    let header = Header {
+        kid: Some("rsa".into()),
+        ..Header::new(Algorithm::RS256)
+    };
+    let rs256 = encode(&header, &good, &EncodingKey::from_rsa_der(&der)).unwrap();
+    assert_eq!(read_team(&app, &team, &rs256).await.0, 200);
+
+    // The classic confusion: HS256 keyed with the provider's public key.
+    let header = Header {
+        kid: Some("rsa".into()),
+        ..Header::new(Algorithm::HS256)
+    };
+    let hs256 = encode(
+        &header,
+        &good,
+        &EncodingKey::from_secret(RSA_MODULUS.as_bytes()).unwrap(),
+    )
+    .unwrap();
+    let response = app.get(&format!("/v1/teams/{}", team.id), &hs256).await;
+    let problem = assert_problem(response, 401, "unauthorized").await;
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("RS256 and ES256"),
+        "{problem}"
+    );
+}
