@@ -149,6 +149,25 @@ impl TestApp {
             .expect("a JSON body")
     }
 
+    /// The sentences of the team's activity feed, newest first, once it shows `position`.
+    pub async fn feed_lines(&self, team: &Team, position: &str) -> Vec<String> {
+        let feed: Value = self
+            .get(
+                &format!("/v1/teams/{}/activity?min_position={position}", team.id),
+                &team.owner_token,
+            )
+            .await
+            .json()
+            .await
+            .expect("the feed");
+        feed["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|l| l["text"].as_str().expect("text").to_owned())
+            .collect()
+    }
+
     /// `/metrics` as Prometheus scrapes it.
     pub async fn metrics(&self) -> String {
         self.http

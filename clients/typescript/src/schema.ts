@@ -1484,6 +1484,8 @@ export interface components {
             /** Format: int32 */
             window_days: number;
         };
+        /** @description One line, 1 to 255 characters, something besides whitespace, no control characters; trimmed. */
+        Audience: string;
         /**
          * @description Who wrote an idea or a comment: a contributor from the public board or a team member.
          * @enum {string}
@@ -2661,10 +2663,10 @@ export interface components {
         };
         /** @description A team's sign-in provider, as an owner sets it up. */
         SsoInput: {
-            /** @description Only addresses of this domain sign in. */
+            /** @description Only addresses of this domain sign in (compared without case). */
             allowed_domain?: string | null;
             /** @description The client id its tokens' `aud` holds. */
-            audience: components["schemas"]["Name"];
+            audience: components["schemas"]["Audience"];
             /**
              * @description The issuer, exactly as its tokens' `iss` says it: `https`, or `http` on this machine
              *     only; no query or fragment.

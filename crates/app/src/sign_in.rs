@@ -87,10 +87,11 @@ struct Keys {
     fetched: Instant,
 }
 
-/// The providers' keys, kept between requests.
+/// The providers' keys, kept between requests, and the client that fetches them.
 #[derive(Debug, Default)]
 pub struct Providers {
     keys: tokio::sync::Mutex<HashMap<String, Keys>>,
+    http: std::sync::OnceLock<reqwest::Client>,
 }
 
 impl Providers {
@@ -112,7 +113,7 @@ impl Providers {
         if !may_fetch {
             return Err(SignInError::UnknownKey);
         }
-        let set = fetch_keys(issuer).await?;
+        let set = self.fetch_keys(issuer).await?;
         let key = find(&set, kid);
         kept.insert(
             issuer.to_owned(),
@@ -135,33 +136,45 @@ fn find(set: &JwkSet, kid: Option<&str>) -> Option<Result<DecodingKey, SignInErr
     Some(DecodingKey::from_jwk(jwk).map_err(|e| SignInError::Provider(e.to_string())))
 }
 
-async fn get_json<T: serde::de::DeserializeOwned>(url: &str) -> Result<T, SignInError> {
-    let failed = |e: &dyn std::fmt::Display| SignInError::Provider(format!("{url}: {e}"));
-    let client = reqwest::Client::builder()
-        .timeout(PROVIDER_TIMEOUT)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .map_err(|e| failed(&e))?;
-    let response = client
-        .get(url)
-        .send()
-        .await
-        .and_then(reqwest::Response::error_for_status)
-        .map_err(|e| failed(&e))?;
-    let body = response.bytes().await.map_err(|e| failed(&e))?;
-    if body.len() > DOCUMENT_MAX {
-        return Err(failed(&"the document is too large"));
+impl Providers {
+    /// One client for every provider: no redirects followed, a short timeout.
+    fn http(&self) -> Result<&reqwest::Client, SignInError> {
+        if let Some(client) = self.http.get() {
+            return Ok(client);
+        }
+        let client = reqwest::Client::builder()
+            .timeout(PROVIDER_TIMEOUT)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| SignInError::Provider(e.to_string()))?;
+        Ok(self.http.get_or_init(|| client))
     }
-    serde_json::from_slice(&body).map_err(|e| failed(&e))
-}
 
-async fn fetch_keys(issuer: &str) -> Result<JwkSet, SignInError> {
-    let discovery: Discovery = get_json(&format!(
-        "{}/.well-known/openid-configuration",
-        issuer.trim_end_matches('/')
-    ))
-    .await?;
-    get_json(&discovery.jwks_uri).await
+    async fn get_json<T: serde::de::DeserializeOwned>(&self, url: &str) -> Result<T, SignInError> {
+        let failed = |e: &dyn std::fmt::Display| SignInError::Provider(format!("{url}: {e}"));
+        let response = self
+            .http()?
+            .get(url)
+            .send()
+            .await
+            .and_then(reqwest::Response::error_for_status)
+            .map_err(|e| failed(&e))?;
+        let body = response.bytes().await.map_err(|e| failed(&e))?;
+        if body.len() > DOCUMENT_MAX {
+            return Err(failed(&"the document is too large"));
+        }
+        serde_json::from_slice(&body).map_err(|e| failed(&e))
+    }
+
+    async fn fetch_keys(&self, issuer: &str) -> Result<JwkSet, SignInError> {
+        let discovery: Discovery = self
+            .get_json(&format!(
+                "{}/.well-known/openid-configuration",
+                issuer.trim_end_matches('/')
+            ))
+            .await?;
+        self.get_json(&discovery.jwks_uri).await
+    }
 }
 
 /// Why a header the library would not read is refused: an algorithm it does not know

@@ -67,13 +67,15 @@ pub fn sso(spec: Sso) -> Result<Sso, Invalid> {
         .allowed_domain
         .map(|raw| {
             let domain = raw.trim().to_ascii_lowercase();
-            let valid = domain.len() <= 253
-                && domain.contains('.')
-                && !domain.starts_with(['.', '-'])
-                && !domain.ends_with(['.', '-'])
-                && domain
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-');
+            // Two labels or more, each of letters, digits and inner hyphens.
+            let label = |l: &str| {
+                !l.is_empty()
+                    && !l.starts_with('-')
+                    && !l.ends_with('-')
+                    && l.chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            };
+            let valid = domain.len() <= 253 && domain.contains('.') && domain.split('.').all(label);
             if valid {
                 Ok(domain)
             } else {
@@ -1100,6 +1102,8 @@ mod tests {
             ("https://acme.okta.com/?x=1", None),
             ("ftp://acme", None),
             ("https://acme.okta.com", Some("not a domain")),
+            ("https://acme.okta.com", Some("acme..com")),
+            ("https://acme.okta.com", Some("acme-.com")),
         ] {
             assert!(matches!(
                 when(&team, OWNER, TeamCommand::UpdateTeam(okta(issuer, domain))),

@@ -6,7 +6,7 @@ use stride_domain::text::{
     EMAIL_MAX, EMAIL_PATTERN, LONG_TEXT_PATTERN, OPTIONAL_TITLE_PATTERN,
     REQUIRED_LONG_TEXT_PATTERN, TITLE_PATTERN, URL_PATTERN,
 };
-use stride_domain::{channel, idea, post, webhook};
+use stride_domain::{channel, idea, post, team, webhook};
 use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::{PartialSchema, ToSchema};
@@ -50,6 +50,10 @@ text_schema!(
 text_schema!(
     /// One line of at most 1,000 characters, no control characters; trimmed, and blank is none.
     Reason, channel::REASON_MAX, OPTIONAL_TITLE_PATTERN
+);
+text_schema!(
+    /// One line, 1 to 255 characters, something besides whitespace, no control characters; trimmed.
+    Audience, team::AUDIENCE_MAX, TITLE_PATTERN
 );
 text_schema!(
     /// Text of many lines, at most 10,000 characters, no control characters but line breaks and tabs; trimmed, and empty is none.

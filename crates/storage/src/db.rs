@@ -222,6 +222,15 @@ impl Store {
             }
         }
         replicas.count(false);
+        self.primary_rows(sql, params).await
+    }
+
+    /// Runs `sql` (prepared once per connection) on a pooled connection to the primary.
+    async fn primary_rows(
+        &self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Vec<Row>, StoreError> {
         let client = self.pool().get().await?;
         let statement = client.prepare_cached(sql).await?;
         Ok(client.query(&statement, params).await?)
@@ -250,9 +259,7 @@ impl Store {
         C: FromIterator<T>,
         StoreError: From<E>,
     {
-        let client = self.pool().get().await?;
-        let statement = client.prepare_cached(sql).await?;
-        let rows = client.query(&statement, params).await?;
+        let rows = self.primary_rows(sql, params).await?;
         Ok(rows.iter().map(convert).collect::<Result<C, E>>()?)
     }
 

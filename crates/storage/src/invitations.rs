@@ -3,12 +3,11 @@
 //! revoked, or found expired.
 
 use chrono::{DateTime, Utc};
-use rand::RngCore;
 use uuid::Uuid;
 
 use crate::StoreError;
 use crate::members::Directory;
-use crate::tokens::hash;
+use crate::tokens::{hash, random_secret};
 
 const PREFIX: &str = "strideinv_";
 
@@ -27,16 +26,8 @@ impl std::fmt::Debug for NewCode {
 impl NewCode {
     /// 256 random bits from the operating system's generator.
     pub fn generate() -> NewCode {
-        let mut bytes = [0u8; 32];
-        rand::rng().fill_bytes(&mut bytes);
-        let code = format!(
-            "{PREFIX}{}",
-            bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
-        );
-        NewCode {
-            hash: hash(&code),
-            code,
-        }
+        let (code, hash) = random_secret(PREFIX);
+        NewCode { code, hash }
     }
 }
 

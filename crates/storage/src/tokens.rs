@@ -27,15 +27,23 @@ impl std::fmt::Debug for NewToken {
 impl NewToken {
     /// 256 random bits from the operating system's generator.
     pub fn generate() -> NewToken {
-        let mut bytes = [0u8; 32];
-        rand::rng().fill_bytes(&mut bytes);
-        let secret = format!("{PREFIX}{}", hex(&bytes));
+        let (secret, hash) = random_secret(PREFIX);
         NewToken {
             token_id: Uuid::now_v7(),
-            hash: hash(&secret),
+            hash,
             secret,
         }
     }
+}
+
+/// A secret of `prefix` and 256 random bits from the operating system's generator (in hex),
+/// and its hash: tokens and invitation codes alike.
+pub(crate) fn random_secret(prefix: &str) -> (String, Vec<u8>) {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    let secret = format!("{prefix}{}", hex(&bytes));
+    let hash = hash(&secret);
+    (secret, hash)
 }
 
 pub fn hash(secret: &str) -> Vec<u8> {

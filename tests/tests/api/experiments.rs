@@ -236,21 +236,7 @@ async fn overlapping_experiments_are_confounded_and_a_concluded_one_stays_as_it_
     assert_eq!(revised["ends_on"], "2026-10-28");
 
     // The feed tells the experiments' story.
-    let feed: Value = app
-        .get(
-            &format!("/v1/teams/{}/activity?min_position={position}", team.id),
-            &team.owner_token,
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let lines: Vec<&str> = feed["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| l["text"].as_str().unwrap())
-        .collect();
+    let lines = app.feed_lines(&team, &position).await;
     for expected in [
         "started the experiment 'Duets'",
         "concluded the experiment 'Reels instead of photos', adopting the change: Reels it is",

@@ -414,21 +414,7 @@ async fn goals_have_owners_and_posts_assignees_among_the_team_and_the_workload_l
     assert_eq!(fields(&problem), vec!["assignee_id".to_owned()]);
 
     // The feed tells who was given what.
-    let feed: Value = app
-        .get(
-            &format!("/v1/teams/{}/activity?min_position={position}", team.id),
-            &team.owner_token,
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let lines: Vec<&str> = feed["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| l["text"].as_str().unwrap())
-        .collect();
+    let lines = app.feed_lines(&team, &position).await;
     assert!(
         lines
             .iter()

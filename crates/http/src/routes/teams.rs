@@ -21,7 +21,7 @@ use super::{read, written};
 use crate::auth::{Admin, Member};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, Ctx, IfMatch};
-use crate::schema::{Email, Name, Slug};
+use crate::schema::{Audience, Email, Name, Slug};
 
 /// `POST /teams`, outside any team.
 pub fn configure_sign_up(config: &mut ServiceConfig) {
@@ -230,10 +230,13 @@ pub struct SsoInput {
     #[schema(max_length = 2048, pattern = "^https?://[^?#\\s]+$")]
     pub issuer: String,
     /// The client id its tokens' `aud` holds.
-    #[schema(value_type = Name)]
+    #[schema(value_type = Audience)]
     pub audience: String,
-    /// Only addresses of this domain sign in.
-    #[schema(max_length = 253)]
+    /// Only addresses of this domain sign in (compared without case).
+    #[schema(
+        max_length = 253,
+        pattern = "^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+$"
+    )]
     pub allowed_domain: Option<String>,
 }
 
