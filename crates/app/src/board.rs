@@ -67,7 +67,7 @@ pub fn on_board(idea: &Idea) -> bool {
 #[tracing::instrument(skip_all, fields(slug = %slug))]
 pub async fn list(app: &App, slug: &str, sort: Sort) -> Result<Vec<(String, IdeaView)>, AppError> {
     let team = open(app, slug).await?;
-    let ideas = IdeaSet::load_listing(&app.store, team.id).await?;
+    let ideas = IdeaSet::load_listing(app, team.id).await?;
     Ok(ideas.listed(Utc::now(), sort, on_board))
 }
 

@@ -147,7 +147,7 @@ pub async fn export(
         }
     }
     // Writes acknowledged before the export are in it.
-    crate::caught_up(&app.store, &Registered::READ).await?;
+    crate::caught_up(app, &Registered::READ).await?;
     let team = crate::teams::load(&app.store, team_id).await?;
     let filename = format!(
         "{}-{}-{}.{}",

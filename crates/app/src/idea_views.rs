@@ -201,10 +201,11 @@ impl IdeaSet {
     /// Every idea of the team for a list, from the projections: the cost grows with the
     /// number of ideas, not with the votes and comments on them. Votes are read only for
     /// ideas with duplicates merged in, where each voter must count once across the group.
-    pub async fn load_listing(store: &Store, team_id: Uuid) -> Result<IdeaSet, AppError> {
+    pub async fn load_listing(app: &crate::App, team_id: Uuid) -> Result<IdeaSet, AppError> {
         // A list shows every write acknowledged before it was asked for, from the two
         // projections it reads.
-        crate::caught_up(store, &Registered::FOLDED).await?;
+        crate::caught_up(app, &Registered::FOLDED).await?;
+        let store = &app.store;
         let names: Names = store.directory().names(team_id).await?;
         let ideas: BTreeMap<Uuid, Folded> = store
             .read_models()

@@ -86,7 +86,7 @@ pub async fn list(
     sort: Sort,
 ) -> Result<Vec<(String, IdeaView)>, AppError> {
     let tags: BTreeSet<String> = tag.iter().map(|t| t.trim().to_lowercase()).collect();
-    let ideas = IdeaSet::load_listing(&app.store, team_id).await?;
+    let ideas = IdeaSet::load_listing(app, team_id).await?;
     Ok(ideas.listed(Utc::now(), sort, |i| {
         status.is_none_or(|s| i.status == s) && has_tags(i, &tags)
     }))

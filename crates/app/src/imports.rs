@@ -386,7 +386,7 @@ pub async fn import(
     now: DateTime<Utc>,
 ) -> Result<Imported, AppError> {
     // The channels and posts written before the import are in the plans read here.
-    crate::caught_up(&app.store, &[Registered::Aggregates]).await?;
+    crate::caught_up(app, &[Registered::Aggregates]).await?;
     let plans = app
         .store
         .read_models()

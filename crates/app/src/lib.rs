@@ -55,6 +55,9 @@ pub struct App {
     pub delivery_stats: Arc<delivery::Stats>,
     /// The keys of the teams' sign-in providers.
     pub providers: Arc<sign_in::Providers>,
+    /// How long a read that must show every acknowledged write waits for the projections
+    /// it reads before answering 503 `projection_lagging`.
+    pub catch_up_wait: std::time::Duration,
 }
 
 impl App {
@@ -65,20 +68,22 @@ impl App {
             webhook_policy: webhooks::WebhookPolicy::default(),
             delivery_stats: Arc::new(delivery::Stats::default()),
             providers: Arc::new(sign_in::Providers::default()),
+            catch_up_wait: std::time::Duration::from_secs(2),
         }
     }
 }
 
-/// Waits (up to 2 s) until `projections` have applied every write acknowledged before the
-/// call, so that a read from them shows those writes.
+/// Waits (up to the app's `catch_up_wait`) until `projections` have applied every write
+/// acknowledged before the call, so that a read from them shows those writes.
 pub(crate) async fn caught_up(
-    store: &Store,
+    app: &App,
     projections: &[stride_storage::registry::Registered],
 ) -> Result<(), AppError> {
-    let head = store.events().committed_head().await?;
-    if store
+    let head = app.store.events().committed_head().await?;
+    if app
+        .store
         .projections()
-        .wait_projected_by(head, projections, std::time::Duration::from_secs(2))
+        .wait_projected_by(head, projections, app.catch_up_wait)
         .await?
     {
         Ok(())

@@ -126,7 +126,7 @@ pub async fn look(
         }
     }
     if wanted(TRENDING) {
-        let ideas = IdeaSet::load_listing(&app.store, team_id).await?;
+        let ideas = IdeaSet::load_listing(app, team_id).await?;
         let listed = ideas.listed(now, Sort::Trending, crate::board::on_board);
         for (rank, (_, idea)) in listed.into_iter().take(TRENDING_TOP).enumerate() {
             seen.add(

@@ -180,6 +180,7 @@ pub fn serve(
     ));
     let app = web::Data::new(stride_app::App {
         webhook_policy: config.webhooks,
+        catch_up_wait: config.min_position_wait,
         ..stride_app::App::new(store.clone())
     });
     let store = web::Data::new(store);

@@ -143,8 +143,9 @@ struct ServeArgs {
     #[arg(long, env = "STRIDE_BODY_TIMEOUT_SECS", default_value_t = 30,
         value_parser = clap::value_parser!(u64).range(1..=3600))]
     body_timeout_secs: u64,
-    /// Milliseconds a read naming a position (`Stride-Min-Position`) waits for the
-    /// projections to apply it (1 to 60000); past them, 503 `projection_lagging`.
+    /// Milliseconds a read naming a position (`Stride-Min-Position`), an export, an idea
+    /// list or a page of the event log waits for the writes it must show (1 to 60000);
+    /// past them, 503 `projection_lagging`.
     #[arg(long, env = "STRIDE_MIN_POSITION_WAIT_MS", default_value_t = 2000,
         value_parser = clap::value_parser!(u64).range(1..=60_000))]
     min_position_wait_ms: u64,
