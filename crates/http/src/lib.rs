@@ -31,6 +31,7 @@ pub mod routing;
 pub mod schema;
 pub mod telemetry;
 pub mod time_travel;
+pub mod web_app;
 
 /// How the HTTP server behaves.
 #[derive(Debug, Clone)]
@@ -262,6 +263,7 @@ pub fn serve(
                     }
                 }),
             )
+            .configure(web_app::configure)
             .service(
                 SwaggerUi::new("/docs/{_:.*}")
                     .config(utoipa_swagger_ui::Config::from("/openapi.json")),

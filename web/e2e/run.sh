@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The end-to-end tests against a server of their own (see .ci/on-fresh-server).
+# Usage: bash e2e/run.sh [path/to/stride]   (default: the debug build)
+set -euo pipefail
+web="$(cd "$(dirname "$0")/.." && pwd)"
+repo="$(cd "$web/.." && pwd)"
+cd "$web"
+bash "$repo/.ci/on-fresh-server" "${1:-$repo/target/debug/stride}" \
+  node_modules/.bin/tsx --test --test-reporter=spec e2e/app.test.ts

@@ -1,0 +1,49 @@
+// The activity feed, in sentences, newest first; new lines arrive over the live stream.
+
+import { instant, ok } from "../api.js";
+import { Section, useLoad } from "../ui.js";
+import { looking, type Context } from "./context.js";
+
+export function Activity({ ctx, live }: { ctx: Context; live: boolean }) {
+  const { min_position } = looking(ctx);
+  const loaded = useLoad(
+    () =>
+      ok(
+        ctx.api.GET("/v1/teams/{team_id}/activity", {
+          params: { path: { team_id: ctx.teamId }, query: { limit: 50, min_position } },
+        }),
+      ),
+    [ctx.teamId, ctx.round],
+  );
+  // Looking back, the feed shows what had happened by then.
+  const until = ctx.asOf === undefined ? undefined : Date.parse(ctx.asOf);
+  return (
+    <section id="activity" aria-labelledby="activity-title" class="card">
+      <div class="row spread">
+        <h2 id="activity-title">Activity</h2>
+        <span class={live ? "live on" : "live"} role="status">
+          {live ? "Live" : "Connecting…"}
+        </span>
+      </div>
+      <Section loaded={loaded}>
+        {(page) => {
+          const items = page.items.filter((i) => until === undefined || Date.parse(i.at) <= until);
+          return items.length === 0 ? (
+            <p class="muted">Nothing has happened yet.</p>
+          ) : (
+            <ol class="feed" aria-live="polite">
+              {items.map((item) => (
+                <li key={item.position} data-position={item.position}>
+                  <span>{item.text}</span>
+                  <time class="muted" dateTime={item.at}>
+                    {instant(item.at)}
+                  </time>
+                </li>
+              ))}
+            </ol>
+          );
+        }}
+      </Section>
+    </section>
+  );
+}
