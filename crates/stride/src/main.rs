@@ -1,4 +1,5 @@
-//! The `stride` binary: `serve` the API, `migrate` a database, print the `openapi` document.
+//! The `stride` binary: `serve` the API, `migrate` a database, print the `openapi` document,
+//! `seed --demo` a team to look at.
 //! Configuration comes from flags or the environment (`DATABASE_URL`, `STRIDE_*`).
 
 use std::net::TcpListener;
@@ -7,6 +8,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 mod bench;
+mod seed;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -38,6 +40,8 @@ enum Command {
     Openapi,
     /// Measure throughput, latency and memory against their targets (see the README).
     Bench(bench::BenchArgs),
+    /// Fill the database with a demo team, four months of its history and a community board.
+    Seed(seed::SeedArgs),
     /// Manage projections (read models built from events).
     Projections {
         #[command(subcommand)]
@@ -181,6 +185,7 @@ async fn main() -> ExitCode {
         Command::Migrate(args) => migrate(args).await,
         Command::Openapi => print_openapi(),
         Command::Bench(args) => bench(args).await,
+        Command::Seed(args) => seed::run(args).await,
         Command::Projections {
             action: ProjectionsAction::Rebuild { name, db },
         } => rebuild(name, db).await,

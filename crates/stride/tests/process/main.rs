@@ -8,6 +8,7 @@ mod faults;
 mod limits;
 mod nginx;
 mod replicas;
+mod seed;
 mod serve;
 mod server;
 mod tokens;
