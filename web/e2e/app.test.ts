@@ -17,6 +17,8 @@ import { fileURLToPath } from "node:url";
 
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 
+import { Provider } from "./provider.js";
+
 
 const here = dirname(fileURLToPath(import.meta.url));
 const shots = join(here, "..", "..", "target", "web-e2e");
@@ -280,6 +282,38 @@ describe("the reference web app", { concurrency: false }, () => {
     await photograph(dashboard, "04-time-travel");
     await dashboard.getByRole("button", { name: "Now" }).click();
     await goal.locator("figcaption", { hasText: "Measured 1,110" }).waitFor();
+  });
+
+  step("a teammate signs in through the team's provider with PKCE, accepting an invitation", async () => {
+    const provider = await Provider.start("stride-dashboard", { email: "ben@example.com", name: "Ben" });
+    try {
+      const teamId: string = (await call(token, "GET", "/v1/me")).team.id;
+      await call(token, "PATCH", `/v1/teams/${teamId}`, {
+        sso: { issuer: provider.issuer, audience: "stride-dashboard" },
+      });
+      await call(token, "POST", `/v1/teams/${teamId}/invitations`, {
+        email: "ben@example.com",
+        role: "member",
+        name: "Ben",
+      });
+      const context = await browser.newContext({ baseURL: base, bypassCSP: true });
+      context.setDefaultTimeout(10_000);
+      const page = await context.newPage();
+      watchErrors(page, errors);
+      await page.goto("/app/");
+      await page.getByRole("tab", { name: "Sign in with your company account" }).click();
+      await page.getByLabel("Team address", { exact: true }).fill(slug);
+      await accessible(page, "sign-in with a provider");
+      await page.getByRole("button", { name: "Continue" }).click();
+      // To the provider and back, then the code is traded for an ID token.
+      await page.getByRole("heading", { name: "Progress" }).waitFor();
+      assert.equal(await page.locator(".brand .muted").textContent(), "Ben · member");
+      assert.equal(provider.exchanges, 1, "one code traded, with its verifier");
+      assert.equal(new URL(page.url()).search, "", "the code leaves the address bar");
+      await context.close();
+    } finally {
+      await provider.stop();
+    }
   });
 
   step("the dashboard fits a phone", async () => {

@@ -4,6 +4,7 @@
 set -euo pipefail
 web="$(cd "$(dirname "$0")/.." && pwd)"
 repo="$(cd "$web/.." && pwd)"
+stride="$(realpath "${1:-$repo/target/debug/stride}")"
 cd "$web"
-bash "$repo/.ci/on-fresh-server" "${1:-$repo/target/debug/stride}" \
+bash "$repo/.ci/on-fresh-server" "$stride" \
   node_modules/.bin/tsx --test --test-reporter=spec e2e/app.test.ts

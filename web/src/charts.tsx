@@ -72,7 +72,7 @@ export function BurnUp({ data }: { data: BurnUpData }) {
         series: [
           {},
           { label: "Actual", stroke: "#1d4ed8", width: 2, spanGaps: false },
-          { label: "Expected", stroke: "#6b7280", width: 1, dash: [6, 4] },
+          { label: "Expected", stroke: "#6b7280", width: 1, dash: [6, 4], points: { show: false } },
           { label: "Forecast", stroke: "#b45309", width: 2, dash: [2, 3], spanGaps: true },
         ],
       },

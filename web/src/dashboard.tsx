@@ -4,7 +4,8 @@
 
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 
-import { client, ok, tokens, type Schemas, type StrideClient } from "./api.js";
+import { client, ok, sentence, tokens, type Schemas, type StrideClient } from "./api.js";
+import { finishSignIn, startSignIn } from "./oidc.js";
 import { Activity } from "./panels/activity.js";
 import { Channels } from "./panels/channels.js";
 import type { Context } from "./panels/context.js";
@@ -15,30 +16,75 @@ import { follow } from "./stream.js";
 import { ActionForm, ErrorNote, Field, mount, useLoad } from "./ui.js";
 
 const TOKEN = "token";
+/** The team a provider's ID token signs in to (a Stride token knows its own). */
+const TEAM = "team";
 
-type Me = Schemas["Me"];
+type Me = Schemas["WhoAmI"];
 
 function App() {
   const [token, setToken] = useState<string | undefined>(() => tokens.get(TOKEN));
-  const signIn = (secret: string) => {
+  const [team, setTeam] = useState<string | undefined>(() => tokens.get(TEAM));
+  const [returning, setReturning] = useState(() => /[?&](code|error)=/.test(window.location.search));
+  const [error, setError] = useState<string | undefined>(undefined);
+  const signIn = (secret: string, teamId?: string) => {
     tokens.set(TOKEN, secret);
+    if (teamId === undefined) tokens.forget(TEAM);
+    else tokens.set(TEAM, teamId);
     setToken(secret);
+    setTeam(teamId);
   };
   const signOut = () => {
     tokens.forget(TOKEN);
+    tokens.forget(TEAM);
     setToken(undefined);
+    setTeam(undefined);
   };
+  // Back from the team's sign-in provider: the code is traded for an ID token.
+  useEffect(() => {
+    if (!returning) return;
+    finishSignIn().then(
+      (signedIn) => {
+        if (signedIn !== undefined) signIn(signedIn.token, signedIn.teamId);
+        setReturning(false);
+      },
+      (failure: unknown) => {
+        setError(sentence(failure));
+        setReturning(false);
+      },
+    );
+  }, []);
+  if (returning) {
+    return (
+      <main id="main" class="narrow">
+        <h1>Stride</h1>
+        <p class="muted" aria-live="polite">
+          Finishing signing in…
+        </p>
+      </main>
+    );
+  }
   return token === undefined ? (
-    <SignIn onToken={signIn} />
+    <SignIn onToken={signIn} error={error} />
   ) : (
-    <Signed token={token} onSignOut={signOut} />
+    <Signed token={token} teamId={team} onSignOut={signOut} />
   );
 }
 
 /** Who the token is; a token that no longer signs in sends the person back to sign in. */
-function Signed({ token, onSignOut }: { token: string; onSignOut: () => void }) {
+function Signed({
+  token,
+  teamId,
+  onSignOut,
+}: {
+  token: string;
+  teamId: string | undefined;
+  onSignOut: () => void;
+}) {
   const api = useMemo(() => client(token), [token]);
-  const me = useLoad(() => ok(api.GET("/v1/me")), [api]);
+  const me = useLoad(
+    () => ok(api.GET("/v1/me", { params: { query: teamId === undefined ? {} : { team_id: teamId } } })),
+    [api, teamId],
+  );
   if (me.data === undefined) {
     return (
       <main id="main" class="narrow">
@@ -188,12 +234,13 @@ function TimeTravel({
   );
 }
 
-type Way = "token" | "invitation" | "team";
+type Way = "token" | "provider" | "invitation" | "team";
 
-function SignIn({ onToken }: { onToken: (token: string) => void }) {
+function SignIn({ onToken, error }: { onToken: (token: string) => void; error: string | undefined }) {
   const [way, setWay] = useState<Way>("token");
   const ways: { way: Way; label: string }[] = [
     { way: "token", label: "Sign in with a token" },
+    { way: "provider", label: "Sign in with your company account" },
     { way: "invitation", label: "Join with an invitation" },
     { way: "team", label: "Start a team" },
   ];
@@ -201,6 +248,7 @@ function SignIn({ onToken }: { onToken: (token: string) => void }) {
     <main id="main" class="narrow">
       <h1>Stride</h1>
       <p class="muted">Marketing as a marathon: a big goal, small steps, a steady pace.</p>
+      <ErrorNote error={error} />
       <div class="tabs" role="tablist" aria-label="Ways in">
         {ways.map((w) => (
           <button
@@ -218,6 +266,7 @@ function SignIn({ onToken }: { onToken: (token: string) => void }) {
       </div>
       <section id="way" role="tabpanel" aria-labelledby={`tab-${way}`} class="card">
         {way === "token" && <WithToken onToken={onToken} />}
+        {way === "provider" && <WithProvider />}
         {way === "invitation" && <WithInvitation onToken={onToken} />}
         {way === "team" && <NewTeam onToken={onToken} />}
       </section>
@@ -233,7 +282,7 @@ function WithToken({ onToken }: { onToken: (token: string) => void }) {
       submit="Sign in"
       action={async () => {
         const token = secret.trim();
-        await ok(client(token).GET("/v1/me"));
+        await ok(client(token).GET("/v1/me", { params: { query: {} } }));
         onToken(token);
       }}
     >
@@ -245,6 +294,22 @@ function WithToken({ onToken }: { onToken: (token: string) => void }) {
         required
         autoComplete="off"
         hint="Kept in this tab only: closing it signs you out."
+      />
+    </ActionForm>
+  );
+}
+
+function WithProvider() {
+  const [slug, setSlug] = useState("");
+  return (
+    <ActionForm label="Sign in with your company account" submit="Continue" action={() => startSignIn(slug)}>
+      <Field
+        label="Team address"
+        value={slug}
+        onInput={setSlug}
+        required
+        maxLength={40}
+        hint="Your team's board address, as in /b/<address>; your team's owner has set up its provider."
       />
     </ActionForm>
   );

@@ -6,7 +6,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 repo="$(cd "$here/../.." && pwd)"
-stride="${1:-$repo/target/debug/stride}"
+stride="$(realpath "${1:-$repo/target/debug/stride}")"
 example="${2:-examples/flow.ts}"
 cd "$here"
 bash "$repo/.ci/on-fresh-server" "$stride" node_modules/.bin/tsx "$example"

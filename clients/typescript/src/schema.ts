@@ -257,6 +257,52 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Tells who the token is
+         * @description The member a bearer token signs in and their team, with their role: a Stride token, or
+         *     a token of a team's sign-in provider with `?team_id=` naming that team. It is checked as
+         *     on every team route, so a revoked token or a removed member is 401 at once. A board
+         *     contributor's token is 403: it is for the team's public board only.
+         */
+        get: operations["whoAmI"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sign-in/{slug}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Finds a team's sign-in provider
+         * @description Anyone may ask, without a token: the issuer and client id a browser needs to send a person
+         *     to the team's OpenID Connect provider (authorization code with PKCE), and the team the
+         *     resulting ID token signs in to. A slug that names no team and a team without a provider
+         *     are both 404, so the answer tells nothing of teams that sign in with Stride tokens only.
+         */
+        get: operations["findSignInProvider"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/teams": {
         parameters: {
             query?: never;
@@ -706,7 +752,10 @@ export interface paths {
         /**
          * Reads one goal's progress
          * @description Any member may read a goal's progress, status and forecast, with its steps under
-         *     `children`; `?as_of=` and `?known_at=` as for team progress.
+         *     `children`, and what a chart of it needs: a metric goal's `burn_up` (its `current`
+         *     day by day, at most 400 days, sampled evenly over a longer window) and a cadence goal's
+         *     `periods` (at most the latest 400). `?as_of=` and `?known_at=` as for team progress: an
+         *     earlier `as_of` ends both where it stood then.
          */
         get: operations["getGoalProgress"];
         put?: never;
@@ -1539,6 +1588,39 @@ export interface components {
          * @enum {string}
          */
         BucketSize: "day" | "week" | "month";
+        /** @description A metric goal's `current` value at the end of a day. */
+        BurnUpPoint: {
+            /** Format: date */
+            on: string;
+            /**
+             * Format: double
+             * @description The goal's `current` at the end of `on` (or at `as_of`, on its day): null while a
+             *     `latest` goal has no observation to go on.
+             */
+            value: number | null;
+        };
+        /** @description One period of a cadence goal. */
+        CadencePeriod: {
+            /** @description The period was over by `as_of`; only the current one is not. */
+            complete: boolean;
+            /**
+             * Format: int32
+             * @description Posts published in it; in the current period, those published by `as_of`.
+             */
+            count: number;
+            /**
+             * Format: date
+             * @description Its last day: a Sunday, or the last of a month.
+             */
+            ends_on: string;
+            /** @description `count` reached the goal's count. */
+            met: boolean;
+            /**
+             * Format: date
+             * @description Its first day: a Monday, or the first of a month.
+             */
+            starts_on: string;
+        };
         /** @description A cadence target. */
         CadenceTarget: {
             /**
@@ -1847,6 +1929,27 @@ export interface components {
              */
             target?: components["schemas"]["TargetInput"];
             title?: components["schemas"]["Title"] | null;
+        };
+        /**
+         * @description One goal's progress, as in the team's progress, with what a chart of it needs: a
+         *     metric goal's burn-up and a cadence goal's periods. The expected line follows from
+         *     `baseline`, `target_value` and the goal's window, the trend from `forecast`.
+         */
+        GoalProgressDetail: components["schemas"]["GoalProgressView"] & {
+            /**
+             * @description A metric goal's `current` at the end of each day from `starts_on` to the earlier of
+             *     `as_of`'s day (taken at `as_of` itself) and `due_on`, by the same rule as `current`.
+             *     A window of more than 400 days is sampled evenly, its first and last day kept. Empty
+             *     for other goals and before the goal starts.
+             */
+            burn_up: components["schemas"]["BurnUpPoint"][];
+            /**
+             * @description A cadence goal's periods (ISO weeks or calendar months), oldest first, from the one
+             *     that holds `starts_on` to the current one (the only one not `complete`, unless
+             *     `as_of` is past the window); the latest 400 when there are more. Empty for other
+             *     goals.
+             */
+            periods: components["schemas"]["CadencePeriod"][];
         };
         /**
          * @description One goal's progress. `progress` is unclamped and null while there is nothing to
@@ -2630,6 +2733,27 @@ export interface components {
             /** Format: uuid */
             post_id?: string | null;
         };
+        /** @description A team's sign-in provider, for the authorization code flow with PKCE. */
+        SignInProvider: {
+            /**
+             * @description The client id to ask the provider's authorization endpoint with: the audience the
+             *     team's tokens must carry.
+             */
+            client_id: string;
+            /**
+             * @description The provider's issuer; its discovery document is at
+             *     `<issuer>/.well-known/openid-configuration`.
+             */
+            issuer: string;
+            slug: string;
+            /**
+             * Format: uuid
+             * @description The team a token from the provider signs in to: name it as `team_id` where a route
+             *     asks for the team.
+             */
+            team_id: string;
+            team_name: string;
+        };
         SignUp: {
             /** @description The team's display name. */
             name: components["schemas"]["Name"];
@@ -2750,6 +2874,14 @@ export interface components {
             ideas: components["schemas"]["IdeaCounts"];
             pace: components["schemas"]["Pace"];
             posts: components["schemas"]["PostCounts"];
+        };
+        /** @description A team as its members' own identity names it. */
+        TeamSummary: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** @description URL name of the team's public board. */
+            slug: string;
         };
         TeamView: {
             board: components["schemas"]["Board"];
@@ -2907,6 +3039,12 @@ export interface components {
              * @description The week's Monday.
              */
             week: string;
+        };
+        /** @description The member a token signs in, and their team. */
+        WhoAmI: {
+            /** @description The caller, as the team's member list shows them. */
+            member: components["schemas"]["MemberView"];
+            team: components["schemas"]["TeamSummary"];
         };
         /** @description One window of the comparison. */
         WindowResult: {
@@ -4498,6 +4636,238 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code?: "unavailable";
+                    };
+                };
+            };
+        };
+    };
+    whoAmI: {
+        parameters: {
+            query?: {
+                /**
+                 * @description The team a token of the team's sign-in provider (a JWT) signs in to; required for
+                 *     one. A Stride token knows its team: naming another is 404.
+                 */
+                team_id?: string;
+                /** @description Read-your-writes, as a query parameter (see `Stride-Min-Position`). */
+                min_position?: number;
+            };
+            header?: {
+                /** @description Read-your-writes: wait (at most 2 s) until the read models include this position, a `Stride-Position` an earlier write answered. A position no write has reached yet is read as the newest. */
+                "Stride-Min-Position"?: number;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The member the token signs in, and their team. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WhoAmI"];
+                };
+            };
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description Unauthorized. `unauthorized`: no valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description Forbidden. `forbidden`: the caller's role (or board) may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description Not Found. `not_found`: no such resource, or it belongs to another team. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description URI Too Long. `uri_too_long`: the path and query exceed 8 KiB. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Unprocessable Entity. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description Request Header Fields Too Large. `headers_too_large`: the headers exceed 32 KiB. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "headers_too_large";
+                    };
+                };
+            };
+            /** @description Service Unavailable. `unavailable`: the database is unavailable, or this server is shutting down; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within the server's wait (2 s unless configured otherwise); retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unavailable" | "projection_lagging" | "projection_failed";
+                    };
+                };
+            };
+        };
+    };
+    findSignInProvider: {
+        parameters: {
+            query?: {
+                /** @description Read-your-writes, as a query parameter (see `Stride-Min-Position`). */
+                min_position?: number;
+            };
+            header?: {
+                /** @description Read-your-writes: wait (at most 2 s) until the read models include this position, a `Stride-Position` an earlier write answered. A position no write has reached yet is read as the newest. */
+                "Stride-Min-Position"?: number;
+            };
+            path: {
+                /** @description The board's slug: its team's, as the team chose it. */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The team's provider. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignInProvider"];
+                };
+            };
+            /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description Not Found. `not_found`: no such resource, or it belongs to another team. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description URI Too Long. `uri_too_long`: the path and query exceed 8 KiB. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Unprocessable Entity. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description Request Header Fields Too Large. `headers_too_large`: the headers exceed 32 KiB. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "headers_too_large";
+                    };
+                };
+            };
+            /** @description Service Unavailable. `unavailable`: the database is unavailable, or this server is shutting down; retry after `Retry-After` seconds; `projection_lagging`: `Stride-Min-Position` was not reached within the server's wait (2 s unless configured otherwise); retry; `projection_failed`: a read model stopped on an event for this team; it answers again once rebuilt. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unavailable" | "projection_lagging" | "projection_failed";
                     };
                 };
             };
@@ -8284,13 +8654,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The goal's progress at `as_of`. */
+            /** @description The goal's progress at `as_of`, with its burn-up or its periods. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["GoalProgressView"];
+                    "application/json": components["schemas"]["GoalProgressDetail"];
                 };
             };
             /** @description Bad Request. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked). */

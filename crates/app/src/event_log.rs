@@ -17,7 +17,10 @@ pub async fn page(
     limit: usize,
 ) -> Result<Vec<StoredEvent>, AppError> {
     let head = app.store.events().committed_head().await?;
-    app.store.events().wait_visible(head, app.catch_up_wait).await?;
+    app.store
+        .events()
+        .wait_visible(head, app.catch_up_wait)
+        .await?;
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
     Ok(app
         .store

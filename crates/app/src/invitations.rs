@@ -216,12 +216,7 @@ pub(crate) async fn accept_record(
     };
     let team = teams::execute(app, origin, team_id, None, command, side_writes).await?;
     let position = team.position;
-    let member = app
-        .store
-        .directory()
-        .member(team_id, member_id)
-        .await?
-        .ok_or(AppError::NotFound("member"))?;
+    let member = crate::members::current(app, team_id, member_id).await?;
     Ok(Joined {
         team: teams::details(app, team).await?,
         member,

@@ -26,6 +26,19 @@ pub struct Added {
     pub position: i64,
 }
 
+/// A member still in the team; `NotFound` for one who left it or never was in it.
+pub(crate) async fn current(
+    app: &App,
+    team_id: Uuid,
+    member_id: Uuid,
+) -> Result<MemberRecord, AppError> {
+    app.store
+        .directory()
+        .member(team_id, member_id)
+        .await?
+        .ok_or(AppError::NotFound("member"))
+}
+
 /// Adds a member with `role`, in one append; a `service` account gets its first token in
 /// the same append.
 #[tracing::instrument(skip_all, fields(team_id = %team_id, member_id = tracing::field::Empty))]

@@ -7,7 +7,8 @@ use serde::Serialize;
 use stride_domain::goal::Horizon;
 use stride_domain::idea::IdeaStatus;
 use stride_domain::post::PostStatus;
-use stride_domain::progress::report::GoalProgress;
+use stride_domain::progress::history::{BurnUpPoint, CadencePeriod};
+use stride_domain::progress::report::{GoalDetail, GoalProgress};
 use stride_domain::progress::{self, Forecast, Pace, Status};
 use uuid::Uuid;
 
@@ -81,6 +82,38 @@ impl From<GoalProgress> for GoalProgressView {
             adherence: g.cadence.map(|c| c.adherence),
             period_count: g.cadence.map(|c| c.period_count),
             children: g.children.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+/// One goal's progress, as in the team's progress, with what a chart of it needs: a
+/// metric goal's burn-up and a cadence goal's periods. The expected line follows from
+/// `baseline`, `target_value` and the goal's window, the trend from `forecast`.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct GoalProgressDetail {
+    #[serde(flatten)]
+    pub progress: GoalProgressView,
+    /// A metric goal's `current` at the end of each day from `starts_on` to the earlier of
+    /// `as_of`'s day (taken at `as_of` itself) and `due_on`, by the same rule as `current`.
+    /// A window of more than 400 days is sampled evenly, its first and last day kept. Empty
+    /// for other goals and before the goal starts.
+    #[cfg_attr(feature = "openapi", schema(max_items = 400))]
+    pub burn_up: Vec<BurnUpPoint>,
+    /// A cadence goal's periods (ISO weeks or calendar months), oldest first, from the one
+    /// that holds `starts_on` to the current one (the only one not `complete`, unless
+    /// `as_of` is past the window); the latest 400 when there are more. Empty for other
+    /// goals.
+    #[cfg_attr(feature = "openapi", schema(max_items = 400))]
+    pub periods: Vec<CadencePeriod>,
+}
+
+impl From<GoalDetail> for GoalProgressDetail {
+    fn from(detail: GoalDetail) -> Self {
+        GoalProgressDetail {
+            progress: detail.progress.into(),
+            burn_up: detail.burn_up,
+            periods: detail.periods,
         }
     }
 }
@@ -172,14 +205,14 @@ pub async fn team(app: &App, team_id: Uuid, when: When) -> Result<TeamProgress, 
     })
 }
 
-/// One goal's progress with its steps.
+/// One goal's progress with its steps, its burn-up or its periods.
 #[tracing::instrument(skip_all, fields(team_id = %team_id, goal_id = %goal_id))]
 pub async fn goal(
     app: &App,
     team_id: Uuid,
     goal_id: Uuid,
     when: When,
-) -> Result<GoalProgressView, AppError> {
+) -> Result<GoalProgressDetail, AppError> {
     let inputs = Inputs::load(app, team_id, when, Need::default()).await?;
     let facts = inputs.facts(app, team_id).await?;
     let goal = facts
@@ -187,5 +220,5 @@ pub async fn goal(
         .iter()
         .find(|g| g.id == goal_id)
         .ok_or(AppError::NotFound("goal"))?;
-    Ok(GoalProgressView::from(facts.goal(goal, inputs.t)))
+    Ok(GoalProgressDetail::from(facts.detail(goal, inputs.t)))
 }

@@ -277,3 +277,33 @@ pub async fn sign_in(
         session_id,
     })
 }
+
+/// What a browser needs to sign a person in to a team through its provider before it holds
+/// any token: the team, the issuer to send them to, and the client id to send them with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderOf {
+    pub team_id: Uuid,
+    pub team_name: String,
+    pub slug: String,
+    pub issuer: String,
+    /// The audience the team set: the client id its tokens are issued for.
+    pub client_id: String,
+}
+
+/// The sign-in provider of the team at `slug`. A team without one and a slug that names no
+/// team are one answer, `NotFound`, so that the lookup tells nothing of teams without a
+/// provider. Issuer and client id are no secret: the provider's own sign-in page shows them.
+#[tracing::instrument(skip_all, fields(slug = %slug))]
+pub async fn provider_of(app: &App, slug: &str) -> Result<ProviderOf, AppError> {
+    let team = app.boards.team(&app.store, slug).await?;
+    let Some((team, sso)) = team.and_then(|t| t.sso.clone().map(|sso| (t, sso))) else {
+        return Err(AppError::NotFound("sign-in provider"));
+    };
+    Ok(ProviderOf {
+        team_id: team.id,
+        team_name: team.name.clone(),
+        slug: team.slug.clone(),
+        issuer: sso.issuer,
+        client_id: sso.audience,
+    })
+}

@@ -243,7 +243,8 @@ pub struct Cadence {
 }
 
 /// A cadence of `count` posts per `period` over `[starts_on, due_on]`, evaluated at `t`
-/// from the publication instants of the posts that count (any order).
+/// from the publication instants of the posts that count (any order): the walk of
+/// [`history::periods`], folded.
 pub fn cadence(
     count: u32,
     period: Period,
@@ -252,50 +253,30 @@ pub fn cadence(
     published: &[DateTime<Utc>],
     t: DateTime<Utc>,
 ) -> Cadence {
-    let count = count.max(1);
-    let last_day = due_on.max(starts_on);
-    let in_period = |start: NaiveDate, until: DateTime<Utc>| -> u32 {
-        let from = start_of(start);
-        let to = start_of(next_period(period, start)).min(until);
-        published
-            .iter()
-            .filter(|at| **at >= from && **at < to)
-            .count() as u32
-    };
+    let walked = history::periods(count, period, starts_on, due_on, published, t);
     let (mut streak, mut best_streak, mut completed, mut met) = (0, 0, 0, 0);
-    let mut start = period_start(period, starts_on);
-    let mut current = None;
-    while start <= last_day {
-        let end = start_of(next_period(period, start));
-        if end > t {
-            current = Some(start);
-            break;
-        }
+    for done in walked.iter().filter(|p| p.complete) {
         completed += 1;
-        if in_period(start, end) >= count {
+        if done.met {
             met += 1;
             streak += 1;
             best_streak = best_streak.max(streak);
         } else {
             streak = 0;
         }
-        start = next_period(period, start);
     }
-    let (period_count, expected) = match current {
-        // Posts published at `t` itself count.
-        Some(start) => (
-            in_period(start, t + TimeDelta::milliseconds(1)),
-            elapsed(t, start_of(start), start_of(next_period(period, start))),
+    // The walk ends with the current period; past the window that is the last, complete.
+    let (period_count, expected) = match walked.last() {
+        Some(current) if !current.complete => (
+            current.count,
+            elapsed(t, start_of(current.starts_on), end_of(current.ends_on)),
         ),
-        // Past the window the last period stays the current one, complete.
-        None => {
-            let last = period_start(period, last_day);
-            (in_period(last, start_of(next_period(period, last))), 1.0)
-        }
+        Some(current) => (current.count, 1.0),
+        None => (0, 1.0),
     };
     Cadence {
         period_count,
-        progress: f64::from(period_count) / f64::from(count),
+        progress: f64::from(period_count) / f64::from(count.max(1)),
         expected,
         streak,
         best_streak,
@@ -413,6 +394,7 @@ pub fn mean_of_children(children: &[f64]) -> Option<f64> {
         .then(|| children.iter().map(|p| p.clamp(0.0, 1.0)).sum::<f64>() / children.len() as f64)
 }
 
+pub mod history;
 pub mod report;
 
 #[cfg(test)]

@@ -17,7 +17,7 @@ use stride_domain::team::Role;
 use stride_storage::Store;
 use uuid::Uuid;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, Code};
 
 /// A team member, authenticated by one of their tokens.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,6 +67,23 @@ impl Caller {
             member_id: self.member_id,
         }
     }
+}
+
+/// The caller of a route outside any team that a member's token authenticates (`/v1/me`):
+/// whoever [`team_routes`] signed in, with the same checks of the token.
+impl FromRequest for Caller {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(signed_in(req).map(|caller| caller.clone()))
+    }
+}
+
+/// The caller [`team_routes`] authenticated, or 401.
+fn signed_in(req: &HttpRequest) -> Result<std::cell::Ref<'_, Caller>, ApiError> {
+    std::cell::Ref::filter_map(req.extensions(), |e| e.get::<Caller>())
+        .map_err(|_| ApiError::unauthorized("send a token: Authorization: Bearer <token>"))
 }
 
 /// What a route asks of the caller's role, beyond membership of the path's team.
@@ -142,10 +159,7 @@ impl<R: Needs> FromRequest for Member<R> {
 fn member_of_path_team<R: Needs>(req: &HttpRequest) -> Result<Caller, ApiError> {
     let team_id = crate::extract::path_id(req, "team_id")?;
     // Team routes were authenticated before their body was read (see `team_routes`).
-    let extensions = req.extensions();
-    let caller = extensions
-        .get::<Caller>()
-        .ok_or_else(|| ApiError::unauthorized("send a token: Authorization: Bearer <token>"))?;
+    let caller = signed_in(req)?;
     Ok(R::check(caller.in_team(team_id)?)?.clone())
 }
 
@@ -166,15 +180,11 @@ pub(crate) fn bearer(req: &HttpRequest) -> Result<String, ApiError> {
 }
 
 /// Looks the bearer token up: the member it belongs to, or 401.
-async fn authenticate(
-    token: Result<String, ApiError>,
-    store: Option<Store>,
-) -> Result<Caller, ApiError> {
-    let token = token?;
+async fn authenticate(token: &str, store: Option<&Store>) -> Result<Caller, ApiError> {
     let store = store.ok_or_else(|| ApiError::internal(anyhow::anyhow!("no store")))?;
     let owner = store
         .directory()
-        .authenticate(&token)
+        .authenticate(token)
         .await?
         .ok_or_else(|| {
             ApiError::unauthorized("the token is unknown, revoked, or its member left the team")
@@ -220,19 +230,70 @@ pub(crate) fn team_in_path(path: &str) -> Option<&str> {
         .filter(|id| !id.is_empty())
 }
 
+/// The route that tells a member's token who it is, outside any team.
+pub(crate) const WHO_AM_I: &str = "/v1/me";
+
+/// Which team a request that takes a member's token is checked against.
+enum Scope {
+    /// A team route's: the id its path names.
+    Team(String),
+    /// `/v1/me`'s: none, unless `?team_id=` names one (a provider's token signs in to a team
+    /// by its id).
+    WhoAmI(Option<String>),
+}
+
+impl Scope {
+    /// The scope of a request that takes a member's token; `None` for every other request.
+    fn of(req: &ServiceRequest) -> Option<Scope> {
+        if let Some(team) = team_in_path(req.path()) {
+            return Some(Scope::Team(team.to_owned()));
+        }
+        (req.path() == WHO_AM_I).then(|| {
+            let query = web::Query::<std::collections::HashMap<String, String>>::from_query(
+                req.query_string(),
+            );
+            Scope::WhoAmI(query.ok().and_then(|q| q.get("team_id").cloned()))
+        })
+    }
+
+    fn team(&self) -> Option<&str> {
+        match self {
+            Scope::Team(team) => Some(team),
+            Scope::WhoAmI(team) => team.as_deref(),
+        }
+    }
+}
+
+/// 403 for a board contributor's token where only a member's is taken, when the route says
+/// so (a team route answers 401 and tells nothing about the token).
+async fn refuse_contributor(token: &str, store: Option<&Store>) -> Result<(), ApiError> {
+    let Some(store) = store else { return Ok(()) };
+    if store
+        .directory()
+        .authenticate_contributor(token)
+        .await?
+        .is_some()
+    {
+        return Err(ApiError::forbidden(
+            "this is a board contributor's token: it submits ideas, votes and comments on its team's public board, and tells no member's identity",
+        ));
+    }
+    Ok(())
+}
+
 /// Every member manages their own tokens, whatever their role.
 pub(crate) fn own_tokens(path: &str) -> bool {
     path.split('/').nth(4) == Some("tokens")
 }
 
-/// Authenticates team-scoped routes before anything else reads the request: no valid token
-/// is 401, another team's path is 404, and a viewer's write is 403, whatever the body or
-/// query holds, and before an idempotent replay could answer.
+/// Authenticates team-scoped routes (and `/v1/me`) before anything else reads the request:
+/// no valid token is 401, another team's path is 404, and a viewer's write is 403, whatever
+/// the body or query holds, and before an idempotent replay could answer.
 pub async fn team_routes(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let Some(team) = team_in_path(req.path()).map(str::to_owned) else {
+    let Some(scope) = Scope::of(&req) else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
     if req.method() == Method::OPTIONS {
@@ -241,9 +302,12 @@ pub async fn team_routes(
     let store = req
         .app_data::<web::Data<Store>>()
         .map(|s| s.get_ref().clone());
-    let token = bearer(req.request());
-    let signed_in = match &token {
-        Ok(token) if stride_app::sign_in::looks_like_jwt(token) => {
+    let token = match bearer(req.request()) {
+        Ok(token) => token,
+        Err(error) => return Ok(req.error_response(error)),
+    };
+    let signed_in = match scope.team() {
+        team if stride_app::sign_in::looks_like_jwt(&token) => {
             let app = req
                 .app_data::<web::Data<stride_app::App>>()
                 .map(|a| a.get_ref().clone());
@@ -252,22 +316,32 @@ pub async fn team_routes(
                 .get::<crate::extract::RequestId>()
                 .map(|r| r.0.clone())
                 .unwrap_or_default();
-            sign_in(app, request_id, &team, token).await
+            match team {
+                Some(team) => sign_in(app, request_id, team, &token).await,
+                None => Err(ApiError::unauthorized(
+                    "a provider's token signs in to one team: name it with ?team_id=",
+                )),
+            }
         }
-        _ => authenticate(token, store).await,
+        _ => authenticate(&token, store.as_ref()).await,
     };
-    let caller = match signed_in {
-        Ok(caller) => caller,
-        Err(error) => return Ok(req.error_response(error)),
+    let caller = match (signed_in, &scope) {
+        (Ok(caller), _) => caller,
+        (Err(error), Scope::WhoAmI(_)) if error.code == Code::Unauthorized => {
+            let refused = refuse_contributor(&token, store.as_ref()).await.err();
+            return Ok(req.error_response(refused.unwrap_or(error)));
+        }
+        (Err(error), _) => return Ok(req.error_response(error)),
     };
-    // A malformed id is left for the path extractor to refuse with a 400.
-    if let Ok(team_id) = team.parse::<Uuid>()
+    // A malformed id is left for the path or query extractor to refuse with a 400.
+    if let Some(Ok(team_id)) = scope.team().map(str::parse::<Uuid>)
         && let Err(error) = caller.in_team(team_id)
     {
         return Ok(req.error_response(error));
     }
     let reads = matches!(*req.method(), Method::GET | Method::HEAD);
     if !reads
+        && matches!(scope, Scope::Team(_))
         && !own_tokens(req.path())
         && let Err(error) = caller.may_write()
     {

@@ -45,10 +45,13 @@ const SCRIPTS_AND_STYLES: [(&str, Asset); 3] = [
     ("app.css", asset!("app.css", "text/css; charset=utf-8")),
 ];
 
-/// What the pages may load and call: this origin only, no inline script or style, no framing.
+/// What the pages may load and call: scripts and styles of this origin only, nothing inline,
+/// no framing. Beside this origin the dashboard calls one other: the team's sign-in
+/// provider (its discovery document and token endpoint), which is `https`, or `http` on
+/// this machine, as a team's issuer must be.
 const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
-     img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; \
-     form-action 'self'";
+     img-src 'self' data:; connect-src 'self' https: http://127.0.0.1:* http://localhost:*; \
+     frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 /// `"` + 16 hex digits of the body's FNV-1a hash + `"`, computed at compile time.
 const fn etag(body: &[u8]) -> [u8; 18] {

@@ -13,7 +13,7 @@ fn position(response: &Response) -> String {
 }
 
 /// Reads `path` once the projections include `position`.
-async fn read(app: &TestApp, team: &Team, path: &str, position: &str) -> Value {
+pub(crate) async fn read(app: &TestApp, team: &Team, path: &str, position: &str) -> Value {
     let response = app
         .request(Method::GET, path, Some(&team.owner_token))
         .header("stride-min-position", position)
@@ -24,7 +24,7 @@ async fn read(app: &TestApp, team: &Team, path: &str, position: &str) -> Value {
     response.json().await.unwrap()
 }
 
-async fn write(app: &TestApp, team: &Team, path: &str, body: Value) -> (Value, String) {
+pub(crate) async fn write(app: &TestApp, team: &Team, path: &str, body: Value) -> (Value, String) {
     let response = app.post(path, &team.owner_token, body).await;
     assert!(
         response.status().is_success(),
@@ -35,20 +35,32 @@ async fn write(app: &TestApp, team: &Team, path: &str, body: Value) -> (Value, S
     (response.json().await.unwrap(), position)
 }
 
-async fn observe(app: &TestApp, team: &Team, rows: Value) -> String {
+pub(crate) async fn observe(app: &TestApp, team: &Team, rows: Value) -> String {
     let path = format!("/v1/teams/{}/metrics", team.id);
     write(app, team, &path, json!({ "observations": rows }))
         .await
         .1
 }
 
-async fn goal(app: &TestApp, team: &Team, body: Value) -> (String, String) {
+pub(crate) async fn goal(app: &TestApp, team: &Team, body: Value) -> (String, String) {
     let (goal, position) = write(app, team, &format!("/v1/teams/{}/goals", team.id), body).await;
     (goal["id"].as_str().unwrap().to_owned(), position)
 }
 
+/// "Grow Instagram to 1100" over November 2026: the latest `followers` on `channel` from a
+/// baseline of 1000; its id.
+pub(crate) async fn followers_goal(app: &TestApp, team: &Team, channel: &str) -> String {
+    let body = json!({
+        "title": "Grow Instagram to 1100", "horizon": "short",
+        "starts_on": "2026-11-01", "due_on": "2026-11-30",
+        "target": { "kind": "metric", "channel_id": channel, "metric": "followers",
+                    "aggregation": "latest", "baseline": 1000, "reach": 1100 }
+    });
+    goal(app, team, body).await.0
+}
+
 /// A post published on `channel` at `at`; its id.
-async fn publish(
+pub(crate) async fn publish(
     app: &TestApp,
     team: &Team,
     channel: &str,
@@ -74,7 +86,7 @@ async fn publish(
     (id, position)
 }
 
-fn close(value: &Value, want: f64) -> bool {
+pub(crate) fn close(value: &Value, want: f64) -> bool {
     (value.as_f64().unwrap() - want).abs() < 1e-9
 }
 
@@ -83,17 +95,7 @@ async fn a_metric_goal_reports_progress_expected_status_and_forecast_exactly() {
     let app = TestApp::spawn().await;
     let team = app.sign_up("acme").await;
     let channel = app.add_channel(&team, "instagram", "@acme").await;
-    let (goal_id, _) = goal(
-        &app,
-        &team,
-        json!({
-            "title": "Grow Instagram to 1100", "horizon": "short",
-            "starts_on": "2026-11-01", "due_on": "2026-11-30",
-            "target": { "kind": "metric", "channel_id": channel, "metric": "followers",
-                        "aggregation": "latest", "baseline": 1000, "reach": 1100 }
-        }),
-    )
-    .await;
+    let goal_id = followers_goal(&app, &team, &channel).await;
     let position = observe(&app, &team, json!([
         { "channel_id": channel, "metric": "followers", "value": 1000, "observed_at": "2026-11-01T00:00:00Z" },
         { "channel_id": channel, "metric": "followers", "value": 1020, "observed_at": "2026-11-11T00:00:00Z" },
@@ -199,17 +201,7 @@ async fn as_of_counts_a_backfilled_observation_and_known_at_does_not() {
     let app = TestApp::spawn().await;
     let team = app.sign_up("acme").await;
     let channel = app.add_channel(&team, "instagram", "@acme").await;
-    let (goal_id, _) = goal(
-        &app,
-        &team,
-        json!({
-            "title": "Grow Instagram to 1100", "horizon": "short",
-            "starts_on": "2026-11-01", "due_on": "2026-11-30",
-            "target": { "kind": "metric", "channel_id": channel, "metric": "followers",
-                        "aggregation": "latest", "baseline": 1000, "reach": 1100 }
-        }),
-    )
-    .await;
+    let goal_id = followers_goal(&app, &team, &channel).await;
     observe(&app, &team, json!([{ "channel_id": channel, "metric": "followers", "value": 1010, "observed_at": "2026-11-05T00:00:00Z" }])).await;
     // A moment that separates what was recorded before it from what came after.
     tokio::time::sleep(std::time::Duration::from_millis(20)).await;
@@ -467,17 +459,7 @@ async fn an_idea_traces_to_its_posts_their_metrics_and_the_goals_they_moved() {
     app.vote_for("acme", &popular, &ada).await;
     app.vote_for("acme", &popular, &bo).await;
     app.vote_for("acme", &used, &bo).await;
-    let (goal_id, _) = goal(
-        &app,
-        &team,
-        json!({
-            "title": "Grow Instagram to 1100", "horizon": "short",
-            "starts_on": "2026-11-01", "due_on": "2026-11-30",
-            "target": { "kind": "metric", "channel_id": channel, "metric": "followers",
-                        "aggregation": "latest", "baseline": 1000, "reach": 1100 }
-        }),
-    )
-    .await;
+    let goal_id = followers_goal(&app, &team, &channel).await;
     let posts = format!("/v1/teams/{}/posts", team.id);
     let (post, _) = write(
         &app,

@@ -1,4 +1,5 @@
-//! The security matrix: every team-scoped route in the served OpenAPI document, crossed with
+//! The security matrix: every route in the served OpenAPI document that takes a member's
+//! token (each team-scoped route, and those outside any team such as `/v1/me`), crossed with
 //! every wrong caller, answers as api.md says. The routes come from the spec, so a new route
 //! is covered the day it is registered.
 
@@ -25,7 +26,29 @@ fn fill(path: &str, team_id: Uuid) -> String {
         .join("/")
 }
 
-async fn revoked(app: &TestApp, team_id: Uuid, owner: &str) -> String {
+/// Whose token a route takes.
+#[derive(Clone, Copy, PartialEq)]
+enum Takes {
+    /// A member of the team its path names.
+    TeamMember,
+    /// A member of any team: a route outside every team (`/v1/me`).
+    AnyMember,
+}
+
+/// Whose token the operation takes, if a member's: board routes take a contributor's, and
+/// open routes none.
+fn takes(path: &str, operation: &Value) -> Option<Takes> {
+    if path.starts_with("/v1/teams/{team_id}") {
+        return Some(Takes::TeamMember);
+    }
+    let secured = operation["security"]
+        .as_array()
+        .is_some_and(|s| !s.is_empty());
+    (secured && !path.starts_with("/v1/boards/")).then_some(Takes::AnyMember)
+}
+
+/// A token of `owner`'s member, issued and revoked.
+pub(crate) async fn revoked(app: &TestApp, team_id: Uuid, owner: &str) -> String {
     let tokens = format!("/v1/teams/{team_id}/tokens");
     let issued: Value = app
         .post(&tokens, owner, json!({ "name": "Second" }))
@@ -40,7 +63,7 @@ async fn revoked(app: &TestApp, team_id: Uuid, owner: &str) -> String {
 }
 
 #[tokio::test]
-async fn every_team_route_in_the_spec_answers_each_wrong_caller_as_api_md_says() {
+async fn every_member_route_in_the_spec_answers_each_wrong_caller_as_api_md_says() {
     let app = TestApp::spawn().await;
     let team = app.sign_up("acme").await;
     let other = app.sign_up("other").await;
@@ -52,21 +75,24 @@ async fn every_team_route_in_the_spec_answers_each_wrong_caller_as_api_md_says()
     let mut failures = Vec::new();
     let mut checked = 0;
     for (path, item) in spec["paths"].as_object().unwrap() {
-        if !path.starts_with("/v1/teams/{team_id}") {
-            continue;
-        }
         for method in ["get", "post", "put", "patch", "delete"] {
-            if item.get(method).is_none() {
+            let Some(takes) = item.get(method).and_then(|op| takes(path, op)) else {
                 continue;
-            }
+            };
             let write = method != "get";
             let mut callers: Vec<(&str, Option<&str>, u16)> = vec![
                 ("no token", None, 401),
                 ("a bad token", Some("stride_not-a-real-token"), 401),
                 ("a revoked token", Some(&revoked), 401),
-                ("a contributor token", Some(&fan), 401),
-                ("another team's token", Some(&other.owner_token), 404),
             ];
+            if takes == Takes::TeamMember {
+                // A team route tells nothing of a token that is not a member's.
+                callers.push(("a contributor token", Some(&fan), 401));
+                callers.push(("another team's token", Some(&other.owner_token), 404));
+            } else {
+                // Outside a team, a contributor's token is told what it is for.
+                callers.push(("a contributor token", Some(&fan), 403));
+            }
             if write && !VIEWER_WRITES.contains(&(method, path.as_str())) {
                 callers.push(("a viewer", Some(&viewer), 403));
             }

@@ -18,14 +18,14 @@ use stride_tests::{Team, TestApp, assert_problem};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
 /// A signing key and its public half as a JWK.
-struct Key {
+pub(crate) struct Key {
     kid: String,
     der: Vec<u8>,
     jwk: Value,
 }
 
 impl Key {
-    fn new(kid: &str) -> Key {
+    pub(crate) fn new(kid: &str) -> Key {
         let secret = loop {
             if let Ok(secret) = p256::SecretKey::from_slice(&rand::random::<[u8; 32]>()) {
                 break secret;
@@ -43,7 +43,7 @@ impl Key {
         }
     }
 
-    fn sign(&self, claims: &Value) -> String {
+    pub(crate) fn sign(&self, claims: &Value) -> String {
         let header = Header {
             kid: Some(self.kid.clone()),
             ..Header::new(Algorithm::ES256)
@@ -53,13 +53,13 @@ impl Key {
 }
 
 /// An OpenID provider on 127.0.0.1: its discovery document, and the keys it publishes now.
-struct Issuer {
-    url: String,
+pub(crate) struct Issuer {
+    pub(crate) url: String,
     keys: Arc<Mutex<Vec<Value>>>,
 }
 
 impl Issuer {
-    async fn start() -> Issuer {
+    pub(crate) async fn start() -> Issuer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let keys = Arc::new(Mutex::new(Vec::new()));
@@ -103,7 +103,7 @@ impl Issuer {
         Issuer { url, keys }
     }
 
-    fn publish(&self, keys: &[&Key]) {
+    pub(crate) fn publish(&self, keys: &[&Key]) {
         *self.keys.lock().unwrap() = keys.iter().map(|k| k.jwk.clone()).collect();
     }
 }
@@ -116,7 +116,7 @@ fn now() -> u64 {
 }
 
 /// Claims of `email`, verified, from `issuer` for the audience `stride`, valid 5 minutes.
-fn claims(issuer: &str, email: &str) -> Value {
+pub(crate) fn claims(issuer: &str, email: &str) -> Value {
     json!({
         "iss": issuer, "sub": format!("sub-{email}"), "aud": "stride",
         "exp": now() + 300, "nbf": now() - 5, "iat": now(),
@@ -124,7 +124,7 @@ fn claims(issuer: &str, email: &str) -> Value {
     })
 }
 
-async fn team_with_provider(app: &TestApp, issuer: &Issuer) -> Team {
+pub(crate) async fn team_with_provider(app: &TestApp, issuer: &Issuer) -> Team {
     let team = app.sign_up("acme").await;
     let set = app
         .patch(
@@ -393,4 +393,30 @@ async fn an_rs256_token_signs_in_and_an_hmac_one_made_with_the_public_key_does_n
             .contains("RS256 and ES256"),
         "{problem}"
     );
+}
+
+#[tokio::test]
+async fn a_browser_finds_a_teams_provider_by_slug_and_nothing_of_teams_without_one() {
+    let app = TestApp::spawn().await;
+    let issuer = Issuer::start().await;
+    let plain = app.sign_up("plain").await;
+    // A team without a provider, and a slug that names no team, answer alike.
+    for slug in [plain.slug.as_str(), "nobody-here", "Not A Slug"] {
+        let response = app
+            .http
+            .get(app.url(&format!("/v1/sign-in/{}", slug.replace(' ', "%20"))))
+            .send()
+            .await
+            .unwrap();
+        let problem = assert_problem(response, 404, "not_found").await;
+        assert_eq!(problem["detail"], "no such sign-in provider", "{slug}");
+    }
+    let team = team_with_provider(&app, &issuer).await;
+    let found: Value = app.public_json(&format!("/v1/sign-in/{}", team.slug)).await;
+    assert_eq!(found["team_id"], team.id.to_string());
+    assert_eq!(found["slug"], team.slug);
+    assert_eq!(found["issuer"], issuer.url);
+    assert_eq!(found["client_id"], "stride");
+    assert!(found["team_name"].is_string());
+    assert!(found.get("allowed_domain").is_none(), "{found}");
 }

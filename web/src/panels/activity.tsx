@@ -31,7 +31,8 @@ export function Activity({ ctx, live }: { ctx: Context; live: boolean }) {
           return items.length === 0 ? (
             <p class="muted">Nothing has happened yet.</p>
           ) : (
-            <ol class="feed" aria-live="polite">
+            // Scrolls on its own, and takes the keyboard's focus to be scrolled with it.
+            <ol class="feed" aria-live="polite" aria-label="Latest activity" tabIndex={0}>
               {items.map((item) => (
                 <li key={item.position} data-position={item.position}>
                   <span>{item.text}</span>

@@ -5,7 +5,7 @@ import type { Schemas, StrideClient } from "../api.js";
 export interface Context {
   api: StrideClient;
   teamId: string;
-  me: Schemas["Me"];
+  me: Schemas["WhoAmI"];
   /** The instant the page replays, when looking back; undefined for now. */
   asOf: string | undefined;
   /** The newest position heard on the live stream: reads wait until they include it. */

@@ -1,11 +1,13 @@
 //! A goal's progress report at an instant, put together from the progress math: what a
-//! frontend shows for one goal, its steps nested under it.
+//! frontend shows for one goal, its steps nested under it, and for one goal alone its
+//! history (a burn-up or its periods).
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use super::history::{self, BurnUpPoint, CadencePeriod, PERIODS_SHOWN};
 use super::{
     Cadence, Forecast, Point, Status, cadence, cadence_status, current, expected, forecast,
     mean_of_children, progress, status,
@@ -44,7 +46,68 @@ pub struct GoalProgress {
     pub children: Vec<GoalProgress>,
 }
 
+/// One goal's progress with how it got there.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GoalDetail {
+    pub progress: GoalProgress,
+    /// A metric goal's `current` day by day (see [`history::burn_up`]); empty for others.
+    pub burn_up: Vec<BurnUpPoint>,
+    /// A cadence goal's periods to the current one, the latest [`PERIODS_SHOWN`]; empty for
+    /// others.
+    pub periods: Vec<CadencePeriod>,
+}
+
 impl Facts {
+    /// The observations of a channel-wide series, in the order storage read them.
+    fn points(&self, channel_id: Uuid, metric: Metric) -> &[Point] {
+        self.series
+            .get(&(channel_id, metric))
+            .map_or(&[][..], Vec::as_slice)
+    }
+
+    /// The instants of the posts published by `t` on `channel_id`, or on any channel.
+    fn published_on(&self, channel_id: Option<Uuid>, t: DateTime<Utc>) -> Vec<DateTime<Utc>> {
+        self.published
+            .iter()
+            .filter(|(c, at)| channel_id.is_none_or(|want| *c == want) && *at <= t)
+            .map(|(_, at)| *at)
+            .collect()
+    }
+
+    /// One goal's progress (as [`Facts::goal`] has it) with its burn-up or its periods.
+    pub fn detail(&self, goal: &Goal, t: DateTime<Utc>) -> GoalDetail {
+        let mut detail = GoalDetail {
+            progress: self.goal(goal, t),
+            burn_up: Vec::new(),
+            periods: Vec::new(),
+        };
+        match &goal.target {
+            Some(Target::Metric {
+                channel_id,
+                metric,
+                aggregation,
+                ..
+            }) => {
+                let points = self.points(*channel_id, *metric);
+                detail.burn_up =
+                    history::burn_up(*aggregation, points, goal.starts_on, goal.due_on, t);
+            }
+            Some(Target::Cadence {
+                count,
+                period,
+                channel_id,
+            }) => {
+                let published = self.published_on(*channel_id, t);
+                let mut walked =
+                    history::periods(*count, *period, goal.starts_on, goal.due_on, &published, t);
+                walked.drain(..walked.len().saturating_sub(PERIODS_SHOWN));
+                detail.periods = walked;
+            }
+            None => {}
+        }
+        detail
+    }
+
     /// The goals without a parent (or whose parent is not among them), each with its steps.
     pub fn report(&self, t: DateTime<Utc>) -> Vec<GoalProgress> {
         let ids: std::collections::BTreeSet<Uuid> = self.goals.iter().map(|g| g.id).collect();
@@ -89,10 +152,7 @@ impl Facts {
                 target_value,
                 ..
             }) => {
-                let points = self
-                    .series
-                    .get(&(*channel_id, *metric))
-                    .map_or(&[][..], Vec::as_slice);
+                let points = self.points(*channel_id, *metric);
                 report.current = current(*aggregation, points, goal.starts_on, t);
                 report.progress = report
                     .current
@@ -116,12 +176,7 @@ impl Facts {
                 period,
                 channel_id,
             }) => {
-                let published: Vec<DateTime<Utc>> = self
-                    .published
-                    .iter()
-                    .filter(|(c, at)| channel_id.is_none_or(|want| *c == want) && *at <= t)
-                    .map(|(_, at)| *at)
-                    .collect();
+                let published = self.published_on(*channel_id, t);
                 let kept = cadence(*count, *period, goal.starts_on, goal.due_on, &published, t);
                 report.progress = Some(kept.progress);
                 report.expected = kept.expected;

@@ -2,15 +2,15 @@
 
 use super::*;
 
-fn at(raw: &str) -> DateTime<Utc> {
+pub(super) fn at(raw: &str) -> DateTime<Utc> {
     raw.parse().unwrap()
 }
 
-fn day(raw: &str) -> NaiveDate {
+pub(super) fn day(raw: &str) -> NaiveDate {
     raw.parse().unwrap()
 }
 
-fn point(raw: &str, value: f64) -> Point {
+pub(super) fn point(raw: &str, value: f64) -> Point {
     Point { at: at(raw), value }
 }
 
@@ -225,10 +225,9 @@ fn posts(raw: &[&str]) -> Vec<DateTime<Utc>> {
     raw.iter().map(|r| at(r)).collect()
 }
 
-#[test]
-fn weekly_cadence_counts_iso_weeks_streaks_and_adherence() {
-    // Three a week over the four ISO weeks from Monday Nov 2 to Sunday Nov 29.
-    let published = posts(&[
+/// Three a week over the four ISO weeks from Monday Nov 2 to Sunday Nov 29, 2026.
+pub(super) fn weekly_posts() -> Vec<DateTime<Utc>> {
+    posts(&[
         // Week 1: met.
         "2026-11-02T09:00:00Z",
         "2026-11-04T09:00:00Z",
@@ -239,11 +238,16 @@ fn weekly_cadence_counts_iso_weeks_streaks_and_adherence() {
         "2026-11-16T09:00:00Z",
         "2026-11-17T09:00:00Z",
         "2026-11-18T09:00:00Z",
-        // Week 4 so far: two, then one after t.
+        // Week 4: two by Wednesday noon, the second at that very instant; one after.
         "2026-11-23T09:00:00Z",
         "2026-11-25T12:00:00Z",
         "2026-11-26T09:00:00Z",
-    ]);
+    ])
+}
+
+#[test]
+fn weekly_cadence_counts_iso_weeks_streaks_and_adherence() {
+    let published = weekly_posts();
     let t = at("2026-11-25T12:00:00Z");
     let got = cadence(
         3,

@@ -18,11 +18,13 @@ pub mod imports;
 pub mod insights;
 pub mod invitations;
 pub mod lineage;
+pub mod me;
 pub mod members;
 pub mod observations;
 pub mod ops;
 pub mod posts;
 pub mod progress;
+pub mod sign_in;
 pub mod teams;
 pub mod tokens;
 pub mod webhooks;
@@ -43,6 +45,8 @@ pub fn configure(config: &mut ServiceConfig) {
         utoipa_actix_web::scope("/v1")
             .configure(teams::configure_sign_up)
             .configure(invitations::configure_accept)
+            .configure(me::configure)
+            .configure(sign_in::configure)
             .service(
                 utoipa_actix_web::scope("/teams/{team_id}")
                     .configure(teams::configure)

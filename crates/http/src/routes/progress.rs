@@ -1,7 +1,7 @@
 //! The team progress projection and one goal's progress, at `as_of` and `known_at`.
 
 use actix_web::{HttpResponse, get};
-use stride_app::progress::{self, GoalProgressView, TeamProgress};
+use stride_app::progress::{self, GoalProgressDetail, TeamProgress};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::Reply;
@@ -30,9 +30,12 @@ async fn get_team_progress(ctx: Ctx, caller: Member, query: ApiQuery<WhenQuery>)
 /// Reads one goal's progress
 ///
 /// Any member may read a goal's progress, status and forecast, with its steps under
-/// `children`; `?as_of=` and `?known_at=` as for team progress.
+/// `children`, and what a chart of it needs: a metric goal's `burn_up` (its `current`
+/// day by day, at most 400 days, sampled evenly over a longer window) and a cadence goal's
+/// `periods` (at most the latest 400). `?as_of=` and `?known_at=` as for team progress: an
+/// earlier `as_of` ends both where it stood then.
 #[utoipa::path(tag = "progress", params(WhenQuery), responses(
-    (status = 200, description = "The goal's progress at `as_of`.", body = GoalProgressView),
+    (status = 200, description = "The goal's progress at `as_of`, with its burn-up or its periods.", body = GoalProgressDetail),
 ))]
 #[get("/goals/{goal_id}/progress")]
 async fn get_goal_progress(
