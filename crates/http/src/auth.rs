@@ -333,8 +333,10 @@ pub async fn team_routes(
         }
         (Err(error), _) => return Ok(req.error_response(error)),
     };
-    // A malformed id is left for the path or query extractor to refuse with a 400.
-    if let Some(Ok(team_id)) = scope.team().map(str::parse::<Uuid>)
+    // A malformed id is left for the path extractor to refuse with a 400; `/v1/me` checks
+    // the team its query names itself, after the method is known to be served.
+    if let Scope::Team(team) = &scope
+        && let Ok(team_id) = team.parse::<Uuid>()
         && let Err(error) = caller.in_team(team_id)
     {
         return Ok(req.error_response(error));

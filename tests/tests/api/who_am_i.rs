@@ -41,6 +41,18 @@ async fn a_member_token_tells_its_team_and_member() {
         .get(&format!("/v1/me?team_id={}", other.id), &viewer)
         .await;
     assert_problem(elsewhere, 404, "not_found").await;
+    // A method the route does not serve is 405 whichever team the query names.
+    let traced = app
+        .http
+        .request(
+            Method::TRACE,
+            app.url(&format!("/v1/me?team_id={}", other.id)),
+        )
+        .bearer_auth(&viewer)
+        .send()
+        .await
+        .unwrap();
+    assert_problem(traced, 405, "method_not_allowed").await;
     assert_problem(
         app.get("/v1/me?team_id=acme", &viewer).await,
         400,

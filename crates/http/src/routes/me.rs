@@ -69,7 +69,10 @@ pub struct WhoAmIQuery {
     extensions(("x-problems" = json!(["forbidden", "not_found"]))),
 )]
 #[get("/me")]
-async fn who_am_i(ctx: Ctx, caller: Caller, _query: ApiQuery<WhoAmIQuery>) -> Reply {
+async fn who_am_i(ctx: Ctx, caller: Caller, query: ApiQuery<WhoAmIQuery>) -> Reply {
+    if let Some(team_id) = query.team_id {
+        caller.in_team(team_id)?;
+    }
     let membership = teams::membership(&ctx.app, caller.team_id, caller.member_id).await?;
     Ok(HttpResponse::Ok().json(WhoAmI::from(membership)))
 }
