@@ -1,12 +1,12 @@
 // Builds the web app into dist/: one script per page (the dashboard, the public board), one
-// stylesheet and the two HTML shells, minified and byte-for-byte reproducible. The server
+// stylesheet and the two pages' HTML, minified and byte-for-byte reproducible. The server
 // embeds dist/ as committed, so running Stride needs no Node.js; `--check` rebuilds into a
 // scratch directory and fails when dist/ differs from what the sources make.
 //
 // Usage: node build.mjs [--check]
 
 import { build } from "esbuild";
-import { cp, mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -34,8 +34,30 @@ await build({
   charset: "utf8",
   logLevel: "warning",
 });
-for (const page of ["dashboard.html", "board.html"]) {
-  await cp(join(here, "src", page), join(out, page));
+// The two pages are one shell: a title, the stylesheet and the page's script.
+const pages = { dashboard: "Stride: team dashboard", board: "Stride: community board" };
+for (const [page, title] of Object.entries(pages)) {
+  await writeFile(join(out, `${page}.html`), shell(page, title));
+}
+
+function shell(page, title) {
+  return `<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="utf-8">
+    <meta name="viewport" content="width=device-width, initial-scale=1">
+    <meta name="color-scheme" content="light">
+    <title>${title}</title>
+    <link rel="icon" href="data:,">
+    <link rel="stylesheet" href="/assets/app.css">
+    <script type="module" src="/assets/${page}.js"></script>
+  </head>
+  <body>
+    <div id="root"><p class="loading">Loading…</p></div>
+    <noscript><p class="notice">This page needs JavaScript. The API it uses is documented at <a href="/docs/">/docs/</a>.</p></noscript>
+  </body>
+</html>
+`;
 }
 
 if (check) {

@@ -126,7 +126,17 @@ describe("the reference web app", { concurrency: false }, () => {
     await dashboard.goto("/app/");
     await accessible(dashboard, "sign-in");
     await photograph(dashboard, "01-sign-in");
-    await dashboard.getByRole("tab", { name: "Start a team" }).click();
+    // The ways in are tabs the arrow keys move between.
+    await dashboard.getByRole("tab", { name: "Sign in with a token" }).focus();
+    await dashboard.keyboard.press("ArrowRight");
+    const focused = () => dashboard.evaluate(() => document.activeElement?.textContent ?? "");
+    assert.equal(await focused(), "Sign in with your company account");
+    await dashboard.keyboard.press("End");
+    assert.equal(await focused(), "Start a team");
+    assert.equal(
+      await dashboard.getByRole("tab", { name: "Start a team" }).getAttribute("aria-selected"),
+      "true",
+    );
     await dashboard.getByLabel("Team name", { exact: true }).fill("Lakeside Bakery");
     await dashboard.getByLabel("Board address", { exact: true }).fill(slug);
     await dashboard.getByLabel("Your name", { exact: true }).fill("Olivia");
@@ -137,6 +147,12 @@ describe("the reference web app", { concurrency: false }, () => {
     await dashboard.getByRole("button", { name: "Open the dashboard" }).click();
     await dashboard.getByRole("heading", { name: "Progress" }).waitFor();
     assert.equal(await dashboard.locator(".brand strong").textContent(), "Lakeside Bakery");
+    // The first Tab reaches the link past the header.
+    await dashboard.keyboard.press("Tab");
+    assert.equal(
+      await dashboard.evaluate(() => document.activeElement?.textContent ?? ""),
+      "Skip to the dashboard",
+    );
   });
 
   step("a refused form says why in words", async () => {

@@ -5,7 +5,7 @@
 import { useEffect, useMemo, useState } from "preact/hooks";
 
 import { client, day, instant, ok, sentence, tokens, type Schemas, type StrideClient } from "./api.js";
-import { ActionForm, Badge, ErrorNote, Field, mount, Section, useLoad, words } from "./ui.js";
+import { ActionForm, Badge, ErrorNote, Field, mount, Section, Tabs, useLoad, Waiting, words } from "./ui.js";
 
 type Idea = Schemas["IdeaView"];
 type Sort = Schemas["Sort"];
@@ -39,12 +39,7 @@ function Board() {
     tokens.set(votedKey(), [...next].join(","));
   };
   if (board.data === undefined) {
-    return (
-      <main id="main" class="narrow">
-        <h1>Community board</h1>
-        {board.error === undefined ? <p class="muted">Loading…</p> : <ErrorNote error={board.error} />}
-      </main>
-    );
+    return <Waiting title="Community board" waiting="Loading…" error={board.error} />;
   }
   return (
     <>
@@ -77,34 +72,40 @@ function Board() {
           <section id="ideas" aria-labelledby="ideas-title" class="card wide">
             <div class="row spread">
               <h2 id="ideas-title">Ideas</h2>
-              <div class="tabs" role="tablist" aria-label="Order">
-                {(["trending", "top", "new"] as const).map((s) => (
-                  <button type="button" role="tab" key={s} aria-selected={sort === s} onClick={() => setSort(s)}>
-                    {s === "trending" ? "Trending" : s === "top" ? "Top" : "New"}
-                  </button>
-                ))}
-              </div>
+              <Tabs
+                label="Order"
+                tabs={[
+                  { value: "trending", label: "Trending" },
+                  { value: "top", label: "Top" },
+                  { value: "new", label: "New" },
+                ]}
+                chosen={sort}
+                onChoose={setSort}
+                controls="idea-list"
+              />
             </div>
-            <Section loaded={ideas} empty={(page) => page.items.length === 0}>
-              {(page) => (
-                <ol class="list">
-                  {page.items.map((idea) => (
-                    <IdeaItem
-                      key={idea.id}
-                      api={api}
-                      idea={idea}
-                      joined={token !== undefined}
-                      voted={voted.has(idea.id)}
-                      onVoted={(on) => {
-                        remember(idea.id, on);
-                        changed();
-                      }}
-                      onChanged={changed}
-                    />
-                  ))}
-                </ol>
-              )}
-            </Section>
+            <div id="idea-list" role="tabpanel" aria-labelledby={`tab-${sort}`}>
+              <Section loaded={ideas} empty={(page) => page.items.length === 0}>
+                {(page) => (
+                  <ol class="list">
+                    {page.items.map((idea) => (
+                      <IdeaItem
+                        key={idea.id}
+                        api={api}
+                        idea={idea}
+                        joined={token !== undefined}
+                        voted={voted.has(idea.id)}
+                        onVoted={(on) => {
+                          remember(idea.id, on);
+                          changed();
+                        }}
+                        onChanged={changed}
+                      />
+                    ))}
+                  </ol>
+                )}
+              </Section>
+            </div>
           </section>
         </div>
       </main>

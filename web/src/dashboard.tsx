@@ -13,7 +13,7 @@ import { Progress } from "./panels/progress.js";
 import { Review } from "./panels/review.js";
 import { Suggestions } from "./panels/suggestions.js";
 import { follow } from "./stream.js";
-import { ActionForm, ErrorNote, Field, mount, useLoad } from "./ui.js";
+import { ActionForm, ErrorNote, Field, mount, Tabs, useLoad, Waiting } from "./ui.js";
 
 const TOKEN = "token";
 /** The team a provider's ID token signs in to (a Stride token knows its own). */
@@ -54,14 +54,7 @@ function App() {
     );
   }, []);
   if (returning) {
-    return (
-      <main id="main" class="narrow">
-        <h1>Stride</h1>
-        <p class="muted" aria-live="polite">
-          Finishing signing in…
-        </p>
-      </main>
-    );
+    return <Waiting title="Stride" waiting="Finishing signing in…" error={undefined} />;
   }
   return token === undefined ? (
     <SignIn onToken={signIn} error={error} />
@@ -87,21 +80,11 @@ function Signed({
   );
   if (me.data === undefined) {
     return (
-      <main id="main" class="narrow">
-        <h1>Stride</h1>
-        {me.error === undefined ? (
-          <p class="muted" aria-live="polite">
-            Signing in…
-          </p>
-        ) : (
-          <>
-            <ErrorNote error={me.error} />
-            <button type="button" onClick={onSignOut}>
-              Sign in again
-            </button>
-          </>
-        )}
-      </main>
+      <Waiting title="Stride" waiting="Signing in…" error={me.error}>
+        <button type="button" onClick={onSignOut}>
+          Sign in again
+        </button>
+      </Waiting>
     );
   }
   return <Dashboard api={api} token={token} me={me.data} onSignOut={onSignOut} />;
@@ -249,21 +232,13 @@ function SignIn({ onToken, error }: { onToken: (token: string) => void; error: s
       <h1>Stride</h1>
       <p class="muted">Marketing as a marathon: a big goal, small steps, a steady pace.</p>
       <ErrorNote error={error} />
-      <div class="tabs" role="tablist" aria-label="Ways in">
-        {ways.map((w) => (
-          <button
-            type="button"
-            role="tab"
-            key={w.way}
-            id={`tab-${w.way}`}
-            aria-selected={way === w.way}
-            aria-controls="way"
-            onClick={() => setWay(w.way)}
-          >
-            {w.label}
-          </button>
-        ))}
-      </div>
+      <Tabs
+        label="Ways in"
+        tabs={ways.map((w) => ({ value: w.way, label: w.label }))}
+        chosen={way}
+        onChoose={setWay}
+        controls="way"
+      />
       <section id="way" role="tabpanel" aria-labelledby={`tab-${way}`} class="card">
         {way === "token" && <WithToken onToken={onToken} />}
         {way === "provider" && <WithProvider />}

@@ -250,3 +250,87 @@ export function mount(page: VNode): void {
     root,
   );
 }
+
+/**
+ * A row of tabs as the ARIA tabs pattern has it: the chosen tab is the one in the page's
+ * Tab order, and the arrow keys (Home and End too) move between them and choose.
+ */
+export function Tabs<T extends string>({
+  label,
+  tabs,
+  chosen,
+  onChoose,
+  controls,
+}: {
+  label: string;
+  tabs: { value: T; label: string }[];
+  chosen: T;
+  onChoose: (value: T) => void;
+  controls?: string;
+}) {
+  const row = useRef<HTMLDivElement>(null);
+  const move = (event: KeyboardEvent) => {
+    const at = tabs.findIndex((t) => t.value === chosen);
+    const to =
+      event.key === "ArrowRight"
+        ? (at + 1) % tabs.length
+        : event.key === "ArrowLeft"
+          ? (at - 1 + tabs.length) % tabs.length
+          : event.key === "Home"
+            ? 0
+            : event.key === "End"
+              ? tabs.length - 1
+              : undefined;
+    if (to === undefined) return;
+    event.preventDefault();
+    onChoose(tabs[to]!.value);
+    row.current?.querySelectorAll<HTMLButtonElement>('[role="tab"]')[to]?.focus();
+  };
+  return (
+    <div class="tabs" role="tablist" aria-label={label} ref={row} onKeyDown={move}>
+      {tabs.map((tab) => (
+        <button
+          type="button"
+          role="tab"
+          key={tab.value}
+          id={`tab-${tab.value}`}
+          aria-selected={tab.value === chosen}
+          aria-controls={controls}
+          tabIndex={tab.value === chosen ? 0 : -1}
+          onClick={() => onChoose(tab.value)}
+        >
+          {tab.label}
+        </button>
+      ))}
+    </div>
+  );
+}
+
+/** A page that has nothing to show yet: what it waits for, or why it cannot show it. */
+export function Waiting({
+  title,
+  waiting,
+  error,
+  children,
+}: {
+  title: string;
+  waiting: string;
+  error: string | undefined;
+  children?: ComponentChildren;
+}) {
+  return (
+    <main id="main" class="narrow">
+      <h1>{title}</h1>
+      {error === undefined ? (
+        <p class="muted" aria-live="polite">
+          {waiting}
+        </p>
+      ) : (
+        <>
+          <ErrorNote error={error} />
+          {children}
+        </>
+      )}
+    </main>
+  );
+}

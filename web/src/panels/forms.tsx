@@ -27,6 +27,11 @@ const METRICS: Metric[] = ["followers", "subscribers", "likes", "shares", "comme
 
 const options = <T extends string>(values: T[]) => values.map((value) => ({ value, label: value }));
 
+/** Channels as a choice: each by its platform and handle. */
+export function channelOptions(channels: Channel[]): { value: string; label: string }[] {
+  return channels.map((c) => ({ value: c.id, label: `${c.platform} · ${c.handle}` }));
+}
+
 /** The channel chosen, or the first one while none is (channels may arrive after the form). */
 export function chosenChannel(channels: Channel[], chosen: string): string {
   return channels.some((c) => c.id === chosen) ? chosen : (channels[0]?.id ?? "");
@@ -91,7 +96,7 @@ export function RecordMetric({ ctx, channels }: { ctx: Context; channels: Channe
         label="Measured channel"
         value={channel}
         onChange={setChannel}
-        options={channels.map((c) => ({ value: c.id, label: `${c.platform} · ${c.handle}` }))}
+        options={channelOptions(channels)}
       />
       <Choice label="Metric" value={metric} onChange={setMetric} options={options(METRICS)} />
       <Field label="Value" type="number" value={value} onInput={setValue} required />
@@ -160,7 +165,7 @@ export function SetGoal({ ctx, channels }: { ctx: Context; channels: Channel[] }
               label="Goal channel"
               value={channel}
               onChange={setChannel}
-              options={channels.map((c) => ({ value: c.id, label: `${c.platform} · ${c.handle}` }))}
+              options={channelOptions(channels)}
             />
             <Choice label="Goal metric" value={metric} onChange={setMetric} options={options(METRICS)} />
             <Field label="Starting from" type="number" value={baseline} onInput={setBaseline} hint="Blank: the latest measurement." />

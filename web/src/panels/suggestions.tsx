@@ -6,7 +6,7 @@ import { useState } from "preact/hooks";
 import { ok, type Schemas } from "../api.js";
 import { ActionForm, Choice, Field, Section, useLoad } from "../ui.js";
 import { looking, mayAct, type Context } from "./context.js";
-import { chosenChannel } from "./forms.js";
+import { channelOptions, chosenChannel } from "./forms.js";
 
 type Suggestion = Schemas["Suggestion"];
 type Channel = Schemas["ChannelView"];
@@ -91,7 +91,7 @@ function SuggestionItem({
             label="Channel"
             value={channel}
             onChange={setChannel}
-            options={channels.map((c) => ({ value: c.id, label: `${c.platform} · ${c.handle}` }))}
+            options={channelOptions(channels)}
           />
         </ActionForm>
       )}
