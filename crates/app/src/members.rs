@@ -39,6 +39,22 @@ pub(crate) async fn current(
         .ok_or(AppError::NotFound("member"))
 }
 
+/// A member as they see themselves: their team and their own membership of it.
+#[derive(Debug, Clone)]
+pub struct Membership {
+    pub team: Team,
+    pub member: MemberRecord,
+}
+
+/// The team of `member_id` and their membership of it; `NotFound` when they left it since
+/// their token was checked.
+#[tracing::instrument(skip_all, fields(team_id = %team_id, member_id = %member_id))]
+pub async fn membership(app: &App, team_id: Uuid, member_id: Uuid) -> Result<Membership, AppError> {
+    let team = teams::load(&app.store, team_id).await?.state;
+    let member = current(app, team_id, member_id).await?;
+    Ok(Membership { team, member })
+}
+
 /// Adds a member with `role`, in one append; a `service` account gets its first token in
 /// the same append.
 #[tracing::instrument(skip_all, fields(team_id = %team_id, member_id = tracing::field::Empty))]

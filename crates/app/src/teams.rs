@@ -153,22 +153,6 @@ pub async fn get(app: &App, team_id: Uuid) -> Result<TeamDetails, AppError> {
     details(app, load(&app.store, team_id).await?).await
 }
 
-/// A member as they see themselves: their team and their own membership of it.
-#[derive(Debug, Clone)]
-pub struct Membership {
-    pub team: Team,
-    pub member: MemberRecord,
-}
-
-/// The team of `member_id` and their membership of it; `NotFound` when they left it since
-/// their token was checked.
-#[tracing::instrument(skip_all, fields(team_id = %team_id, member_id = %member_id))]
-pub async fn membership(app: &App, team_id: Uuid, member_id: Uuid) -> Result<Membership, AppError> {
-    let team = load(&app.store, team_id).await?.state;
-    let member = crate::members::current(app, team_id, member_id).await?;
-    Ok(Membership { team, member })
-}
-
 /// Renames the team or changes its settings; what already holds changes nothing.
 #[tracing::instrument(skip_all, fields(team_id = %team_id))]
 pub async fn update(

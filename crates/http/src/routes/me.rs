@@ -3,7 +3,7 @@
 
 use actix_web::{HttpResponse, get};
 use serde::{Deserialize, Serialize};
-use stride_app::teams::{self, Membership};
+use stride_app::members::{self, Membership};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
@@ -73,6 +73,6 @@ async fn who_am_i(ctx: Ctx, caller: Caller, query: ApiQuery<WhoAmIQuery>) -> Rep
     if let Some(team_id) = query.team_id {
         caller.in_team(team_id)?;
     }
-    let membership = teams::membership(&ctx.app, caller.team_id, caller.member_id).await?;
+    let membership = members::membership(&ctx.app, caller.team_id, caller.member_id).await?;
     Ok(HttpResponse::Ok().json(WhoAmI::from(membership)))
 }
