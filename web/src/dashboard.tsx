@@ -133,10 +133,20 @@ function Dashboard({
     return () => abort.abort();
   }, [api, teamId, token]);
 
+  const team = useLoad(
+    () =>
+      ok(
+        api.GET("/v1/teams/{team_id}", {
+          params: { path: { team_id: teamId }, query: position > 0 ? { min_position: position } : {} },
+        }),
+      ),
+    [api, teamId, round],
+  );
   const context: Context = {
     api,
     teamId,
     me,
+    team: team.data,
     asOf: asOf === undefined ? undefined : `${asOf}T23:59:59Z`,
     position,
     round,

@@ -5,7 +5,7 @@ import { useState } from "preact/hooks";
 
 import { ok, quantity, type Schemas } from "../api.js";
 import { ActionForm, Badge, Choice, Field, Section, useLoad } from "../ui.js";
-import { looking, mayAct, type Context } from "./context.js";
+import { liveChannels, looking, mayAct, type Context } from "./context.js";
 import { AddChannel, RecordMetric } from "./forms.js";
 
 type Assessed = Schemas["ChannelAssessment"];
@@ -16,23 +16,22 @@ const TONE: Record<string, string> = { grow: "good", keep: "good", review: "warn
 
 export function Channels({ ctx }: { ctx: Context }) {
   const query = looking(ctx);
-  const loaded = useLoad(async () => {
-    const [assessment, team] = await Promise.all([
+  const loaded = useLoad(
+    () =>
       ok(
         ctx.api.GET("/v1/teams/{team_id}/channels/assessment", {
           params: { path: { team_id: ctx.teamId }, query },
         }),
       ),
-      ok(ctx.api.GET("/v1/teams/{team_id}", { params: { path: { team_id: ctx.teamId } } })),
-    ]);
-    return { assessment, channels: new Map(team.channels.map((c) => [c.id, c])) };
-  }, [ctx.teamId, ctx.asOf, ctx.round]);
+    [ctx.teamId, ctx.asOf, ctx.round],
+  );
+  const channels = new Map((ctx.team?.channels ?? []).map((c) => [c.id, c]));
   const manages = mayAct(ctx) && (ctx.me.member.role === "owner" || ctx.me.member.role === "admin");
   return (
     <section id="channels" aria-labelledby="channels-title" class="card">
       <h2 id="channels-title">Channels</h2>
       <Section loaded={loaded}>
-        {({ assessment, channels }) => (
+        {(assessment) => (
           <>
             {assessment.channels.length === 0 && <p class="muted">No channels yet.</p>}
             <p class="muted">Over the last {assessment.window_days} days.</p>
@@ -60,7 +59,7 @@ export function Channels({ ctx }: { ctx: Context }) {
               <div class="row wrap">
                 <details class="more">
                   <summary>Record a measurement</summary>
-                  <RecordMetric ctx={ctx} channels={[...channels.values()].filter((c) => c.status !== "retired")} />
+                  <RecordMetric ctx={ctx} channels={liveChannels(ctx)} />
                 </details>
                 {manages && (
                   <details class="more">

@@ -6,6 +6,8 @@ export interface Context {
   api: StrideClient;
   teamId: string;
   me: Schemas["WhoAmI"];
+  /** The team as it is now (its channels, members, settings), read once per change. */
+  team: Schemas["TeamView"] | undefined;
   /** The instant the page replays, when looking back; undefined for now. */
   asOf: string | undefined;
   /** The newest position heard on the live stream: reads wait until they include it. */
@@ -27,4 +29,9 @@ export function looking(ctx: Context): { as_of?: string; min_position?: number }
 /** Whether the person may change things now: not while looking back, not as a viewer. */
 export function mayAct(ctx: Context): boolean {
   return ctx.asOf === undefined && ctx.me.member.role !== "viewer";
+}
+
+/** The team's channels that are not retired: those a goal, a post or a measurement may name. */
+export function liveChannels(ctx: Context): Schemas["ChannelView"][] {
+  return ctx.team?.channels.filter((c) => c.status !== "retired") ?? [];
 }

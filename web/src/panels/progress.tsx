@@ -4,7 +4,7 @@
 import { ok, percent, quantity, type Schemas } from "../api.js";
 import { BurnUp, Streak } from "../charts.js";
 import { Badge, Section, useLoad, words } from "../ui.js";
-import { looking, mayAct, type Context } from "./context.js";
+import { liveChannels, looking, mayAct, type Context } from "./context.js";
 import { SetGoal } from "./forms.js";
 
 type GoalProgress = Schemas["GoalProgressView"];
@@ -23,26 +23,21 @@ const STATUS_TONE: Record<string, string> = {
 export function Progress({ ctx }: { ctx: Context }) {
   const query = looking(ctx);
   const loaded = useLoad(async () => {
-    const [progress, goals, team] = await Promise.all([
+    const [progress, goals] = await Promise.all([
       ok(ctx.api.GET("/v1/teams/{team_id}/progress", { params: { path: { team_id: ctx.teamId }, query } })),
       ok(
         ctx.api.GET("/v1/teams/{team_id}/goals", {
           params: { path: { team_id: ctx.teamId }, query: { limit: 200, min_position: query.min_position } },
         }),
       ),
-      ok(ctx.api.GET("/v1/teams/{team_id}", { params: { path: { team_id: ctx.teamId } } })),
     ]);
-    return {
-      progress,
-      goals: new Map(goals.items.map((g) => [g.id, g])),
-      channels: team.channels.filter((c) => c.status !== "retired"),
-    };
+    return { progress, goals: new Map(goals.items.map((g) => [g.id, g])) };
   }, [ctx.teamId, ctx.asOf, ctx.round]);
   return (
     <section id="progress" aria-labelledby="progress-title" class="card">
       <h2 id="progress-title">Progress</h2>
       <Section loaded={loaded}>
-        {({ progress, goals, channels }) => (
+        {({ progress, goals }) => (
           <>
             <dl class="facts">
               <div>
@@ -82,7 +77,7 @@ export function Progress({ ctx }: { ctx: Context }) {
             {mayAct(ctx) && (
               <details class="more">
                 <summary>Set a goal</summary>
-                <SetGoal ctx={ctx} channels={channels} />
+                <SetGoal ctx={ctx} channels={liveChannels(ctx)} />
               </details>
             )}
           </>

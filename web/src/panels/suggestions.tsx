@@ -13,22 +13,22 @@ type Channel = Schemas["ChannelView"];
 
 export function Suggestions({ ctx }: { ctx: Context }) {
   const query = looking(ctx);
-  const loaded = useLoad(async () => {
-    const [suggestions, team] = await Promise.all([
+  const loaded = useLoad(
+    () =>
       ok(
         ctx.api.GET("/v1/teams/{team_id}/suggestions", {
           params: { path: { team_id: ctx.teamId }, query: { ...query, limit: 10 } },
         }),
       ),
-      ok(ctx.api.GET("/v1/teams/{team_id}", { params: { path: { team_id: ctx.teamId } } })),
-    ]);
-    return { suggestions, channels: team.channels.filter((c) => c.status === "active") };
-  }, [ctx.teamId, ctx.asOf, ctx.round]);
+    [ctx.teamId, ctx.asOf, ctx.round],
+  );
+  // Posts go out on active channels only.
+  const channels = ctx.team?.channels.filter((c) => c.status === "active") ?? [];
   return (
     <section id="suggestions" aria-labelledby="suggestions-title" class="card">
       <h2 id="suggestions-title">Suggestions</h2>
-      <Section loaded={loaded} empty={(d) => d.suggestions.items.length === 0}>
-        {({ suggestions, channels }) => (
+      <Section loaded={loaded} empty={(suggestions) => suggestions.items.length === 0}>
+        {(suggestions) => (
           <ol class="list">
             {suggestions.items.map((s) => (
               <SuggestionItem key={s.idea_id} ctx={ctx} suggestion={s} channels={channels} />
