@@ -294,10 +294,13 @@ describe("the reference web app", { concurrency: false }, () => {
     // A week ago the last measurement was that day's.
     await goal.locator("figcaption", { hasText: "Measured 1,035" }).waitFor();
     assert.equal(await dashboard.getByRole("button", { name: "Set the goal" }).count(), 0, "no changes while looking back");
+    // The team was started today: a week ago its feed was empty.
+    await dashboard.locator("#activity", { hasText: "Nothing had happened by then." }).waitFor();
     await accessible(dashboard, "dashboard looking back");
     await photograph(dashboard, "04-time-travel");
     await dashboard.getByRole("button", { name: "Now" }).click();
     await goal.locator("figcaption", { hasText: "Measured 1,110" }).waitFor();
+    await dashboard.locator("#activity .feed li", { hasText: "Lakeside Bakery was created" }).waitFor();
   });
 
   step("a teammate signs in through the team's provider with PKCE, accepting an invitation", async () => {

@@ -5329,6 +5329,11 @@ export interface operations {
                 limit?: number;
                 /** @description The `next_cursor` of the page before: lines before that position. */
                 cursor?: string;
+                /**
+                 * @description System time: the feed as it stood then, the lines of events recorded by this instant
+                 *     (RFC 3339, years 2000 to 2100; a time after now is now). Names are today's.
+                 */
+                known_at?: string;
                 /** @description Read-your-writes, as a query parameter (see `Stride-Min-Position`). */
                 min_position?: number;
             };
@@ -5401,7 +5406,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unprocessable Entity. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked). */
+            /** @description Unprocessable Entity. `validation_failed`: a parameter or field is invalid; `errors` names each one (400: its shape is not the documented one; 422: it has the documented shape, but cannot be done as asked); `known_at_too_costly`: `known_at` would replay more than 50,000 events. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5409,7 +5414,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "validation_failed";
+                        code?: "validation_failed" | "known_at_too_costly";
                     };
                 };
             };

@@ -1,6 +1,7 @@
 //! The activity feed's sentences: "Olivia published 'Poll time' on Instagram". Names of
 //! people are looked up when the feed is read, so an erased name is gone from it too.
 
+use chrono::{DateTime, Utc};
 pub use stride_storage::board::Names;
 use stride_storage::projections::activity::ActivityRow;
 use uuid::Uuid;
@@ -20,13 +21,14 @@ pub async fn feed(
     app: &App,
     team_id: Uuid,
     before: Option<i64>,
+    known_at: Option<DateTime<Utc>>,
     limit: usize,
 ) -> Result<Vec<Line>, AppError> {
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
     let rows = app
         .store
         .read_models()
-        .activity(team_id, before, limit)
+        .activity(team_id, before, known_at, limit)
         .await?;
     let names: Names = app.store.directory().names(team_id).await?;
     Ok(rows

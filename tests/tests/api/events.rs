@@ -258,6 +258,36 @@ async fn the_activity_feed_reads_as_sentences_newest_first() {
     .await;
     assert_eq!(next["items"][0]["text"], "Olivia added Instagram (@acme)");
 
+    // As it stood when the channel was added: that line and the ones before it.
+    let added = next["items"][0]["at"].as_str().unwrap().to_owned();
+    let then = feed(format!("?known_at={}", added.replace('+', "%2B"))).await;
+    let lines: Vec<&str> = then["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        lines,
+        vec![
+            "Olivia added Instagram (@acme)",
+            "Olivia added A member as member",
+            "Olivia joined as owner",
+            "The team Team acme was created",
+        ]
+    );
+    let paged = feed(format!(
+        "?known_at={}&limit=1&cursor={}",
+        added.replace('+', "%2B"),
+        first["next_cursor"].as_str().unwrap()
+    ))
+    .await;
+    assert_eq!(paged["items"][0]["text"], "Olivia added Instagram (@acme)");
+    let before_the_team = feed("?known_at=2001-01-01T00:00:00Z".into()).await;
+    assert_eq!(before_the_team["items"], json!([]));
+    let later = feed("?known_at=2100-01-01T00:00:00Z".into()).await;
+    assert_eq!(later["items"], page["items"]);
+
     // The projector's position and lag are on /metrics.
     let metrics = app.metrics().await;
     assert!(

@@ -6,17 +6,19 @@ import { looking, type Context } from "./context.js";
 
 export function Activity({ ctx, live }: { ctx: Context; live: boolean }) {
   const { min_position } = looking(ctx);
+  // Looking back, the feed is read as it stood then: the lines recorded by that instant.
   const loaded = useLoad(
     () =>
       ok(
         ctx.api.GET("/v1/teams/{team_id}/activity", {
-          params: { path: { team_id: ctx.teamId }, query: { limit: 50, min_position } },
+          params: {
+            path: { team_id: ctx.teamId },
+            query: { limit: 50, min_position, ...(ctx.asOf === undefined ? {} : { known_at: ctx.asOf }) },
+          },
         }),
       ),
-    [ctx.teamId, ctx.round],
+    [ctx.teamId, ctx.asOf, ctx.round],
   );
-  // Looking back, the feed shows what had happened by then.
-  const until = ctx.asOf === undefined ? undefined : Date.parse(ctx.asOf);
   return (
     <section id="activity" aria-labelledby="activity-title" class="card">
       <div class="row spread">
@@ -27,9 +29,9 @@ export function Activity({ ctx, live }: { ctx: Context; live: boolean }) {
       </div>
       <Section loaded={loaded}>
         {(page) => {
-          const items = page.items.filter((i) => until === undefined || Date.parse(i.at) <= until);
+          const items = page.items;
           return items.length === 0 ? (
-            <p class="muted">Nothing has happened yet.</p>
+            <p class="muted">{ctx.asOf === undefined ? "Nothing has happened yet." : "Nothing had happened by then."}</p>
           ) : (
             // Scrolls on its own, and takes the keyboard's focus to be scrolled with it.
             <ol class="feed" aria-live="polite" aria-label="Latest activity" tabIndex={0}>

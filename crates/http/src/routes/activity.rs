@@ -12,6 +12,7 @@ use crate::auth::Member;
 use crate::extract::{ApiQuery, Ctx};
 use crate::page::{self, Limit, Page};
 use stride_app::activity;
+use stride_domain::bounds::Moment;
 
 pub fn configure(config: &mut ServiceConfig) {
     config.service(get_activity_feed);
@@ -42,6 +43,10 @@ pub struct FeedQuery {
     /// The `next_cursor` of the page before: lines before that position.
     #[param(pattern = "^(0|[1-9][0-9]{0,17})$")]
     pub cursor: Option<String>,
+    /// System time: the feed as it stood then, the lines of events recorded by this instant
+    /// (RFC 3339, years 2000 to 2100; a time after now is now). Names are today's.
+    #[param(value_type = Option<String>, format = DateTime, pattern = "^(20[0-9]{2}|2100)-")]
+    pub known_at: Option<Moment>,
 }
 
 /// Reads the team's activity feed
@@ -56,7 +61,8 @@ pub struct FeedQuery {
 async fn get_activity_feed(ctx: Ctx, caller: Member, query: ApiQuery<FeedQuery>) -> Reply {
     let limit = query.limit.get() as usize;
     let before = page::position_cursor(query.cursor.as_deref())?;
-    let lines = activity::feed(&ctx.app, caller.team_id, before, limit).await?;
+    let known_at = query.known_at.map(Moment::get);
+    let lines = activity::feed(&ctx.app, caller.team_id, before, known_at, limit).await?;
     let next_cursor = (lines.len() == limit)
         .then(|| lines.last().map(|l| l.row.position.to_string()))
         .flatten();

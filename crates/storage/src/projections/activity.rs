@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use chrono::{DateTime, Utc};
 use deadpool_postgres::{GenericClient, Transaction};
 use serde_json::{Value, json};
 use stride_domain::channel::ChannelEvent;
@@ -248,7 +249,7 @@ struct Lines {
     actor_id: Vec<Option<Uuid>>,
     subject_id: Vec<Uuid>,
     details: Vec<Value>,
-    at: Vec<chrono::DateTime<chrono::Utc>>,
+    at: Vec<DateTime<Utc>>,
     /// Each subject's last label in the batch, and its last channel given.
     labels: BTreeMap<(Uuid, Uuid), (String, Option<Uuid>)>,
 }
@@ -346,7 +347,7 @@ pub struct ActivityRow {
     pub actor_id: Option<Uuid>,
     pub subject_id: Uuid,
     pub details: Value,
-    pub at: chrono::DateTime<chrono::Utc>,
+    pub at: DateTime<Utc>,
     pub label: Option<String>,
     pub channel_label: Option<String>,
 }
@@ -367,21 +368,44 @@ const FEED: &str = "SELECT a.position, a.kind, a.actor_id, a.subject_id, a.detai
      LEFT JOIN activity_subjects s ON s.team_id = a.team_id AND s.subject_id = a.subject_id \
      LEFT JOIN activity_subjects c ON c.team_id = a.team_id AND c.subject_id = s.channel_id \
      WHERE a.team_id = $1 AND a.position < coalesce($2::bigint, 9223372036854775807) \
+     AND a.at <= coalesce($4::timestamptz, 'infinity') \
      ORDER BY a.position DESC LIMIT $3";
 
+/// The newest line recorded by an instant (`activity_team_at`).
+const NEWEST_BY: &str = "SELECT max(position) FROM activity WHERE team_id = $1 AND at <= $2";
+
 impl crate::facts::ReadModels<'_> {
-    /// The team's feed, newest first, before `before` (a position) when given.
+    /// The team's feed, newest first, before `before` (a position) when given, and as it
+    /// stood at `known_at` when given: the lines of events recorded by then.
     pub async fn activity(
         self,
         team_id: Uuid,
         before: Option<i64>,
+        known_at: Option<DateTime<Utc>>,
         limit: i64,
     ) -> Result<Vec<ActivityRow>, crate::StoreError> {
         self.store
             .projections()
             .check(team_id, &[Activity::NAME])
             .await?;
-        self.query_rows(FEED, &[&team_id, &before, &limit], ActivityRow::from_row)
-            .await
+        let mut before = before;
+        if let Some(known_at) = known_at {
+            // Positions and recording times nearly agree: the scan starts at the newest line
+            // recorded by then, and the query's own test on `at` keeps the answer exact.
+            let newest: Vec<Option<i64>> = self
+                .query_rows(NEWEST_BY, &[&team_id, &known_at], |row| row.try_get(0))
+                .await?;
+            let newest = newest.into_iter().next().flatten();
+            let Some(newest) = newest else {
+                return Ok(Vec::new());
+            };
+            before = Some(before.map_or(newest + 1, |b| b.min(newest + 1)));
+        }
+        self.query_rows(
+            FEED,
+            &[&team_id, &before, &limit, &known_at],
+            ActivityRow::from_row,
+        )
+        .await
     }
 }
