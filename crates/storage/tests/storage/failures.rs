@@ -69,7 +69,10 @@ async fn an_event_a_projection_cannot_apply_stops_it_for_its_team_only() {
         "the healthy team's later events applied"
     );
     assert!(plans.channels.iter().any(|c| c.id == later));
-    assert_eq!(read.activity(healthy, None, 10).await.unwrap().len(), 2);
+    assert_eq!(
+        read.activity(healthy, None, None, 10).await.unwrap().len(),
+        2
+    );
     let stopped_by_poison = Some((Aggregates::NAME.to_owned(), poison));
     assert_eq!(
         stopped_at(&store, poisoned, Aggregates::NAME).await,
@@ -84,7 +87,7 @@ async fn an_event_a_projection_cannot_apply_stops_it_for_its_team_only() {
     for projection in [Activity::NAME, IdeaScores::NAME] {
         assert_eq!(stopped_at(&store, poisoned, projection).await, None);
     }
-    assert!(read.activity(poisoned, None, 10).await.is_ok());
+    assert!(read.activity(poisoned, None, None, 10).await.is_ok());
     assert!(read.idea_scores(poisoned).await.is_ok());
     let counts = projections.failure_counts().await.unwrap();
     assert_eq!(counts, vec![(Aggregates::NAME.to_owned(), 1)]);
