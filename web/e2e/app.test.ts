@@ -36,6 +36,9 @@ async function call(
     method,
     headers: {
       Authorization: `Bearer ${token}`,
+      // A read waits for every write made so far, the browser's included (a position past
+      // the newest is read as the newest).
+      ...(method === "GET" ? { "Stride-Min-Position": "9223372036854775807" } : {}),
       ...(body === undefined ? {} : { "Content-Type": "application/json" }),
     },
     body: body === undefined ? undefined : JSON.stringify(body),

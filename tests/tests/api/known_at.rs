@@ -211,6 +211,11 @@ async fn the_cap_the_spec_states_is_the_one_enforced() {
         };
         for param in params.iter().filter(|p| p["name"] == "known_at") {
             let description = param["description"].as_str().unwrap_or_default();
+            // The feed is read by an index on each line's time, replaying nothing.
+            if path == "/v1/teams/{team_id}/activity" {
+                assert!(!description.contains(&stated), "{path}: {description}");
+                continue;
+            }
             assert!(description.contains(&stated), "{path}: {description}");
             assert!(
                 item["get"]["responses"]["422"].is_object(),

@@ -37,6 +37,16 @@ async fn events(db: &TestDatabase) -> i64 {
     row.get(0)
 }
 
+/// The position of the newest event in the log.
+async fn head(db: &TestDatabase) -> i64 {
+    let client = db.connect().await.unwrap();
+    let row = client
+        .query_one("SELECT coalesce(max(position), 0) FROM events", &[])
+        .await
+        .unwrap();
+    row.get(0)
+}
+
 /// Every goal of a progress report, the steps under a goal included.
 fn every_goal(goals: &Value, into: &mut Vec<Value>) {
     for goal in goals.as_array().unwrap() {
@@ -81,7 +91,15 @@ async fn a_demo_seed_fills_a_dashboard_and_a_second_under_the_same_slug_is_refus
     let http = reqwest::Client::new();
     server.wait_ready(&http).await;
     let team = format!("{}/v1/teams/{team_id}", server.base);
-    let read = |path: &str| answer(http.get(format!("{team}{path}")).bearer_auth(&token));
+    // Every read names the seed's last position: it waits until the projectors have it.
+    let head = head(&db).await.to_string();
+    let read = |path: &str| {
+        answer(
+            http.get(format!("{team}{path}"))
+                .bearer_auth(&token)
+                .header("Stride-Min-Position", &head),
+        )
+    };
 
     let progress = read("/progress").await;
     let mut goals = Vec::new();
@@ -132,10 +150,13 @@ async fn a_demo_seed_fills_a_dashboard_and_a_second_under_the_same_slug_is_refus
     assert_eq!(paused.len(), 1, "{assessment:#}");
     assert_eq!(paused[0]["platform"], "tiktok");
 
-    let board = answer(http.get(format!(
-        "{}/v1/boards/northwind/ideas?sort=top",
-        server.base
-    )))
+    let board = answer(
+        http.get(format!(
+            "{}/v1/boards/northwind/ideas?sort=top",
+            server.base
+        ))
+        .header("Stride-Min-Position", &head),
+    )
     .await;
     let ideas = board["items"].as_array().unwrap();
     assert!((15..=25).contains(&ideas.len()), "{board:#}");
