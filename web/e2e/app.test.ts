@@ -343,4 +343,18 @@ describe("the reference web app", { concurrency: false }, () => {
     await dashboard.getByRole("heading", { name: "Progress" }).waitFor();
     await photograph(dashboard, "05-dashboard-phone");
   });
+
+  step("a revoked token ends the session, saying why", async () => {
+    const teamId: string = (await call(token, "GET", "/v1/me")).team.id;
+    const mine = await call(token, "GET", `/v1/teams/${teamId}/tokens`);
+    assert.equal(mine.items.length, 1, "the owner holds one token");
+    await call(token, "DELETE", `/v1/teams/${teamId}/tokens/${mine.items[0].id}`);
+    // The live stream ends within a second of the revocation; reconnecting is refused.
+    await dashboard
+      .getByRole("alert")
+      .filter({ hasText: /^The token is unknown, revoked, or its member left the team\. Sign in again\.$/ })
+      .waitFor({ timeout: 15_000 });
+    await dashboard.getByRole("tab", { name: "Sign in with a token" }).waitFor();
+    assert.equal(await dashboard.evaluate(() => sessionStorage.getItem("stride.token")), null);
+  });
 });

@@ -41,8 +41,17 @@ export async function ok<T>(
   }
   const { data, error, response } = answer;
   if (response.ok) return data as T;
-  throw problemOf(error, response.status);
+  const problem = problemOf(error, response.status);
+  // A token that stopped signing in (revoked, its member removed, a provider's token
+  // expired): the page that holds it hears so once, wherever the call was made.
+  if (response.status === 401) {
+    window.dispatchEvent(new CustomEvent(SIGNED_OUT, { detail: problem.message }));
+  }
+  throw problem;
 }
+
+/** The event a 401 raises on `window`, its `detail` the problem's sentence. */
+export const SIGNED_OUT = "stride:signed-out";
 
 function problemOf(error: unknown, status: number): ApiProblem {
   const problem = (typeof error === "object" && error !== null ? error : {}) as Partial<Problem>;

@@ -4,7 +4,7 @@
 
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 
-import { client, ok, sentence, tokens, type Schemas, type StrideClient } from "./api.js";
+import { client, ok, sentence, SIGNED_OUT, tokens, type Schemas, type StrideClient } from "./api.js";
 import { finishSignIn, startSignIn } from "./oidc.js";
 import { Activity } from "./panels/activity.js";
 import { Channels } from "./panels/channels.js";
@@ -32,6 +32,7 @@ function App() {
     else tokens.set(TEAM, teamId);
     setToken(secret);
     setTeam(teamId);
+    setError(undefined);
   };
   const signOut = () => {
     tokens.forget(TOKEN);
@@ -39,6 +40,19 @@ function App() {
     setToken(undefined);
     setTeam(undefined);
   };
+  // A token that no longer signs in ends the session, saying why.
+  const held = useRef(token);
+  held.current = token;
+  useEffect(() => {
+    const ended = (event: Event) => {
+      if (held.current === undefined) return;
+      signOut();
+      const why = (event as CustomEvent<string>).detail.replace(/\.?$/, ".");
+      setError(`${why.charAt(0).toUpperCase()}${why.slice(1)} Sign in again.`);
+    };
+    window.addEventListener(SIGNED_OUT, ended);
+    return () => window.removeEventListener(SIGNED_OUT, ended);
+  }, []);
   // Back from the team's sign-in provider: the code is traded for an ID token.
   useEffect(() => {
     if (!returning) return;

@@ -2,6 +2,8 @@
 // token, so the stream is read with `fetch` and parsed here; it reconnects after the delay the
 // server asks for (`retry:`), resuming with `Last-Event-ID`, until `signal` aborts.
 
+import { SIGNED_OUT } from "./api.js";
+
 export interface StreamEvent {
   /** The event's position in the log. */
   position: number;
@@ -37,8 +39,14 @@ export async function follow(options: Follow): Promise<void> {
           cache: "no-store",
         },
       );
-      // A revoked token or a removed member: following stops; the page says so elsewhere.
-      if (response.status === 401 || response.status === 403) return;
+      // A revoked token or a removed member: following stops, and the page hears why.
+      if (response.status === 401 || response.status === 403) {
+        const problem = (await response.json().catch(() => ({}))) as { detail?: unknown };
+        const detail =
+          typeof problem.detail === "string" ? problem.detail : "This token no longer signs in.";
+        window.dispatchEvent(new CustomEvent(SIGNED_OUT, { detail }));
+        return;
+      }
       if (!response.ok || response.body === null) throw new Error(`HTTP ${response.status}`);
       options.onState?.(true);
       const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
