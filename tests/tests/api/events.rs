@@ -185,6 +185,16 @@ async fn the_live_stream_delivers_new_events_and_resumes_after_last_event_id_mis
     .await;
 }
 
+/// The sentences of a page of the feed, in its order.
+fn texts(page: &Value) -> Vec<&str> {
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["text"].as_str().unwrap())
+        .collect()
+}
+
 #[tokio::test]
 async fn the_activity_feed_reads_as_sentences_newest_first() {
     let app = TestApp::spawn().await;
@@ -233,14 +243,8 @@ async fn the_activity_feed_reads_as_sentences_newest_first() {
         }
     };
     let page = feed(String::new()).await;
-    let lines: Vec<&str> = page["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["text"].as_str().unwrap())
-        .collect();
     assert_eq!(
-        lines,
+        texts(&page),
         vec![
             "Olivia published 'Poll time' on Instagram",
             "Olivia drafted 'Poll time' for Instagram",
@@ -261,14 +265,8 @@ async fn the_activity_feed_reads_as_sentences_newest_first() {
     // As it stood when the channel was added: that line and the ones before it.
     let added = next["items"][0]["at"].as_str().unwrap().to_owned();
     let then = feed(format!("?known_at={}", added.replace('+', "%2B"))).await;
-    let lines: Vec<&str> = then["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["text"].as_str().unwrap())
-        .collect();
     assert_eq!(
-        lines,
+        texts(&then),
         vec![
             "Olivia added Instagram (@acme)",
             "Olivia added A member as member",
