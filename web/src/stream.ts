@@ -28,7 +28,7 @@ export async function follow(options: Follow): Promise<void> {
   while (!options.signal.aborted) {
     try {
       const response = await fetch(
-        `/v1/teams/${encodeURIComponent(options.teamId)}/events/stream?after=${after}`,
+        `/v1/teams/${encodeURIComponent(options.teamId)}/events/stream`,
         {
           headers: {
             Authorization: `Bearer ${options.token}`,

@@ -60,6 +60,10 @@ pub struct App {
     pub catch_up_wait: std::time::Duration,
 }
 
+/// How long a read that must show every acknowledged write waits for the projections by
+/// default: the 2 s the API documents.
+pub const CATCH_UP_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
 impl App {
     pub fn new(store: Store) -> App {
         App {
@@ -68,7 +72,7 @@ impl App {
             webhook_policy: webhooks::WebhookPolicy::default(),
             delivery_stats: Arc::new(delivery::Stats::default()),
             providers: Arc::new(sign_in::Providers::default()),
-            catch_up_wait: std::time::Duration::from_secs(2),
+            catch_up_wait: CATCH_UP_WAIT,
         }
     }
 }

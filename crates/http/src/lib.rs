@@ -66,7 +66,7 @@ impl Default for HttpConfig {
             board_limits: rate_limit::LimitScope::default(),
             body_timeout: limits::BODY_TIMEOUT,
             webhooks: stride_app::webhooks::WebhookPolicy::default(),
-            min_position_wait: middleware::MIN_POSITION_WAIT,
+            min_position_wait: stride_app::CATCH_UP_WAIT,
             trusted_proxies: client_address::TrustedProxies::default(),
             shutdown: drain::Shutdown::default(),
         }
@@ -195,7 +195,6 @@ pub fn serve(
         )
     };
     let body_timeout = web::Data::new(limits::BodyTimeout(config.body_timeout));
-    let min_position_wait = web::Data::new(middleware::MinPositionWait(config.min_position_wait));
     let trusted_proxies = web::Data::new(config.trusted_proxies.clone());
     let drain = drain::Drain::default();
     let draining = web::Data::new(drain.clone());
@@ -222,7 +221,6 @@ pub fn serve(
             .app_data(telemetry.clone())
             .app_data(limiter.clone())
             .app_data(body_timeout.clone())
-            .app_data(min_position_wait.clone())
             .app_data(trusted_proxies.clone())
             .app_data(draining.clone())
             .app_data(extract::path_config())

@@ -22,13 +22,6 @@ use crate::telemetry::Telemetry;
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 pub const MIN_POSITION: HeaderName = HeaderName::from_static("stride-min-position");
 
-/// How long a read waits for `Stride-Min-Position` before answering 503.
-pub const MIN_POSITION_WAIT: Duration = Duration::from_secs(2);
-
-/// How long a read asking for a position waits for it (see [`min_position`]).
-#[derive(Debug, Clone, Copy)]
-pub struct MinPositionWait(pub Duration);
-
 fn request_id(req: &ServiceRequest) -> String {
     req.headers()
         .get(&REQUEST_ID)
@@ -122,9 +115,10 @@ pub async fn min_position(
         Ok(wanted) => wanted,
         Err(error) => return Ok(req.error_response(error)),
     };
+    // The app's own wait for acknowledged writes, as its exports and lists use it.
     let wait = req
-        .app_data::<web::Data<MinPositionWait>>()
-        .map_or(MIN_POSITION_WAIT, |w| w.0);
+        .app_data::<web::Data<stride_app::App>>()
+        .map_or(stride_app::CATCH_UP_WAIT, |app| app.catch_up_wait);
     let store = req.app_data::<web::Data<Store>>().cloned();
     let projections = projections_read(req.path());
     // Reads may be served by a standby that has what they need; writes, and whatever they

@@ -28,23 +28,17 @@ fn printed<'a>(stdout: &'a str, label: &str) -> &'a str {
         .unwrap_or_else(|| panic!("no {label:?} in:\n{stdout}"))
 }
 
-async fn events(db: &TestDatabase) -> i64 {
+/// How many events the log holds, and the position of the newest.
+async fn log(db: &TestDatabase) -> (i64, i64) {
     let client = db.connect().await.unwrap();
     let row = client
-        .query_one("SELECT count(*) FROM events", &[])
+        .query_one(
+            "SELECT count(*), coalesce(max(position), 0) FROM events",
+            &[],
+        )
         .await
         .unwrap();
-    row.get(0)
-}
-
-/// The position of the newest event in the log.
-async fn head(db: &TestDatabase) -> i64 {
-    let client = db.connect().await.unwrap();
-    let row = client
-        .query_one("SELECT coalesce(max(position), 0) FROM events", &[])
-        .await
-        .unwrap();
-    row.get(0)
+    (row.get(0), row.get(1))
 }
 
 /// Every goal of a progress report, the steps under a goal included.
@@ -70,7 +64,7 @@ async fn a_demo_seed_fills_a_dashboard_and_a_second_under_the_same_slug_is_refus
         "{stdout}"
     );
 
-    let written = events(&db).await;
+    let written = log(&db).await;
     let again = seed(&db, "northwind");
     let stderr = String::from_utf8_lossy(&again.stderr);
     assert!(!again.status.success(), "{stderr}");
@@ -79,7 +73,7 @@ async fn a_demo_seed_fills_a_dashboard_and_a_second_under_the_same_slug_is_refus
     assert!(refusals[0].starts_with("stride: "), "{stderr}");
     assert!(refusals[0].contains("\"northwind\""), "{stderr}");
     assert!(!String::from_utf8_lossy(&again.stdout).contains("owner token"));
-    assert_eq!(events(&db).await, written, "the refused seed wrote nothing");
+    assert_eq!(log(&db).await, written, "the refused seed wrote nothing");
 
     let log = std::env::temp_dir().join(format!("stride-seed-{}.log", uuid::Uuid::now_v7()));
     let env = [
@@ -92,7 +86,7 @@ async fn a_demo_seed_fills_a_dashboard_and_a_second_under_the_same_slug_is_refus
     server.wait_ready(&http).await;
     let team = format!("{}/v1/teams/{team_id}", server.base);
     // Every read names the seed's last position: it waits until the projectors have it.
-    let head = head(&db).await.to_string();
+    let head = written.1.to_string();
     let read = |path: &str| {
         answer(
             http.get(format!("{team}{path}"))
